@@ -1,0 +1,3 @@
+from ragarena.cli import main
+
+raise SystemExit(main())

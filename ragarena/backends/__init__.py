@@ -1,0 +1,1 @@
+"""Answer models behind one interface (`base.Backend`); the registry says which exist."""

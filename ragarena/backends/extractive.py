@@ -1,0 +1,124 @@
+"""The offline default: answers with one sentence (or less) quoted from the retrieved passages.
+
+It never invents: every answer is a literal span of the documentation, or the fixed
+"not covered" sentence when no retrieved sentence covers the question well enough.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from ragarena.backends.base import AnswerRequest, words_as_chunks
+from ragarena.prompts import NOT_COVERED_ANSWER
+from ragarena.retrieval import Retriever, analyze, fold
+
+# Share of the question's (idf-weighted) terms a sentence must cover to be an answer;
+# below it the question is taken as not covered (tuned on the train split).
+MIN_COVERAGE = 0.45
+# Question terms the documentation never uses ("parking", "perro") weigh this share of their
+# idf: they hint at an uncovered topic without making colloquial wording fatal.
+UNKNOWN_TERM_WEIGHT = 0.5
+# Terms of earlier questions help pick among sentences, at this weight.
+HISTORY_TERM_WEIGHT = 0.3
+# Terms of the passage's page title and section count for its sentences at this weight:
+# "Se puede hacer por teléfono" answers a renewal question inside the "Renovar" section.
+HEADER_TERM_WEIGHT = 0.5
+# Small preference for better-ranked passages, to break near ties.
+RANK_PRIOR = 0.04
+# Sentences longer than this are cut at ";" when a shorter clause covers as much.
+LONG_SENTENCE_WORDS = 30
+
+# What kind of answer a question asks for, and what a sentence holding it looks like: a price
+# question wants an amount, a "¿a qué hora?" wants a time. Cues, not rules: a small bonus.
+ANSWER_TYPE_BONUS = 0.15
+_NUMBER_WORDS = r"(\d|\b(un|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|doce|quince|veinte|treinta)\b)"
+_ANSWER_TYPES = [
+    (r"cuant\w* (cuesta|vale|cobra|es)|precio|cuesta|coste|cobra|tarifa|pagar|\bgratis|gratuit|\beuros?\b",
+     r"\d+(,\d+)?\s?(€|euros?)|gratuit|gratis|sin coste"),
+    (r"\bhoras?\b|horario|a que hora|cuando abr|\babre|\bcierra", r"\d{1,2}:\d{2}|\d{1,2}\s?h\b"),
+    (r"cuant[oa]s?\b|plazo|cuanto tiempo|maximo|limite", _NUMBER_WORDS),
+    (r"telefono|llamar|\bemail|correo", r"\d{3}\s?\d{3}\s?\d{3}|@"),
+]
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[¿¡\"«(A-ZÁÉÍÓÚÑ0-9])")
+_MARKUP = re.compile(r"(\*\*|__|`)")
+
+
+@dataclass(frozen=True)
+class Choice:
+    text: str  # the sentence quoted, markup removed
+    passage_id: str
+    coverage: float
+
+
+def sentences(passage_text: str) -> list[str]:
+    """Sentences and list items of a passage, markup removed."""
+    pieces = []
+    for line in passage_text.splitlines():
+        line = re.sub(r"^\s*([-*+]|\d+[.)])\s+", "", line).strip()
+        line = _MARKUP.sub("", line)
+        if line:
+            pieces.extend(part.strip() for part in _SENTENCE_END.split(line) if part.strip())
+    return pieces
+
+
+class ExtractiveBackend:
+    def __init__(self, retriever: Retriever, id: str = "extractive", label: str = "Extractivo"):
+        self.retriever = retriever
+        self.id, self.label = id, label
+
+    def stream(self, request: AnswerRequest) -> Iterator[str]:
+        choice = self.choose(request)
+        yield from words_as_chunks(choice.text if choice else NOT_COVERED_ANSWER)
+
+    def choose(self, request: AnswerRequest) -> Choice | None:
+        """The best-covering sentence of the retrieved passages, or None to abstain."""
+        weights = self._term_weights(analyze([request.question])[0])
+        if not weights:
+            return None
+        history = {}
+        for question, _ in request.history[-2:]:
+            for term, weight in self._term_weights(analyze([question])[0]).items():
+                history.setdefault(term, HISTORY_TERM_WEIGHT * weight)
+        total = sum(weights.values())
+        folded_question = fold(request.question)
+        wanted = [answer for asks, answer in _ANSWER_TYPES if re.search(asks, folded_question)]
+        best: Choice | None = None
+        best_score = -math.inf
+        for hit in request.hits:
+            passage = hit.passage
+            header = set(analyze([f"{passage.title} {passage.section}"])[0])
+            for sentence in self._candidates(passage.text):
+                terms = set(analyze([sentence])[0])
+                covered = sum(
+                    w if t in terms else HEADER_TERM_WEIGHT * w if t in header else 0.0 for t, w in weights.items()
+                )
+                coverage = covered / total
+                context = sum(w for t, w in history.items() if t in terms or t in header) / (total or 1)
+                folded = fold(sentence)
+                cue = ANSWER_TYPE_BONUS if any(re.search(pattern, folded) for pattern in wanted) else 0.0
+                score = coverage + 0.5 * context + cue + RANK_PRIOR / hit.rank
+                if score > best_score:
+                    best_score, best = score, Choice(sentence, passage.id, coverage)
+        if best is None or best.coverage < MIN_COVERAGE:
+            return None
+        return best
+
+    def _candidates(self, text: str) -> list[str]:
+        """Sentences, plus for long ones their ";" clauses: the shortest span that answers wins ties."""
+        found = []
+        for sentence in sentences(text):
+            clauses = [c.strip() for c in sentence.split(";") if c.strip()]
+            if len(sentence.split()) > LONG_SENTENCE_WORDS and len(clauses) > 1:
+                found.extend(clauses)
+            found.append(sentence)
+        return found
+
+    def _term_weights(self, terms: list[str]) -> dict[str, float]:
+        return {
+            term: self.retriever.idf(term) * (1.0 if self.retriever.knows(term) else UNKNOWN_TERM_WEIGHT)
+            for term in dict.fromkeys(terms)
+        }

@@ -1,0 +1,51 @@
+"""`python -m ragarena eval`: run a backend on a split and print retrieval and answer figures."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ragarena import config
+from ragarena.corpus import load_conversations
+from ragarena.engine import Engine
+from ragarena.errors import UserError
+from ragarena.evaluation import run_turns, summarize
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("eval", help="evalúa un modelo sobre un split de conversaciones")
+    parser.add_argument("--docs", default=None, help="carpeta de páginas Markdown (por defecto data/docs)")
+    parser.add_argument("--qa", default=None, help="conversaciones JSONL (por defecto data/qa/conversations.jsonl)")
+    parser.add_argument("--split", default="test", help="train, test o all (por defecto test)")
+    parser.add_argument("--backend", default="extractive", help="id del modelo en models.yaml")
+    parser.add_argument("--k", type=int, default=5, help="fragmentos recuperados por pregunta")
+    parser.add_argument("--json", dest="json_out", default=None, help="escribe las cifras en este archivo")
+    parser.set_defaults(func=run)
+
+
+def run(args) -> int:
+    if args.k < 1:
+        raise UserError("--k debe ser al menos 1.")
+    engine = Engine(args.docs or config.docs_dir())
+    conversations = load_conversations(args.qa or config.qa_file())
+    if args.split not in ("all", "train", "test"):
+        raise UserError(f"Split desconocido «{args.split}»: usa train, test o all.")
+    if not any(args.split == "all" or c.split == args.split for c in conversations):
+        raise UserError(f"No hay conversaciones del split «{args.split}» en el archivo.")
+    backend = engine.backend(args.backend)
+    results = list(run_turns(conversations, engine.retriever, backend, split=args.split, k=args.k,
+                             progress=_progress))
+    print(file=sys.stderr)
+    summary = summarize(results)
+    text = json.dumps(summary, ensure_ascii=False, indent=2)
+    print(text)
+    if args.json_out:
+        Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json_out).write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+def _progress(done: int, total: int) -> None:
+    if sys.stderr.isatty() or done == total:
+        print(f"\r{done}/{total} turnos", end="", file=sys.stderr, flush=True)

@@ -1,0 +1,34 @@
+"""Where things live, from the environment (the same settings for the app and the CLI).
+
+RAGARENA_DOCS       documentation folder (default: data/docs of the repo)
+RAGARENA_QA         conversations file (default: data/qa/conversations.jsonl)
+RAGARENA_DATA_DIR   runtime folder for the vote store and caches
+                    (default: /data when it exists, as on a Space with persistent storage, else ./runtime)
+RAGARENA_DB         vote database path (default: RAGARENA_DATA_DIR/arena.db)
+RAGARENA_MODELS     model registry (default: models.yaml of the repo)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def docs_dir() -> Path:
+    return Path(os.environ.get("RAGARENA_DOCS", REPO_ROOT / "data" / "docs"))
+
+
+def qa_file() -> Path:
+    return Path(os.environ.get("RAGARENA_QA", REPO_ROOT / "data" / "qa" / "conversations.jsonl"))
+
+
+def data_dir() -> Path:
+    if os.environ.get("RAGARENA_DATA_DIR"):
+        return Path(os.environ["RAGARENA_DATA_DIR"])
+    return Path("/data") if Path("/data").is_dir() else Path("runtime")
+
+
+def db_path() -> Path:
+    return Path(os.environ.get("RAGARENA_DB", data_dir() / "arena.db"))

@@ -1,0 +1,42 @@
+"""The RAG pipeline as the app and the CLI use it: corpus → retriever → model backends."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from ragarena import config
+from ragarena.backends.base import Backend
+from ragarena.corpus import Page, Passage, all_passages, load_pages
+from ragarena.models import ModelSpec, create_backend, find_spec, load_specs, unavailable_reason
+from ragarena.retrieval import Hit, Retriever
+
+
+class Engine:
+    def __init__(self, docs_dir: str | Path | None = None, models_path: str | Path | None = None):
+        self.docs_dir = Path(docs_dir) if docs_dir else config.docs_dir()
+        self.pages: list[Page] = load_pages(self.docs_dir)
+        self.passages: list[Passage] = all_passages(self.pages)
+        self.retriever = Retriever(self.passages)
+        self.specs: list[ModelSpec] = load_specs(models_path)
+        self._backends: dict[str, Backend] = {}
+
+    def retrieve(self, question: str, history_questions: list[str] = (), k: int = 5) -> list[Hit]:
+        return self.retriever.search(question, list(history_questions), k=k)
+
+    def unavailable(self) -> dict[str, str]:
+        """model id -> how to enable it, for the models that cannot answer now."""
+        return {s.id: r for s in self.specs if (r := unavailable_reason(s))}
+
+    def available_specs(self) -> list[ModelSpec]:
+        missing = self.unavailable()
+        return [s for s in self.specs if s.id not in missing]
+
+    def backend(self, model_id: str) -> Backend:
+        if model_id not in self._backends:
+            self._backends[model_id] = create_backend(find_spec(model_id, self.specs), self.retriever)
+        return self._backends[model_id]
+
+    @cached_property
+    def passages_by_id(self) -> dict[str, Passage]:
+        return {p.id: p for p in self.passages}

@@ -1,0 +1,91 @@
+"""The model registry: `models.yaml` lists the answer models; this module says which are usable
+and builds their backends. Kinds map to backend factories in `BACKEND_KINDS`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from ragarena.backends.base import Backend
+from ragarena.errors import UserError
+from ragarena.retrieval import Retriever
+
+DEFAULT_MODELS_FILE = Path(__file__).resolve().parent.parent / "models.yaml"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    id: str
+    label: str
+    kind: str
+    description: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)  # everything else from the YAML entry
+
+
+def _build_extractive(spec: ModelSpec, retriever: Retriever) -> Backend:
+    from ragarena.backends.extractive import ExtractiveBackend
+
+    return ExtractiveBackend(retriever, id=spec.id, label=spec.label)
+
+
+def _no_requirements(spec: ModelSpec) -> str | None:
+    return None
+
+
+# kind -> (factory, function returning None when usable or a one-line Spanish "how to enable").
+BACKEND_KINDS: dict[str, tuple[Callable[[ModelSpec, Retriever], Backend], Callable[[ModelSpec], str | None]]] = {
+    "extractive": (_build_extractive, _no_requirements),
+}
+
+
+def models_file() -> Path:
+    return Path(os.environ.get("RAGARENA_MODELS", DEFAULT_MODELS_FILE))
+
+
+def load_specs(path: str | Path | None = None) -> list[ModelSpec]:
+    path = Path(path) if path else models_file()
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        entries = document["models"]
+    except FileNotFoundError:
+        raise UserError(f"No existe el archivo de modelos «{path}».") from None
+    except (yaml.YAMLError, KeyError, TypeError, OSError) as error:
+        raise UserError(f"El archivo de modelos «{path}» no es válido: {error}") from None
+    specs = []
+    for entry in entries:
+        try:
+            extra = {k: v for k, v in entry.items() if k not in {"id", "label", "kind", "description"}}
+            spec = ModelSpec(
+                id=str(entry["id"]), label=str(entry.get("label", entry["id"])), kind=str(entry["kind"]),
+                description=str(entry.get("description", "")), settings=extra,
+            )
+        except (KeyError, TypeError, AttributeError):
+            raise UserError(f"«{path}»: cada modelo necesita «id» y «kind» ({entry!r}).") from None
+        if spec.kind not in BACKEND_KINDS:
+            raise UserError(f"«{path}»: tipo de modelo desconocido «{spec.kind}» en «{spec.id}».")
+        specs.append(spec)
+    return specs
+
+
+def unavailable_reason(spec: ModelSpec) -> str | None:
+    """None when the model can be used now, else one Spanish line saying how to enable it."""
+    return BACKEND_KINDS[spec.kind][1](spec)
+
+
+def create_backend(spec: ModelSpec, retriever: Retriever) -> Backend:
+    reason = unavailable_reason(spec)
+    if reason:
+        raise UserError(f"El modelo «{spec.id}» no está disponible: {reason}")
+    return BACKEND_KINDS[spec.kind][0](spec, retriever)
+
+
+def find_spec(model_id: str, specs: list[ModelSpec]) -> ModelSpec:
+    for spec in specs:
+        if spec.id == model_id:
+            return spec
+    known = ", ".join(s.id for s in specs)
+    raise UserError(f"Modelo desconocido «{model_id}». Modelos configurados: {known}.")

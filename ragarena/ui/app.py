@@ -1,0 +1,27 @@
+"""The whole Gradio app: Chat, Arena and Leaderboard tabs around one shared context."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from ragarena.engine import Engine
+from ragarena.ui.chat import build_chat_tab
+from ragarena.ui.context import AppContext
+
+CSS = """
+.ra-passages mark { background: #fff3a3; padding: 0 2px; }
+.ra-passage { margin-bottom: .5rem; }
+"""
+
+
+def build_app(ctx: AppContext | None = None) -> gr.Blocks:
+    ctx = ctx or AppContext(engine=Engine())
+    with gr.Blocks(title="RAG Arena") as demo:
+        gr.Markdown(
+            "# RAG Arena\nPregunta a la documentación, compara modelos a ciegas y vota la mejor respuesta."
+        )
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                build_chat_tab(ctx)
+    demo.ragarena_context = ctx
+    return demo

@@ -1,0 +1,108 @@
+"""Shared fixtures: the small polideportivo corpus in tests/fixtures (not the bundled data)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def fixture_docs() -> Path:
+    return FIXTURES / "docs"
+
+
+@pytest.fixture(scope="session")
+def fixture_qa() -> Path:
+    return FIXTURES / "conversations.jsonl"
+
+
+@pytest.fixture(scope="session")
+def fixture_engine(fixture_docs):
+    from ragarena.engine import Engine
+
+    return Engine(fixture_docs)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RunningApp:
+    """`python app.py` in a subprocess on 127.0.0.1, with the environment a test chooses."""
+
+    def __init__(self, env: dict[str, str], tmp: Path):
+        import subprocess
+        import sys
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        full_env = {**os.environ, "GRADIO_SERVER_PORT": str(self.port), "GRADIO_SERVER_NAME": "127.0.0.1",
+                    "RAGARENA_DATA_DIR": str(tmp / "runtime"), **env}
+        self.log_path = tmp / f"app-{self.port}.log"
+        self._log = open(self.log_path, "w")
+        self.process = subprocess.Popen([sys.executable, str(REPO / "app.py")], env=full_env, cwd=tmp,
+                                        stdout=self._log, stderr=subprocess.STDOUT)
+
+    def wait(self, timeout: float = 60.0) -> "RunningApp":
+        import time
+        import urllib.request
+
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the app exited early:\n{self.log()}")
+            try:
+                urllib.request.urlopen(self.url + "config", timeout=2).read()
+                return self
+            except OSError:
+                time.sleep(0.3)
+        raise TimeoutError(f"the app did not start:\n{self.log()}")
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, sig=None) -> None:
+        import signal
+
+        if self.process.poll() is None:
+            self.process.send_signal(sig or signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except Exception:
+                self.process.kill()
+        self._log.close()
+
+
+@pytest.fixture
+def app_launcher(tmp_path):
+    """Call with an environment dict; every app started is stopped at the end of the test."""
+    started: list[RunningApp] = []
+
+    def launch(env: dict[str, str] | None = None) -> RunningApp:
+        app = RunningApp(env or {}, tmp_path).wait()
+        started.append(app)
+        return app
+
+    yield launch
+    for app in started:
+        app.stop()
+
+
+def message_text(message: dict) -> str:
+    """A Chatbot message's text as gradio_client returns it (content is a list of parts)."""
+    content = message["content"]
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") for part in content if isinstance(part, dict))

@@ -1,0 +1,52 @@
+"""The real app on 127.0.0.1, used through its HTTP API as `gradio_client` users do."""
+
+from gradio_client import Client
+
+from conftest import message_text
+
+
+def test_chat_answers_with_passages_and_follow_up(app_launcher, fixture_docs):
+    app = app_launcher({"RAGARENA_DOCS": str(fixture_docs)})
+    client = Client(app.url, verbose=False)
+    _, chat, passages, status = client.predict(
+        "¿A qué hora abre la piscina entre semana?", [], "extractive", api_name="/chat"
+    )
+    assert message_text(chat[0]) == "¿A qué hora abre la piscina entre semana?"
+    assert message_text(chat[-1]) == (
+        "La piscina abre de lunes a viernes de 7:00 a 22:00 y los fines de semana de 9:00 a 14:00."
+    )
+    assert "Piscina cubierta › Horario" in passages
+    assert "<mark>La piscina abre de lunes a viernes" in passages
+    assert status == ""
+
+    _, chat, passages, _ = client.predict("¿Y en agosto?", chat, "extractive", api_name="/chat")
+    assert message_text(chat[-1]) == "En agosto permanece cerrada por mantenimiento."
+    assert len(chat) == 4
+
+
+def test_bad_questions_get_spanish_messages_and_the_app_keeps_serving(app_launcher, fixture_docs):
+    app = app_launcher({"RAGARENA_DOCS": str(fixture_docs)})
+    client = Client(app.url, verbose=False)
+    for question, message in [
+        ("   ", "Escribe una pregunta"),
+        ("a" * 2001, "demasiado larga"),
+        ("<script>alert('x')</script>", "HTML o código"),
+    ]:
+        _, chat, _, status = client.predict(question, [], "extractive", api_name="/chat")
+        assert message in status
+        assert chat == []
+    _, chat, _, _ = client.predict("¿Es obligatorio el gorro?", [], "extractive", api_name="/chat")
+    assert "gorro de baño" in message_text(chat[-1])
+
+
+def test_unreadable_docs_folder_stops_with_a_message(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    result = subprocess.run([sys.executable, str(REPO / "app.py")], env={"RAGARENA_DOCS": str(tmp_path / "x"),
+                            "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "No existe la carpeta de documentación" in result.stderr
+    assert "Traceback" not in result.stderr
