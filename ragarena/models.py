@@ -29,7 +29,9 @@ class ModelSpec:
 def _build_extractive(spec: ModelSpec, retriever: Retriever) -> Backend:
     from ragarena.backends.extractive import ExtractiveBackend
 
-    return ExtractiveBackend(retriever, id=spec.id, label=spec.label)
+    return ExtractiveBackend(
+        retriever, id=spec.id, label=spec.label, max_sentences=int(spec.settings.get("sentences", 1))
+    )
 
 
 def _no_requirements(spec: ModelSpec) -> str | None:

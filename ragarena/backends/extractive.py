@@ -66,13 +66,25 @@ def sentences(passage_text: str) -> list[str]:
 
 
 class ExtractiveBackend:
-    def __init__(self, retriever: Retriever, id: str = "extractive", label: str = "Extractivo"):
+    def __init__(self, retriever: Retriever, id: str = "extractive", label: str = "Extractivo", max_sentences: int = 1):
         self.retriever = retriever
         self.id, self.label = id, label
+        self.max_sentences = max(1, max_sentences)
 
     def stream(self, request: AnswerRequest) -> Iterator[str]:
         choice = self.choose(request)
-        yield from words_as_chunks(choice.text if choice else NOT_COVERED_ANSWER)
+        yield from words_as_chunks(self._with_following(choice, request) if choice else NOT_COVERED_ANSWER)
+
+    def _with_following(self, choice: Choice, request: AnswerRequest) -> str:
+        """The chosen sentence plus the next `max_sentences - 1` of its passage."""
+        if self.max_sentences == 1:
+            return choice.text
+        passage = next(h.passage for h in request.hits if h.passage.id == choice.passage_id)
+        pieces = sentences(passage.text)
+        start = next((i for i, s in enumerate(pieces) if choice.text in s), None)
+        if start is None:
+            return choice.text
+        return " ".join([choice.text] + pieces[start + 1 : start + self.max_sentences])
 
     def choose(self, request: AnswerRequest) -> Choice | None:
         """The best-covering sentence of the retrieved passages, or None to abstain."""

@@ -5,8 +5,10 @@ from __future__ import annotations
 import gradio as gr
 
 from ragarena.engine import Engine
+from ragarena.ui.arena import build_arena_tab
 from ragarena.ui.chat import build_chat_tab
 from ragarena.ui.context import AppContext
+from ragarena.ui.leaderboard import build_leaderboard_tab
 
 CSS = """
 .ra-passages mark { background: #fff3a3; padding: 0 2px; }
@@ -23,5 +25,9 @@ def build_app(ctx: AppContext | None = None) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 build_chat_tab(ctx)
+            with gr.Tab("Arena", id="arena"):
+                build_arena_tab(ctx)
+            with gr.Tab("Clasificación", id="leaderboard"):
+                build_leaderboard_tab(ctx)
     demo.ragarena_context = ctx
     return demo
