@@ -32,6 +32,11 @@ class TurnResult:
     answer: str
     gold_rank: int | None  # rank of the gold passage among the top max(k, 5), None if missed
 
+    @property
+    def context_had_answer(self) -> bool:
+        """The passages the model saw held the gold context: saying "not covered" was then wrong."""
+        return self.gold_rank is not None and self.gold_rank <= len(self.hits)
+
 
 def run_turns(
     conversations: Sequence[Conversation],
@@ -77,7 +82,7 @@ def summarize(results: Sequence[TurnResult]) -> dict:
         "answer": {
             "token_f1": _mean([token_f1(r.answer, r.gold_answer) for r in results if r.answerable]),
             "abstention_accuracy": _mean([is_abstention(r.answer) for r in unanswerable]),
-            "filler_rate": _mean([is_filler(r.answer, context_has_answer=r.answerable) for r in results]),
+            "filler_rate": _mean([is_filler(r.answer, context_has_answer=r.context_had_answer) for r in results]),
             "mean_words": _mean([word_count(r.answer) for r in results]),
         },
     }
