@@ -47,3 +47,13 @@ def test_missing_files_are_reported_not_raised(tmp_path, capsys):
     assert main(["validate-data", "--docs", str(tmp_path / "no"), "--qa", str(tmp_path / "no.jsonl")]) == 1
     out = capsys.readouterr().out
     assert "no existe la carpeta de documentación" in out and "no se puede leer" in out
+
+
+def test_bundled_corpus_is_valid_with_the_published_sizes(capsys):
+    code = main(["validate-data", "--docs", str(REPO / "data" / "docs"), "--qa",
+                 str(REPO / "data" / "qa" / "conversations.jsonl"), "--expect", "train=160", "--expect", "test=40",
+                 "--turns", "3"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "27 páginas" in out and "200 conversaciones" in out and "600 turnos" in out
+    assert "aviso" not in out  # every page answers something in both splits
