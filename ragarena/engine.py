@@ -8,16 +8,20 @@ from pathlib import Path
 from ragarena import config
 from ragarena.backends.base import Backend
 from ragarena.corpus import Page, Passage, all_passages, load_pages
+from ragarena.dense import build_retriever
 from ragarena.models import ModelSpec, create_backend, find_spec, load_specs, unavailable_reason
 from ragarena.retrieval import Hit, Retriever
 
 
 class Engine:
-    def __init__(self, docs_dir: str | Path | None = None, models_path: str | Path | None = None):
+    def __init__(self, docs_dir: str | Path | None = None, models_path: str | Path | None = None,
+                 retrieval_mode: str | None = None):
         self.docs_dir = Path(docs_dir) if docs_dir else config.docs_dir()
         self.pages: list[Page] = load_pages(self.docs_dir)
         self.passages: list[Passage] = all_passages(self.pages)
-        self.retriever = Retriever(self.passages)
+        # bm25 | dense | hybrid; None: RAGARENA_RETRIEVAL or the default, falling back to BM25
+        # without embeddings. A mode asked for explicitly must be available (UserError).
+        self.retriever = build_retriever(self.passages, retrieval_mode, strict=retrieval_mode is not None)
         self.specs: list[ModelSpec] = load_specs(models_path)
         self._backends: dict[str, Backend] = {}
 

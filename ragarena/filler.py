@@ -13,13 +13,22 @@ from ragarena.retrieval import fold
 # Patterns run on folded text (lower case, no accents). Label -> regex.
 _ALWAYS = {
     "según el contexto": r"\b(segun|conforme a|de acuerdo con|basandome en|en base a|a partir de)\s+(el|la|los|las)\s+"
-    r"(contexto|informacion|documentacion|fragmentos?|texto|datos)",
-    "el contexto dice": r"\b(el|los)\s+(contexto|fragmentos?)\s+(proporcionados?\s+)?(indica|menciona|dice|senala|establece)",
+    r"(contexto|informacion|documentacion|documentos?|fragmentos?|texto|datos)"
+    r"|\bsegun lo (que )?(indicado|indica|se indica|dice|se menciona|menciona) en (el|la|los|las)\b"
+    r"|\ben (el|la|los|las) (contexto|informacion|documentacion|documentos?|fragmentos?|texto)"
+    r" (proporcionad|facilitad|suministrad)[oa]s?\b",
+    "el contexto dice": r"\b((el|los)\s+(contexto|fragmentos?)\s+((proporcionad|facilitad)os?\s+)?"
+    r"|(la|el)\s+(informacion|documentacion|texto)\s+(proporcionad|facilitad)[oa]\s+)"
+    r"(indica|menciona|dice|senala|establece|especifica)",
     "disculpa": r"\b(lo siento|lo lamento|lamento|disculpa|disculpe|perdona|perdone|me temo que|"
     r"desafortunadamente|lamentablemente|mis disculpas)\b",
     "relleno de cortesía": r"(espero que (te|le|os) (sirva|ayude)|no dudes en|buena pregunta|"
+    r"espero que (esto|esta (informacion|respuesta)) (te|le|os) (sirva|ayude|resulte util)|"
+    r"espero haber(te|le|os)? (sido de ayuda|ayudado)|algo mas en (lo )?que (te |le |os )?pueda ayudar|"
+    r"gracias por (tu|su) (pregunta|consulta)|"
     r"^\W*(claro|por supuesto|excelente pregunta)\b)",
-    "se presenta como IA": r"\bcomo (un )?(modelo de lenguaje|asistente virtual|inteligencia artificial|ia)\b",
+    "se presenta como IA": r"\bcomo (un )?(modelo de lenguaje|asistente (virtual|de (ia|inteligencia artificial))|"
+    r"inteligencia artificial|ia)\b",
 }
 # Saying the answer is missing is right for an unanswerable question, filler when the passage holds it.
 _FALSE_ABSTENTION = r"(no (se )?(encuentra|aparece|figura|menciona|consta|incluye|especifica|tengo|dispongo|hay)" \

@@ -38,9 +38,23 @@ def _no_requirements(spec: ModelSpec) -> str | None:
     return None
 
 
+def _lazy(module: str, name: str) -> Callable:
+    """`module.name`, imported on first call: the app starts even when a client package is missing."""
+
+    def call(*args):
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(*args)
+
+    return call
+
+
 # kind -> (factory, function returning None when usable or a one-line Spanish "how to enable").
 BACKEND_KINDS: dict[str, tuple[Callable[[ModelSpec, Retriever], Backend], Callable[[ModelSpec], str | None]]] = {
     "extractive": (_build_extractive, _no_requirements),
+    "openai": (_lazy("ragarena.backends.openai_backend", "build"),
+               _lazy("ragarena.backends.openai_backend", "unavailable_reason")),
+    "tgi": (_lazy("ragarena.backends.tgi_backend", "build"), _lazy("ragarena.backends.tgi_backend", "unavailable_reason")),
 }
 
 

@@ -6,8 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from ragarena import config
+from ragarena import config, judge
 from ragarena.corpus import load_conversations
+from ragarena.dense import mode_of
 from ragarena.engine import Engine
 from ragarena.errors import UserError
 from ragarena.evaluation import run_turns, summarize
@@ -20,24 +21,33 @@ def register(subparsers) -> None:
     parser.add_argument("--split", default="test", help="train, test o all (por defecto test)")
     parser.add_argument("--backend", default="extractive", help="id del modelo en models.yaml")
     parser.add_argument("--k", type=int, default=5, help="fragmentos recuperados por pregunta")
+    parser.add_argument("--retrieval", choices=("bm25", "dense", "hybrid"), default=None,
+                        help="recuperación: bm25, dense o hybrid (por defecto RAGARENA_RETRIEVAL o el modo por defecto)")
     parser.add_argument("--json", dest="json_out", default=None, help="escribe las cifras en este archivo")
+    judge.add_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args) -> int:
     if args.k < 1:
         raise UserError("--k debe ser al menos 1.")
-    engine = Engine(args.docs or config.docs_dir())
+    engine = Engine(args.docs or config.docs_dir(), retrieval_mode=args.retrieval)
+    print(f"Recuperación: {mode_of(engine.retriever)}", file=sys.stderr)
     conversations = load_conversations(args.qa or config.qa_file())
     if args.split not in ("all", "train", "test"):
         raise UserError(f"Split desconocido «{args.split}»: usa train, test o all.")
     if not any(args.split == "all" or c.split == args.split for c in conversations):
         raise UserError(f"No hay conversaciones del split «{args.split}» en el archivo.")
     backend = engine.backend(args.backend)
+    judge_model = judge.prepare(args, engine.specs)  # None without --judge; checked before answering
     results = list(run_turns(conversations, engine.retriever, backend, split=args.split, k=args.k,
                              progress=_progress))
     print(file=sys.stderr)
     summary = summarize(results)
+    if judge_model:
+        label = next((s.label for s in engine.specs if s.id == args.backend), None)
+        summary["judge"] = judge.judge_results(judge_model, results, args, label=label,
+                                                 retrieval=mode_of(engine.retriever))
     text = json.dumps(summary, ensure_ascii=False, indent=2)
     print(text)
     if args.json_out:

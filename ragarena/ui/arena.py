@@ -1,9 +1,446 @@
-"""Arena tab (being built): two anonymous models answer, the user votes."""
+"""Arena tab: two models answer the same question on the same passages, the user votes blind.
+
+A *round* pits two models (drawn at random, or picked by name in the "Elegir modelos" mode)
+against each other over a conversation; every completed turn is stored as one battle, and the
+vote applies to the latest one. Names stay hidden ("Modelo A", "Modelo B") until the vote.
+
+Everything that matters lives server-side in the session's `gr.State` (the round, the battle id)
+and is checked again by `VoteStore.vote` (right session, one vote, rate limit): the page only
+says which button was pressed.
+
+API (gradio_client); the vote buttons are outputs too (enabled/disabled), but gradio_client
+does not return Button outputs, so what a client gets is:
+
+* ``/arena_ask(text, mode_label, choice_a, choice_b)`` → (question box "", chat A, chat B,
+  passages HTML, status, name A, name B). ``mode_label`` is "Anónimo" (default) or "Elegir
+  modelos"; ``choice_a``/``choice_b`` (model ids) only count in the latter. Status: "¿Qué respuesta
+  es mejor? Vota…" when both answered (votable), "⚠️ …" when refused or a model failed.
+  Asking again before voting continues the round (follow-up); after a vote it starts a new one.
+* ``/arena_vote(winner)`` with ``model_a``, ``model_b``, ``tie`` or ``tie (bothbad)`` → (status,
+  name A, name B): "✅ Voto registrado…" and the revealed names, or "⚠️ …" when refused. The
+  buttons are ``/arena_vote_a``, ``/arena_vote_b``, ``/arena_vote_tie``, ``/arena_vote_bothbad``
+  (no input, same outputs).
+* ``/arena_new_round()`` → (question box, chat A, chat B, passages HTML, status, name A, name B),
+  all cleared.
+* The vote endpoints also return, fourth, the reference answer (Markdown, "" when the question
+  is not one of the corpus's; `ragarena.reference`), shown folded after the vote.
+* ``/arena_reasons(reasons)`` with a list of `ragarena.reasons` texts (`GOOD` for A, B or a tie,
+  `BAD` for "Ambas son malas"; ``[]`` clears) → status: "✅ Motivos guardados…" or "⚠️ …". The
+  server takes them only for this session's voted battle, until its next round.
+
+Vote hygiene (`ragarena.votes`, `ragarena.hygiene`, `ragarena.voters`): each vote carries the
+salted digests of the client's IP and, when signed in with Hugging Face (a `gr.LoginButton`
+appears when OAuth is configured), of the user; a daily cap (RAGARENA_VOTES_PER_DAY) is checked
+before a round is served and again at the vote; a round whose answers name their model is
+stored excluded; every RAGARENA_SCREEN_EVERY seconds (default 300; 0: never) a vote starts a
+background screening of the voters against the ratings.
+
+Element ids for browser tests: arena-mode, arena-pick-a/-b, arena-name-a/-b, arena-chat-a/-b,
+arena-status, arena-vote-a/-b/-tie/-bothbad, arena-question, arena-send, arena-new-round,
+arena-passages; after a vote: arena-reasons (panel), arena-reasons-good (A/B/tie) or
+arena-reasons-bad (both bad) tick boxes, arena-reasons-save, arena-reasons-status,
+arena-reference (closed accordion) and arena-reference-text; arena-login when login is on.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import queue
+import random
+import threading
+import time
 
 import gradio as gr
 
+from ragarena import config, voters
+from ragarena.backends.base import AnswerRequest, BackendError, Usage
+from ragarena.errors import UserError
+from ragarena.hygiene import IDENTITY, PeriodicScreening, category
+from ragarena.reasons import BAD, GOOD
+from ragarena.reasons import ALL as ALL_REASONS
+from ragarena.reference import load_index, reference_markdown
+from ragarena.retrieval import Hit
 from ragarena.ui.context import AppContext
+from ragarena.ui.render import passages_html
+from ragarena.validation import question_problem
+from ragarena.votes import VoteRejected
+
+ANONYMOUS, NAMED = "Anónimo", "Elegir modelos"
+MODE_KEYS = {ANONYMOUS: "anonymous", NAMED: "named"}
+VOTE_BUTTONS = (("model_a", "👈 A es mejor"), ("model_b", "👉 B es mejor"), ("tie", "🤝 Empate"),
+                ("tie (bothbad)", "👎 Ambas son malas"))
+VOTE_SUFFIX = {"model_a": "a", "model_b": "b", "tie": "tie", "tie (bothbad)": "bothbad"}  # api_name, elem_id
+WINNER_TEXT = {"model_a": "A es mejor", "model_b": "B es mejor", "tie": "empate", "tie (bothbad)": "ambas son malas"}
+# The page is refreshed at most this often while the models stream (coalescing chunks).
+REFRESH_S = 0.1
+PASSAGES_HEADING = "Contexto recuperado (el mismo para los dos modelos)"
+
+
+def answer_timeout() -> float:
+    try:
+        return float(os.environ.get("RAGARENA_ARENA_TIMEOUT", "180"))
+    except ValueError:
+        return 180.0
+
+
+def _label(ctx: AppContext, model_id: str) -> str:
+    return next((s.label for s in ctx.engine.specs if s.id == model_id), model_id)
+
+
+def _name_md(ctx: AppContext, side: str, model_id: str | None = None) -> str:
+    if not model_id:
+        return f"### Modelo {side}"
+    return f"### Modelo {side}: {html.escape(_label(ctx, model_id))} (`{model_id}`)"
+
+
+def _messages(turns: list[dict], side: str, current: tuple[str, str] | None = None) -> list[dict]:
+    messages = []
+    for turn in turns:
+        messages += [{"role": "user", "content": turn["question"]},
+                     {"role": "assistant", "content": turn[f"answer_{side}"]}]
+    if current:
+        messages += [{"role": "user", "content": current[0]}, {"role": "assistant", "content": current[1]}]
+    return messages
+
+
+def _buttons(votable: bool) -> list:
+    return [gr.update(interactive=votable) for _ in VOTE_BUTTONS]
+
+
+def _votable(round_: dict | None) -> bool:
+    """Whether the vote buttons are enabled for this round state (a served battle, no vote yet)."""
+    return bool(round_ and round_.get("battle_id") and not round_.get("voted"))
+
+
+def _buttons_to(votable: bool, was_votable: bool) -> list:
+    """Button updates only when their state changes: each update rebuilds the component server-side."""
+    return _buttons(votable) if votable != was_votable else [gr.update() for _ in VOTE_BUTTONS]
+
+
+def _stream_into(ctx: AppContext, side: str, model_id: str, request: AnswerRequest, out: queue.Queue) -> None:
+    """Run one model, putting (side, kind, payload) items in `out`; never raises."""
+    start = time.perf_counter()
+    first = None
+    try:
+        backend = ctx.engine.backend(model_id)
+        for chunk in backend.stream(request):
+            if isinstance(chunk, Usage):
+                continue
+            if first is None:
+                first = time.perf_counter() - start
+            out.put((side, "chunk", chunk))
+        total = time.perf_counter() - start
+        out.put((side, "done", {"first_chunk_s": round(first if first is not None else total, 4),
+                                "total_s": round(total, 4)}))
+    except (BackendError, UserError) as error:
+        out.put((side, "error", str(error)))
+    except Exception as error:  # a broken backend must not take the round (or the server) down
+        out.put((side, "error", f"error inesperado ({type(error).__name__})"))
+
+
+def _voter(vote, winner: str):
+    def vote_for(round_, request: gr.Request, profile: gr.OAuthProfile | None = None):
+        return vote(winner, round_, request, profile)
+
+    return vote_for
+
+
+def screen_every() -> float:
+    try:
+        return float(os.environ.get("RAGARENA_SCREEN_EVERY", "300"))
+    except ValueError:
+        return 300.0
+
+
+def _references(ctx: AppContext):
+    """The reference-answer index of the corpus's conversations (None when unreadable), loaded once."""
+    if "reference_index" not in ctx.extras:
+        ctx.extras["reference_index"] = load_index(ctx.extras.get("qa_path") or config.qa_file(),
+                                                   ctx.engine.passages)
+    return ctx.extras["reference_index"]
 
 
 def build_arena_tab(ctx: AppContext) -> None:
-    gr.Markdown("La arena estará disponible pronto.")
+    store = ctx.store  # opened now: a corrupt or foreign database stops the app at start-up
+    available = [s.id for s in ctx.engine.available_specs()]
+    choices = [(s.label, s.id) for s in ctx.engine.available_specs()]
+
+    gr.Markdown(
+        "Haz una pregunta: dos modelos elegidos al azar responden con los mismos fragmentos de la "
+        "documentación. Sus nombres se muestran después de votar. Puedes seguir la conversación "
+        "antes de votar; el voto cuenta para la última respuesta."
+    )
+    if len(available) < 2:
+        gr.Markdown("⚠️ La arena necesita al menos dos modelos disponibles; revisa `models.yaml` y sus claves.")
+    references = _references(ctx)
+    every = screen_every()
+    screening = PeriodicScreening(store, every) if every > 0 else None
+    if voters.login_enabled():
+        with gr.Row():
+            gr.Markdown("Opcional: inicia sesión con Hugging Face para que tus votos cuenten como los de una persona "
+                        "(solo se guarda un resumen cifrado de tu usuario).")
+            gr.LoginButton(elem_id="arena-login")
+    with gr.Row():
+        mode = gr.Radio([ANONYMOUS, NAMED], value=ANONYMOUS, label="Modo", elem_id="arena-mode")
+    with gr.Row(visible=False) as pick_row:
+        pick_a = gr.Dropdown(choices, value=available[0] if available else None, label="Modelo A",
+                             elem_id="arena-pick-a")
+        pick_b = gr.Dropdown(choices, value=available[1] if len(available) > 1 else None, label="Modelo B",
+                             elem_id="arena-pick-b")
+    with gr.Row(equal_height=False):
+        with gr.Column(min_width=280):
+            name_a = gr.Markdown(_name_md(ctx, "A"), label="Nombre A", elem_id="arena-name-a")
+            chat_a = gr.Chatbot(label="Modelo A", height=380, buttons=["copy"], elem_id="arena-chat-a")
+        with gr.Column(min_width=280):
+            name_b = gr.Markdown(_name_md(ctx, "B"), label="Nombre B", elem_id="arena-name-b")
+            chat_b = gr.Chatbot(label="Modelo B", height=380, buttons=["copy"], elem_id="arena-chat-b")
+    status = gr.Markdown("", label="Estado", elem_id="arena-status")
+    with gr.Row():
+        vote_buttons = [gr.Button(text, interactive=False, elem_id=f"arena-vote-{VOTE_SUFFIX[key]}")
+                        for key, text in VOTE_BUTTONS]
+    with gr.Column(visible=False, elem_id="arena-reasons") as reasons_panel:
+        with gr.Column(visible=False) as good_column:
+            reasons_good = gr.CheckboxGroup(list(GOOD), label="¿Por qué? (opcional)", elem_id="arena-reasons-good")
+        with gr.Column(visible=False) as bad_column:
+            reasons_bad = gr.CheckboxGroup(list(BAD), label="¿Qué fallaba en las dos? (opcional)",
+                                           elem_id="arena-reasons-bad")
+        with gr.Row():
+            save_reasons = gr.Button("Guardar motivos", size="sm", elem_id="arena-reasons-save")
+            reasons_status = gr.Markdown("", elem_id="arena-reasons-status")
+    with gr.Accordion("Respuesta de referencia (del conjunto de preguntas)", open=False, visible=False,
+                      elem_id="arena-reference") as reference_box:
+        reference_md = gr.Markdown("", elem_id="arena-reference-text")
+    question = gr.Textbox(label="Pregunta", placeholder="Escribe tu pregunta sobre la documentación…",
+                          max_lines=6, elem_id="arena-question")
+    with gr.Row():
+        send = gr.Button("Enviar", variant="primary", elem_id="arena-send")
+        new_round = gr.Button("🔄 Nueva ronda", elem_id="arena-new-round")
+    passages = gr.HTML(passages_html([], heading=PASSAGES_HEADING), label="Fragmentos", elem_id="arena-passages")
+    winner_box = gr.Textbox(visible=False, label="Voto")  # only the /arena_vote API endpoint uses it
+    # Only the /arena_reasons API endpoint uses it; custom values reach the server, which refuses them.
+    reasons_api = gr.Dropdown(list(ALL_REASONS), value=[], multiselect=True, allow_custom_value=True, visible=False,
+                              label="Motivos")
+    state = gr.State(None)  # the round: models, turns, battle id; server-side, per session
+
+    def fresh_round(mode_label: str, choice_a: str | None, choice_b: str | None) -> dict:
+        """A new round, or VoteRejected saying why the models cannot be drawn/picked."""
+        if mode_label == NAMED:
+            if not choice_a or not choice_b:
+                raise VoteRejected("Elige los dos modelos que quieres comparar.")
+            if choice_a == choice_b:
+                raise VoteRejected("Elige dos modelos distintos.")
+            for choice in (choice_a, choice_b):
+                if choice not in available:
+                    raise VoteRejected(f"El modelo «{choice}» no está disponible.")
+            model_a, model_b = choice_a, choice_b
+        else:
+            if len(available) < 2:
+                raise VoteRejected("La arena necesita al menos dos modelos disponibles.")
+            model_a, model_b = random.sample(available, 2)
+        return {"mode": MODE_KEYS.get(mode_label, "anonymous"), "model_a": model_a, "model_b": model_b,
+                "turns": [], "battle_id": None, "voted": False, "failed": False, "winner": None}
+
+    def names(round_: dict | None, reveal: bool) -> tuple[str, str]:
+        if round_ and (reveal or round_["mode"] == "named"):
+            return _name_md(ctx, "A", round_["model_a"]), _name_md(ctx, "B", round_["model_b"])
+        return _name_md(ctx, "A"), _name_md(ctx, "B")
+
+    def ask(text, mode_label, choice_a, choice_b, round_, request: gr.Request,
+            profile: gr.OAuthProfile | None = None):
+        session = getattr(request, "session_hash", None) if request else None
+
+        def refuse(message):
+            return (gr.update(), gr.update(), gr.update(), gr.update(), f"⚠️ {message}", gr.update(), gr.update(),
+                    *[gr.update() for _ in VOTE_BUTTONS], round_)
+
+        was_votable = _votable(round_)
+        if not session:
+            yield refuse("No se reconoce la sesión; recarga la página.")
+            return
+        problem = question_problem(text)
+        if problem:
+            yield refuse(problem)
+            return
+        try:  # no model answers a round that could not be voted
+            store.check_daily_cap(session, ip_hash=voters.ip_hash(request), user_hash=voters.user_hash(profile))
+        except VoteRejected as error:
+            yield refuse(error)
+            return
+        text = text.strip()
+        wanted_mode = MODE_KEYS.get(mode_label, "anonymous")
+        stale = (round_ is None or round_["voted"] or round_["failed"] or round_["mode"] != wanted_mode
+                 or (wanted_mode == "named" and (round_["model_a"], round_["model_b"]) != (choice_a, choice_b)))
+        if stale:
+            try:
+                round_ = fresh_round(mode_label, choice_a, choice_b)
+            except VoteRejected as error:
+                yield refuse(error)
+                return
+        else:
+            round_ = dict(round_, turns=list(round_["turns"]))
+        round_["battle_id"] = None  # the previous turn can no longer be voted once a new one starts
+        name_a_md, name_b_md = names(round_, reveal=False)
+
+        started = time.perf_counter()
+        prior = [turn["question"] for turn in round_["turns"]]
+        hits: list[Hit] = ctx.engine.retrieve(text, prior)
+        retrieval_s = time.perf_counter() - started
+        shown_passages = passages_html(hits, heading=PASSAGES_HEADING)
+        answers = {"a": "", "b": ""}
+        results: dict[str, dict] = {}
+        errors: dict[str, str] = {}
+        out: queue.Queue = queue.Queue()
+        for side in ("a", "b"):
+            history = tuple((t["question"], t[f"answer_{side}"]) for t in round_["turns"])
+            threading.Thread(target=_stream_into, daemon=True, name=f"arena-{side}",
+                             args=(ctx, side, round_[f"model_{side}"], AnswerRequest(text, tuple(hits), history),
+                                   out)).start()
+
+        first_frame = [True]
+
+        def frame(message):
+            # The vote buttons are disabled (if they were enabled) by the first frame sent.
+            buttons = _buttons_to(False, was_votable) if first_frame[0] else _buttons_to(False, False)
+            first_frame[0] = False
+            return ("", _messages(round_["turns"], "a", (text, answers["a"])),
+                    _messages(round_["turns"], "b", (text, answers["b"])), shown_passages, message,
+                    name_a_md, name_b_md, *buttons, round_)
+
+        # No empty first frame: models done within REFRESH_S cost one frame, the final one.
+        deadline = time.monotonic() + answer_timeout()
+        last_yield = time.monotonic()
+        while len(results) + len(errors) < 2:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                for side in ("a", "b"):
+                    if side not in results and side not in errors:
+                        errors[side] = "no ha respondido a tiempo"
+                break
+            try:
+                side, kind, payload = out.get(timeout=min(remaining, REFRESH_S))
+            except queue.Empty:
+                pass
+            else:
+                if kind == "chunk":
+                    answers[side] += payload
+                elif kind == "done":
+                    results[side] = payload
+                else:
+                    errors[side] = payload
+            if time.monotonic() - last_yield >= REFRESH_S:
+                last_yield = time.monotonic()
+                yield frame("⏳ Los dos modelos están respondiendo…")
+
+        if errors:
+            round_["failed"] = True
+            for side, message in errors.items():
+                answers[side] = (answers[side] + "\n\n" if answers[side] else "") + f"⚠️ {message}"
+            failed = " y ".join(f"el Modelo {side.upper()}" for side in sorted(errors))
+            detail = "; ".join(f"Modelo {side.upper()}: {message}" for side, message in sorted(errors.items()))
+            yield frame(f"⚠️ Ha fallado {failed} ({detail}). Esta ronda no se puede votar: pulsa «Nueva ronda».")
+            return
+        try:
+            battle_id = store.record_battle(
+                session_hash=session, question=text, model_a=round_["model_a"], model_b=round_["model_b"],
+                answer_a=answers["a"], answer_b=answers["b"], mode=round_["mode"],
+                conversation=[dict(t) for t in round_["turns"]], passage_ids=[h.passage.id for h in hits],
+                timings={"retrieval_s": round(retrieval_s, 4), "a": results["a"], "b": results["b"]},
+            )
+        except VoteRejected as error:
+            round_["failed"] = True
+            yield frame(f"⚠️ {error}")
+            return
+        round_["battle_id"] = battle_id
+        round_["turns"].append({"question": text, "answer_a": answers["a"], "answer_b": answers["b"]})
+        answers = {"a": "", "b": ""}
+
+        def done_frame():
+            return ("", _messages(round_["turns"], "a"), _messages(round_["turns"], "b"), shown_passages,
+                    "¿Qué respuesta es mejor? Vota, o haz otra pregunta para seguir la conversación.",
+                    name_a_md, name_b_md, *_buttons_to(True, was_votable and first_frame[0]), round_)
+
+        yield done_frame()
+
+    def reference_for(round_: dict) -> str:
+        if references is None or not round_.get("turns"):
+            return ""
+        *earlier, last = round_["turns"]
+        return reference_markdown(references.lookup(last["question"], [t["question"] for t in earlier]))
+
+    def vote(winner, round_, request: gr.Request, profile: gr.OAuthProfile | None = None):
+        session = getattr(request, "session_hash", None) if request else None
+        battle_id = round_.get("battle_id") if round_ else None
+        try:
+            battle = store.vote(battle_id, session, winner, user_hash=voters.user_hash(profile),
+                                ip_hash=voters.ip_hash(request))
+        except VoteRejected as error:
+            voted = bool(round_ and round_.get("voted"))
+            return (f"⚠️ {error}", *names(round_, reveal=voted), round_.get("reference", "") if voted else "",
+                    *_buttons_to(False, False), round_, *[gr.update() for _ in range(4)])  # nothing changed
+        reference = reference_for(round_)
+        round_ = dict(round_, voted=True, winner=winner, reference=reference)
+        name_a_md, name_b_md = names(round_, reveal=True)
+        message = (f"✅ Voto registrado ({WINNER_TEXT[winner]}). Modelo A: **{html.escape(_label(ctx, battle['model_a']))}**"
+                   f", Modelo B: **{html.escape(_label(ctx, battle['model_b']))}**. Si quieres, marca por qué "
+                   "debajo. Pulsa «Nueva ronda» o haz otra pregunta para empezar otra.")
+        if category(battle.get("excluded_reason")) == IDENTITY:
+            message += ("\n\n⚠️ Una de las respuestas revelaba qué modelo es: el voto se guarda, pero no cuenta "
+                        "para la clasificación.")
+        if screening is not None:
+            screening.poke()
+        bothbad = winner == "tie (bothbad)"
+        return (message, name_a_md, name_b_md, reference, *_buttons(False), round_, gr.update(visible=True),
+                gr.update(visible=not bothbad), gr.update(visible=bothbad),
+                gr.update(visible=bool(reference), open=False))
+
+    def save_reasons_for(chosen, round_, request: gr.Request):
+        session = getattr(request, "session_hash", None) if request else None
+        battle_id = round_.get("battle_id") if round_ and round_.get("voted") else None
+        try:
+            battle = store.set_reasons(battle_id, session, chosen if chosen is not None else [])
+        except VoteRejected as error:
+            return f"⚠️ {error}"
+        given = battle.get("reasons") or []
+        return ("✅ Motivos guardados: " + ", ".join(given) + ".") if given else "✅ Sin motivos."
+
+    def save_reasons_ui(good, bad, round_, request: gr.Request):
+        bothbad = bool(round_ and round_.get("winner") == "tie (bothbad)")
+        return save_reasons_for(bad if bothbad else good, round_, request)
+
+    def hide_after_vote_panels():
+        return gr.update(visible=False), gr.update(visible=False), [], [], ""
+
+    def hide_if_new_round(text):
+        # Only a question that will be served starts a new round (a refused one leaves the panels).
+        return hide_after_vote_panels() if not question_problem(text) else tuple(gr.update() for _ in range(5))
+
+    def reset(round_):
+        return ("", [], [], passages_html([], heading=PASSAGES_HEADING), "", _name_md(ctx, "A"), _name_md(ctx, "B"),
+                *_buttons_to(False, _votable(round_)), None)
+
+    round_outputs = [question, chat_a, chat_b, passages, status, name_a, name_b, *vote_buttons, state]
+    vote_outputs = [status, name_a, name_b, reference_md, *vote_buttons, state, reasons_panel, good_column,
+                    bad_column, reference_box]
+    panel_outputs = [reasons_panel, reference_box, reasons_good, reasons_bad, reasons_status]
+    ask_inputs = [question, mode, pick_a, pick_b, state]
+    send.click(ask, ask_inputs, round_outputs, api_name="arena_ask")
+    question.submit(ask, ask_inputs, round_outputs, api_name=False)
+    winner_box.submit(vote, [winner_box, state], vote_outputs, api_name="arena_vote")
+    for (key, _), button in zip(VOTE_BUTTONS, vote_buttons):
+        button.click(_voter(vote, key), [state], vote_outputs, api_name=f"arena_vote_{VOTE_SUFFIX[key]}")
+    new_round.click(reset, [state], round_outputs, api_name="arena_new_round")
+    save_reasons.click(save_reasons_ui, [reasons_good, reasons_bad, state], reasons_status, api_name=False)
+    reasons_api.change(save_reasons_for, [reasons_api, state], reasons_status, api_name="arena_reasons")
+    send.click(hide_if_new_round, [question], panel_outputs, api_name=False, queue=False, show_progress="hidden")
+    question.submit(hide_if_new_round, [question], panel_outputs, api_name=False, queue=False,
+                    show_progress="hidden")
+    for trigger in (new_round.click, mode.change, pick_a.change, pick_b.change):
+        trigger(hide_after_vote_panels, None, panel_outputs, api_name=False, queue=False, show_progress="hidden")
+
+    def switch_mode(mode_label, round_):
+        return (gr.update(visible=mode_label == NAMED), *reset(round_))
+
+    mode.change(switch_mode, [mode, state], [pick_row, *round_outputs], api_name=False)
+    pick_a.change(reset, [state], round_outputs, api_name=False)
+    pick_b.change(reset, [state], round_outputs, api_name=False)

@@ -2,12 +2,53 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ragarena.engine import Engine
+
+if TYPE_CHECKING:
+    from ragarena.answer_ratings import AnswerRatings
+    from ragarena.votes import VoteStore
+
+_STORE_LOCK = threading.Lock()
 
 
 @dataclass
 class AppContext:
     engine: Engine
     extras: dict = field(default_factory=dict)  # stores and settings that later tabs add
+
+    @property
+    def store(self) -> "VoteStore":
+        """The arena's vote store at `config.db_path()`, opened on first use (a bad file raises UserError).
+
+        Tests may put their own `VoteStore` in ``extras["store"]`` before building the app.
+        """
+        store = self.extras.get("store")
+        if store is None:
+            with _STORE_LOCK:
+                store = self.extras.get("store")
+                if store is None:
+                    from ragarena import config
+                    from ragarena.votes import VoteStore, sharer_from_env
+
+                    store = VoteStore(config.db_path())  # checked first: a bad file stops before any upload
+                    store.sharer = sharer_from_env(config.data_dir())
+                    self.extras["store"] = store
+        return store
+
+    @property
+    def ratings(self) -> "AnswerRatings":
+        """People's ratings of Chat answers, in the vote store's database (``extras["ratings"]`` in tests)."""
+        ratings = self.extras.get("ratings")
+        if ratings is None:
+            store = self.store
+            with _STORE_LOCK:
+                ratings = self.extras.get("ratings")
+                if ratings is None:
+                    from ragarena.answer_ratings import AnswerRatings
+
+                    ratings = self.extras["ratings"] = AnswerRatings(store)
+        return ratings

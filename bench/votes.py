@@ -1,0 +1,225 @@
+"""Benchmark: sustained arena votes per second through the real app.
+
+    python bench/votes.py                          # 50 clients x 20 battles (1,000 votes)
+    python bench/votes.py --clients 50 --seconds 60
+    python bench/votes.py --clients 20 --battles 10 --docs data/docs
+
+Starts `python app.py` on 127.0.0.1 with a fresh vote database in a temporary folder, then
+runs N concurrent gradio_client clients (threads), each doing battles: `/arena_ask` (two models
+answer, streamed) then `/arena_vote`. Prints the sustained votes per second, the latency of
+both calls, the CPU time the server and the clients used, and checks at the end that the
+database holds exactly the votes that were acknowledged, none duplicated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import signal
+import socket
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from gradio_client import Client  # noqa: E402
+
+from ragarena.votes import VoteStore  # noqa: E402
+
+QUESTIONS = ["¿A qué hora abre la piscina entre semana?", "¿Es obligatorio el gorro?", "¿Y en agosto?"]
+WINNERS = ["model_a", "model_b", "tie", "tie (bothbad)"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+_connecting = threading.Semaphore(4)
+# gradio_client builds a new SSL context (reading the CA bundle, ~20 ms of CPU) for every HTTP request
+# unless it is given one; without this the clients, not the app, are what is measured.
+SSL_CONTEXT = ssl.create_default_context()
+
+
+def connect(url: str, attempts: int = 5) -> Client:
+    """A gradio_client Client; a few at a time (each downloads the app's config), retried on a timeout."""
+    for attempt in range(attempts):
+        try:
+            with _connecting:
+                return Client(url, verbose=False, ssl_verify=SSL_CONTEXT)
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1 + attempt)
+    raise AssertionError("unreachable")
+
+
+def start_app(folder: Path, docs: Path, concurrency: int) -> tuple[subprocess.Popen, str, Path]:
+    port = free_port()
+    db = folder / "arena.db"
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+           "RAGARENA_DOCS": str(docs), "RAGARENA_DATA_DIR": str(folder), "RAGARENA_DB": str(db),
+           "RAGARENA_VOTES_PER_MINUTE": "1000000", "RAGARENA_VOTES_PER_DAY": "1000000",
+           "RAGARENA_CONCURRENCY": str(concurrency)}
+    env.pop("RAGARENA_VOTES_REPO", None)
+    log = open(folder / "app.log", "w")
+    process = subprocess.Popen([sys.executable, str(REPO / "app.py")], env=env, cwd=folder, stdout=log,
+                               stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the app exited:\n{(folder / 'app.log').read_text()}")
+        try:
+            urllib.request.urlopen(url + "config", timeout=2).read()
+            return process, url, db
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit("the app did not start in 120 s")
+
+
+def _count(db: Path) -> int:
+    store = VoteStore(db, create=False)
+    try:
+        return store.count_votes()
+    finally:
+        store.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--battles", type=int, default=20, help="battles (and votes) per client")
+    parser.add_argument("--seconds", type=float, default=None, help="run for this long instead of --battles")
+    parser.add_argument("--docs", default=str(REPO / "tests" / "fixtures" / "docs"))
+    parser.add_argument("--concurrency", type=int, default=64, help="RAGARENA_CONCURRENCY for the app")
+    parser.add_argument("--url", default=None, help="use this running app (with --db and --pid) instead of starting one")
+    parser.add_argument("--db", default=None, help="with --url: its vote database (the votes it holds are counted)")
+    parser.add_argument("--pid", type=int, default=None, help="with --url: its process id, for its CPU time")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (database, app log)")
+    args = parser.parse_args()
+
+    if args.url:
+        if not args.db:
+            parser.error("--url needs --db")
+        process, url, db = None, args.url, Path(args.db)
+        before = _count(db)
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="ragarena-bench-votes-"))
+        process, url, db = start_app(folder, Path(args.docs), args.concurrency)
+        before = 0
+        print(f"app on {url} (pid {process.pid}), database {db}", flush=True)
+    server_pid = process.pid if process else args.pid
+    ask_latency: list[float] = []
+    vote_latency: list[float] = []
+    acked = [0] * args.clients
+    errors: list[str] = []
+    ready = threading.Barrier(args.clients + 1)
+    stop_at = [float("inf")]
+
+    def user(n: int) -> None:
+        try:
+            client = connect(url)
+        except Exception as error:
+            errors.append(f"client {n}: {error!r}")
+            ready.abort()
+            return
+        try:
+            ready.wait(timeout=600)
+            i = 0
+            while (args.seconds is None and i < args.battles) or (args.seconds is not None
+                                                                 and time.perf_counter() < stop_at[0]):
+                t0 = time.perf_counter()
+                status = client.predict(QUESTIONS[(n + i) % 2], "Anónimo", None, None, api_name="/arena_ask")[4]
+                t1 = time.perf_counter()
+                if "Vota" not in status:
+                    errors.append(f"client {n}, battle {i}: {status}")
+                    return
+                status = client.predict(WINNERS[(n + i) % 4], api_name="/arena_vote")[0]
+                t2 = time.perf_counter()
+                if not status.startswith("✅"):
+                    errors.append(f"client {n}, vote {i}: {status}")
+                    return
+                acked[n] += 1
+                ask_latency.append(t1 - t0)
+                vote_latency.append(t2 - t1)
+                i += 1
+        except Exception as error:
+            errors.append(f"client {n}: {error!r}")
+
+    threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(args.clients)]
+    for t in threads:
+        t.start()
+    try:
+        ready.wait(timeout=600)
+    except threading.BrokenBarrierError:
+        pass
+    server_cpu0, client0 = cpu_seconds(server_pid) if server_pid else 0.0, resource.getrusage(resource.RUSAGE_SELF)
+    started = time.perf_counter()
+    if args.seconds is not None:
+        stop_at[0] = started + args.seconds
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    server_cpu = cpu_seconds(server_pid) - server_cpu0 if server_pid else float("nan")
+    client1 = resource.getrusage(resource.RUSAGE_SELF)
+    client_cpu = (client1.ru_utime - client0.ru_utime) + (client1.ru_stime - client0.ru_stime)
+    if process:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+    total = sum(acked)
+    store = VoteStore(db, create=False)
+    battles = store.export_battles()[before:]
+    store.close()
+    ids = {b["battle_id"] for b in battles}
+
+    def ms(values: list[float], q: float) -> str:
+        if not values:
+            return "-"
+        return f"{statistics.quantiles(values, n=100)[int(q) - 1] * 1000:.0f} ms" if len(values) > 1 else \
+            f"{values[0] * 1000:.0f} ms"
+
+    print(f"clients: {args.clients}   cpus: {os.cpu_count()}   load average: {os.getloadavg()[0]:.1f}")
+    print(f"acknowledged votes: {total} in {elapsed:.1f} s -> {total / elapsed:.1f} votes/s sustained "
+          f"({total / elapsed * 2:.1f} requests/s)")
+    print(f"/arena_ask latency p50 {ms(ask_latency, 50)}, p95 {ms(ask_latency, 95)}; "
+          f"/arena_vote latency p50 {ms(vote_latency, 50)}, p95 {ms(vote_latency, 95)}")
+    print(f"CPU: server {server_cpu:.1f} s ({server_cpu / total * 1000 if total else 0:.1f} ms/vote), "
+          f"clients {client_cpu:.1f} s ({client_cpu / total * 1000 if total else 0:.1f} ms/vote)")
+    ok = len(battles) == total and len(ids) == total and not errors
+    print(f"stored votes: {len(battles)} ({len(ids)} distinct battle ids) -> {'OK' if ok else 'MISMATCH'}")
+    for error in errors[:5]:
+        print("error:", error)
+    if process and not args.keep:
+        shutil.rmtree(folder, ignore_errors=True)
+    elif process:
+        print(f"kept {folder}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

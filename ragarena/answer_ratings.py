@@ -1,0 +1,512 @@
+"""People's 1-5 ratings of Chat answers on the study's three criteria, and how they compare with the judge.
+
+Storage: the tables ``chat_answers`` and ``answer_ratings`` of the arena's vote database
+(schema version 2 of `ragarena.votes`; a version-1 database gains them when it is opened).
+`AnswerRatings` shares the `VoteStore`'s connection and lock, so it follows the same rules:
+WAL journal, ``synchronous=FULL`` (a rating acknowledged to the user is on disk), one
+connection shared by Gradio's worker threads.
+
+* Every answer the Chat tab completes is recorded (`AnswerRatings.record_answer`) with the
+  model, the question, the conversation so far, the ids of the passages the model saw, the
+  answer, the anonymised session (`ragarena.votes.anonymize_session`) and the time. Its id is
+  unguessable and lives in the session's server-side ``gr.State``.
+* A rating (`AnswerRatings.rate`) gives each criterion an integer from 1 to 5 (all three are
+  required) and an optional comment. One rating per answer: sending again updates it (the
+  ``revisions`` count grows) until the user moves on.
+
+Rules (refusals raise `VoteRejected`, whose Spanish message is shown to the user):
+
+* the answer must have been produced by the server for the same session, and be that
+  session's latest answer (asking the next question ends the chance to rate the previous one);
+* each criterion an integer from 1 to 5; the comment at most `MAX_COMMENT` characters (control
+  characters other than line breaks and tabs are removed). Comments are plain text: the app
+  never renders them as HTML or Markdown;
+* a session may send at most ``RAGARENA_RATINGS_PER_MINUTE`` ratings (new or updated) a minute
+  (default 20), counted by this process.
+
+Statistics: `t_interval` (mean with a Student-t 95 % interval) is what the leaderboard shows
+per model (`ragarena.leaderboard.crowd_criteria`); `match_judgements` and `agreement` compare
+the ratings with the LLM judge's scores for the very same item (the judge cache key: judge,
+rubric, question, conversation, passages and answer).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import secrets
+import unicodedata
+import warnings
+from collections import deque
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+
+from ragarena.errors import UserError
+from ragarena.scores import CRITERIA
+from ragarena.votes import VoteRejected, anonymize_session, check_question
+
+if TYPE_CHECKING:
+    from ragarena.corpus import Passage
+    from ragarena.votes import VoteStore
+
+DEFAULT_RATINGS_PER_MINUTE = 20
+DEFAULT_MIN_RATINGS = 20
+MAX_COMMENT = 1000
+CONFIDENCE = 0.95
+#: The questions the Chat tab asks, one per criterion.
+CRITERION_QUESTIONS = {
+    "answer_relevance": "¿Responde a la pregunta?",
+    "context_relevance": "¿El contexto recuperado es el adecuado?",
+    "groundedness": "¿La respuesta se apoya solo en el contexto?",
+}
+CRITERION_NAMES = {
+    "answer_relevance": "Relevancia de la respuesta",
+    "context_relevance": "Relevancia del contexto",
+    "groundedness": "Fundamentación",
+    "overall": "Media de los tres",
+}
+
+_ANSWER_COLUMNS = ("id", "served_at", "session_hash", "model", "question", "conversation", "passage_ids", "answer")
+_RATING_COLUMNS = ("answer_relevance", "context_relevance", "groundedness", "comment", "first_rated_at", "rated_at",
+                   "revisions")
+
+
+def _positive_env(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise UserError(f"{name} debe ser un entero positivo (vale «{raw}»).")
+    return value
+
+
+def ratings_per_minute_from_env() -> int:
+    return _positive_env("RAGARENA_RATINGS_PER_MINUTE", DEFAULT_RATINGS_PER_MINUTE)
+
+
+def min_ratings_from_env() -> int:
+    """Ratings a model needs before the leaderboard shows its means (``RAGARENA_MIN_RATINGS``, default 20)."""
+    return _positive_env("RAGARENA_MIN_RATINGS", DEFAULT_MIN_RATINGS)
+
+
+# ---------------------------------------------------------------------------------------
+# Rules on what a rating holds
+
+
+def check_scores(scores: Mapping[str, Any] | None) -> dict[str, int]:
+    """The three criteria as integers 1-5, or `VoteRejected` saying what is wrong."""
+    scores = scores or {}
+    if any(scores.get(c) is None or scores.get(c) == "" for c in CRITERIA):
+        raise VoteRejected("Valora los tres criterios (del 1 al 5) antes de enviar la valoración.")
+    clean = {}
+    for criterion in CRITERIA:
+        value = scores[criterion]
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
+            raise VoteRejected("Puntuación no válida: cada criterio se valora con un número entero del 1 al 5.")
+        clean[criterion] = value
+    return clean
+
+
+def clean_comment(comment: Any) -> str | None:
+    """The comment stripped of control characters (line breaks and tabs stay); None when empty.
+
+    Raises `VoteRejected` when it is not text or is longer than `MAX_COMMENT` characters.
+    """
+    if comment is None:
+        return None
+    if not isinstance(comment, str):
+        raise VoteRejected("El comentario debe ser texto.")
+    text = "".join(ch for ch in comment if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
+    text = text.replace("\r", "").strip()
+    if len(text) > MAX_COMMENT:
+        raise VoteRejected(f"El comentario es demasiado largo ({len(text)} caracteres; máximo {MAX_COMMENT}).")
+    return text or None
+
+
+def _conversation(history: Iterable | None) -> list[dict]:
+    """Earlier turns as ``[{"question", "answer"}]`` from (question, answer) pairs or such dicts."""
+    turns = []
+    for turn in history or []:
+        if isinstance(turn, Mapping):
+            turns.append({"question": str(turn.get("question", "")), "answer": str(turn.get("answer", ""))})
+        else:
+            question, answer = turn
+            turns.append({"question": str(question), "answer": str(answer)})
+    return turns
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+# ---------------------------------------------------------------------------------------
+# The store
+
+
+class AnswerRatings:
+    """Chat answers and their ratings, in the tables of a `VoteStore`'s database (its connection and lock)."""
+
+    def __init__(self, store: "VoteStore", *, ratings_per_minute: int | None = None,
+                 clock: Callable[[], float] | None = None):
+        self.store = store
+        self.ratings_per_minute = (ratings_per_minute if ratings_per_minute is not None
+                                   else ratings_per_minute_from_env())
+        self._clock = clock or store._clock
+        self._conn = store._conn
+        self._lock = store._lock  # one lock for the connection, as `VoteStore` requires
+        self._recent: dict[str, deque] = {}  # anonymised session -> times of its accepted ratings
+
+    def record_answer(self, *, session_hash: str, model: str, question: str, answer: str,
+                      conversation: Iterable | None = None, passage_ids: Sequence[str] | None = None,
+                      served_at: float | None = None) -> str:
+        """Store an answer the Chat tab produced; returns its new (unguessable) id."""
+        if not session_hash:
+            raise VoteRejected("No se reconoce la sesión; recarga la página.")
+        if not model:
+            raise ValueError("an answer needs the model that produced it")
+        question = check_question(question)
+        answer_id = secrets.token_hex(16)
+        row = (answer_id, served_at if served_at is not None else self._clock(), anonymize_session(session_hash),
+               model, question, _dumps(_conversation(conversation)), _dumps([str(p) for p in passage_ids or []]),
+               str(answer or ""))
+        with self._lock:
+            self._conn.execute(
+                f"INSERT INTO chat_answers ({', '.join(_ANSWER_COLUMNS)}) VALUES ({', '.join('?' * len(row))})", row)
+        return answer_id
+
+    def rate(self, answer_id: str | None, session_hash: str | None, scores: Mapping[str, Any] | None,
+             comment: str | None = None) -> dict:
+        """Store (or update) the rating of `session_hash` for `answer_id`; returns it (export format).
+
+        The returned record has ``updated`` True when it replaced an earlier rating. Once this
+        returns, the rating is on disk. Raises `VoteRejected` as the module docstring says.
+        """
+        clean = check_scores(scores)
+        text = clean_comment(comment)
+        if not answer_id or not session_hash:
+            raise VoteRejected("No hay ninguna respuesta que valorar en esta sesión; haz una pregunta primero.")
+        session = anonymize_session(session_hash)
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._conn.execute("SELECT session_hash, served_at, rowid FROM chat_answers WHERE id = ?",
+                                         (answer_id,)).fetchone()
+                if row is None or row[0] != session:
+                    raise VoteRejected("Esa respuesta no existe o no se produjo en esta sesión; "
+                                       "no se ha guardado la valoración.")
+                later = self._conn.execute(
+                    "SELECT 1 FROM chat_answers WHERE session_hash = ? AND (served_at > ? OR "
+                    "(served_at = ? AND rowid > ?)) LIMIT 1", (session, row[1], row[1], row[2])).fetchone()
+                if later is not None:
+                    raise VoteRejected("Ya has hecho otra pregunta: solo se puede valorar la última respuesta.")
+                now = self._clock()
+                recent = self._recent.setdefault(session, deque())
+                while recent and recent[0] <= now - 60.0:
+                    recent.popleft()
+                if len(recent) >= self.ratings_per_minute:
+                    raise VoteRejected(
+                        f"Has enviado {len(recent)} valoraciones en el último minuto (máximo "
+                        f"{self.ratings_per_minute}); espera un poco antes de volver a valorar.")
+                updated = self._conn.execute("SELECT 1 FROM answer_ratings WHERE answer_id = ?",
+                                             (answer_id,)).fetchone() is not None
+                self._conn.execute(
+                    "INSERT INTO answer_ratings (answer_id, session_hash, answer_relevance, context_relevance, "
+                    "groundedness, comment, first_rated_at, rated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (answer_id) DO UPDATE SET answer_relevance = excluded.answer_relevance, "
+                    "context_relevance = excluded.context_relevance, groundedness = excluded.groundedness, "
+                    "comment = excluded.comment, rated_at = excluded.rated_at, revisions = revisions + 1",
+                    (answer_id, session, clean["answer_relevance"], clean["context_relevance"],
+                     clean["groundedness"], text, now, now))
+                record = self._export_row(self._conn.execute(
+                    f"{_SELECT} WHERE a.id = ?", (answer_id,)).fetchone())
+                self._conn.execute("COMMIT")
+            except BaseException:
+                _rollback(self._conn)
+                raise
+            recent.append(now)
+            if len(self._recent) > 10_000:  # forget sessions idle for a minute
+                for key in [k for k, times in self._recent.items() if times[-1] <= now - 60.0]:
+                    del self._recent[key]
+        return {**record, "updated": updated}
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def export_ratings(self) -> list[dict]:
+        """Every rating with its answer, oldest first (export format; the session is anonymised).
+
+        Keys: answer_id, model, question, conversation ([{question, answer}]), passage_ids, answer,
+        answer_relevance, context_relevance, groundedness (integers 1-5), overall (their mean),
+        comment (plain text or None), session_hash, served_tstamp, first_tstamp, tstamp (last change),
+        revisions.
+        """
+        with self._lock:
+            rows = self._conn.execute(f"{_SELECT} ORDER BY r.first_rated_at, r.answer_id").fetchall()
+        return [self._export_row(row) for row in rows]
+
+    def scores(self) -> list[dict]:
+        """Just the model and the three scores of every rating (what the leaderboard needs)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT a.model, r.answer_relevance, r.context_relevance, r.groundedness FROM answer_ratings r "
+                "JOIN chat_answers a ON a.id = r.answer_id ORDER BY r.first_rated_at, r.answer_id").fetchall()
+        return [{"model": row[0], **dict(zip(CRITERIA, row[1:]))} for row in rows]
+
+    def signature(self) -> tuple:
+        """Changes whenever a rating is added or updated (for caches)."""
+        with self._lock:
+            return tuple(self._conn.execute(
+                "SELECT COUNT(*), MAX(rated_at), TOTAL(revisions) FROM answer_ratings").fetchone())
+
+    def count_ratings(self) -> int:
+        with self._lock:
+            return self._conn.execute("SELECT COUNT(*) FROM answer_ratings").fetchone()[0]
+
+    def count_answers(self) -> int:
+        with self._lock:
+            return self._conn.execute("SELECT COUNT(*) FROM chat_answers").fetchone()[0]
+
+    @staticmethod
+    def _export_row(row) -> dict:
+        data = dict(zip(_SELECT_COLUMNS, row))
+        values = [data[c] for c in CRITERIA]
+        return {
+            "answer_id": data["id"], "model": data["model"], "question": data["question"],
+            "conversation": json.loads(data["conversation"]), "passage_ids": json.loads(data["passage_ids"]),
+            "answer": data["answer"], **{c: data[c] for c in CRITERIA},
+            "overall": round(sum(values) / len(values), 3), "comment": data["comment"],
+            "session_hash": data["session_hash"], "served_tstamp": data["served_at"],
+            "first_tstamp": data["first_rated_at"], "tstamp": data["rated_at"], "revisions": data["revisions"],
+        }
+
+
+_SELECT_COLUMNS = (*_ANSWER_COLUMNS, *_RATING_COLUMNS)
+_SELECT = ("SELECT " + ", ".join([f"a.{c}" for c in _ANSWER_COLUMNS] + [f"r.{c}" for c in _RATING_COLUMNS])
+           + " FROM answer_ratings r JOIN chat_answers a ON a.id = r.answer_id")
+
+
+def _rollback(conn) -> None:
+    import sqlite3
+
+    try:
+        conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
+
+
+def write_ratings(path: str | os.PathLike, records: Iterable[dict]) -> int:
+    """Ratings as JSON Lines (UTF-8), written to a sibling and renamed; returns how many."""
+    path = Path(path)
+    records = list(records)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as handle:
+            for record in records:
+                handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        os.replace(tmp, path)
+    except OSError as error:
+        raise UserError(f"No se puede escribir {path}: {error.strerror or error}") from None
+    return len(records)
+
+
+# ---------------------------------------------------------------------------------------
+# Statistics
+
+
+def t_interval(values: Sequence[float], confidence: float = CONFIDENCE,
+               bounds: tuple[float, float] = (1.0, 5.0)) -> tuple[float, float, float]:
+    """(mean, low, high): the mean with a Student-t interval, ``mean ± t(n-1) · s / √n``.
+
+    ``s`` is the sample standard deviation (n - 1). The interval is clipped to `bounds` (the
+    1-5 scale). With fewer than two values the interval is (nan, nan); with none, everything is.
+    """
+    from scipy import stats
+
+    n = len(values)
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    mean = math.fsum(values) / n
+    if n < 2:
+        return mean, math.nan, math.nan
+    sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+    low, high = bounds
+    return mean, max(low, mean - half), min(high, mean + half)
+
+
+def rating_overall(rating: Mapping[str, Any]) -> float:
+    """One rating's mean over the three criteria."""
+    return sum(float(rating[c]) for c in CRITERIA) / len(CRITERIA)
+
+
+# ---------------------------------------------------------------------------------------
+# Agreement between the judge and people
+
+
+def judge_passage_text(passage: "Passage") -> str:
+    """A passage as the judge sees it (the same text as `ragarena.judge.item_from_turn`)."""
+    if passage.section:
+        return f"{passage.title} — {passage.section}\n{passage.text}"
+    return f"{passage.title}\n{passage.text}"
+
+
+def judge_item(rating: Mapping[str, Any], passages_by_id: Mapping[str, "Passage"]):
+    """The `ragarena.judge.JudgeItem` the judge would have scored for this rated answer.
+
+    None when one of its passages is no longer in the corpus (its text, part of the key, is unknown).
+    """
+    from ragarena.judge import JudgeItem
+
+    texts = []
+    for passage_id in rating.get("passage_ids") or []:
+        passage = passages_by_id.get(passage_id)
+        if passage is None:
+            return None
+        texts.append(judge_passage_text(passage))
+    history = tuple((t["question"], t["answer"]) for t in _conversation(rating.get("conversation")))
+    return JudgeItem(rating["question"], rating["answer"], tuple(texts), history)
+
+
+def load_judge_cache(directory: str | os.PathLike) -> tuple[dict[str, dict], list[str]]:
+    """(cache key -> judgement, judge names) from a judge cache folder (`ragarena.judge.JudgeCache`'s file).
+
+    A missing folder or file is an empty cache; unreadable lines are skipped, as the judge does.
+    """
+    from ragarena.judge import CACHE_FILE
+
+    path = Path(directory) / CACHE_FILE
+    entries: dict[str, dict] = {}
+    judges: set[str] = set()
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return {}, []
+    except OSError as error:
+        raise UserError(f"No se puede leer la caché del juez {path}: {error.strerror or error}") from None
+    for line in text.splitlines():
+        try:
+            entry = json.loads(line)
+            key, scores = entry["key"], entry["scores"]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            continue
+        if isinstance(key, str) and isinstance(scores, dict):
+            entries[key] = scores
+            if isinstance(entry.get("judge"), str):
+                judges.add(entry["judge"])
+    return entries, sorted(judges)
+
+
+def match_judgements(ratings: Iterable[Mapping[str, Any]], entries: Mapping[str, dict], judges: Sequence[str],
+                     passages_by_id: Mapping[str, "Passage"]) -> dict[str, list[tuple[dict, dict]]]:
+    """judge name -> [(rating, the judge's judgement of the same item)], for the ratings the judge also scored.
+
+    The same item means the same judge cache key: question, conversation, passages (their text
+    now) and answer, under the current rubric.
+    """
+    from ragarena.judge import cache_key
+
+    pairs: dict[str, list[tuple[dict, dict]]] = {}
+    for rating in ratings:
+        item = judge_item(rating, passages_by_id)
+        if item is None:
+            continue
+        for judge in judges:
+            judgement = entries.get(cache_key(judge, item))
+            if judgement is not None:
+                pairs.setdefault(judge, []).append((dict(rating), judgement))
+    return pairs
+
+
+def _judge_score(judgement: Mapping[str, Any], criterion: str) -> float | None:
+    entry = judgement.get(criterion)
+    score = entry.get("score") if isinstance(entry, Mapping) else entry
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+        return None
+    return float(score)
+
+
+def agreement(pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[dict]:
+    """Per criterion (and their mean, ``overall``): how close the judge is to people on the same answers.
+
+    Each dict: criterion, n (pairs), mad (mean absolute difference, points on the 1-5 scale),
+    bias (mean of judge − people), spearman (rank correlation; nan with fewer than 3 pairs or
+    when one side gives every answer the same score).
+    """
+    from scipy import stats
+
+    results = []
+    for criterion in (*CRITERIA, "overall"):
+        judge_values, people = [], []
+        for rating, judgement in pairs:
+            if criterion == "overall":
+                scores = [_judge_score(judgement, c) for c in CRITERIA]
+                judged = None if None in scores else sum(scores) / len(scores)
+                person = rating_overall(rating)
+            else:
+                judged, person = _judge_score(judgement, criterion), float(rating[criterion])
+            if judged is not None:
+                judge_values.append(judged)
+                people.append(person)
+        n = len(people)
+        diffs = [j - p for j, p in zip(judge_values, people)]
+        spearman = math.nan
+        if n >= 3 and len(set(judge_values)) > 1 and len(set(people)) > 1:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                spearman = float(stats.spearmanr(judge_values, people).statistic)
+        results.append({
+            "criterion": criterion, "n": n,
+            "mad": math.fsum(abs(d) for d in diffs) / n if n else math.nan,
+            "bias": math.fsum(diffs) / n if n else math.nan,
+            "spearman": spearman,
+        })
+    return results
+
+
+def _number(value: float, digits: int = 2, signed: bool = False) -> str:
+    if value is None or math.isnan(value):
+        return "—"
+    return format(value, f"{'+' if signed else ''}.{digits}f")
+
+
+def agreement_markdown(pairs_by_judge: Mapping[str, Sequence], n_ratings: int) -> str:
+    """The agreement tables (one per judge) in Spanish, or why there are none."""
+    intro = (
+        "Se comparan las valoraciones de la pestaña *Chat* con las puntuaciones del jurado LLM "
+        "(`python -m ragarena eval --judge …`) **para la misma respuesta**: misma pregunta, conversación, "
+        "fragmentos recuperados y respuesta (la clave de la caché del jurado). *Diferencia absoluta media*: "
+        "puntos de la escala 1-5 entre el jurado y la persona; *sesgo*: media de jurado − persona; "
+        "*Spearman ρ*: correlación de rangos entre las dos puntuaciones."
+    )
+    if not pairs_by_judge:
+        if not n_ratings:
+            return intro + "\n\nTodavía no hay valoraciones de usuarios."
+        return (intro + f"\n\nNinguna de las {n_ratings} respuestas valoradas ha sido puntuada también por el "
+                "jurado, así que todavía no hay nada que comparar.")
+    blocks = [intro]
+    for judge, pairs in sorted(pairs_by_judge.items()):
+        lines = [f"**Jurado {_inert(judge)}**: {len(pairs)} valoraciones coinciden con una puntuación suya.", "",
+                 "| Criterio | n | Diferencia absoluta media | Sesgo (jurado − personas) | Spearman ρ |",
+                 "|---|---:|---:|---:|---:|"]
+        for item in agreement(pairs):
+            lines.append(f"| {CRITERION_NAMES[item['criterion']]} | {item['n']} | {_number(item['mad'])} | "
+                         f"{_number(item['bias'], signed=True)} | {_number(item['spearman'])} |")
+        blocks.append("\n".join(lines))
+    if min(len(p) for p in pairs_by_judge.values()) < 10:
+        blocks.append("Con tan pocas coincidencias las cifras son solo orientativas "
+                      "(ρ no se calcula con menos de 3, ni si un lado puntúa todo igual).")
+    return "\n\n".join(blocks)
+
+
+def _inert(text: str) -> str:
+    """A name safe inside Markdown: only letters, digits and ``.:/@+_-`` and spaces, as code."""
+    return "`" + (re.sub(r"[^\w.:/@+ -]", "", str(text)) or "?") + "`"

@@ -1,0 +1,239 @@
+"""Answers from the OpenAI chat completions API (or any server speaking it, via OPENAI_BASE_URL).
+
+The `openai` client streams the answer (`stream=True`, usage reported in a last chunk) and
+retries 429 and 5xx answers, connection errors and timeouts with exponential backoff
+(`max_retries`). Every failure becomes a `BackendError` with a Spanish message that never holds
+the key: the key goes only into the client, which sends it as the Authorization header.
+
+This module also holds what remote backends share (settings read from a `models.yaml` entry,
+safe URLs, Spanish error messages, backoff); `tgi_backend` uses them too. The client package
+is imported lazily, so the app starts (and says how to enable the model) without it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import random
+from dataclasses import dataclass
+from importlib.util import find_spec
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from urllib.parse import urlsplit
+
+from ragarena.backends.base import AnswerRequest, BackendError, Usage
+from ragarena.prompts import build_messages
+
+if TYPE_CHECKING:
+    from ragarena.models import ModelSpec
+
+log = logging.getLogger(__name__)
+
+# Backoff between retries: INITIAL * 2**n seconds (minus up to 25 % jitter), at most MAX_DELAY;
+# a server's Retry-After is honoured up to MAX_RETRY_AFTER (longer: give up and say so).
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+MAX_RETRY_AFTER = 60.0
+RETRYABLE_STATUS = {408, 409, 429}  # and every 5xx
+
+
+@dataclass(frozen=True)
+class RemoteSettings:
+    """What a remote model's `models.yaml` entry says, with the environment applied. Holds no key."""
+
+    model: str
+    base_url: str | None  # None: the client's default
+    base_url_env: str
+    api_key_env: str
+    temperature: float = 0.0
+    max_tokens: int = 256
+    timeout_s: float = 30.0
+    max_retries: int = 2
+
+    @classmethod
+    def from_spec(cls, spec: "ModelSpec", *, base_url_env: str, api_key_env: str) -> "RemoteSettings":
+        s = spec.settings
+        url_env = str(s.get("base_url_env", base_url_env))
+        return cls(
+            model=str(s.get("model", spec.id)),
+            base_url=(os.environ.get(url_env) or "").strip() or s.get("base_url") or None,
+            base_url_env=url_env,
+            api_key_env=str(s.get("api_key_env", api_key_env)),
+            temperature=float(s.get("temperature", 0.0)),
+            max_tokens=int(s.get("max_tokens", 256)),
+            timeout_s=float(s.get("timeout_s", 30.0)),
+            max_retries=max(0, int(s.get("max_retries", 2))),
+        )
+
+    def api_key(self) -> str | None:
+        return (os.environ.get(self.api_key_env) or "").strip() or None
+
+
+def safe_url(url: str | None) -> str:
+    """scheme://host[:port] only: user info, paths and query strings may hold secrets."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}" if parts.scheme else "(URL no válida)"
+
+
+def url_problem(url: str | None, env: str) -> str | None:
+    """A Spanish line when `url` cannot be a server address, else None."""
+    if url and urlsplit(url).scheme not in ("http", "https"):
+        return f"{env} debe ser una dirección que empiece por http:// o https://."
+    return None
+
+
+def status_message(label: str, status: int, *, retries: int, key_env: str, model: str, url_env: str,
+                   who: str = "la clave") -> str:
+    """The Spanish message for an HTTP error status (after `retries` retries)."""
+    after = f" tras {retries} reintento{'s' if retries != 1 else ''}" if retries else ""
+    if status == 401:
+        return f"«{label}» ha rechazado {who} (401): revisa {key_env}."
+    if status == 403:
+        return f"«{label}» ha denegado la petición (403): {who} no da acceso a «{model}»; revisa {key_env}."
+    if status == 404:
+        return f"«{label}» no encuentra el modelo «{model}» (404): revisa «model» en models.yaml y {url_env}."
+    if status == 429:
+        return (f"«{label}» está saturado o se ha agotado la cuota (429){after}. "
+                "Prueba dentro de un rato o revisa el límite de tu cuenta.")
+    if status >= 500:
+        return f"«{label}» ha fallado por un error del servidor ({status}){after}. Prueba de nuevo en un rato."
+    return (f"«{label}» ha rechazado la petición ({status}): revisa la configuración del modelo en models.yaml "
+            "(o acorta la conversación con «Nueva conversación»).")
+
+
+def timeout_message(label: str, timeout_s: float, *, streaming: bool) -> str:
+    seconds = f"{timeout_s:g}".replace(".", ",")
+    if streaming:
+        return (f"«{label}» ha dejado de enviar la respuesta (más de {seconds} s sin datos) y se ha cortado. "
+                "Prueba de nuevo.")
+    return (f"«{label}» no ha respondido en {seconds} s. Prueba de nuevo o aumenta «timeout_s» en models.yaml.")
+
+
+def unreachable_message(label: str, url: str | None, url_env: str) -> str:
+    where = f" en {safe_url(url)}" if url else ""
+    return f"No se puede conectar con «{label}»{where}: comprueba {url_env} y la red."
+
+
+def cut_message(label: str) -> str:
+    return f"La respuesta de «{label}» se ha cortado a mitad (se perdió la conexión). Prueba de nuevo."
+
+
+def retry_delay(attempt: int, headers: Mapping[str, str] | None = None) -> float | None:
+    """Seconds to wait before retry number `attempt + 1`, or None when the server asks for too long."""
+    for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(name) if headers else None
+        if value is None:
+            continue
+        try:
+            delay = float(value) / divisor
+        except ValueError:
+            continue
+        if math.isfinite(delay) and delay > MAX_RETRY_AFTER:
+            return None
+        if math.isfinite(delay) and delay >= 0:
+            return delay
+    return min(INITIAL_RETRY_DELAY * 2**attempt, MAX_RETRY_DELAY) * (1 - 0.25 * random.random())
+
+
+def is_retryable(status: int) -> bool:
+    return status in RETRYABLE_STATUS or status >= 500
+
+
+# --- the OpenAI backend -------------------------------------------------------------------
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
+def unavailable_reason(spec: "ModelSpec") -> str | None:
+    settings = RemoteSettings.from_spec(spec, base_url_env="OPENAI_BASE_URL", api_key_env="OPENAI_API_KEY")
+    if find_spec("openai") is None:
+        return "Instala el paquete «openai» (pip install -r requirements.txt) para activarlo."
+    if not settings.api_key():
+        return f"Define {settings.api_key_env} (y opcionalmente {settings.base_url_env}) para activarlo."
+    return url_problem(settings.base_url, settings.base_url_env)
+
+
+def build(spec: "ModelSpec", retriever: Any = None) -> "OpenAIBackend":
+    return OpenAIBackend(spec)
+
+
+class OpenAIBackend:
+    def __init__(self, spec: "ModelSpec"):
+        import openai
+
+        self.id, self.label = spec.id, spec.label
+        self.settings = RemoteSettings.from_spec(spec, base_url_env="OPENAI_BASE_URL", api_key_env="OPENAI_API_KEY")
+        s = self.settings
+        if not s.api_key():
+            raise BackendError(f"Define {s.api_key_env} para usar «{self.label}».")
+        self._client = openai.OpenAI(
+            api_key=s.api_key(),
+            base_url=s.base_url or DEFAULT_BASE_URL,
+            timeout=openai.Timeout(s.timeout_s, connect=min(5.0, s.timeout_s)),
+            max_retries=s.max_retries,
+        )
+
+    def __repr__(self) -> str:
+        return f"OpenAIBackend(id={self.id!r}, model={self.settings.model!r}, base_url={self._url()!r})"
+
+    __str__ = __repr__
+
+    def _url(self) -> str:
+        return safe_url(self.settings.base_url or DEFAULT_BASE_URL)
+
+    def stream(self, request: AnswerRequest) -> Iterator[str | Usage]:
+        import openai
+
+        s = self.settings
+        messages = build_messages(request.question, request.passages, request.history)
+        try:
+            response = self._client.chat.completions.create(
+                model=s.model, messages=messages, temperature=s.temperature, max_tokens=s.max_tokens,
+                stream=True, stream_options={"include_usage": True},
+            )
+        except openai.OpenAIError as error:
+            raise self._error(error, streaming=False) from None
+        usage: Usage | None = None
+        finished = False
+        try:
+            with response:
+                for chunk in response:
+                    if chunk.usage is not None:
+                        usage = Usage(chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
+                    for choice in chunk.choices:
+                        if choice.delta is not None and choice.delta.content:
+                            yield choice.delta.content
+                        if choice.finish_reason:
+                            finished = True
+        except openai.OpenAIError as error:
+            raise self._error(error, streaming=True) from None
+        if not finished:  # the body ended cleanly but before the model said it was done
+            log.debug("%s: stream ended without finish_reason", self.id)
+            raise BackendError(cut_message(self.label))
+        if usage is not None:
+            yield usage
+
+    def _error(self, error: Exception, *, streaming: bool) -> BackendError:
+        """The Spanish, key-free message for an `openai` exception (logged by type and status only)."""
+        import openai
+
+        s = self.settings
+        status = getattr(error, "status_code", None)
+        log.debug("%s: %s (status %s, streaming=%s)", self.id, type(error).__name__, status, streaming)
+        if isinstance(error, openai.APIStatusError):
+            return BackendError(status_message(
+                self.label, error.status_code, retries=s.max_retries if is_retryable(error.status_code) else 0,
+                key_env=s.api_key_env, model=s.model, url_env=s.base_url_env,
+            ))
+        if isinstance(error, openai.APITimeoutError):
+            return BackendError(timeout_message(self.label, s.timeout_s, streaming=streaming))
+        if isinstance(error, openai.APIConnectionError):
+            if streaming:
+                return BackendError(cut_message(self.label))
+            return BackendError(unreachable_message(self.label, s.base_url or DEFAULT_BASE_URL, s.base_url_env))
+        if isinstance(error, openai.APIError) and streaming:  # an error event inside the stream
+            return BackendError(f"«{self.label}» ha interrumpido la respuesta con un error. Prueba de nuevo.")
+        return BackendError(f"«{self.label}» no ha podido responder ({type(error).__name__}).")

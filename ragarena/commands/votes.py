@@ -1,0 +1,43 @@
+"""`python -m ragarena export-votes OUT.jsonl` and `python -m ragarena import-votes FILE`.
+
+Both use the vote database of the app (RAGARENA_DB, else RAGARENA_DATA_DIR/arena.db).
+"""
+
+from __future__ import annotations
+
+from ragarena import config
+from ragarena.battles import read_battles, write_battles
+from ragarena.votes import VoteStore
+
+
+def register(subparsers) -> None:
+    export = subparsers.add_parser(
+        "export-votes", help="exporta los combates votados de la arena (JSON Lines, formato público)")
+    export.add_argument("out", metavar="SALIDA.jsonl", help="archivo JSON Lines que se escribe")
+    export.set_defaults(func=run_export)
+
+    imp = subparsers.add_parser(
+        "import-votes", help="añade combates votados (JSON Lines o lista JSON) a la base de datos de votos")
+    imp.add_argument("file", metavar="ARCHIVO", help="combates en formato público (.jsonl o lista .json)")
+    imp.set_defaults(func=run_import)
+
+
+def run_export(args) -> int:
+    store = VoteStore(config.db_path(), create=False)
+    try:
+        count = write_battles(args.out, store.export_battles(voted_only=True))
+    finally:
+        store.close()
+    print(f"Exportados {count} combates votados de {store.path} a {args.out}.")
+    return 0
+
+
+def run_import(args) -> int:
+    records = read_battles(args.file)  # validated before the database is touched
+    store = VoteStore(config.db_path())
+    try:
+        added = store.import_battles(records)
+    finally:
+        store.close()
+    print(f"Importados {added} combates nuevos en {store.path} ({len(records) - added} ya estaban).")
+    return 0

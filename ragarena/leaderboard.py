@@ -1,0 +1,518 @@
+"""The leaderboard's data: crowd ratings from arena battles beside judge and published scores.
+
+Pure functions, no Gradio: `build_leaderboard` assembles everything the tab shows from a
+list of battles (the public arena format of `ragarena.battles`) and the stored score records
+(`ragarena.scores`); the other functions turn the result into a display table, a CSV file,
+plotly figures and Spanish summaries.
+
+Rows: one per model that has votes or a measured judge score (the latest measured record of
+that model), plus one per published record, labelled "… (publicado)" so a quoted figure is
+never mistaken for one measured here.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ragarena import scores as score_store
+from ragarena.answer_ratings import DEFAULT_MIN_RATINGS as MIN_RATINGS
+from ragarena.scores import CRITERIA
+
+#: Models need this many votes before their rating enters the judge-vs-crowd rank correlation.
+MIN_VOTES = 5
+PUBLISHED_SUFFIX = " (publicado)"
+
+#: People's 1-5 ratings of Chat answers (`crowd_criteria`): per figure, the mean and its 95 % t-interval.
+CROWD_FIGURES = ("overall", *CRITERIA)
+CROWD_COLUMNS = ("crowd_n", *(f"crowd_{f}{end}" for f in CROWD_FIGURES for end in ("", "_ci_low", "_ci_high")))
+
+#: Columns of `Leaderboard.table` and of the CSV download, in order.
+COLUMNS = (
+    "rank", "model", "label", "rating", "ci_low", "ci_high", "votes", "wins", "ties",
+    "overall", *CRITERIA, "n_items", "judge", "dataset", "split", "score_date", "score_kind", "source",
+    *CROWD_COLUMNS,
+)
+
+#: Spanish headers of the table the tab shows (a subset of COLUMNS).
+DISPLAY_HEADERS = {
+    "rank": "Rango",
+    "label": "Modelo",
+    "rating": "Puntuación arena",
+    "interval": "IC 95 %",
+    "votes": "Votos",
+    "overall": "Juez: media (1-5)",
+    "answer_relevance": "Relevancia de la respuesta",
+    "context_relevance": "Relevancia del contexto",
+    "groundedness": "Fundamentación",
+    "n_items": "Ítems evaluados",
+    "judge": "Juez",
+    "source": "Fuente de las puntuaciones",
+    "crowd_overall": "Usuarios: media (IC 95 %)",
+    "crowd_answer_relevance": "Usuarios: relevancia de la respuesta",
+    "crowd_context_relevance": "Usuarios: relevancia del contexto",
+    "crowd_groundedness": "Usuarios: fundamentación",
+    "crowd_n": "Usuarios: valoraciones",
+}
+DISPLAY_DATATYPES = {
+    "rank": "number", "label": "str", "rating": "number", "interval": "str", "votes": "number",
+    "overall": "number", "answer_relevance": "number", "context_relevance": "number", "groundedness": "number",
+    "n_items": "number", "judge": "str", "source": "str",
+    **{f"crowd_{f}": "str" for f in CROWD_FIGURES}, "crowd_n": "number",
+}
+SCORE_HEADERS = {
+    "label": "Modelo", "kind": "Tipo", "overall": "Media", "answer_relevance": "Relevancia de la respuesta",
+    "context_relevance": "Relevancia del contexto", "groundedness": "Fundamentación", "n_items": "Ítems",
+    "n_failed": "Fallidos", "judge": "Juez", "dataset": "Datos", "split": "Split", "date": "Fecha",
+    "source": "Fuente",
+}
+KIND_NAMES = {"measured": "medida", "published": "publicada"}
+
+
+@dataclass
+class Leaderboard:
+    """Everything the leaderboard tab shows."""
+
+    table: pd.DataFrame                # COLUMNS, one row per model (+ published rows), sorted
+    records: list[dict]                # every score record, as loaded
+    correlations: list[dict]           # one per judge (and dataset, split) with >= 2 comparable models
+    n_votes: int = 0                   # battles that count
+    excluded: int = 0                  # battles marked excluded
+    last_vote: datetime | None = None
+    win_rate: pd.DataFrame | None = None      # row beats column, indexed by model id
+    battle_counts: pd.DataFrame | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    bootstrap: int = 0
+    min_votes: int = MIN_VOTES
+    notes: list[str] = field(default_factory=list)
+    n_ratings: int = 0                 # people's ratings of Chat answers
+    min_ratings: int = MIN_RATINGS
+
+    def label(self, model: str) -> str:
+        return self.labels.get(model, model)
+
+
+# ---------------------------------------------------------------------------------------
+# Assembly
+
+
+def _excluded(battle: dict) -> bool:
+    value = battle.get("excluded")
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    return bool(value)
+
+
+def parse_tstamp(value: Any) -> datetime | None:
+    """A battle's ``tstamp`` (Unix seconds, as in the public arena exports, or ISO text)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            return None
+        return datetime.fromtimestamp(float(value), tz=timezone.utc)
+    if isinstance(value, str) and value.strip():
+        try:
+            return datetime.fromtimestamp(float(value), tz=timezone.utc)
+        except ValueError:
+            pass
+        try:
+            return score_store.parse_date(value)
+        except ValueError:
+            return None
+    return None
+
+
+def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), labels: dict[str, str] | None = None,
+                      bootstrap: int = 1000, seed: int | None = 0, min_votes: int = MIN_VOTES,
+                      blind_only: bool = True, crowd_ratings: Iterable[dict] = (),
+                      min_ratings: int = MIN_RATINGS) -> Leaderboard:
+    """Assemble the leaderboard from battles and score records.
+
+    `labels` maps model ids (as the battles and measured records name them) to display
+    names. With `blind_only` (as Chatbot Arena does), battles voted with the model names in
+    view (``mode == "named"``) do not count; battles without a mode do. Invalid battles raise
+    `UserError` (from `ragarena.ratings`).
+    """
+    from ragarena.ratings import analyze
+
+    battles = list(battles)
+    named = 0
+    if blind_only:
+        blind = [b for b in battles if b.get("mode") != "named"]
+        named, battles = len(battles) - len(blind), blind
+    labels = dict(labels or {})
+    counted = [b for b in battles if not _excluded(b)]
+    excluded = len(battles) - len(counted)
+    stamps = [t for t in (parse_tstamp(b.get("tstamp")) for b in counted) if t is not None]
+    ratings = analyze(battles, bootstrap=bootstrap, seed=seed) if counted else None
+
+    for record in records:  # labels for measured models the registry does not list
+        if record["kind"] == "measured" and record.get("label"):
+            labels.setdefault(record["model"], record["label"])
+
+    rows: dict[tuple[str, int], dict] = {}
+    if ratings is not None:
+        for item in ratings.table.to_dict("records"):
+            rows[(item["model"], -1)] = {
+                "model": item["model"], "rank": int(item["rank"]), "rating": float(item["rating"]),
+                "ci_low": float(item["ci_low"]), "ci_high": float(item["ci_high"]), "votes": int(item["battles"]),
+                "wins": float(item["wins"]), "ties": int(item["ties"]),
+            }
+    for model, record in score_store.latest_measured(records).items():
+        rows.setdefault((model, -1), {"model": model}).update(_score_fields(record))
+    crowd_ratings = list(crowd_ratings)
+    for model, fields in crowd_criteria(crowd_ratings, min_ratings).items():
+        rows.setdefault((model, -1), {"model": model}).update(fields)
+    for number, record in enumerate(records):
+        if record["kind"] == "published":
+            rows[(record["model"], number)] = {"model": record["model"], **_score_fields(record),
+                                               "label": _published_label(record, labels)}
+    for (model, _), row in rows.items():
+        row.setdefault("label", labels.get(model, model))
+
+    table = pd.DataFrame(list(rows.values()), columns=list(COLUMNS))
+    for column in ("rank", "votes", "ties", "n_items", "crowd_n"):
+        table[column] = table[column].astype("Int64")
+    for column in ("rating", "ci_low", "ci_high", "wins", "overall", *CRITERIA, *CROWD_COLUMNS[1:]):
+        table[column] = table[column].astype(float)
+    for column in ("model", "label", "judge", "dataset", "split", "score_date", "score_kind", "source"):
+        table[column] = table[column].astype(object).where(table[column].notna(), None)
+    table = table.sort_values(
+        ["rating", "overall", "label"], ascending=[False, False, True], na_position="last", ignore_index=True)
+
+    crowd = {row["model"]: (row["rating"], row["votes"]) for row in rows.values() if row.get("rating") is not None}
+    board = Leaderboard(
+        table=table, records=list(records), correlations=rank_correlations(records, crowd, min_votes),
+        n_votes=len(counted), excluded=excluded, last_vote=max(stamps) if stamps else None,
+        win_rate=ratings.win_rate if ratings is not None else None,
+        battle_counts=ratings.battle_counts if ratings is not None else None,
+        labels=labels, bootstrap=bootstrap if ratings is not None else 0, min_votes=min_votes,
+        notes=list(ratings.notes) if ratings is not None else [],
+        n_ratings=len(crowd_ratings), min_ratings=min_ratings,
+    )
+    if named:
+        board.notes.append(f"{named} votos emitidos con los nombres de los modelos a la vista no cuentan "
+                           "(solo cuentan los votos a ciegas).")
+    return board
+
+
+def _score_fields(record: dict) -> dict:
+    return {
+        "overall": record.get("overall"), **{c: record.get(c) for c in CRITERIA}, "n_items": record.get("n_items"),
+        "judge": record.get("judge"), "dataset": record.get("dataset"), "split": record.get("split"),
+        "score_date": record.get("date"), "score_kind": record["kind"], "source": record["source"],
+    }
+
+
+def _published_label(record: dict, labels: dict[str, str]) -> str:
+    name = record.get("label") or labels.get(record["model"]) or record["model"]
+    return name if name.endswith(PUBLISHED_SUFFIX) else name + PUBLISHED_SUFFIX
+
+
+# ---------------------------------------------------------------------------------------
+# People's ratings of Chat answers (the judge's criteria, 1-5)
+
+
+def crowd_criteria(ratings: Iterable[dict], min_ratings: int = MIN_RATINGS) -> dict[str, dict]:
+    """model -> its `CROWD_COLUMNS`: how many ratings it has and, with at least `min_ratings`, the
+    mean of each criterion and of the three (``overall``, the mean of each rating's three scores),
+    each with a 95 % Student-t interval (`ragarena.answer_ratings.t_interval`, clipped to 1-5).
+
+    `ratings` are dicts with ``model`` and the three criteria (integers 1-5), as
+    `AnswerRatings.scores` or `AnswerRatings.export_ratings` give them.
+    """
+    from ragarena.answer_ratings import rating_overall, t_interval
+
+    by_model: dict[str, list[dict]] = {}
+    for rating in ratings:
+        by_model.setdefault(rating["model"], []).append(rating)
+    result = {}
+    for model, group in by_model.items():
+        fields: dict[str, Any] = {"crowd_n": len(group)}
+        if len(group) >= min_ratings:
+            for figure in CROWD_FIGURES:
+                values = [rating_overall(r) if figure == "overall" else float(r[figure]) for r in group]
+                mean, low, high = t_interval(values)
+                fields.update({f"crowd_{figure}": mean, f"crowd_{figure}_ci_low": low,
+                               f"crowd_{figure}_ci_high": high})
+        result[model] = fields
+    return result
+
+
+def _crowd_cell(row: dict, figure: str) -> str:
+    """«4.20 (3.95–4.45)»: a crowd mean and its interval as text ("" without a mean)."""
+    mean = row.get(f"crowd_{figure}")
+    if _isnan(mean):
+        return ""
+    low, high = row.get(f"crowd_{figure}_ci_low"), row.get(f"crowd_{figure}_ci_high")
+    return f"{mean:.2f}" + ("" if _isnan(low) or _isnan(high) else f" ({low:.2f}–{high:.2f})")
+
+
+# ---------------------------------------------------------------------------------------
+# Judge ranking vs crowd ranking
+
+
+def rank_correlation(judge_scores: dict[str, float], crowd_ratings: dict[str, float]) -> dict | None:
+    """Spearman and Kendall rank correlation over the models present in both (None if < 2).
+
+    Values are NaN when one side gives every model the same figure.
+    """
+    from scipy import stats
+
+    models = sorted(m for m in judge_scores if m in crowd_ratings
+                    and judge_scores[m] is not None and crowd_ratings[m] is not None)
+    if len(models) < 2:
+        return None
+    x = [float(judge_scores[m]) for m in models]
+    y = [float(crowd_ratings[m]) for m in models]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        spearman = stats.spearmanr(x, y)
+        kendall = stats.kendalltau(x, y)
+    return {
+        "models": models, "n": len(models),
+        "spearman": float(spearman.statistic), "spearman_p": float(spearman.pvalue),
+        "kendall": float(kendall.statistic), "kendall_p": float(kendall.pvalue),
+    }
+
+
+def rank_correlations(records: Sequence[dict], crowd: dict[str, tuple[float, int]],
+                      min_votes: int = MIN_VOTES) -> list[dict]:
+    """One correlation per (judge, dataset, split): each model's latest measured overall score
+    from that judge against its crowd rating, for models with at least `min_votes` votes."""
+    groups: dict[tuple, list[dict]] = {}
+    for record in records:
+        if record["kind"] == "measured" and record.get("overall") is not None:
+            groups.setdefault((record.get("judge"), record.get("dataset"), record.get("split")), []).append(record)
+    ratings = {model: rating for model, (rating, votes) in crowd.items() if votes >= min_votes}
+    results = []
+    for (judge, dataset, split), group in sorted(groups.items(), key=lambda kv: tuple(str(k) for k in kv[0])):
+        latest = score_store.latest_measured(group)
+        result = rank_correlation({m: r["overall"] for m, r in latest.items()}, ratings)
+        if result is not None:
+            results.append({"judge": judge, "dataset": dataset, "split": split, **result})
+    return results
+
+
+# ---------------------------------------------------------------------------------------
+# Output: table, CSV, figures, text
+
+
+def _fmt(value: Any, digits: int) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{value:.{digits}f}"
+
+
+def display_frame(board: Leaderboard) -> pd.DataFrame:
+    """The shown table: Spanish headers, numbers kept numeric (so columns sort as numbers)."""
+    table = board.table
+    frame = pd.DataFrame({
+        "rank": table["rank"],
+        "label": table["label"],
+        "rating": table["rating"].round(1),
+        "interval": [
+            f"{_fmt(lo, 0)} – {_fmt(hi, 0)}" if not (math.isnan(lo) or math.isnan(hi)) else ""
+            for lo, hi in zip(table["ci_low"], table["ci_high"])
+        ],
+        "votes": table["votes"],
+        "overall": table["overall"].round(2),
+        **{c: table[c].round(2) for c in CRITERIA},
+        "n_items": table["n_items"],
+        "judge": table["judge"].fillna(""),
+        "source": [_source_text(row) for row in table.to_dict("records")],
+        **{f"crowd_{f}": [_crowd_cell(row, f) for row in table.to_dict("records")] for f in CROWD_FIGURES},
+        "crowd_n": table["crowd_n"],
+    })
+    return frame.rename(columns=DISPLAY_HEADERS)
+
+
+def _source_text(row: dict) -> str:
+    source = row.get("source")
+    if isinstance(source, str) and source:
+        return source
+    if row.get("rating") is not None and not _isnan(row.get("rating")):
+        return "solo votos de la arena"
+    return "solo valoraciones de usuarios" if not _isnan(row.get("crowd_n")) else ""
+
+
+def _isnan(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def display_table(board: Leaderboard):
+    """`display_frame` as a pandas Styler: figures rounded, empty cells shown as «—»."""
+    frame = display_frame(board)
+    formats = {DISPLAY_HEADERS["rating"]: "{:.1f}", DISPLAY_HEADERS["overall"]: "{:.2f}",
+               **{DISPLAY_HEADERS[c]: "{:.2f}" for c in CRITERIA}}
+    return frame.style.format(formats, na_rep="—").format(
+        lambda v: "—" if v == "" else v, subset=[DISPLAY_HEADERS[k] for k in ("interval", "judge", "source", *(f"crowd_{f}" for f in CROWD_FIGURES))])
+
+
+def display_datatypes() -> list[str]:
+    return [DISPLAY_DATATYPES[key] for key in DISPLAY_HEADERS]
+
+
+def to_csv(board: Leaderboard) -> str:
+    """The whole table (COLUMNS, English names) as CSV text; empty cells for missing figures."""
+    table = board.table.copy()
+    for column in ("rating", "ci_low", "ci_high"):
+        table[column] = table[column].round(1)
+    for column in ("overall", *CRITERIA, *CROWD_COLUMNS[1:]):
+        table[column] = table[column].round(3)
+    buffer = io.StringIO()
+    table.to_csv(buffer, index=False, columns=list(COLUMNS), lineterminator="\n")
+    return buffer.getvalue()
+
+
+def scores_frame(board: Leaderboard) -> pd.DataFrame:
+    """Every stored score record (newest first), Spanish headers."""
+    rows = []
+    for record in board.records:
+        label = (_published_label(record, board.labels) if record["kind"] == "published"
+                 else board.label(record["model"]))
+        rows.append({"label": label, "kind": KIND_NAMES.get(record["kind"], record["kind"]),
+                     **{key: record.get(key) for key in SCORE_HEADERS if key not in ("label", "kind")}})
+    frame = pd.DataFrame(rows, columns=list(SCORE_HEADERS))
+    if not frame.empty:
+        frame = frame.sort_values("date", ascending=False, na_position="last", kind="stable")
+    for column in ("overall", *CRITERIA):
+        frame[column] = frame[column].astype(float).round(3)
+    return frame.rename(columns=SCORE_HEADERS)
+
+
+def ratings_figure(board: Leaderboard):
+    """Crowd ratings with their 95 % intervals (plotly)."""
+    import plotly.graph_objects as go
+
+    rated = board.table[board.table["rating"].notna()].sort_values("rating", ascending=False)
+    figure = go.Figure()
+    if rated.empty:
+        _empty(figure, "Todavía no hay votos")
+    else:
+        figure.add_trace(go.Scatter(
+            x=rated["label"].tolist(), y=rated["rating"].tolist(), mode="markers",
+            marker={"size": 10},
+            error_y={"type": "data", "symmetric": False,
+                     "array": (rated["ci_high"] - rated["rating"]).tolist(),
+                     "arrayminus": (rated["rating"] - rated["ci_low"]).tolist()},
+            customdata=np.column_stack([rated["ci_low"], rated["ci_high"], rated["votes"].astype(float)]),
+            hovertemplate="%{x}<br>Puntuación %{y:.0f}<br>IC 95 %: %{customdata[0]:.0f} – %{customdata[1]:.0f}"
+                          "<br>%{customdata[2]:.0f} votos<extra></extra>",
+        ))
+        figure.update_yaxes(title_text="Puntuación (escala Elo)")
+    figure.update_layout(title="Puntuación de la arena con intervalo del 95 %", height=380,
+                         margin={"l": 40, "r": 20, "t": 50, "b": 40})
+    return figure
+
+
+def win_rate_figure(board: Leaderboard):
+    """Share of the battles the row model won against the column model (plotly heatmap)."""
+    import plotly.graph_objects as go
+
+    figure = go.Figure()
+    if board.win_rate is None or board.win_rate.empty:
+        _empty(figure, "Todavía no hay combates")
+    else:
+        order = board.table.loc[board.table["rating"].notna(), "model"].tolist()
+        order = [m for m in order if m in board.win_rate.index]
+        rate = board.win_rate.loc[order, order]
+        counts = board.battle_counts.loc[order, order]
+        names = [board.label(m) for m in order]
+        text = [["" if math.isnan(v) else f"{v:.0%}" for v in row] for row in rate.to_numpy()]
+        figure.add_trace(go.Heatmap(
+            z=rate.to_numpy(), x=names, y=names, zmin=0, zmax=1, colorscale="RdBu", text=text,
+            texttemplate="%{text}", customdata=counts.to_numpy(),
+            hovertemplate="%{y} gana a %{x} en el %{z:.0%} de %{customdata} combates<extra></extra>",
+            colorbar={"title": "victorias", "tickformat": ".0%"},
+        ))
+        figure.update_xaxes(title_text="rival", side="top")
+        figure.update_yaxes(title_text="modelo", autorange="reversed")
+    figure.update_layout(title="Porcentaje de victorias (fila contra columna; empates, medio punto)", height=420,
+                         margin={"l": 40, "r": 20, "t": 90, "b": 20})
+    return figure
+
+
+def _empty(figure, message: str) -> None:
+    figure.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                          font={"size": 16})
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def summary_markdown(board: Leaderboard, now: datetime | None = None) -> str:
+    """Votes, last vote and how to read the table, in Spanish."""
+    lines = []
+    if board.n_votes == 0:
+        lines.append(
+            "**Todavía no hay votos.** Vota en la pestaña *Arena* para que aparezca la clasificación de la "
+            "comunidad; mientras tanto se muestran las cifras publicadas del estudio"
+            + (" y las del juez." if any(r["kind"] == "measured" for r in board.records) else ".")
+        )
+    else:
+        models = int(board.table["rating"].notna().sum())
+        last = f" · último voto: {_when(board.last_vote)}" if board.last_vote else ""
+        lines.append(f"**{board.n_votes} votos** entre {models} modelos{last}.")
+    lines.extend(board.notes)
+    if board.excluded and not any("excluidos" in note for note in board.notes):
+        lines.append(f"{board.excluded} combates excluidos no cuentan.")
+    lines.append(
+        "*Puntuación arena*: modelo de Bradley-Terry en escala Elo (media 1000) a partir de los votos"
+        + (f", con intervalo de confianza del 95 % por bootstrap ({board.bootstrap} remuestreos)" if board.bootstrap
+           else "")
+        + "; el rango es 1 más el número de modelos claramente por delante. *Juez*: medias de 1 a 5 de "
+          "relevancia de la respuesta, relevancia del contexto y fundamentación; las filas «(publicado)» "
+          "citan cifras publicadas, no medidas aquí."
+    )
+    lines.append(crowd_note(board))
+    lines.append(f"Actualizado: {_when(now or datetime.now(timezone.utc))}.")
+    return "\n\n".join(lines)
+
+
+def crowd_note(board: Leaderboard) -> str:
+    """How to read the «Usuarios» columns."""
+    return (
+        f"*Usuarios*: valoraciones de 1 a 5 de las respuestas de la pestaña *Chat* ({board.n_ratings} en total) "
+        "en los mismos tres criterios que el jurado; media de cada criterio y de los tres, con intervalo de "
+        "confianza del 95 % de la t de Student. Un modelo necesita "
+        f"{board.min_ratings} valoraciones para que se muestren sus medias (antes, solo el número)."
+    )
+
+
+def correlation_markdown(board: Leaderboard) -> str:
+    """The judge-vs-crowd rank correlations, or why there are none."""
+    if not board.correlations:
+        return (
+            "Correlación entre el juez y los votos: hace falta que al menos dos modelos tengan a la vez "
+            f"puntuación del juez y {board.min_votes} votos o más."
+        )
+    lines = ["**Correlación de rangos entre el juez y los votos**"]
+    for item in board.correlations:
+        where = f" ({item['dataset']}, split {item['split']})" if item.get("dataset") else ""
+        names = ", ".join(board.label(m) for m in item["models"])
+        lines.append(
+            f"- Juez «{item['judge']}»{where}, {item['n']} modelos ({names}): "
+            f"Spearman ρ = {_stat(item['spearman'], item['spearman_p'])}, "
+            f"Kendall τ = {_stat(item['kendall'], item['kendall_p'])}."
+        )
+    if min(item["n"] for item in board.correlations) < 4:
+        lines.append("Con tan pocos modelos la correlación es solo orientativa.")
+    return "\n".join(lines)
+
+
+def _stat(value: float, p: float) -> str:
+    if math.isnan(value):
+        return "no definida (empate en todas las cifras)"
+    return f"{value:.2f}" + (f" (p = {p:.2f})" if not math.isnan(p) else "")

@@ -1,0 +1,232 @@
+"""Leaderboard assembly from synthetic battles and stored scores, and the tab through its HTTP API."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import pytest
+
+from ragarena import leaderboard as lb
+from ragarena import scores
+
+REPO = Path(__file__).resolve().parent.parent
+LABELS = {"extractive": "Extractivo", "extractive-long": "Extractivo ampliado"}
+
+
+def battles_between(a: str, b: str, a_wins: int, b_wins: int, ties: int = 0, start: float = 1_700_000_000.0,
+                    **extra) -> list[dict]:
+    outcomes = ["model_a"] * a_wins + ["model_b"] * b_wins + ["tie"] * ties
+    return [
+        # Alternate sides, as the arena does, so position plays no part.
+        ({"model_a": a, "model_b": b, "winner": w} if n % 2 == 0 else
+         {"model_a": b, "model_b": a, "winner": {"model_a": "model_b", "model_b": "model_a"}.get(w, w)})
+        | {"tstamp": start + n, "question": f"p{n}", "answer_a": "x", "answer_b": "y", **extra}
+        for n, w in enumerate(outcomes)
+    ]
+
+
+def synthetic_battles() -> list[dict]:
+    """extractive > extractive-long > m3, clearly."""
+    return (battles_between("extractive", "extractive-long", 16, 4, 2)
+            + battles_between("extractive", "m3", 18, 2, start=1_700_000_100.0)
+            + battles_between("extractive-long", "m3", 14, 6, start=1_700_000_200.0))
+
+
+def measured(model: str, overall: float, judge: str = "juez-a", date: str = "2025-01-01T00:00:00Z", **extra) -> dict:
+    return scores.validate_record({
+        "model": model, "kind": "measured", "answer_relevance": overall, "context_relevance": overall,
+        "groundedness": overall, "overall": overall, "n_items": 30, "judge": judge, "dataset": "data/qa/x.jsonl",
+        "split": "test", "date": date, "source": f"measured by `python -m ragarena eval --judge {judge}`", **extra,
+    }, "prueba")
+
+
+@pytest.fixture(scope="module")
+def published() -> list[dict]:
+    return [r for r in scores.load_scores(REPO / "data" / "scores") if r["kind"] == "published"]
+
+
+def test_no_votes_shows_the_published_study_rows_with_empty_criteria(published):
+    board = lb.build_leaderboard([], published, LABELS, bootstrap=50)
+    table = board.table
+    assert list(table.columns) == list(lb.COLUMNS)
+    assert table["label"].tolist() == ["StableLM 2 12B ajustado (publicado)", "GPT-3.5 (publicado)"]
+    assert table["overall"].tolist() == [4.52, 3.59]
+    for criterion in scores.CRITERIA:
+        assert table[criterion].isna().all()
+    assert table["rating"].isna().all() and table["votes"].isna().all()
+    assert table["n_items"].isna().all()
+    assert table["score_kind"].tolist() == ["published", "published"]
+    assert all("IIC" in s for s in table["source"])
+    assert board.n_votes == 0 and board.correlations == []
+    text = lb.summary_markdown(board)
+    assert "Todavía no hay votos" in text and "cifras publicadas del estudio" in text
+    assert "al menos dos modelos" in lb.correlation_markdown(board)
+    lb.ratings_figure(board)  # empty figures, no error
+    lb.win_rate_figure(board)
+
+
+def test_crowd_columns_come_from_the_battles(published):
+    battles = synthetic_battles()
+    battles += battles_between("extractive", "m3", 3, 0, excluded=True)
+    battles += battles_between("extractive-long", "m3", 0, 5, mode="named")
+    board = lb.build_leaderboard(battles, published, LABELS, bootstrap=200)
+    rated = board.table[board.table["rating"].notna()]
+    assert rated["model"].tolist() == ["extractive", "extractive-long", "m3"]
+    assert rated["label"].tolist() == ["Extractivo", "Extractivo ampliado", "m3"]
+    assert rated["votes"].tolist() == [42, 42, 40]
+    assert rated["ties"].tolist() == [2, 2, 0]
+    assert rated["wins"].tolist() == [16 + 1 + 18, 4 + 1 + 14, 2 + 6]  # ties count half
+    # Rank: 1 + the models whose whole interval lies above this one's.
+    expected = [1 + sum(other > high for other in rated["ci_low"]) for high in rated["ci_high"]]
+    assert rated["rank"].tolist() == expected and expected[0] == 1 and expected[2] > 1
+    assert (rated["ci_low"] <= rated["rating"]).all() and (rated["rating"] <= rated["ci_high"]).all()
+    assert math.isclose(rated["rating"].mean(), 1000.0, abs_tol=1e-6)
+    # The published rows follow the rated ones.
+    assert board.table["label"].tolist()[3:] == ["StableLM 2 12B ajustado (publicado)", "GPT-3.5 (publicado)"]
+    assert board.n_votes == 62 and board.excluded == 3
+    assert board.last_vote is not None and board.last_vote.timestamp() == 1_700_000_219.0
+    text = lb.summary_markdown(board)
+    assert "**62 votos** entre 3 modelos" in text and "2023-11-14" in text
+    assert "3 combates excluidos" in text and "5 votos emitidos con los nombres" in text
+    rate = board.win_rate
+    assert rate.loc["extractive", "extractive-long"] == pytest.approx(17 / 22)
+    assert rate.loc["extractive-long", "m3"] == pytest.approx(0.7)
+
+
+def test_measured_scores_join_their_model_row_and_the_latest_record_wins(published):
+    records = [*published, measured("extractive", 3.0, date="2024-01-01"), measured("extractive", 4.4),
+               measured("solo-juez", 2.5, label="Modelo del juez")]
+    board = lb.build_leaderboard(synthetic_battles(), records, LABELS, bootstrap=50)
+    row = board.table.set_index("model").loc["extractive"]
+    assert row["overall"] == 4.4 and row["groundedness"] == 4.4 and row["judge"] == "juez-a"
+    assert row["votes"] == 42 and row["score_kind"] == "measured"
+    judge_only = board.table.set_index("model").loc["solo-juez"]
+    assert judge_only["label"] == "Modelo del juez" and math.isnan(judge_only["rating"])
+    shown = lb.display_frame(board)
+    assert list(shown.columns) == list(lb.DISPLAY_HEADERS.values())
+    first = shown.iloc[0]
+    assert first["Modelo"] == "Extractivo" and first["Juez: media (1-5)"] == 4.4
+    assert first["IC 95 %"].count("–") == 1
+    assert shown.set_index("Modelo").loc["m3", "Fuente de las puntuaciones"] == "solo votos de la arena"
+    history = lb.scores_frame(board)
+    assert len(history) == len(records)
+    assert history.iloc[0]["Modelo"] == "Extractivo" and history.iloc[0]["Media"] == 4.4
+
+
+def test_rank_correlation_on_a_constructed_case():
+    crowd = {"a": 1100.0, "b": 1000.0, "c": 900.0, "d": 950.0}
+    same = lb.rank_correlation({"a": 4.5, "b": 4.0, "c": 2.0, "d": 3.0}, crowd)
+    assert same["n"] == 4 and same["spearman"] == pytest.approx(1.0) and same["kendall"] == pytest.approx(1.0)
+    reverse = lb.rank_correlation({"a": 1.0, "b": 2.0, "c": 4.0, "d": 3.0}, crowd)
+    assert reverse["spearman"] == pytest.approx(-1.0) and reverse["kendall"] == pytest.approx(-1.0)
+    one_swap = lb.rank_correlation({"a": 4.5, "b": 3.0, "c": 2.0, "d": 4.0}, crowd)
+    # crowd order a > b > d > c, judge order a > d > b > c: one discordant pair of six.
+    assert one_swap["kendall"] == pytest.approx(4 / 6) and one_swap["spearman"] == pytest.approx(0.8)
+    assert lb.rank_correlation({"a": 4.0, "z": 3.0}, crowd) is None  # only one model in both
+    flat = lb.rank_correlation({"a": 3.0, "b": 3.0}, crowd)
+    assert math.isnan(flat["spearman"])
+
+
+def test_correlation_between_the_judge_and_the_crowd_per_judge(published):
+    records = [*published,
+               measured("extractive", 4.5), measured("extractive-long", 3.5), measured("m3", 2.0),
+               measured("extractive", 2.0, judge="juez-b"), measured("extractive-long", 3.0, judge="juez-b"),
+               measured("m3", 4.0, judge="juez-b")]
+    board = lb.build_leaderboard(synthetic_battles(), records, LABELS, bootstrap=50)
+    by_judge = {c["judge"]: c for c in board.correlations}
+    assert set(by_judge) == {"juez-a", "juez-b"}
+    assert by_judge["juez-a"]["n"] == 3 and by_judge["juez-a"]["spearman"] == pytest.approx(1.0)
+    assert by_judge["juez-b"]["kendall"] == pytest.approx(-1.0)
+    text = lb.correlation_markdown(board)
+    assert "Juez «juez-a»" in text and "Spearman ρ = 1.00" in text and "Kendall τ = -1.00" in text
+    assert "Extractivo, Extractivo ampliado, m3" in text
+    # Published figures never enter the correlation, and models need enough votes.
+    few = lb.build_leaderboard(synthetic_battles(), records, LABELS, bootstrap=0, min_votes=41)
+    assert [c["models"] for c in few.correlations] == [["extractive", "extractive-long"]] * 2  # m3 has 40 votes
+    assert lb.build_leaderboard(synthetic_battles(), records, LABELS, bootstrap=0, min_votes=43).correlations == []
+    assert "al menos dos modelos" in lb.correlation_markdown(
+        lb.build_leaderboard(synthetic_battles(), records, LABELS, bootstrap=0, min_votes=43))
+
+
+def test_csv_has_every_column_and_empty_cells_for_missing_figures(published):
+    records = [*published, measured("extractive", 4.25)]
+    board = lb.build_leaderboard(synthetic_battles(), records, LABELS, bootstrap=50)
+    text = lb.to_csv(board)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0]) == list(lb.COLUMNS)
+    by_label = {row["label"]: row for row in rows}
+    gpt = by_label["GPT-3.5 (publicado)"]
+    assert gpt["overall"] == "3.59" and gpt["model"] == "gpt-3.5" and gpt["score_kind"] == "published"
+    assert all(gpt[c] == "" for c in (*scores.CRITERIA, "rating", "ci_low", "ci_high", "votes", "rank", "n_items"))
+    assert "Instituto de Ingeniería del Conocimiento" in gpt["source"]
+    assert by_label["StableLM 2 12B ajustado (publicado)"]["overall"] == "4.52"
+    top = rows[0]
+    assert top["model"] == "extractive" and top["rank"] == "1" and top["votes"] == "42"
+    assert top["overall"] == "4.25" and top["judge"] == "juez-a"
+    assert float(top["ci_low"]) <= float(top["rating"]) <= float(top["ci_high"])
+    assert by_label["m3"]["overall"] == "" and by_label["m3"]["votes"] == "40"
+
+
+def test_figures_show_ratings_with_intervals_and_the_win_matrix():
+    board = lb.build_leaderboard(synthetic_battles(), [], LABELS, bootstrap=100)
+    ratings = lb.ratings_figure(board).data[0]
+    assert list(ratings.x) == ["Extractivo", "Extractivo ampliado", "m3"]
+    rated = board.table[board.table["rating"].notna()]
+    assert list(ratings.error_y.array) == pytest.approx((rated["ci_high"] - rated["rating"]).tolist())
+    heat = lb.win_rate_figure(board).data[0]
+    assert list(heat.x) == ["Extractivo", "Extractivo ampliado", "m3"]
+    assert heat.z[0][1] == pytest.approx(17 / 22) and math.isnan(heat.z[0][0])
+
+
+# --- the tab -----------------------------------------------------------------------------------
+
+
+def test_tab_refreshes_from_the_vote_store_without_a_restart(fixture_engine, tmp_path):
+    from gradio_client import Client
+
+    from conftest import free_port
+    from ragarena.ui.app import build_app
+    from ragarena.ui.context import AppContext
+    from ragarena.votes import VoteStore
+
+    db = tmp_path / "arena.db"
+    store = VoteStore(db)
+    scores_dir = tmp_path / "scores"
+    scores_dir.mkdir()
+    (scores_dir / "published.jsonl").write_text(
+        (REPO / "data" / "scores" / "published.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
+    ctx = AppContext(engine=fixture_engine, extras={"store": store, "scores_path": scores_dir,
+                                                    "leaderboard_bootstrap": 100})
+    demo = build_app(ctx)
+    # The tab refreshes itself when selected (same outputs as the button).
+    config = demo.config
+    [tab] = [c["id"] for c in config["components"] if c["type"] == "tabitem" and c["props"].get("id") == "leaderboard"]
+    [button] = [d for d in config["dependencies"] if d.get("api_name") == "leaderboard_refresh"]
+    [on_select] = [d for d in config["dependencies"] if [tab, "select"] in [list(t) for t in d["targets"]]]
+    assert on_select["outputs"] == button["outputs"]
+    demo.queue()
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(), quiet=True)
+    try:
+        client = Client(demo.local_url, verbose=False)
+        table, summary, correlation, *_ , csv_path, history = client.predict(api_name="/leaderboard_refresh")
+        assert [row[1] for row in table["data"]] == ["StableLM 2 12B ajustado (publicado)", "GPT-3.5 (publicado)"]
+        assert table["headers"][:3] == ["Rango", "Modelo", "Puntuación arena"]
+        assert "Todavía no hay votos" in summary
+
+        # Votes arrive (through another connection, as from another worker): the next refresh shows them.
+        VoteStore(db).import_battles(synthetic_battles())
+        table, summary, correlation, ratings_plot, heatmap, csv_path, history = client.predict(
+            api_name="/leaderboard_refresh")
+        models = [row[1] for row in table["data"]]
+        assert models[:3] == ["Extractivo", "Extractivo ampliado", "m3"]
+        assert [row[4] for row in table["data"][:3]] == [42, 42, 40]
+        assert "**62 votos** entre 3 modelos" in summary
+        rows = list(csv.DictReader(io.StringIO(Path(csv_path).read_text(encoding="utf-8"))))
+        assert [r["label"] for r in rows][:3] == models[:3]
+        assert len(history["data"]) == 2
+    finally:
+        demo.close()
+        store.close()
