@@ -1,12 +1,13 @@
 """Recall@1/3/5, MRR and query latency of the three retrieval modes: bm25, dense, hybrid.
 
-    python bench/retrieval_modes.py [--split test] [--cores 2] [--passes 3] [--tune]
+    python bench/retrieval_modes.py [--split test] [--cores 2] [--passes 3] [--min-of 5] [--tune]
 
 Figures are those of `python -m ragarena eval --retrieval MODE` (same code: `run_turns` and
 `summarize`), on the bundled conversations (data/qa/conversations.jsonl; the tests' fixture
 corpus when it is absent). Latency is per `search(question, history, k=5)`, embedding the
 query included, on `--cores` cores, with the query-vector memo cleared before each pass:
-only earlier questions of the same conversation are reused, as in the app.
+only earlier questions of the same conversation are reused, as in the app. On a machine
+other processes share, `--min-of N` reports per turn the fastest of N runs instead.
 
 `--tune` sweeps the dense history weight and the fusion on the TRAIN split (never test).
 The default mode is the best recall@3 on the test split whose p50 stays under 30 ms.
@@ -78,6 +79,30 @@ def latencies(retriever, conversations, split: str, passes: int) -> tuple[list[l
     return runs, cpu
 
 
+def idle_latencies(retriever, conversations, split: str, repeats: int) -> list[float]:
+    """Per turn, the fastest of `repeats` timings: an estimate of the idle-machine latency when
+    other processes share the cores (interference only ever adds time). Each timing embeds the
+    current question afresh; earlier questions are embedded beforehand, untimed, as in the app."""
+    chosen = [c for c in conversations if split == "all" or c.split == split]
+    embedder = getattr(getattr(retriever, "dense", retriever), "embedder", None)
+    retriever.search("¿cuál es el horario?", [], k=5)
+    best = []
+    for conversation in chosen:
+        history: list[str] = []
+        for turn in conversation.turns:
+            timings = []
+            for _ in range(repeats):
+                if embedder is not None and hasattr(embedder, "clear_query_cache"):
+                    embedder.clear_query_cache()
+                    embedder.embed_queries(history)
+                start = time.perf_counter()
+                retriever.search(turn.question, history, k=5)
+                timings.append((time.perf_counter() - start) * 1000)
+            best.append(min(timings))
+            history.append(turn.question)
+    return best
+
+
 def percentile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -134,6 +159,8 @@ def main() -> None:
     parser.add_argument("--split", default="test")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--passes", type=int, default=3, help="latency passes over the split's turns")
+    parser.add_argument("--min-of", type=int, default=1,
+                        help="table latency: per turn, the fastest of N runs (idle estimate on a busy machine)")
     parser.add_argument("--tune", action="store_true", help="also sweep settings on the train split")
     args = parser.parse_args()
     cpus = pin_cores(args.cores)
@@ -170,11 +197,15 @@ def main() -> None:
         times = [t for run in runs for t in run]
         rows.append({"mode": mode, "figures": figures(retriever, conversations, args.split),
                      "p50": statistics.median(times), "p95": percentile(times, 0.95)})
+        if args.min_of > 1:
+            best = idle_latencies(retriever, conversations, args.split, args.min_of)
+            rows[-1]["p50"], rows[-1]["p95"] = statistics.median(best), percentile(best, 0.95)
         print(f"  {mode}: wall p50 per pass " + " ".join(f"{statistics.median(run):.1f}" for run in runs)
               + f" ms; CPU time p50 {statistics.median(cpu):.1f} ms, p95 {percentile(cpu, 0.95):.1f} ms")
     print()
     print(markdown(rows))
-    print(f"\n(load average during the run: {os.getloadavg()[0]:.2f}; latency is only comparable on an idle machine)")
+    how = f"per turn the fastest of {args.min_of} runs, then" if args.min_of > 1 else "all runs,"
+    print(f"\n(latency: {how} p50/p95 over turns; load average {os.getloadavg()[0]:.2f} on {cpus})")
 
     eligible = [r for r in rows if r["p50"] < LATENCY_BUDGET_MS]
     best = max(eligible, key=lambda r: (r["figures"]["recall@3"], r["figures"]["mrr"]))

@@ -235,7 +235,7 @@ class AnswerRatings:
                 raise
             recent.append(now)
             if len(self._recent) > 10_000:  # forget sessions idle for a minute
-                for key in [k for k, times in self._recent.items() if times[-1] <= now - 60.0]:
+                for key in [k for k, times in self._recent.items() if not times or times[-1] <= now - 60.0]:
                     del self._recent[key]
         return {**record, "updated": updated}
 
@@ -490,8 +490,8 @@ def agreement_markdown(pairs_by_judge: Mapping[str, Sequence], n_ratings: int) -
     if not pairs_by_judge:
         if not n_ratings:
             return intro + "\n\nTodavía no hay valoraciones de usuarios."
-        return (intro + f"\n\nNinguna de las {n_ratings} respuestas valoradas ha sido puntuada también por el "
-                "jurado, así que todavía no hay nada que comparar.")
+        return (intro + f"\n\nEl jurado no ha puntuado ninguna de las respuestas valoradas ({n_ratings}), así que "
+                "todavía no hay nada que comparar.")
     blocks = [intro]
     for judge, pairs in sorted(pairs_by_judge.items()):
         lines = [f"**Jurado {_inert(judge)}**: {len(pairs)} valoraciones coinciden con una puntuación suya.", "",

@@ -36,7 +36,8 @@ CROWD_COLUMNS = ("crowd_n", *(f"crowd_{f}{end}" for f in CROWD_FIGURES for end i
 
 #: Columns of `Leaderboard.table` and of the CSV download, in order.
 COLUMNS = (
-    "rank", "model", "label", "rating", "ci_low", "ci_high", "votes", "wins", "ties",
+    "rank", "model", "label", "rating", "ci_low", "ci_high",
+    "style_rating", "style_ci_low", "style_ci_high", "style_rank", "votes", "wins", "ties",
     "overall", *CRITERIA, "n_items", "judge", "dataset", "split", "score_date", "score_kind", "source",
     *CROWD_COLUMNS,
 )
@@ -48,21 +49,25 @@ DISPLAY_HEADERS = {
     "rating": "Puntuación arena",
     "interval": "IC 95 %",
     "votes": "Votos",
+    "style_rating": "Elo (control de estilo)",
+    "style_interval": "IC 95 % (control de estilo)",
+    "style_rank": "Rango (control de estilo)",
     "overall": "Juez: media (1-5)",
     "answer_relevance": "Relevancia de la respuesta",
     "context_relevance": "Relevancia del contexto",
     "groundedness": "Fundamentación",
     "n_items": "Ítems evaluados",
-    "judge": "Juez",
-    "source": "Fuente de las puntuaciones",
     "crowd_overall": "Usuarios: media (IC 95 %)",
     "crowd_answer_relevance": "Usuarios: relevancia de la respuesta",
     "crowd_context_relevance": "Usuarios: relevancia del contexto",
     "crowd_groundedness": "Usuarios: fundamentación",
     "crowd_n": "Usuarios: valoraciones",
+    "judge": "Juez",
+    "source": "Fuente de las puntuaciones",
 }
 DISPLAY_DATATYPES = {
     "rank": "number", "label": "str", "rating": "number", "interval": "str", "votes": "number",
+    "style_rating": "number", "style_interval": "str", "style_rank": "number",
     "overall": "number", "answer_relevance": "number", "context_relevance": "number", "groundedness": "number",
     "n_items": "number", "judge": "str", "source": "str",
     **{f"crowd_{f}": "str" for f in CROWD_FIGURES}, "crowd_n": "number",
@@ -94,6 +99,8 @@ class Leaderboard:
     notes: list[str] = field(default_factory=list)
     n_ratings: int = 0                 # people's ratings of Chat answers
     min_ratings: int = MIN_RATINGS
+    style_coefficients: list[dict] = field(default_factory=list)  # length / filler effects (ratings.StyleFit)
+    reasons: pd.DataFrame | None = None  # `reason_counts` of the battles that count
 
     def label(self, model: str) -> str:
         return self.labels.get(model, model)
@@ -104,10 +111,9 @@ class Leaderboard:
 
 
 def _excluded(battle: dict) -> bool:
-    value = battle.get("excluded")
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return False
-    return bool(value)
+    from ragarena.hygiene import is_excluded
+
+    return is_excluded(battle)  # ``excluded`` or an ``excluded_reason``
 
 
 def parse_tstamp(value: Any) -> datetime | None:
@@ -152,7 +158,7 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
     counted = [b for b in battles if not _excluded(b)]
     excluded = len(battles) - len(counted)
     stamps = [t for t in (parse_tstamp(b.get("tstamp")) for b in counted) if t is not None]
-    ratings = analyze(battles, bootstrap=bootstrap, seed=seed) if counted else None
+    ratings = analyze(battles, bootstrap=bootstrap, seed=seed, style=True) if counted else None
 
     for record in records:  # labels for measured models the registry does not list
         if record["kind"] == "measured" and record.get("label"):
@@ -165,6 +171,7 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
                 "model": item["model"], "rank": int(item["rank"]), "rating": float(item["rating"]),
                 "ci_low": float(item["ci_low"]), "ci_high": float(item["ci_high"]), "votes": int(item["battles"]),
                 "wins": float(item["wins"]), "ties": int(item["ties"]),
+                **{key: item.get(key) for key in ("style_rating", "style_ci_low", "style_ci_high", "style_rank")},
             }
     for model, record in score_store.latest_measured(records).items():
         rows.setdefault((model, -1), {"model": model}).update(_score_fields(record))
@@ -179,9 +186,11 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
         row.setdefault("label", labels.get(model, model))
 
     table = pd.DataFrame(list(rows.values()), columns=list(COLUMNS))
-    for column in ("rank", "votes", "ties", "n_items", "crowd_n"):
+    table["style_rank"] = table["style_rank"].map(lambda v: None if _isnan(v) else int(v))
+    for column in ("rank", "votes", "ties", "n_items", "crowd_n", "style_rank"):
         table[column] = table[column].astype("Int64")
-    for column in ("rating", "ci_low", "ci_high", "wins", "overall", *CRITERIA, *CROWD_COLUMNS[1:]):
+    for column in ("rating", "ci_low", "ci_high", "style_rating", "style_ci_low", "style_ci_high", "wins", "overall",
+                   *CRITERIA, *CROWD_COLUMNS[1:]):
         table[column] = table[column].astype(float)
     for column in ("model", "label", "judge", "dataset", "split", "score_date", "score_kind", "source"):
         table[column] = table[column].astype(object).where(table[column].notna(), None)
@@ -197,6 +206,9 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
         labels=labels, bootstrap=bootstrap if ratings is not None else 0, min_votes=min_votes,
         notes=list(ratings.notes) if ratings is not None else [],
         n_ratings=len(crowd_ratings), min_ratings=min_ratings,
+        style_coefficients=(ratings.style.coefficients.to_dict("records")
+                            if ratings is not None and ratings.style is not None and ratings.style.battles else []),
+        reasons=reason_counts(battles),
     )
     if named:
         board.notes.append(f"{named} votos emitidos con los nombres de los modelos a la vista no cuentan "
@@ -324,13 +336,19 @@ def display_frame(board: Leaderboard) -> pd.DataFrame:
             for lo, hi in zip(table["ci_low"], table["ci_high"])
         ],
         "votes": table["votes"],
+        "style_rating": table["style_rating"].round(1),
+        "style_interval": [
+            f"{_fmt(lo, 0)} – {_fmt(hi, 0)}" if not (_isnan(lo) or _isnan(hi)) else ""
+            for lo, hi in zip(table["style_ci_low"], table["style_ci_high"])
+        ],
+        "style_rank": table["style_rank"],
         "overall": table["overall"].round(2),
         **{c: table[c].round(2) for c in CRITERIA},
         "n_items": table["n_items"],
-        "judge": table["judge"].fillna(""),
-        "source": [_source_text(row) for row in table.to_dict("records")],
         **{f"crowd_{f}": [_crowd_cell(row, f) for row in table.to_dict("records")] for f in CROWD_FIGURES},
         "crowd_n": table["crowd_n"],
+        "judge": table["judge"].fillna(""),
+        "source": [_source_text(row) for row in table.to_dict("records")],
     })
     return frame.rename(columns=DISPLAY_HEADERS)
 
@@ -351,10 +369,11 @@ def _isnan(value: Any) -> bool:
 def display_table(board: Leaderboard):
     """`display_frame` as a pandas Styler: figures rounded, empty cells shown as «—»."""
     frame = display_frame(board)
-    formats = {DISPLAY_HEADERS["rating"]: "{:.1f}", DISPLAY_HEADERS["overall"]: "{:.2f}",
+    formats = {DISPLAY_HEADERS["rating"]: "{:.1f}", DISPLAY_HEADERS["style_rating"]: "{:.1f}",
+               DISPLAY_HEADERS["overall"]: "{:.2f}",
                **{DISPLAY_HEADERS[c]: "{:.2f}" for c in CRITERIA}}
     return frame.style.format(formats, na_rep="—").format(
-        lambda v: "—" if v == "" else v, subset=[DISPLAY_HEADERS[k] for k in ("interval", "judge", "source", *(f"crowd_{f}" for f in CROWD_FIGURES))])
+        lambda v: "—" if v == "" else v, subset=[DISPLAY_HEADERS[k] for k in ("interval", "style_interval", "judge", "source", *(f"crowd_{f}" for f in CROWD_FIGURES))])
 
 
 def display_datatypes() -> list[str]:
@@ -364,7 +383,7 @@ def display_datatypes() -> list[str]:
 def to_csv(board: Leaderboard) -> str:
     """The whole table (COLUMNS, English names) as CSV text; empty cells for missing figures."""
     table = board.table.copy()
-    for column in ("rating", "ci_low", "ci_high"):
+    for column in ("rating", "ci_low", "ci_high", "style_rating", "style_ci_low", "style_ci_high"):
         table[column] = table[column].round(1)
     for column in ("overall", *CRITERIA, *CROWD_COLUMNS[1:]):
         table[column] = table[column].round(3)
@@ -476,9 +495,29 @@ def summary_markdown(board: Leaderboard, now: datetime | None = None) -> str:
           "relevancia de la respuesta, relevancia del contexto y fundamentación; las filas «(publicado)» "
           "citan cifras publicadas, no medidas aquí."
     )
+    lines.append(style_note(board))
     lines.append(crowd_note(board))
     lines.append(f"Actualizado: {_when(now or datetime.now(timezone.utc))}.")
     return "\n\n".join(lines)
+
+
+def style_note(board: Leaderboard) -> str:
+    """How to read the «control de estilo» columns, with what length and filler are worth."""
+    text = ("*Elo (control de estilo)*: el mismo modelo con la diferencia de longitud de las dos respuestas y la "
+            "de relleno (`ragarena.filler`) como covariables, así que estima cada modelo a igual longitud y sin "
+            "relleno; su rango sale igual de los intervalos. Solo cuentan los combates con las dos respuestas.")
+    effects = []
+    for coef in board.style_coefficients:
+        name = {"length": "longitud", "filler": "relleno"}.get(coef.get("feature"), coef.get("feature"))
+        if _isnan(coef.get("elo")):
+            continue
+        interval = ("" if _isnan(coef.get("elo_ci_low")) else
+                    f" [{coef['elo_ci_low']:+.0f}, {coef['elo_ci_high']:+.0f}]")
+        effects.append(f"{name} {coef['elo']:+.0f}{interval}")
+    if effects:
+        text += (" Efecto en puntos Elo (longitud: una respuesta que ocupa todo el texto frente a una vacía; "
+                 "relleno: tenerlo frente a no tenerlo): " + "; ".join(effects) + ".")
+    return text
 
 
 def crowd_note(board: Leaderboard) -> str:
@@ -516,3 +555,96 @@ def _stat(value: float, p: float) -> str:
     if math.isnan(value):
         return "no definida (empate en todas las cifras)"
     return f"{value:.2f}" + (f" (p = {p:.2f})" if not math.isnan(p) else "")
+
+
+# ---------------------------------------------------------------------------------------
+# Why voters chose: the reasons given with the votes (`ragarena.reasons`)
+
+#: Columns of `reason_counts`.
+REASON_COLUMNS = ("model", "criterion", "reason", "won", "won_share", "lost", "lost_share", "tied")
+REASON_HEADERS = {
+    "label": "Modelo", "criterion": "Criterio", "reason": "Motivo", "won": "Al ganar",
+    "won_share": "% de sus victorias con motivos", "lost": "Al perder",
+    "lost_share": "% de sus derrotas con motivos", "tied": "En empate",
+}
+
+
+def reason_counts(battles: Iterable[dict]) -> pd.DataFrame:
+    """How often each reason was given for each model when it won, lost or tied.
+
+    Pure function over battles (export format) with a ``reasons`` list; excluded battles do not
+    count. A reason given with a winner counts for the winner under ``won`` and for the loser
+    under ``lost`` (it lost to an answer better on that point); with "Ambas son malas" the
+    reasons count against both, under ``lost``; with a tie, for both under ``tied``.
+    ``won_share`` / ``lost_share`` divide by the model's wins / losses that came with at least
+    one reason. One row per (model, reason) given at least once, columns `REASON_COLUMNS`,
+    sorted by model and the canonical order of the reasons.
+    """
+    from ragarena.reasons import ALL, CRITERION
+
+    counts: dict[tuple[str, str, str], int] = {}
+    totals: dict[tuple[str, str], int] = {}
+    for battle in battles:
+        reasons = battle.get("reasons")
+        if not reasons or not isinstance(reasons, list) or _excluded(battle):
+            continue
+        reasons = [r for r in dict.fromkeys(reasons) if r in CRITERION]
+        winner, a, b = battle.get("winner"), battle.get("model_a"), battle.get("model_b")
+        if not reasons or not a or not b:
+            continue
+        if winner in ("model_a", "model_b"):
+            won, lost = (a, b) if winner == "model_a" else (b, a)
+            roles = [(won, "won"), (lost, "lost")]
+        elif winner == "tie (bothbad)":
+            roles = [(a, "lost"), (b, "lost")]
+        elif winner == "tie":
+            roles = [(a, "tied"), (b, "tied")]
+        else:
+            continue
+        for model, role in roles:
+            totals[(model, role)] = totals.get((model, role), 0) + 1
+            for reason in reasons:
+                counts[(model, reason, role)] = counts.get((model, reason, role), 0) + 1
+    order = {reason: k for k, reason in enumerate(ALL)}
+    rows = []
+    for model, reason in sorted({(m, r) for m, r, _ in counts}, key=lambda mr: (mr[0], order[mr[1]])):
+        row = {"model": model, "criterion": CRITERION[reason], "reason": reason}
+        for role in ("won", "lost", "tied"):
+            row[role] = counts.get((model, reason, role), 0)
+        for role in ("won", "lost"):
+            total = totals.get((model, role), 0)
+            row[f"{role}_share"] = row[role] / total if total else math.nan
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=list(REASON_COLUMNS))
+    for column in ("won", "lost", "tied"):
+        frame[column] = frame[column].astype("int64")
+    return frame
+
+
+def reasons_frame(board: Leaderboard) -> pd.DataFrame:
+    """`reason_counts` as the tab shows it: model labels, Spanish criteria and headers, percentages."""
+    from ragarena.reasons import CRITERION_NAMES
+
+    counts = board.reasons if board.reasons is not None else reason_counts([])
+    frame = pd.DataFrame({
+        "label": [board.label(m) for m in counts["model"]],
+        "criterion": [CRITERION_NAMES.get(c, c) for c in counts["criterion"]],
+        "reason": counts["reason"],
+        "won": counts["won"],
+        "won_share": (100 * counts["won_share"].astype(float)).round(0),
+        "lost": counts["lost"],
+        "lost_share": (100 * counts["lost_share"].astype(float)).round(0),
+        "tied": counts["tied"],
+    })
+    return frame.rename(columns=REASON_HEADERS)
+
+
+def reasons_markdown(board: Leaderboard) -> str:
+    """How to read the reasons table, or why it is empty."""
+    if board.reasons is None or board.reasons.empty:
+        return ("Todavía nadie ha indicado por qué votó. Tras votar en la *Arena* se pueden marcar los motivos "
+                "(respuesta correcta, concisa, basada en el contexto, contexto adecuado; o qué fallaba en las dos).")
+    return ("Motivos marcados por quienes votaron, por modelo: *Al ganar*, cuántas veces se dio ese motivo cuando "
+            "el modelo ganó; *Al perder*, cuando perdió frente a una respuesta mejor en eso, o cuando las dos eran "
+            "malas (entonces el motivo dice qué fallaba); en porcentaje de sus victorias o derrotas con motivos. "
+            "Es la opinión de la comunidad sobre los mismos criterios que puntúa el juez.")

@@ -110,7 +110,8 @@ def _is_excluded(value: Any) -> bool:
 def prepare_battles(battles: Any, style: bool = False) -> BattleArrays:
     """Turn battle records (list of dicts), a DataFrame or a `BattleArrays` into arrays.
 
-    Records whose ``excluded`` field is true are left out (counted in ``.excluded``).
+    Records whose ``excluded`` field is true, or that carry an ``excluded_reason`` (vote
+    hygiene, `ragarena.hygiene`), are left out (counted in ``.excluded``).
     With ``style=True`` the word counts and filler flags of ``answer_a``/``answer_b`` are
     computed; a DataFrame may instead carry numeric ``words_a``, ``words_b``, ``filler_a``,
     ``filler_b`` columns.
@@ -130,7 +131,7 @@ def _from_records(records: list[dict], style: bool) -> BattleArrays:
     for number, record in enumerate(records, start=1):
         if not isinstance(record, dict):
             raise UserError(f"Combate {number}: se esperaba un objeto con model_a, model_b y winner.")
-        if _is_excluded(record.get("excluded")):
+        if _is_excluded(record.get("excluded")) or _is_excluded(record.get("excluded_reason")):
             excluded += 1
             continue
         try:
@@ -162,8 +163,9 @@ def _from_frame(frame: pd.DataFrame, style: bool) -> BattleArrays:
     if missing:
         raise UserError(f"Faltan las columnas {', '.join(missing)} en los combates.")
     excluded = 0
-    if "excluded" in frame.columns:
-        mask = frame["excluded"].map(_is_excluded).to_numpy(dtype=bool)
+    flags = [c for c in ("excluded", "excluded_reason") if c in frame.columns]
+    if flags:
+        mask = np.logical_or.reduce([frame[c].map(_is_excluded).to_numpy(dtype=bool) for c in flags])
         excluded = int(mask.sum())
         frame = frame.loc[~mask]
     # Factorize first: mapping a few distinct values is much faster than mapping every row.

@@ -13,7 +13,8 @@ else a random one kept in ``RAGARENA_DATA_DIR/hash-salt`` (created on first use,
   ``OAUTH_CLIENT_ID``), the arena shows a `gr.LoginButton` and a signed-in Hugging Face user's
   votes carry ``user_hash``; the cap then applies per user. Without OAuth there is no button
   (Gradio's local mock of the login needs a Hugging Face token and the network) and votes are
-  capped per session and per IP. ``RAGARENA_LOGIN=1`` forces the button, ``0`` hides it.
+  capped per session and per IP. ``RAGARENA_LOGIN=1`` forces the button (locally: Gradio's mock,
+  which signs you in as the owner of the local Hugging Face token), ``0`` hides it.
 """
 
 from __future__ import annotations
@@ -110,4 +111,6 @@ def login_enabled() -> bool:
     flag = os.environ.get("RAGARENA_LOGIN", "").strip().lower()
     if flag:
         return flag in ("1", "true", "yes", "si", "sí")
-    return bool(os.environ.get("OAUTH_CLIENT_ID"))
+    # A Space with `hf_oauth: true` sets OAUTH_CLIENT_ID (and SYSTEM=spaces); off a Space Gradio would
+    # mock the login, which needs a Hugging Face token and the network at start-up.
+    return bool(os.environ.get("OAUTH_CLIENT_ID")) and os.environ.get("SYSTEM") == "spaces"

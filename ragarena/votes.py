@@ -527,7 +527,8 @@ class VoteStore:
 
         Keys: model_a, model_b, winner, tstamp (vote time, or serving time when not voted),
         question, answer_a, answer_b, conversation, passage_ids, mode, battle_id, session_hash
-        (anonymized), served_tstamp, timings; plus reasons / excluded / excluded_reason when set.
+        (anonymized), served_tstamp, timings; plus reasons / excluded / excluded_reason / user_hash
+        (salted digest of a signed-in user) when set. The IP digest is never exported.
         With ``voted_only=False`` unvoted battles come too, with ``winner`` None.
         """
         where = "WHERE winner IS NOT NULL" if voted_only else ""

@@ -91,9 +91,9 @@ def app_launcher(tmp_path):
     started: list[RunningApp] = []
 
     def launch(env: dict[str, str] | None = None) -> RunningApp:
-        app = RunningApp(env or {}, tmp_path).wait()
-        started.append(app)
-        return app
+        app = RunningApp(env or {}, tmp_path)
+        started.append(app)  # stopped at teardown even when it fails to start
+        return app.wait()
 
     yield launch
     for app in started:

@@ -28,7 +28,8 @@ def register(subparsers) -> None:
 def run_export(args) -> int:
     store = VoteStore(config.db_path(), create=False)
     try:
-        count = write_ratings(args.out, AnswerRatings(store, ratings_per_minute=DEFAULT_RATINGS_PER_MINUTE).export_ratings())
+        records = AnswerRatings(store, ratings_per_minute=DEFAULT_RATINGS_PER_MINUTE).export_ratings()
+        count = write_ratings(args.out, records)
     finally:
         store.close()
     print(f"Exportadas {count} valoraciones de respuestas del chat de {store.path} a {args.out}.")

@@ -17,7 +17,8 @@ def register(subparsers) -> None:
             "Calcula la clasificación de los modelos a partir de un registro de combates "
             "(JSON Lines o lista JSON, formato de Chatbot Arena): Bradley-Terry en escala Elo "
             "(media 1000) con intervalos del 95 % por bootstrap, rango, Elo en línea y, con "
-            "--style, la clasificación con control de longitud y relleno."
+            "--style, la clasificación con control de longitud y relleno. Los combates marcados "
+            "como excluidos (campo excluded o excluded_reason, como los de export-votes) no cuentan."
         ),
     )
     parser.add_argument("battles", metavar="COMBATES", help="archivo de combates (.jsonl o .json)")

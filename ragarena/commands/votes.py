@@ -23,12 +23,19 @@ def register(subparsers) -> None:
 
 
 def run_export(args) -> int:
+    from ragarena.hygiene import screen_store
+
     store = VoteStore(config.db_path(), create=False)
     try:
-        count = write_battles(args.out, store.export_battles(voted_only=True))
+        # The voters' sequential test first, so the file carries every exclusion (excluded_reason).
+        battles, screening = screen_store(store)
+        count = write_battles(args.out, battles)
     finally:
         store.close()
     print(f"Exportados {count} combates votados de {store.path} a {args.out}.")
+    if screening.exclusions:
+        print(f"{len(screening.exclusions)} votos marcados ahora como excluidos (votantes inverosímiles); "
+              "detalles: python -m ragarena votes-report.")
     return 0
 
 

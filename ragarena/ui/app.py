@@ -13,6 +13,10 @@ from ragarena.ui.leaderboard import build_leaderboard_tab
 CSS = """
 .ra-passages mark { background: #fff3a3; padding: 0 2px; }
 .ra-passage { margin-bottom: .5rem; }
+.ra-rate .wrap { gap: 2px !important; }
+.ra-rate .wrap label { padding: 2px 6px !important; min-width: 0 !important; }
+.ra-rate .wrap label input { margin: 0 3px 0 0 !important; }
+.ra-rate .wrap label span { margin-left: 0 !important; }
 """
 
 

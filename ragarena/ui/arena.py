@@ -409,11 +409,8 @@ def build_arena_tab(ctx: AppContext) -> None:
         return save_reasons_for(bad if bothbad else good, round_, request)
 
     def hide_after_vote_panels():
+        # On every new question or round: the reasons and reference belong to the voted battle only.
         return gr.update(visible=False), gr.update(visible=False), [], [], ""
-
-    def hide_if_new_round(text):
-        # Only a question that will be served starts a new round (a refused one leaves the panels).
-        return hide_after_vote_panels() if not question_problem(text) else tuple(gr.update() for _ in range(5))
 
     def reset(round_):
         return ("", [], [], passages_html([], heading=PASSAGES_HEADING), "", _name_md(ctx, "A"), _name_md(ctx, "B"),
@@ -432,10 +429,7 @@ def build_arena_tab(ctx: AppContext) -> None:
     new_round.click(reset, [state], round_outputs, api_name="arena_new_round")
     save_reasons.click(save_reasons_ui, [reasons_good, reasons_bad, state], reasons_status, api_name=False)
     reasons_api.change(save_reasons_for, [reasons_api, state], reasons_status, api_name="arena_reasons")
-    send.click(hide_if_new_round, [question], panel_outputs, api_name=False, queue=False, show_progress="hidden")
-    question.submit(hide_if_new_round, [question], panel_outputs, api_name=False, queue=False,
-                    show_progress="hidden")
-    for trigger in (new_round.click, mode.change, pick_a.change, pick_b.change):
+    for trigger in (send.click, question.submit, new_round.click, mode.change, pick_a.change, pick_b.change):
         trigger(hide_after_vote_panels, None, panel_outputs, api_name=False, queue=False, show_progress="hidden")
 
     def switch_mode(mode_label, round_):

@@ -23,7 +23,7 @@ import sys
 
 import gradio as gr
 
-from ragarena.answer_ratings import CRITERION_QUESTIONS, MAX_COMMENT
+from ragarena.answer_ratings import CRITERION_QUESTIONS, MAX_COMMENT, ratings_per_minute_from_env
 from ragarena.backends.base import AnswerRequest, BackendError, Usage
 from ragarena.errors import UserError
 from ragarena.evidence import supporting_sentence
@@ -67,13 +67,14 @@ def answer_stream(ctx: AppContext, model_id: str, question: str, history: list[t
 
 
 def build_chat_tab(ctx: AppContext) -> None:
+    ratings_per_minute_from_env()  # a bad RAGARENA_RATINGS_PER_MINUTE stops the app at start-up (UserError)
     default = next((s.id for s in ctx.engine.available_specs()), None)
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):
             model = gr.Dropdown(model_choices(ctx), value=default, label="Modelo", interactive=True)
             note = gr.Markdown(unavailable_note(ctx), elem_classes=["ra-note"])
-            chatbot = gr.Chatbot(label="Conversación", height=420, buttons=["copy"])
-            with gr.Group(visible=False, elem_id="chat-rate") as rate_box:
+            chatbot = gr.Chatbot(label="Conversación", height=420, buttons=["copy"], elem_id="chat-chatbot")
+            with gr.Group(visible=False, elem_id="chat-rate", elem_classes=["ra-rate"]) as rate_box:
                 gr.Markdown("**Valora la última respuesta** (opcional): de 1 (nada) a 5 (totalmente). "
                             "Puedes cambiar la valoración hasta que hagas otra pregunta.")
                 with gr.Row():

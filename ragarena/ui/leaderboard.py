@@ -3,7 +3,12 @@
 The data comes from `ragarena.leaderboard` (pure functions); this module only lays it out and
 refreshes it from the vote store (``ctx.store``) and ``data/scores/`` when the tab is
 selected or «Actualizar» is pressed, so new votes show without a restart. The refresh is
-also the API endpoint ``/leaderboard_refresh`` (its first output is the table).
+also the API endpoint ``/leaderboard_refresh`` (its first output is the table);
+``/leaderboard_reasons`` gives the reasons accordion (explanation, table). Before rating, the
+voters are screened (`ragarena.hygiene`: implausible voters' votes are flagged in the store,
+kept, and not counted). The table holds people's ratings of Chat answers too (``ctx.ratings``,
+columns «Usuarios»); the accordion «Acuerdo entre el jurado y las personas» follows each refresh
+(API ``/leaderboard_agreement``).
 """
 
 from __future__ import annotations
@@ -32,11 +37,33 @@ def _labels(ctx: AppContext) -> dict[str, str]:
 
 def _battles(ctx: AppContext) -> tuple[list[dict], str | None]:
     try:
-        return list(ctx.store.export_battles()), None
+        battles = list(ctx.store.export_battles())
     except UserError as error:
         return [], f"⚠️ No se pueden leer los votos: {error}"
     except Exception as error:  # a store that is not there yet must not take the whole tab down
         return [], f"⚠️ No se pueden leer los votos ({type(error).__name__})."
+    return _screened(ctx, battles)
+
+
+def _screened(ctx: AppContext, battles: list[dict]) -> tuple[list[dict], str | None]:
+    """The battles after the sequential test of the voters (`ragarena.hygiene`): new flags are saved
+    in the store (kept, excluded from the ratings) and applied here."""
+    from ragarena import hygiene
+
+    # Votes only change by being added or flagged: the same count, last vote and flags need no new test.
+    key = (len(battles), battles[-1].get("battle_id") if battles else None,
+           sum(1 for b in battles if b.get("excluded_reason")))
+    if ctx.extras.get("screening_key") == key:
+        return battles, None
+    try:
+        result = hygiene.screen(battles)
+        if result.exclusions:
+            ctx.store.exclude(result.exclusions)
+            battles = hygiene.apply(battles, result.exclusions)
+    except Exception as error:  # the ratings still show, without this screening
+        return battles, f"⚠️ No se ha podido revisar a los votantes ({type(error).__name__})."
+    ctx.extras["screening_key"] = (len(battles), key[1], sum(1 for b in battles if b.get("excluded_reason")))
+    return battles, None
 
 
 def _scores(ctx: AppContext) -> tuple[list[dict], str | None]:
@@ -66,7 +93,8 @@ def _signature(battles: list[dict], records: list[dict], labels: dict) -> str:
     digest = hashlib.sha256()
     for battle in battles:
         digest.update(repr((battle.get("model_a"), battle.get("model_b"), battle.get("winner"),
-                            battle.get("excluded"), battle.get("tstamp"))).encode())
+                            battle.get("excluded"), battle.get("tstamp"), battle.get("excluded_reason"),
+                            battle.get("reasons"))).encode())
     digest.update(repr([sorted(r.items()) for r in records]).encode())
     digest.update(repr(sorted(labels.items())).encode())
     return digest.hexdigest()
@@ -163,6 +191,12 @@ def refresh(ctx: AppContext):
     )
 
 
+def reasons_view(ctx: AppContext):
+    """The reasons accordion (explanation, table) from the current (memoised) leaderboard."""
+    board, _ = compute(ctx)
+    return lb.reasons_markdown(board), lb.reasons_frame(board)
+
+
 def build_leaderboard_tab(ctx: AppContext) -> None:
     from gradio.context import Context
 
@@ -191,13 +225,22 @@ def build_leaderboard_tab(ctx: AppContext) -> None:
     with gr.Row(equal_height=False):
         ratings_plot = gr.Plot(initial[3], label="Puntuación de la arena", elem_id="leaderboard-ratings")
         heatmap = gr.Plot(initial[4], label="Porcentaje de victorias", elem_id="leaderboard-winrate")
+    with gr.Accordion("Por qué votaron así: motivos de los votos de la arena", open=False,
+                      elem_id="leaderboard-reasons-box"):
+        reasons_text, reasons_initial = reasons_view(ctx)
+        reasons_md = gr.Markdown(reasons_text, elem_id="leaderboard-reasons-text")
+        reasons_table = gr.Dataframe(value=reasons_initial, interactive=False, show_search="search", wrap=True,
+                                     label="Motivos por modelo", elem_id="leaderboard-reasons")
     with gr.Accordion("Todas las puntuaciones guardadas (data/scores)", open=False):
         scores_table = gr.Dataframe(value=initial[6], interactive=False, show_search="search", wrap=True,
                                     label="Puntuaciones del juez y publicadas", elem_id="leaderboard-scores")
 
     outputs = [table, summary, correlation, ratings_plot, heatmap, download, scores_table]
-    update.click(lambda: refresh(ctx), None, outputs, api_name="leaderboard_refresh").then(
-        lambda: agreement_text(ctx), None, [agreement], api_name="leaderboard_agreement")
+    refreshed = update.click(lambda: refresh(ctx), None, outputs, api_name="leaderboard_refresh")
+    refreshed.then(lambda: agreement_text(ctx), None, [agreement], api_name="leaderboard_agreement")
+    refreshed.then(lambda: reasons_view(ctx), None, [reasons_md, reasons_table], api_name="leaderboard_reasons")
     if tab is not None:
-        tab.select(lambda: refresh(ctx), None, outputs, api_name=False, show_progress="hidden").then(
-            lambda: agreement_text(ctx), None, [agreement], api_name=False, show_progress="hidden")
+        selected = tab.select(lambda: refresh(ctx), None, outputs, api_name=False, show_progress="hidden")
+        selected.then(lambda: agreement_text(ctx), None, [agreement], api_name=False, show_progress="hidden")
+        selected.then(lambda: reasons_view(ctx), None, [reasons_md, reasons_table], api_name=False,
+                      show_progress="hidden")

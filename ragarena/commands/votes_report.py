@@ -1,0 +1,136 @@
+"""`python -m ragarena votes-report [--file COMBATES]`: which votes do not count, and why.
+
+Reads the vote database of the app (RAGARENA_DB, else RAGARENA_DATA_DIR/arena.db), or a battle
+file (export format), without changing anything. Prints the votes excluded from the ratings
+(`ragarena.hygiene`) with their counts per reason and the battles, the votes the voters'
+sequential test would exclude now (saved in the database at the next leaderboard refresh or
+``export-votes``), the flagged voters, and the votes cast with the names in view (not counted by
+the leaderboard).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import datetime, timezone
+
+from ragarena import config
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "votes-report", help="qué votos de la arena no cuentan para la clasificación y por qué",
+        description=("Informe de los votos excluidos de la clasificación (modelo que revela su identidad, "
+                     "votantes inverosímiles según la prueba secuencial): recuento por motivo y combates. "
+                     "No modifica nada."))
+    parser.add_argument("--file", metavar="COMBATES",
+                        help="archivo de combates (.jsonl o .json) en lugar de la base de datos de votos")
+    parser.add_argument("--json", action="store_true", help="escribe el informe en JSON")
+    parser.add_argument("--limit", type=int, default=200, metavar="N",
+                        help="combates que se listan como máximo (por defecto 200; 0, todos)")
+    parser.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ragarena import hygiene
+
+    if args.file:
+        from ragarena.battles import read_battles
+
+        battles, source = read_battles(args.file), args.file
+    else:
+        from ragarena.votes import VoteStore
+
+        store = VoteStore(config.db_path(), create=False)
+        try:
+            battles = store.export_battles()
+        finally:
+            store.close()
+        source = str(store.path)
+    report = build_report(battles, hygiene.screen(battles))
+    report["source"] = source
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(format_report(report, args.limit, pending_saved_later=not args.file))
+    return 0
+
+
+def build_report(battles: list[dict], screening) -> dict:
+    """The report as plain data (see `format_report`)."""
+    from ragarena import hygiene
+
+    rows, stored, pending = [], Counter(), Counter()
+    for index, battle in enumerate(battles):
+        key = hygiene.battle_key(battle, index)
+        reason, state = battle.get("excluded_reason"), "guardado"
+        if not reason and battle.get("excluded"):
+            reason = "excluido"
+        if not reason and key in screening.exclusions:
+            reason, state = screening.exclusions[key], "pendiente"
+        if not reason:
+            continue
+        (stored if state == "guardado" else pending)[hygiene.category(reason)] += 1
+        rows.append({"battle_id": key, "tstamp": battle.get("tstamp"), "voter": hygiene.voter_of(battle),
+                     "model_a": battle.get("model_a"), "model_b": battle.get("model_b"),
+                     "winner": battle.get("winner"), "mode": battle.get("mode") or "anonymous",
+                     "reason": reason, "state": state})
+    named = sum(1 for b in battles if b.get("mode") == "named")
+    voters = [{"voter": v.voter, "battles": v.battles, "tested": v.tested, "peak": round(v.peak, 3),
+               "statistic": round(v.statistic, 3), "flagged_at": v.flagged_at, "already_flagged": v.already_flagged}
+              for v in screening.flagged]
+    lower, upper = hygiene.boundaries(screening.alpha, screening.beta)
+    return {
+        "votes": len(battles), "excluded": len(rows), "counted": len(battles) - len(rows),
+        "named_mode": named, "by_reason": dict(stored), "pending_by_reason": dict(pending),
+        "battles": rows, "flagged_voters": voters,
+        "test": {"alpha": screening.alpha, "beta": screening.beta, "temper": screening.temper,
+                 "lower": round(lower, 3), "upper": round(upper, 3), "voters": len(screening.voters),
+                 "ratings": {m: round(r, 1) for m, r in sorted(screening.ratings.items())}},
+    }
+
+
+def format_report(report: dict, limit: int = 200, pending_saved_later: bool = True) -> str:
+    test = report["test"]
+    lines = [f"Votos en {report['source']}: {report['votes']}; cuentan {report['counted']}, "
+             f"excluidos {report['excluded']} (se conservan, no se borra ninguno)."]
+    if report["by_reason"] or report["pending_by_reason"]:
+        lines += ["", "Excluidos por motivo:"]
+        for name in sorted(set(report["by_reason"]) | set(report["pending_by_reason"])):
+            saved, pending = report["by_reason"].get(name, 0), report["pending_by_reason"].get(name, 0)
+            extra = ""
+            if pending:
+                extra = (f" ({pending} según la prueba de ahora, aún sin guardar: se guardan al actualizar la "
+                         "clasificación o al exportar)" if pending_saved_later else
+                         f" ({pending} según la prueba de ahora)")
+            lines.append(f"  {name}: {saved + pending}{extra}")
+    else:
+        lines += ["", "Ningún voto excluido."]
+    if report["named_mode"]:
+        lines.append(f"Además, {report['named_mode']} votos se emitieron con los nombres a la vista (modo «Elegir "
+                     "modelos»): se guardan, pero la clasificación solo cuenta los votos a ciegas.")
+    lines += ["", f"Prueba secuencial de los votantes (SPRT contra la clasificación; α = {test['alpha']}, "
+                  f"β = {test['beta']}, λ = {test['temper']}; se señala con log-razón ≥ {test['upper']:.2f}): "
+                  f"{test['voters']} votantes revisados, {len(report['flagged_voters'])} señalados."]
+    for voter in report["flagged_voters"]:
+        when = (f"señalado en su voto decidido n.º {voter['flagged_at']}" if voter["flagged_at"]
+                else "señalado en una revisión anterior")
+        lines.append(f"  votante {voter['voter'][:12]}…: {voter['battles']} combates, {voter['tested']} votos "
+                     f"decididos probados, log-razón máxima {voter['peak']:.2f}; {when}.")
+    rows = report["battles"]
+    if rows:
+        shown = rows if limit <= 0 else rows[:limit]
+        lines += ["", f"Combates excluidos ({len(rows)}" + (f"; se muestran {len(shown)}" if len(shown) < len(rows)
+                                                           else "") + "):"]
+        for row in shown:
+            when = _when(row["tstamp"])
+            state = " [pendiente]" if row["state"] == "pendiente" else ""
+            lines.append(f"  {when}  {str(row['battle_id'])[:16]:16}  votante {str(row['voter'])[:12] or '—':12}  "
+                         f"{row['model_a']} vs {row['model_b']}: {row['winner']}  — {row['reason']}{state}")
+    return "\n".join(lines)
+
+
+def _when(tstamp) -> str:
+    if isinstance(tstamp, (int, float)) and not isinstance(tstamp, bool):
+        return datetime.fromtimestamp(tstamp, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+    return "—".ljust(16)

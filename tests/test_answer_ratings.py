@@ -1,0 +1,500 @@
+"""People's 1-5 ratings of Chat answers: storage and migration, rules, aggregation, agreement with the
+judge, the export-ratings command, and the whole path through the real app with gradio_client."""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from collections import deque
+from pathlib import Path
+
+import pytest
+from scipy import stats
+
+from ragarena import answer_ratings as ar
+from ragarena import leaderboard as lb
+from ragarena import votes
+from ragarena.answer_ratings import AnswerRatings
+from ragarena.errors import UserError
+from ragarena.votes import VoteRejected, VoteStore, anonymize_session
+
+QUESTION = "¿A qué hora abre la piscina entre semana?"
+ANSWER = "La piscina abre de lunes a viernes de 7:00 a 22:00 y los fines de semana de 9:00 a 14:00."
+GOOD = {"answer_relevance": 5, "context_relevance": 4, "groundedness": 3}
+
+
+class Clock:
+    def __init__(self, now: float = 1_700_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path, clock):
+    store = VoteStore(tmp_path / "arena.db", clock=clock)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def ratings(store):
+    return AnswerRatings(store, ratings_per_minute=3)
+
+
+def answer(ratings: AnswerRatings, session: str = "sesion-1", model: str = "extractive", question: str = QUESTION,
+           text: str = ANSWER, **extra) -> str:
+    return ratings.record_answer(session_hash=session, model=model, question=question, answer=text,
+                                 passage_ids=extra.pop("passage_ids", ["piscina#1"]), **extra)
+
+
+# --- storage ------------------------------------------------------------------------------------
+
+
+def test_an_answer_and_its_rating_are_stored_with_everything_and_an_anonymous_session(tmp_path, store, ratings,
+                                                                                     clock):
+    answer_id = answer(ratings, conversation=[("¿Hay piscina?", "Sí, cubierta.")], passage_ids=["piscina#1", "b#2"])
+    assert len(answer_id) == 32 and ratings.count_answers() == 1 and ratings.count_ratings() == 0
+    clock.now += 5
+    record = ratings.rate(answer_id, "sesion-1", GOOD, "  Útil,\x00 pero <b>larga</b>\r\n ")
+    assert record["updated"] is False
+    [exported] = ratings.export_ratings()
+    assert exported == {
+        "answer_id": answer_id, "model": "extractive", "question": QUESTION,
+        "conversation": [{"question": "¿Hay piscina?", "answer": "Sí, cubierta."}],
+        "passage_ids": ["piscina#1", "b#2"], "answer": ANSWER, **GOOD, "overall": 4.0,
+        "comment": "Útil, pero <b>larga</b>",  # stored as plain text; control characters gone
+        "session_hash": anonymize_session("sesion-1"), "served_tstamp": clock.now - 5,
+        "first_tstamp": clock.now, "tstamp": clock.now, "revisions": 1,
+    }
+    assert "sesion-1" not in json.dumps(exported)
+
+    # Sending again updates the same rating (one per answer).
+    clock.now += 10
+    again = ratings.rate(answer_id, "sesion-1", {**GOOD, "groundedness": 1}, None)
+    assert again["updated"] is True and again["groundedness"] == 1 and again["comment"] is None
+    [exported] = ratings.export_ratings()
+    assert (exported["revisions"], exported["first_tstamp"], exported["tstamp"]) == (2, clock.now - 10, clock.now)
+    assert ratings.scores() == [{"model": "extractive", **GOOD, "groundedness": 1}]
+
+    # Durable: another connection (another worker, or after a restart) sees it.
+    other = VoteStore(tmp_path / "arena.db")
+    try:
+        assert AnswerRatings(other).export_ratings() == [exported]
+    finally:
+        other.close()
+
+
+def test_a_version_1_database_is_migrated_and_keeps_its_votes(tmp_path, monkeypatch):
+    db = tmp_path / "v1.db"
+    with monkeypatch.context() as old:  # the VoteStore of schema version 1 (before this feature)
+        old.setattr(votes, "SCHEMA_VERSION", 1)
+        old.setattr(votes, "_MIGRATIONS", {})
+        old.setattr(votes, "_OUR_TABLES", {"battles"})
+        v1 = VoteStore(db)
+        battle = v1.record_battle(session_hash="s", question=QUESTION, model_a="a", model_b="b", answer_a="x",
+                                  answer_b="y")
+        v1.vote(battle, "s", "model_a")
+        v1.close()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} == {"battles"}
+    conn.close()
+
+    store = VoteStore(db)  # opening migrates, in place
+    try:
+        assert [b["battle_id"] for b in store.export_battles()] == [battle]
+        ratings = AnswerRatings(store)
+        answer_id = answer(ratings, session="s")
+        assert ratings.rate(answer_id, "s", GOOD)["updated"] is False
+        new_battle = store.record_battle(session_hash="s", question=QUESTION, model_a="a", model_b="b",
+                                         answer_a="x", answer_b="y")
+        store.vote(new_battle, "s", "tie")
+        assert store.count_votes() == 2
+    finally:
+        store.close()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == votes.SCHEMA_VERSION == 2
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    again = VoteStore(db)  # a second opening has nothing to do
+    try:
+        assert AnswerRatings(again).count_ratings() == 1 and again.count_votes() == 2
+    finally:
+        again.close()
+    # The version-1 application now refuses the file as newer, and does not touch it.
+    monkeypatch.setattr(votes, "SCHEMA_VERSION", 1)
+    with pytest.raises(UserError, match="versión más nueva"):
+        VoteStore(db)
+
+
+def test_a_new_database_is_created_at_the_current_version(store):
+    assert store._conn.execute("PRAGMA user_version").fetchone()[0] == votes.SCHEMA_VERSION
+    tables = {r[0] for r in store._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"battles", "chat_answers", "answer_ratings"}
+
+
+# --- rules --------------------------------------------------------------------------------------
+
+
+def test_a_rating_must_name_the_latest_answer_served_to_the_same_session(ratings):
+    answer_id = answer(ratings, session="s1")
+    for forged in ("0" * 32, "", None):
+        with pytest.raises(VoteRejected):
+            ratings.rate(forged, "s1", GOOD)
+    with pytest.raises(VoteRejected, match="no se produjo en esta sesión"):
+        ratings.rate(answer_id, "s2", GOOD)  # another session
+    with pytest.raises(VoteRejected, match="haz una pregunta primero"):
+        ratings.rate(answer_id, None, GOOD)
+    ratings.rate(answer_id, "s1", GOOD)
+    answer(ratings, session="s1", question="¿Y en agosto?")  # the user moved on
+    with pytest.raises(VoteRejected, match="solo se puede valorar la última respuesta"):
+        ratings.rate(answer_id, "s1", GOOD)
+    with pytest.raises(VoteRejected, match="sesión"):
+        ratings.record_answer(session_hash="", model="m", question=QUESTION, answer="x")
+    with pytest.raises(VoteRejected, match="demasiado larga"):
+        ratings.record_answer(session_hash="s1", model="m", question="a" * 2001, answer="x")
+    assert ratings.count_ratings() == 1
+
+
+@pytest.mark.parametrize("scores, message", [
+    ({**GOOD, "groundedness": None}, "Valora los tres criterios"),
+    ({"answer_relevance": 5, "context_relevance": 4}, "Valora los tres criterios"),
+    ({**GOOD, "groundedness": 0}, "entero del 1 al 5"),
+    ({**GOOD, "groundedness": 6}, "entero del 1 al 5"),
+    ({**GOOD, "groundedness": 2.5}, "entero del 1 al 5"),
+    ({**GOOD, "groundedness": True}, "entero del 1 al 5"),
+    ({**GOOD, "groundedness": "mucho"}, "entero del 1 al 5"),
+    (None, "Valora los tres criterios"),
+])
+def test_scores_must_be_three_integers_from_1_to_5(ratings, scores, message):
+    answer_id = answer(ratings)
+    with pytest.raises(VoteRejected, match=message):
+        ratings.rate(answer_id, "sesion-1", scores)
+    assert ratings.count_ratings() == 0
+
+
+def test_scores_given_as_digits_are_accepted(ratings):
+    answer_id = answer(ratings)
+    assert ratings.rate(answer_id, "sesion-1", {"answer_relevance": "5", "context_relevance": 4.0,
+                                                "groundedness": 1})["answer_relevance"] == 5
+
+
+def test_comments_are_limited_and_stored_inert(ratings):
+    answer_id = answer(ratings)
+    with pytest.raises(VoteRejected, match="demasiado largo.*1001.*máximo 1000"):
+        ratings.rate(answer_id, "sesion-1", GOOD, "x" * 1001)
+    with pytest.raises(VoteRejected, match="texto"):
+        ratings.rate(answer_id, "sesion-1", GOOD, ["no"])
+    assert ratings.count_ratings() == 0
+    script = "<script>alert(1)</script>" + "y" * 975
+    assert len(script) == 1000
+    assert ratings.rate(answer_id, "sesion-1", GOOD, script)["comment"] == script
+    assert ratings.rate(answer_id, "sesion-1", GOOD, "   ")["comment"] is None
+
+
+def test_rate_limit_per_session_counts_updates_too(ratings, clock):
+    answer_id = answer(ratings)
+    for _ in range(3):  # 3 a minute in this fixture
+        ratings.rate(answer_id, "sesion-1", GOOD)
+        clock.now += 1
+    with pytest.raises(VoteRejected, match="3 valoraciones en el último minuto"):
+        ratings.rate(answer_id, "sesion-1", GOOD)
+    other = answer(ratings, session="sesion-2")
+    ratings.rate(other, "sesion-2", GOOD)  # other sessions are not affected
+    clock.now += 58  # a minute after the first one
+    assert ratings.rate(answer_id, "sesion-1", GOOD)["revisions"] == 4
+    # Sessions idle for a minute are forgotten once there are many.
+    ratings._recent.update({f"vieja-{n}": deque([clock.now - 61]) for n in range(10_001)})
+    clock.now += 1
+    ratings.rate(other, "sesion-2", GOOD)
+    assert set(ratings._recent) == {anonymize_session("sesion-1"), anonymize_session("sesion-2")}
+
+
+def test_rate_limit_from_the_environment(store, monkeypatch):
+    monkeypatch.setenv("RAGARENA_RATINGS_PER_MINUTE", "7")
+    assert AnswerRatings(store).ratings_per_minute == 7
+    monkeypatch.delenv("RAGARENA_RATINGS_PER_MINUTE")
+    assert AnswerRatings(store).ratings_per_minute == ar.DEFAULT_RATINGS_PER_MINUTE == 20
+    monkeypatch.setenv("RAGARENA_RATINGS_PER_MINUTE", "cero")
+    with pytest.raises(UserError, match="RAGARENA_RATINGS_PER_MINUTE"):
+        AnswerRatings(store)
+    monkeypatch.setenv("RAGARENA_MIN_RATINGS", "0")
+    with pytest.raises(UserError, match="RAGARENA_MIN_RATINGS"):
+        ar.min_ratings_from_env()
+
+
+# --- aggregation --------------------------------------------------------------------------------
+
+
+T_19 = 2.093024054408263  # t(0.975, 19)
+
+
+def test_t_interval_on_known_data():
+    values = [1, 2, 3, 4, 5] * 4  # n = 20, mean 3, s = sqrt(40 / 19)
+    mean, low, high = ar.t_interval(values)
+    half = T_19 * math.sqrt(40 / 19) / math.sqrt(20)
+    assert mean == 3 and low == pytest.approx(3 - half) and high == pytest.approx(3 + half)
+    assert half == pytest.approx(0.679, abs=1e-3)
+    assert ar.t_interval([5] * 20) == (5, 5, 5)
+    assert ar.t_interval([5] * 19 + [4]) == pytest.approx((4.95, 4.845, 5.0), abs=1e-3)  # clipped at 5
+    mean, low, high = ar.t_interval([4])
+    assert mean == 4 and math.isnan(low) and math.isnan(high)
+    assert all(math.isnan(v) for v in ar.t_interval([]))
+
+
+def crowd(model: str, triples) -> list[dict]:
+    return [{"model": model, "answer_relevance": a, "context_relevance": c, "groundedness": g} for a, c, g in triples]
+
+
+def test_crowd_criteria_means_intervals_and_the_minimum_count():
+    rated = crowd("extractive", [(v, 5, 4) for v in [1, 2, 3, 4, 5] * 4]) + crowd("extractive-long", [(4, 4, 4)] * 19)
+    figures = lb.crowd_criteria(rated, min_ratings=20)
+    assert figures["extractive-long"] == {"crowd_n": 19}  # too few: the count, no means
+    ext = figures["extractive"]
+    half = T_19 * math.sqrt(40 / 19) / math.sqrt(20)
+    assert ext["crowd_n"] == 20
+    assert (ext["crowd_answer_relevance"], ext["crowd_answer_relevance_ci_low"],
+            ext["crowd_answer_relevance_ci_high"]) == pytest.approx((3, 3 - half, 3 + half))
+    assert (ext["crowd_context_relevance"], ext["crowd_context_relevance_ci_low"]) == (5, 5)
+    assert ext["crowd_groundedness"] == 4
+    # Overall: the interval of each rating's mean of the three, (v + 9) / 3.
+    assert ext["crowd_overall"] == pytest.approx(4)
+    assert ext["crowd_overall_ci_high"] - ext["crowd_overall"] == pytest.approx(half / 3)
+    assert lb.crowd_criteria(rated, min_ratings=19)["extractive-long"]["crowd_overall"] == 4
+
+
+def test_crowd_columns_in_the_leaderboard_table_display_and_csv(published_records):
+    rated = (crowd("extractive", [(v, 5, 4) for v in [1, 2, 3, 4, 5] * 4]) + crowd("extractive-long", [(4, 4, 4)] * 3)
+             + crowd("sin-otras-cifras", [(2, 2, 2)] * 20))
+    labels = {"extractive": "Extractivo", "extractive-long": "Extractivo ampliado"}
+    measured = {"model": "extractive", "kind": "measured", "answer_relevance": 4.0, "context_relevance": 4.0,
+                "groundedness": 4.0, "overall": 4.0, "n_items": 10, "judge": "juez", "dataset": "d", "split": "test",
+                "date": "2025-01-01T00:00:00Z", "source": "measured"}
+    board = lb.build_leaderboard([], [measured, *published_records], labels, bootstrap=0, crowd_ratings=rated,
+                                 min_ratings=20)
+    assert list(board.table.columns) == list(lb.COLUMNS) and board.n_ratings == 43 and board.min_ratings == 20
+    table = board.table.set_index("label")
+    assert table.loc["Extractivo", "overall"] == 4.0 and table.loc["Extractivo", "crowd_n"] == 20  # same row
+    assert table.loc["Extractivo", "crowd_answer_relevance"] == 3
+    assert table.loc["Extractivo ampliado", "crowd_n"] == 3
+    assert math.isnan(table.loc["Extractivo ampliado", "crowd_overall"])
+    published = [label for label in table.index if label.endswith("(publicado)")]
+    assert published and table.loc[published, "crowd_n"].isna().all()  # quoted figures get no crowd figures
+
+    shown = lb.display_frame(board)
+    assert list(shown.columns) == list(lb.DISPLAY_HEADERS.values())
+    assert len(lb.display_datatypes()) == len(shown.columns)
+    rows = shown.set_index("Modelo")
+    half = T_19 * math.sqrt(40 / 19) / math.sqrt(20)
+    assert rows.loc["Extractivo", "Usuarios: relevancia de la respuesta"] == f"3.00 ({3 - half:.2f}–{3 + half:.2f})"
+    assert rows.loc["Extractivo", "Usuarios: relevancia del contexto"] == "5.00 (5.00–5.00)"
+    assert rows.loc["Extractivo ampliado", "Usuarios: media (IC 95 %)"] == ""
+    assert rows.loc["Extractivo ampliado", "Usuarios: valoraciones"] == 3
+    assert rows.loc["sin-otras-cifras", "Fuente de las puntuaciones"] == "solo valoraciones de usuarios"
+    html = lb.display_table(board).to_html()
+    assert "—" in html
+    csv_text = lb.to_csv(board)
+    assert csv_text.splitlines()[0].endswith(",".join(lb.CROWD_COLUMNS))
+    summary = lb.summary_markdown(board)
+    assert "43 en total" in summary and "t de Student" in summary and "20 valoraciones" in summary
+
+
+@pytest.fixture(scope="module")
+def published_records():
+    from ragarena import scores
+
+    return [r for r in scores.load_scores(Path(__file__).resolve().parent.parent / "data" / "scores")
+            if r["kind"] == "published"]
+
+
+# --- agreement with the judge ----------------------------------------------------------------------
+
+
+def judgement(a: int, c: int, g: int) -> dict:
+    return {key: {"score": s, "justification": "porque sí"} for key, s in zip(ar.CRITERIA, (a, c, g))}
+
+
+def test_the_rated_item_is_the_one_the_eval_judge_scores(fixture_engine):
+    from ragarena.evaluation import TurnResult
+    from ragarena.judge import cache_key, item_from_turn
+
+    history = (("¿Hay piscina?", "Sí, cubierta."),)
+    hits = fixture_engine.retrieve(QUESTION, [q for q, _ in history])
+    turn = TurnResult("c1", 1, QUESTION, history, tuple(hits), "", "", True, ANSWER, None)
+    rating = {"question": QUESTION, "answer": ANSWER, "passage_ids": [h.passage.id for h in hits],
+              "conversation": [{"question": q, "answer": a} for q, a in history]}
+    item = ar.judge_item(rating, fixture_engine.passages_by_id)
+    assert cache_key("juez", item) == cache_key("juez", item_from_turn(turn))
+    assert ar.judge_item({**rating, "passage_ids": ["ya-no-existe#1"]}, fixture_engine.passages_by_id) is None
+
+
+def test_agreement_on_constructed_data(tmp_path, fixture_engine, store):
+    from ragarena.judge import JudgeCache, cache_key
+    from ragarena.ui.context import AppContext
+    from ragarena.ui.leaderboard import agreement_text
+
+    ratings = AnswerRatings(store)
+    people = [(1, 3, 5), (2, 3, 4), (3, 3, 3), (4, 3, 2), (5, 3, 1)]
+    judged = [(2, 4, 1), (2, 3, 2), (4, 2, 3), (5, 5, 4), (5, 1, 5)]
+    passages = [p.id for p in fixture_engine.passages[:2]]
+    cache = JudgeCache(tmp_path / "judge-cache")
+    for n, (mine, theirs) in enumerate(zip(people, judged)):
+        question, text = f"¿Pregunta {n}?", f"Respuesta {n}."
+        answer_id = answer(ratings, session=f"s{n}", question=question, text=text, passage_ids=passages)
+        ratings.rate(answer_id, f"s{n}", dict(zip(ar.CRITERIA, mine)))
+        item = ar.judge_item({"question": question, "answer": text, "passage_ids": passages, "conversation": []},
+                             fixture_engine.passages_by_id)
+        cache.put(cache_key("juez-a", item), judgement(*theirs), judge="juez-a", question=question)
+    # Not the same item: another answer to the same question, and another judge's score of an unrated one.
+    other = ar.judge_item({"question": "¿Pregunta 0?", "answer": "Otra respuesta.", "passage_ids": passages,
+                           "conversation": []}, fixture_engine.passages_by_id)
+    cache.put(cache_key("juez-b", other), judgement(1, 1, 1), judge="juez-b", question="¿Pregunta 0?")
+    answer_id = answer(ratings, session="s9", question="¿Sin juez?", text="Nada.", passage_ids=passages)
+    ratings.rate(answer_id, "s9", GOOD)
+
+    entries, judges = ar.load_judge_cache(tmp_path / "judge-cache")
+    assert judges == ["juez-a", "juez-b"]
+    pairs = ar.match_judgements(ratings.export_ratings(), entries, judges, fixture_engine.passages_by_id)
+    assert list(pairs) == ["juez-a"] and len(pairs["juez-a"]) == 5
+    result = {item["criterion"]: item for item in ar.agreement(pairs["juez-a"])}
+    ans = result["answer_relevance"]
+    assert ans["n"] == 5 and ans["mad"] == pytest.approx(0.6) and ans["bias"] == pytest.approx(0.6)
+    assert ans["spearman"] == pytest.approx(stats.spearmanr([2, 2, 4, 5, 5], [1, 2, 3, 4, 5]).statistic)
+    assert math.isnan(result["context_relevance"]["spearman"])  # people gave every answer a 3
+    assert result["context_relevance"]["mad"] == pytest.approx(1.2)
+    assert result["groundedness"]["spearman"] == pytest.approx(-1.0)
+    assert result["groundedness"]["mad"] == pytest.approx(2.4) and result["groundedness"]["bias"] == 0
+    overall = result["overall"]
+    judge_means = [sum(j) / 3 for j in judged]
+    people_means = [sum(p) / 3 for p in people]
+    assert overall["mad"] == pytest.approx(sum(abs(a - b) for a, b in zip(judge_means, people_means)) / 5)
+    assert ar.agreement([])[0]["n"] == 0
+
+    ctx = AppContext(engine=fixture_engine, extras={"store": store, "ratings": ratings,
+                                                    "judge_cache_dir": tmp_path / "judge-cache"})
+    text = agreement_text(ctx)
+    assert "**Jurado `juez-a`**: 5 valoraciones" in text
+    assert "| Relevancia de la respuesta | 5 | 0.60 | +0.60 |" in text
+    assert "| Fundamentación | 5 | 2.40 | +0.00 | -1.00 |" in text
+    assert "| Relevancia del contexto | 5 | 1.20 | +0.00 | — |" in text
+    assert agreement_text(ctx) is text  # memoised until a rating or the cache changes
+    empty = AppContext(engine=fixture_engine, extras={"store": store, "ratings": ratings,
+                                                      "judge_cache_dir": tmp_path / "no-hay"})
+    assert "ninguna de las respuestas valoradas (6)" in agreement_text(empty)
+
+
+# --- export-ratings -----------------------------------------------------------------------------
+
+
+def test_export_ratings_command(tmp_path, monkeypatch, capsys):
+    from ragarena.cli import main
+
+    db = tmp_path / "datos" / "arena.db"
+    monkeypatch.setenv("RAGARENA_DB", str(db))
+    assert main(["export-ratings", str(tmp_path / "nada.jsonl")]) == 2
+    assert "No hay base de datos de votos" in capsys.readouterr().err
+    store = VoteStore(db)
+    ratings = AnswerRatings(store)
+    first = answer(ratings, session="a")
+    ratings.rate(first, "a", GOOD, "Bien")
+    answer(ratings, session="b")  # served, never rated: not exported
+    store.close()
+    out = tmp_path / "valoraciones.jsonl"
+    assert main(["export-ratings", str(out)]) == 0
+    assert "Exportadas 1 valoraciones" in capsys.readouterr().out
+    [record] = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert record["answer_id"] == first and record["comment"] == "Bien" and record["model"] == "extractive"
+    assert record["session_hash"] == anonymize_session("a") and record["question"] == QUESTION
+
+
+# --- the real app -------------------------------------------------------------------------------
+
+
+def column(table: dict, header: str, label: str):
+    index = table["headers"].index(header)
+    [row] = [row for row in table["data"] if row[1] == label]
+    return row[index]
+
+
+def test_rate_a_chat_answer_through_the_app_and_see_it_on_the_leaderboard(app_launcher, fixture_docs, tmp_path):
+    from conftest import message_text
+    from test_arena_e2e import connect
+
+    db = tmp_path / "datos" / "arena.db"
+    app = app_launcher({"RAGARENA_DOCS": str(fixture_docs), "RAGARENA_DB": str(db),
+                        "RAGARENA_RATINGS_PER_MINUTE": "3", "RAGARENA_BOOTSTRAP": "0"})
+    client = connect(app.url)
+
+    def rate(a=4, c=5, g=3, comment=""):
+        return client.predict(a, c, g, comment, api_name="/chat_rate")
+
+    assert "haz una pregunta primero" in rate()  # nothing served yet
+    _, chat, _, _ = client.predict(QUESTION, [], "extractive", api_name="/chat")
+    assert message_text(chat[-1]) == ANSWER
+    assert rate(comment="primero").startswith("✅ Valoración guardada (respuesta 4, contexto 5")
+    # Sending again replaces the whole rating (the page keeps the comment box as it was).
+    assert rate(2, 5, 3, "<img src=x onerror=alert(1)>").startswith("✅ Valoración actualizada (respuesta 2")
+    too_long = rate(comment="x" * 1001)
+    assert too_long.startswith("⚠️") and "demasiado largo" in too_long
+
+    table = client.predict(api_name="/leaderboard_refresh")[0]
+    assert column(table, "Usuarios: valoraciones", "Extractivo") == 1
+    assert column(table, "Usuarios: media (IC 95 %)", "Extractivo") == ""  # fewer than 20: no mean
+    assert "ninguna de las respuestas valoradas (1)" in client.predict(api_name="/leaderboard_agreement")
+
+    # A follow-up: the new answer is the one rated (the previous one keeps its rating).
+    _, chat, _, _ = client.predict("¿Y en agosto?", chat, "extractive", api_name="/chat")
+    assert rate(5, 5, 5).startswith("✅ Valoración guardada")
+    assert "3 valoraciones en el último minuto" in rate(5, 5, 5)  # 3 a minute here; refusals do not count
+    store = VoteStore(db, create=False)
+    try:
+        exported = AnswerRatings(store).export_ratings()
+    finally:
+        store.close()
+    first, second = exported
+    assert (first["answer_relevance"], first["revisions"], first["comment"]) == (2, 2, "<img src=x onerror=alert(1)>")
+    assert first["session_hash"] == anonymize_session(client.session_hash) and first["passage_ids"]
+    assert second["question"] == "¿Y en agosto?" and second["conversation"] == [{"question": QUESTION,
+                                                                                  "answer": ANSWER}]
+
+    # A new conversation ends the chance to rate; another session was served nothing.
+    client.predict(api_name="/new_conversation")
+    assert "haz una pregunta primero" in rate()
+    other = connect(app.url)
+    assert "haz una pregunta primero" in other.predict(5, 5, 5, "", api_name="/chat_rate")
+
+
+def test_the_chat_tab_has_the_rating_controls_for_a_browser(fixture_engine, tmp_path):
+    from ragarena.ui.app import build_app
+    from ragarena.ui.context import AppContext
+
+    store = VoteStore(tmp_path / "arena.db")
+    try:
+        config = build_app(AppContext(engine=fixture_engine, extras={"store": store, "min_ratings": 20})).config
+    finally:
+        store.close()
+    ids = {c["props"].get("elem_id"): c for c in config["components"]}
+    for elem_id in ("chat-rate", "chat-rate-answer", "chat-rate-context", "chat-rate-grounded", "chat-rate-comment",
+                    "chat-rate-send", "chat-rate-status", "leaderboard-agreement"):
+        assert elem_id in ids, elem_id
+    assert ids["chat-rate-answer"]["props"]["label"] == "¿Responde a la pregunta?"
+    assert ids["chat-rate-context"]["props"]["label"] == "¿El contexto recuperado es el adecuado?"
+    assert ids["chat-rate-grounded"]["props"]["label"] == "¿La respuesta se apoya solo en el contexto?"
+    assert ids["chat-rate-comment"]["props"]["max_length"] == ar.MAX_COMMENT
+    by_name = {d.get("api_name"): d for d in config["dependencies"]}
+    rate = by_name["chat_rate"]
+    assert [list(t) for t in rate["targets"]] == [[ids["chat-rate-send"]["id"], "click"]]
+    assert rate["outputs"] == [ids["chat-rate-status"]["id"]]
+    # After an answer (and a new conversation) the rating box is synced: shown, emptied or hidden.
+    for name in ("chat", "new_conversation"):
+        index = config["dependencies"].index(by_name[name])
+        assert any(d.get("trigger_after") == index and ids["chat-rate"]["id"] in d["outputs"]
+                   for d in config["dependencies"])

@@ -1,0 +1,118 @@
+"""RAG Arena in a real browser (Debian's Chromium driven by Playwright), as a person uses it:
+ask in Chat, play an Arena round and vote, find the vote counted on the Leaderboard.
+
+Screenshots go to docs/screenshots/ (or RAGARENA_SCREENSHOTS_DIR); the README shows them.
+CI installs chromium and sets RAGARENA_REQUIRE_BROWSER=1, so a missing browser fails there
+instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(os.environ.get("RAGARENA_SCREENSHOTS_DIR", REPO / "docs" / "screenshots"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+def _browser_or_skip():
+    try:
+        from playwright.sync_api import sync_playwright  # noqa: F401
+    except ImportError:
+        if os.environ.get("RAGARENA_REQUIRE_BROWSER"):
+            raise
+        pytest.skip("playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("RAGARENA_REQUIRE_BROWSER"):
+            pytest.fail(f"no Chromium at {CHROMIUM}")
+        pytest.skip("Debian's chromium is not installed")
+
+
+@pytest.fixture
+def browser():
+    _browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def visible_text(page, selector: str) -> str:
+    return page.locator(selector).first.inner_text()
+
+
+def last_bot_message(page, chatbot_id: str) -> str:
+    messages = page.locator(f"#{chatbot_id} .message.bot:visible, #{chatbot_id} [data-testid='bot']:visible")
+    return messages.last.inner_text() if messages.count() else ""
+
+
+def ask(page, prefix: str, question: str) -> None:
+    page.locator(f"#{prefix}-question textarea").fill(question)
+    page.locator(f"#{prefix}-send").click()
+
+
+def test_chat_arena_and_leaderboard_in_a_browser(browser, app_launcher):
+    app = app_launcher({"RAGARENA_VOTES_PER_MINUTE": "100"})
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.set_default_timeout(30_000)
+    page.goto(app.url)
+
+    # Chat: the answer streams in and the retrieved passages show page, section and score.
+    ask(page, "chat", "¿Cuántos documentos puedo tener prestados a la vez?")
+    page.wait_for_function("document.querySelector('#chat-passages').innerText.includes('[1]')")
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('#chat-chatbot .message.bot, #chat-chatbot [data-testid=\"bot\"]'))"
+        ".some(m => m.innerText.trim().length > 10)")
+    answer = last_bot_message(page, "chat-chatbot")
+    assert "15" in answer, answer
+    passages = visible_text(page, "#chat-passages")
+    assert "Contexto recuperado" in passages and "puntuación" in passages
+    page.screenshot(path=str(SHOTS / "chat.png"), full_page=True)
+
+    # Arena: two anonymous answers, vote once both finished, names revealed after the vote.
+    page.get_by_role("tab", name="Arena").click()
+    ask(page, "arena", "¿Cuánto cuesta imprimir en color?")
+    page.wait_for_function("!document.querySelector('#arena-vote-a').disabled", timeout=60_000)
+    page.locator("#arena-vote-a").click()
+    page.wait_for_function("document.querySelector('#arena-status').innerText.includes('Voto registrado')")
+    revealed = visible_text(page, "#arena-name-a") + visible_text(page, "#arena-name-b")
+    assert re.search(r"Extractivo", revealed), revealed
+    page.screenshot(path=str(SHOTS / "arena.png"), full_page=True)
+
+    # Leaderboard: the vote is counted.
+    page.get_by_role("tab", name="Clasificación").click()
+    page.locator("#leaderboard-refresh").click()
+    page.wait_for_function("document.querySelector('#leaderboard-summary').innerText.includes('1 voto')")
+    rows = [r for r in page.locator("#leaderboard-table table tbody tr").all() if r.is_visible()]
+    assert rows, "the leaderboard table has no rows"
+    table = " ".join(r.inner_text() for r in rows)
+    assert "Extractivo" in table and "publicado" in table
+    page.screenshot(path=str(SHOTS / "leaderboard.png"), full_page=True)
+
+
+def test_phone_width_layout(browser, app_launcher):
+    app = app_launcher()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                            has_touch=True)
+    page.set_default_timeout(30_000)
+    page.goto(app.url)
+    ask(page, "chat", "¿Puedo renovar un préstamo por teléfono?")
+    page.wait_for_function("document.querySelector('#chat-passages').innerText.includes('[1]')")
+    # Nothing wider than the phone: no sideways scrolling.
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the page is {overflow}px wider than the phone"
+    send_box = page.locator("#chat-send").bounding_box()
+    assert send_box and send_box["x"] >= 0 and send_box["x"] + send_box["width"] <= 391
+    page.screenshot(path=str(SHOTS / "chat-phone.png"), full_page=True)
