@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Sequence, Union
 
 import numpy as np
 
 from ragarena.corpus import Passage
-from ragarena.embeddings import Embedder, EmbeddingsUnavailable, create_embedder, passage_vectors
+from ragarena.embeddings import (
+    Embedder, EmbeddingsUnavailable, cached_passage_vectors, create_embedder, passage_vectors,
+)
 from ragarena.errors import UserError
 from ragarena.retrieval import HISTORY_TURNS, Hit, Retriever
 
@@ -46,19 +49,49 @@ RRF_K = 60
 
 
 class DenseRetriever:
-    """Cosine similarity between the query embedding and cached passage embeddings."""
+    """Cosine similarity between the query embedding and cached passage embeddings.
+
+    With `background=True` and passages missing from the cache (a first start: ~40 s for the
+    bundled docs on 2 cores), the vectors are computed in a thread and searches use BM25
+    until they are ready, so the app starts at once."""
 
     mode = "dense"
 
     def __init__(self, passages: Sequence[Passage], embedder: Embedder, bm25: Retriever | None = None,
-                 cache_folder: str | Path | None = None, history_weight: float = DENSE_HISTORY_WEIGHT):
+                 cache_folder: str | Path | None = None, history_weight: float = DENSE_HISTORY_WEIGHT,
+                 background: bool = False):
         if not passages:
             raise ValueError("no passages to index")
         self.passages = list(passages)
         self.embedder = embedder
         self.bm25 = bm25 or Retriever(self.passages)
         self.history_weight = history_weight
-        self.vectors = passage_vectors(embedder, [p.indexed_text for p in self.passages], cache_folder)
+        self._ready = threading.Event()
+        texts = [p.indexed_text for p in self.passages]
+        self.vectors: np.ndarray | None = cached_passage_vectors(embedder, texts, cache_folder) if background else None
+        if self.vectors is None and background:
+            threading.Thread(target=self._compute, args=(texts, cache_folder), name="ragarena-embeddings",
+                             daemon=True).start()
+            return
+        if self.vectors is None:
+            self.vectors = passage_vectors(embedder, texts, cache_folder)
+        self._ready.set()
+
+    def _compute(self, texts: list[str], cache_folder) -> None:
+        try:
+            self.vectors = passage_vectors(self.embedder, texts, cache_folder)
+        except Exception as error:  # keep serving BM25
+            log.warning("No se pudieron calcular los vectores de los fragmentos (%s). Se sigue con BM25.", error)
+            return
+        self._ready.set()
+        log.warning("Vectores de los fragmentos listos: la recuperación «%s» está activa.", self.mode)
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        return self._ready.wait(timeout)
 
     def idf(self, term: str) -> float:
         return self.bm25.idf(term)
@@ -80,6 +113,8 @@ class DenseRetriever:
         return scores
 
     def search(self, question: str, history: Sequence[str] = (), k: int = 5) -> list[Hit]:
+        if not self.ready:
+            return self.bm25.search(question, history, k)
         return _top(self.passages, self.scores(question, history), k)
 
 
@@ -107,6 +142,8 @@ class HybridRetriever:
         return getattr(self.bm25, name)
 
     def search(self, question: str, history: Sequence[str] = (), k: int = 5) -> list[Hit]:
+        if not self.dense.ready:  # vectors still being computed (first start)
+            return self.bm25.search(question, history, k)
         n = len(self.passages)
         # BM25 through its own `search`, so its tuning (history, page prior) carries over.
         keyword_hits = self.bm25.search(question, history, k=n)
@@ -167,11 +204,14 @@ def mode_of(retriever) -> str:
 
 
 def build_retriever(passages: Sequence[Passage], mode: str | None = None, embedder: Embedder | None = None,
-                    *, strict: bool = False, cache_folder: str | Path | None = None) -> AnyRetriever:
+                    *, strict: bool = False, cache_folder: str | Path | None = None,
+                    background: bool = False) -> AnyRetriever:
     """The retriever for `mode` (default: RAGARENA_RETRIEVAL, else DEFAULT_MODE).
 
     Without an embedding package, dense and hybrid fall back to BM25 with a logged warning,
     so the app still starts; `strict` (an explicit `--retrieval` on the CLI) raises UserError.
+    `background`: passage vectors missing from the cache are computed in a thread, BM25
+    answering meanwhile (for the app; evaluation and benchmarks need them before they start).
     """
     mode = (mode or configured_mode()).strip().lower()
     if mode not in MODES:
@@ -191,7 +231,7 @@ def build_retriever(passages: Sequence[Passage], mode: str | None = None, embedd
         log.warning("La recuperación «%s» no está disponible (%s). Se usa BM25.", mode, error)
         return bm25
     try:
-        dense = DenseRetriever(passages, embedder, bm25=bm25, cache_folder=cache_folder)
+        dense = DenseRetriever(passages, embedder, bm25=bm25, cache_folder=cache_folder, background=background)
     except Exception as error:  # the engine failed on a passage: keep the app up on BM25
         if strict:
             raise UserError(f"No se pudieron calcular los vectores de los fragmentos: {error}") from None

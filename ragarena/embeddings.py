@@ -236,6 +236,16 @@ class VectorCache:
                 Path(tmp_name).unlink(missing_ok=True)
 
 
+def cached_passage_vectors(embedder: Embedder, texts: Sequence[str],
+                           folder: str | Path | None = None) -> np.ndarray | None:
+    """Vectors of `texts` if the cache holds them all, else None (nothing is embedded)."""
+    stored = VectorCache(embedder.name, folder).load()
+    keys = [content_key(text) for text in texts]
+    if not keys or any(key not in stored for key in keys):
+        return None
+    return np.stack([stored[key] for key in keys]).astype(np.float32)
+
+
 def passage_vectors(embedder: Embedder, texts: Sequence[str], folder: str | Path | None = None,
                     batch_size: int = 32) -> np.ndarray:
     """Vectors of `texts` (one row each), embedding only those the cache does not hold yet."""

@@ -15,13 +15,16 @@ from ragarena.retrieval import Hit, Retriever
 
 class Engine:
     def __init__(self, docs_dir: str | Path | None = None, models_path: str | Path | None = None,
-                 retrieval_mode: str | None = None):
+                 retrieval_mode: str | None = None, background_embeddings: bool = False):
         self.docs_dir = Path(docs_dir) if docs_dir else config.docs_dir()
         self.pages: list[Page] = load_pages(self.docs_dir)
         self.passages: list[Passage] = all_passages(self.pages)
         # bm25 | dense | hybrid; None: RAGARENA_RETRIEVAL or the default, falling back to BM25
         # without embeddings. A mode asked for explicitly must be available (UserError).
-        self.retriever = build_retriever(self.passages, retrieval_mode, strict=retrieval_mode is not None)
+        # background_embeddings (the app): uncached passage vectors are computed in a thread,
+        # BM25 answering meanwhile, instead of delaying the start (~40 s cold, bundled docs).
+        self.retriever = build_retriever(self.passages, retrieval_mode, strict=retrieval_mode is not None,
+                                         background=background_embeddings)
         self.specs: list[ModelSpec] = load_specs(models_path)
         self._backends: dict[str, Backend] = {}
 

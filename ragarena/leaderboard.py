@@ -28,6 +28,8 @@ from ragarena.scores import CRITERIA
 
 #: Models need this many votes before their rating enters the judge-vs-crowd rank correlation.
 MIN_VOTES = 5
+#: Votes needed before the summary quotes what answer length and filler are worth (style control).
+MIN_STYLE_EFFECT_VOTES = 50
 PUBLISHED_SUFFIX = " (publicado)"
 
 #: People's 1-5 ratings of Chat answers (`crowd_criteria`): per figure, the mean and its 95 % t-interval.
@@ -514,7 +516,9 @@ def style_note(board: Leaderboard) -> str:
         interval = ("" if _isnan(coef.get("elo_ci_low")) else
                     f" [{coef['elo_ci_low']:+.0f}, {coef['elo_ci_high']:+.0f}]")
         effects.append(f"{name} {coef['elo']:+.0f}{interval}")
-    if effects:
+    if effects and board.n_votes < MIN_STYLE_EFFECT_VOTES:
+        text += f" Con menos de {MIN_STYLE_EFFECT_VOTES} votos, el efecto de la longitud y del relleno no es fiable."
+    elif effects:
         text += (" Efecto en puntos Elo (longitud: una respuesta que ocupa todo el texto frente a una vacía; "
                  "relleno: tenerlo frente a no tenerlo): " + "; ".join(effects) + ".")
     return text

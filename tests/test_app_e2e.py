@@ -1,5 +1,7 @@
 """The real app on 127.0.0.1, used through its HTTP API as `gradio_client` users do."""
 
+import re
+
 from gradio_client import Client
 
 from conftest import message_text
@@ -17,7 +19,8 @@ def test_chat_answers_with_passages_and_follow_up(app_launcher, fixture_docs):
     )
     assert "Piscina cubierta › Horario" in passages
     assert "<mark>La piscina abre de lunes a viernes" in passages
-    assert status == ""
+    # Answer metadata: time to first word, total time, tokens (estimated for a local model).
+    assert re.fullmatch(r"1\.ª palabra \d+(,\d+)? s · total \d+(,\d+)? s · ≈\d+ tokens \(estimación\)", status), status
 
     _, chat, passages, _ = client.predict("¿Y en agosto?", chat, "extractive", api_name="/chat")
     assert message_text(chat[-1]) == "En agosto permanece cerrada por mantenimiento."

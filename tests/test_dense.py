@@ -172,6 +172,35 @@ def test_cache_reembeds_only_the_passages_of_a_changed_page(tmp_path):
     assert sorted(f.name for f in docs.iterdir()) == ["horario.md", "prestamo.md", "wifi.md"]  # docs untouched
 
 
+def test_background_embedding_serves_bm25_until_the_vectors_are_ready(tmp_path):
+    import threading
+
+    class SlowEmbedder(FakeEmbedder):
+        def __init__(self):
+            super().__init__()
+            self.gate = threading.Event()
+
+        def embed_passages(self, texts):
+            assert self.gate.wait(10)
+            return super().embed_passages(texts)
+
+    passages = [passage(0, "préstamo de libros a domicilio"), passage(1, "horario de la sala de estudio"),
+                passage(2, "renovar un préstamo por teléfono")]
+    embedder = SlowEmbedder()
+    hybrid = build_retriever(passages, "hybrid", embedder, cache_folder=tmp_path, background=True)
+    bm25_only = Retriever(passages).search("renovar préstamo", k=3)
+    assert not hybrid.dense.ready
+    assert hybrid.search("renovar préstamo", k=3) == bm25_only  # no query embedded meanwhile
+    assert hybrid.dense.search("renovar préstamo", k=3) == bm25_only and embedder.query_texts == []
+    embedder.gate.set()
+    assert hybrid.dense.wait_ready(10)
+    assert [h.score for h in hybrid.search("renovar préstamo", k=3)] != [h.score for h in bm25_only]
+
+    warm = SlowEmbedder()  # everything cached now: ready at once, nothing embedded
+    assert build_retriever(passages, "dense", warm, cache_folder=tmp_path, background=True).ready
+    assert warm.passage_texts == []
+
+
 def test_cache_defaults_to_the_runtime_folder(tmp_path, monkeypatch):
     monkeypatch.delenv("RAGARENA_CACHE_DIR", raising=False)
     monkeypatch.setenv("RAGARENA_DATA_DIR", str(tmp_path / "runtime"))

@@ -7,7 +7,9 @@ again) until the next question or a new conversation.
 
 API (gradio_client):
 
-* ``/chat(question, chatbot, model)`` → (question box "", chatbot, passages HTML, status).
+* ``/chat(question, chatbot, model)`` → (question box "", chatbot, passages HTML, status): once the
+  answer is complete, status holds its metadata ("1.ª palabra … · total … · N tokens") and any filler
+  warning; a refused question or a failed model gives "⚠️ …" there instead.
 * ``/chat_rate(answer, context, grounded, comment)`` (three integers 1-5, text) → status:
   "✅ Valoración guardada…" / "✅ Valoración actualizada…", or "⚠️ …" when refused.
 * ``/new_conversation()`` → (question box, chatbot, passages HTML, status), all cleared.
@@ -24,10 +26,12 @@ import sys
 import gradio as gr
 
 from ragarena.answer_ratings import CRITERION_QUESTIONS, MAX_COMMENT, ratings_per_minute_from_env
-from ragarena.backends.base import AnswerRequest, BackendError, Usage
+from ragarena.answer_meta import MeteredStream, format_meta
+from ragarena.backends.base import AnswerRequest, BackendError
 from ragarena.errors import UserError
 from ragarena.evidence import supporting_sentence
 from ragarena.filler import find_filler
+from ragarena.models import find_spec
 from ragarena.retrieval import Hit
 from ragarena.ui.context import AppContext
 from ragarena.ui.render import passages_html
@@ -52,18 +56,24 @@ def unavailable_note(ctx: AppContext) -> str:
 
 
 def answer_stream(ctx: AppContext, model_id: str, question: str, history: list[tuple[str, str]]):
-    """Yield (hits, partial answer) as the model streams; raises BackendError with a Spanish message."""
+    """Yield (hits, partial answer, metadata or None) as the model streams; the metadata (time to
+    first token, total time, tokens, cost) comes with the last yield. Raises BackendError (Spanish)."""
     hits = ctx.engine.retrieve(question, [q for q, _ in history])
     if model_id in ctx.engine.unavailable():
         raise BackendError(f"Ese modelo no está disponible: {ctx.engine.unavailable()[model_id]}")
-    backend = ctx.engine.backend(model_id)
+    request = AnswerRequest(question, tuple(hits), tuple(history))
+    # prefetch: the model is already being asked while the page draws the passages.
+    metered = MeteredStream(ctx.engine.backend(model_id).stream(request), find_spec(model_id, ctx.engine.specs),
+                            request, prefetch=True)
     answer = ""
-    yield hits, answer
-    for chunk in backend.stream(AnswerRequest(question, tuple(hits), tuple(history))):
-        if isinstance(chunk, Usage):
-            continue
-        answer += chunk
-        yield hits, answer
+    try:
+        yield hits, answer, None
+        for chunk in metered:
+            answer += chunk
+            yield hits, answer, None
+    finally:
+        metered.close()
+    yield hits, answer, metered.meta
 
 
 def build_chat_tab(ctx: AppContext) -> None:
@@ -124,9 +134,13 @@ def build_chat_tab(ctx: AppContext) -> None:
         hits: list[Hit] = []
         answer = ""
         try:
-            for hits, answer in answer_stream(ctx, model_id, text, history):
+            shown = None
+            for hits, answer, meta in answer_stream(ctx, model_id, text, history):
                 messages[-1] = {"role": "assistant", "content": answer}
-                yield "", messages, history, passages_html(hits), "", None  # the previous answer is done
+                # The passages are drawn once; later updates only carry the growing answer.
+                drawn = passages_html(hits) if shown is None else gr.skip()
+                shown = hits
+                yield "", messages, history, drawn, "", None  # the previous answer is done
         except BackendError as error:
             messages[-1] = {"role": "assistant", "content": f"⚠️ {error}"}
             yield "", messages, history, passages_html(hits), f"⚠️ {error}", None
@@ -134,8 +148,8 @@ def build_chat_tab(ctx: AppContext) -> None:
         answer_id = record(request, model_id, text, answer, history, hits)
         history.append((text, answer))
         flags = find_filler(answer)
-        warning = f"⚠️ Respuesta con relleno: {', '.join(flags)}." if flags else ""
-        yield "", messages, history, passages_html(hits, supporting_sentence(answer, hits)), warning, answer_id
+        line = format_meta(meta) + (f"  \n⚠️ Respuesta con relleno: {', '.join(flags)}." if flags else "")
+        yield "", messages, history, passages_html(hits, supporting_sentence(answer, hits)), line, answer_id
 
     def rate(answer_score, context_score, grounded_score, text, answer_id, request: gr.Request = None):
         session = getattr(request, "session_hash", None) if request else None
