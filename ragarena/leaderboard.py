@@ -485,7 +485,7 @@ def summary_markdown(board: Leaderboard, now: datetime | None = None) -> str:
     else:
         models = int(board.table["rating"].notna().sum())
         last = f" · último voto: {_when(board.last_vote)}" if board.last_vote else ""
-        lines.append(f"**{board.n_votes} votos** entre {models} modelos{last}.")
+        lines.append(f"**{board.n_votes} voto{'s' if board.n_votes != 1 else ''}** entre {models} modelos{last}.")
     lines.extend(board.notes)
     if board.excluded and not any("excluidos" in note for note in board.notes):
         lines.append(f"{board.excluded} combates excluidos no cuentan.")
