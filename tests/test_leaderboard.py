@@ -52,7 +52,7 @@ def test_no_votes_shows_the_published_study_rows_with_empty_criteria(published):
     board = lb.build_leaderboard([], published, LABELS, bootstrap=50)
     table = board.table
     assert list(table.columns) == list(lb.COLUMNS)
-    assert table["label"].tolist() == ["StableLM 2 12B ajustado (publicado)", "GPT-3.5 (publicado)"]
+    assert table["label"].tolist() == ["StableLM 2 12B chat + LoRA (publicado)", "GPT-3.5 (publicado)"]
     assert table["overall"].tolist() == [4.52, 3.59]
     for criterion in scores.CRITERIA:
         assert table[criterion].isna().all()
@@ -85,7 +85,7 @@ def test_crowd_columns_come_from_the_battles(published):
     assert (rated["ci_low"] <= rated["rating"]).all() and (rated["rating"] <= rated["ci_high"]).all()
     assert math.isclose(rated["rating"].mean(), 1000.0, abs_tol=1e-6)
     # The published rows follow the rated ones.
-    assert board.table["label"].tolist()[3:] == ["StableLM 2 12B ajustado (publicado)", "GPT-3.5 (publicado)"]
+    assert board.table["label"].tolist()[3:] == ["StableLM 2 12B chat + LoRA (publicado)", "GPT-3.5 (publicado)"]
     assert board.n_votes == 62 and board.excluded == 3
     assert board.last_vote is not None and board.last_vote.timestamp() == 1_700_000_219.0
     text = lb.summary_markdown(board)
@@ -162,7 +162,7 @@ def test_csv_has_every_column_and_empty_cells_for_missing_figures(published):
     assert gpt["overall"] == "3.59" and gpt["model"] == "gpt-3.5" and gpt["score_kind"] == "published"
     assert all(gpt[c] == "" for c in (*scores.CRITERIA, "rating", "ci_low", "ci_high", "votes", "rank", "n_items"))
     assert "Instituto de Ingeniería del Conocimiento" in gpt["source"]
-    assert by_label["StableLM 2 12B ajustado (publicado)"]["overall"] == "4.52"
+    assert by_label["StableLM 2 12B chat + LoRA (publicado)"]["overall"] == "4.52"
     top = rows[0]
     assert top["model"] == "extractive" and top["rank"] == "1" and top["votes"] == "42"
     assert top["overall"] == "4.25" and top["judge"] == "juez-a"
@@ -212,7 +212,7 @@ def test_tab_refreshes_from_the_vote_store_without_a_restart(fixture_engine, tmp
     try:
         client = Client(demo.local_url, verbose=False)
         table, summary, correlation, *_ , csv_path, history = client.predict(api_name="/leaderboard_refresh")
-        assert [row[1] for row in table["data"]] == ["StableLM 2 12B ajustado (publicado)", "GPT-3.5 (publicado)"]
+        assert [row[1] for row in table["data"]] == ["StableLM 2 12B chat + LoRA (publicado)", "GPT-3.5 (publicado)"]
         assert table["headers"][:3] == ["Rango", "Modelo", "Puntuación arena"]
         assert "Todavía no hay votos" in summary
 

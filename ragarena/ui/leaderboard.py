@@ -216,7 +216,7 @@ def build_leaderboard_tab(ctx: AppContext) -> None:
             download = gr.DownloadButton("Descargar CSV", value=initial[5], elem_id="leaderboard-csv")
     table = gr.Dataframe(
         value=initial[0], datatype=lb.display_datatypes(), interactive=False, show_search="search",
-        label="Clasificación (pulsa una cabecera para ordenar)", wrap=True, max_height=520,
+        label="Clasificación (pulsa una cabecera para ordenar)", wrap=False, max_height=520,
         buttons=["copy", "fullscreen"], pinned_columns=2, elem_id="leaderboard-table",
     )
     correlation = gr.Markdown(initial[2], elem_id="leaderboard-correlation")
