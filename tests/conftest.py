@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# One passage-vector cache for every app the tests start: the bundled corpus is embedded once
+# per test session, not at every launch (keys are content hashes, so sharing is safe).
+os.environ.setdefault("RAGARENA_CACHE_DIR", tempfile.mkdtemp(prefix="ragarena-test-cache-"))
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parent.parent
@@ -29,7 +33,7 @@ def fixture_qa() -> Path:
 def fixture_engine(fixture_docs):
     from ragarena.engine import Engine
 
-    return Engine(fixture_docs)
+    return Engine(fixture_docs, retrieval_mode="bm25")  # these tests are about BM25 itself
 
 
 def free_port() -> int:
