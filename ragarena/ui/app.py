@@ -21,7 +21,9 @@ CSS = """
 
 
 def build_app(ctx: AppContext | None = None) -> gr.Blocks:
-    ctx = ctx or AppContext(engine=Engine())
+    # Passage vectors missing from the cache are computed in a thread: the page is up at once
+    # and answers with BM25 until they are ready.
+    ctx = ctx or AppContext(engine=Engine(background_embeddings=True))
     with gr.Blocks(title="RAG Arena") as demo:
         gr.Markdown(
             "# RAG Arena\nPregunta a la documentación, compara modelos a ciegas y vota la mejor respuesta."
