@@ -10,41 +10,11 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
-
-import pytest
 
 from conftest import REPO
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("RAGARENA_SCREENSHOTS_DIR", REPO / "docs" / "screenshots"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-
-
-def _browser_or_skip():
-    try:
-        from playwright.sync_api import sync_playwright  # noqa: F401
-    except ImportError:
-        if os.environ.get("RAGARENA_REQUIRE_BROWSER"):
-            raise
-        pytest.skip("playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("RAGARENA_REQUIRE_BROWSER"):
-            pytest.fail(f"no Chromium at {CHROMIUM}")
-        pytest.skip("Debian's chromium is not installed")
-
-
-@pytest.fixture
-def browser():
-    _browser_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 def visible_text(page, selector: str) -> str:
