@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from ragarena.errors import UserError
 from ragarena.scores import CRITERIA
-from ragarena.votes import VoteRejected, anonymize_session, check_question
+from ragarena.votes import VoteRejected, positive_int_from_env, anonymize_session, check_question
 
 if TYPE_CHECKING:
     from ragarena.corpus import Passage
@@ -73,26 +73,13 @@ _RATING_COLUMNS = ("answer_relevance", "context_relevance", "groundedness", "com
                    "revisions")
 
 
-def _positive_env(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise UserError(f"{name} debe ser un entero positivo (vale «{raw}»).")
-    return value
-
-
 def ratings_per_minute_from_env() -> int:
-    return _positive_env("RAGARENA_RATINGS_PER_MINUTE", DEFAULT_RATINGS_PER_MINUTE)
+    return positive_int_from_env("RAGARENA_RATINGS_PER_MINUTE", DEFAULT_RATINGS_PER_MINUTE)
 
 
 def min_ratings_from_env() -> int:
     """Ratings a model needs before the leaderboard shows its means (``RAGARENA_MIN_RATINGS``, default 20)."""
-    return _positive_env("RAGARENA_MIN_RATINGS", DEFAULT_MIN_RATINGS)
+    return positive_int_from_env("RAGARENA_MIN_RATINGS", DEFAULT_MIN_RATINGS)
 
 
 # ---------------------------------------------------------------------------------------

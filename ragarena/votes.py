@@ -140,14 +140,14 @@ def check_question(question: str | None) -> str:
 
 
 def votes_per_minute_from_env() -> int:
-    return _positive_from_env("RAGARENA_VOTES_PER_MINUTE", DEFAULT_VOTES_PER_MINUTE)
+    return positive_int_from_env("RAGARENA_VOTES_PER_MINUTE", DEFAULT_VOTES_PER_MINUTE)
 
 
 def votes_per_day_from_env() -> int:
-    return _positive_from_env("RAGARENA_VOTES_PER_DAY", DEFAULT_VOTES_PER_DAY)
+    return positive_int_from_env("RAGARENA_VOTES_PER_DAY", DEFAULT_VOTES_PER_DAY)
 
 
-def _positive_from_env(name: str, default: int) -> int:
+def positive_int_from_env(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
