@@ -48,7 +48,22 @@ HYBRID_BM25_WEIGHT = 0.3
 RRF_K = 60
 
 
-class DenseRetriever:
+class _BM25Statistics:
+    """Term statistics (idf and the like) that the answerers read come from the BM25 retriever
+    inside, whatever the retrieval mode."""
+
+    bm25: Retriever
+
+    def idf(self, term: str) -> float:
+        return self.bm25.idf(term)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") or name == "bm25":
+            raise AttributeError(name)
+        return getattr(self.bm25, name)
+
+
+class DenseRetriever(_BM25Statistics):
     """Cosine similarity between the query embedding and cached passage embeddings.
 
     With `background=True` and passages missing from the cache (a first start: ~40 s for the
@@ -93,14 +108,6 @@ class DenseRetriever:
     def wait_ready(self, timeout: float | None = None) -> bool:
         return self._ready.wait(timeout)
 
-    def idf(self, term: str) -> float:
-        return self.bm25.idf(term)
-
-    def __getattr__(self, name: str):
-        # Anything else the answerers read from BM25 (term statistics) comes from it too.
-        if name.startswith("__") or name == "bm25":
-            raise AttributeError(name)
-        return getattr(self.bm25, name)
 
     def scores(self, question: str, history: Sequence[str] = ()) -> np.ndarray:
         """Similarity of every passage to the question, the recent history adding its share."""
@@ -118,7 +125,7 @@ class DenseRetriever:
         return _top(self.passages, self.scores(question, history), k)
 
 
-class HybridRetriever:
+class HybridRetriever(_BM25Statistics):
     """BM25 and dense scores fused: weighted sum of normalised scores (default), or
     reciprocal rank fusion of the two rankings (`fusion="rrf"`: Σ 1 / (rrf_k + rank))."""
 
@@ -133,13 +140,6 @@ class HybridRetriever:
         self.fusion, self.bm25_weight, self.rrf_k = fusion, bm25_weight, rrf_k
         self._index = {p.id: i for i, p in enumerate(self.passages)}
 
-    def idf(self, term: str) -> float:
-        return self.bm25.idf(term)
-
-    def __getattr__(self, name: str):
-        if name.startswith("__") or name == "bm25":
-            raise AttributeError(name)
-        return getattr(self.bm25, name)
 
     def search(self, question: str, history: Sequence[str] = (), k: int = 5) -> list[Hit]:
         if not self.dense.ready:  # vectors still being computed (first start)
