@@ -15,21 +15,21 @@ It is split into "before" (client submit -> request reaches the model: queue, re
 prompt, OpenAI client) and "after" (first chunk written -> text seen by the client).
 Target: p50 of the added time under 50 ms.
 
-`--client gradio` (default) submits with `gradio_client`. It costs time a browser does not
+`--client gradio` submits with `gradio_client` (the issue's definition). It costs time a browser does not
 spend: each submit opens a new HTTP client and connection, and it polls its queue of server
 messages every 50 ms when empty, so it sees a streamed update 0-50 ms late (`--client-poll-ms 1`
 shortens that poll, patched in this process only). `--client raw` speaks Gradio's queue protocol
 (POST /gradio_api/queue/join, then the SSE stream of /gradio_api/queue/data, diffs applied) over
-one persistent connection, as a browser tab does.
+one persistent connection, as a browser tab does. `--client both` (default) runs both.
 
-`--variant` picks what serves `/chat`:
+`--variants` (comma-separated, default `app,floor`) picks what serves `/chat`:
 - `app`: the real app as it is (`ragarena.ui.build_app`);
 - `wired`: a minimal Blocks with the Chat tab's inputs and outputs, wired as recommended for it:
   the backend starts before the first update (`MeteredStream(..., prefetch=True)`), the passages
   are sent once (`gr.skip()` afterwards) and the answer's metadata line ends in the status;
 - `floor`: a Blocks whose `/chat` answers at once with a fixed text (no retrieval, no model):
-  what Gradio and gradio_client cost on this machine before any of our code runs;
-- `all` (default): app, wired and floor, one after the other, same fake model, same questions.
+  what Gradio and the client cost on this machine before any of our code runs. "Beyond the
+  floor" (app minus floor, same client) is the part of the added time the app's own code spends.
 """
 
 from __future__ import annotations
@@ -37,19 +37,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
+import app_process  # noqa: E402
 from fake_servers import FakeOpenAI, ok  # noqa: E402
 
 TARGET_MS = 50.0
@@ -62,12 +61,6 @@ ANSWER_WORDS = ("La biblioteca abre de lunes a viernes de 9:00 a 21:00 y los sá
 def percentile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def questions(n: int) -> list[str]:
@@ -170,7 +163,7 @@ def start_app(tmp: Path, server: FakeOpenAI, variant: str = "app") -> tuple[subp
     price_input_per_1m: 0.50
     price_output_per_1m: 1.50
 """, encoding="utf-8")
-    port = free_port()
+    port = app_process.free_port()
     env = {**os.environ, "RAGARENA_MODELS": str(models), "OPENAI_BASE_URL": server.base_url,
            "OPENAI_API_KEY": "sk-bench-not-a-real-key", "GRADIO_SERVER_NAME": "127.0.0.1",
            "GRADIO_SERVER_PORT": str(port), "RAGARENA_DATA_DIR": str(tmp / "runtime"),
@@ -178,24 +171,12 @@ def start_app(tmp: Path, server: FakeOpenAI, variant: str = "app") -> tuple[subp
            # passage vectors (dense/hybrid retrieval) are computed once, then reused from here
            "RAGARENA_CACHE_DIR": os.environ.get("RAGARENA_CACHE_DIR", str(REPO / "runtime" / "cache"))}
     log = tmp / f"{variant}.log"
-    command = [sys.executable, str(REPO / "app.py")] if variant == "app" else \
-        [sys.executable, str(Path(__file__).resolve()), "--serve-wired"]
+    command = None if variant == "app" else [sys.executable, str(Path(__file__).resolve()), "--serve-wired"]
     if variant == "floor":
         env["BENCH_FLOOR"] = "1"
-    process = subprocess.Popen(command, env=env, cwd=tmp,
-                               stdout=log.open("w"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 600  # a first start may embed the passages
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the app exited early:\n{log.read_text(errors='replace')}")
-        try:
-            urllib.request.urlopen(url + "config", timeout=2).read()
-            return process, url, log
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise SystemExit(f"the app did not start:\n{log.read_text(errors='replace')}")
+    # a first start may embed the passages (docs other than the bundled ones)
+    process, url = app_process.start_app(env, tmp, log, port, timeout_s=600, command=command)
+    return process, url, log
 
 
 def ask(client, question: str) -> tuple[float, float | None, str]:
@@ -285,7 +266,7 @@ def patch_client_poll(ms: float) -> None:
     client_utils.time = _Time(sleep=lambda seconds: real.sleep(min(seconds, ms / 1000)))
 
 
-def measure(variant: str, args, answer: str) -> dict:
+def measure(variant: str, client_kind: str, args, answer: str) -> dict:
     from gradio_client import Client
 
     with FakeOpenAI(default=ok(answer, first_token_delay=args.first_token_ms / 1000,
@@ -293,7 +274,7 @@ def measure(variant: str, args, answer: str) -> dict:
             tempfile.TemporaryDirectory() as tmp:
         process, url, log = start_app(Path(tmp), server, variant)
         try:
-            if args.client == "raw":
+            if client_kind == "raw":
                 raw = RawClient(url)
                 asker = raw.ask
             else:
@@ -359,53 +340,63 @@ def main() -> None:
     parser.add_argument("--first-token-ms", type=float, default=200.0)
     parser.add_argument("--token-ms", type=float, default=20.0)
     parser.add_argument("--tokens", type=int, default=30, help="answer length in tokens (words)")
-    parser.add_argument("--variant", choices=["app", "wired", "floor", "all"], default="all")
+    parser.add_argument("--variants", default="app,floor",
+                        help="comma-separated, from app, wired, floor (default: app,floor)")
     parser.add_argument("--retrieval", choices=["bm25", "dense", "hybrid"],
                         help="RAGARENA_RETRIEVAL for the app (default: the app's own default)")
-    parser.add_argument("--client", choices=["gradio", "raw"], default="gradio",
-                        help="gradio_client (default) or the queue protocol over one connection, like a browser")
+    parser.add_argument("--client", choices=["gradio", "raw", "both"], default="both",
+                        help="gradio_client, the queue protocol over one connection like a browser, or both (default)")
     parser.add_argument("--client-poll-ms", type=float, default=None,
                         help="shorten gradio_client's 50 ms message poll to this (default: as shipped)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    if not variants or set(variants) - {"app", "wired", "floor"}:
+        parser.error("--variants takes app, wired and floor, comma-separated")
     if args.client_poll_ms is not None:
         patch_client_poll(args.client_poll_ms)
     if args.retrieval:
         os.environ["RAGARENA_RETRIEVAL"] = args.retrieval
 
     answer = " ".join(ANSWER_WORDS[i % len(ANSWER_WORDS)] for i in range(args.tokens))
-    variants = ["app", "wired", "floor"] if args.variant == "all" else [args.variant]
+    clients = ["gradio", "raw"] if args.client == "both" else [args.client]
+    client_names = {"raw": "raw queue protocol over one connection (as a browser tab)",
+                    "gradio": "gradio_client, message poll " + (
+                        "%g ms (patched)" % args.client_poll_ms if args.client_poll_ms is not None
+                        else "50 ms (as shipped)")}
     results = {}
-    for variant in variants:
-        load = os.getloadavg()[0]
-        results[variant] = measure(variant, args, answer)
-        results[variant]["load_average"] = round((load + os.getloadavg()[0]) / 2, 1)
+    for client_kind in clients:
+        for variant in variants:
+            load = os.getloadavg()[0]
+            figures = measure(variant, client_kind, args, answer)
+            figures["load_average"] = round((load + os.getloadavg()[0]) / 2, 1)
+            results[f"{variant}/{client_kind}"] = figures
 
     print(f"Streaming latency through /chat: {args.questions} questions, one at a time; fake model: first token "
           f"after {args.first_token_ms:g} ms, then {args.token_ms:g} ms per token, {args.tokens} tokens; "
-          f"retrieval: {os.environ.get('RAGARENA_RETRIEVAL') or 'app default'}; client: "
-          + ("raw queue protocol, one connection" if args.client == "raw" else "gradio_client, poll " + (
-              "%g ms (patched)" % args.client_poll_ms if args.client_poll_ms is not None else "50 ms (as shipped)"))
-          + f"; {os.cpu_count()} CPUs.")
-    for variant, figures in results.items():
-        verdict = "OK" if figures["added"]["p50_ms"] < TARGET_MS else "OVER TARGET"
-        figures["verdict"] = verdict
-        print(f"\n[{variant}] (load average {figures['load_average']})")
-        print(f"{'':38}{'p50':>10}{'p95':>10}")
-        for key, label in LABELS.items():
-            if key in figures:
-                print(f"{label:38}{figures[key]['p50_ms']:>8.1f}ms{figures[key]['p95_ms']:>8.1f}ms")
-        if variant == "floor":
-            print("(floor: time to a fixed first answer, no retrieval and no model: Gradio and the client alone)")
-        else:
-            print(f"target: p50 added < {TARGET_MS:g} ms -> {verdict}")
-    if "floor" in results:
-        floor = results["floor"]["added"]["p50_ms"]
-        for variant in (v for v in results if v != "floor"):
-            own = results[variant]["added"]["p50_ms"] - floor
-            results[variant]["added_beyond_floor_p50_ms"] = own
-            print(f"[{variant}] p50 added beyond the Gradio floor: {own:.1f} ms "
-                  f"({'OK' if own < TARGET_MS else 'OVER TARGET'} against {TARGET_MS:g} ms)")
+          f"retrieval: {os.environ.get('RAGARENA_RETRIEVAL') or 'app default'}; {os.cpu_count()} CPUs.")
+    for client_kind in clients:
+        print(f"\n=== client: {client_names[client_kind]}")
+        for variant in variants:
+            figures = results[f"{variant}/{client_kind}"]
+            verdict = "OK" if figures["added"]["p50_ms"] < TARGET_MS else "OVER TARGET"
+            figures["verdict"] = verdict
+            print(f"\n[{variant}] (load average {figures['load_average']})")
+            print(f"{'':38}{'p50':>10}{'p95':>10}")
+            for key, label in LABELS.items():
+                if key in figures:
+                    print(f"{label:38}{figures[key]['p50_ms']:>8.1f}ms{figures[key]['p95_ms']:>8.1f}ms")
+            if variant == "floor":
+                print("(floor: time to a fixed first answer, no retrieval and no model: Gradio and the client alone)")
+            else:
+                print(f"target: p50 added < {TARGET_MS:g} ms -> {verdict}")
+        if "floor" in variants:
+            floor = results[f"floor/{client_kind}"]["added"]["p50_ms"]
+            for variant in (v for v in variants if v != "floor"):
+                own = results[f"{variant}/{client_kind}"]["added"]["p50_ms"] - floor
+                results[f"{variant}/{client_kind}"]["added_beyond_floor_p50_ms"] = own
+                print(f"[{variant}] p50 added beyond this client's floor: {own:.1f} ms "
+                      f"({'OK' if own < TARGET_MS else 'OVER TARGET'} against {TARGET_MS:g} ms)")
     if args.json:
         args.json.write_text(json.dumps({"questions": args.questions, "target_ms": TARGET_MS,
                                          "args": {k: str(v) for k, v in vars(args).items()},

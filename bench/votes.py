@@ -18,7 +18,6 @@ import os
 import resource
 import shutil
 import signal
-import socket
 import ssl
 import statistics
 import subprocess
@@ -26,7 +25,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -38,14 +36,10 @@ from gradio_client import Client  # noqa: E402
 
 from ragarena.votes import VoteStore  # noqa: E402
 
+import app_process  # noqa: E402
+
 QUESTIONS = ["¿A qué hora abre la piscina entre semana?", "¿Es obligatorio el gorro?", "¿Y en agosto?"]
 WINNERS = ["model_a", "model_b", "tie", "tie (bothbad)"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -74,28 +68,15 @@ def connect(url: str, attempts: int = 5) -> Client:
 
 
 def start_app(folder: Path, docs: Path, concurrency: int) -> tuple[subprocess.Popen, str, Path]:
-    port = free_port()
+    port = app_process.free_port()
     db = folder / "arena.db"
     env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
            "RAGARENA_DOCS": str(docs), "RAGARENA_DATA_DIR": str(folder), "RAGARENA_DB": str(db),
            "RAGARENA_VOTES_PER_MINUTE": "1000000", "RAGARENA_VOTES_PER_DAY": "1000000",
            "RAGARENA_CONCURRENCY": str(concurrency)}
     env.pop("RAGARENA_VOTES_REPO", None)
-    log = open(folder / "app.log", "w")
-    process = subprocess.Popen([sys.executable, str(REPO / "app.py")], env=env, cwd=folder, stdout=log,
-                               stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the app exited:\n{(folder / 'app.log').read_text()}")
-        try:
-            urllib.request.urlopen(url + "config", timeout=2).read()
-            return process, url, db
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise SystemExit("the app did not start in 120 s")
+    process, url = app_process.start_app(env, folder, folder / "app.log", port)
+    return process, url, db
 
 
 def _count(db: Path) -> int:

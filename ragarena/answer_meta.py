@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from ragarena.backends.base import AnswerRequest, Usage
+from ragarena.i18n import Text, _, join_text
 from ragarena.prompts import build_messages
 
 if TYPE_CHECKING:
@@ -207,32 +208,40 @@ class _Failure:
     error: BaseException
 
 
-def _decimal(value: float, digits: int) -> str:
-    return f"{value:.{digits}f}".replace(".", ",")
+def _decimal_text(plain: str) -> Text | str:
+    """A number written with a point ("0.42") in the reader's convention: "0,42" in Spanish, "0.42" in English."""
+    whole, point, fraction = plain.partition(".")
+    return _("{whole},{fraction}", whole=whole, fraction=fraction) if point else plain
 
 
-def format_seconds(seconds: float) -> str:
-    """0,42 s · 1,8 s · 12 s (Spanish decimal comma)."""
+def _decimal(value: float, digits: int) -> Text | str:
+    return _decimal_text(f"{value:.{digits}f}")
+
+
+def format_seconds(seconds: float) -> Text:
+    """0,42 s · 1,8 s · 12 s (decimal comma in Spanish, point in English)."""
     if seconds < 1:
-        return f"{_decimal(seconds, 2)} s"
+        return _("{seconds} s", seconds=_decimal(seconds, 2))
     if seconds < 10:
-        return f"{_decimal(seconds, 1)} s"
-    return f"{round(seconds)} s"
+        return _("{seconds} s", seconds=_decimal(seconds, 1))
+    return _("{seconds} s", seconds=str(round(seconds)))
 
 
-def format_usd(amount: float) -> str:
-    """Two significant figures, never scientific notation: 0,0001 · 0,000043 · 0,012 · 1,50."""
+def format_usd(amount: float) -> Text:
+    """Two significant figures, never scientific notation: 0,0001 · 0,000043 · 0,012 · 1,50 (in
+    Spanish, "0,5 $"; in English, "$0.5")."""
     if amount <= 0:
-        return "0 $"
+        return _("{amount} $", amount="0")
     if amount >= 1:
-        return f"{_decimal(amount, 2)} $"
+        return _("{amount} $", amount=_decimal(amount, 2))
     digits = max(2, 1 - math.floor(math.log10(amount)))
-    text = _decimal(amount, digits).rstrip("0").rstrip(",")
-    return f"{text} $"
+    text = f"{amount:.{digits}f}".rstrip("0").rstrip(".")
+    return _("{amount} $", amount=_decimal_text(text))
 
 
-def format_meta(meta: AnswerMeta | None) -> str:
-    """One short Spanish line: "1.ª palabra 0,42 s · total 1,8 s · 37 tokens · ~0,0001 $".
+def format_meta(meta: AnswerMeta | None) -> Text | str:
+    """One short line, a Spanish `Text`: "1.ª palabra 0,42 s · total 1,8 s · 37 tokens · ~0,0001 $"
+    (``localize(line, "en")``: "first word 0.42 s · total 1.8 s · 37 tokens · ~$0.0001").
 
     Tokens are the answer's; "≈37 tokens (estimación)" when the server did not report them.
     The cost (input and output) appears only for models with prices, always as an estimate.
@@ -241,12 +250,15 @@ def format_meta(meta: AnswerMeta | None) -> str:
         return ""
     parts = []
     if meta.ttft_s is not None:
-        parts.append(f"1.ª palabra {format_seconds(meta.ttft_s)}")
-    parts.append(f"total {format_seconds(meta.total_s)}")
-    tokens = f"{meta.completion_tokens} token{'s' if meta.completion_tokens != 1 else ''}"
-    parts.append(f"≈{tokens} (estimación)" if meta.tokens_estimated else tokens)
+        parts.append(_("1.ª palabra {seconds}", seconds=format_seconds(meta.ttft_s)))
+    parts.append(_("total {seconds}", seconds=format_seconds(meta.total_s)))
+    if meta.completion_tokens == 1:
+        tokens = _("{count} token", count=meta.completion_tokens)
+    else:
+        tokens = _("{count} tokens", count=meta.completion_tokens)
+    parts.append(_("≈{tokens} (estimación)", tokens=tokens) if meta.tokens_estimated else tokens)
     if meta.cost_usd is not None:
-        parts.append(f"~{format_usd(meta.cost_usd)}")
+        parts.append(_("~{cost}", cost=format_usd(meta.cost_usd)))
     if not meta.complete:
-        parts.append("incompleta")
-    return " · ".join(parts)
+        parts.append(_("incompleta"))
+    return join_text(parts, " · ")

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from ragarena.errors import UserError
+from ragarena.i18n import _
 from ragarena.scores import CRITERIA
 from ragarena.votes import VoteRejected, positive_int_from_env, anonymize_session, check_question
 
@@ -57,15 +58,15 @@ MAX_COMMENT = 1000
 CONFIDENCE = 0.95
 #: The questions the Chat tab asks, one per criterion.
 CRITERION_QUESTIONS = {
-    "answer_relevance": "¿Responde a la pregunta?",
-    "context_relevance": "¿El contexto recuperado es el adecuado?",
-    "groundedness": "¿La respuesta se apoya solo en el contexto?",
+    "answer_relevance": _("¿Responde a la pregunta?"),
+    "context_relevance": _("¿El contexto recuperado es el adecuado?"),
+    "groundedness": _("¿La respuesta se apoya solo en el contexto?"),
 }
 CRITERION_NAMES = {
-    "answer_relevance": "Relevancia de la respuesta",
-    "context_relevance": "Relevancia del contexto",
-    "groundedness": "Fundamentación",
-    "overall": "Media de los tres",
+    "answer_relevance": _("Relevancia de la respuesta"),
+    "context_relevance": _("Relevancia del contexto"),
+    "groundedness": _("Fundamentación"),
+    "overall": _("Media de los tres"),
 }
 
 _ANSWER_COLUMNS = ("id", "served_at", "session_hash", "model", "question", "conversation", "passage_ids", "answer")
@@ -90,7 +91,7 @@ def check_scores(scores: Mapping[str, Any] | None) -> dict[str, int]:
     """The three criteria as integers 1-5, or `VoteRejected` saying what is wrong."""
     scores = scores or {}
     if any(scores.get(c) is None or scores.get(c) == "" for c in CRITERIA):
-        raise VoteRejected("Valora los tres criterios (del 1 al 5) antes de enviar la valoración.")
+        raise VoteRejected(_("Valora los tres criterios (del 1 al 5) antes de enviar la valoración."))
     clean = {}
     for criterion in CRITERIA:
         value = scores[criterion]
@@ -99,7 +100,7 @@ def check_scores(scores: Mapping[str, Any] | None) -> dict[str, int]:
         elif isinstance(value, float) and value.is_integer():
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
-            raise VoteRejected("Puntuación no válida: cada criterio se valora con un número entero del 1 al 5.")
+            raise VoteRejected(_("Puntuación no válida: cada criterio se valora con un número entero del 1 al 5."))
         clean[criterion] = value
     return clean
 
@@ -112,11 +113,12 @@ def clean_comment(comment: Any) -> str | None:
     if comment is None:
         return None
     if not isinstance(comment, str):
-        raise VoteRejected("El comentario debe ser texto.")
+        raise VoteRejected(_("El comentario debe ser texto."))
     text = "".join(ch for ch in comment if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
     text = text.replace("\r", "").strip()
     if len(text) > MAX_COMMENT:
-        raise VoteRejected(f"El comentario es demasiado largo ({len(text)} caracteres; máximo {MAX_COMMENT}).")
+        raise VoteRejected(_("El comentario es demasiado largo ({length} caracteres; máximo {max_chars}).",
+                             length=len(text), max_chars=MAX_COMMENT))
     return text or None
 
 
@@ -158,7 +160,7 @@ class AnswerRatings:
                       served_at: float | None = None) -> str:
         """Store an answer the Chat tab produced; returns its new (unguessable) id."""
         if not session_hash:
-            raise VoteRejected("No se reconoce la sesión; recarga la página.")
+            raise VoteRejected(_("No se reconoce la sesión; recarga la página."))
         if not model:
             raise ValueError("an answer needs the model that produced it")
         question = check_question(question)
@@ -181,7 +183,7 @@ class AnswerRatings:
         clean = check_scores(scores)
         text = clean_comment(comment)
         if not answer_id or not session_hash:
-            raise VoteRejected("No hay ninguna respuesta que valorar en esta sesión; haz una pregunta primero.")
+            raise VoteRejected(_("No hay ninguna respuesta que valorar en esta sesión; haz una pregunta primero."))
         session = anonymize_session(session_hash)
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
@@ -189,21 +191,21 @@ class AnswerRatings:
                 row = self._conn.execute("SELECT session_hash, served_at, rowid FROM chat_answers WHERE id = ?",
                                          (answer_id,)).fetchone()
                 if row is None or row[0] != session:
-                    raise VoteRejected("Esa respuesta no existe o no se produjo en esta sesión; "
-                                       "no se ha guardado la valoración.")
+                    raise VoteRejected(_("Esa respuesta no existe o no se produjo en esta sesión; "
+                                         "no se ha guardado la valoración."))
                 later = self._conn.execute(
                     "SELECT 1 FROM chat_answers WHERE session_hash = ? AND (served_at > ? OR "
                     "(served_at = ? AND rowid > ?)) LIMIT 1", (session, row[1], row[1], row[2])).fetchone()
                 if later is not None:
-                    raise VoteRejected("Ya has hecho otra pregunta: solo se puede valorar la última respuesta.")
+                    raise VoteRejected(_("Ya has hecho otra pregunta: solo se puede valorar la última respuesta."))
                 now = self._clock()
                 recent = self._recent.setdefault(session, deque())
                 while recent and recent[0] <= now - 60.0:
                     recent.popleft()
                 if len(recent) >= self.ratings_per_minute:
-                    raise VoteRejected(
-                        f"Has enviado {len(recent)} valoraciones en el último minuto (máximo "
-                        f"{self.ratings_per_minute}); espera un poco antes de volver a valorar.")
+                    raise VoteRejected(_(
+                        "Has enviado {count} valoraciones en el último minuto (máximo {limit}); "
+                        "espera un poco antes de volver a valorar.", count=len(recent), limit=self.ratings_per_minute))
                 updated = self._conn.execute("SELECT 1 FROM answer_ratings WHERE answer_id = ?",
                                              (answer_id,)).fetchone() is not None
                 self._conn.execute(
@@ -378,7 +380,8 @@ def load_judge_cache(directory: str | os.PathLike) -> tuple[dict[str, dict], lis
     except FileNotFoundError:
         return {}, []
     except OSError as error:
-        raise UserError(f"No se puede leer la caché del juez {path}: {error.strerror or error}") from None
+        raise UserError(_("No se puede leer la caché del juez {path}: {reason}", path=str(path),
+                          reason=error.strerror or str(error))) from None
     for line in text.splitlines():
         try:
             entry = json.loads(line)
@@ -465,33 +468,39 @@ def _number(value: float, digits: int = 2, signed: bool = False) -> str:
     return format(value, f"{'+' if signed else ''}.{digits}f")
 
 
-def agreement_markdown(pairs_by_judge: Mapping[str, Sequence], n_ratings: int) -> str:
-    """The agreement tables (one per judge) in Spanish, or why there are none."""
-    intro = (
+def agreement_markdown(pairs_by_judge: Mapping[str, Sequence], n_ratings: int, language: str = "es") -> str:
+    """The agreement tables (one per judge) in `language` (Spanish by default), or why there are none."""
+    from ragarena.i18n import localize
+
+    intro = _(
         "Se comparan las valoraciones de la pestaña *Chat* con las puntuaciones del jurado LLM "
         "(`python -m ragarena eval --judge …`) **para la misma respuesta**: misma pregunta, conversación, "
         "fragmentos recuperados y respuesta (la clave de la caché del jurado). *Diferencia absoluta media*: "
         "puntos de la escala 1-5 entre el jurado y la persona; *sesgo*: media de jurado − persona; "
         "*Spearman ρ*: correlación de rangos entre las dos puntuaciones."
     )
+    blocks = [intro]
     if not pairs_by_judge:
         if not n_ratings:
-            return intro + "\n\nTodavía no hay valoraciones de usuarios."
-        return (intro + f"\n\nEl jurado no ha puntuado ninguna de las respuestas valoradas ({n_ratings}), así que "
-                "todavía no hay nada que comparar.")
-    blocks = [intro]
+            blocks.append(_("Todavía no hay valoraciones de usuarios."))
+        else:
+            blocks.append(_("El jurado no ha puntuado ninguna de las respuestas valoradas ({n}), así que todavía no "
+                            "hay nada que comparar.", n=n_ratings))
+        return "\n\n".join(localize(block, language) for block in blocks)
     for judge, pairs in sorted(pairs_by_judge.items()):
-        lines = [f"**Jurado {_inert(judge)}**: {len(pairs)} valoraciones coinciden con una puntuación suya.", "",
-                 "| Criterio | n | Diferencia absoluta media | Sesgo (jurado − personas) | Spearman ρ |",
+        lines = [_("**Jurado {judge}**: {n} valoraciones coinciden con una puntuación suya.", judge=_inert(judge),
+                   n=len(pairs)), "",
+                 _("| Criterio | n | Diferencia absoluta media | Sesgo (jurado − personas) | Spearman ρ |"),
                  "|---|---:|---:|---:|---:|"]
         for item in agreement(pairs):
-            lines.append(f"| {CRITERION_NAMES[item['criterion']]} | {item['n']} | {_number(item['mad'])} | "
+            name = localize(CRITERION_NAMES[item["criterion"]], language)
+            lines.append(f"| {name} | {item['n']} | {_number(item['mad'])} | "
                          f"{_number(item['bias'], signed=True)} | {_number(item['spearman'])} |")
-        blocks.append("\n".join(lines))
+        blocks.append("\n".join(localize(line, language) for line in lines))
     if min(len(p) for p in pairs_by_judge.values()) < 10:
-        blocks.append("Con tan pocas coincidencias las cifras son solo orientativas "
-                      "(ρ no se calcula con menos de 3, ni si un lado puntúa todo igual).")
-    return "\n\n".join(blocks)
+        blocks.append(_("Con tan pocas coincidencias las cifras son solo orientativas "
+                        "(ρ no se calcula con menos de 3, ni si un lado puntúa todo igual)."))
+    return "\n\n".join(localize(block, language) for block in blocks)
 
 
 def _inert(text: str) -> str:

@@ -60,15 +60,18 @@ class Conversation:
     turns: tuple[Turn, ...] = field(default_factory=tuple)
 
 
+def page_files(folder: Path) -> list[Path]:
+    """The documentation pages of `folder`: its `*.md` files but a README, sorted by name."""
+    return [path for path in sorted(folder.glob("*.md")) if path.name.lower() != "readme.md"]
+
+
 def load_pages(docs_dir: str | Path) -> list[Page]:
-    """Every `*.md` file of `docs_dir`, sorted by name. Raises UserError if none is readable."""
+    """Every page of `docs_dir` (`page_files`). Raises UserError if none is readable."""
     folder = Path(docs_dir)
     if not folder.is_dir():
         raise UserError(f"No existe la carpeta de documentación «{folder}».")
     pages = []
-    for path in sorted(folder.glob("*.md")):
-        if path.name.lower() == "readme.md":
-            continue
+    for path in page_files(folder):
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:

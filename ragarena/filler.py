@@ -8,26 +8,28 @@ from __future__ import annotations
 
 import re
 
+from ragarena.i18n import Text, _
 from ragarena.retrieval import fold
 
-# Patterns run on folded text (lower case, no accents). Label -> regex.
+# Patterns run on folded text (lower case, no accents). Label -> regex. The labels are shown to
+# users (Spanish `Text`s, rendered in the reader's language by the UI); the patterns are Spanish.
 _ALWAYS = {
-    "según el contexto": r"\b(segun|conforme a|de acuerdo con|basandome en|en base a|a partir de)\s+(el|la|los|las)\s+"
+    _("según el contexto"): r"\b(segun|conforme a|de acuerdo con|basandome en|en base a|a partir de)\s+(el|la|los|las)\s+"
     r"(contexto|informacion|documentacion|documentos?|fragmentos?|texto|datos)"
     r"|\bsegun lo (que )?(indicado|indica|se indica|dice|se menciona|menciona) en (el|la|los|las)\b"
     r"|\ben (el|la|los|las) (contexto|informacion|documentacion|documentos?|fragmentos?|texto)"
     r" (proporcionad|facilitad|suministrad)[oa]s?\b",
-    "el contexto dice": r"\b((el|los)\s+(contexto|fragmentos?)\s+((proporcionad|facilitad)os?\s+)?"
+    _("el contexto dice"): r"\b((el|los)\s+(contexto|fragmentos?)\s+((proporcionad|facilitad)os?\s+)?"
     r"|(la|el)\s+(informacion|documentacion|texto)\s+(proporcionad|facilitad)[oa]\s+)"
     r"(indica|menciona|dice|senala|establece|especifica)",
-    "disculpa": r"\b(lo siento|lo lamento|lamento|disculpa|disculpe|perdona|perdone|me temo que|"
+    _("disculpa"): r"\b(lo siento|lo lamento|lamento|disculpa|disculpe|perdona|perdone|me temo que|"
     r"desafortunadamente|lamentablemente|mis disculpas)\b",
-    "relleno de cortesía": r"(espero que (te|le|os) (sirva|ayude)|no dudes en|buena pregunta|"
+    _("relleno de cortesía"): r"(espero que (te|le|os) (sirva|ayude)|no dudes en|buena pregunta|"
     r"espero que (esto|esta (informacion|respuesta)) (te|le|os) (sirva|ayude|resulte util)|"
     r"espero haber(te|le|os)? (sido de ayuda|ayudado)|algo mas en (lo )?que (te |le |os )?pueda ayudar|"
     r"gracias por (tu|su) (pregunta|consulta)|"
     r"^\W*(claro|por supuesto|excelente pregunta)\b)",
-    "se presenta como IA": r"\bcomo (un )?(modelo de lenguaje|asistente (virtual|de (ia|inteligencia artificial))|"
+    _("se presenta como IA"): r"\bcomo (un )?(modelo de lenguaje|asistente (virtual|de (ia|inteligencia artificial))|"
     r"inteligencia artificial|ia)\b",
 }
 # Saying the answer is missing is right for an unanswerable question, filler when the passage holds it.
@@ -35,7 +37,7 @@ _FALSE_ABSTENTION = r"(no (se )?(encuentra|aparece|figura|menciona|consta|incluy
     r"[^.]*\b(contexto|informacion|documentacion|fragmentos?)\b|no puedo (responder|ayudarte))"
 
 
-def find_filler(answer: str, context_has_answer: bool | None = None) -> list[str]:
+def find_filler(answer: str, context_has_answer: bool | None = None) -> list[Text]:
     """Labels of the filler found in `answer` (empty list for a clean answer).
 
     `context_has_answer=True` (known in evaluation, or asserted by a caller) also flags
@@ -44,7 +46,7 @@ def find_filler(answer: str, context_has_answer: bool | None = None) -> list[str
     text = fold(answer).strip()
     found = [label for label, pattern in _ALWAYS.items() if re.search(pattern, text)]
     if context_has_answer and re.search(_FALSE_ABSTENTION, text):
-        found.append("dice que no está cuando sí está")
+        found.append(_("dice que no está cuando sí está"))
     return found
 
 

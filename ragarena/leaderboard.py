@@ -3,7 +3,9 @@
 Pure functions, no Gradio: `build_leaderboard` assembles everything the tab shows from a
 list of battles (the public arena format of `ragarena.battles`) and the stored score records
 (`ragarena.scores`); the other functions turn the result into a display table, a CSV file,
-plotly figures and Spanish summaries.
+plotly figures and summaries. Every text the tab shows is marked with `ragarena.i18n._`: the
+output functions take a ``language`` ('es' by default, what the CLI and tests read) and render
+their text in it; `in_language` gives the model names of that language.
 
 Rows: one per model that has votes or a measured judge score (the latest measured record of
 that model), plus one per published record, labelled "… (publicado)" so a quoted figure is
@@ -12,6 +14,7 @@ never mistaken for one measured here.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import warnings
@@ -24,6 +27,7 @@ import pandas as pd
 
 from ragarena import scores as score_store
 from ragarena.answer_ratings import DEFAULT_MIN_RATINGS as MIN_RATINGS
+from ragarena.i18n import DEFAULT_LANGUAGE, _, localize, normalize_language
 from ragarena.scores import CRITERIA
 
 #: Models need this many votes before their rating enters the judge-vs-crowd rank correlation.
@@ -44,28 +48,28 @@ COLUMNS = (
     *CROWD_COLUMNS,
 )
 
-#: Spanish headers of the table the tab shows (a subset of COLUMNS).
+#: Headers of the table the tab shows (a subset of COLUMNS): Spanish `Text`, rendered per language.
 DISPLAY_HEADERS = {
-    "rank": "Rango",
-    "label": "Modelo",
-    "rating": "Puntuación arena",
-    "interval": "IC 95 %",
-    "votes": "Votos",
-    "style_rating": "Elo (control de estilo)",
-    "style_interval": "IC 95 % (control de estilo)",
-    "style_rank": "Rango (control de estilo)",
-    "overall": "Juez: media (1-5)",
-    "answer_relevance": "Relevancia de la respuesta",
-    "context_relevance": "Relevancia del contexto",
-    "groundedness": "Fundamentación",
-    "n_items": "Ítems evaluados",
-    "crowd_overall": "Usuarios: media (IC 95 %)",
-    "crowd_answer_relevance": "Usuarios: relevancia de la respuesta",
-    "crowd_context_relevance": "Usuarios: relevancia del contexto",
-    "crowd_groundedness": "Usuarios: fundamentación",
-    "crowd_n": "Usuarios: valoraciones",
-    "judge": "Juez",
-    "source": "Fuente de las puntuaciones",
+    "rank": _("Rango"),
+    "label": _("Modelo"),
+    "rating": _("Puntuación arena"),
+    "interval": _("IC 95 %"),
+    "votes": _("Votos"),
+    "style_rating": _("Elo (control de estilo)"),
+    "style_interval": _("IC 95 % (control de estilo)"),
+    "style_rank": _("Rango (control de estilo)"),
+    "overall": _("Juez: media (1-5)"),
+    "answer_relevance": _("Relevancia de la respuesta"),
+    "context_relevance": _("Relevancia del contexto"),
+    "groundedness": _("Fundamentación"),
+    "n_items": _("Ítems evaluados"),
+    "crowd_overall": _("Usuarios: media (IC 95 %)"),
+    "crowd_answer_relevance": _("Usuarios: relevancia de la respuesta"),
+    "crowd_context_relevance": _("Usuarios: relevancia del contexto"),
+    "crowd_groundedness": _("Usuarios: fundamentación"),
+    "crowd_n": _("Usuarios: valoraciones"),
+    "judge": _("Juez"),
+    "source": _("Fuente de las puntuaciones"),
 }
 DISPLAY_DATATYPES = {
     "rank": "number", "label": "str", "rating": "number", "interval": "str", "votes": "number",
@@ -75,12 +79,12 @@ DISPLAY_DATATYPES = {
     **{f"crowd_{f}": "str" for f in CROWD_FIGURES}, "crowd_n": "number",
 }
 SCORE_HEADERS = {
-    "label": "Modelo", "kind": "Tipo", "overall": "Media", "answer_relevance": "Relevancia de la respuesta",
-    "context_relevance": "Relevancia del contexto", "groundedness": "Fundamentación", "n_items": "Ítems",
-    "n_failed": "Fallidos", "judge": "Juez", "dataset": "Datos", "split": "Split", "date": "Fecha",
-    "source": "Fuente",
+    "label": _("Modelo"), "kind": _("Tipo"), "overall": _("Media"),
+    "answer_relevance": _("Relevancia de la respuesta"), "context_relevance": _("Relevancia del contexto"),
+    "groundedness": _("Fundamentación"), "n_items": _("Ítems"), "n_failed": _("Fallidos"), "judge": _("Juez"),
+    "dataset": _("Datos"), "split": _("Split"), "date": _("Fecha"), "source": _("Fuente"),
 }
-KIND_NAMES = {"measured": "medida", "published": "publicada"}
+KIND_NAMES = {"measured": _("medida"), "published": _("publicada")}
 
 
 @dataclass
@@ -184,7 +188,7 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
         if record["kind"] == "published":
             rows[(record["model"], number)] = {"model": record["model"], **_score_fields(record),
                                                "label": _published_label(record, labels)}
-    for (model, _), row in rows.items():
+    for (model, _number), row in rows.items():
         row.setdefault("label", labels.get(model, model))
 
     table = pd.DataFrame(list(rows.values()), columns=list(COLUMNS))
@@ -213,8 +217,8 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
         reasons=reason_counts(battles),
     )
     if named:
-        board.notes.append(f"{named} votos emitidos con los nombres de los modelos a la vista no cuentan "
-                           "(solo cuentan los votos a ciegas).")
+        board.notes.append(_("{named} votos emitidos con los nombres de los modelos a la vista no cuentan "
+                             "(solo cuentan los votos a ciegas).", named=named))
     return board
 
 
@@ -226,9 +230,40 @@ def _score_fields(record: dict) -> dict:
     }
 
 
-def _published_label(record: dict, labels: dict[str, str]) -> str:
+def _published_label(record: dict, labels: dict[str, str], language: str = DEFAULT_LANGUAGE) -> str:
     name = record.get("label") or labels.get(record["model"]) or record["model"]
-    return name if name.endswith(PUBLISHED_SUFFIX) else name + PUBLISHED_SUFFIX
+    return _published_name(name, language)
+
+
+def _published_name(name: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """«name (publicado)» in `language` (a name that already says «(publicado)» does not say it twice)."""
+    if name.endswith(PUBLISHED_SUFFIX):
+        name = name[:-len(PUBLISHED_SUFFIX)]
+    return localize(_("{name} (publicado)", name=name), language)
+
+
+def in_language(board: Leaderboard, labels: dict[str, str] | None = None,
+                language: str = DEFAULT_LANGUAGE) -> Leaderboard:
+    """The same leaderboard with its model names for `language`: `labels` (model id -> name, e.g.
+    `ModelSpec.label_in`) replace those it was built with, and the published rows say «(published)»
+    in English. Cheap: the figures are shared, only the table is copied. Names that come from the
+    score records themselves (data) stay as written."""
+    language = normalize_language(language)
+    merged = {**board.labels, **(labels or {})}
+    if merged == board.labels and language == DEFAULT_LANGUAGE:
+        return board
+    table = board.table.copy()
+    names = []
+    for model, label, kind in zip(table["model"], table["label"], table["score_kind"]):
+        if kind == "published":
+            base = label[:-len(PUBLISHED_SUFFIX)] if label.endswith(PUBLISHED_SUFFIX) else label
+            if model in board.labels and base == board.labels[model]:  # the registry's name, not the record's
+                base = merged[model]
+            names.append(_published_name(base, language))
+        else:
+            names.append(merged.get(model, label))
+    table["label"] = pd.Series(names, index=table.index, dtype=object)
+    return dataclasses.replace(board, table=table, labels=merged)
 
 
 # ---------------------------------------------------------------------------------------
@@ -326,8 +361,12 @@ def _fmt(value: Any, digits: int) -> str:
     return f"{value:.{digits}f}"
 
 
-def display_frame(board: Leaderboard) -> pd.DataFrame:
-    """The shown table: Spanish headers, numbers kept numeric (so columns sort as numbers)."""
+def _headers(headers: dict[str, str], language: str) -> dict[str, str]:
+    return {key: localize(header, language) for key, header in headers.items()}
+
+
+def display_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """The shown table: headers in `language`, numbers kept numeric (so columns sort as numbers)."""
     table = board.table
     frame = pd.DataFrame({
         "rank": table["rank"],
@@ -350,32 +389,34 @@ def display_frame(board: Leaderboard) -> pd.DataFrame:
         **{f"crowd_{f}": [_crowd_cell(row, f) for row in table.to_dict("records")] for f in CROWD_FIGURES},
         "crowd_n": table["crowd_n"],
         "judge": table["judge"].fillna(""),
-        "source": [_source_text(row) for row in table.to_dict("records")],
+        "source": [_source_text(row, language) for row in table.to_dict("records")],
     })
-    return frame.rename(columns=DISPLAY_HEADERS)
+    return frame.rename(columns=_headers(DISPLAY_HEADERS, language))
 
 
-def _source_text(row: dict) -> str:
+def _source_text(row: dict, language: str = DEFAULT_LANGUAGE) -> str:
     source = row.get("source")
     if isinstance(source, str) and source:
-        return source
+        return source  # the record's provenance: data, as written
     if row.get("rating") is not None and not _isnan(row.get("rating")):
-        return "solo votos de la arena"
-    return "solo valoraciones de usuarios" if not _isnan(row.get("crowd_n")) else ""
+        return localize(_("solo votos de la arena"), language)
+    return localize(_("solo valoraciones de usuarios"), language) if not _isnan(row.get("crowd_n")) else ""
 
 
 def _isnan(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def display_table(board: Leaderboard):
+def display_table(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
     """`display_frame` as a pandas Styler: figures rounded, empty cells shown as «—»."""
-    frame = display_frame(board)
-    formats = {DISPLAY_HEADERS["rating"]: "{:.1f}", DISPLAY_HEADERS["style_rating"]: "{:.1f}",
-               DISPLAY_HEADERS["overall"]: "{:.2f}",
-               **{DISPLAY_HEADERS[c]: "{:.2f}" for c in CRITERIA}}
+    frame = display_frame(board, language)
+    headers = _headers(DISPLAY_HEADERS, language)
+    formats = {headers["rating"]: "{:.1f}", headers["style_rating"]: "{:.1f}", headers["overall"]: "{:.2f}",
+               **{headers[c]: "{:.2f}" for c in CRITERIA}}
     return frame.style.format(formats, na_rep="—").format(
-        lambda v: "—" if v == "" else v, subset=[DISPLAY_HEADERS[k] for k in ("interval", "style_interval", "judge", "source", *(f"crowd_{f}" for f in CROWD_FIGURES))])
+        lambda v: "—" if v == "" else v,
+        subset=[headers[k] for k in ("interval", "style_interval", "judge", "source",
+                                     *(f"crowd_{f}" for f in CROWD_FIGURES))])
 
 
 def display_datatypes() -> list[str]:
@@ -394,30 +435,31 @@ def to_csv(board: Leaderboard) -> str:
     return buffer.getvalue()
 
 
-def scores_frame(board: Leaderboard) -> pd.DataFrame:
-    """Every stored score record (newest first), Spanish headers."""
+def scores_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """Every stored score record (newest first), headers in `language` (the records' own texts,
+    such as their provenance, stay as written)."""
     rows = []
     for record in board.records:
-        label = (_published_label(record, board.labels) if record["kind"] == "published"
+        label = (_published_label(record, board.labels, language) if record["kind"] == "published"
                  else board.label(record["model"]))
-        rows.append({"label": label, "kind": KIND_NAMES.get(record["kind"], record["kind"]),
+        rows.append({"label": label, "kind": localize(KIND_NAMES.get(record["kind"], record["kind"]), language),
                      **{key: record.get(key) for key in SCORE_HEADERS if key not in ("label", "kind")}})
     frame = pd.DataFrame(rows, columns=list(SCORE_HEADERS))
     if not frame.empty:
         frame = frame.sort_values("date", ascending=False, na_position="last", kind="stable")
     for column in ("overall", *CRITERIA):
         frame[column] = frame[column].astype(float).round(3)
-    return frame.rename(columns=SCORE_HEADERS)
+    return frame.rename(columns=_headers(SCORE_HEADERS, language))
 
 
-def ratings_figure(board: Leaderboard):
-    """Crowd ratings with their 95 % intervals (plotly)."""
+def ratings_figure(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
+    """Crowd ratings with their 95 % intervals (plotly), texts in `language`."""
     import plotly.graph_objects as go
 
     rated = board.table[board.table["rating"].notna()].sort_values("rating", ascending=False)
     figure = go.Figure()
     if rated.empty:
-        _empty(figure, "Todavía no hay votos")
+        _empty(figure, localize(_("Todavía no hay votos"), language))
     else:
         figure.add_trace(go.Scatter(
             x=rated["label"].tolist(), y=rated["rating"].tolist(), mode="markers",
@@ -426,22 +468,22 @@ def ratings_figure(board: Leaderboard):
                      "array": (rated["ci_high"] - rated["rating"]).tolist(),
                      "arrayminus": (rated["rating"] - rated["ci_low"]).tolist()},
             customdata=np.column_stack([rated["ci_low"], rated["ci_high"], rated["votes"].astype(float)]),
-            hovertemplate="%{x}<br>Puntuación %{y:.0f}<br>IC 95 %: %{customdata[0]:.0f} – %{customdata[1]:.0f}"
-                          "<br>%{customdata[2]:.0f} votos<extra></extra>",
+            hovertemplate=localize(_("%{x}<br>Puntuación %{y:.0f}<br>IC 95 %: %{customdata[0]:.0f} – "
+                                     "%{customdata[1]:.0f}<br>%{customdata[2]:.0f} votos<extra></extra>"), language),
         ))
-        figure.update_yaxes(title_text="Puntuación (escala Elo)")
-    figure.update_layout(title="Puntuación de la arena con intervalo del 95 %", height=380,
+        figure.update_yaxes(title_text=localize(_("Puntuación (escala Elo)"), language))
+    figure.update_layout(title=localize(_("Puntuación de la arena con intervalo del 95 %"), language), height=380,
                          margin={"l": 40, "r": 20, "t": 50, "b": 40})
     return figure
 
 
-def win_rate_figure(board: Leaderboard):
-    """Share of the battles the row model won against the column model (plotly heatmap)."""
+def win_rate_figure(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
+    """Share of the battles the row model won against the column model (plotly heatmap), texts in `language`."""
     import plotly.graph_objects as go
 
     figure = go.Figure()
     if board.win_rate is None or board.win_rate.empty:
-        _empty(figure, "Todavía no hay combates")
+        _empty(figure, localize(_("Todavía no hay combates"), language))
     else:
         order = board.table.loc[board.table["rating"].notna(), "model"].tolist()
         order = [m for m in order if m in board.win_rate.index]
@@ -452,12 +494,14 @@ def win_rate_figure(board: Leaderboard):
         figure.add_trace(go.Heatmap(
             z=rate.to_numpy(), x=names, y=names, zmin=0, zmax=1, colorscale="RdBu", text=text,
             texttemplate="%{text}", customdata=counts.to_numpy(),
-            hovertemplate="%{y} gana a %{x} en el %{z:.0%} de %{customdata} combates<extra></extra>",
-            colorbar={"title": "victorias", "tickformat": ".0%"},
+            hovertemplate=localize(_("%{y} gana a %{x} en el %{z:.0%} de %{customdata} combates<extra></extra>"),
+                                   language),
+            colorbar={"title": localize(_("victorias"), language), "tickformat": ".0%"},
         ))
-        figure.update_xaxes(title_text="rival", side="top")
-        figure.update_yaxes(title_text="modelo", autorange="reversed")
-    figure.update_layout(title="Porcentaje de victorias (fila contra columna; empates, medio punto)", height=420,
+        figure.update_xaxes(title_text=localize(_("rival"), language), side="top")
+        figure.update_yaxes(title_text=localize(_("modelo"), language), autorange="reversed")
+    figure.update_layout(title=localize(_("Porcentaje de victorias (fila contra columna; empates, medio punto)"),
+                                        language), height=420,
                          margin={"l": 40, "r": 20, "t": 90, "b": 20})
     return figure
 
@@ -473,91 +517,106 @@ def _when(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def summary_markdown(board: Leaderboard, now: datetime | None = None) -> str:
-    """Votes, last vote and how to read the table, in Spanish."""
+def summary_markdown(board: Leaderboard, now: datetime | None = None, language: str = DEFAULT_LANGUAGE) -> str:
+    """Votes, last vote and how to read the table, in `language` (Spanish by default)."""
     lines = []
     if board.n_votes == 0:
-        lines.append(
-            "**Todavía no hay votos.** Vota en la pestaña *Arena* para que aparezca la clasificación de la "
-            "comunidad; mientras tanto se muestran las cifras publicadas del estudio"
-            + (" y las del juez." if any(r["kind"] == "measured" for r in board.records) else ".")
-        )
+        if any(r["kind"] == "measured" for r in board.records):
+            lines.append(_("**Todavía no hay votos.** Vota en la pestaña *Arena* para que aparezca la clasificación "
+                           "de la comunidad; mientras tanto se muestran las cifras publicadas del estudio y las del "
+                           "juez."))
+        else:
+            lines.append(_("**Todavía no hay votos.** Vota en la pestaña *Arena* para que aparezca la clasificación "
+                           "de la comunidad; mientras tanto se muestran las cifras publicadas del estudio."))
     else:
         models = int(board.table["rating"].notna().sum())
-        last = f" · último voto: {_when(board.last_vote)}" if board.last_vote else ""
-        lines.append(f"**{board.n_votes} voto{'s' if board.n_votes != 1 else ''}** entre {models} modelos{last}.")
+        votes = _("1 voto") if board.n_votes == 1 else _("{n} votos", n=board.n_votes)
+        if board.last_vote:
+            lines.append(_("**{votes}** entre {models} modelos · último voto: {when}.", votes=votes, models=models,
+                           when=_when(board.last_vote)))
+        else:
+            lines.append(_("**{votes}** entre {models} modelos.", votes=votes, models=models))
     lines.extend(board.notes)
     if board.excluded and not any("excluidos" in note for note in board.notes):
-        lines.append(f"{board.excluded} combates excluidos no cuentan.")
-    lines.append(
-        "*Puntuación arena*: modelo de Bradley-Terry en escala Elo (media 1000) a partir de los votos"
-        + (f", con intervalo de confianza del 95 % por bootstrap ({board.bootstrap} remuestreos)" if board.bootstrap
-           else "")
-        + "; el rango es 1 más el número de modelos claramente por delante. *Juez*: medias de 1 a 5 de "
-          "relevancia de la respuesta, relevancia del contexto y fundamentación; las filas «(publicado)» "
-          "citan cifras publicadas, no medidas aquí."
-    )
-    lines.append(style_note(board))
-    lines.append(crowd_note(board))
-    lines.append(f"Actualizado: {_when(now or datetime.now(timezone.utc))}.")
-    return "\n\n".join(lines)
+        lines.append(_("{n} combates excluidos no cuentan.", n=board.excluded))
+    if board.bootstrap:
+        lines.append(_(
+            "*Puntuación arena*: modelo de Bradley-Terry en escala Elo (media 1000) a partir de los votos, con "
+            "intervalo de confianza del 95 % por bootstrap ({bootstrap} remuestreos); el rango es 1 más el número "
+            "de modelos claramente por delante. *Juez*: medias de 1 a 5 de relevancia de la respuesta, relevancia "
+            "del contexto y fundamentación; las filas «(publicado)» citan cifras publicadas, no medidas aquí.",
+            bootstrap=board.bootstrap))
+    else:
+        lines.append(_(
+            "*Puntuación arena*: modelo de Bradley-Terry en escala Elo (media 1000) a partir de los votos; el rango "
+            "es 1 más el número de modelos claramente por delante. *Juez*: medias de 1 a 5 de relevancia de la "
+            "respuesta, relevancia del contexto y fundamentación; las filas «(publicado)» citan cifras publicadas, "
+            "no medidas aquí."))
+    lines.append(style_note(board, language))
+    lines.append(crowd_note(board, language))
+    lines.append(_("Actualizado: {when}.", when=_when(now or datetime.now(timezone.utc))))
+    return "\n\n".join(localize(line, language) for line in lines)
 
 
-def style_note(board: Leaderboard) -> str:
-    """How to read the «control de estilo» columns, with what length and filler are worth."""
-    text = ("*Elo (control de estilo)*: el mismo modelo con la diferencia de longitud de las dos respuestas y la "
-            "de relleno (`ragarena.filler`) como covariables, así que estima cada modelo a igual longitud y sin "
-            "relleno; su rango sale igual de los intervalos. Solo cuentan los combates con las dos respuestas.")
+def style_note(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
+    """How to read the «control de estilo» columns, with what length and filler are worth, in `language`."""
+    parts = [_("*Elo (control de estilo)*: el mismo modelo con la diferencia de longitud de las dos respuestas y la "
+               "de relleno (`ragarena.filler`) como covariables, así que estima cada modelo a igual longitud y sin "
+               "relleno; su rango sale igual de los intervalos. Solo cuentan los combates con las dos respuestas.")]
+    names = {"length": _("longitud"), "filler": _("relleno")}
     effects = []
     for coef in board.style_coefficients:
-        name = {"length": "longitud", "filler": "relleno"}.get(coef.get("feature"), coef.get("feature"))
+        name = localize(names.get(coef.get("feature"), coef.get("feature")), language)
         if _isnan(coef.get("elo")):
             continue
         interval = ("" if _isnan(coef.get("elo_ci_low")) else
                     f" [{coef['elo_ci_low']:+.0f}, {coef['elo_ci_high']:+.0f}]")
         effects.append(f"{name} {coef['elo']:+.0f}{interval}")
     if effects and board.n_votes < MIN_STYLE_EFFECT_VOTES:
-        text += f" Con menos de {MIN_STYLE_EFFECT_VOTES} votos, el efecto de la longitud y del relleno no es fiable."
+        parts.append(_("Con menos de {n} votos, el efecto de la longitud y del relleno no es fiable.",
+                       n=MIN_STYLE_EFFECT_VOTES))
     elif effects:
-        text += (" Efecto en puntos Elo (longitud: una respuesta que ocupa todo el texto frente a una vacía; "
-                 "relleno: tenerlo frente a no tenerlo): " + "; ".join(effects) + ".")
-    return text
+        parts.append(_("Efecto en puntos Elo (longitud: una respuesta que ocupa todo el texto frente a una vacía; "
+                       "relleno: tenerlo frente a no tenerlo): {effects}.", effects="; ".join(effects)))
+    return " ".join(localize(part, language) for part in parts)
 
 
-def crowd_note(board: Leaderboard) -> str:
-    """How to read the «Usuarios» columns."""
-    return (
-        f"*Usuarios*: valoraciones de 1 a 5 de las respuestas de la pestaña *Chat* ({board.n_ratings} en total) "
-        "en los mismos tres criterios que el jurado; media de cada criterio y de los tres, con intervalo de "
-        "confianza del 95 % de la t de Student. Un modelo necesita "
-        f"{board.min_ratings} valoraciones para que se muestren sus medias (antes, solo el número)."
-    )
+def crowd_note(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
+    """How to read the «Usuarios» columns, in `language`."""
+    return localize(_(
+        "*Usuarios*: valoraciones de 1 a 5 de las respuestas de la pestaña *Chat* ({n} en total) en los mismos "
+        "tres criterios que el jurado; media de cada criterio y de los tres, con intervalo de confianza del 95 % "
+        "de la t de Student. Un modelo necesita {min} valoraciones para que se muestren sus medias (antes, solo "
+        "el número).", n=board.n_ratings, min=board.min_ratings), language)
 
 
-def correlation_markdown(board: Leaderboard) -> str:
-    """The judge-vs-crowd rank correlations, or why there are none."""
+def correlation_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
+    """The judge-vs-crowd rank correlations, or why there are none, in `language`."""
     if not board.correlations:
-        return (
+        return localize(_(
             "Correlación entre el juez y los votos: hace falta que al menos dos modelos tengan a la vez "
-            f"puntuación del juez y {board.min_votes} votos o más."
-        )
-    lines = ["**Correlación de rangos entre el juez y los votos**"]
+            "puntuación del juez y {min_votes} votos o más.", min_votes=board.min_votes), language)
+    lines = [_("**Correlación de rangos entre el juez y los votos**")]
     for item in board.correlations:
-        where = f" ({item['dataset']}, split {item['split']})" if item.get("dataset") else ""
         names = ", ".join(board.label(m) for m in item["models"])
-        lines.append(
-            f"- Juez «{item['judge']}»{where}, {item['n']} modelos ({names}): "
-            f"Spearman ρ = {_stat(item['spearman'], item['spearman_p'])}, "
-            f"Kendall τ = {_stat(item['kendall'], item['kendall_p'])}."
-        )
+        stats = {"n": item["n"], "names": names, "judge": item["judge"],
+                 "spearman": _stat(item["spearman"], item["spearman_p"]),
+                 "kendall": _stat(item["kendall"], item["kendall_p"])}
+        if item.get("dataset"):
+            lines.append(_("- Juez «{judge}» ({dataset}, split {split}), {n} modelos ({names}): Spearman ρ = "
+                           "{spearman}, Kendall τ = {kendall}.", dataset=item["dataset"], split=item["split"],
+                           **stats))
+        else:
+            lines.append(_("- Juez «{judge}», {n} modelos ({names}): Spearman ρ = {spearman}, Kendall τ = "
+                           "{kendall}.", **stats))
     if min(item["n"] for item in board.correlations) < 4:
-        lines.append("Con tan pocos modelos la correlación es solo orientativa.")
-    return "\n".join(lines)
+        lines.append(_("Con tan pocos modelos la correlación es solo orientativa."))
+    return "\n".join(localize(line, language) for line in lines)
 
 
-def _stat(value: float, p: float) -> str:
+def _stat(value: float, p: float):
     if math.isnan(value):
-        return "no definida (empate en todas las cifras)"
+        return _("no definida (empate en todas las cifras)")
     return f"{value:.2f}" + (f" (p = {p:.2f})" if not math.isnan(p) else "")
 
 
@@ -567,9 +626,22 @@ def _stat(value: float, p: float) -> str:
 #: Columns of `reason_counts`.
 REASON_COLUMNS = ("model", "criterion", "reason", "won", "won_share", "lost", "lost_share", "tied")
 REASON_HEADERS = {
-    "label": "Modelo", "criterion": "Criterio", "reason": "Motivo", "won": "Al ganar",
-    "won_share": "% de sus victorias con motivos", "lost": "Al perder",
-    "lost_share": "% de sus derrotas con motivos", "tied": "En empate",
+    "label": _("Modelo"), "criterion": _("Criterio"), "reason": _("Motivo"), "won": _("Al ganar"),
+    "won_share": _("% de sus victorias con motivos"), "lost": _("Al perder"),
+    "lost_share": _("% de sus derrotas con motivos"), "tied": _("En empate"),
+}
+#: What the reasons table shows for each criterion and reason of `ragarena.reasons` (the stored
+#: reasons are Spanish data; only their display is translated).
+REASON_CRITERION_NAMES = {
+    "answer_relevance": _("Relevancia de la respuesta"), "context_relevance": _("Relevancia del contexto"),
+    "groundedness": _("Fundamentación"), "conciseness": _("Concisión (sin relleno)"),
+}
+REASON_NAMES = {
+    "respuesta correcta": _("respuesta correcta"), "concisa, sin relleno": _("concisa, sin relleno"),
+    "basada en el contexto": _("basada en el contexto"),
+    "contexto recuperado adecuado": _("contexto recuperado adecuado"),
+    "incorrectas": _("incorrectas"), "con relleno": _("con relleno"),
+    "inventan información": _("inventan información"), "contexto equivocado": _("contexto equivocado"),
 }
 
 
@@ -611,7 +683,7 @@ def reason_counts(battles: Iterable[dict]) -> pd.DataFrame:
                 counts[(model, reason, role)] = counts.get((model, reason, role), 0) + 1
     order = {reason: k for k, reason in enumerate(ALL)}
     rows = []
-    for model, reason in sorted({(m, r) for m, r, _ in counts}, key=lambda mr: (mr[0], order[mr[1]])):
+    for model, reason in sorted({(m, r) for m, r, _role in counts}, key=lambda mr: (mr[0], order[mr[1]])):
         row = {"model": model, "criterion": CRITERION[reason], "reason": reason}
         for role in ("won", "lost", "tied"):
             row[role] = counts.get((model, reason, role), 0)
@@ -625,30 +697,34 @@ def reason_counts(battles: Iterable[dict]) -> pd.DataFrame:
     return frame
 
 
-def reasons_frame(board: Leaderboard) -> pd.DataFrame:
-    """`reason_counts` as the tab shows it: model labels, Spanish criteria and headers, percentages."""
+def reasons_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """`reason_counts` as the tab shows it: model labels, criteria, reasons and headers in `language`,
+    percentages."""
     from ragarena.reasons import CRITERION_NAMES
 
     counts = board.reasons if board.reasons is not None else reason_counts([])
     frame = pd.DataFrame({
         "label": [board.label(m) for m in counts["model"]],
-        "criterion": [CRITERION_NAMES.get(c, c) for c in counts["criterion"]],
-        "reason": counts["reason"],
+        "criterion": [localize(REASON_CRITERION_NAMES.get(c) or CRITERION_NAMES.get(c, c), language)
+                      for c in counts["criterion"]],
+        "reason": [localize(REASON_NAMES.get(r, r), language) for r in counts["reason"]],
         "won": counts["won"],
         "won_share": (100 * counts["won_share"].astype(float)).round(0),
         "lost": counts["lost"],
         "lost_share": (100 * counts["lost_share"].astype(float)).round(0),
         "tied": counts["tied"],
     })
-    return frame.rename(columns=REASON_HEADERS)
+    return frame.rename(columns=_headers(REASON_HEADERS, language))
 
 
-def reasons_markdown(board: Leaderboard) -> str:
-    """How to read the reasons table, or why it is empty."""
+def reasons_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
+    """How to read the reasons table, or why it is empty, in `language`."""
     if board.reasons is None or board.reasons.empty:
-        return ("Todavía nadie ha indicado por qué votó. Tras votar en la *Arena* se pueden marcar los motivos "
-                "(respuesta correcta, concisa, basada en el contexto, contexto adecuado; o qué fallaba en las dos).")
-    return ("Motivos marcados por quienes votaron, por modelo: *Al ganar*, cuántas veces se dio ese motivo cuando "
-            "el modelo ganó; *Al perder*, cuando perdió frente a una respuesta mejor en eso, o cuando las dos eran "
-            "malas (entonces el motivo dice qué fallaba); en porcentaje de sus victorias o derrotas con motivos. "
-            "Es la opinión de la comunidad sobre los mismos criterios que puntúa el juez.")
+        return localize(_("Todavía nadie ha indicado por qué votó. Tras votar en la *Arena* se pueden marcar los "
+                          "motivos (respuesta correcta, concisa, basada en el contexto, contexto adecuado; o qué "
+                          "fallaba en las dos)."), language)
+    return localize(_("Motivos marcados por quienes votaron, por modelo: *Al ganar*, cuántas veces se dio ese motivo "
+                      "cuando el modelo ganó; *Al perder*, cuando perdió frente a una respuesta mejor en eso, o "
+                      "cuando las dos eran malas (entonces el motivo dice qué fallaba); en porcentaje de sus "
+                      "victorias o derrotas con motivos. Es la opinión de la comunidad sobre los mismos criterios "
+                      "que puntúa el juez."), language)

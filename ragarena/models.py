@@ -12,6 +12,7 @@ import yaml
 
 from ragarena.backends.base import Backend
 from ragarena.errors import UserError
+from ragarena.i18n import Text, _
 from ragarena.retrieval import Retriever
 
 DEFAULT_MODELS_FILE = Path(__file__).resolve().parent.parent / "models.yaml"
@@ -24,6 +25,11 @@ class ModelSpec:
     kind: str
     description: str = ""
     settings: dict[str, Any] = field(default_factory=dict)  # everything else from the YAML entry
+    label_en: str = ""  # optional English label for the UI's English option
+
+    def label_in(self, language: str | None) -> str:
+        """The label to show in `language` ('es' or 'en'); the Spanish label when no English one is set."""
+        return self.label_en if language == "en" and self.label_en else self.label
 
 
 def _build_extractive(spec: ModelSpec, retriever: Retriever) -> Backend:
@@ -68,34 +74,38 @@ def load_specs(path: str | Path | None = None) -> list[ModelSpec]:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         entries = document["models"]
     except FileNotFoundError:
-        raise UserError(f"No existe el archivo de modelos «{path}».") from None
+        raise UserError(_("No existe el archivo de modelos «{path}».", path=str(path))) from None
     except (yaml.YAMLError, KeyError, TypeError, OSError) as error:
-        raise UserError(f"El archivo de modelos «{path}» no es válido: {error}") from None
+        raise UserError(_("El archivo de modelos «{path}» no es válido: {error}", path=str(path),
+                          error=str(error))) from None
     specs = []
     for entry in entries:
         try:
-            extra = {k: v for k, v in entry.items() if k not in {"id", "label", "kind", "description"}}
+            extra = {k: v for k, v in entry.items() if k not in {"id", "label", "kind", "description", "label_en"}}
             spec = ModelSpec(
                 id=str(entry["id"]), label=str(entry.get("label", entry["id"])), kind=str(entry["kind"]),
                 description=str(entry.get("description", "")), settings=extra,
+                label_en=str(entry.get("label_en", "")),
             )
         except (KeyError, TypeError, AttributeError):
-            raise UserError(f"«{path}»: cada modelo necesita «id» y «kind» ({entry!r}).") from None
+            raise UserError(_("«{path}»: cada modelo necesita «id» y «kind» ({entry}).", path=str(path),
+                              entry=repr(entry))) from None
         if spec.kind not in BACKEND_KINDS:
-            raise UserError(f"«{path}»: tipo de modelo desconocido «{spec.kind}» en «{spec.id}».")
+            raise UserError(_("«{path}»: tipo de modelo desconocido «{kind}» en «{model}».", path=str(path),
+                              kind=spec.kind, model=spec.id))
         specs.append(spec)
     return specs
 
 
-def unavailable_reason(spec: ModelSpec) -> str | None:
-    """None when the model can be used now, else one Spanish line saying how to enable it."""
+def unavailable_reason(spec: ModelSpec) -> Text | None:
+    """None when the model can be used now, else one Spanish line (a `Text`) saying how to enable it."""
     return BACKEND_KINDS[spec.kind][1](spec)
 
 
 def create_backend(spec: ModelSpec, retriever: Retriever) -> Backend:
     reason = unavailable_reason(spec)
     if reason:
-        raise UserError(f"El modelo «{spec.id}» no está disponible: {reason}")
+        raise UserError(_("El modelo «{model}» no está disponible: {reason}", model=spec.id, reason=reason))
     return BACKEND_KINDS[spec.kind][0](spec, retriever)
 
 
@@ -104,4 +114,4 @@ def find_spec(model_id: str, specs: list[ModelSpec]) -> ModelSpec:
         if spec.id == model_id:
             return spec
     known = ", ".join(s.id for s in specs)
-    raise UserError(f"Modelo desconocido «{model_id}». Modelos configurados: {known}.")
+    raise UserError(_("Modelo desconocido «{model}». Modelos configurados: {known}.", model=model_id, known=known))

@@ -55,6 +55,7 @@ from scipy.special import expit
 
 from ragarena.battles import WINNERS
 from ragarena.errors import UserError
+from ragarena.i18n import _
 
 BASE = 10.0
 SCALE = 400.0
@@ -130,21 +131,25 @@ def _from_records(records: list[dict], style: bool) -> BattleArrays:
     excluded = 0
     for number, record in enumerate(records, start=1):
         if not isinstance(record, dict):
-            raise UserError(f"Combate {number}: se esperaba un objeto con model_a, model_b y winner.")
+            raise UserError(_("Combate {number}: se esperaba un objeto con model_a, model_b y winner.", number=number))
         if _is_excluded(record.get("excluded")) or _is_excluded(record.get("excluded_reason")):
             excluded += 1
             continue
         try:
             model_a, model_b, winner = record["model_a"], record["model_b"], record["winner"]
         except KeyError as error:
-            raise UserError(f"Combate {number}: falta el campo {error.args[0]}.") from None
+            raise UserError(_("Combate {number}: falta el campo {field}.", number=number,
+                              field=error.args[0])) from None
         code = _OUTCOME.get(winner)
         if code is None:
-            raise UserError(f"Combate {number}: valor de 'winner' no válido ({winner!r}).")
+            raise UserError(_("Combate {number}: valor de 'winner' no válido ({winner}).", number=number,
+                              winner=repr(winner)))
         if not (isinstance(model_a, str) and isinstance(model_b, str)):
-            raise UserError(f"Combate {number}: model_a y model_b deben ser nombres de modelo (texto).")
+            raise UserError(_("Combate {number}: model_a y model_b deben ser nombres de modelo (texto).",
+                              number=number))
         if model_a == model_b:
-            raise UserError(f"Combate {number}: model_a y model_b son el mismo modelo ({model_a!r}).")
+            raise UserError(_("Combate {number}: model_a y model_b son el mismo modelo ({model}).", number=number,
+                              model=repr(model_a)))
         a.append(index.setdefault(model_a, len(index)))
         b.append(index.setdefault(model_b, len(index)))
         outcome.append(code)
@@ -676,7 +681,7 @@ def analyze(battles: Any, bootstrap: int = 1000, seed: int | None = 0, style: bo
     fit = None
     notes = []
     if data.excluded:
-        notes.append(f"{data.excluded} combates excluidos no cuentan.")
+        notes.append(_("{n} combates excluidos no cuentan.", n=data.excluded))
     if style:
         fit = style_fit(data, bootstrap, seed)
         table["style_rating"] = fit.rating
@@ -685,7 +690,7 @@ def analyze(battles: Any, bootstrap: int = 1000, seed: int | None = 0, style: bo
         ranks = ranks_from_intervals(table["style_ci_low"].fillna(-np.inf), table["style_ci_high"].fillna(np.inf))
         table["style_rank"] = pd.array(np.where(np.isnan(fit.rating), pd.NA, ranks), dtype="Int64")
         if fit.skipped:
-            notes.append(f"Control de estilo: {fit.skipped} combates sin las dos respuestas no cuentan.")
+            notes.append(_("Control de estilo: {n} combates sin las dos respuestas no cuentan.", n=fit.skipped))
     table = table.sort_values(["rating", "model"], ascending=[False, True], ignore_index=True)
     table.attrs.update({"n_battles": len(data), "excluded": data.excluded})
     if fit is not None:

@@ -23,6 +23,7 @@ from typing import Iterable, Sequence
 
 from ragarena.corpus import Conversation, Passage, load_conversations
 from ragarena.errors import UserError
+from ragarena.i18n import _, localize
 
 
 def normalize(text: str) -> str:
@@ -93,17 +94,22 @@ def load_index(qa_path: str | Path, passages: Sequence[Passage] = ()) -> Referen
         return None
 
 
-def reference_markdown(reference: Reference | None) -> str:
-    """The folded panel's text (Markdown, corpus text escaped); "" without a reference."""
+def reference_markdown(reference: Reference | None, language: str | None = None) -> str:
+    """The folded panel's text (Markdown, corpus text escaped); "" without a reference.
+
+    Headings in `language` (Spanish by default); the answer and passage are corpus data and stay as written.
+    """
     if reference is None:
         return ""
     answer = html.escape(reference.answer)
-    lines = [f"**Respuesta de referencia** (conversación `{html.escape(reference.conversation_id)}`, "
-             f"turno {reference.turn}):", "", f"> {answer}", ""]
+    heading = _("**Respuesta de referencia** (conversación `{conversation}`, turno {turn}):",
+                conversation=html.escape(reference.conversation_id), turn=reference.turn)
+    lines = [localize(heading, language), "", f"> {answer}", ""]
     if reference.answerable and reference.context.strip():
         where = f" ({html.escape(reference.where)})" if reference.where else ""
         context = html.escape(" ".join(reference.context.split()))
-        lines += [f"**Fragmento de referencia**{where}:", "", f"> {context}"]
+        lines += [localize(_("**Fragmento de referencia**{where}:", where=where), language), "", f"> {context}"]
     else:
-        lines += ["**Fragmento de referencia**: ninguno; la documentación no responde a esta pregunta."]
+        lines += [localize(_("**Fragmento de referencia**: ninguno; la documentación no responde a esta pregunta."),
+                           language)]
     return "\n".join(lines)

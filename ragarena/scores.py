@@ -27,6 +27,7 @@ from typing import Any, Iterable
 
 from ragarena import config
 from ragarena.errors import UserError
+from ragarena.i18n import _
 
 CRITERIA = ("answer_relevance", "context_relevance", "groundedness")
 KINDS = ("measured", "published")
@@ -57,13 +58,15 @@ def parse_date(value: str) -> datetime:
 def validate_record(record: Any, where: str) -> dict:
     """Check one score record and return it (criteria as floats); `where` names it in errors."""
     if not isinstance(record, dict):
-        raise UserError(f"{where}: cada puntuación debe ser un objeto JSON, no {type(record).__name__}.")
+        raise UserError(_("{where}: cada puntuación debe ser un objeto JSON, no {type}.", where=where,
+                            type=type(record).__name__))
     model = record.get("model")
     if not isinstance(model, str) or not model.strip():
-        raise UserError(f"{where}: falta «model» (el id del modelo, texto no vacío).")
+        raise UserError(_("{where}: falta «model» (el id del modelo, texto no vacío).", where=where))
     kind = record.get("kind")
     if kind not in KINDS:
-        raise UserError(f"{where}: «kind» debe ser «measured» o «published», no {kind!r}.")
+        raise UserError(_("{where}: «kind» debe ser «measured» o «published», no {kind}.", where=where,
+                          kind=repr(kind)))
     clean = dict(record)
     low, high = SCALE
     for key in (*CRITERIA, "overall"):
@@ -72,34 +75,39 @@ def validate_record(record: Any, where: str) -> dict:
             clean[key] = None
             continue
         if not _is_number(value) or not low <= value <= high:
-            raise UserError(f"{where}: «{key}» debe ser un número entre 1 y 5 o null, no {value!r}.")
+            raise UserError(_("{where}: «{key}» debe ser un número entre 1 y 5 o null, no {value}.",
+                              where=where, key=key, value=repr(value)))
         clean[key] = float(value)
     for key in ("n_items", "n_failed"):
         value = record.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            raise UserError(f"{where}: «{key}» debe ser un entero no negativo o null, no {value!r}.")
+            raise UserError(_("{where}: «{key}» debe ser un entero no negativo o null, no {value}.",
+                              where=where, key=key, value=repr(value)))
         clean[key] = value
     for key in ("label", "judge", "dataset", "split", "date"):
         value = record.get(key)
         if value is not None and not isinstance(value, str):
-            raise UserError(f"{where}: «{key}» debe ser texto o null, no {value!r}.")
+            raise UserError(_("{where}: «{key}» debe ser texto o null, no {value}.", where=where, key=key,
+                              value=repr(value)))
         clean[key] = value
     source = record.get("source")
     if not isinstance(source, str) or not source.strip():
-        raise UserError(f"{where}: falta «source» (de dónde salen las cifras).")
+        raise UserError(_("{where}: falta «source» (de dónde salen las cifras).", where=where))
     if clean["date"] is not None:
         try:
             parse_date(clean["date"])
         except ValueError:
-            raise UserError(f"{where}: «date» no es una fecha ISO 8601 ({clean['date']!r}).") from None
+            raise UserError(_("{where}: «date» no es una fecha ISO 8601 ({date}).", where=where,
+                              date=repr(clean["date"]))) from None
     if kind == "measured":
         missing = [key for key in ("overall", "judge", "date") if clean[key] is None]
         if missing:
-            raise UserError(f"{where}: una puntuación medida necesita {', '.join(missing)}.")
+            raise UserError(_("{where}: una puntuación medida necesita {missing}.", where=where,
+                              missing=", ".join(missing)))
         if not clean["n_items"]:
-            raise UserError(f"{where}: una puntuación medida necesita «n_items» (al menos 1).")
+            raise UserError(_("{where}: una puntuación medida necesita «n_items» (al menos 1).", where=where))
     elif clean["overall"] is None and all(clean[key] is None for key in CRITERIA):
-        raise UserError(f"{where}: la puntuación publicada no tiene ninguna cifra.")
+        raise UserError(_("{where}: la puntuación publicada no tiene ninguna cifra.", where=where))
     return clean
 
 
@@ -109,11 +117,12 @@ def read_scores_file(path: str | os.PathLike) -> list[dict]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise UserError(f"No existe el archivo de puntuaciones {path}.") from None
+        raise UserError(_("No existe el archivo de puntuaciones {path}.", path=str(path))) from None
     except UnicodeDecodeError:
-        raise UserError(f"{path}: el archivo de puntuaciones no está en UTF-8.") from None
+        raise UserError(_("{path}: el archivo de puntuaciones no está en UTF-8.", path=str(path))) from None
     except OSError as error:
-        raise UserError(f"No se puede leer {path}: {error.strerror or error}") from None
+        raise UserError(_("No se puede leer {path}: {reason}", path=str(path),
+                           reason=error.strerror or str(error))) from None
     records = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -121,8 +130,9 @@ def read_scores_file(path: str | os.PathLike) -> list[dict]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            raise UserError(f"{path}, línea {number}: JSON no válido ({error.msg}).") from None
-        records.append(validate_record(record, f"{path}, línea {number}"))
+            raise UserError(_("{path}, línea {number}: JSON no válido ({reason}).", path=str(path), number=number,
+                               reason=error.msg)) from None
+        records.append(validate_record(record, _("{path}, línea {number}", path=str(path), number=number)))
     return records
 
 
@@ -148,7 +158,7 @@ def output_file(out: str | os.PathLike | None = None) -> Path:
 def append_record(record: dict, out: str | os.PathLike | None = None) -> Path:
     """Validate `record` and append it as one line; returns the file written."""
     path = output_file(out)
-    record = validate_record(record, "puntuación nueva")
+    record = validate_record(record, _("puntuación nueva"))
     line = json.dumps(record, ensure_ascii=False)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -156,7 +166,8 @@ def append_record(record: dict, out: str | os.PathLike | None = None) -> Path:
         with path.open("a", encoding="utf-8") as handle:
             handle.write(("\n" if needs_newline else "") + line + "\n")
     except OSError as error:
-        raise UserError(f"No se puede escribir la puntuación en {path}: {error.strerror or error}") from None
+        raise UserError(_("No se puede escribir la puntuación en {path}: {reason}", path=str(path),
+                           reason=error.strerror or str(error))) from None
     return path
 
 
@@ -177,7 +188,7 @@ def make_record(model: str, means: dict, *, n_items: int, judge: str, dataset: s
         "n_items": n_items, "n_failed": n_failed, "judge": judge, "dataset": dataset, "split": split,
         "date": date or now_iso(), "source": source, **extra,
     }
-    return validate_record(record, "puntuación nueva")
+    return validate_record(record, _("puntuación nueva"))
 
 
 def _sort_key(record: dict) -> datetime:

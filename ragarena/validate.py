@@ -10,6 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ragarena.corpus import page_files
+
 SPLITS = ("train", "test")
 
 
@@ -56,9 +58,7 @@ def _check_docs(folder: Path, report: Report) -> dict[str, str]:
         report.problems.append(Problem(str(folder), None, "no existe la carpeta de documentación"))
         return {}
     pages = {}
-    for path in sorted(folder.glob("*.md")):
-        if path.name.lower() == "readme.md":
-            continue
+    for path in page_files(folder):
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:

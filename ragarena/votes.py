@@ -49,6 +49,7 @@ from typing import Any, Callable, Iterable
 
 from ragarena.battles import WINNERS, validate_battle
 from ragarena.errors import UserError
+from ragarena.i18n import _
 from ragarena.validation import question_problem
 
 SCHEMA_VERSION = 2  # 1: battles; 2: + chat_answers, answer_ratings (ragarena.answer_ratings)
@@ -120,7 +121,8 @@ _COLUMNS = ("id", "served_at", "session_hash", "question", "conversation", "pass
 
 
 class VoteRejected(UserError):
-    """The server refused a vote or a question; the message is Spanish and meant for the user."""
+    """The server refused a vote or a question; the message (a Spanish `ragarena.i18n.Text`, which
+    the UI renders in the reader's language with `localize`) is meant for the user."""
 
 
 def anonymize_session(session_hash: str) -> str:
@@ -316,7 +318,7 @@ class VoteStore:
                       served_at: float | None = None) -> str:
         """Store a battle whose two answers are complete; returns its new (unguessable) id."""
         if not session_hash:
-            raise VoteRejected("No se reconoce la sesión; recarga la página.")
+            raise VoteRejected(_("No se reconoce la sesión; recarga la página."))
         question = check_question(question)
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
@@ -345,9 +347,9 @@ class VoteStore:
         from ragarena.hygiene import battle_identity_leak
 
         if winner not in WINNERS:
-            raise VoteRejected("Voto no válido: elige A, B, empate o ambas son malas.")
+            raise VoteRejected(_("Voto no válido: elige A, B, empate o ambas son malas."))
         if not battle_id or not session_hash:
-            raise VoteRejected("No hay ningún combate que votar en esta sesión; haz una pregunta primero.")
+            raise VoteRejected(_("No hay ningún combate que votar en esta sesión; haz una pregunta primero."))
         session = anonymize_session(session_hash)
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
@@ -356,17 +358,17 @@ class VoteStore:
                     "SELECT session_hash, winner, answer_a, answer_b, conversation FROM battles WHERE id = ?",
                     (battle_id,)).fetchone()
                 if row is None or row[0] != session:
-                    raise VoteRejected("Ese combate no existe o no se sirvió en esta sesión; no se ha contado el voto.")
+                    raise VoteRejected(_("Ese combate no existe o no se sirvió en esta sesión; no se ha contado el voto."))
                 if row[1] is not None:
-                    raise VoteRejected("Ya has votado en este combate: solo se admite un voto por combate.")
+                    raise VoteRejected(_("Ya has votado en este combate: solo se admite un voto por combate."))
                 now = self._clock()
                 recent = self._conn.execute(
                     "SELECT COUNT(*) FROM battles WHERE session_hash = ? AND voted_at > ? AND winner IS NOT NULL",
                     (session, now - 60.0)).fetchone()[0]
                 if recent >= self.votes_per_minute:
-                    raise VoteRejected(
-                        f"Has votado {recent} veces en el último minuto (máximo {self.votes_per_minute}); "
-                        "espera un poco antes de volver a votar.")
+                    raise VoteRejected(_(
+                        "Has votado {recent} veces en el último minuto (máximo {limit}); "
+                        "espera un poco antes de volver a votar.", recent=recent, limit=self.votes_per_minute))
                 self._check_daily_cap(session, ip_hash, user_hash, now)
                 leak = battle_identity_leak({"answer_a": row[2], "answer_b": row[3],
                                              "conversation": json.loads(row[4])})
@@ -396,15 +398,15 @@ class VoteStore:
             (since, value)).fetchone()[0]
         if user_hash:
             if count("user_hash", user_hash) >= cap:
-                raise VoteRejected(f"Has llegado al máximo de {cap} votos en 24 horas con tu cuenta; "
-                                   "gracias por participar, vuelve mañana.")
+                raise VoteRejected(_("Has llegado al máximo de {cap} votos en 24 horas con tu cuenta; "
+                                     "gracias por participar, vuelve mañana.", cap=cap))
             return
         if count("session_hash", session) >= cap:
-            raise VoteRejected(f"Has llegado al máximo de {cap} votos en 24 horas en esta sesión; "
-                               "gracias por participar, vuelve mañana.")
+            raise VoteRejected(_("Has llegado al máximo de {cap} votos en 24 horas en esta sesión; "
+                                 "gracias por participar, vuelve mañana.", cap=cap))
         if ip_hash and count("ip_hash", ip_hash) >= cap:
-            raise VoteRejected(f"Se ha llegado al máximo de {cap} votos en 24 horas desde esta conexión; "
-                               "vuelve mañana o inicia sesión con tu cuenta de Hugging Face si la hay.")
+            raise VoteRejected(_("Se ha llegado al máximo de {cap} votos en 24 horas desde esta conexión; "
+                                 "vuelve mañana o inicia sesión con tu cuenta de Hugging Face si la hay.", cap=cap))
 
     def check_daily_cap(self, session_hash: str, *, ip_hash: str | None = None, user_hash: str | None = None) -> None:
         """`VoteRejected` when this voter could not vote now because of the daily cap (the arena
@@ -422,9 +424,9 @@ class VoteStore:
         from ragarena.reasons import check_reasons
 
         if not battle_id or not session_hash:
-            raise VoteRejected("No hay ningún voto al que añadir motivos; vota primero.")
+            raise VoteRejected(_("No hay ningún voto al que añadir motivos; vota primero."))
         if isinstance(reasons, str) or not isinstance(reasons, Iterable):
-            raise VoteRejected("Los motivos deben ser una lista.")
+            raise VoteRejected(_("Los motivos deben ser una lista."))
         reasons = list(reasons)
         session = anonymize_session(session_hash)
         with self._lock:
@@ -433,18 +435,18 @@ class VoteStore:
                 row = self._conn.execute("SELECT session_hash, winner FROM battles WHERE id = ?",
                                          (battle_id,)).fetchone()
                 if row is None or row[0] != session:
-                    raise VoteRejected("Ese combate no existe o no se sirvió en esta sesión; no se guardan los motivos.")
+                    raise VoteRejected(_("Ese combate no existe o no se sirvió en esta sesión; no se guardan los motivos."))
                 if row[1] is None:
-                    raise VoteRejected("Vota primero; los motivos acompañan al voto.")
+                    raise VoteRejected(_("Vota primero; los motivos acompañan al voto."))
                 latest = self._conn.execute(
                     "SELECT id FROM battles WHERE session_hash = ? ORDER BY served_at DESC, rowid DESC LIMIT 1",
                     (session,)).fetchone()
                 if latest is None or latest[0] != battle_id:
-                    raise VoteRejected("Esa ronda ya terminó: los motivos solo se pueden dar hasta la ronda siguiente.")
+                    raise VoteRejected(_("Esa ronda ya terminó: los motivos solo se pueden dar hasta la ronda siguiente."))
                 try:
                     checked = check_reasons(row[1], reasons)
-                except UserError as error:
-                    raise VoteRejected(str(error)) from None
+                except UserError as error:  # keeps the message's translations (a single `Text` argument)
+                    raise VoteRejected(*(error.args if len(error.args) == 1 else (str(error),))) from None
                 self._conn.execute("UPDATE battles SET reasons = ? WHERE id = ?",
                                    (_dumps(checked) if checked else None, battle_id))
                 battle = self._export_row(self._conn.execute(

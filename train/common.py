@@ -138,10 +138,35 @@ def load_model(config: TrainConfig, source: str | None = None, for_training: boo
     return model
 
 
-def trainer_arguments(cls, **kwargs):
-    """SFTConfig/DPOConfig(**kwargs), a bad setting (optimizer name, strategy...) as a UserError."""
+def trainer_arguments(cls, config: TrainConfig, **kwargs):
+    """SFTConfig/DPOConfig with the settings both stages share from `config`, plus the stage's own
+    `kwargs` (learning rate, epochs...); a bad setting (optimizer name, strategy...) as a UserError."""
+    shared = dict(
+        output_dir=config.output_dir,
+        max_steps=config.max_steps,
+        per_device_train_batch_size=config.per_device_train_batch_size,
+        gradient_accumulation_steps=config.gradient_accumulation_steps,
+        max_length=config.max_length,
+        warmup_steps=config.warmup_ratio,  # a float < 1 is a fraction of the steps in transformers 5
+        lr_scheduler_type=config.lr_scheduler_type,
+        weight_decay=config.weight_decay,
+        max_grad_norm=config.max_grad_norm,
+        optim=config.optim,
+        bf16=config.bf16,
+        activation_checkpointing=config.gradient_checkpointing,
+        activation_checkpointing_kwargs={"use_reentrant": False} if config.gradient_checkpointing else None,
+        seed=config.seed,
+        use_cpu=config.use_cpu,
+        logging_steps=config.logging_steps,
+        logging_first_step=True,
+        report_to=report_targets(config),
+        save_strategy=config.save_strategy,
+        save_total_limit=config.save_total_limit,
+        disable_tqdm=config.disable_tqdm,
+        dataset_num_proc=None,
+    )
     try:
-        return cls(**kwargs)
+        return cls(**{**shared, **kwargs})
     except (ValueError, TypeError, ImportError) as error:
         raise UserError(f"Ajustes de entrenamiento no válidos: {_first_line(error)}") from None
 

@@ -95,32 +95,10 @@ def run(config: TrainConfig, votes: str, adapter: str):
         raise UserError(f"No se puede cargar el adaptador «{adapter}»: {common._first_line(error)}") from None
 
     args = common.trainer_arguments(
-        DPOConfig,
-        output_dir=config.output_dir,
+        DPOConfig, config,
         beta=config.dpo_beta,
         learning_rate=config.dpo_learning_rate,
         num_train_epochs=config.dpo_num_train_epochs,
-        max_steps=config.max_steps,
-        per_device_train_batch_size=config.per_device_train_batch_size,
-        gradient_accumulation_steps=config.gradient_accumulation_steps,
-        max_length=config.max_length,
-        warmup_steps=config.warmup_ratio,
-        lr_scheduler_type=config.lr_scheduler_type,
-        weight_decay=config.weight_decay,
-        max_grad_norm=config.max_grad_norm,
-        optim=config.optim,
-        bf16=config.bf16,
-        activation_checkpointing=config.gradient_checkpointing,
-        activation_checkpointing_kwargs={"use_reentrant": False} if config.gradient_checkpointing else None,
-        seed=config.seed,
-        use_cpu=config.use_cpu,
-        logging_steps=config.logging_steps,
-        logging_first_step=True,
-        report_to=common.report_targets(config),
-        save_strategy=config.save_strategy,
-        save_total_limit=config.save_total_limit,
-        disable_tqdm=config.disable_tqdm,
-        dataset_num_proc=None,
     )
     trainer = DPOTrainer(
         model=model, ref_model=None, args=args, train_dataset=Dataset.from_list(records), processing_class=tokenizer,

@@ -91,37 +91,15 @@ def prepare(config: TrainConfig) -> Prepared:
     )
     has_eval = bool(eval_records)
     args = common.trainer_arguments(
-        SFTConfig,
-        output_dir=config.output_dir,
+        SFTConfig, config,
         learning_rate=config.learning_rate,
         num_train_epochs=config.num_train_epochs,
-        max_steps=config.max_steps,
-        per_device_train_batch_size=config.per_device_train_batch_size,
         per_device_eval_batch_size=config.per_device_train_batch_size,
-        gradient_accumulation_steps=config.gradient_accumulation_steps,
-        max_length=config.max_length,
-        warmup_steps=config.warmup_ratio,  # a float < 1 is a fraction of the steps in transformers 5
-        lr_scheduler_type=config.lr_scheduler_type,
-        weight_decay=config.weight_decay,
-        max_grad_norm=config.max_grad_norm,
-        optim=config.optim,
-        bf16=config.bf16,
-        activation_checkpointing=config.gradient_checkpointing,
-        activation_checkpointing_kwargs={"use_reentrant": False} if config.gradient_checkpointing else None,
-        seed=config.seed,
-        use_cpu=config.use_cpu,
-        logging_steps=config.logging_steps,
-        logging_first_step=True,
-        report_to=common.report_targets(config),
-        save_strategy=config.save_strategy,
-        save_total_limit=config.save_total_limit,
         eval_strategy=(config.save_strategy if config.save_strategy != "no" else "epoch") if has_eval else "no",
-        disable_tqdm=config.disable_tqdm,
         # Loss on the answer only: the records are prompt-completion, and this masks the prompt.
         completion_only_loss=True,
         assistant_only_loss=False,
         packing=False,
-        dataset_num_proc=None,
     )
     try:
         trainer = SFTTrainer(

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 from urllib.parse import urlsplit
 
 from ragarena.backends.base import AnswerRequest, BackendError, Usage
+from ragarena.i18n import Text, _
 from ragarena.prompts import build_messages
 
 if TYPE_CHECKING:
@@ -75,50 +76,74 @@ def safe_url(url: str | None) -> str:
         return ""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}" if parts.scheme else "(URL no válida)"
+    return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}" if parts.scheme else _("(URL no válida)")
 
 
-def url_problem(url: str | None, env: str) -> str | None:
-    """A Spanish line when `url` cannot be a server address, else None."""
+def url_problem(url: str | None, env: str) -> Text | None:
+    """A Spanish line (a `Text`) when `url` cannot be a server address, else None."""
     if url and urlsplit(url).scheme not in ("http", "https"):
-        return f"{env} debe ser una dirección que empiece por http:// o https://."
+        return _("{env} debe ser una dirección que empiece por http:// o https://.", env=env)
     return None
 
 
+# The messages below are Spanish `Text`s (`ragarena.i18n`): the UI renders them in the reader's
+# language; everywhere else (logs, CLI, tests) they read as the Spanish sentence.
+
+
 def status_message(label: str, status: int, *, retries: int, key_env: str, model: str, url_env: str,
-                   who: str = "la clave") -> str:
-    """The Spanish message for an HTTP error status (after `retries` retries)."""
-    after = f" tras {retries} reintento{'s' if retries != 1 else ''}" if retries else ""
+                   who: str | None = None) -> Text:
+    """The Spanish message for an HTTP error status (after `retries` retries); `who`: what was
+    refused, "la clave" (default) or "el token"."""
+    who = who if who is not None else _("la clave")
+    if not retries:
+        after = ""
+    elif retries == 1:
+        after = _(" tras {retries} reintento", retries=retries)
+    else:
+        after = _(" tras {retries} reintentos", retries=retries)
     if status == 401:
-        return f"«{label}» ha rechazado {who} (401): revisa {key_env}."
+        return _("«{label}» ha rechazado {who} (401): revisa {key_env}.", label=label, who=who, key_env=key_env)
     if status == 403:
-        return f"«{label}» ha denegado la petición (403): {who} no da acceso a «{model}»; revisa {key_env}."
+        return _("«{label}» ha denegado la petición (403): {who} no da acceso a «{model}»; revisa {key_env}.",
+                 label=label, who=who, model=model, key_env=key_env)
     if status == 404:
-        return f"«{label}» no encuentra el modelo «{model}» (404): revisa «model» en models.yaml y {url_env}."
+        return _("«{label}» no encuentra el modelo «{model}» (404): revisa «model» en models.yaml y {url_env}.",
+                 label=label, model=model, url_env=url_env)
     if status == 429:
-        return (f"«{label}» está saturado o se ha agotado la cuota (429){after}. "
-                "Prueba dentro de un rato o revisa el límite de tu cuenta.")
+        return _("«{label}» está saturado o se ha agotado la cuota (429){after}. "
+                 "Prueba dentro de un rato o revisa el límite de tu cuenta.", label=label, after=after)
     if status >= 500:
-        return f"«{label}» ha fallado por un error del servidor ({status}){after}. Prueba de nuevo en un rato."
-    return (f"«{label}» ha rechazado la petición ({status}): revisa la configuración del modelo en models.yaml "
-            "(o acorta la conversación con «Nueva conversación»).")
+        return _("«{label}» ha fallado por un error del servidor ({status}){after}. Prueba de nuevo en un rato.",
+                 label=label, status=status, after=after)
+    return _("«{label}» ha rechazado la petición ({status}): revisa la configuración del modelo en models.yaml "
+             "(o acorta la conversación con «Nueva conversación»).", label=label, status=status)
 
 
-def timeout_message(label: str, timeout_s: float, *, streaming: bool) -> str:
-    seconds = f"{timeout_s:g}".replace(".", ",")
+def _seconds(value: float) -> Text | str:
+    """30 · 2,5 (decimal comma in Spanish, point in English)."""
+    whole, point, fraction = f"{value:g}".partition(".")
+    return _("{whole},{fraction}", whole=whole, fraction=fraction) if point else whole
+
+
+def timeout_message(label: str, timeout_s: float, *, streaming: bool) -> Text:
+    seconds = _seconds(timeout_s)
     if streaming:
-        return (f"«{label}» ha dejado de enviar la respuesta (más de {seconds} s sin datos) y se ha cortado. "
-                "Prueba de nuevo.")
-    return (f"«{label}» no ha respondido en {seconds} s. Prueba de nuevo o aumenta «timeout_s» en models.yaml.")
+        return _("«{label}» ha dejado de enviar la respuesta (más de {seconds} s sin datos) y se ha cortado. "
+                 "Prueba de nuevo.", label=label, seconds=seconds)
+    return _("«{label}» no ha respondido en {seconds} s. Prueba de nuevo o aumenta «timeout_s» en models.yaml.",
+             label=label, seconds=seconds)
 
 
-def unreachable_message(label: str, url: str | None, url_env: str) -> str:
-    where = f" en {safe_url(url)}" if url else ""
-    return f"No se puede conectar con «{label}»{where}: comprueba {url_env} y la red."
+def unreachable_message(label: str, url: str | None, url_env: str) -> Text:
+    if url:
+        return _("No se puede conectar con «{label}» en {url}: comprueba {url_env} y la red.",
+                 label=label, url=safe_url(url), url_env=url_env)
+    return _("No se puede conectar con «{label}»: comprueba {url_env} y la red.", label=label, url_env=url_env)
 
 
-def cut_message(label: str) -> str:
-    return f"La respuesta de «{label}» se ha cortado a mitad (se perdió la conexión). Prueba de nuevo."
+def cut_message(label: str) -> Text:
+    return _("La respuesta de «{label}» se ha cortado a mitad (se perdió la conexión). Prueba de nuevo.",
+             label=label)
 
 
 def retry_delay(attempt: int, headers: Mapping[str, str] | None = None) -> float | None:
@@ -147,12 +172,13 @@ def is_retryable(status: int) -> bool:
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
-def unavailable_reason(spec: "ModelSpec") -> str | None:
+def unavailable_reason(spec: "ModelSpec") -> Text | None:
     settings = RemoteSettings.from_spec(spec, base_url_env="OPENAI_BASE_URL", api_key_env="OPENAI_API_KEY")
     if find_spec("openai") is None:
-        return "Instala el paquete «openai» (pip install -r requirements.txt) para activarlo."
+        return _("Instala el paquete «{package}» (pip install -r requirements.txt) para activarlo.", package="openai")
     if not settings.api_key():
-        return f"Define {settings.api_key_env} (y opcionalmente {settings.base_url_env}) para activarlo."
+        return _("Define {key_env} (y opcionalmente {url_env}) para activarlo.", key_env=settings.api_key_env,
+                 url_env=settings.base_url_env)
     return url_problem(settings.base_url, settings.base_url_env)
 
 
@@ -168,7 +194,7 @@ class OpenAIBackend:
         self.settings = RemoteSettings.from_spec(spec, base_url_env="OPENAI_BASE_URL", api_key_env="OPENAI_API_KEY")
         s = self.settings
         if not s.api_key():
-            raise BackendError(f"Define {s.api_key_env} para usar «{self.label}».")
+            raise BackendError(_("Define {env} para usar «{label}».", env=s.api_key_env, label=self.label))
         self._client = openai.OpenAI(
             api_key=s.api_key(),
             base_url=s.base_url or DEFAULT_BASE_URL,
@@ -235,5 +261,7 @@ class OpenAIBackend:
                 return BackendError(cut_message(self.label))
             return BackendError(unreachable_message(self.label, s.base_url or DEFAULT_BASE_URL, s.base_url_env))
         if isinstance(error, openai.APIError) and streaming:  # an error event inside the stream
-            return BackendError(f"«{self.label}» ha interrumpido la respuesta con un error. Prueba de nuevo.")
-        return BackendError(f"«{self.label}» no ha podido responder ({type(error).__name__}).")
+            return BackendError(_("«{label}» ha interrumpido la respuesta con un error. Prueba de nuevo.",
+                                  label=self.label))
+        return BackendError(_("«{label}» no ha podido responder ({error}).", label=self.label,
+                              error=type(error).__name__))

@@ -27,6 +27,7 @@ from ragarena.backends.openai_backend import (
     RemoteSettings, cut_message, is_retryable, retry_delay, safe_url, status_message, timeout_message,
     unreachable_message, url_problem,
 )
+from ragarena.i18n import Text, _
 from ragarena.prompts import build_messages
 
 if TYPE_CHECKING:
@@ -39,17 +40,18 @@ def _settings(spec: "ModelSpec") -> RemoteSettings:
     return RemoteSettings.from_spec(spec, base_url_env="TGI_URL", api_key_env="HF_TOKEN")
 
 
-def unavailable_reason(spec: "ModelSpec") -> str | None:
+def unavailable_reason(spec: "ModelSpec") -> Text | None:
     settings = _settings(spec)
     if find_spec("huggingface_hub") is None:
-        return "Instala el paquete «huggingface_hub» (pip install -r requirements.txt) para activarlo."
+        return _("Instala el paquete «{package}» (pip install -r requirements.txt) para activarlo.",
+                 package="huggingface_hub")
     if not settings.base_url:
-        return (f"Define {settings.base_url_env} con la dirección del servidor TGI "
-                f"(y {settings.api_key_env} si está protegido) para activarlo.")
+        return _("Define {url_env} con la dirección del servidor TGI (y {key_env} si está protegido) para activarlo.",
+                 url_env=settings.base_url_env, key_env=settings.api_key_env)
     from huggingface_hub import constants
 
     if constants.is_offline_mode():
-        return "HF_HUB_OFFLINE está activado y bloquea también las llamadas a TGI: quítalo para activarlo."
+        return _("HF_HUB_OFFLINE está activado y bloquea también las llamadas a TGI: quítalo para activarlo.")
     return url_problem(settings.base_url, settings.base_url_env)
 
 
@@ -67,7 +69,8 @@ class TGIBackend:
         self.id, self.label = spec.id, spec.label
         self.settings = _settings(spec)
         if not self.settings.base_url:
-            raise BackendError(f"Define {self.settings.base_url_env} para usar «{self.label}».")
+            raise BackendError(_("Define {env} para usar «{label}».", env=self.settings.base_url_env,
+                                 label=self.label))
 
     def __repr__(self) -> str:
         return f"TGIBackend(id={self.id!r}, model={self.settings.model!r}, url={safe_url(self.settings.base_url)!r})"
@@ -100,7 +103,7 @@ class TGIBackend:
         can_retry = attempt < s.max_retries
         shown = False  # once text is out, a retry would repeat it: fail instead
 
-        def retry_or(message: str, headers=None) -> Exception:
+        def retry_or(message: Text, headers=None) -> Exception:
             delay = retry_delay(attempt, headers) if can_retry and not shown else None
             return _Retry(delay) if delay is not None else BackendError(message)
 
@@ -130,12 +133,12 @@ class TGIBackend:
             if usage is not None:
                 yield usage
         except OfflineModeIsEnabled:
-            raise BackendError("HF_HUB_OFFLINE está activado y bloquea las llamadas a TGI: quítalo.") from None
+            raise BackendError(_("HF_HUB_OFFLINE está activado y bloquea las llamadas a TGI: quítalo.")) from None
         except HfHubHTTPError as error:
             status = error.response.status_code
             log.debug("%s: HTTP %s", self.id, status)
             message = status_message(self.label, status, retries=attempt, key_env=s.api_key_env, model=s.model,
-                                     url_env=s.base_url_env, who="el token")
+                                     url_env=s.base_url_env, who=_("el token"))
             if is_retryable(status):
                 raise retry_or(message, error.response.headers) from None
             raise BackendError(message) from None
@@ -151,7 +154,8 @@ class TGIBackend:
                                               url_env=s.base_url_env)) from None
         except TextGenerationError as error:
             log.debug("%s: %s", self.id, type(error).__name__)
-            raise BackendError(f"«{self.label}» ha interrumpido la respuesta con un error. Prueba de nuevo.") from None
+            raise BackendError(_("«{label}» ha interrumpido la respuesta con un error. Prueba de nuevo.",
+                                 label=self.label)) from None
         except httpx2.TransportError as error:  # refused, reset, or a body cut short
             log.debug("%s: %s", self.id, type(error).__name__)
             if shown:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import gradio as gr
 
 from ragarena.engine import Engine
+from ragarena.i18n import _
 from ragarena.ui.arena import build_arena_tab
 from ragarena.ui.chat import build_chat_tab
 from ragarena.ui.context import AppContext
+from ragarena.ui.language import language_switch, relabel_on_switch
 from ragarena.ui.leaderboard import build_leaderboard_tab
 
 CSS = """
@@ -25,15 +27,17 @@ def build_app(ctx: AppContext | None = None) -> gr.Blocks:
     # and answers with BM25 until they are ready.
     ctx = ctx or AppContext(engine=Engine(background_embeddings=True))
     with gr.Blocks(title="RAG Arena") as demo:
-        gr.Markdown(
-            "# RAG Arena\nPregunta a la documentación, compara modelos a ciegas y vota la mejor respuesta."
-        )
+        with gr.Row(equal_height=True):
+            gr.Markdown(_("# RAG Arena\nPregunta a la documentación, compara modelos a ciegas y vota la mejor "
+                          "respuesta."))
+            language = language_switch()
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                build_chat_tab(ctx)
+                build_chat_tab(ctx, language)
             with gr.Tab("Arena", id="arena"):
-                build_arena_tab(ctx)
-            with gr.Tab("Clasificación", id="leaderboard"):
-                build_leaderboard_tab(ctx)
+                build_arena_tab(ctx, language)
+            with gr.Tab(_("Clasificación"), id="leaderboard"):
+                build_leaderboard_tab(ctx, language)
+        relabel_on_switch(demo, language)
     demo.ragarena_context = ctx
     return demo

@@ -19,7 +19,7 @@ does not return Button outputs, so what a client gets is:
 * ``/arena_vote(winner)`` with ``model_a``, ``model_b``, ``tie`` or ``tie (bothbad)`` → (status,
   name A, name B): "✅ Voto registrado…" and the revealed names, or "⚠️ …" when refused. The
   buttons are ``/arena_vote_a``, ``/arena_vote_b``, ``/arena_vote_tie``, ``/arena_vote_bothbad``
-  (no input, same outputs).
+  (no input but the language, same outputs).
 * ``/arena_new_round()`` → (question box, chat A, chat B, passages HTML, status, name A, name B),
   all cleared.
 * The vote endpoints also return, fourth, the reference answer (Markdown, "" when the question
@@ -34,6 +34,14 @@ appears when OAuth is configured), of the user; a daily cap (RAGARENA_VOTES_PER_
 before a round is served and again at the vote; a round whose answers name their model is
 stored excluded; every RAGARENA_SCREEN_EVERY seconds (default 300; 0: never) a vote starts a
 background screening of the voters against the ratings.
+
+Language: the header switch (`ragarena.ui.language`) is the LAST input of every endpoint above
+(``language``, "es" or "en"; omitted by a client: "es"), so e.g. ``/arena_ask(text, mode_label,
+choice_a, choice_b, language)`` and ``/arena_vote(winner, language)``; messages, revealed names
+(`ModelSpec.label_in`), the reasons' labels, the reference's headings and the passages panel come
+in that language. Stored records stay as they were, and so do the values the endpoints take (the
+mode labels "Anónimo"/"Elegir modelos", the Spanish reason texts, model ids). Switching language re-renders the
+names, passages, status and reference shown, from the session's state.
 
 Element ids for browser tests: arena-mode, arena-pick-a/-b, arena-name-a/-b, arena-chat-a/-b,
 arena-status, arena-vote-a/-b/-tie/-bothbad, arena-question, arena-send, arena-new-round,
@@ -57,8 +65,11 @@ from ragarena import config, voters
 from ragarena.backends.base import AnswerRequest, BackendError, Usage
 from ragarena.errors import UserError
 from ragarena.hygiene import IDENTITY, PeriodicScreening, category
+from ragarena.i18n import DEFAULT_LANGUAGE, Text, _, localize, normalize_language
 from ragarena.reasons import BAD, GOOD
 from ragarena.reasons import ALL as ALL_REASONS
+from ragarena.reasons import choices as reason_choices
+from ragarena.reasons import label as reason_label
 from ragarena.reference import load_index, reference_markdown
 from ragarena.retrieval import Hit
 from ragarena.ui.context import AppContext
@@ -66,15 +77,62 @@ from ragarena.ui.render import passages_html
 from ragarena.validation import question_problem
 from ragarena.votes import VoteRejected
 
+# The mode Radio's values (what /arena_ask takes) stay these Spanish strings; only their labels are translated.
 ANONYMOUS, NAMED = "Anónimo", "Elegir modelos"
 MODE_KEYS = {ANONYMOUS: "anonymous", NAMED: "named"}
-VOTE_BUTTONS = (("model_a", "👈 A es mejor"), ("model_b", "👉 B es mejor"), ("tie", "🤝 Empate"),
-                ("tie (bothbad)", "👎 Ambas son malas"))
+MODE_CHOICES = [(_("Anónimo"), ANONYMOUS), (_("Elegir modelos"), NAMED)]
+VOTE_BUTTONS = (("model_a", _("👈 A es mejor")), ("model_b", _("👉 B es mejor")), ("tie", _("🤝 Empate")),
+                ("tie (bothbad)", _("👎 Ambas son malas")))
 VOTE_SUFFIX = {"model_a": "a", "model_b": "b", "tie": "tie", "tie (bothbad)": "bothbad"}  # api_name, elem_id
-WINNER_TEXT = {"model_a": "A es mejor", "model_b": "B es mejor", "tie": "empate", "tie (bothbad)": "ambas son malas"}
+WINNER_TEXT = {"model_a": _("A es mejor"), "model_b": _("B es mejor"), "tie": _("empate"),
+               "tie (bothbad)": _("ambas son malas")}
 # The page is refreshed at most this often while the models stream (coalescing chunks).
 REFRESH_S = 0.1
-PASSAGES_HEADING = "Contexto recuperado (el mismo para los dos modelos)"
+PASSAGES_HEADING = _("Contexto recuperado (el mismo para los dos modelos)")
+CHECK_PANELS = _("¿Qué respuesta es mejor? Vota, o haz otra pregunta para seguir la conversación.")
+
+
+class ModelName(Text):
+    """A model's label (HTML-escaped) that renders in each language with `ModelSpec.label_in`.
+
+    A `Text`, so a message holding it (``_("… {label} …", label=ModelName(spec))``) can be
+    rendered again in the other language when the reader switches.
+    """
+
+    def __new__(cls, label: str, label_en: str = "") -> "ModelName":
+        name = str.__new__(cls, html.escape(label))
+        name.template, name.params = str(name), {}
+        name.label, name.label_en = label, label_en
+        return name
+
+    def to(self, language: str) -> str:
+        return html.escape(self.label_en if normalize_language(language) == "en" and self.label_en else self.label)
+
+    def __reduce__(self):
+        return (ModelName, (self.label, self.label_en))
+
+
+class Listing(Text):
+    """Items joined by ", ", each rendered in the reader's language when it is a `Text`."""
+
+    def __new__(cls, items) -> "Listing":
+        items = list(items)
+        listing = str.__new__(cls, ", ".join(items))
+        listing.template, listing.params, listing.items = str(listing), {}, items
+        return listing
+
+    def to(self, language: str) -> str:
+        return ", ".join(str(localize(item, language)) for item in self.items)
+
+    def __reduce__(self):
+        return (Listing, (self.items,))
+
+
+def message_of(error: BaseException) -> Text | str:
+    """An exception's message, keeping its translations when it was raised with a single `Text`."""
+    if len(error.args) == 1 and isinstance(error.args[0], str):
+        return error.args[0]
+    return str(error)
 
 
 def answer_timeout() -> float:
@@ -84,14 +142,16 @@ def answer_timeout() -> float:
         return 180.0
 
 
-def _label(ctx: AppContext, model_id: str) -> str:
-    return next((s.label for s in ctx.engine.specs if s.id == model_id), model_id)
+def _label(ctx: AppContext, model_id: str) -> ModelName:
+    spec = next((s for s in ctx.engine.specs if s.id == model_id), None)
+    return ModelName(spec.label, spec.label_en) if spec else ModelName(model_id)
 
 
-def _name_md(ctx: AppContext, side: str, model_id: str | None = None) -> str:
+def _name_md(ctx: AppContext, side: str, model_id: str | None = None, language: str | None = None) -> str:
     if not model_id:
-        return f"### Modelo {side}"
-    return f"### Modelo {side}: {html.escape(_label(ctx, model_id))} (`{model_id}`)"
+        return localize(_("### Modelo {side}", side=side), language)
+    return localize(_("### Modelo {side}: {label} (`{model_id}`)", side=side, label=_label(ctx, model_id),
+                      model_id=model_id), language)
 
 
 def _messages(turns: list[dict], side: str, current: tuple[str, str] | None = None) -> list[dict]:
@@ -105,7 +165,7 @@ def _messages(turns: list[dict], side: str, current: tuple[str, str] | None = No
 
 
 def _buttons(votable: bool) -> list:
-    return [gr.update(interactive=votable) for _ in VOTE_BUTTONS]
+    return [gr.update(interactive=votable) for _button in VOTE_BUTTONS]
 
 
 def _votable(round_: dict | None) -> bool:
@@ -115,7 +175,7 @@ def _votable(round_: dict | None) -> bool:
 
 def _buttons_to(votable: bool, was_votable: bool) -> list:
     """Button updates only when their state changes: each update rebuilds the component server-side."""
-    return _buttons(votable) if votable != was_votable else [gr.update() for _ in VOTE_BUTTONS]
+    return _buttons(votable) if votable != was_votable else [gr.update() for _button in VOTE_BUTTONS]
 
 
 def _stream_into(ctx: AppContext, side: str, model_id: str, request: AnswerRequest, out: queue.Queue) -> None:
@@ -134,14 +194,14 @@ def _stream_into(ctx: AppContext, side: str, model_id: str, request: AnswerReque
         out.put((side, "done", {"first_chunk_s": round(first if first is not None else total, 4),
                                 "total_s": round(total, 4)}))
     except (BackendError, UserError) as error:
-        out.put((side, "error", str(error)))
+        out.put((side, "error", message_of(error)))
     except Exception as error:  # a broken backend must not take the round (or the server) down
-        out.put((side, "error", f"error inesperado ({type(error).__name__})"))
+        out.put((side, "error", _("error inesperado ({name})", name=type(error).__name__)))
 
 
 def _voter(vote, winner: str):
-    def vote_for(round_, request: gr.Request, profile: gr.OAuthProfile | None = None):
-        return vote(winner, round_, request, profile)
+    def vote_for(round_, request: gr.Request, profile: gr.OAuthProfile | None = None, language=DEFAULT_LANGUAGE):
+        return vote(winner, round_, request, profile, language)
 
     return vote_for
 
@@ -161,102 +221,118 @@ def _references(ctx: AppContext):
     return ctx.extras["reference_index"]
 
 
-def build_arena_tab(ctx: AppContext) -> None:
+def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
     store = ctx.store  # opened now: a corrupt or foreign database stops the app at start-up
-    available = [s.id for s in ctx.engine.available_specs()]
-    choices = [(s.label, s.id) for s in ctx.engine.available_specs()]
+    specs = ctx.engine.available_specs()
+    available = [s.id for s in specs]
+    choices = [(s.label, s.id) for s in specs]
+    # Model labels come from models.yaml (`label_en`), not from the catalog: re-sent on a switch when any differs.
+    english_labels = any(s.label_en and s.label_en != s.label for s in specs)
 
-    gr.Markdown(
+    gr.Markdown(_(
         "Haz una pregunta: dos modelos elegidos al azar responden con los mismos fragmentos de la "
         "documentación. Sus nombres se muestran después de votar. Puedes seguir la conversación "
         "antes de votar; el voto cuenta para la última respuesta."
-    )
+    ))
     if len(available) < 2:
-        gr.Markdown("⚠️ La arena necesita al menos dos modelos disponibles; revisa `models.yaml` y sus claves.")
+        gr.Markdown(_("⚠️ La arena necesita al menos dos modelos disponibles; revisa `models.yaml` y sus claves."))
     references = _references(ctx)
     every = screen_every()
     screening = PeriodicScreening(store, every) if every > 0 else None
     if voters.login_enabled():
         with gr.Row():
-            gr.Markdown("Opcional: inicia sesión con Hugging Face para que tus votos cuenten como los de una persona "
-                        "(solo se guarda un resumen cifrado de tu usuario).")
+            gr.Markdown(_("Opcional: inicia sesión con Hugging Face para que tus votos cuenten como los de una "
+                          "persona (solo se guarda un resumen cifrado de tu usuario)."))
             gr.LoginButton(elem_id="arena-login")
     with gr.Row():
-        mode = gr.Radio([ANONYMOUS, NAMED], value=ANONYMOUS, label="Modo", elem_id="arena-mode")
+        mode = gr.Radio(MODE_CHOICES, value=ANONYMOUS, label=_("Modo"), elem_id="arena-mode")
     with gr.Row(visible=False) as pick_row:
-        pick_a = gr.Dropdown(choices, value=available[0] if available else None, label="Modelo A",
+        pick_a = gr.Dropdown(choices, value=available[0] if available else None, label=_("Modelo A"),
                              elem_id="arena-pick-a")
-        pick_b = gr.Dropdown(choices, value=available[1] if len(available) > 1 else None, label="Modelo B",
+        pick_b = gr.Dropdown(choices, value=available[1] if len(available) > 1 else None, label=_("Modelo B"),
                              elem_id="arena-pick-b")
     with gr.Row(equal_height=False):
+        # Names and passages start as plain (Spanish) text: they change with the round, so a switch
+        # re-renders them from the state (`relocalize`) rather than resetting them.
         with gr.Column(min_width=280):
-            name_a = gr.Markdown(_name_md(ctx, "A"), label="Nombre A", elem_id="arena-name-a")
-            chat_a = gr.Chatbot(label="Modelo A", height=380, buttons=["copy"], elem_id="arena-chat-a")
+            name_a = gr.Markdown(_name_md(ctx, "A"), label=_("Nombre A"), elem_id="arena-name-a")
+            chat_a = gr.Chatbot(label=_("Modelo A"), height=380, buttons=["copy"], elem_id="arena-chat-a")
         with gr.Column(min_width=280):
-            name_b = gr.Markdown(_name_md(ctx, "B"), label="Nombre B", elem_id="arena-name-b")
-            chat_b = gr.Chatbot(label="Modelo B", height=380, buttons=["copy"], elem_id="arena-chat-b")
-    status = gr.Markdown("", label="Estado", elem_id="arena-status")
+            name_b = gr.Markdown(_name_md(ctx, "B"), label=_("Nombre B"), elem_id="arena-name-b")
+            chat_b = gr.Chatbot(label=_("Modelo B"), height=380, buttons=["copy"], elem_id="arena-chat-b")
+    status = gr.Markdown("", label=_("Estado"), elem_id="arena-status")
     with gr.Row():
         vote_buttons = [gr.Button(text, interactive=False, elem_id=f"arena-vote-{VOTE_SUFFIX[key]}")
                         for key, text in VOTE_BUTTONS]
     with gr.Column(visible=False, elem_id="arena-reasons") as reasons_panel:
         with gr.Column(visible=False) as good_column:
-            reasons_good = gr.CheckboxGroup(list(GOOD), label="¿Por qué? (opcional)", elem_id="arena-reasons-good")
+            reasons_good = gr.CheckboxGroup(reason_choices(GOOD), label=_("¿Por qué? (opcional)"),
+                                            elem_id="arena-reasons-good")
         with gr.Column(visible=False) as bad_column:
-            reasons_bad = gr.CheckboxGroup(list(BAD), label="¿Qué fallaba en las dos? (opcional)",
+            reasons_bad = gr.CheckboxGroup(reason_choices(BAD), label=_("¿Qué fallaba en las dos? (opcional)"),
                                            elem_id="arena-reasons-bad")
         with gr.Row():
-            save_reasons = gr.Button("Guardar motivos", size="sm", elem_id="arena-reasons-save")
+            save_reasons = gr.Button(_("Guardar motivos"), size="sm", elem_id="arena-reasons-save")
             reasons_status = gr.Markdown("", elem_id="arena-reasons-status")
-    with gr.Accordion("Respuesta de referencia (del conjunto de preguntas)", open=False, visible=False,
+    with gr.Accordion(_("Respuesta de referencia (del conjunto de preguntas)"), open=False, visible=False,
                       elem_id="arena-reference") as reference_box:
         reference_md = gr.Markdown("", elem_id="arena-reference-text")
-    question = gr.Textbox(label="Pregunta", placeholder="Escribe tu pregunta sobre la documentación…",
+    question = gr.Textbox(label=_("Pregunta"), placeholder=_("Escribe tu pregunta sobre la documentación…"),
                           max_lines=6, elem_id="arena-question")
     with gr.Row():
-        send = gr.Button("Enviar", variant="primary", elem_id="arena-send")
-        new_round = gr.Button("🔄 Nueva ronda", elem_id="arena-new-round")
-    passages = gr.HTML(passages_html([], heading=PASSAGES_HEADING), label="Fragmentos", elem_id="arena-passages")
+        send = gr.Button(_("Enviar"), variant="primary", elem_id="arena-send")
+        new_round = gr.Button(_("🔄 Nueva ronda"), elem_id="arena-new-round")
+    passages = gr.HTML(passages_html([], heading=PASSAGES_HEADING), label=_("Fragmentos"), elem_id="arena-passages")
     winner_box = gr.Textbox(visible=False, label="Voto")  # only the /arena_vote API endpoint uses it
     # Only the /arena_reasons API endpoint uses it; custom values reach the server, which refuses them.
     reasons_api = gr.Dropdown(list(ALL_REASONS), value=[], multiselect=True, allow_custom_value=True, visible=False,
                               label="Motivos")
-    state = gr.State(None)  # the round: models, turns, battle id; server-side, per session
+    state = gr.State(None)  # the round: models, turns, battle id, passages, reference; server-side, per session
+    # The messages shown (status, reasons status) as `Text`, to render them again when the language changes.
+    status_shown = gr.State("")
+    reasons_shown = gr.State("")
+    # Every handler takes the language last; without a switch (a tab built alone) it is always Spanish.
+    lang = language if language is not None else gr.State(DEFAULT_LANGUAGE)
 
     def fresh_round(mode_label: str, choice_a: str | None, choice_b: str | None) -> dict:
         """A new round, or VoteRejected saying why the models cannot be drawn/picked."""
         if mode_label == NAMED:
             if not choice_a or not choice_b:
-                raise VoteRejected("Elige los dos modelos que quieres comparar.")
+                raise VoteRejected(_("Elige los dos modelos que quieres comparar."))
             if choice_a == choice_b:
-                raise VoteRejected("Elige dos modelos distintos.")
+                raise VoteRejected(_("Elige dos modelos distintos."))
             for choice in (choice_a, choice_b):
                 if choice not in available:
-                    raise VoteRejected(f"El modelo «{choice}» no está disponible.")
+                    raise VoteRejected(_("El modelo «{model}» no está disponible.", model=choice))
             model_a, model_b = choice_a, choice_b
         else:
             if len(available) < 2:
-                raise VoteRejected("La arena necesita al menos dos modelos disponibles.")
+                raise VoteRejected(_("La arena necesita al menos dos modelos disponibles."))
             model_a, model_b = random.sample(available, 2)
         return {"mode": MODE_KEYS.get(mode_label, "anonymous"), "model_a": model_a, "model_b": model_b,
                 "turns": [], "battle_id": None, "voted": False, "failed": False, "winner": None}
 
-    def names(round_: dict | None, reveal: bool) -> tuple[str, str]:
+    def names(round_: dict | None, reveal: bool, language: str | None = None) -> tuple[str, str]:
         if round_ and (reveal or round_["mode"] == "named"):
-            return _name_md(ctx, "A", round_["model_a"]), _name_md(ctx, "B", round_["model_b"])
-        return _name_md(ctx, "A"), _name_md(ctx, "B")
+            return (_name_md(ctx, "A", round_["model_a"], language),
+                    _name_md(ctx, "B", round_["model_b"], language))
+        return _name_md(ctx, "A", language=language), _name_md(ctx, "B", language=language)
 
+    # Gradio inserts `request` and `profile` by position (type hints), so the inputs map to the other
+    # parameters in order and the language, the last input, lands in `language`; a direct call without
+    # it (tests) gets Spanish. The round state stays the last output.
     def ask(text, mode_label, choice_a, choice_b, round_, request: gr.Request,
-            profile: gr.OAuthProfile | None = None):
+            profile: gr.OAuthProfile | None = None, language=DEFAULT_LANGUAGE):
         session = getattr(request, "session_hash", None) if request else None
 
         def refuse(message):
-            return (gr.update(), gr.update(), gr.update(), gr.update(), f"⚠️ {message}", gr.update(), gr.update(),
-                    *[gr.update() for _ in VOTE_BUTTONS], round_)
+            warning = _("⚠️ {message}", message=message)
+            return (gr.update(), gr.update(), gr.update(), gr.update(), localize(warning, language), gr.update(),
+                    gr.update(), *[gr.update() for _button in VOTE_BUTTONS], warning, round_)
 
         was_votable = _votable(round_)
         if not session:
-            yield refuse("No se reconoce la sesión; recarga la página.")
+            yield refuse(_("No se reconoce la sesión; recarga la página."))
             return
         problem = question_problem(text)
         if problem:
@@ -265,7 +341,7 @@ def build_arena_tab(ctx: AppContext) -> None:
         try:  # no model answers a round that could not be voted
             store.check_daily_cap(session, ip_hash=voters.ip_hash(request), user_hash=voters.user_hash(profile))
         except VoteRejected as error:
-            yield refuse(error)
+            yield refuse(message_of(error))
             return
         text = text.strip()
         wanted_mode = MODE_KEYS.get(mode_label, "anonymous")
@@ -275,18 +351,19 @@ def build_arena_tab(ctx: AppContext) -> None:
             try:
                 round_ = fresh_round(mode_label, choice_a, choice_b)
             except VoteRejected as error:
-                yield refuse(error)
+                yield refuse(message_of(error))
                 return
         else:
             round_ = dict(round_, turns=list(round_["turns"]))
         round_["battle_id"] = None  # the previous turn can no longer be voted once a new one starts
-        name_a_md, name_b_md = names(round_, reveal=False)
+        name_a_md, name_b_md = names(round_, reveal=False, language=language)
 
         started = time.perf_counter()
         prior = [turn["question"] for turn in round_["turns"]]
         hits: list[Hit] = ctx.engine.retrieve(text, prior)
         retrieval_s = time.perf_counter() - started
-        shown_passages = passages_html(hits, heading=PASSAGES_HEADING)
+        round_["hits"] = list(hits)  # to render the panel again in another language
+        shown_passages = passages_html(hits, heading=PASSAGES_HEADING, language=language)
         answers = {"a": "", "b": ""}
         results: dict[str, dict] = {}
         errors: dict[str, str] = {}
@@ -304,8 +381,8 @@ def build_arena_tab(ctx: AppContext) -> None:
             buttons = _buttons_to(False, was_votable) if first_frame[0] else _buttons_to(False, False)
             first_frame[0] = False
             return ("", _messages(round_["turns"], "a", (text, answers["a"])),
-                    _messages(round_["turns"], "b", (text, answers["b"])), shown_passages, message,
-                    name_a_md, name_b_md, *buttons, round_)
+                    _messages(round_["turns"], "b", (text, answers["b"])), shown_passages,
+                    localize(message, language), name_a_md, name_b_md, *buttons, message, round_)
 
         # No empty first frame: models done within REFRESH_S cost one frame, the final one.
         deadline = time.monotonic() + answer_timeout()
@@ -315,7 +392,7 @@ def build_arena_tab(ctx: AppContext) -> None:
             if remaining <= 0:
                 for side in ("a", "b"):
                     if side not in results and side not in errors:
-                        errors[side] = "no ha respondido a tiempo"
+                        errors[side] = _("no ha respondido a tiempo")
                 break
             try:
                 side, kind, payload = out.get(timeout=min(remaining, REFRESH_S))
@@ -330,15 +407,21 @@ def build_arena_tab(ctx: AppContext) -> None:
                     errors[side] = payload
             if time.monotonic() - last_yield >= REFRESH_S:
                 last_yield = time.monotonic()
-                yield frame("⏳ Los dos modelos están respondiendo…")
+                yield frame(_("⏳ Los dos modelos están respondiendo…"))
 
         if errors:
             round_["failed"] = True
             for side, message in errors.items():
-                answers[side] = (answers[side] + "\n\n" if answers[side] else "") + f"⚠️ {message}"
-            failed = " y ".join(f"el Modelo {side.upper()}" for side in sorted(errors))
-            detail = "; ".join(f"Modelo {side.upper()}: {message}" for side, message in sorted(errors.items()))
-            yield frame(f"⚠️ Ha fallado {failed} ({detail}). Esta ronda no se puede votar: pulsa «Nueva ronda».")
+                answers[side] = (answers[side] + "\n\n" if answers[side] else "") + f"⚠️ {localize(message, language)}"
+            if len(errors) == 2:
+                failure = _("⚠️ Ha fallado el Modelo A y el Modelo B (Modelo A: {message_a}; Modelo B: {message_b}). "
+                            "Esta ronda no se puede votar: pulsa «Nueva ronda».",
+                            message_a=errors["a"], message_b=errors["b"])
+            else:
+                [(side, message)] = errors.items()
+                failure = _("⚠️ Ha fallado el Modelo {side} ({message}). Esta ronda no se puede votar: pulsa "
+                            "«Nueva ronda».", side=side.upper(), message=message)
+            yield frame(failure)
             return
         try:
             battle_id = store.record_battle(
@@ -349,7 +432,7 @@ def build_arena_tab(ctx: AppContext) -> None:
             )
         except VoteRejected as error:
             round_["failed"] = True
-            yield frame(f"⚠️ {error}")
+            yield frame(_("⚠️ {message}", message=message_of(error)))
             return
         round_["battle_id"] = battle_id
         round_["turns"].append({"question": text, "answer_a": answers["a"], "answer_b": answers["b"]})
@@ -357,18 +440,20 @@ def build_arena_tab(ctx: AppContext) -> None:
 
         def done_frame():
             return ("", _messages(round_["turns"], "a"), _messages(round_["turns"], "b"), shown_passages,
-                    "¿Qué respuesta es mejor? Vota, o haz otra pregunta para seguir la conversación.",
-                    name_a_md, name_b_md, *_buttons_to(True, was_votable and first_frame[0]), round_)
+                    localize(CHECK_PANELS, language), name_a_md, name_b_md,
+                    *_buttons_to(True, was_votable and first_frame[0]), CHECK_PANELS, round_)
 
         yield done_frame()
 
-    def reference_for(round_: dict) -> str:
+    def reference_for(round_: dict):
+        """The corpus's reference for the round's last question (a `Reference`), or None."""
         if references is None or not round_.get("turns"):
-            return ""
+            return None
         *earlier, last = round_["turns"]
-        return reference_markdown(references.lookup(last["question"], [t["question"] for t in earlier]))
+        return references.lookup(last["question"], [t["question"] for t in earlier])
 
-    def vote(winner, round_, request: gr.Request, profile: gr.OAuthProfile | None = None):
+    def vote(winner, round_, request: gr.Request, profile: gr.OAuthProfile | None = None,
+             language=DEFAULT_LANGUAGE):
         session = getattr(request, "session_hash", None) if request else None
         battle_id = round_.get("battle_id") if round_ else None
         try:
@@ -376,65 +461,95 @@ def build_arena_tab(ctx: AppContext) -> None:
                                 ip_hash=voters.ip_hash(request))
         except VoteRejected as error:
             voted = bool(round_ and round_.get("voted"))
-            return (f"⚠️ {error}", *names(round_, reveal=voted), round_.get("reference", "") if voted else "",
-                    *_buttons_to(False, False), round_, *[gr.update() for _ in range(4)])  # nothing changed
+            warning = _("⚠️ {message}", message=message_of(error))
+            reference = reference_markdown(round_.get("reference"), language) if voted else ""
+            return (localize(warning, language), *names(round_, voted, language), reference,
+                    *_buttons_to(False, False), round_, *[gr.update() for _panel in range(4)],  # nothing changed
+                    warning)
         reference = reference_for(round_)
         round_ = dict(round_, voted=True, winner=winner, reference=reference)
-        name_a_md, name_b_md = names(round_, reveal=True)
-        message = (f"✅ Voto registrado ({WINNER_TEXT[winner]}). Modelo A: **{html.escape(_label(ctx, battle['model_a']))}**"
-                   f", Modelo B: **{html.escape(_label(ctx, battle['model_b']))}**. Si quieres, marca por qué "
-                   "debajo. Pulsa «Nueva ronda» o haz otra pregunta para empezar otra.")
+        name_a_md, name_b_md = names(round_, True, language)
+        message = _("✅ Voto registrado ({winner}). Modelo A: **{label_a}**, Modelo B: **{label_b}**. Si quieres, "
+                    "marca por qué debajo. Pulsa «Nueva ronda» o haz otra pregunta para empezar otra.",
+                    winner=WINNER_TEXT[winner], label_a=_label(ctx, battle["model_a"]),
+                    label_b=_label(ctx, battle["model_b"]))
         if category(battle.get("excluded_reason")) == IDENTITY:
-            message += ("\n\n⚠️ Una de las respuestas revelaba qué modelo es: el voto se guarda, pero no cuenta "
-                        "para la clasificación.")
+            message = _("{vote}\n\n⚠️ Una de las respuestas revelaba qué modelo es: el voto se guarda, pero no "
+                        "cuenta para la clasificación.", vote=message)
         if screening is not None:
             screening.poke()
         bothbad = winner == "tie (bothbad)"
-        return (message, name_a_md, name_b_md, reference, *_buttons(False), round_, gr.update(visible=True),
-                gr.update(visible=not bothbad), gr.update(visible=bothbad),
-                gr.update(visible=bool(reference), open=False))
+        reference_text = reference_markdown(reference, language)
+        return (localize(message, language), name_a_md, name_b_md, reference_text, *_buttons(False), round_,
+                gr.update(visible=True), gr.update(visible=not bothbad), gr.update(visible=bothbad),
+                gr.update(visible=bool(reference_text), open=False), message)
 
-    def save_reasons_for(chosen, round_, request: gr.Request):
+    def save_reasons_for(chosen, round_, request: gr.Request, language=DEFAULT_LANGUAGE):
         session = getattr(request, "session_hash", None) if request else None
         battle_id = round_.get("battle_id") if round_ and round_.get("voted") else None
         try:
             battle = store.set_reasons(battle_id, session, chosen if chosen is not None else [])
         except VoteRejected as error:
-            return f"⚠️ {error}"
+            warning = _("⚠️ {message}", message=message_of(error))
+            return localize(warning, language), warning
         given = battle.get("reasons") or []
-        return ("✅ Motivos guardados: " + ", ".join(given) + ".") if given else "✅ Sin motivos."
+        if given:
+            saved = _("✅ Motivos guardados: {reasons}.", reasons=Listing(reason_label(r) for r in given))
+        else:
+            saved = _("✅ Sin motivos.")
+        return localize(saved, language), saved
 
-    def save_reasons_ui(good, bad, round_, request: gr.Request):
+    def save_reasons_ui(good, bad, round_, request: gr.Request, language=DEFAULT_LANGUAGE):
         bothbad = bool(round_ and round_.get("winner") == "tie (bothbad)")
-        return save_reasons_for(bad if bothbad else good, round_, request)
+        return save_reasons_for(bad if bothbad else good, round_, request, language)
 
     def hide_after_vote_panels():
         # On every new question or round: the reasons and reference belong to the voted battle only.
-        return gr.update(visible=False), gr.update(visible=False), [], [], ""
+        return gr.update(visible=False), gr.update(visible=False), [], [], "", ""
 
-    def reset(round_):
-        return ("", [], [], passages_html([], heading=PASSAGES_HEADING), "", _name_md(ctx, "A"), _name_md(ctx, "B"),
-                *_buttons_to(False, _votable(round_)), None)
+    def reset(round_, language=DEFAULT_LANGUAGE):
+        return ("", [], [], passages_html([], heading=PASSAGES_HEADING, language=language), "",
+                *names(None, False, language), *_buttons_to(False, _votable(round_)), "", None)
 
-    round_outputs = [question, chat_a, chat_b, passages, status, name_a, name_b, *vote_buttons, state]
+    round_outputs = [question, chat_a, chat_b, passages, status, name_a, name_b, *vote_buttons, status_shown, state]
     vote_outputs = [status, name_a, name_b, reference_md, *vote_buttons, state, reasons_panel, good_column,
-                    bad_column, reference_box]
-    panel_outputs = [reasons_panel, reference_box, reasons_good, reasons_bad, reasons_status]
-    ask_inputs = [question, mode, pick_a, pick_b, state]
+                    bad_column, reference_box, status_shown]
+    panel_outputs = [reasons_panel, reference_box, reasons_good, reasons_bad, reasons_status, reasons_shown]
+    ask_inputs = [question, mode, pick_a, pick_b, state, lang]
     send.click(ask, ask_inputs, round_outputs, api_name="arena_ask")
     question.submit(ask, ask_inputs, round_outputs, api_name=False)
-    winner_box.submit(vote, [winner_box, state], vote_outputs, api_name="arena_vote")
-    for (key, _), button in zip(VOTE_BUTTONS, vote_buttons):
-        button.click(_voter(vote, key), [state], vote_outputs, api_name=f"arena_vote_{VOTE_SUFFIX[key]}")
-    new_round.click(reset, [state], round_outputs, api_name="arena_new_round")
-    save_reasons.click(save_reasons_ui, [reasons_good, reasons_bad, state], reasons_status, api_name=False)
-    reasons_api.change(save_reasons_for, [reasons_api, state], reasons_status, api_name="arena_reasons")
+    winner_box.submit(vote, [winner_box, state, lang], vote_outputs, api_name="arena_vote")
+    for (key, _text), button in zip(VOTE_BUTTONS, vote_buttons):
+        button.click(_voter(vote, key), [state, lang], vote_outputs, api_name=f"arena_vote_{VOTE_SUFFIX[key]}")
+    new_round.click(reset, [state, lang], round_outputs, api_name="arena_new_round")
+    save_reasons.click(save_reasons_ui, [reasons_good, reasons_bad, state, lang], [reasons_status, reasons_shown],
+                       api_name=False)
+    reasons_api.change(save_reasons_for, [reasons_api, state, lang], [reasons_status, reasons_shown],
+                       api_name="arena_reasons")
     for trigger in (send.click, question.submit, new_round.click, mode.change, pick_a.change, pick_b.change):
         trigger(hide_after_vote_panels, None, panel_outputs, api_name=False, queue=False, show_progress="hidden")
 
-    def switch_mode(mode_label, round_):
-        return (gr.update(visible=mode_label == NAMED), *reset(round_))
+    def switch_mode(mode_label, round_, language=DEFAULT_LANGUAGE):
+        return (gr.update(visible=mode_label == NAMED), *reset(round_, language))
 
-    mode.change(switch_mode, [mode, state], [pick_row, *round_outputs], api_name=False)
-    pick_a.change(reset, [state], round_outputs, api_name=False)
-    pick_b.change(reset, [state], round_outputs, api_name=False)
+    mode.change(switch_mode, [mode, state, lang], [pick_row, *round_outputs], api_name=False)
+    pick_a.change(reset, [state, lang], round_outputs, api_name=False)
+    pick_b.change(reset, [state, lang], round_outputs, api_name=False)
+
+    if language is None:
+        return
+
+    def relocalize(round_, shown_status, shown_reasons, language):
+        """What the tab shows that changes with the round, again in the new language (labels are
+        relabelled by `ragarena.ui.language.relabel_on_switch`)."""
+        voted = bool(round_ and round_.get("voted"))
+        hits = (round_ or {}).get("hits") or []
+        picks = [gr.update(choices=[(s.label_in(normalize_language(language)), s.id) for s in specs])
+                 if english_labels else gr.update() for _pick in range(2)]
+        return (*names(round_, voted, language), passages_html(hits, heading=PASSAGES_HEADING, language=language),
+                localize(shown_status, language), localize(shown_reasons, language),
+                reference_markdown(round_.get("reference"), language) if voted else "", *picks)
+
+    language.change(relocalize, [state, status_shown, reasons_shown, language],
+                    [name_a, name_b, passages, status, reasons_status, reference_md, pick_a, pick_b],
+                    api_name=False, queue=False, show_progress="hidden")

@@ -6,12 +6,19 @@ import html
 from typing import Sequence
 
 from ragarena.evidence import Support
+from ragarena.i18n import _, localize
 from ragarena.retrieval import Hit
 
+PASSAGES_HEADING = _("Contexto recuperado")
 
-def passages_html(hits: Sequence[Hit], support: Support | None = None, heading: str = "Contexto recuperado") -> str:
+
+def passages_html(hits: Sequence[Hit], support: Support | None = None, heading: str | None = None,
+                  language: str | None = None) -> str:
+    """The passages panel in `language` (Spanish by default); passage text is data and stays as written."""
+    heading = html.escape(localize(heading or PASSAGES_HEADING, language))
     if not hits:
-        return f"<div class='ra-passages'><h4>{html.escape(heading)}</h4><p>No se ha recuperado ningún fragmento.</p></div>"
+        empty = localize(_("No se ha recuperado ningún fragmento."), language)
+        return f"<div class='ra-passages'><h4>{heading}</h4><p>{html.escape(empty)}</p></div>"
     items = []
     for hit in hits:
         passage = hit.passage
@@ -20,9 +27,10 @@ def passages_html(hits: Sequence[Hit], support: Support | None = None, heading: 
             sentence = html.escape(support.sentence)
             text = text.replace(sentence, f"<mark>{sentence}</mark>", 1) if sentence in text else text
         where = html.escape(passage.title + (f" › {passage.section}" if passage.section else ""))
+        score = localize(_("puntuación {score}", score=f"{hit.score:.2f}"), language)
         items.append(
             f"<details class='ra-passage' open><summary><b>[{hit.rank}] {where}</b> "
-            f"<small>(puntuación {hit.score:.2f} · {html.escape(passage.id)})</small></summary>"
+            f"<small>({html.escape(score)} · {html.escape(passage.id)})</small></summary>"
             f"<div style='white-space:pre-wrap'>{text}</div></details>"
         )
-    return f"<div class='ra-passages'><h4>{html.escape(heading)}</h4>{''.join(items)}</div>"
+    return f"<div class='ra-passages'><h4>{heading}</h4>{''.join(items)}</div>"

@@ -1,0 +1,28 @@
+"""English for the page frame: title, tabs, passages panel, language switch."""
+
+EN = {
+    "# RAG Arena\nPregunta a la documentación, compara modelos a ciegas y vota la mejor respuesta.":
+        "# RAG Arena\nAsk the documentation, compare models blindly and vote for the better answer.",
+    "Clasificación": "Leaderboard",
+    "Contexto recuperado": "Retrieved context",
+    "No se ha recuperado ningún fragmento.": "No passage retrieved.",
+    "puntuación {score}": "score {score}",
+    # shared by several tabs
+    "Pregunta": "Question",
+    "Escribe tu pregunta sobre la documentación…": "Type your question about the documentation…",
+    "Enviar": "Send",
+    "No se reconoce la sesión; recarga la página.": "The session is not recognised; reload the page.",
+    "respuesta correcta": "correct answer",
+    "concisa, sin relleno": "concise, no filler",
+    "basada en el contexto": "grounded in the context",
+    "contexto recuperado adecuado": "right context retrieved",
+    "incorrectas": "incorrect",
+    "con relleno": "padded with filler",
+    "inventan información": "make things up",
+    "contexto equivocado": "wrong context",
+    "Relevancia de la respuesta": "Answer relevance",
+    "Relevancia del contexto": "Context relevance",
+    "Fundamentación": "Groundedness",
+    "Concisión (sin relleno)": "Conciseness (no filler)",
+    "Modelo": "Model",
+}
