@@ -85,3 +85,47 @@ def test_phone_width_layout(browser, app_launcher):
     send_box = page.locator("#chat-send").bounding_box()
     assert send_box and send_box["x"] >= 0 and send_box["x"] + send_box["width"] <= 391
     page.screenshot(path=str(SHOTS / "chat-phone.png"), full_page=True)
+
+
+# Words of the Spanish UI that no English label or message contains. Data shown before any question
+# (model names, the published scores' provenance) is English or proper names, so none of these may
+# appear anywhere on an English page.
+SPANISH_UI = re.compile(r"\b(Pregunta|Enviar|Modelo|Conversación|Clasificación|Valora|Contexto recuperado|"
+                        r"Nueva|mejor|Empate|Ambas|Votos?|Actualizar|Fragmentos|Anónimo|"
+                        r"disponibles?|puntuaci[oó]n|modelos|respuesta)\b", re.IGNORECASE)
+
+
+def spanish_left(text: str) -> list[str]:
+    return sorted({match.group(0) for match in SPANISH_UI.finditer(text)})
+
+
+def test_the_switch_turns_every_tab_into_english_and_back(browser, app_launcher):
+    app = app_launcher()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.set_default_timeout(30_000)
+    page.goto(app.url)
+    page.locator("#chat-send").wait_for()
+    assert "Enviar" in page.locator("#chat-send").inner_text()
+
+    page.locator("#language").get_by_text("English").click()
+    page.wait_for_function("document.querySelector('#chat-send').innerText.includes('Send')")
+    ask(page, "chat", "¿Cuántos documentos puedo tener prestados a la vez?")
+    page.wait_for_function("document.querySelector('#chat-status').innerText.includes('first word')")
+    chat = page.locator("#chat-status").inner_text() + page.locator("#chat-passages h4").inner_text()
+    assert "Retrieved context" in chat
+    page.screenshot(path=str(SHOTS / "chat-en.png"), full_page=True)
+    # Everything but the conversation and the passages (data) is English.
+    page.evaluate("document.querySelectorAll('#chat-chatbot, #chat-passages details').forEach(e => e.remove())")
+    leftovers = {"Chat": spanish_left(page.locator("body").inner_text())}
+
+    for tab in ("Arena", "Leaderboard"):
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_timeout(1500)  # the leaderboard draws its tables on selection
+        leftovers[tab] = spanish_left(page.locator("body").inner_text())
+    assert not any(leftovers.values()), f"Spanish UI text on the English page: {leftovers}"
+
+    page.locator("#language").get_by_text("Español").click()
+    page.get_by_role("tab", name="Chat").click()
+    page.wait_for_function("document.querySelector('#chat-send').innerText.includes('Enviar')")
+    page.wait_for_function("document.querySelector('#chat-status').innerText.includes('palabra')")
