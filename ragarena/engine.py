@@ -22,7 +22,8 @@ class Engine:
         # bm25 | dense | hybrid; None: RAGARENA_RETRIEVAL or the default, falling back to BM25
         # without embeddings. A mode asked for explicitly must be available (UserError).
         # background_embeddings (the app): uncached passage vectors are computed in a thread,
-        # BM25 answering meanwhile, instead of delaying the start (~40 s cold, bundled docs).
+        # BM25 answering meanwhile, instead of delaying the start (~40 s for 190 passages; the bundled
+        # docs ship their vectors in data/vectors, so only your own pages cost that).
         self.retriever = build_retriever(self.passages, retrieval_mode, strict=retrieval_mode is not None,
                                          background=background_embeddings)
         self.specs: list[ModelSpec] = load_specs(models_path)

@@ -28,8 +28,9 @@ def build_app(ctx: AppContext | None = None) -> gr.Blocks:
     ctx = ctx or AppContext(engine=Engine(background_embeddings=True))
     with gr.Blocks(title="RAG Arena") as demo:
         with gr.Row(equal_height=True):
-            gr.Markdown(_("# RAG Arena\nPregunta a la documentación, compara modelos a ciegas y vota la mejor "
-                          "respuesta."))
+            with gr.Column(scale=1, min_width=300):  # on a phone the switch wraps under the title
+                gr.Markdown(_("# RAG Arena\nPregunta a la documentación, compara modelos a ciegas y vota la "
+                              "mejor respuesta."))
             language = language_switch()
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
