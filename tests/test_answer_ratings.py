@@ -492,7 +492,7 @@ def test_the_chat_tab_has_the_rating_controls_for_a_browser(fixture_engine, tmp_
     by_name = {d.get("api_name"): d for d in config["dependencies"]}
     rate = by_name["chat_rate"]
     assert [list(t) for t in rate["targets"]] == [[ids["chat-rate-send"]["id"], "click"]]
-    assert rate["outputs"] == [ids["chat-rate-status"]["id"]]
+    assert rate["outputs"][0] == ids["chat-rate-status"]["id"]  # then a State (the message, for a language switch)
     # After an answer (and a new conversation) the rating box is synced: shown, emptied or hidden.
     for name in ("chat", "new_conversation"):
         index = config["dependencies"].index(by_name[name])

@@ -114,6 +114,10 @@ def test_the_switch_turns_every_tab_into_english_and_back(browser, app_launcher)
     page.wait_for_function("document.querySelector('#chat-status').innerText.includes('first word')")
     chat = page.locator("#chat-status").inner_text() + page.locator("#chat-passages h4").inner_text()
     assert "Retrieved context" in chat
+    for elem_id in ("chat-rate-answer", "chat-rate-context", "chat-rate-grounded"):
+        page.locator(f"#{elem_id} label", has_text="5").click()
+    page.locator("#chat-rate-send").click()
+    page.wait_for_function("document.querySelector('#chat-rate-status').innerText.includes('Rating saved')")
     page.screenshot(path=str(SHOTS / "chat-en.png"), full_page=True)
     # Everything but the conversation and the passages (data) is English.
     page.evaluate("document.querySelectorAll('#chat-chatbot, #chat-passages details').forEach(e => e.remove())")
@@ -129,3 +133,4 @@ def test_the_switch_turns_every_tab_into_english_and_back(browser, app_launcher)
     page.get_by_role("tab", name="Chat").click()
     page.wait_for_function("document.querySelector('#chat-send').innerText.includes('Enviar')")
     page.wait_for_function("document.querySelector('#chat-status').innerText.includes('palabra')")
+    page.wait_for_function("document.querySelector('#chat-rate-status').innerText.includes('Valoración guardada')")

@@ -188,8 +188,14 @@ def test_the_switch_relabels_the_chat_controls_and_redraws_what_handlers_wrote(c
     [switch] = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "language"]
     listeners = [f for f in demo.fns.values() if any(t[0] == switch._id and t[1] == "change" for t in f.targets)]
     outputs = {id(out) for f in listeners for out in f.outputs}
-    for elem_id in ("chat-passages", "chat-status"):
+    for elem_id in ("chat-passages", "chat-status", "chat-rate-status"):
         assert id(by_id[elem_id]) in outputs, elem_id
+    from ragarena.ui.chat import rating_message
+
+    [rating_redraw] = [f for f in listeners if f.outputs == [by_id["chat-rate-status"]]]
+    saved = rating_message({"answer_relevance": 4, "context_relevance": 5, "groundedness": 3, "updated": False})
+    assert rating_redraw.fn("en", saved).startswith("✅ Rating saved (answer 4, context 5, groundedness 3)")
+    assert rating_redraw.fn("es", saved).startswith("✅ Valoración guardada")
     dropdowns = [f for f in listeners if any(type(o).__name__ == "Dropdown" for o in f.outputs)]
     assert any(f.fn("en")["choices"] == [("Extractive", "extractive"), ("GPT switched off (unavailable)", "gpt")]
                for f in dropdowns)

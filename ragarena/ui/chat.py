@@ -151,6 +151,7 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
     # language can draw them again: (hits, supporting sentence) and the status `Text`.
     panel_state = gr.State(None)
     status_state = gr.State("")
+    rate_state = gr.State("")  # the rating box's last message, unrendered, for the same reason
     # The language switch, always the last input (API callers that leave it out get Spanish);
     # a tab built without one (tests) is Spanish.
     lang = [language if language is not None else gr.State(DEFAULT_LANGUAGE)]
@@ -216,8 +217,10 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
         try:
             rating = ctx.ratings.rate(answer_id, session, given, text)
         except UserError as error:  # VoteRejected included: the reason, for the user
-            return localize(_("⚠️ {error}", error=error), language)
-        return localize(rating_message(rating), language)
+            message = _("⚠️ {error}", error=error)
+        else:
+            message = rating_message(rating)
+        return localize(message, language), message
 
     def cleared(language=DEFAULT_LANGUAGE):
         return "", [], [], passages_html([], language=language), "", None, None, ""
@@ -225,21 +228,25 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
     def sync_rating_box(answer_id, shown_id):
         """Show an empty rating box for a new answer, hide it when there is none; else leave it be."""
         if answer_id == shown_id:
-            return (gr.update(), *[gr.update() for _score in scores], gr.update(), gr.update(), shown_id)
-        return (gr.update(visible=bool(answer_id)), *[None for _score in scores], "", "", answer_id)
+            return (gr.update(), *[gr.update() for _score in scores], gr.update(), gr.update(), shown_id, gr.update())
+        return (gr.update(visible=bool(answer_id)), *[None for _score in scores], "", "", answer_id, "")
 
     inputs = [question, chatbot, pairs, model, panel_state, *lang]
     outputs = [question, chatbot, pairs, passages, status, answer_state, panel_state, status_state]
     sync = dict(fn=sync_rating_box, inputs=[answer_state, shown_state],
-                outputs=[rate_box, *scores, comment, rate_status, shown_state], api_name=False, show_progress="hidden")
+                outputs=[rate_box, *scores, comment, rate_status, shown_state, rate_state], api_name=False,
+                show_progress="hidden")
     send.click(respond, inputs, outputs, api_name="chat").then(**sync)
     question.submit(respond, inputs, outputs, api_name=False).then(**sync)
     clear.click(cleared, lang, outputs, api_name="new_conversation").then(**sync)
     model.change(lambda code: cleared(code)[1:], lang, outputs[1:], api_name=False).then(**sync)
-    rate_send.click(rate, [*scores, comment, answer_state, *lang], [rate_status], api_name="chat_rate")
+    # API: one value (the status); the State output is not part of what gradio_client returns.
+    rate_send.click(rate, [*scores, comment, answer_state, *lang], [rate_status, rate_state], api_name="chat_rate")
     if language is not None:
         # Texts computed here (not constructor labels, which relabel_on_switch handles), drawn again.
         switched = dict(api_name=False, show_progress="hidden", queue=False)
         language.change(lambda code: gr.update(choices=model_choices(ctx, code)), language, model, **switched)
         language.change(lambda code: unavailable_note(ctx, code), language, note, **switched)
         language.change(redraw, [language, panel_state, status_state], [passages, status], **switched)
+        language.change(lambda code, message: localize(message or "", code), [language, rate_state], rate_status,
+                        **switched)
