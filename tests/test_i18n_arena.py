@@ -14,9 +14,9 @@ from test_arena_e2e import QUESTION, arena_env, connect, stored
 
 from ragarena import reasons as R
 from ragarena.errors import UserError
-from ragarena.i18n import localize
+from ragarena.i18n import join_text, localize
 from ragarena.reference import Reference, reference_markdown
-from ragarena.ui.arena import Listing, ModelName, message_of
+from ragarena.ui.arena import ModelName, message_of
 from ragarena.validation import question_problem
 from ragarena.votes import VoteRejected, VoteStore
 
@@ -105,11 +105,11 @@ def test_reference_headings_translate_and_the_corpus_text_does_not():
     assert reference_markdown(None, "en") == ""
 
 
-def test_model_names_and_listings_render_in_each_language():
+def test_model_names_and_joined_reasons_render_in_each_language():
     name = ModelName("Extractivo <b>", "Extractive <b>")
     assert name == "Extractivo &lt;b&gt;" and localize(name, "en") == "Extractive &lt;b&gt;"
     assert localize(ModelName("Solo español"), "en") == "Solo español"
-    listing = Listing([R.label("respuesta correcta"), R.label("con relleno")])
+    listing = join_text([R.label("respuesta correcta"), R.label("con relleno")], ", ")
     assert listing == "respuesta correcta, con relleno"
     assert localize(listing, "en") == "correct answer, padded with filler"
     assert message_of(VoteRejected(R.LABELS["incorrectas"])) is R.LABELS["incorrectas"]

@@ -65,7 +65,7 @@ from ragarena import config, voters
 from ragarena.backends.base import AnswerRequest, BackendError, Usage
 from ragarena.errors import UserError
 from ragarena.hygiene import IDENTITY, PeriodicScreening, category
-from ragarena.i18n import DEFAULT_LANGUAGE, Text, _, localize, normalize_language
+from ragarena.i18n import DEFAULT_LANGUAGE, Text, _, join_text, localize, normalize_language
 from ragarena.reasons import BAD, GOOD
 from ragarena.reasons import ALL as ALL_REASONS
 from ragarena.reasons import choices as reason_choices
@@ -110,22 +110,6 @@ class ModelName(Text):
 
     def __reduce__(self):
         return (ModelName, (self.label, self.label_en))
-
-
-class Listing(Text):
-    """Items joined by ", ", each rendered in the reader's language when it is a `Text`."""
-
-    def __new__(cls, items) -> "Listing":
-        items = list(items)
-        listing = str.__new__(cls, ", ".join(items))
-        listing.template, listing.params, listing.items = str(listing), {}, items
-        return listing
-
-    def to(self, language: str) -> str:
-        return ", ".join(str(localize(item, language)) for item in self.items)
-
-    def __reduce__(self):
-        return (Listing, (self.items,))
 
 
 def message_of(error: BaseException) -> Text | str:
@@ -494,7 +478,7 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
             return localize(warning, language), warning
         given = battle.get("reasons") or []
         if given:
-            saved = _("✅ Motivos guardados: {reasons}.", reasons=Listing(reason_label(r) for r in given))
+            saved = _("✅ Motivos guardados: {reasons}.", reasons=join_text([reason_label(r) for r in given], ", "))
         else:
             saved = _("✅ Sin motivos.")
         return localize(saved, language), saved
