@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ragarena.errors import UserError
+from ragarena.jsonl import parse_json_lines
 
 WINNERS = ("model_a", "model_b", "tie", "tie (bothbad)")
 REQUIRED = ("model_a", "model_b", "winner")
@@ -65,16 +66,7 @@ def read_battles(path: str | os.PathLike) -> list[dict]:
     stripped = text.lstrip()
     if stripped.startswith("["):
         return _read_json_list(path, text)
-    records = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise UserError(f"{path}, línea {number}: JSON no válido ({error.msg}).") from None
-        records.append(validate_battle(record, f"{path}, línea {number}"))
-    return records
+    return parse_json_lines(text, path, validate_battle)
 
 
 def _read_json_list(path: Path, text: str) -> list[dict]:

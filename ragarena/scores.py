@@ -28,6 +28,7 @@ from typing import Any, Iterable
 from ragarena import config
 from ragarena.errors import UserError
 from ragarena.i18n import _
+from ragarena.jsonl import parse_json_lines
 
 CRITERIA = ("answer_relevance", "context_relevance", "groundedness")
 KINDS = ("measured", "published")
@@ -123,17 +124,7 @@ def read_scores_file(path: str | os.PathLike) -> list[dict]:
     except OSError as error:
         raise UserError(_("No se puede leer {path}: {reason}", path=str(path),
                            reason=error.strerror or str(error))) from None
-    records = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise UserError(_("{path}, línea {number}: JSON no válido ({reason}).", path=str(path), number=number,
-                               reason=error.msg)) from None
-        records.append(validate_record(record, _("{path}, línea {number}", path=str(path), number=number)))
-    return records
+    return parse_json_lines(text, path, validate_record)
 
 
 def load_scores(path: str | os.PathLike | None = None) -> list[dict]:

@@ -225,13 +225,21 @@ class _FakeServer:
         raise NotImplementedError
 
     # helpers the protocols share
-    def _chat(self, handler: "_Handler", request: RecordedRequest, tgi: bool) -> None:
+    def _start_reply(self, handler: "_Handler", request: RecordedRequest) -> "Reply | None":
+        """The reply scripted for `request`, after its stall; None when it was answered already
+        (an error status) or the server is stopping."""
         reply = self._next_reply(request)
         request.reply = reply
         if reply.stall and self._stopping.wait(reply.stall):
-            return
+            return None
         if reply.status != 200:
             handler.send_json(reply.status, self.error_body(reply), self.error_headers(reply))
+            return None
+        return reply
+
+    def _chat(self, handler: "_Handler", request: RecordedRequest, tgi: bool) -> None:
+        reply = self._start_reply(handler, request)
+        if reply is None:
             return
         body = request.body if isinstance(request.body, dict) else {}
         pieces = reply.pieces()
@@ -364,12 +372,8 @@ class FakeTGI(_FakeServer):
             handler.send_json(404, {"error": "Not Found", "error_type": "not_found"})
 
     def _generate(self, handler: "_Handler", request: RecordedRequest, stream: bool) -> None:
-        reply = self._next_reply(request)
-        request.reply = reply
-        if reply.stall and self._stopping.wait(reply.stall):
-            return
-        if reply.status != 200:
-            handler.send_json(reply.status, self.error_body(reply), self.error_headers(reply))
+        reply = self._start_reply(handler, request)
+        if reply is None:
             return
         pieces = reply.pieces()
         if not stream:
