@@ -271,13 +271,7 @@ class _FakeServer:
         with handler.sse() as send:
             if not tgi:  # OpenAI opens with an empty role delta; TGI starts with content
                 send(chunk({"role": "assistant", "content": ""}, None))
-            self._pace(reply.first_token_delay)
-            for index, piece in enumerate(pieces):
-                if reply.cut_after is not None and index >= reply.cut_after:
-                    raise _Cut()
-                if index:
-                    self._pace(reply.token_delay)
-                last = index == len(pieces) - 1
+            for index, piece, last in self._paced(reply, pieces):
                 delta = {"role": "assistant", "content": piece} if tgi else {"content": piece}
                 send(chunk(delta, reply.finish_reason if (last and tgi) else None))
                 if request.first_chunk_at is None:
@@ -291,6 +285,16 @@ class _FakeServer:
             if include_usage and usage:
                 send(chunk({}, None, usage, choices=False))
             send("[DONE]")
+
+    def _paced(self, reply: Reply, pieces: list[str]):
+        """(index, piece, is_last) at the reply's pace; raises _Cut where the reply is cut short."""
+        self._pace(reply.first_token_delay)
+        for index, piece in enumerate(pieces):
+            if reply.cut_after is not None and index >= reply.cut_after:
+                raise _Cut()
+            if index:
+                self._pace(reply.token_delay)
+            yield index, piece, index == len(pieces) - 1
 
     def _pace(self, seconds: float) -> None:
         if seconds > 0:
@@ -382,13 +386,7 @@ class FakeTGI(_FakeServer):
             handler.send_json(200, {"generated_text": "".join(pieces)})
             return
         with handler.sse() as send:
-            self._pace(reply.first_token_delay)
-            for index, piece in enumerate(pieces):
-                if reply.cut_after is not None and index >= reply.cut_after:
-                    raise _Cut()
-                if index:
-                    self._pace(reply.token_delay)
-                last = index == len(pieces) - 1
+            for index, piece, last in self._paced(reply, pieces):
                 send({"index": index + 1, "token": {"id": index + 1, "text": piece, "logprob": -0.1, "special": False},
                       "generated_text": "".join(pieces) if last else None,
                       "details": {"finish_reason": "eos_token", "generated_tokens": len(pieces), "seed": None}
