@@ -46,7 +46,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 from ragarena.errors import UserError
 from ragarena.i18n import _
 from ragarena.scores import CRITERIA
-from ragarena.votes import VoteRejected, positive_int_from_env, anonymize_session, check_question
+from ragarena.votes import (
+    VoteRejected, anonymize_session, check_question, immediate_transaction, positive_int_from_env,
+)
 
 if TYPE_CHECKING:
     from ragarena.corpus import Passage
@@ -186,8 +188,7 @@ class AnswerRatings:
             raise VoteRejected(_("No hay ninguna respuesta que valorar en esta sesión; haz una pregunta primero."))
         session = anonymize_session(session_hash)
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
+            with immediate_transaction(self._conn):
                 row = self._conn.execute("SELECT session_hash, served_at, rowid FROM chat_answers WHERE id = ?",
                                          (answer_id,)).fetchone()
                 if row is None or row[0] != session:
@@ -218,10 +219,6 @@ class AnswerRatings:
                      clean["groundedness"], text, now, now))
                 record = self._export_row(self._conn.execute(
                     f"{_SELECT} WHERE a.id = ?", (answer_id,)).fetchone())
-                self._conn.execute("COMMIT")
-            except BaseException:
-                _rollback(self._conn)
-                raise
             recent.append(now)
             if len(self._recent) > 10_000:  # forget sessions idle for a minute
                 for key in [k for k, times in self._recent.items() if not times or times[-1] <= now - 60.0]:
@@ -281,15 +278,6 @@ class AnswerRatings:
 _SELECT_COLUMNS = (*_ANSWER_COLUMNS, *_RATING_COLUMNS)
 _SELECT = ("SELECT " + ", ".join([f"a.{c}" for c in _ANSWER_COLUMNS] + [f"r.{c}" for c in _RATING_COLUMNS])
            + " FROM answer_ratings r JOIN chat_answers a ON a.id = r.answer_id")
-
-
-def _rollback(conn) -> None:
-    import sqlite3
-
-    try:
-        conn.execute("ROLLBACK")
-    except sqlite3.Error:
-        pass
 
 
 def write_ratings(path: str | os.PathLike, records: Iterable[dict]) -> int:

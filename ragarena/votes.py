@@ -44,6 +44,7 @@ import sys
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -289,18 +290,13 @@ class VoteStore:
             if self._conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
                 return
             try:
-                self._conn.execute("BEGIN IMMEDIATE")
-                try:
+                with immediate_transaction(self._conn):
                     # Read again under the write lock: another process may have migrated meanwhile.
                     version = self._conn.execute("PRAGMA user_version").fetchone()[0]
                     for step in range(version + 1, SCHEMA_VERSION + 1):
                         for statement in filter(str.strip, _MIGRATIONS[step].split(";")):
                             self._conn.execute(statement)
                     self._conn.execute(f"PRAGMA user_version = {max(version, SCHEMA_VERSION)}")
-                    self._conn.execute("COMMIT")
-                except BaseException:
-                    _rollback(self._conn)
-                    raise
             except sqlite3.Error as error:
                 self._conn.close()
                 raise UserError(f"No se puede actualizar el esquema de la base de datos de votos {self.path}: "
@@ -352,8 +348,7 @@ class VoteStore:
             raise VoteRejected(_("No hay ningún combate que votar en esta sesión; haz una pregunta primero."))
         session = anonymize_session(session_hash)
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
+            with immediate_transaction(self._conn):
                 row = self._conn.execute(
                     "SELECT session_hash, winner, answer_a, answer_b, conversation FROM battles WHERE id = ?",
                     (battle_id,)).fetchone()
@@ -376,12 +371,7 @@ class VoteStore:
                     "UPDATE battles SET winner = ?, voted_at = ?, user_hash = ?, ip_hash = ?, "
                     "excluded_reason = COALESCE(excluded_reason, ?) WHERE id = ? AND winner IS NULL",
                     (winner, now, user_hash, ip_hash, leak, battle_id))
-                battle = self._export_row(self._conn.execute(
-                    f"SELECT {', '.join(_COLUMNS)} FROM battles WHERE id = ?", (battle_id,)).fetchone())
-                self._conn.execute("COMMIT")
-            except BaseException:
-                _rollback(self._conn)
-                raise
+                battle = self._export_row(self._battle_row(battle_id))
         if self.sharer is not None:
             self.sharer.share(battle)
         return battle
@@ -430,8 +420,7 @@ class VoteStore:
         reasons = list(reasons)
         session = anonymize_session(session_hash)
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
+            with immediate_transaction(self._conn):
                 row = self._conn.execute("SELECT session_hash, winner FROM battles WHERE id = ?",
                                          (battle_id,)).fetchone()
                 if row is None or row[0] != session:
@@ -449,12 +438,7 @@ class VoteStore:
                     raise VoteRejected(*(error.args if len(error.args) == 1 else (str(error),))) from None
                 self._conn.execute("UPDATE battles SET reasons = ? WHERE id = ?",
                                    (_dumps(checked) if checked else None, battle_id))
-                battle = self._export_row(self._conn.execute(
-                    f"SELECT {', '.join(_COLUMNS)} FROM battles WHERE id = ?", (battle_id,)).fetchone())
-                self._conn.execute("COMMIT")
-            except BaseException:
-                _rollback(self._conn)
-                raise
+                battle = self._export_row(self._battle_row(battle_id))
         return battle
 
     def exclude(self, exclusions: dict[str, str]) -> int:
@@ -464,16 +448,11 @@ class VoteStore:
         """
         marked = 0
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
+            with immediate_transaction(self._conn):
                 for battle_id, reason in exclusions.items():
                     marked += self._conn.execute(
                         "UPDATE battles SET excluded_reason = ? WHERE id = ? AND excluded_reason IS NULL "
                         "AND winner IS NOT NULL", (str(reason), battle_id)).rowcount
-                self._conn.execute("COMMIT")
-            except BaseException:
-                _rollback(self._conn)
-                raise
         return marked
 
     def import_battles(self, records: Iterable[dict]) -> int:
@@ -509,17 +488,12 @@ class VoteStore:
             ))
         added = 0
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
+            with immediate_transaction(self._conn):
                 for row in rows:
                     cursor = self._conn.execute(
                         f"INSERT OR IGNORE INTO battles ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
                         row)
                     added += cursor.rowcount
-                self._conn.execute("COMMIT")
-            except BaseException:
-                _rollback(self._conn)
-                raise
         return added
 
     # --- reading -----------------------------------------------------------------------------
@@ -542,9 +516,12 @@ class VoteStore:
 
     def get_battle(self, battle_id: str) -> dict | None:
         with self._lock:
-            row = self._conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM battles WHERE id = ?",
-                                     (battle_id,)).fetchone()
+            row = self._battle_row(battle_id)
         return self._export_row(row) if row else None
+
+    def _battle_row(self, battle_id: str):
+        """The battle's `_COLUMNS` row, None if unknown (caller holds the lock)."""
+        return self._conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM battles WHERE id = ?", (battle_id,)).fetchone()
 
     def count_votes(self) -> int:
         with self._lock:
@@ -629,11 +606,20 @@ def sharer_from_env(data_dir: Path, scheduler_factory: Callable[..., Any] | None
     return VoteSharer(scheduler, folder)
 
 
-def _rollback(conn: sqlite3.Connection) -> None:
+@contextmanager
+def immediate_transaction(conn: sqlite3.Connection):
+    """BEGIN IMMEDIATE (the write lock at once, so concurrent writers queue instead of failing
+    half-way) ... COMMIT; any error rolls back. The caller holds the store's thread lock."""
+    conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.execute("ROLLBACK")
-    except sqlite3.Error:
-        pass  # the transaction was already gone (a failed COMMIT rolls back by itself)
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # the transaction was already gone (a failed COMMIT rolls back by itself)
+        raise
 
 
 def _dumps(value: Any) -> str:
