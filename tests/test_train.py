@@ -22,6 +22,8 @@ from ragarena.prompts import NOT_COVERED_ANSWER  # noqa: E402
 from train import common, dpo, merge, sft  # noqa: E402
 from train.data import ExampleBuilder, SplitReport, load_corpus  # noqa: E402
 
+from test_train_data import battle, write_votes  # noqa: E402  (the same vote records as the data checks)
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 DOCS = FIXTURES / "docs"
@@ -203,16 +205,6 @@ def test_merge_gives_full_weights_with_the_same_outputs(sft_run, tmp_path):
 
 
 # --- DPO ---------------------------------------------------------------------------------
-
-def battle(winner, question, answer_a, answer_b, **extra):
-    return {"model_a": "modelo-1", "model_b": "modelo-2", "winner": winner, "question": question,
-            "answer_a": answer_a, "answer_b": answer_b, **extra}
-
-
-def write_votes(path: Path, battles) -> Path:
-    path.write_text("".join(json.dumps(b, ensure_ascii=False) + "\n" for b in battles), encoding="utf-8")
-    return path
-
 
 def test_dpo_trains_on_the_sft_adapter(sft_run, tmp_path):
     _, adapter = sft_run
