@@ -31,7 +31,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from ragarena.retrieval import fold
 
@@ -260,20 +260,23 @@ def screen_store(store, **options: Any) -> tuple[list[dict], Screening]:
 
 
 class PeriodicScreening:
-    """Runs `screen_store` in a background thread at most once every `every` seconds."""
+    """Runs `screen_store` in a background thread: at the first `poke`, then at most once every
+    `every` seconds. `clock` is a monotonic clock; its origin is arbitrary (on Linux, the boot),
+    so "never ran" is kept as None rather than as a time."""
 
-    def __init__(self, store, every: float):
+    def __init__(self, store, every: float, clock: Callable[[], float] = time.monotonic):
         self.store = store
         self.every = every
+        self._clock = clock
         self._lock = threading.Lock()
-        self._last = 0.0
+        self._last: float | None = None
         self._running = False
 
     def poke(self) -> bool:
         """Start a screening unless one ran recently or is running; True when one started."""
         with self._lock:
-            now = time.monotonic()
-            if self._running or now - self._last < self.every:
+            now = self._clock()
+            if self._running or (self._last is not None and now - self._last < self.every):
                 return False
             self._running, self._last = True, now
         threading.Thread(target=self._run, name="ragarena-screening", daemon=True).start()

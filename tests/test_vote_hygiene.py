@@ -358,7 +358,9 @@ def test_votes_report_and_export(tmp_path, monkeypatch, capsys):
     assert "excluidos 31" in capsys.readouterr().out
 
 
-def test_periodic_screening_runs_in_the_background_at_most_once_per_period(store):
+def test_periodic_screening_runs_at_once_then_at_most_once_per_period(store):
+    """Independent of uptime: the clock starts at 0.0, as `time.monotonic()` does on a machine
+    booted a moment ago, and the first poke still screens at once."""
     import time
 
     store.votes_per_day = 10_000
@@ -366,12 +368,21 @@ def test_periodic_screening_runs_in_the_background_at_most_once_per_period(store
     for battle in log:
         battle.pop("battle_id")
     store.import_battles(log)
-    periodic = hygiene.PeriodicScreening(store, every=3600)
-    assert periodic.poke() is True
+    now = [0.0]
+    periodic = hygiene.PeriodicScreening(store, every=3600, clock=lambda: now[0])
+
+    def wait_until_done():
+        deadline = time.time() + 30
+        while periodic._running and time.time() < deadline:
+            time.sleep(0.05)
+
+    assert periodic.poke() is True  # just after boot: runs at once
     assert periodic.poke() is False  # running, or ran within the period
-    deadline = time.time() + 30
-    while periodic._running and time.time() < deadline:
-        time.sleep(0.05)
+    wait_until_done()
     flagged = [b for b in store.export_battles() if hygiene.category(b.get("excluded_reason")) == hygiene.IMPLAUSIBLE]
     assert {b["session_hash"] for b in flagged} == {"contrario"}
-    assert periodic.poke() is False
+    now[0] = 3599.0
+    assert periodic.poke() is False  # within the period
+    now[0] = 3600.0
+    assert periodic.poke() is True  # a period later it screens again
+    wait_until_done()
