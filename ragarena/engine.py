@@ -5,10 +5,12 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from ragarena import config
+from ragarena import config, model_check
 from ragarena.backends.base import Backend
 from ragarena.corpus import Page, Passage, all_passages, load_pages
 from ragarena.dense import build_retriever
+from ragarena.errors import UserError
+from ragarena.i18n import _
 from ragarena.models import ModelSpec, create_backend, find_spec, load_specs, unavailable_reason
 from ragarena.retrieval import Hit, Retriever
 
@@ -33,8 +35,28 @@ class Engine:
         return self.retriever.search(question, list(history_questions), k=k)
 
     def unavailable(self) -> dict[str, str]:
-        """model id -> how to enable it, for the models that cannot answer now."""
-        return {s.id: r for s in self.specs if (r := unavailable_reason(s))}
+        """model id -> how to enable it, for the models that cannot answer now: settings missing, or
+        what the servers' model lists say (retired, not served; `ragarena.model_check`, never waits)."""
+        return {s.id: r for s in self.specs if (r := unavailable_reason(s) or model_check.current(s).reason)}
+
+    def warnings(self) -> dict[str, str]:
+        """model id -> a warning for usable models with a shutdown date ahead ("OpenAI retirará … el …")."""
+        return {s.id: w for s in self.specs if not unavailable_reason(s) and (w := model_check.current(s).warning)}
+
+    def check_models(self, wait_s: float = 0.0) -> None:
+        """Ask the OpenAI-compatible servers for their model lists in the background; wait up to `wait_s`."""
+        usable = [s for s in self.specs if not unavailable_reason(s)]
+        model_check.wait(model_check.start(usable), wait_s)
+
+    def ready_backend(self, model_id: str) -> tuple[Backend, str | None]:
+        """The backend for `model_id` after asking its server whether it still serves the model (the CLI,
+        before its first request): UserError with the reason when it does not; else (backend, warning)."""
+        spec = find_spec(model_id, self.specs)
+        backend = self.backend(spec.id)  # settings first: "define OPENAI_API_KEY" before any request
+        found = model_check.verify(spec)
+        if found.reason:
+            raise UserError(_("El modelo «{model}» no está disponible: {reason}", model=spec.id, reason=found.reason))
+        return backend, found.warning
 
     def available_specs(self) -> list[ModelSpec]:
         missing = self.unavailable()
@@ -44,6 +66,10 @@ class Engine:
         if model_id not in self._backends:
             self._backends[model_id] = create_backend(find_spec(model_id, self.specs), self.retriever)
         return self._backends[model_id]
+
+    def spec(self, model_id: str) -> ModelSpec:
+        """The entry for an id or alias (UserError naming the configured ones otherwise)."""
+        return find_spec(model_id, self.specs)
 
     @cached_property
     def passages_by_id(self) -> dict[str, Passage]:

@@ -280,6 +280,7 @@ class JudgeTarget:
     model: str
     base_url: str | None = None
     api_key: str | None = None
+    spec: Any = None  # the registry entry it came from (its shutdown date, its "define …" variable)
 
 
 class Judge:
@@ -501,7 +502,7 @@ def resolve_judge(name: str, specs=(), base_url: str | None = None, api_key_env:
     name = (name or "").strip()
     if not name:
         raise UserError("--judge necesita el nombre de un modelo.")
-    spec = next((s for s in specs if s.id == name), None)
+    spec = next((s for s in specs if s.id == name), None) or next((s for s in specs if s.alias == name), None)
     if spec is not None and not base_url:
         return _target_from_spec(spec, api_key_env)
     base_url = base_url or os.environ.get("RAGARENA_JUDGE_BASE_URL") or None
@@ -539,7 +540,7 @@ def _target_from_spec(spec, api_key_env: str | None) -> JudgeTarget:
         raise UserError(f"El juez «{spec.id}» no está disponible: {problem}")
     base_url = settings.base_url
     if spec.kind == "openai":
-        if not key:
+        if not key and not settings.key_optional:
             raise UserError(f"Falta la clave del juez «{spec.id}»: define {key_env}.")
         base_url = base_url or DEFAULT_BASE_URL
     else:
@@ -548,7 +549,8 @@ def _target_from_spec(spec, api_key_env: str | None) -> JudgeTarget:
                             "dirección del servidor TGI.")
         if not base_url.rstrip("/").endswith("/v1"):
             base_url = base_url.rstrip("/") + "/v1"  # TGI's OpenAI-compatible Messages API
-    return JudgeTarget(name=spec.id, model=settings.model, base_url=base_url, api_key=key)
+    return JudgeTarget(name=spec.id, model=settings.model, base_url=base_url, api_key=key,
+                       spec=spec if spec.kind == "openai" else None)
 
 
 # ---------------------------------------------------------------------------------------
@@ -590,7 +592,26 @@ def prepare(args, specs) -> Judge | None:
     if args.judge_attempts < 1:
         raise UserError("--judge-attempts debe ser al menos 1.")
     target = resolve_judge(args.judge, specs, args.judge_base_url, args.judge_api_key_env)
+    check_served(target)
     return Judge(target, max_attempts=args.judge_attempts)
+
+
+def check_served(target: JudgeTarget) -> None:
+    """Before the first request: the judge's server still serves its model (`GET /v1/models`, as the
+    app checks its models): a retired or unlisted model stops here with the reason; a shutdown date
+    ahead is printed as a warning. A server without /v1/models is not blocked."""
+    from ragarena import model_check
+    from ragarena.backends.openai_backend import DEFAULT_BASE_URL
+    from ragarena.models import ModelSpec
+
+    spec = target.spec or ModelSpec(target.name, target.name, "openai", settings={
+        "model": target.model, "base_url": target.base_url or DEFAULT_BASE_URL, "model_env": "--judge",
+        "base_url_env": "--judge-base-url", "api_key_env": "--judge-api-key-env", "api_key_optional": True})
+    found = model_check.verify(spec, key=target.api_key or "")
+    if found.reason:
+        raise UserError(f"El juez «{target.name}» no está disponible: {found.reason}")
+    if found.warning:
+        print(f"Aviso (juez): {found.warning}", file=sys.stderr)
 
 
 def _display_path(path: str | os.PathLike) -> str:
@@ -616,7 +637,7 @@ def eval_command_line(args, retrieval: str | None = None) -> str:
 
 
 def judge_results(judge: Judge, results: Sequence, args, label: str | None = None,
-                  retrieval: str | None = None) -> dict:
+                  retrieval: str | None = None, model: str | None = None, served_model: str | None = None) -> dict:
     """Judge an eval run's answers, store a score record, report failures on stderr.
 
     `retrieval` (the retrieval mode used) goes into the record's provenance.
@@ -635,11 +656,12 @@ def judge_results(judge: Judge, results: Sequence, args, label: str | None = Non
         print(f"Juez: {len(run.failures)} de {len(items)} respuestas sin puntuación; vuelve a lanzar la orden "
               "para reintentarlas (las demás salen de la caché).", file=sys.stderr)
     dataset = _display_path(args.qa or config.qa_file())
+    extra = {"served_model": str(served_model)} if served_model else {}
     record = scores.make_record(
-        args.backend, summary, n_items=summary["n_items"], n_failed=summary["n_failed"], judge=judge.target.name,
+        model or args.backend, summary, n_items=summary["n_items"], n_failed=summary["n_failed"], judge=judge.target.name,
         dataset=dataset, split=args.split, label=label,
         source=f"measured by `{eval_command_line(args, retrieval)}` on {dataset} split {args.split}",
-        k=args.k, **({"retrieval": retrieval} if retrieval else {}),
+        k=args.k, **({"retrieval": retrieval} if retrieval else {}), **extra,
     )
     written = scores.append_record(record, args.scores_out)
     return {**summary, "judge": judge.target.name, "requests": run.requests, "cached": run.cached,

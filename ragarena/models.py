@@ -1,10 +1,20 @@
 """The model registry: `models.yaml` lists the answer models; this module says which are usable
-and builds their backends. Kinds map to backend factories in `BACKEND_KINDS`."""
+and builds their backends. Kinds map to backend factories in `BACKEND_KINDS`.
+
+Read at start, from the environment (so the app follows OpenAI's catalogue without editing the file):
+- `model_env`: the variable that overrides `model` (OPENAI_MODEL, FINETUNED_MODEL);
+- `{model}` and `{engine}` in `id` and `label`: the resolved model string and serving engine, so the
+  id the UI, votes and scores store is the exact model string ("gpt-6-luna", not "openai");
+  such an entry needs an `alias`, a stable name `eval --backend` also accepts;
+- the top-level `api_models` table: per model string, list prices and OpenAI's announced shutdown date;
+- entries sharing an `id` are ways to serve one model (vLLM/SGLang or TGI): the first whose
+  `base_url_env` is set is used, else the last, whose "how to enable" also names the others.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -26,6 +36,7 @@ class ModelSpec:
     description: str = ""
     settings: dict[str, Any] = field(default_factory=dict)  # everything else from the YAML entry
     label_en: str = ""  # optional English label for the UI's English option
+    alias: str = ""  # another name `find_spec` accepts (the entry's id before `{model}` is filled in)
 
     def label_in(self, language: str | None) -> str:
         """The label to show in `language` ('es' or 'en'); the Spanish label when no English one is set."""
@@ -73,33 +84,86 @@ def load_specs(path: str | Path | None = None) -> list[ModelSpec]:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         entries = document["models"]
+        catalog = document.get("api_models") or {}
+        catalog = dict(catalog.get("models") or {}) if isinstance(catalog, dict) else {}
     except FileNotFoundError:
         raise UserError(_("No existe el archivo de modelos «{path}».", path=str(path))) from None
-    except (yaml.YAMLError, KeyError, TypeError, OSError) as error:
+    except (yaml.YAMLError, KeyError, TypeError, AttributeError, ValueError, OSError) as error:
         raise UserError(_("El archivo de modelos «{path}» no es válido: {error}", path=str(path),
                           error=str(error))) from None
     specs = []
     for entry in entries:
         try:
-            extra = {k: v for k, v in entry.items() if k not in {"id", "label", "kind", "description", "label_en"}}
-            spec = ModelSpec(
-                id=str(entry["id"]), label=str(entry.get("label", entry["id"])), kind=str(entry["kind"]),
-                description=str(entry.get("description", "")), settings=extra,
-                label_en=str(entry.get("label_en", "")),
-            )
-        except (KeyError, TypeError, AttributeError):
+            spec = _spec(entry, catalog)
+        except (KeyError, TypeError, AttributeError, ValueError):
             raise UserError(_("«{path}»: cada modelo necesita «id» y «kind» ({entry}).", path=str(path),
                               entry=repr(entry))) from None
         if spec.kind not in BACKEND_KINDS:
             raise UserError(_("«{path}»: tipo de modelo desconocido «{kind}» en «{model}».", path=str(path),
                               kind=spec.kind, model=spec.id))
         specs.append(spec)
-    return specs
+    return _one_per_id(specs)
+
+
+def _spec(entry: dict, catalog: dict) -> ModelSpec:
+    """One entry with the environment applied: `model_env`, `{model}`/`{engine}`, the catalogue's prices."""
+    extra = {k: v for k, v in entry.items() if k not in {"id", "label", "kind", "description", "label_en", "alias"}}
+    model_env = extra.get("model_env")
+    if model_env and (os.environ.get(str(model_env)) or "").strip():
+        extra["model"] = os.environ[str(model_env)].strip()
+    engine_env = extra.get("engine_env")
+    engine = (os.environ.get(str(engine_env)) or "").strip() if engine_env else ""
+    fill = {"model": str(extra.get("model", "")), "engine": engine or str(extra.get("engine", ""))}
+    if "model" in extra:
+        known = catalog.get(fill["model"])
+        if isinstance(known, dict):  # the entry's own settings win over the shared table
+            extra = {**known, **extra}
+    raw_id = str(entry["id"])
+    label = str(entry.get("label", raw_id))
+    return ModelSpec(
+        id=raw_id.format(**fill), label=label.format(**fill), kind=str(entry["kind"]),
+        description=str(entry.get("description", "")).format(**fill), settings=extra,
+        label_en=str(entry.get("label_en", "")).format(**fill),
+        alias=str(entry.get("alias") or ""),
+    )
+
+
+def _one_per_id(specs: list[ModelSpec]) -> list[ModelSpec]:
+    """Entries written with the same literal id are alternative servers of one model: keep the first
+    whose server is set (`base_url_env`), else the last, which also names the others' "how to enable".
+    An id that only clashes once `{model}` is filled in (OPENAI_MODEL=gpt-3.5-turbo and the
+    gpt-3.5-turbo entry) keeps the first entry."""
+    groups: dict[str, list[ModelSpec]] = {}
+    for spec in specs:
+        groups.setdefault(spec.id, []).append(spec)
+    chosen = []
+    for spec in specs:
+        group = groups[spec.id]
+        if spec is not group[0]:
+            continue
+        if len(group) == 1 or spec.alias:  # a `{model}` entry (it has an alias) wins its clash
+            chosen.append(spec)
+            continue
+        alternatives = [s for s in group if not s.alias]
+        configured = next((s for s in alternatives if (os.environ.get(str(s.settings.get("base_url_env", "")))
+                                                         or "").strip()), None)
+        if configured is None:
+            last = alternatives[-1]
+            configured = replace(last, settings={**last.settings, "alternatives": alternatives[:-1]})
+        chosen.append(configured)
+    return chosen
 
 
 def unavailable_reason(spec: ModelSpec) -> Text | None:
-    """None when the model can be used now, else one Spanish line (a `Text`) saying how to enable it."""
-    return BACKEND_KINDS[spec.kind][1](spec)
+    """None when the model can be used now, else one Spanish line (a `Text`) saying how to enable it
+    (for a model several engines can serve, each way in the order of models.yaml)."""
+    reason = BACKEND_KINDS[spec.kind][1](spec)
+    if not reason:
+        return None
+    others = [r for s in spec.settings.get("alternatives") or [] if (r := BACKEND_KINDS[s.kind][1](s))]
+    for other in reversed(others):
+        reason = _("{first} O bien: {second}", first=other, second=reason)
+    return reason
 
 
 def create_backend(spec: ModelSpec, retriever: Retriever) -> Backend:
@@ -110,8 +174,12 @@ def create_backend(spec: ModelSpec, retriever: Retriever) -> Backend:
 
 
 def find_spec(model_id: str, specs: list[ModelSpec]) -> ModelSpec:
+    """The entry with this id, or else with this alias (`eval --backend openai`: whichever model OPENAI_MODEL names)."""
     for spec in specs:
         if spec.id == model_id:
+            return spec
+    for spec in specs:
+        if spec.alias and spec.alias == model_id:
             return spec
     known = ", ".join(s.id for s in specs)
     raise UserError(_("Modelo desconocido «{model}». Modelos configurados: {known}.", model=model_id, known=known))

@@ -20,6 +20,7 @@ Pytest fixtures `fake_openai` and `fake_tgi` start a server per test; import the
 module (`from fake_servers import fake_openai`) or list this module in `pytest_plugins`.
 
 Wire formats:
+- OpenAI `GET /v1/models`: `{"object": "list", "data": [model objects]}` (see `listed`).
 - OpenAI `POST /v1/chat/completions`: with `"stream": true`, Server-Sent Events of
   `chat.completion.chunk` objects (`data: {...}`), the last content chunk holding
   `finish_reason`, then (when `stream_options.include_usage`) a chunk with empty `choices` and
@@ -49,7 +50,7 @@ except ImportError:  # pragma: no cover
     pytest = None
 
 __all__ = [
-    "Reply", "RecordedRequest", "FakeOpenAI", "FakeTGI", "ok", "error", "stall", "cut",
+    "Reply", "RecordedRequest", "FakeOpenAI", "FakeTGI", "ok", "error", "stall", "cut", "listed",
     "split_tokens", "fake_openai", "fake_tgi",
 ]
 
@@ -318,10 +319,28 @@ def _usage_json(usage: tuple[int, int]) -> dict:
     return {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": usage[0] + usage[1]}
 
 
+def listed(model_id: str, *, shutdown_date: str | None = None, owned_by: str = "system",
+           parent: str | None = None) -> dict:
+    """One model of a `GET /v1/models` list as OpenAI writes it (`shutdown_date`: "YYYY-MM-DD" or null);
+    `parent` as vLLM writes a LoRA adapter's entry (the base model's id)."""
+    item = {"id": model_id, "object": "model", "created": 0, "owned_by": owned_by, "shutdown_date": shutdown_date}
+    if parent is not None:
+        item.update(parent=parent, root=f"/adapters/{model_id}")
+    return item
+
+
 class FakeOpenAI(_FakeServer):
-    """The OpenAI chat completions API. Point the client at `base_url` (ends in /v1)."""
+    """The OpenAI chat completions API. Point the client at `base_url` (ends in /v1).
+
+    `GET /v1/models` lists `models` (`listed(...)` items; change it at any time); None answers 404,
+    as a compatible server without that endpoint does.
+    """
 
     model_name = "gpt-3.5-turbo"
+
+    def __init__(self, *args, models: list[dict] | None | str = "default", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.models = [listed(self.model_name)] if models == "default" else models
 
     @property
     def base_url(self) -> str:
@@ -332,8 +351,11 @@ class FakeOpenAI(_FakeServer):
         if request.method == "POST" and path == "/v1/chat/completions":
             self._chat(handler, request, tgi=False)
         elif request.method == "GET" and path == "/v1/models":
-            handler.send_json(200, {"object": "list", "data": [{"id": self.model_name, "object": "model",
-                                                                "created": 0, "owned_by": "fake"}]})
+            if self.models is None:  # a compatible server without the endpoint
+                handler.send_json(404, {"error": {"message": "Not Found", "type": "invalid_request_error",
+                                                  "code": "unknown_url"}})
+            else:
+                handler.send_json(200, {"object": "list", "data": list(self.models)})
         else:
             handler.send_json(404, {"error": {"message": f"Unknown request URL: {request.method} {path}",
                                               "type": "invalid_request_error", "code": "unknown_url"}})

@@ -11,7 +11,7 @@ import traceback
 
 import pytest
 
-from fake_servers import FakeOpenAI, FakeTGI, cut, error, ok, split_tokens, stall
+from fake_servers import FakeOpenAI, FakeTGI, cut, error, listed, ok, split_tokens, stall
 from ragarena.answer_meta import AnswerMeta, MeteredStream, format_meta, format_usd
 from ragarena.backends.base import AnswerRequest, BackendError, Usage
 from ragarena.errors import UserError
@@ -43,7 +43,8 @@ class Rig:
 
     def __init__(self, kind: str, monkeypatch):
         self.kind = kind
-        self.server = FakeOpenAI() if kind == "openai" else FakeTGI()
+        # The OpenAI server lists the model, so a 404 is the server's word, not a retirement.
+        self.server = FakeOpenAI(models=[listed("modelo-x")]) if kind == "openai" else FakeTGI()
         self.url_env = "OPENAI_BASE_URL" if kind == "openai" else "TGI_URL"
         self.key_env = "OPENAI_API_KEY" if kind == "openai" else "HF_TOKEN"
         self.monkeypatch = monkeypatch
@@ -164,7 +165,7 @@ def test_429_after_the_retries_says_busy_or_quota(rig, request_):
 def test_refused_requests_are_not_retried(rig, request_, status, words):
     rig.server.script(error(status))
     assert words in str(fail(rig.backend(), request_))
-    assert len(rig.server.requests) == 1
+    assert len(rig.server.chat_requests()) == 1
 
 
 def test_a_stalled_server_gives_a_timeout_message(rig, request_):
@@ -234,14 +235,22 @@ def test_the_key_never_appears_in_errors_logs_or_repr(rig, request_, caplog):
 # --- registry ------------------------------------------------------------------------------
 
 
-def test_the_registry_lists_the_default_models():
+def test_the_registry_lists_the_default_models(monkeypatch):
+    for name in ("OPENAI_MODEL", "FINETUNED_URL", "FINETUNED_MODEL", "FINETUNED_ENGINE"):
+        monkeypatch.delenv(name, raising=False)
     specs = {s.id: s for s in load_specs()}
-    assert {"extractive", "gpt-3.5-turbo", "stablelm-2-12b-rag"} <= set(specs)
-    gpt, tgi = specs["gpt-3.5-turbo"], specs["stablelm-2-12b-rag"]
-    assert (gpt.kind, gpt.settings["model"], gpt.settings["api_key_env"], gpt.settings["base_url_env"]) == (
-        "openai", "gpt-3.5-turbo", "OPENAI_API_KEY", "OPENAI_BASE_URL")
-    assert (gpt.settings["price_input_per_1m"], gpt.settings["price_output_per_1m"]) == (0.5, 1.5)
-    assert gpt.settings["temperature"] == 0 and gpt.settings["max_tokens"] == 256
+    assert {"extractive", "gpt-6-luna", "gpt-3.5-turbo", "stablelm-2-12b-rag"} == set(specs) - {"extractive-long"}
+    api, legacy, tgi = specs["gpt-6-luna"], specs["gpt-3.5-turbo"], specs["stablelm-2-12b-rag"]
+    assert (api.kind, api.settings["model"], api.settings["api_key_env"], api.settings["base_url_env"]) == (
+        "openai", "gpt-6-luna", "OPENAI_API_KEY", "OPENAI_BASE_URL")
+    assert api.label == "OpenAI · gpt-6-luna" and api.alias == "openai"
+    # Prices per model from the api_models table, with the date they applied.
+    assert (api.settings["price_input_per_1m"], api.settings["price_output_per_1m"]) == (0.1, 0.5)
+    assert (legacy.settings["price_input_per_1m"], legacy.settings["price_output_per_1m"]) == (0.5, 1.5)
+    assert all(s.settings.get("prices_date") for s in (api, legacy))
+    assert str(legacy.settings["shutdown_date"]) == "2026-10-23" and legacy.settings["only_if_listed"] is True
+    assert api.settings["temperature"] == 0 and api.settings["max_tokens"] == 256
+    # Neither FINETUNED_URL nor TGI_URL at start: the TGI entry, as before.
     assert (tgi.kind, tgi.settings["base_url_env"], tgi.settings["api_key_env"]) == ("tgi", "TGI_URL", "HF_TOKEN")
     assert {"openai", "tgi", "extractive"} <= set(BACKEND_KINDS)
 
@@ -249,12 +258,15 @@ def test_the_registry_lists_the_default_models():
 def test_unavailable_reasons_say_how_to_enable(monkeypatch):
     import huggingface_hub.constants
 
-    specs = load_specs()
-    gpt, tgi = find_spec("gpt-3.5-turbo", specs), find_spec("stablelm-2-12b-rag", specs)
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "TGI_URL", "HF_TOKEN"):
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "TGI_URL", "HF_TOKEN", "FINETUNED_URL"):
         monkeypatch.delenv(name, raising=False)
+    specs = load_specs()
+    gpt, tgi = find_spec("openai", specs), find_spec("stablelm-2-12b-rag", specs)
+    assert gpt.id == "gpt-6-luna"
     assert unavailable_reason(gpt) == "Define OPENAI_API_KEY (y opcionalmente OPENAI_BASE_URL) para activarlo."
     assert unavailable_reason(tgi) == (
+        "Define FINETUNED_URL con la dirección /v1 de un servidor vLLM o SGLang (y FINETUNED_MODEL con el nombre "
+        "del modelo o adaptador servido) para activarlo. O bien: "
         "Define TGI_URL con la dirección del servidor TGI (y HF_TOKEN si está protegido) para activarlo.")
     with pytest.raises(UserError, match="no está disponible: Define OPENAI_API_KEY"):
         create_backend(gpt, None)
@@ -272,10 +284,10 @@ def test_unavailable_reasons_say_how_to_enable(monkeypatch):
 def test_the_engine_and_chat_list_remote_models_as_unavailable_without_keys(fixture_docs, monkeypatch):
     from ragarena.engine import Engine
 
-    for name in ("OPENAI_API_KEY", "TGI_URL"):
+    for name in ("OPENAI_API_KEY", "TGI_URL", "FINETUNED_URL", "OPENAI_MODEL"):
         monkeypatch.delenv(name, raising=False)
     engine = Engine(fixture_docs)
-    assert set(engine.unavailable()) == {"gpt-3.5-turbo", "stablelm-2-12b-rag"}
+    assert set(engine.unavailable()) == {"gpt-6-luna", "gpt-3.5-turbo", "stablelm-2-12b-rag"}
     assert "extractive" in [s.id for s in engine.available_specs()]
 
 

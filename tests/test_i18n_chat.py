@@ -208,10 +208,10 @@ def test_the_switch_relabels_the_chat_controls_and_redraws_what_handlers_wrote(c
 
 
 def test_the_chat_api_answers_in_english_when_asked_and_in_spanish_by_default(app_launcher, fixture_docs, tmp_path):
-    from fake_servers import FakeOpenAI, error
+    from fake_servers import FakeOpenAI, error, listed
     from gradio_client import Client
 
-    with FakeOpenAI(default=error(401)) as server:
+    with FakeOpenAI(default=error(401), models=[listed("m")]) as server:
         models = tmp_path / "models.yaml"
         models.write_text(
             "models:\n"

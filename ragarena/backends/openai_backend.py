@@ -50,6 +50,9 @@ class RemoteSettings:
     max_tokens: int = 256
     timeout_s: float = 30.0
     max_retries: int = 2
+    key_optional: bool = False  # a local vLLM/SGLang server started without --api-key needs none
+    reasoning_effort: str | None = None  # reasoning models (gpt-6-luna): "none" answers at once, temperature applies
+    max_tokens_param: str = "max_tokens"  # or "max_completion_tokens" (what OpenAI's reasoning models take)
 
     @classmethod
     def from_spec(cls, spec: "ModelSpec", *, base_url_env: str, api_key_env: str) -> "RemoteSettings":
@@ -64,6 +67,9 @@ class RemoteSettings:
             max_tokens=int(s.get("max_tokens", 256)),
             timeout_s=float(s.get("timeout_s", 30.0)),
             max_retries=max(0, int(s.get("max_retries", 2))),
+            key_optional=bool(s.get("api_key_optional", False)),
+            reasoning_effort=str(s["reasoning_effort"]) if s.get("reasoning_effort") is not None else None,
+            max_tokens_param=str(s.get("max_tokens_param", "max_tokens")),
         )
 
     def api_key(self) -> str | None:
@@ -170,12 +176,23 @@ def is_retryable(status: int) -> bool:
 # --- the OpenAI backend -------------------------------------------------------------------
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+PLACEHOLDER_KEY = "EMPTY"  # what the client sends to a server that needs no key (vLLM's convention)
+
+
+def settings_of(spec: "ModelSpec") -> RemoteSettings:
+    return RemoteSettings.from_spec(spec, base_url_env="OPENAI_BASE_URL", api_key_env="OPENAI_API_KEY")
 
 
 def unavailable_reason(spec: "ModelSpec") -> Text | None:
-    settings = RemoteSettings.from_spec(spec, base_url_env="OPENAI_BASE_URL", api_key_env="OPENAI_API_KEY")
+    settings = settings_of(spec)
     if find_spec("openai") is None:
         return _("Instala el paquete «{package}» (pip install -r requirements.txt) para activarlo.", package="openai")
+    if settings.key_optional:  # a self-hosted engine: the address is what it needs
+        if not settings.base_url:
+            return _("Define {url_env} con la dirección /v1 de un servidor vLLM o SGLang (y {model_env} con el "
+                     "nombre del modelo o adaptador servido) para activarlo.", url_env=settings.base_url_env,
+                     model_env=str(spec.settings.get("model_env") or "model"))
+        return url_problem(settings.base_url, settings.base_url_env)
     if not settings.api_key():
         return _("Define {key_env} (y opcionalmente {url_env}) para activarlo.", key_env=settings.api_key_env,
                  url_env=settings.base_url_env)
@@ -190,13 +207,13 @@ class OpenAIBackend:
     def __init__(self, spec: "ModelSpec"):
         import openai
 
-        self.id, self.label = spec.id, spec.label
-        self.settings = RemoteSettings.from_spec(spec, base_url_env="OPENAI_BASE_URL", api_key_env="OPENAI_API_KEY")
+        self.id, self.label, self.spec = spec.id, spec.label, spec
+        self.settings = settings_of(spec)
         s = self.settings
-        if not s.api_key():
+        if not s.api_key() and not s.key_optional:
             raise BackendError(_("Define {env} para usar «{label}».", env=s.api_key_env, label=self.label))
         self._client = openai.OpenAI(
-            api_key=s.api_key(),
+            api_key=s.api_key() or PLACEHOLDER_KEY,
             base_url=s.base_url or DEFAULT_BASE_URL,
             timeout=openai.Timeout(s.timeout_s, connect=min(5.0, s.timeout_s)),
             max_retries=s.max_retries,
@@ -215,10 +232,13 @@ class OpenAIBackend:
 
         s = self.settings
         messages = build_messages(request.question, request.passages, request.history)
+        options: dict[str, Any] = {s.max_tokens_param: s.max_tokens}
+        if s.reasoning_effort is not None:
+            options["reasoning_effort"] = s.reasoning_effort
         try:
             response = self._client.chat.completions.create(
-                model=s.model, messages=messages, temperature=s.temperature, max_tokens=s.max_tokens,
-                stream=True, stream_options={"include_usage": True},
+                model=s.model, messages=messages, temperature=s.temperature, stream=True,
+                stream_options={"include_usage": True}, **options,
             )
         except openai.OpenAIError as error:
             raise self._error(error, streaming=False) from None
@@ -249,6 +269,14 @@ class OpenAIBackend:
         s = self.settings
         status = getattr(error, "status_code", None)
         log.debug("%s: %s (status %s, streaming=%s)", self.id, type(error).__name__, status, streaming)
+        if isinstance(error, openai.NotFoundError) and not streaming:
+            # The model is gone (retired, or an adapter not loaded): the same words as the start-up check.
+            from ragarena import model_check
+
+            reason = model_check.explain_not_found(self.spec)
+            if reason:
+                return BackendError(_("El modelo «{model}» no está disponible: {reason}", model=self.id,
+                                      reason=reason))
         if isinstance(error, openai.APIStatusError):
             return BackendError(status_message(
                 self.label, error.status_code, retries=s.max_retries if is_retryable(error.status_code) else 0,

@@ -19,7 +19,8 @@ def register(subparsers) -> None:
     parser.add_argument("--docs", default=None, help="carpeta de páginas Markdown (por defecto data/docs)")
     parser.add_argument("--qa", default=None, help="conversaciones JSONL (por defecto data/qa/conversations.jsonl)")
     parser.add_argument("--split", default="test", help="train, test o all (por defecto test)")
-    parser.add_argument("--backend", default="extractive", help="id del modelo en models.yaml")
+    parser.add_argument("--backend", default="extractive",
+                        help="id del modelo en models.yaml (o su alias: openai, el modelo de OPENAI_MODEL)")
     parser.add_argument("--k", type=int, default=5, help="fragmentos recuperados por pregunta")
     parser.add_argument("--retrieval", choices=("bm25", "dense", "hybrid"), default=None,
                         help="recuperación: bm25, dense o hybrid (por defecto RAGARENA_RETRIEVAL o el modo por defecto)")
@@ -38,16 +39,21 @@ def run(args) -> int:
         raise UserError(f"Split desconocido «{args.split}»: usa train, test o all.")
     if not any(args.split == "all" or c.split == args.split for c in conversations):
         raise UserError(f"No hay conversaciones del split «{args.split}» en el archivo.")
-    backend = engine.backend(args.backend)
+    # Settings, then the server's model list (retired? adapter loaded?), before the first request.
+    spec = engine.spec(args.backend)
+    backend, warning = engine.ready_backend(spec.id)
+    if warning:
+        print(f"Aviso: {warning}", file=sys.stderr)
     judge_model = judge.prepare(args, engine.specs)  # None without --judge; checked before answering
     results = list(run_turns(conversations, engine.retriever, backend, split=args.split, k=args.k,
                              progress=_progress))
     print(file=sys.stderr)
     summary = summarize(results)
     if judge_model:
-        label = next((s.label for s in engine.specs if s.id == args.backend), None)
-        summary["judge"] = judge.judge_results(judge_model, results, args, label=label,
-                                                 retrieval=mode_of(engine.retriever))
+        # The record names the exact model (`--backend openai` -> "gpt-6-luna") and what was sent as `model`.
+        summary["judge"] = judge.judge_results(judge_model, results, args, label=spec.label,
+                                                 retrieval=mode_of(engine.retriever), model=spec.id,
+                                                 served_model=spec.settings.get("model"))
     text = json.dumps(summary, ensure_ascii=False, indent=2)
     print(text)
     if args.json_out:

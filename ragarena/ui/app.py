@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ragarena import model_check
 from ragarena.engine import Engine
 from ragarena.i18n import _
 from ragarena.ui.arena import build_arena_tab
@@ -26,6 +27,9 @@ def build_app(ctx: AppContext | None = None) -> gr.Blocks:
     # Passage vectors missing from the cache are computed in a thread: the page is up at once
     # and answers with BM25 until they are ready.
     ctx = ctx or AppContext(engine=Engine(background_embeddings=True))
+    # Ask the API servers which models they still serve (retired, adapter not loaded) before the page
+    # lists them; a slow server delays the start by at most the check's short timeout.
+    ctx.engine.check_models(wait_s=model_check.CHECK_TIMEOUT_S)
     with gr.Blocks(title="RAG Arena") as demo:
         with gr.Row(equal_height=True):
             with gr.Column(scale=1, min_width=300):  # on a phone the switch wraps under the title

@@ -69,9 +69,12 @@ def unavailable_note(ctx: AppContext, language: str | None = DEFAULT_LANGUAGE) -
     unavailable = ctx.engine.unavailable()
     lines = [Text("- **{model}**: {reason}", model=s.label_in(language), reason=unavailable[s.id])
              for s in ctx.engine.specs if s.id in unavailable]
+    warnings = ctx.engine.warnings()  # shutdown dates ahead (ragarena.model_check)
+    warned = [Text("- ⚠️ **{model}**: {warning}", model=s.label_in(language), warning=warnings[s.id])
+              for s in ctx.engine.specs if s.id in warnings]
     if not lines:
-        return ""
-    return localize(_("Modelos no disponibles:\n{models}", models=join_text(lines, "\n")), language)
+        return localize(join_text(warned, "\n"), language) if warned else ""
+    return localize(_("Modelos no disponibles:\n{models}", models=join_text(lines + warned, "\n")), language)
 
 
 def answer_stream(ctx: AppContext, model_id: str, question: str, history: list[tuple[str, str]]):
