@@ -229,6 +229,8 @@ def verdict(spec: "ModelSpec", listing: Listing | None) -> Verdict:
     model_env = str(spec.settings.get("model_env") or "OPENAI_MODEL")
     listed = listing.models if listing is not None else None
     entry = listed.get(model) if listed is not None else None
+    if entry is None and listed is not None and model.partition(":")[0] in listed and ":" in model:
+        entry = {}  # SGLang names an adapter "BASE:ADAPTER" in `model` and lists only the base
     when = shutdown_date((entry or {}).get("shutdown_date"))
     if when is None and server.official:  # OpenAI's deprecations page, copied into models.yaml
         when = shutdown_date(spec.settings.get("shutdown_date"))

@@ -22,7 +22,8 @@ ALLOW_PATTERNS = [
 ]
 IGNORE_PATTERNS = ["**/__pycache__/**", "**/*.pyc", ".venv*/**", "runtime/**", "tests/**", "bench/**", "train/**"]
 # Environment variables the app reads as secrets, beside the key/URL variables named in models.yaml.
-SECRET_NAMES = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "TGI_URL", "HF_TOKEN", "RAGARENA_VOTES_REPO"]
+SECRET_NAMES = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "FINETUNED_URL", "FINETUNED_MODEL",
+                "FINETUNED_ENGINE", "FINETUNED_API_KEY", "TGI_URL", "HF_TOKEN", "RAGARENA_VOTES_REPO"]
 
 
 @dataclass(frozen=True)

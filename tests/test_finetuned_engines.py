@@ -85,6 +85,13 @@ def test_an_adapter_that_is_not_loaded_is_explained(fixture_docs, monkeypatch):
         engine = Engine(fixture_docs, retrieval_mode="bm25")
         engine.check_models(wait_s=10)
         assert ADAPTER not in engine.unavailable()
+    # SGLang chooses an adapter with "BASE:ADAPTER" as `model` and lists the base model.
+    with FakeOpenAI(answer=ANSWER, models=[listed(BASE, owned_by="sglang")]) as server:
+        monkeypatch.setenv("FINETUNED_URL", server.base_url)
+        monkeypatch.setenv("FINETUNED_MODEL", f"{BASE}:{ADAPTER}")
+        engine = Engine(fixture_docs, retrieval_mode="bm25")
+        engine.check_models(wait_s=10)
+        assert ADAPTER not in engine.unavailable()
 
 
 def test_the_engine_entry_wins_over_tgi_and_tgi_still_works_alone(monkeypatch):

@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 
 from fake_servers import FakeOpenAI, error, listed, ok
-from ragarena import model_check, scores
+from ragarena import config, model_check, scores
 from ragarena.backends.base import BackendError
 from ragarena.cli import main
 from ragarena.engine import Engine
@@ -225,3 +225,27 @@ def test_eval_judge_that_was_retired_stops_before_the_first_request(fixture_docs
         assert code == 2
         assert f"El juez «gpt-3.5-turbo» no está disponible: {RETIRED}" in capsys.readouterr().err
         assert server.chat_requests() == []
+
+
+def test_the_leaderboard_keeps_the_published_gpt35_row_and_each_measured_model_apart(monkeypatch):
+    from ragarena import leaderboard as lb
+
+    published = scores.load_scores(config.REPO_ROOT / "data" / "scores" / "published.jsonl")
+    means = {"answer_relevance": 4.0, "context_relevance": 3.0, "groundedness": 5.0}
+
+    def measured(model: str, day: str) -> dict:
+        return scores.make_record(model, means, n_items=6, judge="juez", dataset="d.jsonl", split="test",
+                                  source="measured by `python -m ragarena eval --backend openai`", date=day,
+                                  served_model=model)
+
+    records = [*published, measured("gpt-3.5-turbo", "2026-09-01T10:00:00Z"),
+               measured("gpt-6-luna", "2026-11-20T10:00:00Z")]
+    labels = {s.id: s.label for s in load_specs()}
+    board = lb.build_leaderboard([], records, labels, bootstrap=0)
+    rows = {row["label"]: row for row in board.table.to_dict("records")}
+    gpt35 = rows["GPT-3.5 (publicado)"]
+    assert (gpt35["model"], gpt35["overall"], gpt35["score_kind"]) == ("gpt-3.5", 3.59, "published")
+    assert "Instituto de Ingeniería del Conocimiento" in gpt35["source"]
+    old, new = rows["OpenAI · gpt-3.5-turbo"], rows["OpenAI · gpt-6-luna"]
+    assert (old["model"], old["score_kind"], str(old["score_date"])[:10]) == ("gpt-3.5-turbo", "measured", "2026-09-01")
+    assert (new["model"], new["score_kind"], str(new["score_date"])[:10]) == ("gpt-6-luna", "measured", "2026-11-20")

@@ -185,6 +185,8 @@ def test_progress_logs_and_model_card(sft_run, tiny_model):
     assert "`lora_r` | `8`" in card and "`learning_rate` | `0.01`" in card
     assert f"{summary['final_loss']:.4f}" in card
     assert "--lora-adapters" in card and "train.merge" in card
+    assert f"--lora-modules stablelm-2-12b-rag={output}" in card and "--lora-paths stablelm-2-12b-rag=" in card
+    assert "FINETUNED_URL=http://localhost:8000/v1" in card and "vllm/vllm-openai" in card
     assert "Longitud en tokens" in card
 
 
@@ -201,6 +203,7 @@ def test_merge_gives_full_weights_with_the_same_outputs(sft_run, tmp_path):
         torch.testing.assert_close(merged(**batch).logits, prepared.trainer.model(**batch).logits, atol=1e-4, rtol=1e-3)
     card = (merged_dir / "README.md").read_text(encoding="utf-8")
     assert "--model-id /model" in card and "fusionad" in card
+    assert f"vllm serve {merged_dir} --served-model-name stablelm-2-12b-rag" in card and "sglang.launch_server" in card
     assert (merged_dir / "tokenizer_config.json").is_file()
 
 

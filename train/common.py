@@ -369,6 +369,33 @@ def tgi_adapter_command(base_model: str, folder: str, name: str = "stablelm-2-12
     )
 
 
+def serving_commands(base_model: str, folder: str, merged: bool, name: str = "stablelm-2-12b-rag") -> str:
+    """vLLM and SGLang commands (pip and docker) for the model card: the app reaches either through
+    FINETUNED_URL + FINETUNED_MODEL (the served name or adapter name)."""
+    if merged:
+        vllm = f"vllm serve {folder} --served-model-name {name} --max-model-len {TGI_MAX_TOTAL_TOKENS} --port 8000"
+        sglang = (f"python -m sglang.launch_server --model-path {folder} --served-model-name {name} "
+                  f"--context-length {TGI_MAX_TOTAL_TOKENS} --port 8000")
+        mount, model_arg = f'-v "$(realpath {folder})":/model', "/model"
+    else:
+        vllm = (f"vllm serve {base_model} --enable-lora --lora-modules {name}={folder} --max-lora-rank 16 "
+                f"--max-model-len {TGI_MAX_TOTAL_TOKENS} --port 8000")
+        sglang = (f"python -m sglang.launch_server --model-path {base_model} --enable-lora --lora-paths "
+                  f"{name}={folder} --context-length {TGI_MAX_TOTAL_TOKENS} --port 8000")
+        mount, model_arg = f'-v "$(realpath {folder})":/adapter -e HF_TOKEN="$HF_TOKEN"', base_model
+    lora = f" --enable-lora --lora-modules {name}=/adapter --max-lora-rank 16" if not merged else ""
+    return (
+        f"# vLLM (pip install vllm)\n{vllm}\n"
+        f"# vLLM (docker)\ndocker run --gpus all --ipc=host -p 8000:8000 {mount} vllm/vllm-openai:latest \\\n"
+        f"  --model {model_arg}{f' --served-model-name {name}' if merged else lora} "
+        f"--max-model-len {TGI_MAX_TOTAL_TOKENS}\n"
+        f"# SGLang (pip install sglang)\n{sglang}\n"
+        f"# SGLang (docker)\ndocker run --gpus all --ipc=host -p 8000:8000 {mount} lmsysorg/sglang:latest \\\n"
+        f"  python -m sglang.launch_server --host 0.0.0.0 --port 8000 --model-path {model_arg} "
+        + (f"--served-model-name {name}" if merged else f"--enable-lora --lora-paths {name}=/adapter")
+    )
+
+
 HYPERPARAMETERS = (
     "quantization", "bnb_4bit_quant_type", "bnb_4bit_use_double_quant", "bnb_4bit_compute_dtype",
     "lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "learning_rate", "num_train_epochs",
@@ -447,7 +474,22 @@ Longitudes:
 - Pérdida final (último registro): {loss_text} · pérdida media del entrenamiento: {mean_text}
 - Duración: {summary.get("runtime_s", "—")} s
 
+## Servir con vLLM o SGLang
+
+Motores mantenidos que hablan el protocolo de chat de OpenAI (comandos sin probar con el 12B; en bf16
+los pesos ocupan unos 25 GB: pensados para una GPU de 40-48 GB):
+
+```bash
+{serving_commands(base_model, folder, merged)}
+```
+
+Después, en la app y en `eval`: `FINETUNED_URL=http://localhost:8000/v1
+FINETUNED_MODEL={"stablelm-2-12b-rag" if merged else "stablelm-2-12b-rag (vLLM) o " + base_model + ":stablelm-2-12b-rag (SGLang)"}
+FINETUNED_ENGINE=vLLM` (o `SGLang`).
+
 ## Servir con TGI
+
+TGI está en modo de mantenimiento desde diciembre de 2025; sigue funcionando con la app:
 
 ```bash
 {serve}
