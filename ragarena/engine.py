@@ -55,7 +55,8 @@ class Engine:
         backend = self.backend(spec.id)  # settings first: "define OPENAI_API_KEY" before any request
         found = model_check.verify(spec)
         if found.reason:
-            raise UserError(_("El modelo «{model}» no está disponible: {reason}", model=spec.id, reason=found.reason))
+            raise UserError(_("El modelo «{model}» no está disponible: {reason}", model=spec.id,
+                              reason=found.reason))
         return backend, found.warning
 
     def available_specs(self) -> list[ModelSpec]:

@@ -658,8 +658,8 @@ def judge_results(judge: Judge, results: Sequence, args, label: str | None = Non
     dataset = _display_path(args.qa or config.qa_file())
     extra = {"served_model": str(served_model)} if served_model else {}
     record = scores.make_record(
-        model or args.backend, summary, n_items=summary["n_items"], n_failed=summary["n_failed"], judge=judge.target.name,
-        dataset=dataset, split=args.split, label=label,
+        model or args.backend, summary, n_items=summary["n_items"], n_failed=summary["n_failed"],
+        judge=judge.target.name, dataset=dataset, split=args.split, label=label,
         source=f"measured by `{eval_command_line(args, retrieval)}` on {dataset} split {args.split}",
         k=args.k, **({"retrieval": retrieval} if retrieval else {}), **extra,
     )

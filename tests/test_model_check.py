@@ -49,13 +49,13 @@ def checked_engine(fixture_docs) -> Engine:
     return engine
 
 
-def ask(engine: Engine, model_id: str) -> str:
+def ask(engine: Engine, model_id: str, with_meta: bool = False):
     from ragarena.ui.chat import answer_stream
 
-    answer = ""
-    for _hits, answer, _meta in answer_stream(_Ctx(engine), model_id, QUESTION, []):
+    answer, meta = "", None
+    for _hits, answer, meta in answer_stream(_Ctx(engine), model_id, QUESTION, []):
         pass
-    return answer
+    return (answer, meta) if with_meta else answer
 
 
 class _Ctx:
@@ -70,7 +70,10 @@ def test_with_only_a_key_the_default_is_a_current_model_that_answers(fixture_doc
         spec = find_spec("openai", engine.specs)
         assert (spec.id, spec.label) == ("gpt-6-luna", "OpenAI · gpt-6-luna")
         assert "gpt-6-luna" not in engine.unavailable() and engine.warnings() == {}
-        assert ask(engine, "gpt-6-luna") == ANSWER
+        answer, meta = ask(engine, "gpt-6-luna", with_meta=True)
+        assert answer == ANSWER
+        # The cost estimate uses this model's prices (USD 0.10 / 0.50 per 1M tokens), not GPT-3.5's.
+        assert meta.cost_usd == pytest.approx((meta.prompt_tokens * 0.10 + meta.completion_tokens * 0.50) / 1e6)
         [sent] = server.chat_requests()
         assert sent.body["model"] == "gpt-6-luna"
         # A reasoning model: no reasoning pause, temperature honoured, the token cap it accepts.
