@@ -72,9 +72,9 @@ def unavailable_note(ctx: AppContext, language: str | None = DEFAULT_LANGUAGE) -
     warnings = ctx.engine.warnings()  # shutdown dates ahead (ragarena.model_check)
     warned = [Text("- ⚠️ **{model}**: {warning}", model=s.label_in(language), warning=warnings[s.id])
               for s in ctx.engine.specs if s.id in warnings]
-    if not lines:
-        return localize(join_text(warned, "\n"), language) if warned else ""
-    return localize(_("Modelos no disponibles:\n{models}", models=join_text(lines + warned, "\n")), language)
+    parts = [_("Modelos no disponibles:\n{models}", models=join_text(lines, "\n"))] if lines else []
+    parts += [join_text(warned, "\n")] if warned else []  # usable models: a list of their own
+    return localize(join_text(parts, "\n\n"), language) if parts else ""
 
 
 def answer_stream(ctx: AppContext, model_id: str, question: str, history: list[tuple[str, str]]):
