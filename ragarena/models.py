@@ -36,7 +36,7 @@ class ModelSpec:
     description: str = ""
     settings: dict[str, Any] = field(default_factory=dict)  # everything else from the YAML entry
     label_en: str = ""  # optional English label for the UI's English option
-    alias: str = ""  # another name `find_spec` accepts (the entry's id before `{model}` is filled in)
+    alias: str = ""  # another name `find_spec` accepts (models.yaml `alias`: "openai" for the `{model}` entry)
 
     def label_in(self, language: str | None) -> str:
         """The label to show in `language` ('es' or 'en'); the Spanish label when no English one is set."""
