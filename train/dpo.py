@@ -6,9 +6,10 @@
 The votes are battles in the public arena format (JSON Lines): `model_a`, `model_b`,
 `winner` (model_a / model_b / tie / tie (bothbad)), `question`, `answer_a`, `answer_b`, and
 optionally `conversation` (earlier [question, answer] pairs) and `passage_ids` or `passages`.
-The winner's answer is "chosen", the loser's "rejected"; ties and "both bad" are skipped. The
-prompt is `build_messages` with the battle's passages, re-retrieved with the app's retriever
-when the battle only has the question.
+The winner's answer is "chosen", the loser's "rejected"; ties, "both bad" and the votes the
+leaderboard does not count (named mode, excluded: `ragarena.vote_filter`) are skipped. The
+prompt is `build_messages` with the battle's passages, re-retrieved with the app's engine (in
+the app's retrieval mode) when the battle only has the question.
 
 The settings start from the SFT run's (`training_config.yaml` in the adapter folder: base
 model, quantization, data), then --config, --set and flags; the DPO-specific ones are
@@ -64,7 +65,8 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[TrainConfig, argparse
 
 def run(config: TrainConfig, votes: str, adapter: str):
     requested = copy.deepcopy(config)  # saved as given: resolve_device() adapts `config` to this machine
-    pairs, report = preference_pairs(votes, config.docs, config.retrieval_k, config.conversations)
+    pairs, report = preference_pairs(votes, config.docs, config.retrieval_k, config.conversations,
+                                     retrieval=config.retrieval)
     for line in report.lines():
         common.say(line)
 
@@ -125,6 +127,8 @@ def run(config: TrainConfig, votes: str, adapter: str):
         "data_file": str(votes),
         "data": {"battles": report.battles, "pairs": report.pairs, "skipped": dict(report.skipped),
                  "re_retrieved": report.re_retrieved},
+        # Passages come from the votes; the app's retrieval only for battles that lacked them.
+        "retrieval": {"mode": report.retrieval or None, "k": config.retrieval_k},
         "data_lines": report.lines(),
         "lengths": stats.as_dict(),
         "global_step": trainer.state.global_step,

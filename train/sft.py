@@ -55,7 +55,8 @@ class Prepared:
 def prepare(config: TrainConfig) -> Prepared:
     """Data checks, tokenizer, model and the SFTTrainer, ready to train."""
     train_examples, eval_examples, report = sft_examples(
-        config.docs, config.conversations, config.split, config.retrieval_k, config.seed, config.eval_split
+        config.docs, config.conversations, config.split, config.retrieval_k, config.seed, config.eval_split,
+        retrieval=config.retrieval,
     )
     for line in report.lines():
         common.say(line)
@@ -156,6 +157,8 @@ def run(config: TrainConfig, resume: bool = False) -> Prepared:
         "kind": "sft",
         "base_model": config.model,
         "data_file": config.conversations,
+        # The app's retrieval the prompts' passages came from: serve with the same mode.
+        "retrieval": {"mode": prepared.report.retrieval, "k": prepared.report.retrieval_k},
         "data": prepared.report.__dict__,
         "data_lines": prepared.report.lines(),
         "lengths": prepared.stats.as_dict(),
