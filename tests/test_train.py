@@ -19,8 +19,9 @@ for _module in ("torch", "transformers", "peft", "trl", "datasets", "tokenizers"
 import torch  # noqa: E402
 
 from ragarena.prompts import NOT_COVERED_ANSWER  # noqa: E402
-from train import common, dpo, merge, sft  # noqa: E402
-from train.data import ExampleBuilder, SplitReport, serving_engine  # noqa: E402
+from train import dpo, lengths, merge, modeling, sft  # noqa: E402
+from train.examples import ExampleBuilder, SplitReport  # noqa: E402
+from train.serving import serving_engine  # noqa: E402
 
 from test_train_data import battle, write_votes  # noqa: E402  (the same vote records as the data checks)
 
@@ -115,7 +116,7 @@ def sft_run(tiny_model, tmp_path_factory):
 
 
 def fixed_batch(tokenizer, records):
-    encoded = [common.encode(tokenizer, r["prompt"], r["completion"]) for r in records]
+    encoded = [lengths.encode(tokenizer, r["prompt"], r["completion"]) for r in records]
     width = max(len(ids) for ids, _ in encoded)
     input_ids = torch.full((len(encoded), width), tokenizer.pad_token_id)
     labels = torch.full((len(encoded), width), -100)
@@ -286,15 +287,15 @@ def test_qlora_4bit_on_cpu(tiny_model, tmp_path):
 # --- Fitting max_length ------------------------------------------------------------------
 
 def test_overlong_examples_drop_distractors_never_the_gold(tiny_model):
-    tokenizer = common.load_tokenizer(str(tiny_model))
+    tokenizer = modeling.load_tokenizer(str(tiny_model))
     builder = ExampleBuilder(serving_engine(DOCS), k=5)
     from ragarena.corpus import load_conversations
 
     conversation = next(c for c in load_conversations(CONVERSATIONS) if c.split == "train")
     examples = builder.conversation_examples(conversation, SplitReport())
-    full = [common.record_lengths(tokenizer, e.record())[0] for e in examples]
+    full = [lengths.record_lengths(tokenizer, e.record())[0] for e in examples]
     limit = min(full) - 1
-    fitted, stats = common.fit_examples(examples, tokenizer, limit)
+    fitted, stats = lengths.fit_examples(examples, tokenizer, limit)
     assert stats.over_max == 3 and stats.fitted + stats.truncated + stats.dropped == 3
     assert len(fitted) == 3 - stats.dropped
     assert (stats.minimum, stats.maximum) == (min(full), max(full))

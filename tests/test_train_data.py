@@ -18,7 +18,8 @@ from ragarena.errors import UserError
 from ragarena.prompts import NOT_COVERED_ANSWER
 from train import dpo, merge, sft
 from train.config import TrainConfig, apply, parse_set
-from train.data import preference_pairs, sft_examples
+from train.examples import sft_examples
+from train.preferences import preference_pairs
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

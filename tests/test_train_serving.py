@@ -1,6 +1,6 @@
 """Training = serving: what train/ fine-tunes on is what the app sends the fine-tuned model.
 
-For sampled turns of the bundled train split, a training example (`train.data.sft_examples`,
+For sampled turns of the bundled train split, a training example (`train.examples.sft_examples`,
 as `python -m train.sft` builds them) is compared with what the Chat's own answer path sends:
 `ragarena.ui.chat.answer_stream` retrieves with the app's engine (built as the app builds it,
 default retrieval mode), builds the `AnswerRequest` and streams from the TGI backend, which is
@@ -21,9 +21,9 @@ from ragarena.dense import DEFAULT_MODE, mode_of
 from ragarena.engine import Engine
 from ragarena.ui.chat import answer_stream
 from ragarena.ui.context import AppContext
-from train import common
+from train import card
 from train.config import TrainConfig
-from train.data import sft_examples
+from train.examples import sft_examples
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVED_MODEL = "stablelm-2-12b-rag"  # the models.yaml entry that serves the fine-tuned model
@@ -103,7 +103,7 @@ def test_a_missed_gold_passage_is_the_only_difference(serving):
 def test_model_card_and_summary_name_the_retrieval_mode(serving):
     _, _, report, _ = serving
     summary = {"retrieval": {"mode": report.retrieval, "k": report.retrieval_k}, "final_loss": 1.0}
-    card = common.model_card(title="t", base_model="b", kind="sft", config=TrainConfig(), data_lines=report.lines(),
-                             stats=None, summary=summary, folder="out", merged=False)
-    assert "recuperación «hybrid» de la app" in card and "RAGARENA_RETRIEVAL=hybrid" in card
-    assert "BM25" not in card
+    text = card.model_card(title="t", base_model="b", kind="sft", config=TrainConfig(), data_lines=report.lines(),
+                           stats=None, summary=summary, folder="out", merged=False)
+    assert "recuperación «hybrid» de la app" in text and "RAGARENA_RETRIEVAL=hybrid" in text
+    assert "BM25" not in text
