@@ -19,8 +19,9 @@ for _module in ("torch", "transformers", "peft", "trl", "datasets", "tokenizers"
 import torch  # noqa: E402
 
 from ragarena.prompts import NOT_COVERED_ANSWER  # noqa: E402
-from train import common, dpo, merge, sft  # noqa: E402
-from train.data import ExampleBuilder, SplitReport, load_corpus  # noqa: E402
+from train import dpo, lengths, merge, modeling, sft  # noqa: E402
+from train.examples import ExampleBuilder, SplitReport  # noqa: E402
+from train.serving import serving_engine  # noqa: E402
 
 from test_train_data import battle, write_votes  # noqa: E402  (the same vote records as the data checks)
 
@@ -105,6 +106,7 @@ def sft_run(tiny_model, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sft, "run", spy)
         patch.delenv("TENSORBOARD_LOGGING_DIR", raising=False)  # the run sets it; restored afterwards
+        patch.delenv("RAGARENA_RETRIEVAL", raising=False)  # the app's default mode
         status = sft.main(cpu_args(tiny_model, output, "--max-steps", "12", "--learning-rate", "1e-2",
                                    "--set", "logging_steps=4", "--set", "report_to=[tensorboard]"))
     assert status == 0
@@ -114,7 +116,7 @@ def sft_run(tiny_model, tmp_path_factory):
 
 
 def fixed_batch(tokenizer, records):
-    encoded = [common.encode(tokenizer, r["prompt"], r["completion"]) for r in records]
+    encoded = [lengths.encode(tokenizer, r["prompt"], r["completion"]) for r in records]
     width = max(len(ids) for ids, _ in encoded)
     input_ids = torch.full((len(encoded), width), tokenizer.pad_token_id)
     labels = torch.full((len(encoded), width), -100)
@@ -179,7 +181,9 @@ def test_progress_logs_and_model_card(sft_run, tiny_model):
     assert list((output / "runs").glob("events.out.tfevents.*")), "TensorBoard logs missing"
     summary = json.loads((output / "training_summary.json").read_text(encoding="utf-8"))
     assert summary["global_step"] == 12 and isinstance(summary["final_loss"], float)
+    assert summary["retrieval"] == {"mode": "hybrid", "k": 2}  # the app's default mode, as served
     card = (output / "README.md").read_text(encoding="utf-8")
+    assert "recuperación «hybrid» de la app" in card and "RAGARENA_RETRIEVAL=hybrid" in card
     assert str(tiny_model) in card  # base model
     assert "train: 1 conversaciones / 3 turnos" in card and "test: 2 conversaciones" in card
     assert "`lora_r` | `8`" in card and "`learning_rate` | `0.01`" in card
@@ -286,15 +290,15 @@ def test_qlora_4bit_on_cpu(tiny_model, tmp_path):
 # --- Fitting max_length ------------------------------------------------------------------
 
 def test_overlong_examples_drop_distractors_never_the_gold(tiny_model):
-    tokenizer = common.load_tokenizer(str(tiny_model))
-    builder = ExampleBuilder(load_corpus(DOCS), k=5)
+    tokenizer = modeling.load_tokenizer(str(tiny_model))
+    builder = ExampleBuilder(serving_engine(DOCS), k=5)
     from ragarena.corpus import load_conversations
 
     conversation = next(c for c in load_conversations(CONVERSATIONS) if c.split == "train")
     examples = builder.conversation_examples(conversation, SplitReport())
-    full = [common.record_lengths(tokenizer, e.record())[0] for e in examples]
+    full = [lengths.record_lengths(tokenizer, e.record())[0] for e in examples]
     limit = min(full) - 1
-    fitted, stats = common.fit_examples(examples, tokenizer, limit)
+    fitted, stats = lengths.fit_examples(examples, tokenizer, limit)
     assert stats.over_max == 3 and stats.fitted + stats.truncated + stats.dropped == 3
     assert len(fitted) == 3 - stats.dropped
     assert (stats.minimum, stats.maximum) == (min(full), max(full))

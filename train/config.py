@@ -19,6 +19,7 @@ from typing import Any, Sequence
 
 import yaml
 
+from ragarena.dense import MODES as RETRIEVAL_MODES
 from ragarena.errors import UserError
 
 STABLELM_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -42,6 +43,9 @@ class TrainConfig:
     split: str = "train"  # split(s) to train on, comma-separated; "test" is always refused
     eval_split: str | None = None  # e.g. "dev" if the file has one; never "test"
     retrieval_k: int = 5  # passages per prompt, as the app retrieves them
+    # The app's retrieval mode the prompts' passages come from: bm25 | dense | hybrid; None: the
+    # mode the app serves with (RAGARENA_RETRIEVAL, else hybrid). Set it to the serving app's mode.
+    retrieval: str | None = None
 
     # LoRA
     lora_r: int = 16
@@ -219,6 +223,9 @@ def build_config(args: argparse.Namespace, base: dict[str, Any] | None = None) -
 
 
 def validate(config: TrainConfig) -> None:
+    if config.retrieval is not None and config.retrieval.strip().lower() not in RETRIEVAL_MODES:
+        raise UserError(f"retrieval debe ser {', '.join(RETRIEVAL_MODES)} (o vacío: el modo de la app), "
+                        f"no «{config.retrieval}».")
     if config.quantization not in {"4bit", "none"}:
         raise UserError(f"quantization debe ser «4bit» o «none», no «{config.quantization}».")
     for name in ("retrieval_k", "per_device_train_batch_size", "gradient_accumulation_steps",

@@ -6,9 +6,10 @@
 The votes are battles in the public arena format (JSON Lines): `model_a`, `model_b`,
 `winner` (model_a / model_b / tie / tie (bothbad)), `question`, `answer_a`, `answer_b`, and
 optionally `conversation` (earlier [question, answer] pairs) and `passage_ids` or `passages`.
-The winner's answer is "chosen", the loser's "rejected"; ties and "both bad" are skipped. The
-prompt is `build_messages` with the battle's passages, re-retrieved with the app's retriever
-when the battle only has the question.
+The winner's answer is "chosen", the loser's "rejected"; ties, "both bad" and the votes the
+leaderboard does not count (named mode, excluded: `ragarena.vote_filter`) are skipped. The
+prompt is `build_messages` with the battle's passages, re-retrieved with the app's engine (in
+the app's retrieval mode) when the battle only has the question.
 
 The settings start from the SFT run's (`training_config.yaml` in the adapter folder: base
 model, quantization, data), then --config, --set and flags; the DPO-specific ones are
@@ -25,9 +26,9 @@ from pathlib import Path
 from typing import Sequence
 
 from ragarena.errors import UserError
-from train import common
+from train import card, cli, files, lengths, modeling, progress
 from train.config import TrainConfig, add_common_arguments, build_config, load_saved, save
-from train.data import preference_pairs, write_jsonl
+from train.preferences import preference_pairs
 
 
 def parse_args(argv: Sequence[str] | None = None) -> tuple[TrainConfig, argparse.Namespace]:
@@ -44,7 +45,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[TrainConfig, argparse
         raise UserError(f"«{adapter}» no es un adaptador LoRA (falta adapter_config.json); entrena antes con train.sft.")
     saved = load_saved(adapter)
     if not saved:
-        saved = {"model": common.read_json(adapter / "adapter_config.json").get("base_model_name_or_path")}
+        saved = {"model": files.read_json(adapter / "adapter_config.json").get("base_model_name_or_path")}
     for name in ("output_dir", "logging_dir", "max_steps"):  # the SFT run's own, not DPO's
         saved.pop(name, None)
     config = build_config(args, base=saved)
@@ -64,37 +65,38 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[TrainConfig, argparse
 
 def run(config: TrainConfig, votes: str, adapter: str):
     requested = copy.deepcopy(config)  # saved as given: resolve_device() adapts `config` to this machine
-    pairs, report = preference_pairs(votes, config.docs, config.retrieval_k, config.conversations)
+    pairs, report = preference_pairs(votes, config.docs, config.retrieval_k, config.conversations,
+                                     retrieval=config.retrieval)
     for line in report.lines():
-        common.say(line)
+        cli.say(line)
 
-    common.require_training_libraries()
+    modeling.require_training_libraries()
     from datasets import Dataset
     from peft import PeftModel
     from transformers import set_seed
     from trl import DPOConfig, DPOTrainer
 
-    common.resolve_device(config)
+    modeling.resolve_device(config)
     set_seed(config.seed)
     tokenizer_source = adapter if (Path(adapter) / "tokenizer_config.json").is_file() else config.model
-    tokenizer = common.load_tokenizer(tokenizer_source, config.trust_remote_code)
-    fitted, stats = common.fit_examples(pairs, tokenizer, config.max_length)
+    tokenizer = modeling.load_tokenizer(tokenizer_source, config.trust_remote_code)
+    fitted, stats = lengths.fit_examples(pairs, tokenizer, config.max_length)
     records = [record for _, record in fitted]
     for line in stats.lines():
-        common.say(line)
+        cli.say(line)
     if not records:
         raise UserError("Ningún par cabe en max_length; súbelo (--max-length).")
 
-    common.say(f"Cargando «{config.model}» con el adaptador SFT «{adapter}»…")
-    model = common.load_model(config)
+    cli.say(f"Cargando «{config.model}» con el adaptador SFT «{adapter}»…")
+    model = modeling.load_model(config)
     if config.quantization == "4bit":
-        model = common.prepare_for_kbit(model, config)
+        model = modeling.prepare_for_kbit(model, config)
     try:
         model = PeftModel.from_pretrained(model, adapter, is_trainable=True)
     except (OSError, ValueError, RuntimeError) as error:
-        raise UserError(f"No se puede cargar el adaptador «{adapter}»: {common._first_line(error)}") from None
+        raise UserError(f"No se puede cargar el adaptador «{adapter}»: {cli.first_line(error)}") from None
 
-    args = common.trainer_arguments(
+    args = modeling.trainer_arguments(
         DPOConfig, config,
         beta=config.dpo_beta,
         learning_rate=config.dpo_learning_rate,
@@ -103,11 +105,11 @@ def run(config: TrainConfig, votes: str, adapter: str):
     trainer = DPOTrainer(
         model=model, ref_model=None, args=args, train_dataset=Dataset.from_list(records), processing_class=tokenizer,
     )
-    lines = common.use_progress_lines(trainer, config.disable_tqdm)
+    lines = progress.use_progress_lines(trainer, config.disable_tqdm)
     output = Path(config.output_dir)
     output.mkdir(parents=True, exist_ok=True)
-    write_jsonl(output / "dpo_pairs.jsonl", records)
-    common.say("Entrenando (DPO)…")
+    files.write_jsonl(output / "dpo_pairs.jsonl", records)
+    cli.say("Entrenando (DPO)…")
     started = time.time()
     result = trainer.train()
     runtime = round(time.time() - started, 1)
@@ -125,27 +127,29 @@ def run(config: TrainConfig, votes: str, adapter: str):
         "data_file": str(votes),
         "data": {"battles": report.battles, "pairs": report.pairs, "skipped": dict(report.skipped),
                  "re_retrieved": report.re_retrieved},
+        # Passages come from the votes; the app's retrieval only for battles that lacked them.
+        "retrieval": {"mode": report.retrieval or None, "k": config.retrieval_k},
         "data_lines": report.lines(),
         "lengths": stats.as_dict(),
         "global_step": trainer.state.global_step,
         "epoch": round(trainer.state.epoch or 0.0, 2),
-        "final_loss": common.final_loss(trainer.state),
+        "final_loss": progress.final_loss(trainer.state),
         "train_loss": float(result.training_loss),
         "losses": lines.losses,
         "runtime_s": runtime,
-        "finished_at": common.now(),
+        "finished_at": cli.now(),
     }
-    common.write_json(output / "training_summary.json", summary)
+    files.write_json(output / "training_summary.json", summary)
     (output / "README.md").write_text(
-        common.model_card(
+        card.model_card(
             title=f"{output.name}: respuestas RAG en español (SFT + DPO)", base_model=config.model, kind="dpo",
             config=config, data_lines=[f"Adaptador SFT de partida: `{adapter}`", *report.lines()], stats=stats,
             summary=summary, folder=str(output), merged=False,
         ),
         encoding="utf-8",
     )
-    common.say(f"Listo: adaptador DPO en {output}.")
-    common.say(f"Para fusionarlo: python -m train.merge --adapter {output} --out {output}-merged")
+    cli.say(f"Listo: adaptador DPO en {output}.")
+    cli.say(f"Para fusionarlo: python -m train.merge --adapter {output} --out {output}-merged")
     return trainer
 
 
@@ -155,7 +159,7 @@ def _main(argv: Sequence[str] | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return common.run_cli(_main, argv)
+    return cli.run_cli(_main, argv)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ragarena.errors import UserError
-from train import common
+from train import card, cli, files, lengths, modeling
 from train.config import TrainConfig, apply, load_saved
 
 
@@ -39,64 +39,64 @@ def run(args: argparse.Namespace) -> Path:
         raise UserError(f"«{adapter}» no es un adaptador LoRA (falta adapter_config.json).")
     if out.resolve() == adapter.resolve():
         raise UserError("--out debe ser otra carpeta que --adapter.")
-    base = args.base or common.read_json(adapter_config).get("base_model_name_or_path")
+    base = args.base or files.read_json(adapter_config).get("base_model_name_or_path")
     if not base:
         raise UserError(f"{adapter_config} no indica el modelo base: pásalo con --base.")
     config = TrainConfig()
     apply(config, {k: v for k, v in load_saved(adapter).items() if k in config.to_dict()}, "ajustes guardados")
-    common.require_training_libraries()
+    modeling.require_training_libraries()
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
-    common.say(f"Cargando «{base}» en {args.dtype} ({device})…")
+    cli.say(f"Cargando «{base}» en {args.dtype} ({device})…")
     try:
         model = AutoModelForCausalLM.from_pretrained(
-            base, dtype=common.torch_dtype(args.dtype), trust_remote_code=config.trust_remote_code,
+            base, dtype=modeling.torch_dtype(args.dtype), trust_remote_code=config.trust_remote_code,
             device_map={"": device},
         )
     except (OSError, ValueError) as error:
-        raise UserError(f"No se puede cargar el modelo base «{base}»: {common._first_line(error)}") from None
+        raise UserError(f"No se puede cargar el modelo base «{base}»: {cli.first_line(error)}") from None
     try:
         model = PeftModel.from_pretrained(model, str(adapter))
     except (OSError, ValueError, RuntimeError) as error:
-        raise UserError(f"No se puede aplicar el adaptador «{adapter}» a «{base}»: {common._first_line(error)}") from None
-    common.say("Fusionando…")
+        raise UserError(f"No se puede aplicar el adaptador «{adapter}» a «{base}»: {cli.first_line(error)}") from None
+    cli.say("Fusionando…")
     merged = model.merge_and_unload()
     merged.config.use_cache = True  # training switched it off; servers want it on
     out.mkdir(parents=True, exist_ok=True)
     merged.save_pretrained(out, safe_serialization=True, max_shard_size=args.max_shard_size)
-    tokenizer = common.load_tokenizer(str(adapter) if (adapter / "tokenizer_config.json").is_file() else base,
+    tokenizer = modeling.load_tokenizer(str(adapter) if (adapter / "tokenizer_config.json").is_file() else base,
                                       config.trust_remote_code)
     tokenizer.save_pretrained(out)
     for name in ("training_config.yaml", "training_summary.json"):
         if (adapter / name).is_file():
             shutil.copy2(adapter / name, out / name)
-    summary = common.read_json(adapter / "training_summary.json")
-    summary.setdefault("finished_at", common.now())
+    summary = files.read_json(adapter / "training_summary.json")
+    summary.setdefault("finished_at", cli.now())
     summary["merged_from"] = str(adapter)
     kind = summary.get("kind", "sft") if summary.get("kind") in ("sft", "dpo") else "sft"
     data_lines = [str(line) for line in summary.get("data_lines") or []]
     (out / "README.md").write_text(
-        common.model_card(
+        card.model_card(
             title=f"{out.name}: respuestas RAG en español (pesos fusionados)",
             base_model=base, kind=kind, config=config, data_lines=data_lines, stats=_stats(summary),
             summary=summary, folder=str(out), merged=True,
         ),
         encoding="utf-8",
     )
-    common.say(f"Listo: pesos fusionados en {out}.")
-    common.say("Servir con TGI:\n" + common.tgi_merged_command(str(out)))
+    cli.say(f"Listo: pesos fusionados en {out}.")
+    cli.say("Servir con TGI:\n" + card.tgi_merged_command(str(out)))
     return out
 
 
-def _stats(summary: dict) -> common.LengthStats | None:
-    lengths = summary.get("lengths")
-    if not isinstance(lengths, dict):
+def _stats(summary: dict) -> lengths.LengthStats | None:
+    saved = summary.get("lengths")
+    if not isinstance(saved, dict):
         return None
     try:
-        return common.LengthStats(**lengths)
+        return lengths.LengthStats(**saved)
     except TypeError:
         return None
 
@@ -106,7 +106,7 @@ def _main(argv: Sequence[str] | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return common.run_cli(_main, argv)
+    return cli.run_cli(_main, argv)
 
 
 if __name__ == "__main__":

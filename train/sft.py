@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ragarena.errors import UserError
-from train import common
+from train import card, cli, files, lengths, modeling, progress
 from train.config import TrainConfig, add_common_arguments, build_config, save
-from train.data import Example, SplitReport, sft_examples, write_jsonl
+from train.examples import Example, SplitReport, sft_examples
 
 
 def parse_args(argv: Sequence[str] | None = None) -> tuple[TrainConfig, argparse.Namespace]:
@@ -48,39 +48,40 @@ class Prepared:
     tokenizer: Any
     examples: list[tuple[Example, dict]]  # what is trained on: (example, its record within max_length)
     report: SplitReport
-    stats: common.LengthStats
+    stats: lengths.LengthStats
     lines: Any  # the progress callback, which records the losses
 
 
 def prepare(config: TrainConfig) -> Prepared:
     """Data checks, tokenizer, model and the SFTTrainer, ready to train."""
     train_examples, eval_examples, report = sft_examples(
-        config.docs, config.conversations, config.split, config.retrieval_k, config.seed, config.eval_split
+        config.docs, config.conversations, config.split, config.retrieval_k, config.seed, config.eval_split,
+        retrieval=config.retrieval,
     )
     for line in report.lines():
-        common.say(line)
+        cli.say(line)
 
-    common.require_training_libraries()  # heavy imports only once the data is known to be good
+    modeling.require_training_libraries()  # heavy imports only once the data is known to be good
     from datasets import Dataset
     from peft import LoraConfig
     from transformers import set_seed
     from trl import SFTConfig, SFTTrainer
 
-    common.resolve_device(config)
+    modeling.resolve_device(config)
     set_seed(config.seed)
-    tokenizer = common.load_tokenizer(config.model, config.trust_remote_code)
-    fitted, stats = common.fit_examples(train_examples, tokenizer, config.max_length)
+    tokenizer = modeling.load_tokenizer(config.model, config.trust_remote_code)
+    fitted, stats = lengths.fit_examples(train_examples, tokenizer, config.max_length)
     for line in stats.lines():
-        common.say(line)
+        cli.say(line)
     if not fitted:
         raise UserError("Ningún ejemplo cabe en max_length; súbelo (--max-length).")
     records = [record for _, record in fitted]
-    eval_records = [r for _, r in common.fit_examples(eval_examples, tokenizer, config.max_length)[0]]
+    eval_records = [r for _, r in lengths.fit_examples(eval_examples, tokenizer, config.max_length)[0]]
 
-    common.say(f"Cargando el modelo base «{config.model}» ({'4 bits NF4' if config.quantization == '4bit' else config.dtype})…")
-    model = common.load_model(config)
+    cli.say(f"Cargando el modelo base «{config.model}» ({'4 bits NF4' if config.quantization == '4bit' else config.dtype})…")
+    model = modeling.load_model(config)
     if config.quantization == "4bit":
-        model = common.prepare_for_kbit(model, config)
+        model = modeling.prepare_for_kbit(model, config)
     peft_config = LoraConfig(
         r=config.lora_r,
         lora_alpha=config.lora_alpha,
@@ -90,7 +91,7 @@ def prepare(config: TrainConfig) -> Prepared:
         task_type="CAUSAL_LM",
     )
     has_eval = bool(eval_records)
-    args = common.trainer_arguments(
+    args = modeling.trainer_arguments(
         SFTConfig, config,
         learning_rate=config.learning_rate,
         num_train_epochs=config.num_train_epochs,
@@ -112,9 +113,9 @@ def prepare(config: TrainConfig) -> Prepared:
         )
     except ValueError as error:
         # e.g. LoRA target modules that the architecture does not have
-        raise UserError(f"No se puede preparar el entrenamiento: {common._first_line(error)}") from None
+        raise UserError(f"No se puede preparar el entrenamiento: {cli.first_line(error)}") from None
     check_prompt_masked(trainer.train_dataset)
-    lines = common.use_progress_lines(trainer, config.disable_tqdm)
+    lines = progress.use_progress_lines(trainer, config.disable_tqdm)
     return Prepared(config, trainer, tokenizer, fitted, report, stats, lines)
 
 
@@ -139,12 +140,12 @@ def run(config: TrainConfig, resume: bool = False) -> Prepared:
     prepared = prepare(config)
     trainer = prepared.trainer
     output.mkdir(parents=True, exist_ok=True)
-    write_jsonl(output / "train_examples.jsonl", [
+    files.write_jsonl(output / "train_examples.jsonl", [
         {"conversation_id": e.conversation_id, "turn": e.turn, **record} for e, record in prepared.examples
     ])
     if "tensorboard" in trainer.args.report_to:
-        common.say(f"Registros de TensorBoard en {config.tensorboard_dir()} (tensorboard --logdir {config.tensorboard_dir()}).")
-    common.say("Entrenando…")
+        cli.say(f"Registros de TensorBoard en {config.tensorboard_dir()} (tensorboard --logdir {config.tensorboard_dir()}).")
+    cli.say("Entrenando…")
     started = time.time()
     result = trainer.train(resume_from_checkpoint=True if resume else None)
     runtime = round(time.time() - started, 1)
@@ -156,21 +157,23 @@ def run(config: TrainConfig, resume: bool = False) -> Prepared:
         "kind": "sft",
         "base_model": config.model,
         "data_file": config.conversations,
+        # The app's retrieval the prompts' passages came from: serve with the same mode.
+        "retrieval": {"mode": prepared.report.retrieval, "k": prepared.report.retrieval_k},
         "data": prepared.report.__dict__,
         "data_lines": prepared.report.lines(),
         "lengths": prepared.stats.as_dict(),
         "global_step": trainer.state.global_step,
         "epoch": round(trainer.state.epoch or 0.0, 2),
-        "final_loss": common.final_loss(trainer.state),
+        "final_loss": progress.final_loss(trainer.state),
         "train_loss": float(result.training_loss),
         "losses": prepared.lines.losses,
         "runtime_s": runtime,
-        "finished_at": common.now(),
+        "finished_at": cli.now(),
     }
-    common.write_json(output / "training_summary.json", summary)
+    files.write_json(output / "training_summary.json", summary)
     # After save_model: peft writes its own README.md there, which this one replaces.
     (output / "README.md").write_text(
-        common.model_card(
+        card.model_card(
             title=f"{Path(config.output_dir).name}: respuestas RAG en español",
             base_model=config.model, kind="sft", config=config, data_lines=prepared.report.lines(),
             stats=prepared.stats, summary=summary, folder=config.output_dir, merged=False,
@@ -178,11 +181,11 @@ def run(config: TrainConfig, resume: bool = False) -> Prepared:
         encoding="utf-8",
     )
     loss = summary["final_loss"]
-    common.say(
+    cli.say(
         f"Listo: adaptador en {config.output_dir} ({summary['global_step']} pasos, "
         f"pérdida final {loss:.4f})." if loss is not None else f"Listo: adaptador en {config.output_dir}."
     )
-    common.say(f"Para fusionarlo: python -m train.merge --adapter {config.output_dir} --out {config.output_dir}-merged")
+    cli.say(f"Para fusionarlo: python -m train.merge --adapter {config.output_dir} --out {config.output_dir}-merged")
     return prepared
 
 
@@ -192,7 +195,7 @@ def _main(argv: Sequence[str] | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return common.run_cli(_main, argv)
+    return cli.run_cli(_main, argv)
 
 
 if __name__ == "__main__":
