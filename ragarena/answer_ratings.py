@@ -322,6 +322,25 @@ _SELECT = sa.select(*[chat_answers.c[c] for c in _ANSWER_COLUMNS],
                     *[answer_ratings.c[c] for c in _RATING_COLUMNS]).select_from(_JOINED)
 
 
+def read_ratings(path: str | os.PathLike) -> list[dict]:
+    """Ratings from a JSON Lines file written by `write_ratings` (checked when imported); `UserError` if unreadable."""
+    from ragarena.jsonl import parse_json_lines
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"No se puede leer el archivo de valoraciones {path}: "
+                        f"{getattr(error, 'strerror', None) or error}") from None
+
+    def check(record, where):
+        if not isinstance(record, dict):
+            raise UserError(f"{where}: se esperaba un objeto JSON.")
+        return record
+
+    return parse_json_lines(text, path, check)
+
+
 def write_ratings(path: str | os.PathLike, records: Iterable[dict]) -> int:
     """Ratings as JSON Lines (UTF-8), written to a sibling and renamed; returns how many."""
     path = Path(path)
