@@ -12,10 +12,9 @@ import urllib.request
 import pytest
 
 from ragarena.votes import VoteStore
-from test_arena_e2e import ask, connect, vote
+from test_arena_e2e import assert_each_vote_once, ask, connect, start_voting, vote, vote_rounds
 
 PASSWORD = "S3cr3t-pw!no-publicar"
-WINNERS = ["model_a", "model_b", "tie", "tie (bothbad)"]
 
 
 @pytest.fixture
@@ -43,41 +42,9 @@ def test_50_clients_over_two_replicas_each_vote_20_battles(replicas):
     clients, rounds = 50, 20
     apps, url = replicas(RAGARENA_VOTES_PER_MINUTE="100000", RAGARENA_VOTES_PER_DAY="100000",
                          RAGARENA_CONCURRENCY="64")
-    errors: list[str] = []
-    acked = [0] * clients
-    barrier = threading.Barrier(clients)
-
-    def user(n: int) -> None:
-        try:
-            client = connect(apps[n % 2].url)  # half the clients on each replica
-            barrier.wait(timeout=180)
-            for i in range(rounds):
-                *_, status, _, _ = ask(client, "¿A qué hora abre la piscina entre semana?" if i % 2
-                                       else "¿Es obligatorio el gorro?")
-                if "Vota" not in status:
-                    errors.append(f"cliente {n}, ronda {i}: {status}")
-                    return
-                status = vote(client, WINNERS[(n + i) % 4])[0]
-                if not status.startswith("✅"):
-                    errors.append(f"cliente {n}, voto {i}: {status}")
-                    return
-                acked[n] += 1
-        except Exception as error:  # reported below
-            errors.append(f"cliente {n}: {error!r}")
-
-    threads = [threading.Thread(target=user, args=(n,)) for n in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=900)
+    errors = vote_rounds([app.url for app in apps], clients, rounds)  # half the clients on each replica
     assert not errors, errors[:5]
-    assert sum(acked) == clients * rounds == 1000
-    battles = stored(url)
-    assert len(battles) == 1000 and len({b["battle_id"] for b in battles}) == 1000  # none twice
-    per_session: dict[str, int] = {}
-    for battle in battles:
-        per_session[battle["session_hash"]] = per_session.get(battle["session_hash"], 0) + 1
-    assert sorted(per_session.values()) == [rounds] * clients
+    assert_each_vote_once(stored(url), clients, rounds)  # 1,000 votes, none twice
     # The password of RAGARENA_DB is nowhere in what the replicas serve or log.
     for app in apps:
         page = urllib.request.urlopen(app.url, timeout=10).read().decode(errors="replace")
@@ -89,20 +56,7 @@ def test_a_replica_killed_mid_run_loses_no_acknowledged_vote(replicas):
     apps, url = replicas(RAGARENA_VOTES_PER_MINUTE="100000", RAGARENA_VOTES_PER_DAY="100000")
     acked = [0] * 8  # clients 0, 2, 4, 6 on the replica that is killed
     stop = threading.Event()
-
-    def user(n: int) -> None:
-        try:
-            client = connect(apps[n % 2].url)
-            while not stop.is_set():
-                ask(client)
-                if vote(client, "model_a")[0].startswith("✅"):
-                    acked[n] += 1
-        except Exception:
-            pass  # the replica is gone
-
-    threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(len(acked))]
-    for t in threads:
-        t.start()
+    threads = start_voting([app.url for app in apps], acked, stop)
     deadline = time.time() + 120
     while sum(acked) < 60 and time.time() < deadline:
         time.sleep(0.05)
