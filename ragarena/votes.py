@@ -179,8 +179,10 @@ class VoteStore:
                 raise VoteRejected(_("Ese combate no existe o no se sirvió en esta sesión; no se ha contado el voto."))
             if row.winner is not None:
                 raise VoteRejected(_("Ya has votado en este combate: solo se admite un voto por combate."))
-            # Everything counted below is this voter's: other transactions that count it wait here.
-            self.db.lock_keys(conn, *voter_keys(("session", session), ("ip", ip_hash), ("user", user_hash)))
+            # Everything counted below is this voter's: other transactions that count it wait here
+            # (the session's minute; the day per user when signed in, else per session and IP).
+            self.db.lock_keys(conn, *voter_keys(("session", session), ("user", user_hash),
+                                                ("ip", None if user_hash else ip_hash)))
             now = self.clock()
             recent = self._count_votes(conn, battles.c.session_hash, session, now - 60.0)
             if recent >= self.votes_per_minute:
