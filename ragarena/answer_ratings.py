@@ -1,10 +1,10 @@
 """People's 1-5 ratings of Chat answers on the study's three criteria, and how they compare with the judge.
 
-Storage: the tables ``chat_answers`` and ``answer_ratings`` of the arena's vote database
-(schema version 2 of `ragarena.votes`; a version-1 database gains them when it is opened).
-`AnswerRatings` shares the `VoteStore`'s connection and lock, so it follows the same rules:
-WAL journal, ``synchronous=FULL`` (a rating acknowledged to the user is on disk), one
-connection shared by Gradio's worker threads.
+Storage: the tables ``chat_answers``, ``answer_ratings`` and ``rating_events`` of the arena's
+vote database (`ragarena.store_schema`; an older database gains them when it is opened).
+`AnswerRatings` uses the `VoteStore`'s `ragarena.store_db.Database` (SQLite or PostgreSQL), so it
+follows the same rules: a rating acknowledged to the user is committed durably, and the checks
+below run inside the rating's transaction, serialised by the database across replicas.
 
 * Every answer the Chat tab completes is recorded (`AnswerRatings.record_answer`) with the
   model, the question, the conversation so far, the ids of the passages the model saw, the
@@ -22,7 +22,7 @@ Rules (refusals raise `VoteRejected`, whose Spanish message is shown to the user
   characters other than line breaks and tabs are removed). Comments are plain text: the app
   never renders them as HTML or Markdown;
 * a session may send at most ``RAGARENA_RATINGS_PER_MINUTE`` ratings (new or updated) a minute
-  (default 20), counted by this process.
+  (default 20), counted in the database (``rating_events``), so across replicas.
 
 Statistics: `t_interval` (mean with a Student-t 95 % interval) is what the leaderboard shows
 per model (`ragarena.leaderboard.crowd_criteria`); `match_judgements` and `agreement` compare
@@ -39,16 +39,17 @@ import re
 import secrets
 import unicodedata
 import warnings
-from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+
+import sqlalchemy as sa
 
 from ragarena.errors import UserError
 from ragarena.i18n import _
 from ragarena.scores import CRITERIA
-from ragarena.votes import (
-    VoteRejected, anonymize_session, check_question, immediate_transaction, positive_int_from_env,
-)
+from ragarena.store_db import voter_keys
+from ragarena.store_schema import answer_ratings, chat_answers, rating_events
+from ragarena.votes import VoteRejected, anonymize_session, check_question, positive_int_from_env
 
 if TYPE_CHECKING:
     from ragarena.corpus import Passage
@@ -145,17 +146,15 @@ def _dumps(value: Any) -> str:
 
 
 class AnswerRatings:
-    """Chat answers and their ratings, in the tables of a `VoteStore`'s database (its connection and lock)."""
+    """Chat answers and their ratings, in the tables of a `VoteStore`'s database (`VoteStore.db`)."""
 
     def __init__(self, store: "VoteStore", *, ratings_per_minute: int | None = None,
                  clock: Callable[[], float] | None = None):
         self.store = store
         self.ratings_per_minute = (ratings_per_minute if ratings_per_minute is not None
                                    else ratings_per_minute_from_env())
-        self._clock = clock or store._clock
-        self._conn = store._conn
-        self._lock = store._lock  # one lock for the connection, as `VoteStore` requires
-        self._recent: dict[str, deque] = {}  # anonymised session -> times of its accepted ratings
+        self.clock = clock or store.clock
+        self.db = store.db
 
     def record_answer(self, *, session_hash: str, model: str, question: str, answer: str,
                       conversation: Iterable | None = None, passage_ids: Sequence[str] | None = None,
@@ -167,12 +166,12 @@ class AnswerRatings:
             raise ValueError("an answer needs the model that produced it")
         question = check_question(question)
         answer_id = secrets.token_hex(16)
-        row = (answer_id, served_at if served_at is not None else self._clock(), anonymize_session(session_hash),
-               model, question, _dumps(_conversation(conversation)), _dumps([str(p) for p in passage_ids or []]),
-               str(answer or ""))
-        with self._lock:
-            self._conn.execute(
-                f"INSERT INTO chat_answers ({', '.join(_ANSWER_COLUMNS)}) VALUES ({', '.join('?' * len(row))})", row)
+        with self.db.write() as conn:
+            conn.execute(chat_answers.insert().values(
+                id=answer_id, served_at=served_at if served_at is not None else self.clock(),
+                session_hash=anonymize_session(session_hash), model=model, question=question,
+                conversation=_dumps(_conversation(conversation)),
+                passage_ids=_dumps([str(p) for p in passage_ids or []]), answer=str(answer or "")))
         return answer_id
 
     def rate(self, answer_id: str | None, session_hash: str | None, scores: Mapping[str, Any] | None,
@@ -180,52 +179,93 @@ class AnswerRatings:
         """Store (or update) the rating of `session_hash` for `answer_id`; returns it (export format).
 
         The returned record has ``updated`` True when it replaced an earlier rating. Once this
-        returns, the rating is on disk. Raises `VoteRejected` as the module docstring says.
+        returns, the rating is committed durably. Raises `VoteRejected` as the module docstring says.
         """
         clean = check_scores(scores)
         text = clean_comment(comment)
         if not answer_id or not session_hash:
             raise VoteRejected(_("No hay ninguna respuesta que valorar en esta sesión; haz una pregunta primero."))
         session = anonymize_session(session_hash)
-        with self._lock:
-            with immediate_transaction(self._conn):
-                row = self._conn.execute("SELECT session_hash, served_at, rowid FROM chat_answers WHERE id = ?",
-                                         (answer_id,)).fetchone()
-                if row is None or row[0] != session:
-                    raise VoteRejected(_("Esa respuesta no existe o no se produjo en esta sesión; "
-                                         "no se ha guardado la valoración."))
-                later = self._conn.execute(
-                    "SELECT 1 FROM chat_answers WHERE session_hash = ? AND (served_at > ? OR "
-                    "(served_at = ? AND rowid > ?)) LIMIT 1", (session, row[1], row[1], row[2])).fetchone()
-                if later is not None:
-                    raise VoteRejected(_("Ya has hecho otra pregunta: solo se puede valorar la última respuesta."))
-                now = self._clock()
-                recent = self._recent.setdefault(session, deque())
-                while recent and recent[0] <= now - 60.0:
-                    recent.popleft()
-                if len(recent) >= self.ratings_per_minute:
-                    raise VoteRejected(_(
-                        "Has enviado {count} valoraciones en el último minuto (máximo {limit}); "
-                        "espera un poco antes de volver a valorar.", count=len(recent), limit=self.ratings_per_minute))
-                updated = self._conn.execute("SELECT 1 FROM answer_ratings WHERE answer_id = ?",
-                                             (answer_id,)).fetchone() is not None
-                self._conn.execute(
-                    "INSERT INTO answer_ratings (answer_id, session_hash, answer_relevance, context_relevance, "
-                    "groundedness, comment, first_rated_at, rated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (answer_id) DO UPDATE SET answer_relevance = excluded.answer_relevance, "
-                    "context_relevance = excluded.context_relevance, groundedness = excluded.groundedness, "
-                    "comment = excluded.comment, rated_at = excluded.rated_at, revisions = revisions + 1",
-                    (answer_id, session, clean["answer_relevance"], clean["context_relevance"],
-                     clean["groundedness"], text, now, now))
-                record = self._export_row(self._conn.execute(
-                    f"{_SELECT} WHERE a.id = ?", (answer_id,)).fetchone())
-            recent.append(now)
-            if len(self._recent) > 10_000:  # forget sessions idle for a minute
-                for key in [k for k, times in self._recent.items() if not times or times[-1] <= now - 60.0]:
-                    del self._recent[key]
+        with self.db.write() as conn:
+            row = conn.execute(sa.select(chat_answers.c.session_hash, chat_answers.c.served_at, chat_answers.c.seq)
+                               .where(chat_answers.c.id == answer_id)).first()
+            if row is None or row.session_hash != session:
+                raise VoteRejected(_("Esa respuesta no existe o no se produjo en esta sesión; "
+                                     "no se ha guardado la valoración."))
+            # The session's counts below are serialised across replicas (SQLite: BEGIN IMMEDIATE already).
+            self.db.lock_keys(conn, *voter_keys(("session", session)))
+            later = conn.execute(sa.select(chat_answers.c.id).where(
+                chat_answers.c.session_hash == session,
+                sa.or_(chat_answers.c.served_at > row.served_at,
+                       sa.and_(chat_answers.c.served_at == row.served_at, chat_answers.c.seq > row.seq))
+            ).limit(1)).first()
+            if later is not None:
+                raise VoteRejected(_("Ya has hecho otra pregunta: solo se puede valorar la última respuesta."))
+            now = self.clock()
+            recent = conn.execute(sa.select(sa.func.count()).select_from(rating_events).where(
+                rating_events.c.session_hash == session, rating_events.c.rated_at > now - 60.0)).scalar()
+            if recent >= self.ratings_per_minute:
+                raise VoteRejected(_(
+                    "Has enviado {count} valoraciones en el último minuto (máximo {limit}); "
+                    "espera un poco antes de volver a valorar.", count=recent, limit=self.ratings_per_minute))
+            updated = conn.execute(sa.select(answer_ratings.c.answer_id)
+                                   .where(answer_ratings.c.answer_id == answer_id)).first() is not None
+            insert = self.db.insert(answer_ratings).values(
+                answer_id=answer_id, session_hash=session, **clean, comment=text, first_rated_at=now, rated_at=now)
+            conn.execute(insert.on_conflict_do_update(index_elements=["answer_id"], set_={
+                **{c: insert.excluded[c] for c in (*CRITERIA, "comment", "rated_at")},
+                "revisions": answer_ratings.c.revisions + 1}))
+            conn.execute(rating_events.insert().values(session_hash=session, rated_at=now))
+            # The log only needs the last minute: older entries of this session go now.
+            conn.execute(rating_events.delete().where(rating_events.c.session_hash == session,
+                                                      rating_events.c.rated_at <= now - 60.0))
+            record = self._export_row(conn.execute(_SELECT.where(chat_answers.c.id == answer_id)).first())
         return {**record, "updated": updated}
 
+    def import_ratings(self, records: Iterable[Mapping[str, Any]]) -> int:
+        """Add rated answers in the export format (`export_ratings`); returns how many ratings were new.
+
+        Idempotent: an answer id already stored is skipped, so a store copied to another backend
+        (``export-ratings`` then ``import-ratings``) holds the same ratings, and a second import adds nothing.
+        """
+        answers, ratings = [], []
+        for index, record in enumerate(records):
+            where = f"valoración {index + 1}"
+            if not isinstance(record, Mapping) or not record.get("answer_id") or not record.get("model"):
+                raise UserError(f"{where}: falta 'answer_id' o 'model'.")
+            try:
+                clean = check_scores(record)
+                text = clean_comment(record.get("comment"))
+            except VoteRejected as error:
+                raise UserError(f"{where}: {error}") from None
+            times = [record.get(k) for k in ("served_tstamp", "first_tstamp", "tstamp")]
+            if any(isinstance(t, bool) or not isinstance(t, (int, float)) for t in times):
+                raise UserError(f"{where}: 'served_tstamp', 'first_tstamp' y 'tstamp' deben ser números "
+                                "(segundos desde 1970).")
+            revisions = record.get("revisions", 1)
+            if isinstance(revisions, bool) or not isinstance(revisions, int) or revisions < 1:
+                raise UserError(f"{where}: 'revisions' debe ser un entero positivo.")
+            answer_id, session = str(record["answer_id"]), str(record.get("session_hash") or "")
+            answers.append(dict(id=answer_id, served_at=float(times[0]), session_hash=session,
+                                model=str(record["model"]), question=str(record.get("question") or ""),
+                                conversation=_dumps(_conversation(record.get("conversation"))),
+                                passage_ids=_dumps([str(p) for p in record.get("passage_ids") or []]),
+                                answer=str(record.get("answer") or "")))
+            ratings.append(dict(answer_id=answer_id, session_hash=session, **clean, comment=text,
+                                first_rated_at=float(times[1]), rated_at=float(times[2]), revisions=revisions))
+        added = 0
+        with self.db.write() as conn:
+            for answer_row, rating_row in zip(answers, ratings):
+                conn.execute(self.db.insert(chat_answers).values(**answer_row)
+                             .on_conflict_do_nothing(index_elements=["id"]))
+                added += len(conn.execute(self.db.insert(answer_ratings).values(**rating_row).on_conflict_do_nothing(
+                    index_elements=["answer_id"]).returning(answer_ratings.c.answer_id)).all())
+        return added
+
     # --- reading -----------------------------------------------------------------------------
+
+    def _order(self):
+        return answer_ratings.c.first_rated_at, self.db.text_order(answer_ratings.c.answer_id)
 
     def export_ratings(self) -> list[dict]:
         """Every rating with its answer, oldest first (export format; the session is anonymised).
@@ -235,31 +275,32 @@ class AnswerRatings:
         comment (plain text or None), session_hash, served_tstamp, first_tstamp, tstamp (last change),
         revisions.
         """
-        with self._lock:
-            rows = self._conn.execute(f"{_SELECT} ORDER BY r.first_rated_at, r.answer_id").fetchall()
+        with self.db.read() as conn:
+            rows = conn.execute(_SELECT.order_by(*self._order())).all()
         return [self._export_row(row) for row in rows]
 
     def scores(self) -> list[dict]:
         """Just the model and the three scores of every rating (what the leaderboard needs)."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT a.model, r.answer_relevance, r.context_relevance, r.groundedness FROM answer_ratings r "
-                "JOIN chat_answers a ON a.id = r.answer_id ORDER BY r.first_rated_at, r.answer_id").fetchall()
+        query = (sa.select(chat_answers.c.model, *[answer_ratings.c[c] for c in CRITERIA])
+                 .select_from(_JOINED).order_by(*self._order()))
+        with self.db.read() as conn:
+            rows = conn.execute(query).all()
         return [{"model": row[0], **dict(zip(CRITERIA, row[1:]))} for row in rows]
 
     def signature(self) -> tuple:
         """Changes whenever a rating is added or updated (for caches)."""
-        with self._lock:
-            return tuple(self._conn.execute(
-                "SELECT COUNT(*), MAX(rated_at), TOTAL(revisions) FROM answer_ratings").fetchone())
+        with self.db.read() as conn:
+            return tuple(conn.execute(sa.select(
+                sa.func.count(), sa.func.max(answer_ratings.c.rated_at),
+                sa.func.coalesce(sa.func.sum(answer_ratings.c.revisions), 0))).first())
 
     def count_ratings(self) -> int:
-        with self._lock:
-            return self._conn.execute("SELECT COUNT(*) FROM answer_ratings").fetchone()[0]
+        with self.db.read() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(answer_ratings)).scalar()
 
     def count_answers(self) -> int:
-        with self._lock:
-            return self._conn.execute("SELECT COUNT(*) FROM chat_answers").fetchone()[0]
+        with self.db.read() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(chat_answers)).scalar()
 
     @staticmethod
     def _export_row(row) -> dict:
@@ -276,8 +317,28 @@ class AnswerRatings:
 
 
 _SELECT_COLUMNS = (*_ANSWER_COLUMNS, *_RATING_COLUMNS)
-_SELECT = ("SELECT " + ", ".join([f"a.{c}" for c in _ANSWER_COLUMNS] + [f"r.{c}" for c in _RATING_COLUMNS])
-           + " FROM answer_ratings r JOIN chat_answers a ON a.id = r.answer_id")
+_JOINED = answer_ratings.join(chat_answers, chat_answers.c.id == answer_ratings.c.answer_id)
+_SELECT = sa.select(*[chat_answers.c[c] for c in _ANSWER_COLUMNS],
+                    *[answer_ratings.c[c] for c in _RATING_COLUMNS]).select_from(_JOINED)
+
+
+def read_ratings(path: str | os.PathLike) -> list[dict]:
+    """Ratings from a JSON Lines file written by `write_ratings` (checked when imported); `UserError` if unreadable."""
+    from ragarena.jsonl import parse_json_lines
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"No se puede leer el archivo de valoraciones {path}: "
+                        f"{getattr(error, 'strerror', None) or error}") from None
+
+    def check(record, where):
+        if not isinstance(record, dict):
+            raise UserError(f"{where}: se esperaba un objeto JSON.")
+        return record
+
+    return parse_json_lines(text, path, check)
 
 
 def write_ratings(path: str | os.PathLike, records: Iterable[dict]) -> int:

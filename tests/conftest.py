@@ -142,3 +142,45 @@ def browser():
         instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+# Vote-store tests run on both backends: a SQLite file, and a throwaway PostgreSQL cluster started on a free
+# loopback port (tests/pg_server.py). Without a server they skip, unless RAGARENA_REQUIRE_POSTGRES=1 (CI).
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    from pg_server import Unavailable, start
+
+    try:
+        cluster = start()
+    except Unavailable as error:
+        if os.environ.get("RAGARENA_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"RAGARENA_REQUIRE_POSTGRES=1 but no PostgreSQL server could be started: {error}")
+        pytest.skip(f"no PostgreSQL server could be started: {error}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def db_target(backend, tmp_path, request):
+    """``db_target(name)``: the vote database `name` of this test on its backend (a file under tmp_path, or
+    a fresh PostgreSQL database; the same name gives the same database), as RAGARENA_DB would name it."""
+    made: dict[str, str | Path] = {}
+
+    def make(name: str = "arena.db"):
+        if name not in made:
+            if backend == "sqlite":
+                made[name] = tmp_path / name
+            else:
+                cluster = request.getfixturevalue("postgres")
+                made[name] = cluster.url(cluster.create_database())
+        return made[name]
+
+    return make

@@ -6,15 +6,15 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
-from collections import deque
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from scipy import stats
 
 from ragarena import answer_ratings as ar
 from ragarena import leaderboard as lb
-from ragarena import votes
+from ragarena import store_schema, votes
 from ragarena.answer_ratings import AnswerRatings
 from ragarena.errors import UserError
 from ragarena.votes import VoteRejected, VoteStore, anonymize_session
@@ -38,8 +38,8 @@ def clock():
 
 
 @pytest.fixture
-def store(tmp_path, clock):
-    store = VoteStore(tmp_path / "arena.db", clock=clock)
+def store(db_target, clock):
+    store = VoteStore(db_target(), clock=clock)
     yield store
     store.close()
 
@@ -58,7 +58,7 @@ def answer(ratings: AnswerRatings, session: str = "sesion-1", model: str = "extr
 # --- storage ------------------------------------------------------------------------------------
 
 
-def test_an_answer_and_its_rating_are_stored_with_everything_and_an_anonymous_session(tmp_path, store, ratings,
+def test_an_answer_and_its_rating_are_stored_with_everything_and_an_anonymous_session(db_target, store, ratings,
                                                                                      clock):
     answer_id = answer(ratings, conversation=[("¿Hay piscina?", "Sí, cubierta.")], passage_ids=["piscina#1", "b#2"])
     assert len(answer_id) == 32 and ratings.count_answers() == 1 and ratings.count_ratings() == 0
@@ -85,60 +85,116 @@ def test_an_answer_and_its_rating_are_stored_with_everything_and_an_anonymous_se
     assert ratings.scores() == [{"model": "extractive", **GOOD, "groundedness": 1}]
 
     # Durable: another connection (another worker, or after a restart) sees it.
-    other = VoteStore(tmp_path / "arena.db")
+    other = VoteStore(db_target())
     try:
         assert AnswerRatings(other).export_ratings() == [exported]
     finally:
         other.close()
 
 
-def test_a_version_1_database_is_migrated_and_keeps_its_votes(tmp_path, monkeypatch):
-    db = tmp_path / "v1.db"
-    with monkeypatch.context() as old:  # the VoteStore of schema version 1 (before this feature)
-        old.setattr(votes, "SCHEMA_VERSION", 1)
-        old.setattr(votes, "_MIGRATIONS", {})
-        old.setattr(votes, "_OUR_TABLES", {"battles"})
-        v1 = VoteStore(db)
-        battle = v1.record_battle(session_hash="s", question=QUESTION, model_a="a", model_b="b", answer_a="x",
-                                  answer_b="y")
-        v1.vote(battle, "s", "model_a")
-        v1.close()
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
-        assert {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} == {"battles"}
+# The SQLite schemas as released (versions 1 and 2), to check that their files are migrated.
+V1_SCHEMA = """
+CREATE TABLE battles (
+    id TEXT PRIMARY KEY, served_at REAL NOT NULL, session_hash TEXT NOT NULL, question TEXT NOT NULL,
+    conversation TEXT NOT NULL DEFAULT '[]', passage_ids TEXT NOT NULL DEFAULT '[]', model_a TEXT NOT NULL,
+    model_b TEXT NOT NULL, answer_a TEXT NOT NULL, answer_b TEXT NOT NULL, timings TEXT NOT NULL DEFAULT '{}',
+    mode TEXT NOT NULL CHECK (mode IN ('anonymous', 'named')),
+    winner TEXT CHECK (winner IS NULL OR winner IN ('model_a', 'model_b', 'tie', 'tie (bothbad)')),
+    voted_at REAL, reasons TEXT, excluded_reason TEXT, user_hash TEXT, ip_hash TEXT);
+CREATE INDEX battles_session_votes ON battles (session_hash, voted_at);
+CREATE INDEX battles_votes ON battles (voted_at) WHERE winner IS NOT NULL;
+"""
+V2_TABLES = """
+CREATE TABLE chat_answers (
+    id TEXT PRIMARY KEY, served_at REAL NOT NULL, session_hash TEXT NOT NULL, model TEXT NOT NULL,
+    question TEXT NOT NULL, conversation TEXT NOT NULL DEFAULT '[]', passage_ids TEXT NOT NULL DEFAULT '[]',
+    answer TEXT NOT NULL);
+CREATE INDEX chat_answers_session ON chat_answers (session_hash, served_at);
+CREATE TABLE answer_ratings (
+    answer_id TEXT PRIMARY KEY REFERENCES chat_answers (id), session_hash TEXT NOT NULL,
+    answer_relevance INTEGER NOT NULL CHECK (answer_relevance BETWEEN 1 AND 5),
+    context_relevance INTEGER NOT NULL CHECK (context_relevance BETWEEN 1 AND 5),
+    groundedness INTEGER NOT NULL CHECK (groundedness BETWEEN 1 AND 5), comment TEXT,
+    first_rated_at REAL NOT NULL, rated_at REAL NOT NULL, revisions INTEGER NOT NULL DEFAULT 1);
+CREATE INDEX answer_ratings_time ON answer_ratings (rated_at);
+"""
+
+
+def legacy_database(path: Path, version: int) -> None:
+    """A vote file as versions 1 or 2 of RAG Arena wrote it: two votes of session "s" (same time) and,
+    in version 2, a rated answer and a later one."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA application_id = 1380009793")
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.executescript(V1_SCHEMA + (V2_TABLES if version >= 2 else ""))
+    conn.execute("PRAGMA journal_mode = WAL")
+    for battle_id in ("zz-first", "aa-second"):  # same served_at: the insertion order decides which is latest
+        conn.execute("INSERT INTO battles (id, served_at, session_hash, question, model_a, model_b, answer_a, "
+                     "answer_b, mode, winner, voted_at) VALUES (?, 100.0, ?, 'q', 'a', 'b', 'x', 'y', "
+                     "'anonymous', 'model_a', 101.0)", (battle_id, anonymize_session("s")))
+    if version >= 2:
+        for answer_id in ("zz-answer", "aa-answer"):
+            conn.execute("INSERT INTO chat_answers (id, served_at, session_hash, model, question, answer) "
+                         "VALUES (?, 50.0, ?, 'extractive', 'q', 'r')", (answer_id, anonymize_session("s")))
+        conn.execute("INSERT INTO answer_ratings VALUES ('zz-answer', ?, 5, 4, 3, 'bien', 60.0, 60.0, 1)",
+                     (anonymize_session("s"),))
     conn.close()
 
-    store = VoteStore(db)  # opening migrates, in place
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_database_of_an_older_schema_is_migrated_and_keeps_everything(tmp_path, monkeypatch, version):
+    db = tmp_path / f"v{version}.db"
+    legacy_database(db, version)
+    store = VoteStore(db, clock=Clock(1000.0))  # opening migrates, in place
     try:
-        assert [b["battle_id"] for b in store.export_battles()] == [battle]
+        assert [b["battle_id"] for b in store.export_battles()] == ["aa-second", "zz-first"]
+        assert store.count_votes() == 2
         ratings = AnswerRatings(store)
+        if version >= 2:
+            [kept] = ratings.export_ratings()
+            assert (kept["answer_id"], kept["comment"], kept["answer_relevance"]) == ("zz-answer", "bien", 5)
+            # The insertion order survived: the answer stored last is the session's latest.
+            with pytest.raises(VoteRejected, match="solo se puede valorar la última"):
+                ratings.rate("zz-answer", "s", GOOD)
+            assert ratings.rate("aa-answer", "s", GOOD)["updated"] is False
+        # ... and so did the battles' order: reasons only for the latest one (stored last, same time).
+        with pytest.raises(VoteRejected, match="Esa ronda ya terminó"):
+            store.set_reasons("zz-first", "s", [])
+        store.set_reasons("aa-second", "s", [])
         answer_id = answer(ratings, session="s")
         assert ratings.rate(answer_id, "s", GOOD)["updated"] is False
         new_battle = store.record_battle(session_hash="s", question=QUESTION, model_a="a", model_b="b",
                                          answer_a="x", answer_b="y")
         store.vote(new_battle, "s", "tie")
-        assert store.count_votes() == 2
+        assert store.count_votes() == 3
     finally:
         store.close()
     with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == votes.SCHEMA_VERSION == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == votes.SCHEMA_VERSION == 3
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"battles_session_votes", "battles_votes", "battles_ip_votes", "chat_answers_session"} <= indexes
     conn.close()
     again = VoteStore(db)  # a second opening has nothing to do
     try:
-        assert AnswerRatings(again).count_ratings() == 1 and again.count_votes() == 2
+        assert AnswerRatings(again).count_ratings() == (3 if version >= 2 else 1)
+        assert again.count_votes() == 3
     finally:
         again.close()
-    # The version-1 application now refuses the file as newer, and does not touch it.
-    monkeypatch.setattr(votes, "SCHEMA_VERSION", 1)
+    # An application of an older schema now refuses the file as newer, and does not touch it.
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", 2)
+    before = db.read_bytes()
     with pytest.raises(UserError, match="versión más nueva"):
         VoteStore(db)
+    assert db.read_bytes() == before
 
 
 def test_a_new_database_is_created_at_the_current_version(store):
-    assert store._conn.execute("PRAGMA user_version").fetchone()[0] == votes.SCHEMA_VERSION
-    tables = {r[0] for r in store._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"battles", "chat_answers", "answer_ratings"}
+    tables = set(sa.inspect(store.db.engine).get_table_names())
+    assert tables == {"battles", "chat_answers", "answer_ratings", "rating_events", "ragarena_schema"}
+    with store.db.read() as conn:
+        assert store_schema.stored_version(conn) == votes.SCHEMA_VERSION
 
 
 # --- rules --------------------------------------------------------------------------------------
@@ -200,22 +256,29 @@ def test_comments_are_limited_and_stored_inert(ratings):
     assert ratings.rate(answer_id, "sesion-1", GOOD, "   ")["comment"] is None
 
 
-def test_rate_limit_per_session_counts_updates_too(ratings, clock):
+def test_rate_limit_per_session_counts_updates_too(ratings, clock, db_target):
     answer_id = answer(ratings)
     for _ in range(3):  # 3 a minute in this fixture
         ratings.rate(answer_id, "sesion-1", GOOD)
         clock.now += 1
     with pytest.raises(VoteRejected, match="3 valoraciones en el último minuto"):
         ratings.rate(answer_id, "sesion-1", GOOD)
+    # The database counts, not the process: another replica on the same database refuses too.
+    replica = VoteStore(db_target(), clock=clock)
+    try:
+        with pytest.raises(VoteRejected, match="3 valoraciones en el último minuto"):
+            AnswerRatings(replica, ratings_per_minute=3).rate(answer_id, "sesion-1", GOOD)
+    finally:
+        replica.close()
     other = answer(ratings, session="sesion-2")
     ratings.rate(other, "sesion-2", GOOD)  # other sessions are not affected
     clock.now += 58  # a minute after the first one
     assert ratings.rate(answer_id, "sesion-1", GOOD)["revisions"] == 4
-    # Sessions idle for a minute are forgotten once there are many.
-    ratings._recent.update({f"vieja-{n}": deque([clock.now - 61]) for n in range(10_001)})
-    clock.now += 1
-    ratings.rate(other, "sesion-2", GOOD)
-    assert set(ratings._recent) == {anonymize_session("sesion-1"), anonymize_session("sesion-2")}
+    # Only the last minute is kept in the log behind the limit.
+    with ratings.db.read() as conn:
+        kept = conn.execute(sa.select(store_schema.rating_events.c.rated_at)
+                            .where(store_schema.rating_events.c.session_hash == anonymize_session("sesion-1"))).all()
+    assert sorted(t for (t,) in kept) == [clock.now - 59, clock.now]  # the ones of 61 and 60 s ago are gone
 
 
 def test_rate_limit_from_the_environment(store, monkeypatch):

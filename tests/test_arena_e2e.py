@@ -67,6 +67,25 @@ def vote(client: Client, winner: str) -> tuple[str, str, str]:
     return tuple(client.predict(winner, api_name="/arena_vote"))[:3]
 
 
+def start_voting(urls: list[str], acked: list[int], stop: threading.Event) -> list[threading.Thread]:
+    """One client per slot of `acked` (client n on urls[n % len(urls)]) doing rounds and votes until `stop`;
+    acked[n] counts its acknowledged votes. A client whose server is gone just ends."""
+    def user(n: int) -> None:
+        try:
+            client = connect(urls[n % len(urls)])
+            while not stop.is_set():
+                ask(client)
+                if vote(client, "model_a")[0].startswith("✅"):
+                    acked[n] += 1
+        except Exception:
+            pass  # the server is gone
+
+    threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(len(acked))]
+    for t in threads:
+        t.start()
+    return threads
+
+
 def test_a_full_round_with_a_follow_up_then_a_vote(app_launcher, fixture_docs, tmp_path):
     env = arena_env(tmp_path, fixture_docs)
     app = app_launcher(env)
@@ -171,20 +190,17 @@ def test_a_failing_model_is_reported_and_the_round_cannot_be_voted(app_launcher,
     assert stored(Path(env["RAGARENA_DB"]), voted_only=False) == []
 
 
-def test_50_concurrent_clients_each_vote_20_battles(app_launcher, fixture_docs, tmp_path):
-    clients, rounds = 50, 20
-    env = arena_env(tmp_path, fixture_docs, RAGARENA_VOTES_PER_MINUTE="100000",
-                    RAGARENA_VOTES_PER_DAY="100000", RAGARENA_CONCURRENCY="64")
-    app = app_launcher(env)
+def vote_rounds(urls: list[str], clients: int, rounds: int) -> list[str]:
+    """`clients` clients (client n on urls[n % len(urls)]) start together and each votes `rounds` battles;
+    returns what went wrong (empty when every vote was acknowledged)."""
     errors: list[str] = []
-    acked = [0] * clients
     barrier = threading.Barrier(clients)
     winners = ["model_a", "model_b", "tie", "tie (bothbad)"]
 
     def user(n: int) -> None:
         try:
-            client = connect(app.url)
-            barrier.wait(timeout=120)
+            client = connect(urls[n % len(urls)])
+            barrier.wait(timeout=180)
             for i in range(rounds):
                 *_, status, _, _ = ask(client, QUESTION if i % 2 else "¿Es obligatorio el gorro?")
                 if "Vota" not in status:
@@ -194,26 +210,37 @@ def test_50_concurrent_clients_each_vote_20_battles(app_launcher, fixture_docs, 
                 if not status.startswith("✅"):
                     errors.append(f"cliente {n}, voto {i}: {status}")
                     return
-                acked[n] += 1
-        except Exception as error:  # reported below
+        except Exception as error:  # reported by the caller
             errors.append(f"cliente {n}: {error!r}")
 
-    started = time.perf_counter()
     threads = [threading.Thread(target=user, args=(n,)) for n in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=600)
-    elapsed = time.perf_counter() - started
-    assert not errors, errors[:5]
-    assert sum(acked) == clients * rounds
-    battles = stored(Path(env["RAGARENA_DB"]))
+        t.join(timeout=900)
+    return errors
+
+
+def assert_each_vote_once(battles: list[dict], clients: int, rounds: int) -> None:
+    """Exactly clients x rounds votes stored, none twice, `rounds` per session."""
     assert len(battles) == clients * rounds
     assert len({b["battle_id"] for b in battles}) == clients * rounds
     per_session: dict[str, int] = {}
     for battle in battles:
         per_session[battle["session_hash"]] = per_session.get(battle["session_hash"], 0) + 1
     assert sorted(per_session.values()) == [rounds] * clients
+
+
+def test_50_concurrent_clients_each_vote_20_battles(app_launcher, fixture_docs, tmp_path):
+    clients, rounds = 50, 20
+    env = arena_env(tmp_path, fixture_docs, RAGARENA_VOTES_PER_MINUTE="100000",
+                    RAGARENA_VOTES_PER_DAY="100000", RAGARENA_CONCURRENCY="64")
+    app = app_launcher(env)
+    started = time.perf_counter()
+    errors = vote_rounds([app.url], clients, rounds)
+    elapsed = time.perf_counter() - started
+    assert not errors, errors[:5]
+    assert_each_vote_once(stored(Path(env["RAGARENA_DB"])), clients, rounds)
     print(f"\n{clients * rounds} votes in {elapsed:.1f}s ({clients * rounds / elapsed:.1f} votes/s)")
 
 
@@ -222,20 +249,7 @@ def test_sigkill_loses_no_acknowledged_vote(app_launcher, fixture_docs, tmp_path
     app = app_launcher(env)
     acked = [0] * 8
     stop = threading.Event()
-
-    def user(n: int) -> None:
-        try:
-            client = connect(app.url)
-            while not stop.is_set():
-                ask(client)
-                if vote(client, "model_a")[0].startswith("✅"):
-                    acked[n] += 1
-        except Exception:
-            pass  # the server is gone
-
-    threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(len(acked))]
-    for t in threads:
-        t.start()
+    threads = start_voting([app.url], acked, stop)
     deadline = time.time() + 60
     while sum(acked) < 80 and time.time() < deadline:
         time.sleep(0.05)

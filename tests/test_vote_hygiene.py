@@ -38,8 +38,8 @@ def clock():
 
 
 @pytest.fixture
-def store(tmp_path, clock):
-    s = VoteStore(tmp_path / "arena.db", votes_per_minute=10_000, votes_per_day=5, clock=clock)
+def store(db_target, clock):
+    s = VoteStore(db_target(), votes_per_minute=10_000, votes_per_day=5, clock=clock)
     yield s
     s.close()
 

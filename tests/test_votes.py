@@ -42,13 +42,21 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(db_target):
+    s = VoteStore(db_target("nested/data/arena.db"), votes_per_minute=1000)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
     s = VoteStore(tmp_path / "nested" / "data" / "arena.db", votes_per_minute=1000)
     yield s
     s.close()
 
 
-def test_new_database_is_created_versioned_and_durable(store, tmp_path):
+def test_new_database_is_created_versioned_and_durable(sqlite_store, tmp_path):
+    store = sqlite_store
     assert store.path.exists()
     assert [p.name for p in store.path.parent.iterdir() if p.name.endswith(".tmp")] == []
     conn = sqlite3.connect(store.path)
@@ -58,7 +66,9 @@ def test_new_database_is_created_versioned_and_durable(store, tmp_path):
     columns = {row[1] for row in conn.execute("PRAGMA table_info(battles)")}
     assert {"reasons", "excluded_reason", "user_hash", "ip_hash", "timings", "conversation"} <= columns
     conn.close()
-    assert store._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    with store.db.read() as conn:  # every pooled connection is set so
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("SELECT version FROM ragarena_schema").scalar() == SCHEMA_VERSION
     store.close()
     again = VoteStore(store.path)  # our own database reopens fine
     assert again.count_votes() == 0
@@ -135,10 +145,10 @@ def test_many_threads_share_one_store(store):
     assert len({b["battle_id"] for b in battles}) == 400
 
 
-def test_votes_per_minute_limit_per_session(tmp_path, monkeypatch):
+def test_votes_per_minute_limit_per_session(db_target, monkeypatch):
     monkeypatch.setenv("RAGARENA_VOTES_PER_MINUTE", "3")
     clock = Clock()
-    store = VoteStore(tmp_path / "arena.db", clock=clock)
+    store = VoteStore(db_target(), clock=clock)
     assert store.votes_per_minute == 3
     for _ in range(3):
         store.vote(serve(store), "sesion-1", "model_a")
@@ -170,14 +180,14 @@ def test_questions_over_the_limit_or_empty_are_refused(store):
     assert store.count_battles() == 0
 
 
-def test_export_import_roundtrip_is_idempotent(store, tmp_path):
+def test_export_import_roundtrip_is_idempotent(store, tmp_path, db_target):
     for n, winner in enumerate(["model_a", "model_b", "tie", "tie (bothbad)"]):
         store.vote(serve(store, session=f"s{n}", question=f"¿Pregunta {n} con eñe?"), f"s{n}", winner)
     serve(store)  # not voted: not exported
     exported = store.export_battles()
     path = tmp_path / "votos.jsonl"
     assert write_battles(path, exported) == 4
-    other = VoteStore(tmp_path / "otra" / "arena.db")
+    other = VoteStore(db_target("otra/arena.db"))
     assert other.import_battles(read_battles(path)) == 4
     assert other.import_battles(read_battles(path)) == 0
     assert other.export_battles() == exported
