@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ragarena import scores as score_store
+from ragarena.battles import is_excluded
 from ragarena.answer_ratings import DEFAULT_MIN_RATINGS as MIN_RATINGS
 from ragarena.i18n import DEFAULT_LANGUAGE, _, localize, normalize_language
 from ragarena.scores import CRITERIA
@@ -116,12 +117,6 @@ class Leaderboard:
 # Assembly
 
 
-def _excluded(battle: dict) -> bool:
-    from ragarena.hygiene import is_excluded
-
-    return is_excluded(battle)  # ``excluded`` or an ``excluded_reason``
-
-
 def parse_tstamp(value: Any) -> datetime | None:
     """A battle's ``tstamp`` (Unix seconds, as in the public arena exports, or ISO text)."""
     if value is None or isinstance(value, bool):
@@ -161,7 +156,7 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
         blind = [b for b in battles if b.get("mode") != "named"]
         named, battles = len(battles) - len(blind), blind
     labels = dict(labels or {})
-    counted = [b for b in battles if not _excluded(b)]
+    counted = [b for b in battles if not is_excluded(b)]
     excluded = len(battles) - len(counted)
     stamps = [t for t in (parse_tstamp(b.get("tstamp")) for b in counted) if t is not None]
     ratings = analyze(battles, bootstrap=bootstrap, seed=seed, style=True) if counted else None
@@ -662,7 +657,7 @@ def reason_counts(battles: Iterable[dict]) -> pd.DataFrame:
     totals: dict[tuple[str, str], int] = {}
     for battle in battles:
         reasons = battle.get("reasons")
-        if not reasons or not isinstance(reasons, list) or _excluded(battle):
+        if not reasons or not isinstance(reasons, list) or is_excluded(battle):
             continue
         reasons = [r for r in dict.fromkeys(reasons) if r in CRITERION]
         winner, a, b = battle.get("winner"), battle.get("model_a"), battle.get("model_b")
