@@ -24,6 +24,9 @@ def register(subparsers) -> None:
     parser.add_argument("--retrieval", choices=("bm25", "dense", "hybrid"), default=None,
                         help="recuperación: bm25, dense o hybrid (por defecto RAGARENA_RETRIEVAL o el modo por defecto)")
     parser.add_argument("--json", dest="json_out", default=None, help="escribe las cifras en este archivo")
+    parser.add_argument("--record", action="store_true",
+                        help="guarda las cifras de las respuestas con su procedencia en data/scores/measured.jsonl "
+                             "(o en --scores-out), donde las lee la clasificación")
     judge.add_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -48,6 +51,12 @@ def run(args) -> int:
         label = next((s.label for s in engine.specs if s.id == args.backend), None)
         summary["judge"] = judge.judge_results(judge_model, results, args, label=label,
                                                  retrieval=mode_of(engine.retriever))
+    if args.record:
+        from ragarena import eval_record, scores
+
+        label = next((s.label for s in engine.specs if s.id == args.backend), None)
+        record = eval_record.automatic_record(summary, args, label=label, retrieval=mode_of(engine.retriever))
+        summary["record"] = str(scores.append_record(record, args.scores_out))
     text = json.dumps(summary, ensure_ascii=False, indent=2)
     print(text)
     if args.json_out:
