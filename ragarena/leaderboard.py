@@ -31,8 +31,9 @@ from ragarena.answer_ratings import DEFAULT_MIN_RATINGS as MIN_RATINGS
 from ragarena.i18n import DEFAULT_LANGUAGE, _, localize, normalize_language
 from ragarena.scores import CRITERIA
 
-#: Models need this many votes before their rating enters the judge-vs-crowd rank correlation.
-MIN_VOTES = 5
+#: Votes a model needs before its arena rating is shown and enters the judge-vs-crowd correlation
+#: (``RAGARENA_MIN_VOTES``, see `min_votes_from_env`).
+MIN_VOTES = 10
 #: Votes needed before the summary quotes what answer length and filler are worth (style control).
 MIN_STYLE_EFFECT_VOTES = 50
 PUBLISHED_SUFFIX = " (publicado)"
@@ -41,51 +42,18 @@ PUBLISHED_SUFFIX = " (publicado)"
 CROWD_FIGURES = ("overall", *CRITERIA)
 CROWD_COLUMNS = ("crowd_n", *(f"crowd_{f}{end}" for f in CROWD_FIGURES for end in ("", "_ci_low", "_ci_high")))
 
-#: Columns of `Leaderboard.table` and of the CSV download, in order.
+#: The automatic answer figures of `eval --record` the table carries (from the model's latest
+#: ``automatic`` record) and where they come from.
+EVAL_COLUMNS = ("mean_words", "filler_rate", "false_abstention_rate", "eval_date", "eval_command", "retrieval")
+
+#: Columns of `Leaderboard.table` and of the CSV download, in order (new columns go at the end).
 COLUMNS = (
     "rank", "model", "label", "rating", "ci_low", "ci_high",
     "style_rating", "style_ci_low", "style_ci_high", "style_rank", "votes", "wins", "ties",
     "overall", *CRITERIA, "n_items", "judge", "dataset", "split", "score_date", "score_kind", "source",
-    *CROWD_COLUMNS,
+    *CROWD_COLUMNS, *EVAL_COLUMNS,
 )
 
-#: Headers of the table the tab shows (a subset of COLUMNS): Spanish `Text`, rendered per language.
-DISPLAY_HEADERS = {
-    "rank": _("Rango"),
-    "label": _("Modelo"),
-    "rating": _("Puntuación arena"),
-    "interval": _("IC 95 %"),
-    "votes": _("Votos"),
-    "style_rating": _("Elo (control de estilo)"),
-    "style_interval": _("IC 95 % (control de estilo)"),
-    "style_rank": _("Rango (control de estilo)"),
-    "overall": _("Juez: media (1-5)"),
-    "answer_relevance": _("Relevancia de la respuesta"),
-    "context_relevance": _("Relevancia del contexto"),
-    "groundedness": _("Fundamentación"),
-    "n_items": _("Ítems evaluados"),
-    "crowd_overall": _("Usuarios: media (IC 95 %)"),
-    "crowd_answer_relevance": _("Usuarios: relevancia de la respuesta"),
-    "crowd_context_relevance": _("Usuarios: relevancia del contexto"),
-    "crowd_groundedness": _("Usuarios: fundamentación"),
-    "crowd_n": _("Usuarios: valoraciones"),
-    "judge": _("Juez"),
-    "source": _("Fuente de las puntuaciones"),
-}
-DISPLAY_DATATYPES = {
-    "rank": "number", "label": "str", "rating": "number", "interval": "str", "votes": "number",
-    "style_rating": "number", "style_interval": "str", "style_rank": "number",
-    "overall": "number", "answer_relevance": "number", "context_relevance": "number", "groundedness": "number",
-    "n_items": "number", "judge": "str", "source": "str",
-    **{f"crowd_{f}": "str" for f in CROWD_FIGURES}, "crowd_n": "number",
-}
-SCORE_HEADERS = {
-    "label": _("Modelo"), "kind": _("Tipo"), "overall": _("Media"),
-    "answer_relevance": _("Relevancia de la respuesta"), "context_relevance": _("Relevancia del contexto"),
-    "groundedness": _("Fundamentación"), "n_items": _("Ítems"), "n_failed": _("Fallidos"), "judge": _("Juez"),
-    "dataset": _("Datos"), "split": _("Split"), "date": _("Fecha"), "source": _("Fuente"),
-}
-KIND_NAMES = {"measured": _("medida"), "published": _("publicada")}
 
 
 @dataclass
@@ -176,6 +144,8 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
             }
     for model, record in score_store.latest_measured(records).items():
         rows.setdefault((model, -1), {"model": model}).update(_score_fields(record))
+    for model, record in score_store.latest_measured(records, "automatic").items():
+        rows.setdefault((model, -1), {"model": model}).update(_eval_fields(record))
     crowd_ratings = list(crowd_ratings)
     for model, fields in crowd_criteria(crowd_ratings, min_ratings).items():
         rows.setdefault((model, -1), {"model": model}).update(fields)
@@ -191,12 +161,20 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
     for column in ("rank", "votes", "ties", "n_items", "crowd_n", "style_rank"):
         table[column] = table[column].astype("Int64")
     for column in ("rating", "ci_low", "ci_high", "style_rating", "style_ci_low", "style_ci_high", "wins", "overall",
-                   *CRITERIA, *CROWD_COLUMNS[1:]):
+                   *CRITERIA, *CROWD_COLUMNS[1:], *EVAL_COLUMNS[:3]):
         table[column] = table[column].astype(float)
-    for column in ("model", "label", "judge", "dataset", "split", "score_date", "score_kind", "source"):
+    for column in ("model", "label", "judge", "dataset", "split", "score_date", "score_kind", "source",
+                   *EVAL_COLUMNS[3:]):
         table[column] = table[column].astype(object).where(table[column].notna(), None)
-    table = table.sort_values(
-        ["rating", "overall", "label"], ascending=[False, False, True], na_position="last", ignore_index=True)
+    # Ranked on the study's criteria (the judge's overall), then the arena; a rating from too few
+    # votes does not rank a model (it sorts after those with enough). Published figures come from
+    # another corpus: they close the table as a reference instead of ranking among measured models.
+    enough = table["votes"].fillna(0) >= min_votes
+    table["_published"] = table["score_kind"] == "published"
+    table["_arena"] = table["rating"].where(enough)
+    table = table.sort_values(["_published", "overall", "_arena", "rating", "label"],
+                              ascending=[True, False, False, False, True], na_position="last",
+                              ignore_index=True).drop(columns=["_published", "_arena"])
 
     crowd = {row["model"]: (row["rating"], row["votes"]) for row in rows.values() if row.get("rating") is not None}
     board = Leaderboard(
@@ -223,6 +201,19 @@ def _score_fields(record: dict) -> dict:
         "judge": record.get("judge"), "dataset": record.get("dataset"), "split": record.get("split"),
         "score_date": record.get("date"), "score_kind": record["kind"], "source": record["source"],
     }
+
+
+def _eval_fields(record: dict) -> dict:
+    return {"mean_words": record.get("mean_words"), "filler_rate": record.get("filler_rate"),
+            "false_abstention_rate": record.get("false_abstention_rate"), "eval_date": record.get("date"),
+            "eval_command": record.get("command"), "retrieval": record.get("retrieval")}
+
+
+def min_votes_from_env() -> int:
+    """Votes a model needs before the leaderboard shows its arena rating (``RAGARENA_MIN_VOTES``)."""
+    from ragarena.votes import positive_int_from_env
+
+    return positive_int_from_env("RAGARENA_MIN_VOTES", MIN_VOTES)
 
 
 def _published_label(record: dict, labels: dict[str, str], language: str = DEFAULT_LANGUAGE) -> str:
@@ -291,15 +282,6 @@ def crowd_criteria(ratings: Iterable[dict], min_ratings: int = MIN_RATINGS) -> d
     return result
 
 
-def _crowd_cell(row: dict, figure: str) -> str:
-    """«4.20 (3.95–4.45)»: a crowd mean and its interval as text ("" without a mean)."""
-    mean = row.get(f"crowd_{figure}")
-    if _isnan(mean):
-        return ""
-    low, high = row.get(f"crowd_{figure}_ci_low"), row.get(f"crowd_{figure}_ci_high")
-    return f"{mean:.2f}" + ("" if _isnan(low) or _isnan(high) else f" ({low:.2f}–{high:.2f})")
-
-
 # ---------------------------------------------------------------------------------------
 # Judge ranking vs crowd ranking
 
@@ -360,62 +342,8 @@ def _headers(headers: dict[str, str], language: str) -> dict[str, str]:
     return {key: localize(header, language) for key, header in headers.items()}
 
 
-def display_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """The shown table: headers in `language`, numbers kept numeric (so columns sort as numbers)."""
-    table = board.table
-    frame = pd.DataFrame({
-        "rank": table["rank"],
-        "label": table["label"],
-        "rating": table["rating"].round(1),
-        "interval": [
-            f"{_fmt(lo, 0)} – {_fmt(hi, 0)}" if not (math.isnan(lo) or math.isnan(hi)) else ""
-            for lo, hi in zip(table["ci_low"], table["ci_high"])
-        ],
-        "votes": table["votes"],
-        "style_rating": table["style_rating"].round(1),
-        "style_interval": [
-            f"{_fmt(lo, 0)} – {_fmt(hi, 0)}" if not (_isnan(lo) or _isnan(hi)) else ""
-            for lo, hi in zip(table["style_ci_low"], table["style_ci_high"])
-        ],
-        "style_rank": table["style_rank"],
-        "overall": table["overall"].round(2),
-        **{c: table[c].round(2) for c in CRITERIA},
-        "n_items": table["n_items"],
-        **{f"crowd_{f}": [_crowd_cell(row, f) for row in table.to_dict("records")] for f in CROWD_FIGURES},
-        "crowd_n": table["crowd_n"],
-        "judge": table["judge"].fillna(""),
-        "source": [_source_text(row, language) for row in table.to_dict("records")],
-    })
-    return frame.rename(columns=_headers(DISPLAY_HEADERS, language))
-
-
-def _source_text(row: dict, language: str = DEFAULT_LANGUAGE) -> str:
-    source = row.get("source")
-    if isinstance(source, str) and source:
-        return source  # the record's provenance: data, as written
-    if row.get("rating") is not None and not _isnan(row.get("rating")):
-        return localize(_("solo votos de la arena"), language)
-    return localize(_("solo valoraciones de usuarios"), language) if not _isnan(row.get("crowd_n")) else ""
-
-
 def _isnan(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-def display_table(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
-    """`display_frame` as a pandas Styler: figures rounded, empty cells shown as «—»."""
-    frame = display_frame(board, language)
-    headers = _headers(DISPLAY_HEADERS, language)
-    formats = {headers["rating"]: "{:.1f}", headers["style_rating"]: "{:.1f}", headers["overall"]: "{:.2f}",
-               **{headers[c]: "{:.2f}" for c in CRITERIA}}
-    return frame.style.format(formats, na_rep="—").format(
-        lambda v: "—" if v == "" else v,
-        subset=[headers[k] for k in ("interval", "style_interval", "judge", "source",
-                                     *(f"crowd_{f}" for f in CROWD_FIGURES))])
-
-
-def display_datatypes() -> list[str]:
-    return [DISPLAY_DATATYPES[key] for key in DISPLAY_HEADERS]
 
 
 def to_csv(board: Leaderboard) -> str:
@@ -430,31 +358,26 @@ def to_csv(board: Leaderboard) -> str:
     return buffer.getvalue()
 
 
-def scores_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """Every stored score record (newest first), headers in `language` (the records' own texts,
-    such as their provenance, stay as written)."""
-    rows = []
-    for record in board.records:
-        label = (_published_label(record, board.labels, language) if record["kind"] == "published"
-                 else board.label(record["model"]))
-        rows.append({"label": label, "kind": localize(KIND_NAMES.get(record["kind"], record["kind"]), language),
-                     **{key: record.get(key) for key in SCORE_HEADERS if key not in ("label", "kind")}})
-    frame = pd.DataFrame(rows, columns=list(SCORE_HEADERS))
-    if not frame.empty:
-        frame = frame.sort_values("date", ascending=False, na_position="last", kind="stable")
-    for column in ("overall", *CRITERIA):
-        frame[column] = frame[column].astype(float).round(3)
-    return frame.rename(columns=_headers(SCORE_HEADERS, language))
+def _title(text: str, subtitle: str | None = None) -> dict:
+    """A plot title that stays inside the plot on a phone: left-aligned, small, wrapped by hand."""
+    title = {"text": text, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top", "font": {"size": 15}}
+    if subtitle:
+        title["subtitle"] = {"text": subtitle, "font": {"size": 12}}
+    return title
 
 
 def ratings_figure(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
-    """Crowd ratings with their 95 % intervals (plotly), texts in `language`."""
+    """Arena ratings with their 95 % intervals (plotly), texts in `language`: only models with at least
+    `board.min_votes` votes (fewer would draw an interval that means nothing)."""
     import plotly.graph_objects as go
 
-    rated = board.table[board.table["rating"].notna()].sort_values("rating", ascending=False)
+    rated = board.table[board.table["rating"].notna() & (board.table["votes"].fillna(0) >= board.min_votes)]
+    rated = rated.sort_values("rating", ascending=False)
     figure = go.Figure()
     if rated.empty:
-        _empty(figure, localize(_("Todavía no hay votos"), language))
+        message = (_("Todavía no hay votos") if board.n_votes == 0 else
+                   _("Ningún modelo tiene aún {n} votos", n=board.min_votes))
+        _empty(figure, localize(message, language))
     else:
         figure.add_trace(go.Scatter(
             x=rated["label"].tolist(), y=rated["rating"].tolist(), mode="markers",
@@ -466,9 +389,11 @@ def ratings_figure(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
             hovertemplate=localize(_("%{x}<br>Puntuación %{y:.0f}<br>IC 95 %: %{customdata[0]:.0f} – "
                                      "%{customdata[1]:.0f}<br>%{customdata[2]:.0f} votos<extra></extra>"), language),
         ))
-        figure.update_yaxes(title_text=localize(_("Puntuación (escala Elo)"), language))
-    figure.update_layout(title=localize(_("Puntuación de la arena con intervalo del 95 %"), language), height=380,
-                         margin={"l": 40, "r": 20, "t": 50, "b": 40})
+        figure.update_yaxes(title_text=localize(_("Elo (media 1000)"), language), automargin=True)
+        figure.update_xaxes(automargin=True, tickangle=0)
+    figure.update_layout(title=_title(localize(_("Puntuación de la arena"), language),
+                                      localize(_("con su intervalo del 95 %"), language)),
+                         height=360, margin={"l": 10, "r": 10, "t": 70, "b": 10}, autosize=True)
     return figure
 
 
@@ -491,13 +416,14 @@ def win_rate_figure(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
             texttemplate="%{text}", customdata=counts.to_numpy(),
             hovertemplate=localize(_("%{y} gana a %{x} en el %{z:.0%} de %{customdata} combates<extra></extra>"),
                                    language),
-            colorbar={"title": localize(_("victorias"), language), "tickformat": ".0%"},
+            colorbar={"title": {"text": localize(_("victorias"), language)}, "tickformat": ".0%", "thickness": 12},
         ))
-        figure.update_xaxes(title_text=localize(_("rival"), language), side="top")
-        figure.update_yaxes(title_text=localize(_("modelo"), language), autorange="reversed")
-    figure.update_layout(title=localize(_("Porcentaje de victorias (fila contra columna; empates, medio punto)"),
-                                        language), height=420,
-                         margin={"l": 40, "r": 20, "t": 90, "b": 20})
+        # Names at the bottom, horizontal and wrapped by plotly's automargin: nothing overlaps the title.
+        figure.update_xaxes(title_text=localize(_("rival"), language), side="bottom", automargin=True, tickangle=0)
+        figure.update_yaxes(title_text=localize(_("modelo"), language), autorange="reversed", automargin=True)
+    figure.update_layout(title=_title(localize(_("Porcentaje de victorias"), language),
+                                      localize(_("fila contra columna; empate, medio punto"), language)),
+                         height=380, margin={"l": 10, "r": 10, "t": 70, "b": 10}, autosize=True)
     return figure
 
 
@@ -513,16 +439,12 @@ def _when(moment: datetime) -> str:
 
 
 def summary_markdown(board: Leaderboard, now: datetime | None = None, language: str = DEFAULT_LANGUAGE) -> str:
-    """Votes, last vote and how to read the table, in `language` (Spanish by default)."""
+    """Votes, last vote, what does not count and when, in `language` (Spanish by default); how the
+    figures are computed is `method_markdown`."""
     lines = []
     if board.n_votes == 0:
-        if any(r["kind"] == "measured" for r in board.records):
-            lines.append(_("**Todavía no hay votos.** Vota en la pestaña *Arena* para que aparezca la clasificación "
-                           "de la comunidad; mientras tanto se muestran las cifras publicadas del estudio y las del "
-                           "juez."))
-        else:
-            lines.append(_("**Todavía no hay votos.** Vota en la pestaña *Arena* para que aparezca la clasificación "
-                           "de la comunidad; mientras tanto se muestran las cifras publicadas del estudio."))
+        lines.append(_("**Todavía no hay votos** en la arena (vota en la pestaña *Arena*); mientras tanto la tabla "
+                       "muestra las cifras publicadas del estudio y las medidas aquí."))
     else:
         models = int(board.table["rating"].notna().sum())
         votes = _("1 voto") if board.n_votes == 1 else _("{n} votos", n=board.n_votes)
@@ -534,22 +456,46 @@ def summary_markdown(board: Leaderboard, now: datetime | None = None, language: 
     lines.extend(board.notes)
     if board.excluded and not any("excluidos" in note for note in board.notes):
         lines.append(_("{n} combates excluidos no cuentan.", n=board.excluded))
-    if board.bootstrap:
-        lines.append(_(
-            "*Puntuación arena*: modelo de Bradley-Terry en escala Elo (media 1000) a partir de los votos, con "
-            "intervalo de confianza del 95 % por bootstrap ({bootstrap} remuestreos); el rango es 1 más el número "
-            "de modelos claramente por delante. *Juez*: medias de 1 a 5 de relevancia de la respuesta, relevancia "
-            "del contexto y fundamentación; las filas «(publicado)» citan cifras publicadas, no medidas aquí.",
-            bootstrap=board.bootstrap))
-    else:
-        lines.append(_(
-            "*Puntuación arena*: modelo de Bradley-Terry en escala Elo (media 1000) a partir de los votos; el rango "
-            "es 1 más el número de modelos claramente por delante. *Juez*: medias de 1 a 5 de relevancia de la "
-            "respuesta, relevancia del contexto y fundamentación; las filas «(publicado)» citan cifras publicadas, "
-            "no medidas aquí."))
-    lines.append(style_note(board, language))
-    lines.append(crowd_note(board, language))
     lines.append(_("Actualizado: {when}.", when=_when(now or datetime.now(timezone.utc))))
+    return "\n\n".join(localize(line, language) for line in lines)
+
+
+#: An interval wider than this is shown as «IC muy amplio», not as a range: 400 Elo points are the
+#: scale's unit (odds of 10 to 1), 2 points half the 1-5 scale of the criteria.
+WIDE_ELO, WIDE_SCORE = 400.0, 2.0
+
+
+def method_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
+    """«Cómo se calcula»: plain words first, then the technical detail, in `language`."""
+    lines = [
+        _("**En pocas palabras.** La tabla ordena los modelos por **Global**, la media de los tres criterios del "
+          "estudio, de 1 a 5: la respuesta contesta lo preguntado (*relevancia de la respuesta*), los fragmentos "
+          "recuperados son los que hacían falta (*relevancia del contexto*) y la respuesta se apoya en ellos sin "
+          "inventar (*fundamentación*); los pone un juez LLM o los cita el estudio publicado. Después cuenta la "
+          "**Arena**: cuánto prefieren las personas sus respuestas en duelos a ciegas (1000 es la media; entre "
+          "paréntesis, el margen en el que está con un 95 % de confianza). **Personas** es la nota media de 1 a 5 "
+          "que se da bajo las respuestas del Chat, con cuántas notas hay. **Palabras**, **Relleno** y **Falsas "
+          "abstenciones** las mide `python -m ragarena eval` sin intervención humana: longitud media de las "
+          "respuestas, parte de ellas con frases de relleno y parte que dice «no hay información» cuando sí la "
+          "había."),
+        _("**Muestras pequeñas.** Una puntuación de la arena se muestra desde {votes} votos del modelo y una media "
+          "de las personas desde {ratings} valoraciones (`RAGARENA_MIN_VOTES`, `RAGARENA_MIN_RATINGS`); antes la "
+          "celda dice cuántos hay. Un intervalo más ancho que {elo} puntos Elo o que {score} puntos de la escala "
+          "1-5 se muestra como «IC muy amplio»: todavía no distingue nada.", votes=board.min_votes,
+          ratings=board.min_ratings, elo=int(WIDE_ELO), score=int(WIDE_SCORE)),
+        _("**Fuentes.** *publicado*: cifra citada del estudio del IIC, medida sobre otro corpus (sirve de "
+          "referencia, no es comparable al decimal); *juez LLM*: `eval --judge` sobre el split de test, con el "
+          "modelo juez y la fecha; *eval automática*: `eval --record`; *público*: votos de la arena y valoraciones "
+          "del Chat. La procedencia completa de cada fila está en «Detalle y procedencia»."),
+    ]
+    if board.bootstrap:
+        lines.append(_("**Detalle técnico.** *Arena*: modelo de Bradley-Terry en escala Elo (media 1000) a partir de "
+                       "los votos, con intervalo de confianza del 95 % por bootstrap ({bootstrap} remuestreos); el "
+                       "rango es 1 más el número de modelos claramente por delante.", bootstrap=board.bootstrap))
+    else:
+        lines.append(_("**Detalle técnico.** *Arena*: modelo de Bradley-Terry en escala Elo (media 1000) a partir de "
+                       "los votos; el rango es 1 más el número de modelos claramente por delante."))
+    lines += [style_note(board, language), crowd_note(board, language)]
     return "\n\n".join(localize(line, language) for line in lines)
 
 
