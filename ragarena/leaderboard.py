@@ -486,7 +486,7 @@ def method_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str
         _("**Fuentes.** *publicado*: cifra citada del estudio del IIC, medida sobre otro corpus (sirve de "
           "referencia, no es comparable al decimal); *juez LLM*: `eval --judge` sobre el split de test, con el "
           "modelo juez y la fecha; *eval automática*: `eval --record`; *público*: votos de la arena y valoraciones "
-          "del Chat. La procedencia completa de cada fila está en «Detalle y procedencia»."),
+          "del Chat. La procedencia completa de cada fila está en «Detalle y procedencia de cada fila»."),
     ]
     if board.bootstrap:
         lines.append(_("**Detalle técnico.** *Arena*: modelo de Bradley-Terry en escala Elo (media 1000) a partir de "
