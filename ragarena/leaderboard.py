@@ -360,7 +360,9 @@ def to_csv(board: Leaderboard) -> str:
 
 def _title(text: str, subtitle: str | None = None) -> dict:
     """A plot title that stays inside the plot on a phone: left-aligned, small, wrapped by hand."""
-    title = {"text": text, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top", "font": {"size": 15}}
+    # Below the mode bar (always shown on a touch screen), so the two never overlap.
+    title = {"text": text, "x": 0.01, "xanchor": "left", "xref": "container", "y": 1, "yref": "container",
+             "yanchor": "top", "pad": {"t": 34}, "font": {"size": 15}}
     if subtitle:
         title["subtitle"] = {"text": subtitle, "font": {"size": 12}}
     return title
@@ -393,7 +395,7 @@ def ratings_figure(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
         figure.update_xaxes(automargin=True, tickangle=0)
     figure.update_layout(title=_title(localize(_("Puntuación de la arena"), language),
                                       localize(_("con su intervalo del 95 %"), language)),
-                         height=360, margin={"l": 10, "r": 10, "t": 70, "b": 10}, autosize=True)
+                         height=380, margin={"l": 10, "r": 10, "t": 96, "b": 10}, autosize=True)
     return figure
 
 
@@ -410,9 +412,10 @@ def win_rate_figure(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
         rate = board.win_rate.loc[order, order]
         counts = board.battle_counts.loc[order, order]
         names = [board.label(m) for m in order]
+        columns = [_wrapped(name) for name in names]  # one word a line under narrow columns
         text = [["" if math.isnan(v) else f"{v:.0%}" for v in row] for row in rate.to_numpy()]
         figure.add_trace(go.Heatmap(
-            z=rate.to_numpy(), x=names, y=names, zmin=0, zmax=1, colorscale="RdBu", text=text,
+            z=rate.to_numpy(), x=columns, y=names, zmin=0, zmax=1, colorscale="RdBu", text=text,
             texttemplate="%{text}", customdata=counts.to_numpy(),
             hovertemplate=localize(_("%{y} gana a %{x} en el %{z:.0%} de %{customdata} combates<extra></extra>"),
                                    language),
@@ -423,8 +426,20 @@ def win_rate_figure(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
         figure.update_yaxes(title_text=localize(_("modelo"), language), autorange="reversed", automargin=True)
     figure.update_layout(title=_title(localize(_("Porcentaje de victorias"), language),
                                       localize(_("fila contra columna; empate, medio punto"), language)),
-                         height=380, margin={"l": 10, "r": 10, "t": 70, "b": 10}, autosize=True)
+                         height=400, margin={"l": 10, "r": 10, "t": 96, "b": 10}, autosize=True)
     return figure
+
+
+def _wrapped(name: str, width: int = 12) -> str:
+    """A model name broken into lines of about `width` characters (plotly's <br>)."""
+    lines, line = [], ""
+    for word in name.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join([*lines, line])
 
 
 def _empty(figure, message: str) -> None:
@@ -453,11 +468,36 @@ def summary_markdown(board: Leaderboard, now: datetime | None = None, language: 
                            when=_when(board.last_vote)))
         else:
             lines.append(_("**{votes}** entre {models} modelos.", votes=votes, models=models))
+    lines.extend(_leaders(board))
     lines.extend(board.notes)
     if board.excluded and not any("excluidos" in note for note in board.notes):
         lines.append(_("{n} combates excluidos no cuentan.", n=board.excluded))
     lines.append(_("Actualizado: {when}.", when=_when(now or datetime.now(timezone.utc))))
     return "\n\n".join(localize(line, language) for line in lines)
+
+
+def _leaders(board: Leaderboard) -> list:
+    """Who is ahead, and how sure that is: the judge's best overall, and the arena's leader against the
+    runner-up (among models with enough votes): clearly ahead only when the intervals do not overlap."""
+    lines = []
+    table = board.table
+    judged = table[(table["score_kind"] == "measured") & table["overall"].notna()]
+    if len(judged):
+        best = judged.sort_values("overall", ascending=False).iloc[0]
+        lines.append(_("Criterios del estudio: la mejor media del juez es la de **{model}** ({overall} de 5).",
+                       model=best["label"], overall=f"{best['overall']:.2f}"))
+    rated = table[table["rating"].notna() & (table["votes"].fillna(0) >= board.min_votes)]
+    rated = rated.sort_values("rating", ascending=False)
+    if len(rated) >= 2:
+        top, second = rated.iloc[0], rated.iloc[1]
+        values = {"model": top["label"], "rating": f"{top['rating']:.0f}", "second": second["label"]}
+        if not _isnan(top["ci_low"]) and top["ci_low"] > second["ci_high"]:
+            lines.append(_("Arena: **{model}** va por delante ({rating}), con su intervalo por encima del de "
+                           "{second}.", **values))
+        else:
+            lines.append(_("Arena: **{model}** va por delante ({rating}), pero su intervalo se solapa con el de "
+                           "{second}: todavía no es una ventaja segura.", **values))
+    return lines
 
 
 #: An interval wider than this is shown as «IC muy amplio», not as a range: 400 Elo points are the

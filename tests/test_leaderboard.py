@@ -95,6 +95,12 @@ def test_crowd_columns_come_from_the_battles(published):
     text = lb.summary_markdown(board)
     assert "**62 votos** entre 3 modelos" in text and "2023-11-14" in text
     assert "3 combates excluidos" in text and "5 votos emitidos con los nombres" in text
+    # Who is ahead, and how sure: with 42 votes each the leader's interval may or may not clear the next one.
+    top, second = board.table.iloc[0], board.table.iloc[1]
+    sure = top["ci_low"] > second["ci_high"]
+    assert ("Arena: **Extractivo** va por delante" in text
+            and ("con su intervalo por encima del de Extractivo ampliado" in text) == sure
+            and ("todavía no es una ventaja segura" in text) == (not sure))
     rate = board.win_rate
     assert rate.loc["extractive", "extractive-long"] == pytest.approx(17 / 22)
     assert rate.loc["extractive-long", "m3"] == pytest.approx(0.7)
@@ -245,7 +251,8 @@ def test_figures_show_ratings_with_intervals_and_the_win_matrix():
     rated = board.table[board.table["rating"].notna()]
     assert list(ratings.error_y.array) == pytest.approx((rated["ci_high"] - rated["rating"]).tolist())
     heat = lb.win_rate_figure(board).data[0]
-    assert list(heat.x) == ["Extractivo", "Extractivo ampliado", "m3"]
+    assert list(heat.x) == ["Extractivo", "Extractivo<br>ampliado", "m3"]  # wrapped under narrow columns
+    assert list(heat.y) == ["Extractivo", "Extractivo ampliado", "m3"]
     assert heat.z[0][1] == pytest.approx(17 / 22) and math.isnan(heat.z[0][0])
 
 

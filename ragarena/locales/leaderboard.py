@@ -294,4 +294,10 @@ EN = {
         'Detail',
     'Puntuaciones guardadas':
         'Stored scores',
+    'Criterios del estudio: la mejor media del juez es la de **{model}** ({overall} de 5).':
+        "The study's criteria: the judge's best mean is **{model}**'s ({overall} out of 5).",
+    'Arena: **{model}** va por delante ({rating}), con su intervalo por encima del de {second}.':
+        "Arena: **{model}** is ahead ({rating}), its interval above {second}'s.",
+    'Arena: **{model}** va por delante ({rating}), pero su intervalo se solapa con el de {second}: todavía no es una ventaja segura.':
+        "Arena: **{model}** is ahead ({rating}), but its interval overlaps {second}'s: not a sure lead yet.",
 }
