@@ -1,7 +1,8 @@
 """English for the Leaderboard tab: its tables, notes, figures and warnings, the agreement with the
 judge (`ragarena.answer_ratings.agreement_markdown`), and the score-record and battle errors
-(`ragarena.scores`, `ragarena.ratings`) that the tab can show. The stored records (provenance,
-labels) and the reasons stored with the votes stay as written: they are data."""
+(`ragarena.scores`, `ragarena.ratings`) that the tab can show. Provenance is rendered from the records'
+fields in the page's language (published records carry ``source_en``); labels and the reasons stored with
+the votes stay as written: they are data."""
 
 EN = {
     # ragarena/ui/leaderboard.py: static texts
