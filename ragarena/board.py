@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ragarena import answer_ratings as ar
+from ragarena import board_figures, board_text
 from ragarena import board_table as bt
 from ragarena import hygiene
 from ragarena import leaderboard as lb
@@ -165,12 +166,12 @@ class BoardData:
         """Every output of the tab, in `language`."""
         language = normalize_language(language)
         board, warnings = self.board_in(language)
-        summary = "\n\n".join([*localize(warnings, language), lb.summary_markdown(board, language=language)])
+        summary = "\n\n".join([*localize(warnings, language), board_text.summary_markdown(board, language=language)])
         return BoardView(
-            ranked=bt.ranked_table(board, language), summary=summary, method=lb.method_markdown(board, language),
+            ranked=bt.ranked_table(board, language), summary=summary, method=board_text.method_markdown(board, language),
             detail=bt.detail_table(board, language), provenance=bt.provenance_markdown(board, language),
-            correlation=lb.correlation_markdown(board, language), ratings_plot=lb.ratings_figure(board, language),
-            heatmap=lb.win_rate_figure(board, language), csv_path=csv_file(board, language),
+            correlation=board_text.correlation_markdown(board, language), ratings_plot=board_figures.ratings_figure(board, language),
+            heatmap=board_figures.win_rate_figure(board, language), csv_path=csv_file(board, language),
             scores=bt.scores_table(board, language),
         )
 

@@ -7,7 +7,7 @@ with its interval, votes, the crowd's mean, the conciseness figures of `eval`, a
 per row); the rest (style control, ranks, interval bounds, full provenance) goes to the detail.
 Honest small samples: a rating or a crowd mean from fewer votes or ratings than the minimum is
 not shown (the cell says how many there are), and an interval wider than
-`leaderboard.WIDE_ELO` / `WIDE_SCORE` reads «IC muy amplio» instead of a range.
+`board_text.WIDE_ELO` / `WIDE_SCORE` reads «IC muy amplio» instead of a range.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from typing import Any
 import pandas as pd
 
 from ragarena.i18n import DEFAULT_LANGUAGE, _, localize
-from ragarena.leaderboard import WIDE_ELO, WIDE_SCORE, Leaderboard, _isnan, _published_label
+from ragarena.board_text import WIDE_ELO, WIDE_SCORE
+from ragarena.leaderboard import Leaderboard, _isnan, _published_label
 from ragarena.scores import CRITERIA
 
 #: The ranked table: key -> header, width in pixels, Gradio datatype.

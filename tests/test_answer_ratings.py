@@ -13,6 +13,7 @@ import pytest
 from scipy import stats
 
 from ragarena import answer_ratings as ar
+from ragarena import board_text
 from ragarena import leaderboard as lb
 from ragarena import votes
 from ragarena.answer_ratings import AnswerRatings
@@ -303,7 +304,7 @@ def test_crowd_columns_in_the_leaderboard_table_display_and_csv(published_record
     assert "—" in bt.ranked_table(board).to_html()
     csv_text = lb.to_csv(board)
     assert ",".join(lb.CROWD_COLUMNS) in csv_text.splitlines()[0]
-    method = lb.method_markdown(board)
+    method = board_text.method_markdown(board)
     assert "43 en total" in method and "t de Student" in method and "20 valoraciones" in method
 
 

@@ -9,6 +9,8 @@ import pytest
 
 from ragarena import answer_ratings as ar
 from ragarena import board_table as bt
+from ragarena import board_text
+from ragarena import board_figures
 from ragarena import leaderboard as lb
 from ragarena import scores
 from ragarena.errors import UserError
@@ -81,37 +83,37 @@ def test_the_stored_scores_and_reasons_tables_in_english(board):
 
 def test_summary_correlation_and_figures_in_english(board):
     english = lb.in_language(board, LABELS_EN, "en")
-    summary = lb.summary_markdown(english, language="en")
+    summary = board_text.summary_markdown(english, language="en")
     assert "**62 votes** among 3 models · last vote: 2023-11-14" in summary
     assert "5 votes cast with the model names in view do not count" in summary and "Updated:" in summary
     for spanish in ("votos", "Actualizado", "modelos"):
         assert spanish not in summary
-    assert "**62 votos** entre 3 modelos" in lb.summary_markdown(board)
-    method = lb.method_markdown(english, "en")
+    assert "**62 votos** entre 3 modelos" in board_text.summary_markdown(board)
+    method = board_text.method_markdown(english, "en")
     assert method.startswith("**In short.** The table ranks the models by **Overall**")
     assert "*Arena*: Bradley-Terry" in method and "(50 resamples)" in method and "from 10 votes" in method
     assert "*Elo (style control)*" in method and "*Users*:" in method
-    assert lb.method_markdown(board).startswith("**En pocas palabras.**")
+    assert board_text.method_markdown(board).startswith("**En pocas palabras.**")
 
-    correlation = lb.correlation_markdown(english, "en")
+    correlation = board_text.correlation_markdown(english, "en")
     assert correlation.startswith("**Rank correlation between the judge and the votes**")
     assert "- Judge «juez-a» (data/qa/x.jsonl, split test), 3 models (Extractive, Extractive (longer), m3)" \
         in correlation
-    assert "Juez «juez-a»" in lb.correlation_markdown(board)
+    assert "Juez «juez-a»" in board_text.correlation_markdown(board)
     few = lb.build_leaderboard(synthetic_battles(), [], LABELS, bootstrap=0)
-    assert "at least two models" in lb.correlation_markdown(few, "en")
+    assert "at least two models" in board_text.correlation_markdown(few, "en")
 
-    ratings = lb.ratings_figure(english, "en")
+    ratings = board_figures.ratings_figure(english, "en")
     assert ratings.layout.title.text == "Arena rating" and ratings.layout.title.subtitle.text == \
         "with its 95% interval"
     assert list(ratings.data[0].x) == ["Extractive", "Extractive (longer)", "m3"]
     assert "votes<extra>" in ratings.data[0].hovertemplate
-    heat = lb.win_rate_figure(english, "en")
+    heat = board_figures.win_rate_figure(english, "en")
     assert heat.layout.title.text.startswith("Win rate") and heat.layout.xaxis.title.text == "opponent"
-    assert lb.win_rate_figure(board).layout.xaxis.title.text == "rival"
+    assert board_figures.win_rate_figure(board).layout.xaxis.title.text == "rival"
     empty = lb.build_leaderboard([], bootstrap=0)
-    assert lb.ratings_figure(empty, "en").layout.annotations[0].text == "No votes yet"
-    assert lb.ratings_figure(empty).layout.annotations[0].text == "Todavía no hay votos"
+    assert board_figures.ratings_figure(empty, "en").layout.annotations[0].text == "No votes yet"
+    assert board_figures.ratings_figure(empty).layout.annotations[0].text == "Todavía no hay votos"
 
 
 def test_module_messages_render_in_english():

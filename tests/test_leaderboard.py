@@ -13,6 +13,8 @@ import pytest
 import pandas as pd
 
 from ragarena import board_table as bt
+from ragarena import board_text
+from ragarena import board_figures
 from ragarena import leaderboard as lb
 from ragarena import scores
 
@@ -65,11 +67,11 @@ def test_no_votes_shows_the_published_study_rows_with_empty_criteria(published):
     assert table["score_kind"].tolist() == ["published", "published"]
     assert all("IIC" in s for s in table["source"])
     assert board.n_votes == 0 and board.correlations == []
-    text = lb.summary_markdown(board)
+    text = board_text.summary_markdown(board)
     assert "Todavía no hay votos" in text and "cifras publicadas del estudio" in text
-    assert "al menos dos modelos" in lb.correlation_markdown(board)
-    lb.ratings_figure(board)  # empty figures, no error
-    lb.win_rate_figure(board)
+    assert "al menos dos modelos" in board_text.correlation_markdown(board)
+    board_figures.ratings_figure(board)  # empty figures, no error
+    board_figures.win_rate_figure(board)
 
 
 def test_crowd_columns_come_from_the_battles(published):
@@ -92,7 +94,7 @@ def test_crowd_columns_come_from_the_battles(published):
     assert board.table["label"].tolist()[3:] == ["StableLM 2 12B chat + LoRA (publicado)", "GPT-3.5 (publicado)"]
     assert board.n_votes == 62 and board.excluded == 3
     assert board.last_vote is not None and board.last_vote.timestamp() == 1_700_000_219.0
-    text = lb.summary_markdown(board)
+    text = board_text.summary_markdown(board)
     assert "**62 votos** entre 3 modelos" in text and "2023-11-14" in text
     assert "3 combates excluidos" in text and "5 votos emitidos con los nombres" in text
     # Who is ahead, and how sure: with 42 votes each the leader's interval may or may not clear the next one.
@@ -147,7 +149,7 @@ def test_small_samples_say_so_and_wide_intervals_are_not_shown_as_ranges(publish
     detail = bt.detail_frame(board).set_index("Modelo")
     assert detail.loc["Extractivo", "Arena"] == "6 votos: pocos" and detail.loc["Extractivo", "IC 95 %: desde"] == "—"
     assert pd.isna(detail.loc["Extractivo", "Rango"])
-    assert "Ningún modelo tiene aún 10 votos" in str(lb.ratings_figure(board).layout.annotations[0].text)
+    assert "Ningún modelo tiene aún 10 votos" in str(board_figures.ratings_figure(board).layout.annotations[0].text)
     # Enough votes, but an interval wider than the scale's unit (400 Elo points): no range shown.
     row = {"votes": 12, "rating": 1100.0, "ci_low": 700.0, "ci_high": 1500.0}
     assert bt.arena_cell(row, 10) == "1100 (IC muy amplio)"
@@ -214,14 +216,14 @@ def test_correlation_between_the_judge_and_the_crowd_per_judge(published):
     assert set(by_judge) == {"juez-a", "juez-b"}
     assert by_judge["juez-a"]["n"] == 3 and by_judge["juez-a"]["spearman"] == pytest.approx(1.0)
     assert by_judge["juez-b"]["kendall"] == pytest.approx(-1.0)
-    text = lb.correlation_markdown(board)
+    text = board_text.correlation_markdown(board)
     assert "Juez «juez-a»" in text and "Spearman ρ = 1.00" in text and "Kendall τ = -1.00" in text
     assert "Extractivo, Extractivo ampliado, m3" in text
     # Published figures never enter the correlation, and models need enough votes.
     few = lb.build_leaderboard(synthetic_battles(), records, LABELS, bootstrap=0, min_votes=41)
     assert [c["models"] for c in few.correlations] == [["extractive", "extractive-long"]] * 2  # m3 has 40 votes
     assert lb.build_leaderboard(synthetic_battles(), records, LABELS, bootstrap=0, min_votes=43).correlations == []
-    assert "al menos dos modelos" in lb.correlation_markdown(
+    assert "al menos dos modelos" in board_text.correlation_markdown(
         lb.build_leaderboard(synthetic_battles(), records, LABELS, bootstrap=0, min_votes=43))
 
 
@@ -246,11 +248,11 @@ def test_csv_has_every_column_and_empty_cells_for_missing_figures(published):
 
 def test_figures_show_ratings_with_intervals_and_the_win_matrix():
     board = lb.build_leaderboard(synthetic_battles(), [], LABELS, bootstrap=100)
-    ratings = lb.ratings_figure(board).data[0]
+    ratings = board_figures.ratings_figure(board).data[0]
     assert list(ratings.x) == ["Extractivo", "Extractivo ampliado", "m3"]
     rated = board.table[board.table["rating"].notna()]
     assert list(ratings.error_y.array) == pytest.approx((rated["ci_high"] - rated["rating"]).tolist())
-    heat = lb.win_rate_figure(board).data[0]
+    heat = board_figures.win_rate_figure(board).data[0]
     assert list(heat.x) == ["Extractivo", "Extractivo<br>ampliado", "m3"]  # wrapped under narrow columns
     assert list(heat.y) == ["Extractivo", "Extractivo ampliado", "m3"]
     assert heat.z[0][1] == pytest.approx(17 / 22) and math.isnan(heat.z[0][0])

@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from ragarena import board_text
 from ragarena import leaderboard as lb
 from ragarena import reasons as R
 from ragarena.corpus import all_passages, load_conversations, load_pages
@@ -141,7 +142,7 @@ def test_leaderboard_has_length_controlled_columns_with_ranks():
                    "Rango (control de estilo)"):
         assert header in shown.columns
     assert shown["Rango (control de estilo)"].notna().all()
-    method = lb.method_markdown(board)
+    method = board_text.method_markdown(board)
     assert "*Elo (control de estilo)*" in method and "longitud +" in method
     csv_text = lb.to_csv(board)
     assert "style_rating,style_ci_low,style_ci_high,style_rank" in csv_text.splitlines()[0]
