@@ -50,7 +50,7 @@ DETAIL = {
     "style_ci_high": (_("Control de estilo: hasta"), 100, "str"),
     "style_rank": (_("Rango (control de estilo)"), 110, "number"),
     "wins": (_("Victorias"), 84, "number"),
-    "ties": (_("Empates"), 80, "number"),
+    "ties": (_("Empates"), 70, "number"),
     **{f"crowd_{c}": (name, 120, "str") for c, name in (
         ("answer_relevance", _("Personas: relevancia respuesta")),
         ("context_relevance", _("Personas: relevancia contexto")),
@@ -60,17 +60,17 @@ DETAIL = {
 }
 #: Every stored score record.
 STORED = {
-    "label": (_("Modelo"), 170, "str"),
-    "kind": (_("Tipo"), 110, "str"),
-    "overall": (_("Global (1-5)"), 74, "number"),
-    "answer_relevance": (_("Relevancia respuesta"), 96, "number"),
-    "context_relevance": (_("Relevancia contexto"), 92, "number"),
-    "groundedness": (_("Fundamen\u00adtación"), 118, "number"),
-    "mean_words": (_("Palabras"), 80, "number"),
-    "filler_rate": (_("Relleno (%)"), 76, "number"),
-    "n_items": (_("Ítems"), 64, "number"),
-    "date": (_("Fecha"), 100, "str"),
-    "provenance": (_("Procedencia"), 420, "str"),
+    "label": (_("Modelo"), 130, "str"),
+    "kind": (_("Tipo"), 96, "str"),
+    "overall": (_("Global (1-5)"), 56, "number"),
+    "answer_relevance": (_("Relevancia respuesta"), 78, "number"),
+    "context_relevance": (_("Relevancia contexto"), 78, "number"),
+    "groundedness": (_("Fundamen\u00adtación"), 78, "number"),
+    "mean_words": (_("Palabras"), 70, "number"),
+    "filler_rate": (_("Relleno (%)"), 64, "number"),
+    "n_items": (_("Ítems"), 56, "number"),
+    "date": (_("Fecha"), 90, "str"),
+    "provenance": (_("Procedencia"), 380, "str"),
 }
 KIND_TAGS = {"published": _("publicado"), "automatic": _("eval automática"), "crowd": _("público")}
 KIND_NAMES = {"measured": _("juez LLM"), "published": _("publicada"), "automatic": _("eval automática")}

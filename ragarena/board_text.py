@@ -102,7 +102,7 @@ def method_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str
 
 def style_note(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
     """How to read the «control de estilo» columns, with what length and filler are worth, in `language`."""
-    parts = [_("*Elo (control de estilo)*: el mismo modelo con la diferencia de longitud de las dos respuestas y la "
+    parts = [_("*Control de estilo* (en el detalle): el mismo modelo con la diferencia de longitud de las dos respuestas y la "
                "de relleno (`ragarena.filler`) como covariables, así que estima cada modelo a igual longitud y sin "
                "relleno; su rango sale igual de los intervalos. Solo cuentan los combates con las dos respuestas.")]
     names = {"length": _("longitud"), "filler": _("relleno")}
@@ -126,7 +126,7 @@ def style_note(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
 def crowd_note(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
     """How to read the «Usuarios» columns, in `language`."""
     return localize(_(
-        "*Usuarios*: valoraciones de 1 a 5 de las respuestas de la pestaña *Chat* ({n} en total) en los mismos "
+        "*Personas*: valoraciones de 1 a 5 de las respuestas de la pestaña *Chat* ({n} en total) en los mismos "
         "tres criterios que el jurado; media de cada criterio y de los tres, con intervalo de confianza del 95 % "
         "de la t de Student. Un modelo necesita {min} valoraciones para que se muestren sus medias (antes, solo "
         "el número).", n=board.n_ratings, min=board.min_ratings), language)

@@ -92,7 +92,7 @@ def test_summary_correlation_and_figures_in_english(board):
     method = board_text.method_markdown(english, "en")
     assert method.startswith("**In short.** The table ranks the models by **Overall**")
     assert "*Arena*: Bradley-Terry" in method and "(50 resamples)" in method and "from 10 votes" in method
-    assert "*Elo (style control)*" in method and "*Users*:" in method
+    assert "*Style control* (in the detail)" in method and "*People*:" in method
     assert board_text.method_markdown(board).startswith("**En pocas palabras.**")
 
     correlation = board_text.correlation_markdown(english, "en")

@@ -143,7 +143,7 @@ def test_leaderboard_has_length_controlled_columns_with_ranks():
         assert header in shown.columns
     assert shown["Rango (control de estilo)"].notna().all()
     method = board_text.method_markdown(board)
-    assert "*Elo (control de estilo)*" in method and "longitud +" in method
+    assert "*Control de estilo* (en el detalle)" in method and "longitud +" in method
     csv_text = lb.to_csv(board)
     assert "style_rating,style_ci_low,style_ci_high,style_rank" in csv_text.splitlines()[0]
 

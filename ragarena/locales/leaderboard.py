@@ -65,10 +65,10 @@ EN = {
     "{named} votos emitidos con los nombres de los modelos a la vista no cuentan (solo cuentan los votos a ciegas).":
         "{named} votes cast with the model names in view do not count (only blind votes count).",
     "{n} combates excluidos no cuentan.": "{n} excluded battles do not count.",
-    "*Elo (control de estilo)*: el mismo modelo con la diferencia de longitud de las dos respuestas y la "
+    "*Control de estilo* (en el detalle): el mismo modelo con la diferencia de longitud de las dos respuestas y la "
     "de relleno (`ragarena.filler`) como covariables, así que estima cada modelo a igual longitud y sin "
     "relleno; su rango sale igual de los intervalos. Solo cuentan los combates con las dos respuestas.":
-        "*Elo (style control)*: the same model with the difference in length of the two answers and in filler "
+        "*Style control* (in the detail): the same model with the difference in length of the two answers and in filler "
         "(`ragarena.filler`) as covariates, so it estimates each model at equal length and without filler; its "
         "rank comes from the intervals in the same way. Only battles with both answers count.",
     "longitud": "length",
@@ -79,11 +79,11 @@ EN = {
     "relleno: tenerlo frente a no tenerlo): {effects}.":
         "Effect in Elo points (length: an answer that fills the whole text against an empty one; filler: having "
         "it against not having it): {effects}.",
-    "*Usuarios*: valoraciones de 1 a 5 de las respuestas de la pestaña *Chat* ({n} en total) en los mismos "
+    "*Personas*: valoraciones de 1 a 5 de las respuestas de la pestaña *Chat* ({n} en total) en los mismos "
     "tres criterios que el jurado; media de cada criterio y de los tres, con intervalo de confianza del 95 % "
     "de la t de Student. Un modelo necesita {min} valoraciones para que se muestren sus medias (antes, solo "
     "el número).":
-        "*Users*: 1-5 ratings of the answers of the *Chat* tab ({n} in all) on the same three criteria as the "
+        "*People*: 1-5 ratings of the answers of the *Chat* tab ({n} in all) on the same three criteria as the "
         "judge; mean of each criterion and of the three, with a 95% Student's t confidence interval. A model "
         "needs {min} ratings before its means are shown (until then, only the count).",
     "Actualizado: {when}.": "Updated: {when}.",

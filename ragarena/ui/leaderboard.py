@@ -25,9 +25,8 @@ CSS = """
   font-family: var(--font) !important; }
 .ra-board th span.wrap, .ra-board .body-cell .cell-wrap, .ra-board .body-cell .cell-wrap * {
   word-break: normal !important; overflow-wrap: normal !important; hyphens: manual; }
-#leaderboard-table th, #leaderboard-table th * { font-size: 11px !important; font-weight: 600 !important;
-  line-height: 1.25 !important; }
-#leaderboard-table .cell-wrap { padding: 6px 4px !important; }
+.ra-board th, .ra-board th * { font-size: 11px !important; font-weight: 600 !important; line-height: 1.25 !important; }
+.ra-board .cell-wrap { padding: 6px 4px !important; }
 #leaderboard-summary p { margin: 0 0 .3rem 0; }
 @media (max-width: 640px) {
   /* edge to edge on a phone: model, overall and the three criteria side by side */
