@@ -128,6 +128,7 @@ def test_measured_scores_join_their_model_row_and_the_latest_record_wins(publish
     assert first["Fuente"] == "juez LLM juez-a, 2025-01-01 · público"
     assert shown.set_index("Modelo").loc["m3", "Fuente"] == "público"
     assert shown["Fuente"].tolist()[-2:] == ["publicado", "publicado"]
+    assert "la mejor media del juez es la de **Extractivo** (4.40 de 5)" in board_text.summary_markdown(board)
     history = bt.scores_frame(board)
     assert len(history) == len(records)
     assert history.iloc[0]["Modelo"] == "Extractivo" and history.iloc[0]["Global (1-5)"] == 4.4
