@@ -13,6 +13,7 @@ is. Files are JSON Lines (one battle per line, blank lines ignored) or a single 
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any, Iterable
@@ -21,6 +22,8 @@ from ragarena.errors import UserError
 from ragarena.jsonl import parse_json_lines
 
 WINNERS = ("model_a", "model_b", "tie", "tie (bothbad)")
+#: The two fields that take a vote out of the ratings (vote hygiene, `ragarena.hygiene`).
+EXCLUSION_FIELDS = ("excluded", "excluded_reason")
 REQUIRED = ("model_a", "model_b", "winner")
 
 
@@ -127,3 +130,27 @@ def write_battles(path: str | os.PathLike, records: Iterable[dict]) -> int:
     except OSError as error:
         raise UserError(f"No se puede escribir {path}: {error.strerror or error}") from None
     return len(records)
+
+
+def _flag_set(value: Any) -> bool:
+    """An exclusion field that says "excluded": anything truthy but a missing value (None, NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    return bool(value)
+
+
+def is_excluded(battle: dict) -> bool:
+    """Whether a battle is kept out of every rating: ``excluded`` true or an ``excluded_reason``.
+
+    The one place this is decided: the ratings (`ragarena.ratings`, records and data frames),
+    the leaderboard and its reasons table, and the voter screening all ask here.
+    """
+    return any(_flag_set(battle.get(name)) for name in EXCLUSION_FIELDS)
+
+
+def excluded_mask(frame) -> Any:
+    """`is_excluded` for each row of a pandas DataFrame of battles (a boolean numpy array)."""
+    import numpy as np
+
+    flags = [frame[name].map(_flag_set).to_numpy(dtype=bool) for name in EXCLUSION_FIELDS if name in frame.columns]
+    return np.logical_or.reduce(flags) if flags else np.zeros(len(frame), dtype=bool)

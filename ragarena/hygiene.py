@@ -20,8 +20,10 @@ outright in `ragarena.votes.VoteStore.vote`):
    `sequential_test` for the test. Flags are sticky: later votes of a flagged voter are
    excluded too, and a flag is never lifted by a later screening.
 
-`screen_store` runs rule 2 on a vote store and saves the new flags; the leaderboard refresh,
-``export-votes`` and, every few minutes, the arena after a vote call it.
+`screen_store` runs rule 2 on a vote store and saves the new flags; the leaderboard refresh
+(`ragarena.board`, when the votes changed since its last screening), ``export-votes`` and,
+every few minutes, the arena after a vote (`PeriodicScreening`) call it. Whether a vote is
+excluded is decided in one place, `ragarena.battles.is_excluded` (re-exported here).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
+from ragarena.battles import is_excluded  # noqa: F401  (re-exported: the one exclusion rule)
 from ragarena.retrieval import fold
 
 IDENTITY = "identidad"
@@ -79,13 +82,6 @@ def category(reason: str | None) -> str:
     if not reason:
         return ""
     return str(reason).split(":", 1)[0].strip()
-
-
-def is_excluded(battle: dict) -> bool:
-    value = battle.get("excluded")
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return bool(battle.get("excluded_reason"))
-    return bool(value) or bool(battle.get("excluded_reason"))
 
 
 # --- rule 2: a sequential test of each voter against the ratings --------------------------
@@ -249,10 +245,14 @@ def apply(battles: Sequence[dict], exclusions: dict[str, str]) -> list[dict]:
     return out
 
 
-def screen_store(store, **options: Any) -> tuple[list[dict], Screening]:
+def screen_store(store, battles: Sequence[dict] | None = None, **options: Any) -> tuple[list[dict], Screening]:
     """Screen the voted battles of a `VoteStore`, save the new flags, and return the battles
-    (export format, flags applied) with the screening."""
-    battles = store.export_battles()
+    (export format, flags applied) with the screening. `battles` is the store's export when the
+    caller has just read it (the leaderboard), else it is read here.
+
+    The one screening of the app: the background `PeriodicScreening`, the leaderboard refresh
+    (`ragarena.board.BoardData`) and ``export-votes`` all run this."""
+    battles = list(store.export_battles() if battles is None else battles)
     result = screen(battles, **options)
     if result.exclusions:
         store.exclude(result.exclusions)

@@ -577,13 +577,15 @@ def add_arguments(parser) -> None:
                             "(por defecto RAGARENA_DATA_DIR/judge-cache)")
     group.add_argument("--scores-out", default=None, metavar="RUTA",
                        help="carpeta (añade a measured.jsonl) o archivo .jsonl donde guardar la puntuación "
-                            "(por defecto data/scores/)")
+                            "(y, con --record, las cifras automáticas; por defecto data/scores/)")
 
 
 def prepare(args, specs) -> Judge | None:
     """The judge the options ask for (None without ``--judge``); checked before answering."""
     if not getattr(args, "judge", None):
         for option in ("judge_base_url", "judge_api_key_env", "judge_cache", "scores_out"):
+            if option == "scores_out" and getattr(args, "record", False):
+                continue  # --record writes there too
             if getattr(args, option, None):
                 raise UserError(f"--{option.replace('_', '-')} solo tiene sentido con --judge.")
         return None

@@ -2,14 +2,16 @@
 
 Pure functions, no Gradio: `build_leaderboard` assembles everything the tab shows from a
 list of battles (the public arena format of `ragarena.battles`) and the stored score records
-(`ragarena.scores`); the other functions turn the result into a display table, a CSV file,
-plotly figures and summaries. Every text the tab shows is marked with `ragarena.i18n._`: the
-output functions take a ``language`` ('es' by default, what the CLI and tests read) and render
-their text in it; `in_language` gives the model names of that language.
+(`ragarena.scores`); here also the crowd's 1-5 means, the judge-vs-crowd rank correlations, the
+CSV and the vote reasons. The tables a reader sees are `ragarena.board_table`, the texts
+`ragarena.board_text`, the plots `ragarena.board_figures`; `ragarena.board` ties them to the app.
+Every text is marked with `ragarena.i18n._`; output functions take a ``language`` ('es' by
+default) and `in_language` gives the model names of that language.
 
-Rows: one per model that has votes or a measured judge score (the latest measured record of
-that model), plus one per published record, labelled "… (publicado)" so a quoted figure is
-never mistaken for one measured here.
+Rows: one per model that has votes, a measured judge score (its latest measured record), automatic
+eval figures (its latest ``automatic`` record) or crowd ratings, plus one per published record,
+labelled "… (publicado)" so a quoted figure is never mistaken for one measured here. Order: the
+judge's overall mean, then the arena rating (from `min_votes` votes), published rows last.
 """
 
 from __future__ import annotations
@@ -22,16 +24,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
-import numpy as np
 import pandas as pd
 
 from ragarena import scores as score_store
+from ragarena.battles import is_excluded
 from ragarena.answer_ratings import DEFAULT_MIN_RATINGS as MIN_RATINGS
 from ragarena.i18n import DEFAULT_LANGUAGE, _, localize, normalize_language
 from ragarena.scores import CRITERIA
 
-#: Models need this many votes before their rating enters the judge-vs-crowd rank correlation.
-MIN_VOTES = 5
+#: Votes a model needs before its arena rating is shown and enters the judge-vs-crowd correlation
+#: (``RAGARENA_MIN_VOTES``, see `min_votes_from_env`).
+MIN_VOTES = 10
 #: Votes needed before the summary quotes what answer length and filler are worth (style control).
 MIN_STYLE_EFFECT_VOTES = 50
 PUBLISHED_SUFFIX = " (publicado)"
@@ -40,51 +43,18 @@ PUBLISHED_SUFFIX = " (publicado)"
 CROWD_FIGURES = ("overall", *CRITERIA)
 CROWD_COLUMNS = ("crowd_n", *(f"crowd_{f}{end}" for f in CROWD_FIGURES for end in ("", "_ci_low", "_ci_high")))
 
-#: Columns of `Leaderboard.table` and of the CSV download, in order.
+#: The automatic answer figures of `eval --record` the table carries (from the model's latest
+#: ``automatic`` record) and where they come from.
+EVAL_COLUMNS = ("mean_words", "filler_rate", "false_abstention_rate", "eval_date", "eval_command", "retrieval")
+
+#: Columns of `Leaderboard.table` and of the CSV download, in order (new columns go at the end).
 COLUMNS = (
     "rank", "model", "label", "rating", "ci_low", "ci_high",
     "style_rating", "style_ci_low", "style_ci_high", "style_rank", "votes", "wins", "ties",
     "overall", *CRITERIA, "n_items", "judge", "dataset", "split", "score_date", "score_kind", "source",
-    *CROWD_COLUMNS,
+    *CROWD_COLUMNS, *EVAL_COLUMNS,
 )
 
-#: Headers of the table the tab shows (a subset of COLUMNS): Spanish `Text`, rendered per language.
-DISPLAY_HEADERS = {
-    "rank": _("Rango"),
-    "label": _("Modelo"),
-    "rating": _("Puntuación arena"),
-    "interval": _("IC 95 %"),
-    "votes": _("Votos"),
-    "style_rating": _("Elo (control de estilo)"),
-    "style_interval": _("IC 95 % (control de estilo)"),
-    "style_rank": _("Rango (control de estilo)"),
-    "overall": _("Juez: media (1-5)"),
-    "answer_relevance": _("Relevancia de la respuesta"),
-    "context_relevance": _("Relevancia del contexto"),
-    "groundedness": _("Fundamentación"),
-    "n_items": _("Ítems evaluados"),
-    "crowd_overall": _("Usuarios: media (IC 95 %)"),
-    "crowd_answer_relevance": _("Usuarios: relevancia de la respuesta"),
-    "crowd_context_relevance": _("Usuarios: relevancia del contexto"),
-    "crowd_groundedness": _("Usuarios: fundamentación"),
-    "crowd_n": _("Usuarios: valoraciones"),
-    "judge": _("Juez"),
-    "source": _("Fuente de las puntuaciones"),
-}
-DISPLAY_DATATYPES = {
-    "rank": "number", "label": "str", "rating": "number", "interval": "str", "votes": "number",
-    "style_rating": "number", "style_interval": "str", "style_rank": "number",
-    "overall": "number", "answer_relevance": "number", "context_relevance": "number", "groundedness": "number",
-    "n_items": "number", "judge": "str", "source": "str",
-    **{f"crowd_{f}": "str" for f in CROWD_FIGURES}, "crowd_n": "number",
-}
-SCORE_HEADERS = {
-    "label": _("Modelo"), "kind": _("Tipo"), "overall": _("Media"),
-    "answer_relevance": _("Relevancia de la respuesta"), "context_relevance": _("Relevancia del contexto"),
-    "groundedness": _("Fundamentación"), "n_items": _("Ítems"), "n_failed": _("Fallidos"), "judge": _("Juez"),
-    "dataset": _("Datos"), "split": _("Split"), "date": _("Fecha"), "source": _("Fuente"),
-}
-KIND_NAMES = {"measured": _("medida"), "published": _("publicada")}
 
 
 @dataclass
@@ -114,12 +84,6 @@ class Leaderboard:
 
 # ---------------------------------------------------------------------------------------
 # Assembly
-
-
-def _excluded(battle: dict) -> bool:
-    from ragarena.hygiene import is_excluded
-
-    return is_excluded(battle)  # ``excluded`` or an ``excluded_reason``
 
 
 def parse_tstamp(value: Any) -> datetime | None:
@@ -161,7 +125,7 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
         blind = [b for b in battles if b.get("mode") != "named"]
         named, battles = len(battles) - len(blind), blind
     labels = dict(labels or {})
-    counted = [b for b in battles if not _excluded(b)]
+    counted = [b for b in battles if not is_excluded(b)]
     excluded = len(battles) - len(counted)
     stamps = [t for t in (parse_tstamp(b.get("tstamp")) for b in counted) if t is not None]
     ratings = analyze(battles, bootstrap=bootstrap, seed=seed, style=True) if counted else None
@@ -181,6 +145,8 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
             }
     for model, record in score_store.latest_measured(records).items():
         rows.setdefault((model, -1), {"model": model}).update(_score_fields(record))
+    for model, record in score_store.latest_measured(records, "automatic").items():
+        rows.setdefault((model, -1), {"model": model}).update(_eval_fields(record))
     crowd_ratings = list(crowd_ratings)
     for model, fields in crowd_criteria(crowd_ratings, min_ratings).items():
         rows.setdefault((model, -1), {"model": model}).update(fields)
@@ -196,12 +162,20 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
     for column in ("rank", "votes", "ties", "n_items", "crowd_n", "style_rank"):
         table[column] = table[column].astype("Int64")
     for column in ("rating", "ci_low", "ci_high", "style_rating", "style_ci_low", "style_ci_high", "wins", "overall",
-                   *CRITERIA, *CROWD_COLUMNS[1:]):
+                   *CRITERIA, *CROWD_COLUMNS[1:], *EVAL_COLUMNS[:3]):
         table[column] = table[column].astype(float)
-    for column in ("model", "label", "judge", "dataset", "split", "score_date", "score_kind", "source"):
+    for column in ("model", "label", "judge", "dataset", "split", "score_date", "score_kind", "source",
+                   *EVAL_COLUMNS[3:]):
         table[column] = table[column].astype(object).where(table[column].notna(), None)
-    table = table.sort_values(
-        ["rating", "overall", "label"], ascending=[False, False, True], na_position="last", ignore_index=True)
+    # Ranked on the study's criteria (the judge's overall), then the arena; a rating from too few
+    # votes does not rank a model (it sorts after those with enough). Published figures come from
+    # another corpus: they close the table as a reference instead of ranking among measured models.
+    enough = table["votes"].fillna(0) >= min_votes
+    table["_published"] = table["score_kind"] == "published"
+    table["_arena"] = table["rating"].where(enough)
+    table = table.sort_values(["_published", "overall", "_arena", "rating", "label"],
+                              ascending=[True, False, False, False, True], na_position="last",
+                              ignore_index=True).drop(columns=["_published", "_arena"])
 
     crowd = {row["model"]: (row["rating"], row["votes"]) for row in rows.values() if row.get("rating") is not None}
     board = Leaderboard(
@@ -228,6 +202,19 @@ def _score_fields(record: dict) -> dict:
         "judge": record.get("judge"), "dataset": record.get("dataset"), "split": record.get("split"),
         "score_date": record.get("date"), "score_kind": record["kind"], "source": record["source"],
     }
+
+
+def _eval_fields(record: dict) -> dict:
+    return {"mean_words": record.get("mean_words"), "filler_rate": record.get("filler_rate"),
+            "false_abstention_rate": record.get("false_abstention_rate"), "eval_date": record.get("date"),
+            "eval_command": record.get("command"), "retrieval": record.get("retrieval")}
+
+
+def min_votes_from_env() -> int:
+    """Votes a model needs before the leaderboard shows its arena rating (``RAGARENA_MIN_VOTES``)."""
+    from ragarena.votes import positive_int_from_env
+
+    return positive_int_from_env("RAGARENA_MIN_VOTES", MIN_VOTES)
 
 
 def _published_label(record: dict, labels: dict[str, str], language: str = DEFAULT_LANGUAGE) -> str:
@@ -296,15 +283,6 @@ def crowd_criteria(ratings: Iterable[dict], min_ratings: int = MIN_RATINGS) -> d
     return result
 
 
-def _crowd_cell(row: dict, figure: str) -> str:
-    """«4.20 (3.95–4.45)»: a crowd mean and its interval as text ("" without a mean)."""
-    mean = row.get(f"crowd_{figure}")
-    if _isnan(mean):
-        return ""
-    low, high = row.get(f"crowd_{figure}_ci_low"), row.get(f"crowd_{figure}_ci_high")
-    return f"{mean:.2f}" + ("" if _isnan(low) or _isnan(high) else f" ({low:.2f}–{high:.2f})")
-
-
 # ---------------------------------------------------------------------------------------
 # Judge ranking vs crowd ranking
 
@@ -365,62 +343,8 @@ def _headers(headers: dict[str, str], language: str) -> dict[str, str]:
     return {key: localize(header, language) for key, header in headers.items()}
 
 
-def display_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """The shown table: headers in `language`, numbers kept numeric (so columns sort as numbers)."""
-    table = board.table
-    frame = pd.DataFrame({
-        "rank": table["rank"],
-        "label": table["label"],
-        "rating": table["rating"].round(1),
-        "interval": [
-            f"{_fmt(lo, 0)} – {_fmt(hi, 0)}" if not (math.isnan(lo) or math.isnan(hi)) else ""
-            for lo, hi in zip(table["ci_low"], table["ci_high"])
-        ],
-        "votes": table["votes"],
-        "style_rating": table["style_rating"].round(1),
-        "style_interval": [
-            f"{_fmt(lo, 0)} – {_fmt(hi, 0)}" if not (_isnan(lo) or _isnan(hi)) else ""
-            for lo, hi in zip(table["style_ci_low"], table["style_ci_high"])
-        ],
-        "style_rank": table["style_rank"],
-        "overall": table["overall"].round(2),
-        **{c: table[c].round(2) for c in CRITERIA},
-        "n_items": table["n_items"],
-        **{f"crowd_{f}": [_crowd_cell(row, f) for row in table.to_dict("records")] for f in CROWD_FIGURES},
-        "crowd_n": table["crowd_n"],
-        "judge": table["judge"].fillna(""),
-        "source": [_source_text(row, language) for row in table.to_dict("records")],
-    })
-    return frame.rename(columns=_headers(DISPLAY_HEADERS, language))
-
-
-def _source_text(row: dict, language: str = DEFAULT_LANGUAGE) -> str:
-    source = row.get("source")
-    if isinstance(source, str) and source:
-        return source  # the record's provenance: data, as written
-    if row.get("rating") is not None and not _isnan(row.get("rating")):
-        return localize(_("solo votos de la arena"), language)
-    return localize(_("solo valoraciones de usuarios"), language) if not _isnan(row.get("crowd_n")) else ""
-
-
 def _isnan(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-def display_table(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
-    """`display_frame` as a pandas Styler: figures rounded, empty cells shown as «—»."""
-    frame = display_frame(board, language)
-    headers = _headers(DISPLAY_HEADERS, language)
-    formats = {headers["rating"]: "{:.1f}", headers["style_rating"]: "{:.1f}", headers["overall"]: "{:.2f}",
-               **{headers[c]: "{:.2f}" for c in CRITERIA}}
-    return frame.style.format(formats, na_rep="—").format(
-        lambda v: "—" if v == "" else v,
-        subset=[headers[k] for k in ("interval", "style_interval", "judge", "source",
-                                     *(f"crowd_{f}" for f in CROWD_FIGURES))])
-
-
-def display_datatypes() -> list[str]:
-    return [DISPLAY_DATATYPES[key] for key in DISPLAY_HEADERS]
 
 
 def to_csv(board: Leaderboard) -> str:
@@ -433,191 +357,6 @@ def to_csv(board: Leaderboard) -> str:
     buffer = io.StringIO()
     table.to_csv(buffer, index=False, columns=list(COLUMNS), lineterminator="\n")
     return buffer.getvalue()
-
-
-def scores_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """Every stored score record (newest first), headers in `language` (the records' own texts,
-    such as their provenance, stay as written)."""
-    rows = []
-    for record in board.records:
-        label = (_published_label(record, board.labels, language) if record["kind"] == "published"
-                 else board.label(record["model"]))
-        rows.append({"label": label, "kind": localize(KIND_NAMES.get(record["kind"], record["kind"]), language),
-                     **{key: record.get(key) for key in SCORE_HEADERS if key not in ("label", "kind")}})
-    frame = pd.DataFrame(rows, columns=list(SCORE_HEADERS))
-    if not frame.empty:
-        frame = frame.sort_values("date", ascending=False, na_position="last", kind="stable")
-    for column in ("overall", *CRITERIA):
-        frame[column] = frame[column].astype(float).round(3)
-    return frame.rename(columns=_headers(SCORE_HEADERS, language))
-
-
-def ratings_figure(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
-    """Crowd ratings with their 95 % intervals (plotly), texts in `language`."""
-    import plotly.graph_objects as go
-
-    rated = board.table[board.table["rating"].notna()].sort_values("rating", ascending=False)
-    figure = go.Figure()
-    if rated.empty:
-        _empty(figure, localize(_("Todavía no hay votos"), language))
-    else:
-        figure.add_trace(go.Scatter(
-            x=rated["label"].tolist(), y=rated["rating"].tolist(), mode="markers",
-            marker={"size": 10},
-            error_y={"type": "data", "symmetric": False,
-                     "array": (rated["ci_high"] - rated["rating"]).tolist(),
-                     "arrayminus": (rated["rating"] - rated["ci_low"]).tolist()},
-            customdata=np.column_stack([rated["ci_low"], rated["ci_high"], rated["votes"].astype(float)]),
-            hovertemplate=localize(_("%{x}<br>Puntuación %{y:.0f}<br>IC 95 %: %{customdata[0]:.0f} – "
-                                     "%{customdata[1]:.0f}<br>%{customdata[2]:.0f} votos<extra></extra>"), language),
-        ))
-        figure.update_yaxes(title_text=localize(_("Puntuación (escala Elo)"), language))
-    figure.update_layout(title=localize(_("Puntuación de la arena con intervalo del 95 %"), language), height=380,
-                         margin={"l": 40, "r": 20, "t": 50, "b": 40})
-    return figure
-
-
-def win_rate_figure(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
-    """Share of the battles the row model won against the column model (plotly heatmap), texts in `language`."""
-    import plotly.graph_objects as go
-
-    figure = go.Figure()
-    if board.win_rate is None or board.win_rate.empty:
-        _empty(figure, localize(_("Todavía no hay combates"), language))
-    else:
-        order = board.table.loc[board.table["rating"].notna(), "model"].tolist()
-        order = [m for m in order if m in board.win_rate.index]
-        rate = board.win_rate.loc[order, order]
-        counts = board.battle_counts.loc[order, order]
-        names = [board.label(m) for m in order]
-        text = [["" if math.isnan(v) else f"{v:.0%}" for v in row] for row in rate.to_numpy()]
-        figure.add_trace(go.Heatmap(
-            z=rate.to_numpy(), x=names, y=names, zmin=0, zmax=1, colorscale="RdBu", text=text,
-            texttemplate="%{text}", customdata=counts.to_numpy(),
-            hovertemplate=localize(_("%{y} gana a %{x} en el %{z:.0%} de %{customdata} combates<extra></extra>"),
-                                   language),
-            colorbar={"title": localize(_("victorias"), language), "tickformat": ".0%"},
-        ))
-        figure.update_xaxes(title_text=localize(_("rival"), language), side="top")
-        figure.update_yaxes(title_text=localize(_("modelo"), language), autorange="reversed")
-    figure.update_layout(title=localize(_("Porcentaje de victorias (fila contra columna; empates, medio punto)"),
-                                        language), height=420,
-                         margin={"l": 40, "r": 20, "t": 90, "b": 20})
-    return figure
-
-
-def _empty(figure, message: str) -> None:
-    figure.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
-                          font={"size": 16})
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
-
-
-def _when(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def summary_markdown(board: Leaderboard, now: datetime | None = None, language: str = DEFAULT_LANGUAGE) -> str:
-    """Votes, last vote and how to read the table, in `language` (Spanish by default)."""
-    lines = []
-    if board.n_votes == 0:
-        if any(r["kind"] == "measured" for r in board.records):
-            lines.append(_("**Todavía no hay votos.** Vota en la pestaña *Arena* para que aparezca la clasificación "
-                           "de la comunidad; mientras tanto se muestran las cifras publicadas del estudio y las del "
-                           "juez."))
-        else:
-            lines.append(_("**Todavía no hay votos.** Vota en la pestaña *Arena* para que aparezca la clasificación "
-                           "de la comunidad; mientras tanto se muestran las cifras publicadas del estudio."))
-    else:
-        models = int(board.table["rating"].notna().sum())
-        votes = _("1 voto") if board.n_votes == 1 else _("{n} votos", n=board.n_votes)
-        if board.last_vote:
-            lines.append(_("**{votes}** entre {models} modelos · último voto: {when}.", votes=votes, models=models,
-                           when=_when(board.last_vote)))
-        else:
-            lines.append(_("**{votes}** entre {models} modelos.", votes=votes, models=models))
-    lines.extend(board.notes)
-    if board.excluded and not any("excluidos" in note for note in board.notes):
-        lines.append(_("{n} combates excluidos no cuentan.", n=board.excluded))
-    if board.bootstrap:
-        lines.append(_(
-            "*Puntuación arena*: modelo de Bradley-Terry en escala Elo (media 1000) a partir de los votos, con "
-            "intervalo de confianza del 95 % por bootstrap ({bootstrap} remuestreos); el rango es 1 más el número "
-            "de modelos claramente por delante. *Juez*: medias de 1 a 5 de relevancia de la respuesta, relevancia "
-            "del contexto y fundamentación; las filas «(publicado)» citan cifras publicadas, no medidas aquí.",
-            bootstrap=board.bootstrap))
-    else:
-        lines.append(_(
-            "*Puntuación arena*: modelo de Bradley-Terry en escala Elo (media 1000) a partir de los votos; el rango "
-            "es 1 más el número de modelos claramente por delante. *Juez*: medias de 1 a 5 de relevancia de la "
-            "respuesta, relevancia del contexto y fundamentación; las filas «(publicado)» citan cifras publicadas, "
-            "no medidas aquí."))
-    lines.append(style_note(board, language))
-    lines.append(crowd_note(board, language))
-    lines.append(_("Actualizado: {when}.", when=_when(now or datetime.now(timezone.utc))))
-    return "\n\n".join(localize(line, language) for line in lines)
-
-
-def style_note(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
-    """How to read the «control de estilo» columns, with what length and filler are worth, in `language`."""
-    parts = [_("*Elo (control de estilo)*: el mismo modelo con la diferencia de longitud de las dos respuestas y la "
-               "de relleno (`ragarena.filler`) como covariables, así que estima cada modelo a igual longitud y sin "
-               "relleno; su rango sale igual de los intervalos. Solo cuentan los combates con las dos respuestas.")]
-    names = {"length": _("longitud"), "filler": _("relleno")}
-    effects = []
-    for coef in board.style_coefficients:
-        name = localize(names.get(coef.get("feature"), coef.get("feature")), language)
-        if _isnan(coef.get("elo")):
-            continue
-        interval = ("" if _isnan(coef.get("elo_ci_low")) else
-                    f" [{coef['elo_ci_low']:+.0f}, {coef['elo_ci_high']:+.0f}]")
-        effects.append(f"{name} {coef['elo']:+.0f}{interval}")
-    if effects and board.n_votes < MIN_STYLE_EFFECT_VOTES:
-        parts.append(_("Con menos de {n} votos, el efecto de la longitud y del relleno no es fiable.",
-                       n=MIN_STYLE_EFFECT_VOTES))
-    elif effects:
-        parts.append(_("Efecto en puntos Elo (longitud: una respuesta que ocupa todo el texto frente a una vacía; "
-                       "relleno: tenerlo frente a no tenerlo): {effects}.", effects="; ".join(effects)))
-    return " ".join(localize(part, language) for part in parts)
-
-
-def crowd_note(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
-    """How to read the «Usuarios» columns, in `language`."""
-    return localize(_(
-        "*Usuarios*: valoraciones de 1 a 5 de las respuestas de la pestaña *Chat* ({n} en total) en los mismos "
-        "tres criterios que el jurado; media de cada criterio y de los tres, con intervalo de confianza del 95 % "
-        "de la t de Student. Un modelo necesita {min} valoraciones para que se muestren sus medias (antes, solo "
-        "el número).", n=board.n_ratings, min=board.min_ratings), language)
-
-
-def correlation_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
-    """The judge-vs-crowd rank correlations, or why there are none, in `language`."""
-    if not board.correlations:
-        return localize(_(
-            "Correlación entre el juez y los votos: hace falta que al menos dos modelos tengan a la vez "
-            "puntuación del juez y {min_votes} votos o más.", min_votes=board.min_votes), language)
-    lines = [_("**Correlación de rangos entre el juez y los votos**")]
-    for item in board.correlations:
-        names = ", ".join(board.label(m) for m in item["models"])
-        stats = {"n": item["n"], "names": names, "judge": item["judge"],
-                 "spearman": _stat(item["spearman"], item["spearman_p"]),
-                 "kendall": _stat(item["kendall"], item["kendall_p"])}
-        if item.get("dataset"):
-            lines.append(_("- Juez «{judge}» ({dataset}, split {split}), {n} modelos ({names}): Spearman ρ = "
-                           "{spearman}, Kendall τ = {kendall}.", dataset=item["dataset"], split=item["split"],
-                           **stats))
-        else:
-            lines.append(_("- Juez «{judge}», {n} modelos ({names}): Spearman ρ = {spearman}, Kendall τ = "
-                           "{kendall}.", **stats))
-    if min(item["n"] for item in board.correlations) < 4:
-        lines.append(_("Con tan pocos modelos la correlación es solo orientativa."))
-    return "\n".join(localize(line, language) for line in lines)
-
-
-def _stat(value: float, p: float):
-    if math.isnan(value):
-        return _("no definida (empate en todas las cifras)")
-    return f"{value:.2f}" + (f" (p = {p:.2f})" if not math.isnan(p) else "")
 
 
 # ---------------------------------------------------------------------------------------
@@ -662,7 +401,7 @@ def reason_counts(battles: Iterable[dict]) -> pd.DataFrame:
     totals: dict[tuple[str, str], int] = {}
     for battle in battles:
         reasons = battle.get("reasons")
-        if not reasons or not isinstance(reasons, list) or _excluded(battle):
+        if not reasons or not isinstance(reasons, list) or is_excluded(battle):
             continue
         reasons = [r for r in dict.fromkeys(reasons) if r in CRITERION]
         winner, a, b = battle.get("winner"), battle.get("model_a"), battle.get("model_b")

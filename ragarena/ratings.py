@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from ragarena.battles import WINNERS
+from ragarena.battles import WINNERS, excluded_mask, is_excluded
 from ragarena.errors import UserError
 from ragarena.i18n import _
 
@@ -102,12 +102,6 @@ class BattleArrays:
         return len(self.a)
 
 
-def _is_excluded(value: Any) -> bool:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return False
-    return bool(value)
-
-
 def prepare_battles(battles: Any, style: bool = False) -> BattleArrays:
     """Turn battle records (list of dicts), a DataFrame or a `BattleArrays` into arrays.
 
@@ -132,7 +126,7 @@ def _from_records(records: list[dict], style: bool) -> BattleArrays:
     for number, record in enumerate(records, start=1):
         if not isinstance(record, dict):
             raise UserError(_("Combate {number}: se esperaba un objeto con model_a, model_b y winner.", number=number))
-        if _is_excluded(record.get("excluded")) or _is_excluded(record.get("excluded_reason")):
+        if is_excluded(record):
             excluded += 1
             continue
         try:
@@ -167,11 +161,9 @@ def _from_frame(frame: pd.DataFrame, style: bool) -> BattleArrays:
     missing = [c for c in ("model_a", "model_b", "winner") if c not in frame.columns]
     if missing:
         raise UserError(f"Faltan las columnas {', '.join(missing)} en los combates.")
-    excluded = 0
-    flags = [c for c in ("excluded", "excluded_reason") if c in frame.columns]
-    if flags:
-        mask = np.logical_or.reduce([frame[c].map(_is_excluded).to_numpy(dtype=bool) for c in flags])
-        excluded = int(mask.sum())
+    mask = excluded_mask(frame)
+    excluded = int(mask.sum())
+    if excluded:
         frame = frame.loc[~mask]
     # Factorize first: mapping a few distinct values is much faster than mapping every row.
     winner_codes, winner_values = pd.factorize(frame["winner"], use_na_sentinel=False)

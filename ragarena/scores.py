@@ -12,8 +12,10 @@ described in ``data/scores/README.md``; in short::
      "dataset": "data/qa/conversations.jsonl", "split": "test", "date": "2025-05-01T10:00:00Z",
      "source": "measured by `python -m ragarena eval ...` on data/qa/conversations.jsonl split test"}
 
-Criterion means are on the 1-5 scale and ``null`` when not published. Fields not listed in
-`FIELDS` are kept as they are.
+Criterion means are on the 1-5 scale and ``null`` when not published. ``kind: "automatic"``
+records (``python -m ragarena eval --record``, `ragarena.eval_record`) carry the run's answer
+figures (`AUTOMATIC_FIGURES`) instead of judge scores. Fields not listed in `FIELDS` are kept
+as they are.
 """
 
 from __future__ import annotations
@@ -31,7 +33,12 @@ from ragarena.i18n import _
 from ragarena.jsonl import parse_json_lines
 
 CRITERIA = ("answer_relevance", "context_relevance", "groundedness")
-KINDS = ("measured", "published")
+#: measured: the LLM judge's 1-5 scores; published: quoted; automatic: `eval --record`'s answer figures.
+KINDS = ("measured", "published", "automatic")
+#: Answer figures of ``python -m ragarena eval`` (its ``answer`` keys) an automatic record may carry:
+#: shares 0-1, except ``mean_words``. Keys a run does not produce are left out of its record.
+AUTOMATIC_FIGURES = ("mean_words", "filler_rate", "false_abstention_rate", "token_f1", "abstention_accuracy",
+                     "answer_recall", "correct_rate")
 FIELDS = ("model", "label", "kind", *CRITERIA, "overall", "n_items", "n_failed", "judge", "dataset", "split",
           "date", "source")
 DEFAULT_FILE = "measured.jsonl"
@@ -66,8 +73,8 @@ def validate_record(record: Any, where: str) -> dict:
         raise UserError(_("{where}: falta «model» (el id del modelo, texto no vacío).", where=where))
     kind = record.get("kind")
     if kind not in KINDS:
-        raise UserError(_("{where}: «kind» debe ser «measured» o «published», no {kind}.", where=where,
-                          kind=repr(kind)))
+        raise UserError(_("{where}: «kind» debe ser «measured», «published» o «automatic», no {kind}.",
+                          where=where, kind=repr(kind)))
     clean = dict(record)
     low, high = SCALE
     for key in (*CRITERIA, "overall"):
@@ -100,7 +107,23 @@ def validate_record(record: Any, where: str) -> dict:
         except ValueError:
             raise UserError(_("{where}: «date» no es una fecha ISO 8601 ({date}).", where=where,
                               date=repr(clean["date"]))) from None
-    if kind == "measured":
+    for key in AUTOMATIC_FIGURES:
+        value = record.get(key)
+        if value is None:
+            continue
+        top = math.inf if key == "mean_words" else 1.0
+        if not _is_number(value) or not 0 <= value <= top:
+            raise UserError(_("{where}: «{key}» debe ser un número entre 0 y {top} o null, no {value}.",
+                              where=where, key=key, top="∞" if top == math.inf else 1, value=repr(value)))
+        clean[key] = float(value)
+    if kind == "automatic":
+        missing = [key for key in ("date", "n_items") if not clean[key]]
+        if missing:
+            raise UserError(_("{where}: unas cifras automáticas necesitan {missing}.", where=where,
+                              missing=", ".join(missing)))
+        if all(clean.get(key) is None for key in AUTOMATIC_FIGURES):
+            raise UserError(_("{where}: las cifras automáticas no tienen ninguna cifra.", where=where))
+    elif kind == "measured":
         missing = [key for key in ("overall", "judge", "date") if clean[key] is None]
         if missing:
             raise UserError(_("{where}: una puntuación medida necesita {missing}.", where=where,
@@ -188,11 +211,11 @@ def _sort_key(record: dict) -> datetime:
     return datetime.min.replace(tzinfo=timezone.utc)
 
 
-def latest_measured(records: Iterable[dict]) -> dict[str, dict]:
-    """model -> its most recent measured record (later lines win ties)."""
+def latest_measured(records: Iterable[dict], kind: str = "measured") -> dict[str, dict]:
+    """model -> its most recent record of `kind` (the judge's by default; later lines win ties)."""
     latest: dict[str, dict] = {}
     for record in records:
-        if record["kind"] != "measured":
+        if record["kind"] != kind:
             continue
         current = latest.get(record["model"])
         if current is None or _sort_key(record) >= _sort_key(current):

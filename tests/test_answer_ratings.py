@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from scipy import stats
 
 from ragarena import answer_ratings as ar
+from ragarena import board_text
 from ragarena import leaderboard as lb
 from ragarena import store_schema, votes
 from ragarena.answer_ratings import AnswerRatings
@@ -352,22 +353,22 @@ def test_crowd_columns_in_the_leaderboard_table_display_and_csv(published_record
     published = [label for label in table.index if label.endswith("(publicado)")]
     assert published and table.loc[published, "crowd_n"].isna().all()  # quoted figures get no crowd figures
 
-    shown = lb.display_frame(board)
-    assert list(shown.columns) == list(lb.DISPLAY_HEADERS.values())
-    assert len(lb.display_datatypes()) == len(shown.columns)
-    rows = shown.set_index("Modelo")
+    from ragarena import board_table as bt
+
+    ranked = bt.ranked_frame(board).set_index("Modelo")
+    assert ranked.loc["Extractivo", "Personas 1-5 (n)"] == "4.00 (n = 20)"  # (3 + 5 + 4) / 3
+    assert ranked.loc["Extractivo ampliado", "Personas 1-5 (n)"] == "3 valoraciones: pocas"
+    assert ranked.loc["sin-otras-cifras", "Fuente"] == "público"
+    detail = bt.detail_frame(board).set_index("Modelo")
     half = T_19 * math.sqrt(40 / 19) / math.sqrt(20)
-    assert rows.loc["Extractivo", "Usuarios: relevancia de la respuesta"] == f"3.00 ({3 - half:.2f}–{3 + half:.2f})"
-    assert rows.loc["Extractivo", "Usuarios: relevancia del contexto"] == "5.00 (5.00–5.00)"
-    assert rows.loc["Extractivo ampliado", "Usuarios: media (IC 95 %)"] == ""
-    assert rows.loc["Extractivo ampliado", "Usuarios: valoraciones"] == 3
-    assert rows.loc["sin-otras-cifras", "Fuente de las puntuaciones"] == "solo valoraciones de usuarios"
-    html = lb.display_table(board).to_html()
-    assert "—" in html
+    assert detail.loc["Extractivo", "Personas: relevancia respuesta"] == f"3.00 ({3 - half:.2f}–{3 + half:.2f})"
+    assert detail.loc["Extractivo", "Personas: relevancia contexto"] == "5.00 (5.00–5.00)"
+    assert detail.loc["Extractivo ampliado", "Personas: relevancia respuesta"] == "3 valoraciones: pocas"
+    assert "—" in bt.ranked_table(board).to_html()
     csv_text = lb.to_csv(board)
-    assert csv_text.splitlines()[0].endswith(",".join(lb.CROWD_COLUMNS))
-    summary = lb.summary_markdown(board)
-    assert "43 en total" in summary and "t de Student" in summary and "20 valoraciones" in summary
+    assert ",".join(lb.CROWD_COLUMNS) in csv_text.splitlines()[0]
+    method = board_text.method_markdown(board)
+    assert "43 en total" in method and "t de Student" in method and "20 valoraciones" in method
 
 
 @pytest.fixture(scope="module")
@@ -402,7 +403,7 @@ def test_the_rated_item_is_the_one_the_eval_judge_scores(fixture_engine):
 def test_agreement_on_constructed_data(tmp_path, fixture_engine, store):
     from ragarena.judge import JudgeCache, cache_key
     from ragarena.ui.context import AppContext
-    from ragarena.ui.leaderboard import agreement_text
+    from ragarena.board import BoardData
 
     ratings = AnswerRatings(store)
     people = [(1, 3, 5), (2, 3, 4), (3, 3, 3), (4, 3, 2), (5, 3, 1)]
@@ -443,6 +444,7 @@ def test_agreement_on_constructed_data(tmp_path, fixture_engine, store):
 
     ctx = AppContext(engine=fixture_engine, extras={"store": store, "ratings": ratings,
                                                     "judge_cache_dir": tmp_path / "judge-cache"})
+    agreement_text = lambda ctx: BoardData(ctx).agreement()  # noqa: E731  (memoised in ctx.extras)
     text = agreement_text(ctx)
     assert "**Jurado `juez-a`**: 5 valoraciones" in text
     assert "| Relevancia de la respuesta | 5 | 0.60 | +0.60 |" in text
@@ -483,7 +485,7 @@ def test_export_ratings_command(tmp_path, monkeypatch, capsys):
 
 def column(table: dict, header: str, label: str):
     index = table["headers"].index(header)
-    [row] = [row for row in table["data"] if row[1] == label]
+    [row] = [row for row in table["data"] if row[0] == label]
     return row[index]
 
 
@@ -509,8 +511,7 @@ def test_rate_a_chat_answer_through_the_app_and_see_it_on_the_leaderboard(app_la
     assert too_long.startswith("⚠️") and "demasiado largo" in too_long
 
     table = client.predict(api_name="/leaderboard_refresh")[0]
-    assert column(table, "Usuarios: valoraciones", "Extractivo") == 1
-    assert column(table, "Usuarios: media (IC 95 %)", "Extractivo") == ""  # fewer than 20: no mean
+    assert column(table, "Personas 1-5 (n)", "Extractivo") == "1 valoración: pocas"  # fewer than 20: no mean
     assert "ninguna de las respuestas valoradas (1)" in client.predict(api_name="/leaderboard_agreement")
 
     # A follow-up: the new answer is the one rated (the previous one keeps its rating).

@@ -68,5 +68,8 @@ def test_reasons_and_reference_after_a_vote(page, app_launcher, fixture_docs, fi
     page.wait_for_function("document.querySelector('#leaderboard-reasons').innerText.includes('con relleno')")
     text = page.locator("#leaderboard-reasons").inner_text()
     assert "respuesta correcta" in text and "Concisión (sin relleno)" in text
-    headers = page.locator("#leaderboard-table thead").inner_text()
-    assert "Elo (control de estilo)" in headers and "Rango (control de estilo)" in headers
+    # The style-controlled ratings and their ranks are in the detail view, one click away.
+    page.locator("#leaderboard-detail-box").get_by_text("Detalle y procedencia").first.click()
+    page.wait_for_function("document.querySelector('#leaderboard-detail thead').innerText.includes('Control de estilo')")
+    headers = page.locator("#leaderboard-detail thead").inner_text()
+    assert "Control de estilo: desde" in headers and "Rango (control de estilo)" in headers

@@ -12,6 +12,8 @@ import os
 import re
 from pathlib import Path
 
+import pytest
+
 from conftest import REPO
 
 SHOTS = Path(os.environ.get("RAGARENA_SCREENSHOTS_DIR", REPO / "docs" / "screenshots"))
@@ -67,7 +69,7 @@ def test_chat_arena_and_leaderboard_in_a_browser(browser, app_launcher):
     # Gradio 6 draws the table's body as rows of cells (role="row"), not as <tbody> rows.
     table = page.locator("#leaderboard-table").inner_text()
     assert "Extractivo" in table and "publicado" in table, table[:500]
-    page.screenshot(path=str(SHOTS / "leaderboard.png"), full_page=True)
+    assert "1 voto: pocos" in table, table[:500]  # one vote: no rating shown as if it meant something
 
 
 def test_phone_width_layout(browser, app_launcher):
@@ -134,3 +136,73 @@ def test_the_switch_turns_every_tab_into_english_and_back(browser, app_launcher)
     page.wait_for_function("document.querySelector('#chat-send').innerText.includes('Enviar')")
     page.wait_for_function("document.querySelector('#chat-status').innerText.includes('palabra')")
     page.wait_for_function("document.querySelector('#chat-rate-status').innerText.includes('Valoración guardada')")
+
+
+def seed_votes_and_ratings(data_dir: Path) -> None:
+    """A store with a few votes (14 per model) and Chat ratings (4 and 2), as a young Space has."""
+    from ragarena.answer_ratings import AnswerRatings
+    from ragarena.votes import VoteStore
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store = VoteStore(data_dir / "arena.db")
+    battles = []
+    for n in range(14):
+        a, b = ("extractive", "extractive-long") if n % 2 == 0 else ("extractive-long", "extractive")
+        battles.append({"model_a": a, "model_b": b, "tstamp": 1_764_000_000 + 60 * n, "mode": "anonymous",
+                        "winner": "model_a" if (n % 3 != 0) == (a == "extractive") else "model_b",
+                        "question": f"pregunta {n}", "answer_a": "15 documentos.", "answer_b": "15 documentos, 21 días.",
+                        "session_hash": f"s{n % 5}"})
+    store.import_battles(battles)
+    ratings = AnswerRatings(store)
+    for n, (model, marks) in enumerate([("extractive", (5, 4, 5)), ("extractive", (4, 4, 5)),
+                                        ("extractive", (5, 5, 4)), ("extractive", (4, 3, 5)),
+                                        ("extractive-long", (3, 4, 4)), ("extractive-long", (4, 4, 3))]):
+        answer_id = ratings.record_answer(session_hash=f"r{n}", model=model, question="¿Cuántos libros?", answer="15.")
+        ratings.rate(answer_id, f"r{n}", dict(zip(("answer_relevance", "context_relevance", "groundedness"), marks)))
+    store.close()
+
+
+# In the page: how many lines each visible header of the ranked table takes, and whether its text is cut.
+HEADER_LINES = """() => [...document.querySelectorAll('#leaderboard-table th')].filter(t => t.offsetParent).map(t => {
+  const span = t.querySelector('span.wrap');
+  const lines = span.getBoundingClientRect().height / parseFloat(getComputedStyle(span).lineHeight);
+  return [span.innerText.trim(), lines, span.scrollWidth - span.clientWidth];
+})"""
+
+
+@pytest.mark.parametrize("width,height,shot", [(1280, 800, "leaderboard.png"), (390, 844, "leaderboard-phone.png")])
+def test_the_leaderboard_reads_at_a_glance(browser, app_launcher, tmp_path, width, height, shot):
+    seed_votes_and_ratings(tmp_path / "runtime")  # the app's RAGARENA_DATA_DIR (conftest.RunningApp)
+    app = app_launcher({"RAGARENA_MIN_RATINGS": "3", "RAGARENA_BOOTSTRAP": "200"})
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    phone = {"device_scale_factor": 2, "is_mobile": True, "has_touch": True} if width < 500 else {}
+    page = browser.new_page(viewport={"width": width, "height": height}, **phone)
+    page.set_default_timeout(30_000)
+    page.goto(app.url, wait_until="load")
+    page.get_by_role("tab", name="Clasificación").click()
+    page.wait_for_function("document.querySelector('#leaderboard-summary').innerText.includes('14 votos')")
+    page.wait_for_timeout(500)  # the table re-renders with the refresh
+
+    # The first row and its model, overall and three criteria are in view without scrolling.
+    assert page.evaluate("window.scrollX + window.scrollY") == 0
+    row = page.locator("#leaderboard-table .virtual-row").first
+    cells = [c for c in row.locator(".body-cell").all() if c.is_visible()][:5]
+    assert cells[0].inner_text().strip() == "Extractivo"
+    for cell in cells:
+        box = cell.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width and box["y"] + box["height"] <= height, box
+    headers = page.evaluate(HEADER_LINES)
+    assert [h[0] for h in headers[:5]] == ["Modelo", "Global (1-5)", "Relevancia respuesta", "Relevancia contexto",
+                                           "Fundamen\u00adtación"]
+    assert all(lines <= 2.2 for _name, lines, _cut in headers), headers  # no header taller than two lines
+    assert all(cut <= 2 for _name, _lines, cut in headers), headers  # nor cut off
+    text = page.locator("#leaderboard-table").inner_text()
+    assert "2 valoraciones: pocas" in text and "4.42 (n = 4)" in text and "eval automática" in text
+    # Nothing wider than the page: the table scrolls inside its own box.
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the page is {overflow}px wider than the window"
+    if width < 500:  # the buttons sit under the summary, not beside it
+        summary, button = page.locator("#leaderboard-summary").bounding_box(), \
+            page.locator("#leaderboard-refresh").bounding_box()
+        assert button["y"] >= summary["y"] + summary["height"] - 1
+    page.screenshot(path=str(SHOTS / shot), full_page=True)

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from ragarena import answer_ratings as ar
+from ragarena import board_table as bt
+from ragarena import board_text
+from ragarena import board_figures
 from ragarena import leaderboard as lb
 from ragarena import scores
 from ragarena.errors import UserError
@@ -33,31 +36,41 @@ def board(published):
 
 def test_the_table_headers_and_model_names_in_english_and_spanish_by_default(board):
     english = lb.in_language(board, LABELS_EN, "en")
-    shown = lb.display_frame(english, "en")
-    assert list(shown.columns[:5]) == ["Rank", "Model", "Arena rating", "95% CI", "Votes"]
-    assert "Users: mean (95% CI)" in shown.columns and "Source of the scores" in shown.columns
+    shown = bt.ranked_frame(english, "en")
+    assert list(shown.columns) == ["Model", "Overall (1-5)", "Answer relevance", "Context relevance",
+                                   "Grounded\u00adness", "Arena (95% CI)", "Votes", "People 1-5 (n)", "Words",
+                                   "Filler (%)", "False abstentions (%)", "Source"]
     names = shown["Model"].tolist()
     assert names[:3] == ["Extractive", "Extractive (longer)", "m3"]
-    assert "GPT-3.5 (published)" in names and "StableLM 2 12B chat + LoRA (published)" in names
+    assert names[-2:] == ["StableLM 2 12B chat + LoRA (published)", "GPT-3.5 (published)"]
+    assert shown["Source"].tolist()[0] == "LLM judge juez-a, 2025-01-01 · public"
+    assert shown["Source"].tolist()[-1] == "published"
+    detail = bt.detail_frame(english, "en")
+    assert list(detail.columns[:5]) == ["Model", "Rank", "Arena", "95% CI: from", "95% CI: to"]
     # The board itself is untouched: Spanish stays the default everywhere.
-    spanish = lb.display_frame(board)
-    assert list(spanish.columns) == list(lb.DISPLAY_HEADERS.values())
+    spanish = bt.ranked_frame(board)
+    assert list(spanish.columns) == bt.headers(bt.RANKED)
     assert spanish["Modelo"].tolist()[:3] == ["Extractivo", "Extractivo ampliado", "m3"]
     assert "GPT-3.5 (publicado)" in spanish["Modelo"].tolist()
     assert lb.in_language(board, None, "es") is board
     # The styled table (what the tab sends) formats the English columns too.
-    html = lb.display_table(english, "en").to_html()
-    assert "Arena rating" in html and "—" in html
+    html = bt.ranked_table(english, "en").to_html()
+    assert "Arena (95% CI)" in html and "—" in html
 
 
 def test_the_stored_scores_and_reasons_tables_in_english(board):
     english = lb.in_language(board, LABELS_EN, "en")
-    history = lb.scores_frame(english, "en")
-    assert list(history.columns[:3]) == ["Model", "Kind", "Mean"]
-    assert set(history["Kind"]) == {"measured", "published"}
-    # Provenance is data: it stays as the record wrote it.
-    assert any("IIC study" in source for source in history["Source"])
-    assert lb.scores_frame(board)["Tipo"].tolist().count("publicada") == 2
+    history = bt.scores_frame(english, "en")
+    assert list(history.columns[:3]) == ["Model", "Kind", "Overall (1-5)"]
+    assert set(history["Kind"]) == {"LLM judge", "published"}
+    # Provenance in the page's language: the published records carry their English text.
+    published = history[history["Kind"] == "published"]["Provenance"].tolist()
+    assert published and all(p.startswith("Published figure, quoted as is: quoted from the IIC study") for p in published)
+    judged = history[history["Kind"] == "LLM judge"]["Provenance"].tolist()
+    assert judged[0].startswith("LLM judge «juez-a» on 30 answers of data/qa/x.jsonl (split test), 2025-01-01.")
+    spanish = bt.scores_frame(board)
+    assert spanish["Tipo"].tolist().count("publicada") == 2
+    assert all("citado del estudio del IIC" in p for p in spanish[spanish["Tipo"] == "publicada"]["Procedencia"])
 
     reasons = lb.reasons_frame(english, "en")
     assert list(reasons.columns[:4]) == ["Model", "Criterion", "Reason", "When winning"]
@@ -70,40 +83,44 @@ def test_the_stored_scores_and_reasons_tables_in_english(board):
 
 def test_summary_correlation_and_figures_in_english(board):
     english = lb.in_language(board, LABELS_EN, "en")
-    summary = lb.summary_markdown(english, language="en")
+    summary = board_text.summary_markdown(english, language="en")
     assert "**62 votes** among 3 models · last vote: 2023-11-14" in summary
-    assert "5 votes cast with the model names in view do not count" in summary
-    assert "*Arena rating*: Bradley-Terry" in summary and "(50 resamples)" in summary
-    assert "*Elo (style control)*" in summary and "*Users*:" in summary and "Updated:" in summary
+    assert "5 votes cast with the model names in view do not count" in summary and "Updated:" in summary
     for spanish in ("votos", "Actualizado", "modelos"):
         assert spanish not in summary
-    assert "**62 votos** entre 3 modelos" in lb.summary_markdown(board)
+    assert "**62 votos** entre 3 modelos" in board_text.summary_markdown(board)
+    method = board_text.method_markdown(english, "en")
+    assert method.startswith("**In short.** The table ranks the models by **Overall**")
+    assert "*Arena*: Bradley-Terry" in method and "(50 resamples)" in method and "from 10 votes" in method
+    assert "*Style control* (in the detail)" in method and "*People*:" in method
+    assert board_text.method_markdown(board).startswith("**En pocas palabras.**")
 
-    correlation = lb.correlation_markdown(english, "en")
+    correlation = board_text.correlation_markdown(english, "en")
     assert correlation.startswith("**Rank correlation between the judge and the votes**")
     assert "- Judge «juez-a» (data/qa/x.jsonl, split test), 3 models (Extractive, Extractive (longer), m3)" \
         in correlation
-    assert "Juez «juez-a»" in lb.correlation_markdown(board)
+    assert "Juez «juez-a»" in board_text.correlation_markdown(board)
     few = lb.build_leaderboard(synthetic_battles(), [], LABELS, bootstrap=0)
-    assert "at least two models" in lb.correlation_markdown(few, "en")
+    assert "at least two models" in board_text.correlation_markdown(few, "en")
 
-    ratings = lb.ratings_figure(english, "en")
-    assert ratings.layout.title.text == "Arena rating with 95% interval"
+    ratings = board_figures.ratings_figure(english, "en")
+    assert ratings.layout.title.text == "Arena rating" and ratings.layout.title.subtitle.text == \
+        "with its 95% interval"
     assert list(ratings.data[0].x) == ["Extractive", "Extractive (longer)", "m3"]
     assert "votes<extra>" in ratings.data[0].hovertemplate
-    heat = lb.win_rate_figure(english, "en")
+    heat = board_figures.win_rate_figure(english, "en")
     assert heat.layout.title.text.startswith("Win rate") and heat.layout.xaxis.title.text == "opponent"
-    assert lb.win_rate_figure(board).layout.xaxis.title.text == "rival"
+    assert board_figures.win_rate_figure(board).layout.xaxis.title.text == "rival"
     empty = lb.build_leaderboard([], bootstrap=0)
-    assert lb.ratings_figure(empty, "en").layout.annotations[0].text == "No votes yet"
-    assert lb.ratings_figure(empty).layout.annotations[0].text == "Todavía no hay votos"
+    assert board_figures.ratings_figure(empty, "en").layout.annotations[0].text == "No votes yet"
+    assert board_figures.ratings_figure(empty).layout.annotations[0].text == "Todavía no hay votos"
 
 
 def test_module_messages_render_in_english():
     with pytest.raises(UserError) as caught:
         scores.validate_record({"model": "m", "kind": "medido"}, "prueba")
-    assert str(caught.value) == "prueba: «kind» debe ser «measured» o «published», no 'medido'."
-    assert localize(caught.value, "en") == "prueba: «kind» must be «measured» or «published», not 'medido'."
+    assert str(caught.value) == "prueba: «kind» debe ser «measured», «published» o «automatic», no 'medido'."
+    assert localize(caught.value, "en") == "prueba: «kind» must be «measured», «published» or «automatic», not 'medido'."
 
     from ragarena.ratings import analyze, prepare_battles
 
@@ -165,11 +182,14 @@ def test_the_tab_endpoints_take_the_language_last_and_default_to_spanish(fixture
     try:
         client = Client(demo.local_url, verbose=False)
         store.import_battles(synthetic_battles())
-        table, summary, correlation, *_ = client.predict("en", api_name="/leaderboard_refresh")
-        assert table["headers"][:3] == ["Rank", "Model", "Arena rating"]
-        assert [row[1] for row in table["data"][:3]] == ["Extractive", "Extractive (longer)", "m3"]
-        assert "GPT-3.5 (published)" in [row[1] for row in table["data"]]
+        table, summary, method, detail, provenance, correlation, *_ = client.predict(
+            "en", api_name="/leaderboard_refresh")
+        assert table["headers"][:3] == ["Model", "Overall (1-5)", "Answer relevance"]
+        assert [row[0] for row in table["data"][:3]] == ["Extractive", "Extractive (longer)", "m3"]
+        assert "GPT-3.5 (published)" in [row[0] for row in table["data"]]
         assert "**62 votes** among 3 models" in summary and "Updated:" in summary
+        assert method.startswith("**In short.**") and detail["headers"][:2] == ["Model", "Rank"]
+        assert "- **Extractive**: Public: 42 arena votes and 0 Chat ratings." in provenance
         assert correlation.startswith("Correlation between the judge and the votes")
         assert "No user ratings yet." in client.predict("en", api_name="/leaderboard_agreement")
         text, reasons = client.predict("en", api_name="/leaderboard_reasons")
@@ -177,8 +197,8 @@ def test_the_tab_endpoints_take_the_language_last_and_default_to_spanish(fixture
 
         # Older callers give no language: Spanish, as before.
         table, summary, *_ = client.predict(api_name="/leaderboard_refresh")
-        assert table["headers"][:3] == ["Rango", "Modelo", "Puntuación arena"]
-        assert [row[1] for row in table["data"][:2]] == ["Extractivo", "Extractivo ampliado"]
+        assert table["headers"][:3] == ["Modelo", "Global (1-5)", "Relevancia respuesta"]
+        assert [row[0] for row in table["data"][:2]] == ["Extractivo", "Extractivo ampliado"]
         assert "**62 votos** entre 3 modelos" in summary
         assert "Todavía no hay valoraciones de usuarios." in client.predict(api_name="/leaderboard_agreement")
 

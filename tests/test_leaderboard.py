@@ -5,10 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from pathlib import Path
 
 import pytest
 
+import pandas as pd
+
+from ragarena import board_table as bt
+from ragarena import board_text
+from ragarena import board_figures
 from ragarena import leaderboard as lb
 from ragarena import scores
 
@@ -61,11 +67,11 @@ def test_no_votes_shows_the_published_study_rows_with_empty_criteria(published):
     assert table["score_kind"].tolist() == ["published", "published"]
     assert all("IIC" in s for s in table["source"])
     assert board.n_votes == 0 and board.correlations == []
-    text = lb.summary_markdown(board)
+    text = board_text.summary_markdown(board)
     assert "Todavía no hay votos" in text and "cifras publicadas del estudio" in text
-    assert "al menos dos modelos" in lb.correlation_markdown(board)
-    lb.ratings_figure(board)  # empty figures, no error
-    lb.win_rate_figure(board)
+    assert "al menos dos modelos" in board_text.correlation_markdown(board)
+    board_figures.ratings_figure(board)  # empty figures, no error
+    board_figures.win_rate_figure(board)
 
 
 def test_crowd_columns_come_from_the_battles(published):
@@ -88,9 +94,15 @@ def test_crowd_columns_come_from_the_battles(published):
     assert board.table["label"].tolist()[3:] == ["StableLM 2 12B chat + LoRA (publicado)", "GPT-3.5 (publicado)"]
     assert board.n_votes == 62 and board.excluded == 3
     assert board.last_vote is not None and board.last_vote.timestamp() == 1_700_000_219.0
-    text = lb.summary_markdown(board)
+    text = board_text.summary_markdown(board)
     assert "**62 votos** entre 3 modelos" in text and "2023-11-14" in text
     assert "3 combates excluidos" in text and "5 votos emitidos con los nombres" in text
+    # Who is ahead, and how sure: with 42 votes each the leader's interval may or may not clear the next one.
+    top, second = board.table.iloc[0], board.table.iloc[1]
+    sure = top["ci_low"] > second["ci_high"]
+    assert ("Arena: **Extractivo** va por delante" in text
+            and ("con su intervalo por encima del de Extractivo ampliado" in text) == sure
+            and ("todavía no es una ventaja segura" in text) == (not sure))
     rate = board.win_rate
     assert rate.loc["extractive", "extractive-long"] == pytest.approx(17 / 22)
     assert rate.loc["extractive-long", "m3"] == pytest.approx(0.7)
@@ -105,15 +117,80 @@ def test_measured_scores_join_their_model_row_and_the_latest_record_wins(publish
     assert row["votes"] == 42 and row["score_kind"] == "measured"
     judge_only = board.table.set_index("model").loc["solo-juez"]
     assert judge_only["label"] == "Modelo del juez" and math.isnan(judge_only["rating"])
-    shown = lb.display_frame(board)
-    assert list(shown.columns) == list(lb.DISPLAY_HEADERS.values())
+    shown = bt.ranked_frame(board)
+    assert list(shown.columns) == bt.headers(bt.RANKED)
+    # Ranked on the judge's overall first: extractive (4.4), solo-juez (2.5), then the arena (m3 has no
+    # judge score), then the published references.
+    assert shown["Modelo"].tolist()[:4] == ["Extractivo", "Modelo del juez", "Extractivo ampliado", "m3"]
     first = shown.iloc[0]
-    assert first["Modelo"] == "Extractivo" and first["Juez: media (1-5)"] == 4.4
-    assert first["IC 95 %"].count("–") == 1
-    assert shown.set_index("Modelo").loc["m3", "Fuente de las puntuaciones"] == "solo votos de la arena"
-    history = lb.scores_frame(board)
+    assert first["Global (1-5)"] == 4.4 and first["Fundamen\u00adtación"] == 4.4
+    assert re.fullmatch(r"\d{3,4} \(\d{3,4}–\d{3,4}\)", first["Arena (IC 95 %)"]) and first["Votos"] == 42
+    assert first["Fuente"] == "juez LLM juez-a, 2025-01-01 · público"
+    assert shown.set_index("Modelo").loc["m3", "Fuente"] == "público"
+    assert shown["Fuente"].tolist()[-2:] == ["publicado", "publicado"]
+    assert "la mejor media del juez es la de **Extractivo** (4.40 de 5)" in board_text.summary_markdown(board)
+    history = bt.scores_frame(board)
     assert len(history) == len(records)
-    assert history.iloc[0]["Modelo"] == "Extractivo" and history.iloc[0]["Media"] == 4.4
+    assert history.iloc[0]["Modelo"] == "Extractivo" and history.iloc[0]["Global (1-5)"] == 4.4
+    assert history.iloc[0]["Procedencia"].startswith("Juez LLM «juez-a» sobre 30 respuestas de data/qa/x.jsonl")
+    published_rows = history[history["Tipo"] == "publicada"]
+    assert all(p.startswith("Cifra publicada, citada tal cual: citado del estudio del IIC")
+               for p in published_rows["Procedencia"])
+
+
+def test_small_samples_say_so_and_wide_intervals_are_not_shown_as_ranges(published):
+    few = battles_between("extractive", "extractive-long", 4, 2)  # 6 votes each
+    board = lb.build_leaderboard(few, published, LABELS, bootstrap=100, min_votes=10,
+                                 crowd_ratings=[{"model": "extractive", "answer_relevance": 5, "context_relevance": 4,
+                                                 "groundedness": 5}] * 3, min_ratings=5)
+    shown = bt.ranked_frame(board).set_index("Modelo")
+    assert shown.loc["Extractivo", "Arena (IC 95 %)"] == "6 votos: pocos"
+    assert shown.loc["Extractivo", "Personas 1-5 (n)"] == "3 valoraciones: pocas"
+    assert shown.loc["Extractivo ampliado", "Personas 1-5 (n)"] == "—"
+    detail = bt.detail_frame(board).set_index("Modelo")
+    assert detail.loc["Extractivo", "Arena"] == "6 votos: pocos" and detail.loc["Extractivo", "IC 95 %: desde"] == "—"
+    assert pd.isna(detail.loc["Extractivo", "Rango"])
+    assert "Ningún modelo tiene aún 10 votos" in str(board_figures.ratings_figure(board).layout.annotations[0].text)
+    # Enough votes, but an interval wider than the scale's unit (400 Elo points): no range shown.
+    row = {"votes": 12, "rating": 1100.0, "ci_low": 700.0, "ci_high": 1500.0}
+    assert bt.arena_cell(row, 10) == "1100 (IC muy amplio)"
+    assert bt.arena_cell({**row, "ci_low": 1000.0, "ci_high": 1210.0}, 10) == "1100 (1000–1210)"
+    assert bt.arena_cell({**row, "votes": 1}, 10) == "1 voto: pocos"
+    crowd_row = {"crowd_n": 25, "crowd_overall": 3.0, "crowd_overall_ci_low": 1.0, "crowd_overall_ci_high": 5.0}
+    assert bt.crowd_cell(crowd_row, 20) == "3.00 (n = 25, IC muy amplio)"
+    assert bt.crowd_cell(crowd_row, 20, with_count=False) == "3.00 (IC muy amplio)"
+    assert bt.arena_cell(row, 10, "en") == "1100 (very wide CI)" and bt.arena_cell({**row, "votes": 6}, 10, "en") == \
+        "6 votes: too few"
+
+
+def test_min_votes_comes_from_the_environment(monkeypatch):
+    from ragarena.errors import UserError
+
+    monkeypatch.delenv("RAGARENA_MIN_VOTES", raising=False)
+    assert lb.min_votes_from_env() == lb.MIN_VOTES
+    monkeypatch.setenv("RAGARENA_MIN_VOTES", "3")
+    assert lb.min_votes_from_env() == 3
+    monkeypatch.setenv("RAGARENA_MIN_VOTES", "cero")
+    with pytest.raises(UserError, match="RAGARENA_MIN_VOTES"):
+        lb.min_votes_from_env()
+
+
+def test_automatic_eval_figures_join_their_model_row_with_their_provenance(published):
+    shipped = scores.load_scores(REPO / "data" / "scores")
+    board = lb.build_leaderboard(synthetic_battles(), shipped, LABELS, bootstrap=0)
+    row = board.table.set_index("model").loc["extractive"]
+    [record] = [r for r in shipped if r["kind"] == "automatic" and r["model"] == "extractive"]
+    assert row["mean_words"] == record["mean_words"] and row["filler_rate"] == record["filler_rate"]
+    assert row["eval_command"] == record["command"] and row["retrieval"] == "hybrid"
+    shown = bt.ranked_frame(board).set_index("Modelo")
+    assert shown.loc["Extractivo", "Palabras"] == round(record["mean_words"], 1)
+    assert shown.loc["Extractivo", "Relleno (%)"] == round(100 * record["filler_rate"])
+    assert shown.loc["Extractivo", "Fuente"] == "eval automática · público"
+    provenance = bt.provenance_markdown(board)
+    assert f"Eval automática de 120 turnos de data/qa/conversations.jsonl (split test, recuperación hybrid)" in provenance
+    assert f"`{record['command']}`" in provenance and "Público: 42 votos de la arena y 0 valoraciones" in provenance
+    english = bt.provenance_markdown(lb.in_language(board, None, "en"), "en")
+    assert "Automatic eval of 120 turns" in english and "Published figure, quoted as is: quoted from the IIC" in english
 
 
 def test_rank_correlation_on_a_constructed_case():
@@ -140,14 +217,14 @@ def test_correlation_between_the_judge_and_the_crowd_per_judge(published):
     assert set(by_judge) == {"juez-a", "juez-b"}
     assert by_judge["juez-a"]["n"] == 3 and by_judge["juez-a"]["spearman"] == pytest.approx(1.0)
     assert by_judge["juez-b"]["kendall"] == pytest.approx(-1.0)
-    text = lb.correlation_markdown(board)
+    text = board_text.correlation_markdown(board)
     assert "Juez «juez-a»" in text and "Spearman ρ = 1.00" in text and "Kendall τ = -1.00" in text
     assert "Extractivo, Extractivo ampliado, m3" in text
     # Published figures never enter the correlation, and models need enough votes.
     few = lb.build_leaderboard(synthetic_battles(), records, LABELS, bootstrap=0, min_votes=41)
     assert [c["models"] for c in few.correlations] == [["extractive", "extractive-long"]] * 2  # m3 has 40 votes
     assert lb.build_leaderboard(synthetic_battles(), records, LABELS, bootstrap=0, min_votes=43).correlations == []
-    assert "al menos dos modelos" in lb.correlation_markdown(
+    assert "al menos dos modelos" in board_text.correlation_markdown(
         lb.build_leaderboard(synthetic_battles(), records, LABELS, bootstrap=0, min_votes=43))
 
 
@@ -172,12 +249,13 @@ def test_csv_has_every_column_and_empty_cells_for_missing_figures(published):
 
 def test_figures_show_ratings_with_intervals_and_the_win_matrix():
     board = lb.build_leaderboard(synthetic_battles(), [], LABELS, bootstrap=100)
-    ratings = lb.ratings_figure(board).data[0]
+    ratings = board_figures.ratings_figure(board).data[0]
     assert list(ratings.x) == ["Extractivo", "Extractivo ampliado", "m3"]
     rated = board.table[board.table["rating"].notna()]
     assert list(ratings.error_y.array) == pytest.approx((rated["ci_high"] - rated["rating"]).tolist())
-    heat = lb.win_rate_figure(board).data[0]
-    assert list(heat.x) == ["Extractivo", "Extractivo ampliado", "m3"]
+    heat = board_figures.win_rate_figure(board).data[0]
+    assert list(heat.x) == ["Extractivo", "Extractivo<br>ampliado", "m3"]  # wrapped under narrow columns
+    assert list(heat.y) == ["Extractivo", "Extractivo ampliado", "m3"]
     assert heat.z[0][1] == pytest.approx(17 / 22) and math.isnan(heat.z[0][0])
 
 
@@ -211,18 +289,20 @@ def test_tab_refreshes_from_the_vote_store_without_a_restart(fixture_engine, tmp
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(), quiet=True)
     try:
         client = Client(demo.local_url, verbose=False)
-        table, summary, correlation, *_ , csv_path, history = client.predict(api_name="/leaderboard_refresh")
-        assert [row[1] for row in table["data"]] == ["StableLM 2 12B chat + LoRA (publicado)", "GPT-3.5 (publicado)"]
-        assert table["headers"][:3] == ["Rango", "Modelo", "Puntuación arena"]
-        assert "Todavía no hay votos" in summary
+        table, summary, method, *_ , csv_path, history = client.predict(api_name="/leaderboard_refresh")
+        assert [row[0] for row in table["data"]] == ["StableLM 2 12B chat + LoRA (publicado)", "GPT-3.5 (publicado)"]
+        assert table["headers"][:3] == ["Modelo", "Global (1-5)", "Relevancia respuesta"]
+        assert "Todavía no hay votos" in summary and "En pocas palabras" in method
 
         # Votes arrive (through another connection, as from another worker): the next refresh shows them.
         VoteStore(db).import_battles(synthetic_battles())
-        table, summary, correlation, ratings_plot, heatmap, csv_path, history = client.predict(
-            api_name="/leaderboard_refresh")
-        models = [row[1] for row in table["data"]]
+        (table, summary, method, detail, provenance, correlation, ratings_plot, heatmap, csv_path,
+         history) = client.predict(api_name="/leaderboard_refresh")
+        models = [row[0] for row in table["data"]]
         assert models[:3] == ["Extractivo", "Extractivo ampliado", "m3"]
-        assert [row[4] for row in table["data"][:3]] == [42, 42, 40]
+        votes = table["headers"].index("Votos")
+        assert [row[votes] for row in table["data"][:3]] == [42, 42, 40]
+        assert "**Extractivo**" in provenance and detail["headers"][:3] == ["Modelo", "Rango", "Arena"]
         assert "**62 votos** entre 3 modelos" in summary
         rows = list(csv.DictReader(io.StringIO(Path(csv_path).read_text(encoding="utf-8"))))
         assert [r["label"] for r in rows][:3] == models[:3]

@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from ragarena import board_text
 from ragarena import leaderboard as lb
 from ragarena import reasons as R
 from ragarena.corpus import all_passages, load_conversations, load_pages
@@ -134,12 +135,15 @@ def test_leaderboard_has_length_controlled_columns_with_ranks():
     assert table.loc["verboso", "rank"] == 1
     assert (table["style_ci_low"] <= table["style_rating"]).all()
     assert (table["style_rating"] <= table["style_ci_high"]).all()
-    shown = lb.display_frame(board)
-    for header in ("Elo (control de estilo)", "IC 95 % (control de estilo)", "Rango (control de estilo)"):
+    from ragarena import board_table as bt
+
+    shown = bt.detail_frame(board)
+    for header in ("Control de estilo", "Control de estilo: desde", "Control de estilo: hasta",
+                   "Rango (control de estilo)"):
         assert header in shown.columns
     assert shown["Rango (control de estilo)"].notna().all()
-    summary = lb.summary_markdown(board)
-    assert "*Elo (control de estilo)*" in summary and "longitud +" in summary
+    method = board_text.method_markdown(board)
+    assert "*Control de estilo* (en el detalle)" in method and "longitud +" in method
     csv_text = lb.to_csv(board)
     assert "style_rating,style_ci_low,style_ci_high,style_rank" in csv_text.splitlines()[0]
 

@@ -25,6 +25,9 @@ def register(subparsers) -> None:
     parser.add_argument("--retrieval", choices=("bm25", "dense", "hybrid"), default=None,
                         help="recuperación: bm25, dense o hybrid (por defecto RAGARENA_RETRIEVAL o el modo por defecto)")
     parser.add_argument("--json", dest="json_out", default=None, help="escribe las cifras en este archivo")
+    parser.add_argument("--record", action="store_true",
+                        help="guarda las cifras de las respuestas con su procedencia en data/scores/measured.jsonl "
+                             "(o en --scores-out), donde las lee la clasificación")
     judge.add_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -54,6 +57,12 @@ def run(args) -> int:
         summary["judge"] = judge.judge_results(judge_model, results, args, label=spec.label,
                                                  retrieval=mode_of(engine.retriever), model=spec.id,
                                                  served_model=spec.settings.get("model"))
+    if args.record:
+        from ragarena import eval_record, scores
+
+        record = eval_record.automatic_record(summary, args, label=spec.label, retrieval=mode_of(engine.retriever),
+                                              model=spec.id, served_model=spec.settings.get("model"))
+        summary["record"] = str(scores.append_record(record, args.scores_out))
     text = json.dumps(summary, ensure_ascii=False, indent=2)
     print(text)
     if args.json_out:

@@ -1,30 +1,19 @@
 """English for the Leaderboard tab: its tables, notes, figures and warnings, the agreement with the
 judge (`ragarena.answer_ratings.agreement_markdown`), and the score-record and battle errors
-(`ragarena.scores`, `ragarena.ratings`) that the tab can show. The stored records (provenance,
-labels) and the reasons stored with the votes stay as written: they are data."""
+(`ragarena.scores`, `ragarena.ratings`) that the tab can show. Provenance is rendered from the records'
+fields in the page's language (published records carry ``source_en``); labels and the reasons stored with
+the votes stay as written: they are data."""
 
 EN = {
     # ragarena/ui/leaderboard.py: static texts
-    "Tres familias de cifras: la **puntuación de la arena**, a partir de los votos a ciegas de la pestaña "
-    "Arena; las **puntuaciones del juez** (1 a 5 en relevancia de la respuesta, relevancia del contexto "
-    "y fundamentación), medidas aquí por el jurado LLM con `python -m ragarena eval --judge` o citadas de un "
-    "estudio publicado (filas «(publicado)»: estudio del IIC), y las **valoraciones de usuarios** (columnas "
-    "«Usuarios»), de 1 a 5 en esos mismos criterios, que se dan bajo cada respuesta de la pestaña Chat.":
-        "Three kinds of figures: the **arena rating**, from the blind votes of the Arena tab; the **judge "
-        "scores** (1 to 5 on answer relevance, context relevance and groundedness), measured here by the LLM "
-        "judge with `python -m ragarena eval --judge` or quoted from a published study (rows «(published)»: "
-        "the IIC study); and the **user ratings** (columns «Users»), 1 to 5 on those same criteria, given "
-        "under each answer of the Chat tab.",
     "Actualizar": "Refresh",
     "Descargar CSV": "Download CSV",
-    "Clasificación (pulsa una cabecera para ordenar)": "Leaderboard (click a header to sort)",
     "Acuerdo entre el jurado y las personas": "Agreement between the judge and people",
     "Puntuación de la arena": "Arena rating",
     "Porcentaje de victorias": "Win rate",
     "Por qué votaron así: motivos de los votos de la arena": "Why they voted that way: reasons given with arena votes",
     "Motivos por modelo": "Reasons per model",
     "Todas las puntuaciones guardadas (data/scores)": "All stored scores (data/scores)",
-    "Puntuaciones del juez y publicadas": "Judge and published scores",
     # ragarena/ui/leaderboard.py: warnings
     "⚠️ No se pueden leer los votos: {error}": "⚠️ The votes cannot be read: {error}",
     "⚠️ No se pueden leer los votos ({error}).": "⚠️ The votes cannot be read ({error}).",
@@ -38,34 +27,14 @@ EN = {
 
     # ragarena/leaderboard.py: table headers
     "Rango": "Rank",
-    "Puntuación arena": "Arena rating",
-    "IC 95 %": "95% CI",
     "Votos": "Votes",
-    "Elo (control de estilo)": "Elo (style control)",
-    "IC 95 % (control de estilo)": "95% CI (style control)",
     "Rango (control de estilo)": "Rank (style control)",
-    "Juez: media (1-5)": "Judge: mean (1-5)",
-    "Ítems evaluados": "Items evaluated",
-    "Usuarios: media (IC 95 %)": "Users: mean (95% CI)",
-    "Usuarios: relevancia de la respuesta": "Users: answer relevance",
-    "Usuarios: relevancia del contexto": "Users: context relevance",
-    "Usuarios: fundamentación": "Users: groundedness",
-    "Usuarios: valoraciones": "Users: ratings",
-    "Juez": "Judge",
-    "Fuente de las puntuaciones": "Source of the scores",
-    "solo votos de la arena": "arena votes only",
-    "solo valoraciones de usuarios": "user ratings only",
     "{name} (publicado)": "{name} (published)",
     # stored scores table
     "Tipo": "Kind",
-    "Media": "Mean",
     "Ítems": "Items",
-    "Fallidos": "Failed",
-    "Datos": "Data",
-    "Split": "Split",
     "Fecha": "Date",
     "Fuente": "Source",
-    "medida": "measured",
     "publicada": "published",
     # reasons table
     "Criterio": "Criterion",
@@ -88,14 +57,6 @@ EN = {
         "reason says what was wrong); as a percentage of its wins or losses with reasons. It is the community's "
         "opinion on the same criteria the judge scores.",
     # summary
-    "**Todavía no hay votos.** Vota en la pestaña *Arena* para que aparezca la clasificación de la comunidad; "
-    "mientras tanto se muestran las cifras publicadas del estudio y las del juez.":
-        "**No votes yet.** Vote in the *Arena* tab to see the community leaderboard; meanwhile the study's "
-        "published figures and the judge's are shown.",
-    "**Todavía no hay votos.** Vota en la pestaña *Arena* para que aparezca la clasificación de la comunidad; "
-    "mientras tanto se muestran las cifras publicadas del estudio.":
-        "**No votes yet.** Vote in the *Arena* tab to see the community leaderboard; meanwhile the study's "
-        "published figures are shown.",
     "1 voto": "1 vote",
     "{n} votos": "{n} votes",
     "**{votes}** entre {models} modelos · último voto: {when}.":
@@ -104,25 +65,10 @@ EN = {
     "{named} votos emitidos con los nombres de los modelos a la vista no cuentan (solo cuentan los votos a ciegas).":
         "{named} votes cast with the model names in view do not count (only blind votes count).",
     "{n} combates excluidos no cuentan.": "{n} excluded battles do not count.",
-    "*Puntuación arena*: modelo de Bradley-Terry en escala Elo (media 1000) a partir de los votos, con "
-    "intervalo de confianza del 95 % por bootstrap ({bootstrap} remuestreos); el rango es 1 más el número "
-    "de modelos claramente por delante. *Juez*: medias de 1 a 5 de relevancia de la respuesta, relevancia "
-    "del contexto y fundamentación; las filas «(publicado)» citan cifras publicadas, no medidas aquí.":
-        "*Arena rating*: Bradley-Terry model on the Elo scale (mean 1000) from the votes, with a 95% bootstrap "
-        "confidence interval ({bootstrap} resamples); the rank is 1 plus the number of models clearly ahead. "
-        "*Judge*: 1-5 means of answer relevance, context relevance and groundedness; the «(published)» rows "
-        "quote published figures, not measured here.",
-    "*Puntuación arena*: modelo de Bradley-Terry en escala Elo (media 1000) a partir de los votos; el rango "
-    "es 1 más el número de modelos claramente por delante. *Juez*: medias de 1 a 5 de relevancia de la "
-    "respuesta, relevancia del contexto y fundamentación; las filas «(publicado)» citan cifras publicadas, "
-    "no medidas aquí.":
-        "*Arena rating*: Bradley-Terry model on the Elo scale (mean 1000) from the votes; the rank is 1 plus the "
-        "number of models clearly ahead. *Judge*: 1-5 means of answer relevance, context relevance and "
-        "groundedness; the «(published)» rows quote published figures, not measured here.",
-    "*Elo (control de estilo)*: el mismo modelo con la diferencia de longitud de las dos respuestas y la "
+    "*Control de estilo* (en el detalle): el mismo modelo con la diferencia de longitud de las dos respuestas y la "
     "de relleno (`ragarena.filler`) como covariables, así que estima cada modelo a igual longitud y sin "
     "relleno; su rango sale igual de los intervalos. Solo cuentan los combates con las dos respuestas.":
-        "*Elo (style control)*: the same model with the difference in length of the two answers and in filler "
+        "*Style control* (in the detail): the same model with the difference in length of the two answers and in filler "
         "(`ragarena.filler`) as covariates, so it estimates each model at equal length and without filler; its "
         "rank comes from the intervals in the same way. Only battles with both answers count.",
     "longitud": "length",
@@ -133,11 +79,11 @@ EN = {
     "relleno: tenerlo frente a no tenerlo): {effects}.":
         "Effect in Elo points (length: an answer that fills the whole text against an empty one; filler: having "
         "it against not having it): {effects}.",
-    "*Usuarios*: valoraciones de 1 a 5 de las respuestas de la pestaña *Chat* ({n} en total) en los mismos "
+    "*Personas*: valoraciones de 1 a 5 de las respuestas de la pestaña *Chat* ({n} en total) en los mismos "
     "tres criterios que el jurado; media de cada criterio y de los tres, con intervalo de confianza del 95 % "
     "de la t de Student. Un modelo necesita {min} valoraciones para que se muestren sus medias (antes, solo "
     "el número).":
-        "*Users*: 1-5 ratings of the answers of the *Chat* tab ({n} in all) on the same three criteria as the "
+        "*People*: 1-5 ratings of the answers of the *Chat* tab ({n} in all) on the same three criteria as the "
         "judge; mean of each criterion and of the three, with a 95% Student's t confidence interval. A model "
         "needs {min} ratings before its means are shown (until then, only the count).",
     "Actualizado: {when}.": "Updated: {when}.",
@@ -163,15 +109,11 @@ EN = {
     "<br>%{customdata[2]:.0f} votos<extra></extra>":
         "%{x}<br>Rating %{y:.0f}<br>95% CI: %{customdata[0]:.0f} – %{customdata[1]:.0f}"
         "<br>%{customdata[2]:.0f} votes<extra></extra>",
-    "Puntuación (escala Elo)": "Rating (Elo scale)",
-    "Puntuación de la arena con intervalo del 95 %": "Arena rating with 95% interval",
     "%{y} gana a %{x} en el %{z:.0%} de %{customdata} combates<extra></extra>":
         "%{y} beats %{x} in %{z:.0%} of %{customdata} battles<extra></extra>",
     "victorias": "wins",
     "rival": "opponent",
     "modelo": "model",
-    "Porcentaje de victorias (fila contra columna; empates, medio punto)":
-        "Win rate (row against column; ties count half)",
 
     # ragarena/answer_ratings.py: agreement between the judge and people
     "Media de los tres": "Mean of the three",
@@ -205,8 +147,6 @@ EN = {
         "{where}: each score must be a JSON object, not {type}.",
     "{where}: falta «model» (el id del modelo, texto no vacío).":
         "{where}: «model» is missing (the model id, non-empty text).",
-    "{where}: «kind» debe ser «measured» o «published», no {kind}.":
-        "{where}: «kind» must be «measured» or «published», not {kind}.",
     "{where}: «{key}» debe ser un número entre 1 y 5 o null, no {value}.":
         "{where}: «{key}» must be a number between 1 and 5 or null, not {value}.",
     "{where}: «{key}» debe ser un entero no negativo o null, no {value}.":
@@ -236,4 +176,129 @@ EN = {
         "Battle {number}: model_a and model_b are the same model ({model}).",
     "Control de estilo: {n} combates sin las dos respuestas no cuentan.":
         "Style control: {n} battles without both answers do not count.",
+    # ragarena/board.py, board_table.py, eval_record.py: the ranked table, detail, provenance, method
+    'publicado':
+        'published',
+    'eval automática':
+        'automatic eval',
+    'público':
+        'public',
+    'juez LLM':
+        'LLM judge',
+    'Global (1-5)':
+        'Overall (1-5)',
+    'Relevancia respuesta':
+        'Answer relevance',
+    'Relevancia contexto':
+        'Context relevance',
+    'Fundamen\xadtación':
+        'Grounded\xadness',
+    'Arena (IC 95 %)':
+        'Arena (95% CI)',
+    'Personas 1-5 (n)':
+        'People 1-5 (n)',
+    'Palabras':
+        'Words',
+    'Relleno (%)':
+        'Filler (%)',
+    'Falsas abstenciones (%)':
+        'False abstentions (%)',
+    'Arena':
+        'Arena',
+    'IC 95 %: desde':
+        '95% CI: from',
+    'IC 95 %: hasta':
+        '95% CI: to',
+    'Control de estilo':
+        'Style control',
+    'Control de estilo: desde':
+        'Style control: from',
+    'Control de estilo: hasta':
+        'Style control: to',
+    'Victorias':
+        'Wins',
+    'Empates':
+        'Ties',
+    'Respuestas juzgadas':
+        'Answers judged',
+    'F1 de palabras':
+        'Word F1',
+    'Procedencia':
+        'Provenance',
+    'Eval automática de {n} turnos de {dataset} (split {split}, recuperación {retrieval}), {date}.':
+        'Automatic eval of {n} turns of {dataset} (split {split}, retrieval {retrieval}), {date}.',
+    'Juez LLM «{judge}» sobre {n} respuestas de {dataset} (split {split}), {date}.':
+        'LLM judge «{judge}» on {n} answers of {dataset} (split {split}), {date}.',
+    '{value} (IC muy amplio)':
+        '{value} (very wide CI)',
+    'Cifra publicada, citada tal cual: {source}':
+        'Published figure, quoted as is: {source}',
+    '1 voto: pocos':
+        '1 vote: too few',
+    '{n} votos: pocos':
+        '{n} votes: too few',
+    '1 valoración: pocas':
+        '1 rating: too few',
+    '{n} valoraciones: pocas':
+        '{n} ratings: too few',
+    '{mean} (n = {n}, IC muy amplio)':
+        '{mean} (n = {n}, very wide CI)',
+    'juez LLM {judge}, {date}':
+        'LLM judge {judge}, {date}',
+    'Personas: relevancia respuesta':
+        'People: answer relevance',
+    'Personas: relevancia contexto':
+        'People: context relevance',
+    'Personas: fundamen\xadtación':
+        'People: grounded\xadness',
+    'IC muy amplio':
+        'very wide CI',
+    'Público: {votes} votos de la arena y {ratings} valoraciones del Chat.':
+        'Public: {votes} arena votes and {ratings} Chat ratings.',
+    'cifras automáticas nuevas':
+        'new automatic figures',
+    '**En pocas palabras.** La tabla ordena los modelos por **Global**, la media de los tres criterios del estudio, de 1 a 5: la respuesta contesta lo preguntado (*relevancia de la respuesta*), los fragmentos recuperados son los que hacían falta (*relevancia del contexto*) y la respuesta se apoya en ellos sin inventar (*fundamentación*); los pone un juez LLM o los cita el estudio publicado. Después cuenta la **Arena**: cuánto prefieren las personas sus respuestas en duelos a ciegas (1000 es la media; entre paréntesis, el margen en el que está con un 95 % de confianza). **Personas** es la nota media de 1 a 5 que se da bajo las respuestas del Chat, con cuántas notas hay. **Palabras**, **Relleno** y **Falsas abstenciones** las mide `python -m ragarena eval` sin intervención humana: longitud media de las respuestas, parte de ellas con frases de relleno y parte que dice «no hay información» cuando sí la había.':
+        "**In short.** The table ranks the models by **Overall**, the mean of the study's three criteria, 1 to 5: the answer addresses what was asked (*answer relevance*), the retrieved passages are the ones needed (*context relevance*) and the answer rests on them without inventing (*groundedness*); an LLM judge gives them, or the published study quotes them. Then comes the **Arena**: how much people prefer its answers in blind duels (1000 is the average; in brackets, the range it lies in with 95% confidence). **People** is the mean 1-5 mark given under the Chat's answers, with how many marks there are. **Words**, **Filler** and **False abstentions** are measured by `python -m ragarena eval` with no human involved: mean answer length, share of answers with filler phrases and share that say «no information» when there was some.",
+    '**Muestras pequeñas.** Una puntuación de la arena se muestra desde {votes} votos del modelo y una media de las personas desde {ratings} valoraciones (`RAGARENA_MIN_VOTES`, `RAGARENA_MIN_RATINGS`); antes la celda dice cuántos hay. Un intervalo más ancho que {elo} puntos Elo o que {score} puntos de la escala 1-5 se muestra como «IC muy amplio»: todavía no distingue nada.':
+        "**Small samples.** An arena rating is shown from {votes} votes of the model and a people's mean from {ratings} ratings (`RAGARENA_MIN_VOTES`, `RAGARENA_MIN_RATINGS`); before that the cell says how many there are. An interval wider than {elo} Elo points or {score} points of the 1-5 scale reads «very wide CI»: it does not tell anything apart yet.",
+    '**Fuentes.** *publicado*: cifra citada del estudio del IIC, medida sobre otro corpus (sirve de referencia, no es comparable al decimal); *juez LLM*: `eval --judge` sobre el split de test, con el modelo juez y la fecha; *eval automática*: `eval --record`; *público*: votos de la arena y valoraciones del Chat. La procedencia completa de cada fila está en «Detalle y procedencia de cada fila».':
+        '**Sources.** *published*: figure quoted from the IIC study, measured on another corpus (a reference, not comparable to the decimal); *LLM judge*: `eval --judge` on the test split, with the judge model and the date; *automatic eval*: `eval --record`; *public*: arena votes and Chat ratings. The full provenance of each row is under «Detail and provenance of each row».',
+    'Ningún modelo tiene aún {n} votos':
+        'No model has {n} votes yet',
+    '**Todavía no hay votos** en la arena (vota en la pestaña *Arena*); mientras tanto la tabla muestra las cifras publicadas del estudio y las medidas aquí.':
+        "**No votes yet** in the arena (vote in the *Arena* tab); meanwhile the table shows the study's published figures and those measured here.",
+    '**Detalle técnico.** *Arena*: modelo de Bradley-Terry en escala Elo (media 1000) a partir de los votos, con intervalo de confianza del 95 % por bootstrap ({bootstrap} remuestreos); el rango es 1 más el número de modelos claramente por delante.':
+        '**Technical detail.** *Arena*: Bradley-Terry model on the Elo scale (mean 1000) from the votes, with a 95% bootstrap confidence interval ({bootstrap} resamples); the rank is 1 plus the number of models clearly ahead.',
+    '**Detalle técnico.** *Arena*: modelo de Bradley-Terry en escala Elo (media 1000) a partir de los votos; el rango es 1 más el número de modelos claramente por delante.':
+        '**Technical detail.** *Arena*: Bradley-Terry model on the Elo scale (mean 1000) from the votes; the rank is 1 plus the number of models clearly ahead.',
+    'Elo (media 1000)':
+        'Elo (mean 1000)',
+    'con su intervalo del 95 %':
+        'with its 95% interval',
+    'fila contra columna; empate, medio punto':
+        'row against column; a tie counts half',
+    '{where}: «kind» debe ser «measured», «published» o «automatic», no {kind}.':
+        '{where}: «kind» must be «measured», «published» or «automatic», not {kind}.',
+    '{where}: «{key}» debe ser un número entre 0 y {top} o null, no {value}.':
+        '{where}: «{key}» must be a number between 0 and {top} or null, not {value}.',
+    '{where}: unas cifras automáticas necesitan {missing}.':
+        '{where}: automatic figures need {missing}.',
+    '{where}: las cifras automáticas no tienen ninguna cifra.':
+        '{where}: the automatic figures hold no figure.',
+    'Los modelos ordenados por la media de los tres criterios del estudio (1-5) y por la arena de votos a ciegas; la fuente de cada fila, al final.':
+        "The models ranked by the mean of the study's three criteria (1-5) and by the arena of blind votes; each row's source, at the end.",
+    'Cómo se calcula':
+        'How it is computed',
+    'Detalle y procedencia de cada fila':
+        'Detail and provenance of each row',
+    'Detalle':
+        'Detail',
+    'Puntuaciones guardadas':
+        'Stored scores',
+    'Criterios del estudio: la mejor media del juez es la de **{model}** ({overall} de 5).':
+        "The study's criteria: the judge's best mean is **{model}**'s ({overall} out of 5).",
+    'Arena: **{model}** va por delante ({rating}), con su intervalo por encima del de {second}.':
+        "Arena: **{model}** is ahead ({rating}), its interval above {second}'s.",
+    'Arena: **{model}** va por delante ({rating}), pero su intervalo se solapa con el de {second}: todavía no es una ventaja segura.':
+        "Arena: **{model}** is ahead ({rating}), but its interval overlaps {second}'s: not a sure lead yet.",
 }

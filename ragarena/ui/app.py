@@ -11,6 +11,7 @@ from ragarena.ui.arena import build_arena_tab
 from ragarena.ui.chat import build_chat_tab
 from ragarena.ui.context import AppContext
 from ragarena.ui.language import language_switch, relabel_on_switch
+from ragarena.ui.leaderboard import CSS as LEADERBOARD_CSS
 from ragarena.ui.leaderboard import build_leaderboard_tab
 
 CSS = """
@@ -21,6 +22,7 @@ CSS = """
 .ra-rate .wrap label input { margin: 0 3px 0 0 !important; }
 .ra-rate .wrap label span { margin-left: 0 !important; }
 """
+CSS += LEADERBOARD_CSS
 
 
 def build_app(ctx: AppContext | None = None) -> gr.Blocks:
