@@ -12,7 +12,8 @@ def test_eval_prints_and_writes_the_contract_shape(fixture_docs, fixture_qa, tmp
     assert printed == written
     assert set(written) == {"n_turns", "retrieval", "answer"}
     assert set(written["retrieval"]) == {"recall@1", "recall@3", "recall@5", "mrr"}
-    assert set(written["answer"]) == {"token_f1", "abstention_accuracy", "filler_rate", "mean_words"}
+    assert set(written["answer"]) == {"token_f1", "abstention_accuracy", "filler_rate", "mean_words",
+                                      "answer_recall", "correct_rate", "false_abstention_rate"}
     assert written["n_turns"] == 6  # two test conversations of three turns
     assert written["retrieval"]["recall@3"] == 1.0
     assert written["answer"]["abstention_accuracy"] == 1.0

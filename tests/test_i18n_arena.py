@@ -171,7 +171,7 @@ def test_the_arena_api_speaks_english_when_asked_and_spanish_by_default(app_laun
     status, name_a, name_b, reference = vote(english, "model_b", "en")
     [battle] = stored(Path(env["RAGARENA_DB"]))
     assert battle["winner"] == "model_b"
-    labels = {"extractive": "Extractive", "extractive-long": "Extractive (longer)"}
+    labels = {"extractive": "Extractive", "extractive-lexical": "Extractive (lexical)"}
     assert status == (f"✅ Vote recorded (B is better). Model A: **{labels[battle['model_a']]}**, Model B: "
                       f"**{labels[battle['model_b']]}**. If you like, tick why below. Press “New round” or ask "
                       "another question to start another one.")

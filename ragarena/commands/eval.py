@@ -24,6 +24,9 @@ def register(subparsers) -> None:
     parser.add_argument("--retrieval", choices=("bm25", "dense", "hybrid"), default=None,
                         help="recuperación: bm25, dense o hybrid (por defecto RAGARENA_RETRIEVAL o el modo por defecto)")
     parser.add_argument("--json", dest="json_out", default=None, help="escribe las cifras en este archivo")
+    parser.add_argument("--predictions", default=None,
+                        help="escribe una línea JSON por turno (pregunta, fragmentos, respuesta, respuesta de "
+                             "referencia, métricas del turno) en este archivo")
     judge.add_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -39,6 +42,8 @@ def run(args) -> int:
     if not any(args.split == "all" or c.split == args.split for c in conversations):
         raise UserError(f"No hay conversaciones del split «{args.split}» en el archivo.")
     backend = engine.backend(args.backend)
+    if hasattr(backend, "wait_ready"):  # figures with the model as it answers once its vectors are ready
+        backend.wait_ready()
     judge_model = judge.prepare(args, engine.specs)  # None without --judge; checked before answering
     results = list(run_turns(conversations, engine.retriever, backend, split=args.split, k=args.k,
                              progress=_progress))
@@ -48,12 +53,22 @@ def run(args) -> int:
         label = next((s.label for s in engine.specs if s.id == args.backend), None)
         summary["judge"] = judge.judge_results(judge_model, results, args, label=label,
                                                  retrieval=mode_of(engine.retriever))
+    if args.predictions:
+        _write_lines(Path(args.predictions), [r.record() for r in results])
     text = json.dumps(summary, ensure_ascii=False, indent=2)
     print(text)
     if args.json_out:
         Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json_out).write_text(text + "\n", encoding="utf-8")
     return 0
+
+
+def _write_lines(path: Path, records: list[dict]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    except OSError as error:
+        raise UserError(f"No se pudo escribir «{path}»: {error}") from None
 
 
 def _progress(done: int, total: int) -> None:
