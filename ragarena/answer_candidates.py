@@ -34,7 +34,6 @@ class Candidate:
     clause: bool = False  # a ";"/":" clause of a longer sentence
     list_item: bool = False
     negated_intro: bool = False  # a list item quoted with its negative introduction
-    parent: str = ""  # the whole sentence a clause was cut from
     intro: str = ""  # the sentence that introduces a list item's list
     previous: str = ""  # the sentence before it in its passage (a FAQ's question, a topic sentence)
 
@@ -91,7 +90,7 @@ def passage_candidates(hit: Hit) -> list[Candidate]:
         if len(sentence.split()) > LONG_SENTENCE_WORDS:
             clauses = [c.strip() for c in re.split(r"(?<=[;:])\s+", sentence) if c.strip()]
             if len(clauses) > 1:
-                found.extend(Candidate(c.rstrip(";").strip(), clause=True, parent=sentence, **base)
+                found.extend(Candidate(c.rstrip(";").strip(), clause=True, **base)
                              for c in clauses if len(c.split()) >= 3 and not c.endswith(":"))
     return found
 

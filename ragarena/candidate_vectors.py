@@ -62,8 +62,9 @@ class CandidateVectors:
                 batch = texts[start:start + batch_size]
                 for text, vector in zip(batch, normalise(self.embedder.embed_passages(batch))):
                     vectors[content_key(text)] = vector
-        except Exception as error:  # keep answering with the lexical variant
+        except Exception as error:  # keep answering with the lexical variant (`of` finds no vectors)
             log.warning("No se pudieron calcular los vectores de las frases (%s): se usa el selector léxico.", error)
+            self._ready.set()  # done trying: evaluation must not wait forever
             return
         self._vectors = vectors
         self._cache.save(vectors)

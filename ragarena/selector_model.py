@@ -18,6 +18,7 @@ import numpy as np
 
 from ragarena import config
 from ragarena.answer_candidates import Candidate
+from ragarena.answer_features import FEATURES
 from ragarena.errors import UserError
 
 FORMAT = "ragarena-answer-selector/1"
@@ -95,6 +96,12 @@ class SelectorModel:
             raise UserError(f"El selector de respuestas «{path}» no es válido: {error}") from None
         if "lexical" not in variants:
             raise UserError(f"El selector de respuestas «{path}» no tiene la variante «lexical».")
+        for name, variant in variants.items():
+            unknown = set(variant.features) - set(FEATURES)
+            sizes = {len(variant.features), len(variant.mean), len(variant.scale), len(variant.coefficients)}
+            if unknown or len(sizes) != 1:
+                raise UserError(f"El selector de respuestas «{path}» no es válido: la variante «{name}» tiene "
+                                f"señales desconocidas ({', '.join(sorted(unknown))}) o listas de distinto tamaño.")
         return cls(variants, data.get("provenance", {}))
 
     def save(self, path: str | Path) -> None:

@@ -126,6 +126,12 @@ def fit_variant(turns: Sequence[TurnRows], names: Sequence[str], folds: int = FO
     return final, {"cross_validated": turn_figures(turns, picks, threshold, right), "folds": splits}
 
 
+def _sklearn_version() -> str:
+    import sklearn
+
+    return sklearn.__version__
+
+
 def train(turns: Sequence[TurnRows], data: dict, command: str) -> SelectorModel:
     """Both variants (with embeddings when the rows have them) and their provenance."""
     positives = int(sum(t.labels.sum() for t in turns))
@@ -140,7 +146,7 @@ def train(turns: Sequence[TurnRows], data: dict, command: str) -> SelectorModel:
     provenance = {
         "data": data, "command": command,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "model": f"scikit-learn LogisticRegression(C={REGULARISATION_C}) on standardised features",
+        "model": f"scikit-learn {_sklearn_version()} LogisticRegression(C={REGULARISATION_C}) on standardised features",
         "train_turns": len(turns), "train_conversations": len({t.conversation for t in turns}),
         "train_unanswerable": sum(not t.answerable for t in turns),
         "candidate_rows": sum(len(t.labels) for t in turns), "positive_rows": positives,

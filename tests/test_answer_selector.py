@@ -144,6 +144,7 @@ def test_train_selector_fits_a_tiny_data_folder_and_the_model_answers_from_it(tm
     document = json.loads(out.read_text(encoding="utf-8"))
     assert document["provenance"]["train_turns"] == 12 and document["provenance"]["train_unanswerable"] > 0
     assert str(tmp_path / "qa.jsonl") in document["provenance"]["command"]
+    assert len(document["provenance"]["data"]["qa_sha256"]) == 64
     assert set(document["variants"]) == {"lexical"}  # BM25 retrieval: no embeddings to fit on
     retriever = Retriever(all_passages(load_pages(tmp_path / "docs")))
     backend = SelectorBackend(retriever, model_path=out)
@@ -220,3 +221,18 @@ def test_lost_card(bundled_engine):
 def test_renewing_an_overdue_book(bundled_engine):
     text = answer(bundled_engine, "¿Puedo renovar un libro que ya está vencido?")
     assert "no supere 5 días" in text
+
+
+def test_candidate_vectors_that_cannot_be_computed_leave_the_lexical_variant(tmp_path):
+    from ragarena.candidate_vectors import CandidateVectors
+
+    class BrokenEmbedder:
+        name = "broken-test-embedder"
+
+        def embed_passages(self, texts):
+            raise RuntimeError("engine failed")
+
+    passage = Passage("p#0", "p", "Piscina", "Horario", "La piscina abre a las 7:00.")
+    vectors = CandidateVectors(BrokenEmbedder(), [passage], folder=tmp_path)
+    assert vectors.wait_ready(5)  # evaluation waiting on it does not hang
+    assert vectors.of(passage_candidates(Hit(passage, 1.0, 1))) is None  # -> the lexical variant answers

@@ -7,6 +7,7 @@ fit's provenance (data, date, command, cross-validated train figures). Needs sci
 
 from __future__ import annotations
 
+import hashlib
 import shlex
 import sys
 from pathlib import Path
@@ -48,9 +49,10 @@ def run(args) -> int:
     scorer = CandidateScorer(retriever, background=False)
     turns = selector_training.collect_rows(conversations, retriever, scorer, k=args.k, progress=_progress)
     print(file=sys.stderr)
-    command = " ".join(["python -m ragarena train-selector", "--docs", shlex.quote(str(docs)), "--qa",
-                        shlex.quote(str(qa)), "--k", str(args.k), "--retrieval", mode_of(retriever)])
-    data = {"docs": str(docs), "qa": str(qa), "split": "train", "retrieval": mode_of(retriever), "k": args.k}
+    command = " ".join(["python -m ragarena train-selector", "--docs", shlex.quote(_shown(docs)), "--qa",
+                        shlex.quote(_shown(qa)), "--k", str(args.k), "--retrieval", mode_of(retriever)])
+    data = {"docs": _shown(docs), "qa": _shown(qa), "split": "train", "retrieval": mode_of(retriever), "k": args.k,
+            "docs_sha256": _digest(sorted(docs.glob("*.md"))), "qa_sha256": _digest([qa])}
     try:
         model = selector_training.train(turns, data, command)
     except ValueError as error:
@@ -63,6 +65,22 @@ def run(args) -> int:
         print(f"{name}: {figures['cross_validated']} (validación cruzada por conversación, {figures['folds']} pliegues)")
     print(f"Selector guardado en {args.out}")
     return 0
+
+
+def _shown(path: Path) -> str:
+    """A path as the provenance shows it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _digest(paths: list[Path]) -> str:
+    """sha256 over the files' names and bytes: which data the fit saw."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _progress(done: int, total: int) -> None:
