@@ -202,7 +202,7 @@ def test_the_arena_api_speaks_english_when_asked_and_spanish_by_default(app_laun
     assert "Contexto recuperado (el mismo para los dos modelos)" in passages
     status, name_a, _, reference = tuple(spanish.predict(api_name="/arena_vote_a"))
     assert status.startswith("✅ Voto registrado (A es mejor). Modelo A: **Extractivo")
-    assert re.fullmatch(r"### Modelo A: Extractivo( ampliado)? \(`extractive(-long)?`\)", name_a)
+    assert re.fullmatch(r"### Modelo A: Extractivo( léxico)? \(`extractive(-lexical)?`\)", name_a)
     assert reference.startswith("**Respuesta de referencia** (conversación `fx-2`, turno 1):")
     assert give_reasons(spanish, ["respuesta correcta"]) == "✅ Motivos guardados: respuesta correcta."
     status = tuple(spanish.predict("en", api_name="/arena_vote_tie"))[0]  # the buttons' endpoints take it too
