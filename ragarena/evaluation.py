@@ -13,7 +13,7 @@ from typing import Callable, Iterator, Sequence
 from ragarena.backends.base import AnswerRequest, Backend, collect
 from ragarena.corpus import Conversation
 from ragarena.filler import is_filler
-from ragarena.metrics import first_hit_rank, is_abstention, token_f1, word_count
+from ragarena.metrics import CORRECT_RECALL, answer_recall, first_hit_rank, is_abstention, token_f1, word_count
 from ragarena.retrieval import Hit, Retriever
 
 RECALL_AT = (1, 3, 5)
@@ -36,6 +36,32 @@ class TurnResult:
     def context_had_answer(self) -> bool:
         """The passages the model saw held the gold context: saying "not covered" was then wrong."""
         return self.gold_rank is not None and self.gold_rank <= len(self.hits)
+
+    @property
+    def answer_recall(self) -> float | None:
+        """Share of the gold answer's content terms in the answer; None on unanswerable turns."""
+        return answer_recall(self.answer, self.gold_answer) if self.answerable else None
+
+    @property
+    def false_abstention(self) -> bool:
+        return self.answerable and self.context_had_answer and is_abstention(self.answer)
+
+    def record(self) -> dict:
+        """One line of `eval --predictions`: everything needed to read a failure."""
+        recall = self.answer_recall
+        return {
+            "conversation": self.conversation_id, "turn": self.turn, "question": self.question,
+            "passages": [{"id": h.passage.id, "rank": h.rank, "score": round(h.score, 4)} for h in self.hits],
+            "answer": self.answer, "gold_answer": self.gold_answer, "answerable": self.answerable,
+            "gold_rank": self.gold_rank,
+            "metrics": {
+                "answer_recall": None if recall is None else round(recall, 4),
+                "correct": None if recall is None else recall >= CORRECT_RECALL,
+                "abstained": is_abstention(self.answer), "false_abstention": self.false_abstention,
+                "filler": is_filler(self.answer), "token_f1": round(token_f1(self.answer, self.gold_answer), 4),
+                "words": word_count(self.answer),
+            },
+        }
 
 
 def run_turns(
@@ -82,8 +108,13 @@ def summarize(results: Sequence[TurnResult]) -> dict:
         "answer": {
             "token_f1": _mean([token_f1(r.answer, r.gold_answer) for r in results if r.answerable]),
             "abstention_accuracy": _mean([is_abstention(r.answer) for r in unanswerable]),
-            "filler_rate": _mean([is_filler(r.answer, context_has_answer=r.context_had_answer) for r in results]),
+            # stock filler and apologies only; a wrong "not covered" is false_abstention_rate
+            "filler_rate": _mean([is_filler(r.answer) for r in results]),
             "mean_words": _mean([word_count(r.answer) for r in results]),
+            "answer_recall": _mean([r.answer_recall for r in results if r.answerable]),
+            "correct_rate": _mean([r.answer_recall >= CORRECT_RECALL for r in results if r.answerable]),
+            # over the answerable turns whose gold passage the model was given
+            "false_abstention_rate": _mean([r.false_abstention for r in results if r.answerable and r.context_had_answer]),
         },
     }
 

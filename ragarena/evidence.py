@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from ragarena.backends.extractive import sentences
+from ragarena.answer_candidates import sentences
 from ragarena.metrics import token_f1
 from ragarena.retrieval import Hit
 

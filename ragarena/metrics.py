@@ -1,4 +1,4 @@
-"""Reference metrics: retrieval hits, SQuAD-style token F1, abstention, answer length."""
+"""Reference metrics: retrieval hits, SQuAD-style token F1, answer recall, abstention, answer length."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections import Counter
 from difflib import SequenceMatcher
 from typing import Sequence
 
-from ragarena.retrieval import fold
+from ragarena.retrieval import analyze, fold
 
 _ARTICLES = re.compile(r"\b(el|la|los|las|un|una|unos|unas|lo|al|del)\b")
 _PUNCTUATION = set(string.punctuation) | set("¿¡«»“”‘’—–…")
@@ -70,3 +70,27 @@ def is_abstention(answer: str) -> bool:
 
 def word_count(text: str) -> int:
     return len(text.split())
+
+
+def content_terms(text: str) -> set[str]:
+    """The terms retrieval compares (folded, stemmed, no stop words): what answer recall counts."""
+    return set(analyze([text])[0])
+
+
+def answer_recall(answer: str, gold_answer: str) -> float:
+    """Share of the gold answer's content terms found in the answer (0 when the gold has none)."""
+    gold = content_terms(gold_answer)
+    return len(gold & content_terms(answer)) / len(gold) if gold else 0.0
+
+
+# An answer holding at least this share of the gold answer's content terms counts as right.
+CORRECT_RECALL = 0.5
+
+
+def holds_answer(text: str, gold_answer: str, gold_context: str) -> bool:
+    """A quoted span that answers: it holds the gold answer's content (as `correct_rate` counts it)
+    and most of its own terms come from the gold context (it is the passage that says so)."""
+    own = content_terms(text)
+    if not own or answer_recall(text, gold_answer) < CORRECT_RECALL:
+        return False
+    return len(own & content_terms(gold_context)) / len(own) >= 0.5

@@ -51,6 +51,12 @@ def _build_extractive(spec: ModelSpec, retriever: Retriever) -> Backend:
     )
 
 
+def _build_selector(spec: ModelSpec, retriever: Retriever) -> Backend:
+    from ragarena.backends.selector import SelectorBackend
+
+    return SelectorBackend(retriever, id=spec.id, label=spec.label, model_path=spec.settings.get("selector"))
+
+
 def _no_requirements(spec: ModelSpec) -> str | None:
     return None
 
@@ -69,6 +75,7 @@ def _lazy(module: str, name: str) -> Callable:
 # kind -> (factory, function returning None when usable or a one-line Spanish "how to enable").
 BACKEND_KINDS: dict[str, tuple[Callable[[ModelSpec, Retriever], Backend], Callable[[ModelSpec], str | None]]] = {
     "extractive": (_build_extractive, _no_requirements),
+    "selector": (_build_selector, _no_requirements),
     "openai": (_lazy("ragarena.backends.openai_backend", "build"),
                _lazy("ragarena.backends.openai_backend", "unavailable_reason")),
     "tgi": (_lazy("ragarena.backends.tgi_backend", "build"), _lazy("ragarena.backends.tgi_backend", "unavailable_reason")),

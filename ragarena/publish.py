@@ -18,7 +18,7 @@ from ragarena.errors import UserError
 ALLOW_PATTERNS = [
     "README.md", "app.py", "models.yaml", "requirements.txt", "LICENSE",
     "ragarena/*.py", "data/docs/*.md", "data/qa/*.jsonl", "data/scores/*", "data/README.md",
-    "data/vectors/*.npz", "docs/screenshots/*.png",
+    "data/vectors/*.npz", "data/selector/*.json", "docs/screenshots/*.png",
 ]
 IGNORE_PATTERNS = ["**/__pycache__/**", "**/*.pyc", ".venv*/**", "runtime/**", "tests/**", "bench/**", "train/**"]
 # Environment variables the app reads as secrets, beside the key/URL variables named in models.yaml.

@@ -19,10 +19,10 @@ from ragarena.votes import VoteStore, anonymize_session
 QUESTION = "¿A qué hora abre la piscina entre semana?"
 ANSWERS = {
     "extractive": "La piscina abre de lunes a viernes de 7:00 a 22:00 y los fines de semana de 9:00 a 14:00.",
-    "extractive-long": ("La piscina abre de lunes a viernes de 7:00 a 22:00 y los fines de semana de 9:00 a 14:00. "
-                        "En agosto permanece cerrada por mantenimiento."),
+    # the lexical rule picks the same sentence here
+    "extractive-lexical": "La piscina abre de lunes a viernes de 7:00 a 22:00 y los fines de semana de 9:00 a 14:00.",
 }
-LABELS = {"extractive": "Extractivo", "extractive-long": "Extractivo ampliado"}
+LABELS = {"extractive": "Extractivo", "extractive-lexical": "Extractivo léxico"}
 # gradio_client builds a new SSL context (reading the CA bundle, ~20 ms of CPU) for every HTTP
 # request unless it is given one: with 50 clients that, not the app, was the bottleneck.
 SSL_CONTEXT = ssl.create_default_context()
@@ -142,9 +142,9 @@ def test_named_mode_and_refusals(app_launcher, fixture_docs, tmp_path):
     assert "dos modelos distintos" in status
     assert stored(db, voted_only=False) == []
 
-    chat_a, chat_b, _, _, name_a, name_b = ask(client, mode="Elegir modelos", a="extractive-long", b="extractive")
-    assert name_a == "### Modelo A: Extractivo ampliado (`extractive-long`)"  # named: shown from the start
-    assert message_text(chat_a[-1]) == ANSWERS["extractive-long"]
+    chat_a, chat_b, _, _, name_a, name_b = ask(client, mode="Elegir modelos", a="extractive-lexical", b="extractive")
+    assert name_a == "### Modelo A: Extractivo léxico (`extractive-lexical`)"  # named: shown from the start
+    assert message_text(chat_a[-1]) == ANSWERS["extractive-lexical"]
     assert message_text(chat_b[-1]) == ANSWERS["extractive"]
     status, _, _ = vote(client, "tie")
     assert status.startswith("✅")
@@ -159,7 +159,7 @@ def test_named_mode_and_refusals(app_launcher, fixture_docs, tmp_path):
     assert "Voto no válido" in status
     [battle] = stored(db)
     assert (battle["model_a"], battle["model_b"], battle["winner"], battle["mode"]) == (
-        "extractive-long", "extractive", "tie", "named")
+        "extractive-lexical", "extractive", "tie", "named")
 
     # Rate limit (2 a minute here): the second vote passes, the third is refused.
     assert vote(client, "model_a")[0].startswith("✅")

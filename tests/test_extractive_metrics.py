@@ -1,5 +1,6 @@
+from ragarena.answer_candidates import sentences
 from ragarena.backends.base import AnswerRequest, collect
-from ragarena.backends.extractive import ExtractiveBackend, sentences
+from ragarena.backends.extractive import ExtractiveBackend
 from ragarena.filler import find_filler, is_filler
 from ragarena.metrics import context_in_passage, is_abstention, normalize_answer, token_f1
 from ragarena.prompts import NOT_COVERED_ANSWER

@@ -171,7 +171,7 @@ def test_the_arena_api_speaks_english_when_asked_and_spanish_by_default(app_laun
     status, name_a, name_b, reference = vote(english, "model_b", "en")
     [battle] = stored(Path(env["RAGARENA_DB"]))
     assert battle["winner"] == "model_b"
-    labels = {"extractive": "Extractive", "extractive-long": "Extractive (longer)"}
+    labels = {"extractive": "Extractive", "extractive-lexical": "Extractive (lexical)"}
     assert status == (f"✅ Vote recorded (B is better). Model A: **{labels[battle['model_a']]}**, Model B: "
                       f"**{labels[battle['model_b']]}**. If you like, tick why below. Press “New round” or ask "
                       "another question to start another one.")
@@ -202,7 +202,7 @@ def test_the_arena_api_speaks_english_when_asked_and_spanish_by_default(app_laun
     assert "Contexto recuperado (el mismo para los dos modelos)" in passages
     status, name_a, _, reference = tuple(spanish.predict(api_name="/arena_vote_a"))
     assert status.startswith("✅ Voto registrado (A es mejor). Modelo A: **Extractivo")
-    assert re.fullmatch(r"### Modelo A: Extractivo( ampliado)? \(`extractive(-long)?`\)", name_a)
+    assert re.fullmatch(r"### Modelo A: Extractivo( léxico)? \(`extractive(-lexical)?`\)", name_a)
     assert reference.startswith("**Respuesta de referencia** (conversación `fx-2`, turno 1):")
     assert give_reasons(spanish, ["respuesta correcta"]) == "✅ Motivos guardados: respuesta correcta."
     status = tuple(spanish.predict("en", api_name="/arena_vote_tie"))[0]  # the buttons' endpoints take it too

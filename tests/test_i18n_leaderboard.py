@@ -18,7 +18,7 @@ from ragarena.i18n import localize
 from test_leaderboard import LABELS, battles_between, measured, synthetic_battles
 
 REPO = Path(__file__).resolve().parent.parent
-LABELS_EN = {"extractive": "Extractive", "extractive-long": "Extractive (longer)"}
+LABELS_EN = {"extractive": "Extractive", "extractive-lexical": "Extractive (lexical)"}
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +28,9 @@ def published() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def board(published):
-    battles = synthetic_battles() + battles_between("extractive-long", "m3", 0, 5, mode="named")
+    battles = synthetic_battles() + battles_between("extractive-lexical", "m3", 0, 5, mode="named")
     battles[0] = {**battles[0], "reasons": ["respuesta correcta", "concisa, sin relleno"]}
-    records = [*published, measured("extractive", 4.5), measured("extractive-long", 3.5), measured("m3", 2.0)]
+    records = [*published, measured("extractive", 4.5), measured("extractive-lexical", 3.5), measured("m3", 2.0)]
     return lb.build_leaderboard(battles, records, LABELS, bootstrap=50)
 
 
@@ -41,7 +41,7 @@ def test_the_table_headers_and_model_names_in_english_and_spanish_by_default(boa
                                    "Grounded\u00adness", "Arena (95% CI)", "Votes", "People 1-5 (n)", "Words",
                                    "Filler (%)", "False abstentions (%)", "Source"]
     names = shown["Model"].tolist()
-    assert names[:3] == ["Extractive", "Extractive (longer)", "m3"]
+    assert names[:3] == ["Extractive", "Extractive (lexical)", "m3"]
     assert names[-2:] == ["StableLM 2 12B chat + LoRA (published)", "GPT-3.5 (published)"]
     assert shown["Source"].tolist()[0] == "LLM judge juez-a, 2025-01-01 · public"
     assert shown["Source"].tolist()[-1] == "published"
@@ -50,7 +50,7 @@ def test_the_table_headers_and_model_names_in_english_and_spanish_by_default(boa
     # The board itself is untouched: Spanish stays the default everywhere.
     spanish = bt.ranked_frame(board)
     assert list(spanish.columns) == bt.headers(bt.RANKED)
-    assert spanish["Modelo"].tolist()[:3] == ["Extractivo", "Extractivo ampliado", "m3"]
+    assert spanish["Modelo"].tolist()[:3] == ["Extractivo", "Extractivo léxico", "m3"]
     assert "GPT-3.5 (publicado)" in spanish["Modelo"].tolist()
     assert lb.in_language(board, None, "es") is board
     # The styled table (what the tab sends) formats the English columns too.
@@ -97,7 +97,7 @@ def test_summary_correlation_and_figures_in_english(board):
 
     correlation = board_text.correlation_markdown(english, "en")
     assert correlation.startswith("**Rank correlation between the judge and the votes**")
-    assert "- Judge «juez-a» (data/qa/x.jsonl, split test), 3 models (Extractive, Extractive (longer), m3)" \
+    assert "- Judge «juez-a» (data/qa/x.jsonl, split test), 3 models (Extractive, Extractive (lexical), m3)" \
         in correlation
     assert "Juez «juez-a»" in board_text.correlation_markdown(board)
     few = lb.build_leaderboard(synthetic_battles(), [], LABELS, bootstrap=0)
@@ -106,7 +106,7 @@ def test_summary_correlation_and_figures_in_english(board):
     ratings = board_figures.ratings_figure(english, "en")
     assert ratings.layout.title.text == "Arena rating" and ratings.layout.title.subtitle.text == \
         "with its 95% interval"
-    assert list(ratings.data[0].x) == ["Extractive", "Extractive (longer)", "m3"]
+    assert list(ratings.data[0].x) == ["Extractive", "Extractive (lexical)", "m3"]
     assert "votes<extra>" in ratings.data[0].hovertemplate
     heat = board_figures.win_rate_figure(english, "en")
     assert heat.layout.title.text.startswith("Win rate") and heat.layout.xaxis.title.text == "opponent"
@@ -185,7 +185,7 @@ def test_the_tab_endpoints_take_the_language_last_and_default_to_spanish(fixture
         table, summary, method, detail, provenance, correlation, *_ = client.predict(
             "en", api_name="/leaderboard_refresh")
         assert table["headers"][:3] == ["Model", "Overall (1-5)", "Answer relevance"]
-        assert [row[0] for row in table["data"][:3]] == ["Extractive", "Extractive (longer)", "m3"]
+        assert [row[0] for row in table["data"][:3]] == ["Extractive", "Extractive (lexical)", "m3"]
         assert "GPT-3.5 (published)" in [row[0] for row in table["data"]]
         assert "**62 votes** among 3 models" in summary and "Updated:" in summary
         assert method.startswith("**In short.**") and detail["headers"][:2] == ["Model", "Rank"]
@@ -198,7 +198,7 @@ def test_the_tab_endpoints_take_the_language_last_and_default_to_spanish(fixture
         # Older callers give no language: Spanish, as before.
         table, summary, *_ = client.predict(api_name="/leaderboard_refresh")
         assert table["headers"][:3] == ["Modelo", "Global (1-5)", "Relevancia respuesta"]
-        assert [row[0] for row in table["data"][:2]] == ["Extractivo", "Extractivo ampliado"]
+        assert [row[0] for row in table["data"][:2]] == ["Extractivo", "Extractivo léxico"]
         assert "**62 votos** entre 3 modelos" in summary
         assert "Todavía no hay valoraciones de usuarios." in client.predict(api_name="/leaderboard_agreement")
 

@@ -372,7 +372,7 @@ def test_eval_judge_options_are_checked_before_answering(fixture_docs, fixture_q
     base = ["eval", "--docs", str(fixture_docs), "--qa", str(fixture_qa)]
     assert main([*base, "--judge", "gpt-4o-mini"]) == 2
     assert "Falta la clave del juez" in capsys.readouterr().err
-    assert main([*base, "--judge", "extractive-long"]) == 2
+    assert main([*base, "--judge", "extractive-lexical"]) == 2
     assert "no puede hacer de juez" in capsys.readouterr().err
     assert main([*base, "--judge", "x", "--judge-base-url", "http://127.0.0.1:9/v1", "--judge-concurrency", "0"]) == 2
     assert "--judge-concurrency" in capsys.readouterr().err

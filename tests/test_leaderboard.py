@@ -19,7 +19,7 @@ from ragarena import leaderboard as lb
 from ragarena import scores
 
 REPO = Path(__file__).resolve().parent.parent
-LABELS = {"extractive": "Extractivo", "extractive-long": "Extractivo ampliado"}
+LABELS = {"extractive": "Extractivo", "extractive-lexical": "Extractivo léxico"}
 
 
 def battles_between(a: str, b: str, a_wins: int, b_wins: int, ties: int = 0, start: float = 1_700_000_000.0,
@@ -35,10 +35,10 @@ def battles_between(a: str, b: str, a_wins: int, b_wins: int, ties: int = 0, sta
 
 
 def synthetic_battles() -> list[dict]:
-    """extractive > extractive-long > m3, clearly."""
-    return (battles_between("extractive", "extractive-long", 16, 4, 2)
+    """extractive > extractive-lexical > m3, clearly."""
+    return (battles_between("extractive", "extractive-lexical", 16, 4, 2)
             + battles_between("extractive", "m3", 18, 2, start=1_700_000_100.0)
-            + battles_between("extractive-long", "m3", 14, 6, start=1_700_000_200.0))
+            + battles_between("extractive-lexical", "m3", 14, 6, start=1_700_000_200.0))
 
 
 def measured(model: str, overall: float, judge: str = "juez-a", date: str = "2025-01-01T00:00:00Z", **extra) -> dict:
@@ -77,11 +77,11 @@ def test_no_votes_shows_the_published_study_rows_with_empty_criteria(published):
 def test_crowd_columns_come_from_the_battles(published):
     battles = synthetic_battles()
     battles += battles_between("extractive", "m3", 3, 0, excluded=True)
-    battles += battles_between("extractive-long", "m3", 0, 5, mode="named")
+    battles += battles_between("extractive-lexical", "m3", 0, 5, mode="named")
     board = lb.build_leaderboard(battles, published, LABELS, bootstrap=200)
     rated = board.table[board.table["rating"].notna()]
-    assert rated["model"].tolist() == ["extractive", "extractive-long", "m3"]
-    assert rated["label"].tolist() == ["Extractivo", "Extractivo ampliado", "m3"]
+    assert rated["model"].tolist() == ["extractive", "extractive-lexical", "m3"]
+    assert rated["label"].tolist() == ["Extractivo", "Extractivo léxico", "m3"]
     assert rated["votes"].tolist() == [42, 42, 40]
     assert rated["ties"].tolist() == [2, 2, 0]
     assert rated["wins"].tolist() == [16 + 1 + 18, 4 + 1 + 14, 2 + 6]  # ties count half
@@ -104,8 +104,8 @@ def test_crowd_columns_come_from_the_battles(published):
             and ("con su intervalo por encima del de Extractivo ampliado" in text) == sure
             and ("todavía no es una ventaja segura" in text) == (not sure))
     rate = board.win_rate
-    assert rate.loc["extractive", "extractive-long"] == pytest.approx(17 / 22)
-    assert rate.loc["extractive-long", "m3"] == pytest.approx(0.7)
+    assert rate.loc["extractive", "extractive-lexical"] == pytest.approx(17 / 22)
+    assert rate.loc["extractive-lexical", "m3"] == pytest.approx(0.7)
 
 
 def test_measured_scores_join_their_model_row_and_the_latest_record_wins(published):
@@ -209,8 +209,8 @@ def test_rank_correlation_on_a_constructed_case():
 
 def test_correlation_between_the_judge_and_the_crowd_per_judge(published):
     records = [*published,
-               measured("extractive", 4.5), measured("extractive-long", 3.5), measured("m3", 2.0),
-               measured("extractive", 2.0, judge="juez-b"), measured("extractive-long", 3.0, judge="juez-b"),
+               measured("extractive", 4.5), measured("extractive-lexical", 3.5), measured("m3", 2.0),
+               measured("extractive", 2.0, judge="juez-b"), measured("extractive-lexical", 3.0, judge="juez-b"),
                measured("m3", 4.0, judge="juez-b")]
     board = lb.build_leaderboard(synthetic_battles(), records, LABELS, bootstrap=50)
     by_judge = {c["judge"]: c for c in board.correlations}
@@ -219,10 +219,10 @@ def test_correlation_between_the_judge_and_the_crowd_per_judge(published):
     assert by_judge["juez-b"]["kendall"] == pytest.approx(-1.0)
     text = board_text.correlation_markdown(board)
     assert "Juez «juez-a»" in text and "Spearman ρ = 1.00" in text and "Kendall τ = -1.00" in text
-    assert "Extractivo, Extractivo ampliado, m3" in text
+    assert "Extractivo, Extractivo léxico, m3" in text
     # Published figures never enter the correlation, and models need enough votes.
     few = lb.build_leaderboard(synthetic_battles(), records, LABELS, bootstrap=0, min_votes=41)
-    assert [c["models"] for c in few.correlations] == [["extractive", "extractive-long"]] * 2  # m3 has 40 votes
+    assert [c["models"] for c in few.correlations] == [["extractive", "extractive-lexical"]] * 2  # m3 has 40 votes
     assert lb.build_leaderboard(synthetic_battles(), records, LABELS, bootstrap=0, min_votes=43).correlations == []
     assert "al menos dos modelos" in board_text.correlation_markdown(
         lb.build_leaderboard(synthetic_battles(), records, LABELS, bootstrap=0, min_votes=43))
@@ -250,12 +250,12 @@ def test_csv_has_every_column_and_empty_cells_for_missing_figures(published):
 def test_figures_show_ratings_with_intervals_and_the_win_matrix():
     board = lb.build_leaderboard(synthetic_battles(), [], LABELS, bootstrap=100)
     ratings = board_figures.ratings_figure(board).data[0]
-    assert list(ratings.x) == ["Extractivo", "Extractivo ampliado", "m3"]
+    assert list(ratings.x) == ["Extractivo", "Extractivo léxico", "m3"]
     rated = board.table[board.table["rating"].notna()]
     assert list(ratings.error_y.array) == pytest.approx((rated["ci_high"] - rated["rating"]).tolist())
     heat = board_figures.win_rate_figure(board).data[0]
-    assert list(heat.x) == ["Extractivo", "Extractivo<br>ampliado", "m3"]  # wrapped under narrow columns
-    assert list(heat.y) == ["Extractivo", "Extractivo ampliado", "m3"]
+    assert list(heat.x) == ["Extractivo", "Extractivo<br>léxico", "m3"]  # wrapped under narrow columns
+    assert list(heat.y) == ["Extractivo", "Extractivo léxico", "m3"]
     assert heat.z[0][1] == pytest.approx(17 / 22) and math.isnan(heat.z[0][0])
 
 
@@ -299,7 +299,7 @@ def test_tab_refreshes_from_the_vote_store_without_a_restart(fixture_engine, tmp
         (table, summary, method, detail, provenance, correlation, ratings_plot, heatmap, csv_path,
          history) = client.predict(api_name="/leaderboard_refresh")
         models = [row[0] for row in table["data"]]
-        assert models[:3] == ["Extractivo", "Extractivo ampliado", "m3"]
+        assert models[:3] == ["Extractivo", "Extractivo léxico", "m3"]
         votes = table["headers"].index("Votos")
         assert [row[votes] for row in table["data"][:3]] == [42, 42, 40]
         assert "**Extractivo**" in provenance and detail["headers"][:3] == ["Modelo", "Rango", "Arena"]

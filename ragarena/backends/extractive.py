@@ -1,4 +1,5 @@
-"""The offline default: answers with one sentence (or less) quoted from the retrieved passages.
+"""The lexical offline model ("Extractivo léxico"): one sentence (or less) quoted from the retrieved
+passages, the one covering most of the question's idf-weighted terms (a fixed rule, nothing fitted).
 
 It never invents: every answer is a literal span of the documentation, or the fixed
 "not covered" sentence when no retrieved sentence covers the question well enough.
@@ -11,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
+from ragarena.answer_candidates import sentences
+from ragarena.answer_features import ANSWER_TYPES
 from ragarena.backends.base import AnswerRequest, words_as_chunks
 from ragarena.prompts import NOT_COVERED_ANSWER
 from ragarena.retrieval import Retriever, analyze, fold
@@ -31,20 +34,8 @@ RANK_PRIOR = 0.04
 # Sentences longer than this are cut at ";" when a shorter clause covers as much.
 LONG_SENTENCE_WORDS = 30
 
-# What kind of answer a question asks for, and what a sentence holding it looks like: a price
-# question wants an amount, a "¿a qué hora?" wants a time. Cues, not rules: a small bonus.
+# A sentence holding the kind of answer the question asks for (`ANSWER_TYPES`) gets this bonus.
 ANSWER_TYPE_BONUS = 0.15
-_NUMBER_WORDS = r"(\d|\b(un|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|doce|quince|veinte|treinta)\b)"
-_ANSWER_TYPES = [
-    (r"cuant\w* (cuesta|vale|cobra|es)|precio|cuesta|coste|cobra|tarifa|pagar|\bgratis|gratuit|\beuros?\b",
-     r"\d+(,\d+)?\s?(€|euros?)|gratuit|gratis|sin coste"),
-    (r"\bhoras?\b|horario|a que hora|cuando abr|\babre|\bcierra", r"\d{1,2}:\d{2}|\d{1,2}\s?h\b"),
-    (r"cuant[oa]s?\b|plazo|cuanto tiempo|maximo|limite", _NUMBER_WORDS),
-    (r"telefono|llamar|\bemail|correo", r"\d{3}\s?\d{3}\s?\d{3}|@"),
-]
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[¿¡\"«(A-ZÁÉÍÓÚÑ0-9])")
-_MARKUP = re.compile(r"(\*\*|__|`)")
 
 
 @dataclass(frozen=True)
@@ -52,17 +43,6 @@ class Choice:
     text: str  # the sentence quoted, markup removed
     passage_id: str
     coverage: float
-
-
-def sentences(passage_text: str) -> list[str]:
-    """Sentences and list items of a passage, markup removed."""
-    pieces = []
-    for line in passage_text.splitlines():
-        line = re.sub(r"^\s*([-*+]|\d+[.)])\s+", "", line).strip()
-        line = _MARKUP.sub("", line)
-        if line:
-            pieces.extend(part.strip() for part in _SENTENCE_END.split(line) if part.strip())
-    return pieces
 
 
 class ExtractiveBackend:
@@ -97,7 +77,7 @@ class ExtractiveBackend:
                 history.setdefault(term, HISTORY_TERM_WEIGHT * weight)
         total = sum(weights.values())
         folded_question = fold(request.question)
-        wanted = [answer for asks, answer in _ANSWER_TYPES if re.search(asks, folded_question)]
+        wanted = [answer for asks, answer in ANSWER_TYPES if re.search(asks, folded_question)]
         best: Choice | None = None
         best_score = -math.inf
         for hit in request.hits:

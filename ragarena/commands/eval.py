@@ -28,6 +28,9 @@ def register(subparsers) -> None:
     parser.add_argument("--record", action="store_true",
                         help="guarda las cifras de las respuestas con su procedencia en data/scores/measured.jsonl "
                              "(o en --scores-out), donde las lee la clasificación")
+    parser.add_argument("--predictions", default=None,
+                        help="escribe una línea JSON por turno (pregunta, fragmentos, respuesta, respuesta de "
+                             "referencia, métricas del turno) en este archivo")
     judge.add_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -47,6 +50,8 @@ def run(args) -> int:
     backend, warning = engine.ready_backend(spec.id)
     if warning:
         print(f"Aviso: {warning}", file=sys.stderr)
+    if hasattr(backend, "wait_ready"):  # figures with the model as it answers once its vectors are ready
+        backend.wait_ready()
     judge_model = judge.prepare(args, engine.specs)  # None without --judge; checked before answering
     results = list(run_turns(conversations, engine.retriever, backend, split=args.split, k=args.k,
                              progress=_progress))
@@ -63,12 +68,22 @@ def run(args) -> int:
         record = eval_record.automatic_record(summary, args, label=spec.label, retrieval=mode_of(engine.retriever),
                                               model=spec.id, served_model=spec.settings.get("model"))
         summary["record"] = str(scores.append_record(record, args.scores_out))
+    if args.predictions:
+        _write_lines(Path(args.predictions), [r.record() for r in results])
     text = json.dumps(summary, ensure_ascii=False, indent=2)
     print(text)
     if args.json_out:
         Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json_out).write_text(text + "\n", encoding="utf-8")
     return 0
+
+
+def _write_lines(path: Path, records: list[dict]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    except OSError as error:
+        raise UserError(f"No se pudo escribir «{path}»: {error}") from None
 
 
 def _progress(done: int, total: int) -> None:

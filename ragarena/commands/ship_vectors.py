@@ -1,4 +1,5 @@
-"""`python -m ragarena ship-vectors`: write the passage vectors of the docs into data/vectors.
+"""`python -m ragarena ship-vectors`: write the passage vectors of the docs into data/vectors,
+and the vectors of their candidate answer sentences (what the default offline model compares).
 
 The app and `eval` read them before their runtime cache, so a fresh clone or a Space answers
 with hybrid retrieval from the first question. Run it after editing data/docs (a test fails
@@ -10,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ragarena import config
+from ragarena.answer_candidates import corpus_candidate_texts
+from ragarena.candidate_vectors import candidate_cache
 from ragarena.corpus import all_passages, load_pages
 from ragarena.embeddings import (
     SHIPPED_DIR, EmbeddingsUnavailable, VectorCache, content_key, create_embedder, write_vectors,
@@ -30,12 +33,20 @@ def run(args) -> int:
     except EmbeddingsUnavailable as error:
         raise UserError(f"No hay modelo de embeddings: {error}") from None
     # what DenseRetriever embeds: the passage with its page title and section
-    texts = [p.indexed_text for p in all_passages(load_pages(args.docs or config.docs_dir()))]
-    path = Path(args.out) / VectorCache(embedder.name).filename
-    vectors = embedder.embed_passages(texts)  # only the current passages: stale ones are dropped
+    passages = all_passages(load_pages(args.docs or config.docs_dir()))
+    texts = [p.indexed_text for p in passages]
+    _write(Path(args.out) / VectorCache(embedder.name).filename, embedder, texts, "vectores")
+    sentences = corpus_candidate_texts(passages)
+    _write(Path(args.out) / candidate_cache(embedder).filename, embedder, sentences, "vectores de frases")
+    return 0
+
+
+def _write(path: Path, embedder, texts: list[str], what: str) -> None:
+    vectors = []  # only the current texts: stale ones are dropped
+    for start in range(0, len(texts), 32):
+        vectors.extend(embedder.embed_passages(texts[start:start + 32]))
     try:
         write_vectors(path, {content_key(text): vector for text, vector in zip(texts, vectors)})
     except OSError as error:
         raise UserError(f"No se pudieron guardar los vectores en «{path}»: {error}") from None
-    print(f"{len(texts)} vectores de {embedder.name} en {path}")
-    return 0
+    print(f"{len(texts)} {what} de {embedder.name} en {path}")
