@@ -239,7 +239,7 @@ def test_the_registry_lists_the_default_models(monkeypatch):
     for name in ("OPENAI_MODEL", "FINETUNED_URL", "FINETUNED_MODEL", "FINETUNED_ENGINE"):
         monkeypatch.delenv(name, raising=False)
     specs = {s.id: s for s in load_specs()}
-    assert {"extractive", "gpt-6-luna", "gpt-3.5-turbo", "stablelm-2-12b-rag"} == set(specs) - {"extractive-long"}
+    assert {"extractive", "gpt-6-luna", "gpt-3.5-turbo", "stablelm-2-12b-rag"} == set(specs) - {"extractive-lexical"}
     api, legacy, tgi = specs["gpt-6-luna"], specs["gpt-3.5-turbo"], specs["stablelm-2-12b-rag"]
     assert (api.kind, api.settings["model"], api.settings["api_key_env"], api.settings["base_url_env"]) == (
         "openai", "gpt-6-luna", "OPENAI_API_KEY", "OPENAI_BASE_URL")

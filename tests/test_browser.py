@@ -147,7 +147,7 @@ def seed_votes_and_ratings(data_dir: Path) -> None:
     store = VoteStore(data_dir / "arena.db")
     battles = []
     for n in range(14):
-        a, b = ("extractive", "extractive-long") if n % 2 == 0 else ("extractive-long", "extractive")
+        a, b = ("extractive", "extractive-lexical") if n % 2 == 0 else ("extractive-lexical", "extractive")
         battles.append({"model_a": a, "model_b": b, "tstamp": 1_764_000_000 + 60 * n, "mode": "anonymous",
                         "winner": "model_a" if (n % 3 != 0) == (a == "extractive") else "model_b",
                         "question": f"pregunta {n}", "answer_a": "15 documentos.", "answer_b": "15 documentos, 21 días.",
@@ -156,7 +156,7 @@ def seed_votes_and_ratings(data_dir: Path) -> None:
     ratings = AnswerRatings(store)
     for n, (model, marks) in enumerate([("extractive", (5, 4, 5)), ("extractive", (4, 4, 5)),
                                         ("extractive", (5, 5, 4)), ("extractive", (4, 3, 5)),
-                                        ("extractive-long", (3, 4, 4)), ("extractive-long", (4, 4, 3))]):
+                                        ("extractive-lexical", (3, 4, 4)), ("extractive-lexical", (4, 4, 3))]):
         answer_id = ratings.record_answer(session_hash=f"r{n}", model=model, question="¿Cuántos libros?", answer="15.")
         ratings.rate(answer_id, f"r{n}", dict(zip(("answer_relevance", "context_relevance", "groundedness"), marks)))
     store.close()

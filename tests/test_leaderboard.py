@@ -101,7 +101,7 @@ def test_crowd_columns_come_from_the_battles(published):
     top, second = board.table.iloc[0], board.table.iloc[1]
     sure = top["ci_low"] > second["ci_high"]
     assert ("Arena: **Extractivo** va por delante" in text
-            and ("con su intervalo por encima del de Extractivo ampliado" in text) == sure
+            and ("con su intervalo por encima del de Extractivo léxico" in text) == sure
             and ("todavía no es una ventaja segura" in text) == (not sure))
     rate = board.win_rate
     assert rate.loc["extractive", "extractive-lexical"] == pytest.approx(17 / 22)
@@ -121,7 +121,7 @@ def test_measured_scores_join_their_model_row_and_the_latest_record_wins(publish
     assert list(shown.columns) == bt.headers(bt.RANKED)
     # Ranked on the judge's overall first: extractive (4.4), solo-juez (2.5), then the arena (m3 has no
     # judge score), then the published references.
-    assert shown["Modelo"].tolist()[:4] == ["Extractivo", "Modelo del juez", "Extractivo ampliado", "m3"]
+    assert shown["Modelo"].tolist()[:4] == ["Extractivo", "Modelo del juez", "Extractivo léxico", "m3"]
     first = shown.iloc[0]
     assert first["Global (1-5)"] == 4.4 and first["Fundamen\u00adtación"] == 4.4
     assert re.fullmatch(r"\d{3,4} \(\d{3,4}–\d{3,4}\)", first["Arena (IC 95 %)"]) and first["Votos"] == 42
@@ -139,14 +139,14 @@ def test_measured_scores_join_their_model_row_and_the_latest_record_wins(publish
 
 
 def test_small_samples_say_so_and_wide_intervals_are_not_shown_as_ranges(published):
-    few = battles_between("extractive", "extractive-long", 4, 2)  # 6 votes each
+    few = battles_between("extractive", "extractive-lexical", 4, 2)  # 6 votes each
     board = lb.build_leaderboard(few, published, LABELS, bootstrap=100, min_votes=10,
                                  crowd_ratings=[{"model": "extractive", "answer_relevance": 5, "context_relevance": 4,
                                                  "groundedness": 5}] * 3, min_ratings=5)
     shown = bt.ranked_frame(board).set_index("Modelo")
     assert shown.loc["Extractivo", "Arena (IC 95 %)"] == "6 votos: pocos"
     assert shown.loc["Extractivo", "Personas 1-5 (n)"] == "3 valoraciones: pocas"
-    assert shown.loc["Extractivo ampliado", "Personas 1-5 (n)"] == "—"
+    assert shown.loc["Extractivo léxico", "Personas 1-5 (n)"] == "—"
     detail = bt.detail_frame(board).set_index("Modelo")
     assert detail.loc["Extractivo", "Arena"] == "6 votos: pocos" and detail.loc["Extractivo", "IC 95 %: desde"] == "—"
     assert pd.isna(detail.loc["Extractivo", "Rango"])

@@ -45,18 +45,18 @@ def test_the_shipped_records_are_what_ship_scores_produces_now(tmp_path):
 def test_eval_record_appends_its_figures_with_their_provenance(fixture_docs, fixture_qa, tmp_path, capsys):
     out = tmp_path / "scores"
     args = ["eval", "--docs", str(fixture_docs), "--qa", str(fixture_qa), "--split", "test", "--retrieval", "bm25",
-            "--backend", "extractive-long", "--record", "--scores-out", str(out)]
+            "--backend", "extractive-lexical", "--record", "--scores-out", str(out)]
     assert main(args) == 0
     printed = json.loads(capsys.readouterr().out)
     [record] = scores.load_scores(out)
     assert printed["record"] == str(out / "measured.jsonl")
-    assert record["kind"] == "automatic" and record["model"] == "extractive-long"
-    assert record["label"] == "Extractivo ampliado" and record["retrieval"] == "bm25" and record["k"] == 5
+    assert record["kind"] == "automatic" and record["model"] == "extractive-lexical"
+    assert record["label"] == "Extractivo léxico" and record["retrieval"] == "bm25" and record["k"] == 5
     assert record["n_items"] == printed["n_turns"] == 6 and record["judge"] is None and record["overall"] is None
     for key, value in printed["answer"].items():
         if key in scores.AUTOMATIC_FIGURES:
             assert record[key] == pytest.approx(value)
-    assert "--backend extractive-long" in record["command"] and "--retrieval bm25 --record" in record["command"]
+    assert "--backend extractive-lexical" in record["command"] and "--retrieval bm25 --record" in record["command"]
     assert record["command"] in record["source"] and scores.parse_date(record["date"])
     # Without --record nothing is written, and --scores-out alone is still refused.
     assert main(args[:-3]) == 0 and len(scores.load_scores(out)) == 1
