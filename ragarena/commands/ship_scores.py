@@ -49,7 +49,10 @@ def measure(specs=None, date: str | None = None) -> list[dict]:
     records = []
     for spec in offline_models(specs or engine.specs):
         args = argparse.Namespace(docs=None, qa=None, split=SPLIT, backend=spec.id, k=K)
-        results = list(run_turns(conversations, engine.retriever, engine.backend(spec.id), split=SPLIT, k=K))
+        backend = engine.backend(spec.id)
+        if hasattr(backend, "wait_ready"):  # as eval does: the model as it answers once its vectors are ready
+            backend.wait_ready()
+        results = list(run_turns(conversations, engine.retriever, backend, split=SPLIT, k=K))
         records.append(eval_record.automatic_record(summarize(results), args, label=spec.label,
                                                     retrieval=mode_of(engine.retriever), date=date))
     return records
