@@ -47,7 +47,7 @@ def test_the_view_has_every_output_in_the_reader_language(ctx):
     rows = list(csv.DictReader(io.StringIO(Path(view.csv_path).read_text(encoding="utf-8"))))
     assert [r["model"] for r in rows[:3]] == ["extractive", "extractive-lexical", "m3"]
     english = data.view("en")
-    assert english.ranked.data["Model"].tolist()[:2] == ["Extractive", "Extractive (longer)"]
+    assert english.ranked.data["Model"].tolist()[:2] == ["Extractive", "Extractive (lexical)"]
     assert Path(english.csv_path).name == "rag-arena-leaderboard.csv" and Path(view.csv_path).name == \
         "clasificacion-rag-arena.csv"
 
