@@ -28,7 +28,7 @@ from typing import Callable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from ragarena import config
+from ragarena import config, settings
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ def _stack(vectors: list[np.ndarray], dim: int) -> np.ndarray:
 
 
 def embeddings_spec() -> str:
-    return os.environ.get("RAGARENA_EMBEDDINGS", "").strip() or DEFAULT_EMBEDDINGS
+    return settings.text("RAGARENA_EMBEDDINGS", DEFAULT_EMBEDDINGS)
 
 
 def create_embedder(spec: str | None = None) -> Embedder:
@@ -185,9 +185,7 @@ def create_embedder(spec: str | None = None) -> Embedder:
 
 def cache_dir() -> Path:
     """Runtime folder, never the docs folder (it may be read-only: a Space, a CI clone)."""
-    if os.environ.get("RAGARENA_CACHE_DIR"):
-        return Path(os.environ["RAGARENA_CACHE_DIR"])
-    return config.data_dir() / "cache"
+    return settings.cache_dir()
 
 
 # Vectors of the bundled documentation, shipped with the repository (same format as the cache),

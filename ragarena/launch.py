@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
+from ragarena import settings
 from ragarena.errors import UserError
 
 
 def main() -> None:
-    from ragarena.ui.app import CSS, build_app
-
     try:
+        # A bad setting stops here, with its name, before anything loads (Gradio itself reads
+        # GRADIO_SERVER_PORT with a bare int() when it is imported).
+        settings.check_all()
+        from ragarena.ui.app import CSS, build_app
+
         demo = build_app()
+        # On a Space, GRADIO_SERVER_NAME/PORT are set (0.0.0.0:7860); locally stay on loopback.
+        host, port = settings.server_name(), settings.server_port()
+        demo.queue(default_concurrency_limit=settings.concurrency())
     except UserError as error:
         print(f"Error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    # On a Space, GRADIO_SERVER_NAME/PORT are set (0.0.0.0:7860); locally stay on loopback.
-    host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
-    port = int(os.environ.get("GRADIO_SERVER_PORT", os.environ.get("PORT", "7860")))
-    demo.queue(default_concurrency_limit=int(os.environ.get("RAGARENA_CONCURRENCY", "16")))
     demo.launch(server_name=host, server_port=port, css=CSS)

@@ -3,13 +3,14 @@ and builds their backends. Kinds map to backend factories in `BACKEND_KINDS`."""
 
 from __future__ import annotations
 
-import os
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import yaml
 
+from ragarena import settings
 from ragarena.backends.base import Backend
 from ragarena.errors import UserError
 from ragarena.i18n import Text, _
@@ -65,36 +66,97 @@ BACKEND_KINDS: dict[str, tuple[Callable[[ModelSpec, Retriever], Backend], Callab
 
 
 def models_file() -> Path:
-    return Path(os.environ.get("RAGARENA_MODELS", DEFAULT_MODELS_FILE))
+    return settings.models_file()
+
+
+# What each kind's entry may hold (besides id, label, label_en, kind, description) and of which
+# type, so a typo or a wrong value stops the app at start with the file and the line.
+_COMMON_KEYS = {"id": str, "label": str, "label_en": str, "kind": str, "description": str}
+_REMOTE_KEYS = {"model": str, "base_url": str, "base_url_env": str, "api_key_env": str, "temperature": "number>=0",
+                "max_tokens": "int>0", "timeout_s": "number>0", "max_retries": "int>=0",
+                "price_input_per_1m": "number>=0", "price_output_per_1m": "number>=0"}
+KIND_KEYS: dict[str, dict[str, Any]] = {"extractive": {"sentences": "int>0"}, "openai": _REMOTE_KEYS, "tgi": _REMOTE_KEYS}
 
 
 def load_specs(path: str | Path | None = None) -> list[ModelSpec]:
+    """The registry's models, checked: known kinds, known keys of the right type, unique ids
+    (`UserError` naming the file and the line otherwise)."""
     path = Path(path) if path else models_file()
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+        document = yaml.safe_load(text) or {}
         entries = document["models"]
+        if not isinstance(entries, list):
+            raise TypeError(_("«models» debe ser una lista"))
     except FileNotFoundError:
         raise UserError(_("No existe el archivo de modelos «{path}».", path=str(path))) from None
-    except (yaml.YAMLError, KeyError, TypeError, OSError) as error:
+    except (yaml.YAMLError, KeyError, TypeError, OSError, UnicodeDecodeError, RecursionError) as error:
         raise UserError(_("El archivo de modelos «{path}» no es válido: {error}", path=str(path),
-                          error=str(error))) from None
-    specs = []
-    for entry in entries:
-        try:
-            extra = {k: v for k, v in entry.items() if k not in {"id", "label", "kind", "description", "label_en"}}
-            spec = ModelSpec(
-                id=str(entry["id"]), label=str(entry.get("label", entry["id"])), kind=str(entry["kind"]),
-                description=str(entry.get("description", "")), settings=extra,
-                label_en=str(entry.get("label_en", "")),
-            )
-        except (KeyError, TypeError, AttributeError):
-            raise UserError(_("«{path}»: cada modelo necesita «id» y «kind» ({entry}).", path=str(path),
-                              entry=repr(entry))) from None
-        if spec.kind not in BACKEND_KINDS:
-            raise UserError(_("«{path}»: tipo de modelo desconocido «{kind}» en «{model}».", path=str(path),
-                              kind=spec.kind, model=spec.id))
-        specs.append(spec)
+                          error=str(error)[:300])) from None
+    lines = _entry_lines(text)
+    specs: list[ModelSpec] = []
+    for index, entry in enumerate(entries):
+        entry_line, key_lines = lines[index] if index < len(lines) else (None, {})
+        where = (_("«{path}», línea {line}", path=str(path), line=entry_line) if entry_line
+                 else _("«{path}», modelo {number}", path=str(path), number=index + 1))
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not entry["id"].strip() \
+                or "kind" not in entry:
+            raise UserError(_("{where}: cada modelo necesita «id» y «kind» ({entry}).", where=where,
+                              entry=repr(entry)[:200]))
+        kind = entry["kind"]
+        if kind not in BACKEND_KINDS:
+            raise UserError(_("{where}: tipo de modelo desconocido «{kind}» en «{model}».", where=where,
+                              kind=kind, model=entry["id"]))
+        allowed = {**_COMMON_KEYS, **KIND_KEYS.get(kind, {})}
+        for key, value in entry.items():
+            key_where = _("«{path}», línea {line}", path=str(path), line=key_lines[key]) if key in key_lines else where
+            if key not in allowed:
+                raise UserError(_("{where}: clave desconocida «{key}» en «{model}»; se admite: {known}.",
+                                  where=key_where, key=key, model=entry["id"], known=", ".join(allowed)))
+            problem = _type_problem(value, allowed[key])
+            if problem:
+                raise UserError(_("{where}: «{key}» de «{model}» debe ser {what} (vale {value}).", where=key_where,
+                                  key=key, model=entry["id"], what=problem, value=repr(value)[:80]))
+        if any(spec.id == entry["id"] for spec in specs):
+            raise UserError(_("{where}: el id «{model}» está repetido; cada modelo necesita un id distinto.",
+                              where=where, model=entry["id"]))
+        specs.append(ModelSpec(
+            id=entry["id"], label=entry.get("label", entry["id"]), kind=kind,
+            description=entry.get("description", ""), label_en=entry.get("label_en", ""),
+            settings={k: v for k, v in entry.items() if k not in _COMMON_KEYS},
+        ))
     return specs
+
+
+def _type_problem(value: Any, rule: Any) -> Text | None:
+    """None when `value` follows `rule` (a type, or "int>0", "int>=0", "number>0", "number>=0"), else what it must be."""
+    if rule is str:
+        return None if isinstance(value, str) else _("un texto")
+    integer = rule.startswith("int")
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not is_number or (integer and not isinstance(value, int)):
+        return _("un número entero") if integer else _("un número")
+    if rule.endswith(">0") and value <= 0:
+        return _("mayor que 0")
+    if rule.endswith(">=0") and value < 0:
+        return _("mayor o igual que 0")
+    return None
+
+
+def _entry_lines(text: str) -> list[tuple[int, dict[str, int]]]:
+    """(line of the entry, {key: line}) for each entry of `models`, 1-based, from the YAML nodes."""
+    try:
+        root = yaml.compose(text)
+    except (yaml.YAMLError, RecursionError):
+        return []
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key, value in root.value:
+        if getattr(key, "value", None) == "models" and isinstance(value, yaml.SequenceNode):
+            return [(item.start_mark.line + 1,
+                     {k.value: k.start_mark.line + 1 for k, _v in item.value} if isinstance(item, yaml.MappingNode)
+                     else {}) for item in value.value]
+    return []
 
 
 def unavailable_reason(spec: ModelSpec) -> Text | None:

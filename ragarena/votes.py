@@ -48,6 +48,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from ragarena import settings
 from ragarena.battles import WINNERS, validate_battle
 from ragarena.errors import UserError
 from ragarena.i18n import _
@@ -151,16 +152,7 @@ def votes_per_day_from_env() -> int:
 
 
 def positive_int_from_env(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise UserError(f"{name} debe ser un entero positivo (vale «{raw}»).")
-    return value
+    return settings.positive_int(name, default)
 
 
 class VoteStore:
@@ -583,14 +575,10 @@ def sharer_from_env(data_dir: Path, scheduler_factory: Callable[..., Any] | None
     RAGARENA_VOTES_EVERY minutes (default 5). If it cannot start (no network, bad token), votes are
     kept locally only and a warning that never includes the token is printed.
     """
-    repo = os.environ.get("RAGARENA_VOTES_REPO", "").strip()
-    token = os.environ.get("HF_TOKEN", "").strip()
+    repo, token = settings.raw("RAGARENA_VOTES_REPO"), settings.raw("HF_TOKEN")
     if not repo or not token:
         return None
-    try:
-        every = float(os.environ.get("RAGARENA_VOTES_EVERY", "5"))
-    except ValueError:
-        raise UserError("RAGARENA_VOTES_EVERY debe ser un número de minutos.") from None
+    every = settings.votes_every()
     folder = Path(data_dir) / "votes_hub"
     if scheduler_factory is None:
         from huggingface_hub import CommitScheduler as scheduler_factory

@@ -28,6 +28,7 @@ import gradio as gr
 from ragarena import answer_ratings as ar
 from ragarena import leaderboard as lb
 from ragarena import scores as score_store
+from ragarena import settings
 from ragarena.errors import UserError
 from ragarena.i18n import DEFAULT_LANGUAGE, _, localize, normalize_language
 from ragarena.ui.context import AppContext
@@ -114,7 +115,7 @@ def compute(ctx: AppContext) -> tuple[lb.Leaderboard, list[str]]:
     records, score_problem = _scores(ctx)
     crowd, crowd_problem = _crowd(ctx)
     warnings = [p for p in (battle_problem, score_problem, crowd_problem) if p]
-    bootstrap = int(ctx.extras.get("leaderboard_bootstrap", os.environ.get("RAGARENA_BOOTSTRAP", 1000)))
+    bootstrap = int(ctx.extras.get("leaderboard_bootstrap", settings.bootstrap_rounds()))
     min_ratings = _min_ratings(ctx)
     crowd_key = hashlib.sha256(repr([tuple(r.values()) for r in crowd]).encode()).hexdigest()
     key = _signature(battles, records, labels) + f"/{bootstrap}/{crowd_key}/{min_ratings}"
@@ -142,10 +143,7 @@ def board_in(ctx: AppContext, language: str = DEFAULT_LANGUAGE) -> tuple[lb.Lead
 
 def _judge_cache_dir(ctx: AppContext) -> Path:
     """The judge cache `python -m ragarena eval --judge` fills by default (RAGARENA_DATA_DIR/judge-cache)."""
-    from ragarena import config
-
-    return Path(ctx.extras.get("judge_cache_dir") or os.environ.get("RAGARENA_JUDGE_CACHE")
-                or config.data_dir() / "judge-cache")
+    return Path(ctx.extras.get("judge_cache_dir") or settings.judge_cache_dir())
 
 
 def agreement_text(ctx: AppContext, language: str = DEFAULT_LANGUAGE) -> str:
