@@ -22,5 +22,8 @@ def parse_json_lines(text: str, path: str | Path, check: Callable[[object, Text]
         except json.JSONDecodeError as error:
             raise UserError(_("{path}, línea {number}: JSON no válido ({reason}).", path=str(path), number=number,
                                reason=error.msg)) from None
+        except RecursionError:
+            raise UserError(_("{path}, línea {number}: JSON anidado a demasiada profundidad.", path=str(path),
+                              number=number)) from None
         records.append(check(record, _("{path}, línea {number}", path=str(path), number=number)))
     return records

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ragarena import settings
-from ragarena.battles import WINNERS, validate_battle
+from ragarena.battles import MODES, WINNERS, import_id, validate_battle
 from ragarena.errors import UserError
 from ragarena.i18n import _
 from ragarena.validation import question_problem
@@ -57,7 +57,6 @@ from ragarena.validation import question_problem
 SCHEMA_VERSION = 2  # 1: battles; 2: + chat_answers, answer_ratings (ragarena.answer_ratings)
 # PRAGMA application_id of a RAG Arena vote database ("RAGA"): tells ours from other SQLite files.
 APPLICATION_ID = 0x52414741
-MODES = ("anonymous", "named")
 DEFAULT_VOTES_PER_MINUTE = 20
 DEFAULT_VOTES_PER_DAY = 200
 DAY_S = 24 * 3600.0
@@ -451,17 +450,17 @@ class VoteStore:
         """Add voted battles in the public format; returns how many were new.
 
         Idempotent: a record with `battle_id` already stored is skipped; a record without one gets
-        an id derived from its content, so importing the same file twice adds nothing.
+        an id derived from its position and content (`battles.import_id`), so identical records are
+        all kept and importing the same list twice adds nothing.
         """
         rows = []
         for index, record in enumerate(records):
             where = f"combate {index + 1}"
-            validate_battle(record, where)
+            validate_battle(record, where, strict=True)
             mode = record.get("mode") or "anonymous"
             if mode not in MODES:
                 raise UserError(f"{where}: modo no válido ({mode!r}); se admite {', '.join(MODES)}.")
-            battle_id = record.get("battle_id") or "imp-" + hashlib.sha256(
-                json.dumps(record, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:32]
+            battle_id = record.get("battle_id") or import_id(record, index + 1)
             tstamp = _number(record.get("tstamp"), where, "tstamp")
             served = _number(record.get("served_tstamp"), where, "served_tstamp")
             now = self._clock()

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ragarena import settings, voters
+from ragarena import voters
 from ragarena.errors import UserError
 from ragarena.models import load_specs
 from ragarena.votes import VoteRejected, VoteStore
@@ -45,12 +45,16 @@ def test_the_app_refuses_a_bad_setting_at_start_naming_it(tmp_path, name, value,
     ("RAGARENA_LOGIN", "2"), ("RAGARENA_RETRIEVAL", "bm26"), ("RAGARENA_VOTES_PER_DAY", "-1"),
 ])
 def test_every_setting_says_which_variable_is_wrong(monkeypatch, name, value):
+    from ragarena import settings
+
     monkeypatch.setenv(name, value)
     with pytest.raises(UserError, match=f"^{name} debe ser .*«{value}»"):
         settings.check_all()
 
 
 def test_settings_defaults_and_values(monkeypatch):
+    from ragarena import settings
+
     for name in ("RAGARENA_ARENA_TIMEOUT", "GRADIO_SERVER_PORT", "PORT", "RAGARENA_CONCURRENCY", "SPACE_ID",
                  "RAGARENA_TRUST_PROXY", "RAGARENA_TRUSTED_PROXIES"):
         monkeypatch.delenv(name, raising=False)

@@ -28,4 +28,6 @@ EN = {
     "un número": "a number",
     "mayor que 0": "greater than 0",
     "mayor o igual que 0": "0 or more",
+    # files read by the CLI and the app
+    "{path}, línea {number}: JSON anidado a demasiada profundidad.": "{path}, line {number}: JSON nested too deep.",
 }
