@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ragarena.errors import UserError
-from ragarena.jsonl import parse_json_lines
+from ragarena.jsonl import loads, parse_json_lines
 
 WINNERS = ("model_a", "model_b", "tie", "tie (bothbad)")
 REQUIRED = ("model_a", "model_b", "winner")
@@ -165,11 +165,9 @@ def read_for_import(path: str | os.PathLike) -> ImportFile:
             if not line.strip():
                 continue
             try:
-                rows.append((json.loads(line), number))
+                rows.append((loads(line), number))
             except json.JSONDecodeError as error:
                 result.refused.append((number, f"JSON no válido ({error.msg})."))
-            except RecursionError:
-                result.refused.append((number, "JSON anidado a demasiada profundidad."))
     seen: dict[str, int] = {}
     for record, line in rows:
         problem = battle_problem(record, strict=True)
@@ -201,11 +199,9 @@ def _read_text(path: Path) -> str:
 def _json_list(path: Path, text: str) -> list[tuple[Any, str, int | None]]:
     """(element, where, line) for each element of a file holding one JSON list."""
     try:
-        data = json.loads(text)
+        data = loads(text)
     except json.JSONDecodeError as error:
         raise UserError(f"{path}, línea {error.lineno}: JSON no válido ({error.msg}).") from None
-    except RecursionError:
-        raise UserError(f"{path}: JSON anidado a demasiada profundidad.") from None
     if not isinstance(data, list):
         raise UserError(f"{path}: se esperaba una lista JSON de combates o JSON Lines.")
     # Line of each element, for error messages: a streaming decode keeps the offsets.

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ragarena.errors import UserError
+from ragarena.jsonl import loads
 
 # Passages grow paragraph by paragraph up to this many words: long enough to hold a
 # complete answer with its conditions, short enough that the context shown stays readable
@@ -160,7 +161,7 @@ def load_conversations(qa_path: str | Path) -> list[Conversation]:
         if not line.strip():
             continue
         try:
-            conversations.append(parse_conversation(json.loads(line)))
+            conversations.append(parse_conversation(loads(line)))
         except (ValueError, KeyError, TypeError) as error:
             raise UserError(f"{path}, línea {number}: conversación mal formada ({error}).") from None
     return conversations

@@ -30,6 +30,7 @@ from typing import Any, Sequence
 
 from ragarena import config, scores, settings
 from ragarena.errors import UserError
+from ragarena.jsonl import loads
 
 CRITERIA = scores.CRITERIA
 CRITERION_NAMES = {
@@ -187,13 +188,13 @@ def parse_judgement(text: str | None) -> dict[str, dict]:
         raise JudgeOutputError("la respuesta está vacía")
     body = _FENCE.sub("", text.strip())
     try:
-        data = json.loads(body)
+        data = loads(body)
     except json.JSONDecodeError:
         start, end = body.find("{"), body.rfind("}")
         if start < 0 or end <= start:
             raise JudgeOutputError("no contiene un objeto JSON") from None
         try:
-            data = json.loads(body[start:end + 1])
+            data = loads(body[start:end + 1])
         except json.JSONDecodeError as error:
             raise JudgeOutputError(f"el JSON no es válido ({error.msg})") from None
     if not isinstance(data, dict):
@@ -238,7 +239,7 @@ class JudgeCache:
             if self.path.exists():
                 for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
                     try:
-                        entry = json.loads(line)
+                        entry = loads(line)
                         self._entries[entry["key"]] = entry["scores"]
                     except (json.JSONDecodeError, KeyError, TypeError):
                         continue

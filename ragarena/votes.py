@@ -224,7 +224,7 @@ class VoteStore:
             for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
                 try:
                     leftover.unlink()
-                except FileNotFoundError:
+                except OSError:  # absent, or a read-only folder: must not hide the error above
                     pass
 
     def _check_existing(self) -> None:

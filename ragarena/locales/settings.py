@@ -1,5 +1,5 @@
-"""English for the settings checks (`ragarena.settings`, the `models.yaml` registry) and the CLI's
-input checks that can also reach the page."""
+"""English for the settings checks (`ragarena.settings`, the `models.yaml` registry) and the checks
+of what reaches the answer path (the model chosen, the question's characters)."""
 
 EN = {
     "{name} debe ser {what} (vale «{value}»).": "{name} must be {what} (it is “{value}”).",
@@ -28,6 +28,8 @@ EN = {
     "un número": "a number",
     "mayor que 0": "greater than 0",
     "mayor o igual que 0": "0 or more",
-    # files read by the CLI and the app
-    "{path}, línea {number}: JSON anidado a demasiada profundidad.": "{path}, line {number}: JSON nested too deep.",
+    # the answer path (Chat, Arena) and the question check
+    "Elige un modelo de la lista antes de preguntar.": "Choose a model from the list before asking.",
+    "La pregunta contiene caracteres no válidos; escríbela de nuevo como texto normal.":
+        "The question contains invalid characters; type it again as plain text.",
 }
