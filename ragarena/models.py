@@ -3,6 +3,7 @@ and builds their backends. Kinds map to backend factories in `BACKEND_KINDS`."""
 
 from __future__ import annotations
 
+import datetime
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,30 +72,61 @@ def models_file() -> Path:
 
 # What each kind's entry may hold (besides id, label, label_en, kind, description) and of which
 # type, so a typo or a wrong value stops the app at start with the file and the line.
-_COMMON_KEYS = {"id": str, "label": str, "label_en": str, "kind": str, "description": str}
+# `alias` ... `shutdown_date` are read by the API-model entries (model picked from the environment,
+# self-hosted engines, shutdown dates).
+_COMMON_KEYS = {"id": str, "label": str, "label_en": str, "kind": str, "description": str, "alias": str}
 _REMOTE_KEYS = {"model": str, "base_url": str, "base_url_env": str, "api_key_env": str, "temperature": "number>=0",
                 "max_tokens": "int>0", "timeout_s": "number>0", "max_retries": "int>=0",
-                "price_input_per_1m": "number>=0", "price_output_per_1m": "number>=0"}
+                "price_input_per_1m": "number>=0", "price_output_per_1m": "number>=0",
+                "model_env": str, "engine": str, "engine_env": str, "api_key_optional": bool, "only_if_listed": bool,
+                "lora": bool, "reasoning_effort": str, "max_tokens_param": str, "prices_date": "date",
+                "shutdown_date": "date"}
 KIND_KEYS: dict[str, dict[str, Any]] = {"extractive": {"sentences": "int>0"}, "openai": _REMOTE_KEYS, "tgi": _REMOTE_KEYS}
 
 
 def load_specs(path: str | Path | None = None) -> list[ModelSpec]:
-    """The registry's models, checked: known kinds, known keys of the right type, unique ids
-    (`UserError` naming the file and the line otherwise)."""
+    """The registry's models, checked (`check_entries`: known kinds and keys, typed values, unique ids;
+    `UserError` naming the file and the line otherwise)."""
     path = Path(path) if path else models_file()
     try:
         text = path.read_text(encoding="utf-8")
         document = yaml.safe_load(text) or {}
         entries = document["models"]
-        if not isinstance(entries, list):
-            raise TypeError(_("«models» debe ser una lista"))
     except FileNotFoundError:
         raise UserError(_("No existe el archivo de modelos «{path}».", path=str(path))) from None
     except (yaml.YAMLError, KeyError, TypeError, OSError, UnicodeDecodeError, RecursionError) as error:
         raise UserError(_("El archivo de modelos «{path}» no es válido: {error}", path=str(path),
                           error=str(error)[:300])) from None
+    check_entries(path, text, entries)
+    specs = [ModelSpec(id=entry["id"], label=entry.get("label", entry["id"]), kind=entry["kind"],
+                       description=entry.get("description", ""), label_en=entry.get("label_en", ""),
+                       settings={k: v for k, v in entry.items() if k not in _COMMON_KEYS})
+             for entry in entries]
+    check_unique_ids(path, text, [spec.id for spec in specs])
+    return specs
+
+
+def check_unique_ids(path: Path, text: str, ids: list[str]) -> None:
+    """UserError naming the file and line of the first model whose id an earlier one has (the arena
+    and the votes could not tell the two apart); `ids` in the order of the file's entries."""
     lines = _entry_lines(text)
-    specs: list[ModelSpec] = []
+    seen: set[str] = set()
+    for index, model_id in enumerate(ids):
+        if model_id in seen:
+            where = (_("«{path}», línea {line}", path=str(path), line=lines[index][0]) if index < len(lines)
+                     else _("«{path}», modelo {number}", path=str(path), number=index + 1))
+            raise UserError(_("{where}: el id «{model}» está repetido; cada modelo necesita un id distinto.",
+                              where=where, model=model_id))
+        seen.add(model_id)
+
+
+def check_entries(path: Path, text: str, entries: Any) -> None:
+    """UserError, with the file and the line, for the first entry of `models` that is not a model:
+    no string id or no kind, an unknown kind or key, a value of the wrong type."""
+    if not isinstance(entries, list):
+        raise UserError(_("El archivo de modelos «{path}» no es válido: {error}", path=str(path),
+                          error=_("«models» debe ser una lista")))
+    lines = _entry_lines(text)
     for index, entry in enumerate(entries):
         entry_line, key_lines = lines[index] if index < len(lines) else (None, {})
         where = (_("«{path}», línea {line}", path=str(path), line=entry_line) if entry_line
@@ -117,21 +149,17 @@ def load_specs(path: str | Path | None = None) -> list[ModelSpec]:
             if problem:
                 raise UserError(_("{where}: «{key}» de «{model}» debe ser {what} (vale {value}).", where=key_where,
                                   key=key, model=entry["id"], what=problem, value=repr(value)[:80]))
-        if any(spec.id == entry["id"] for spec in specs):
-            raise UserError(_("{where}: el id «{model}» está repetido; cada modelo necesita un id distinto.",
-                              where=where, model=entry["id"]))
-        specs.append(ModelSpec(
-            id=entry["id"], label=entry.get("label", entry["id"]), kind=kind,
-            description=entry.get("description", ""), label_en=entry.get("label_en", ""),
-            settings={k: v for k, v in entry.items() if k not in _COMMON_KEYS},
-        ))
-    return specs
 
 
 def _type_problem(value: Any, rule: Any) -> Text | None:
-    """None when `value` follows `rule` (a type, or "int>0", "int>=0", "number>0", "number>=0"), else what it must be."""
+    """None when `value` follows `rule` (str, bool, "date", "int>0", "int>=0", "number>0", "number>=0"), else
+    what it must be."""
     if rule is str:
         return None if isinstance(value, str) else _("un texto")
+    if rule is bool:
+        return None if isinstance(value, bool) else _("true o false")
+    if rule == "date":  # YAML reads 2026-01-14 as a date
+        return None if isinstance(value, (str, datetime.date)) else _("una fecha (AAAA-MM-DD)")
     integer = rule.startswith("int")
     is_number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if not is_number or (integer and not isinstance(value, int)):

@@ -24,6 +24,8 @@ EN = {
     "{where}: «{key}» de «{model}» debe ser {what} (vale {value}).":
         "{where}: “{key}” of “{model}” must be {what} (it is {value}).",
     "un texto": "a text",
+    "true o false": "true or false",
+    "una fecha (AAAA-MM-DD)": "a date (YYYY-MM-DD)",
     "un número entero": "an integer",
     "un número": "a number",
     "mayor que 0": "greater than 0",
