@@ -10,7 +10,6 @@ page title and section so the UI can say where an answer came from.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path

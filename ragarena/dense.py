@@ -14,7 +14,6 @@ weighs question terms with BM25's statistics.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import Sequence, Union

@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from ragarena import config, settings
+from ragarena import settings
 from ragarena.errors import UserError
 from ragarena.i18n import _
 from ragarena.jsonl import parse_json_lines

@@ -39,47 +39,41 @@ def path(name: str, default: str | Path) -> Path:
 
 
 def positive_int(name: str, default: int) -> int:
-    return _integer(name, default, minimum=1, what=_("un entero positivo"))
+    return _parsed(name, default, int, lambda n: n >= 1, _("un entero positivo"))
 
 
 def non_negative_int(name: str, default: int) -> int:
-    return _integer(name, default, minimum=0, what=_("un entero mayor o igual que 0"))
-
-
-def _integer(name: str, default: int, *, minimum: int, what) -> int:
-    value = raw(name)
-    if not value:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise _bad(name, value, what) from None
-    if number < minimum:
-        raise _bad(name, value, what)
-    return number
+    return _parsed(name, default, int, lambda n: n >= 0, _("un entero mayor o igual que 0"))
 
 
 def positive_seconds(name: str, default: float) -> float:
-    return _number(name, default, allow_zero=False, what=_("un número de segundos mayor que 0"))
+    return _parsed(name, default, float, lambda n: math.isfinite(n) and n > 0,
+                   _("un número de segundos mayor que 0"))
 
 
 def non_negative_seconds(name: str, default: float) -> float:
-    return _number(name, default, allow_zero=True, what=_("un número de segundos mayor o igual que 0"))
+    return _parsed(name, default, float, lambda n: math.isfinite(n) and n >= 0,
+                   _("un número de segundos mayor o igual que 0"))
 
 
 def positive_minutes(name: str, default: float) -> float:
-    return _number(name, default, allow_zero=False, what=_("un número de minutos mayor que 0"))
+    return _parsed(name, default, float, lambda n: math.isfinite(n) and n > 0, _("un número de minutos mayor que 0"))
 
 
-def _number(name: str, default: float, *, allow_zero: bool, what) -> float:
+def port(name: str, default: int) -> int:
+    return _parsed(name, default, int, lambda n: 1 <= n <= 65535, _("un número de puerto (1-65535)"))
+
+
+def _parsed(name: str, default, convert, valid, what):
+    """`convert(value)` of the variable when `valid`, `default` when unset, else the UserError."""
     value = raw(name)
     if not value:
         return default
     try:
-        number = float(value)
+        number = convert(value)
     except ValueError:
         raise _bad(name, value, what) from None
-    if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
+    if not valid(number):
         raise _bad(name, value, what)
     return number
 
@@ -103,19 +97,6 @@ def choice(name: str, choices: tuple[str, ...], default: str) -> str:
     if value not in choices:
         raise _bad(name, value, _("uno de: {choices}", choices=", ".join(choices)))
     return value
-
-
-def port(name: str, default: int) -> int:
-    value = raw(name)
-    if not value:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise _bad(name, value, _("un número de puerto (1-65535)")) from None
-    if not 1 <= number <= 65535:
-        raise _bad(name, value, _("un número de puerto (1-65535)"))
-    return number
 
 
 # --- the settings themselves (README table) ---------------------------------------------------

@@ -53,7 +53,6 @@ arena-reference (closed accordion) and arena-reference-text; arena-login when lo
 from __future__ import annotations
 
 import html
-import os
 import queue
 import random
 import threading
