@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import errno
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -92,25 +90,25 @@ def test_import_ragquas_rows_that_are_not_objects(tmp_path, capsys):
     assert "línea 2: cada fila debe ser un objeto JSON" in capsys.readouterr().err
 
 
-def test_a_read_only_data_folder_without_a_database_says_so(tmp_path, monkeypatch, capsys):
-    """The clean-up of the half-made database must not replace the message with its own error
-    (root ignores folder permissions, so the read-only folder is simulated)."""
-    from ragarena import votes
+def test_a_data_folder_where_the_database_cannot_be_made_says_so(tmp_path, monkeypatch, capsys):
+    """The clean-up of the half-made database must not replace the message with its own error. In a
+    read-only folder that clean-up fails with EROFS; here (tests run as root, which ignores folder
+    permissions) the temporary file's name is taken by a folder, so creating it fails and removing
+    it fails too (IsADirectoryError), the same path."""
+    import uuid
+    from types import SimpleNamespace
 
-    def refuse(*args, **kwargs):
-        raise sqlite3.OperationalError("unable to open database file")
-
-    def read_only(self, *args, **kwargs):
-        raise OSError(errno.EROFS, "Read-only file system", str(self))
-
-    monkeypatch.setattr(votes.sqlite3, "connect", refuse)
-    monkeypatch.setattr(votes.Path, "unlink", read_only)
-    monkeypatch.setenv("RAGARENA_DB", str(tmp_path / "arena.db"))
+    folder = tmp_path / "datos"
+    folder.mkdir()
+    monkeypatch.setattr(uuid, "uuid4", lambda: SimpleNamespace(hex="fijo"))
+    (folder / ".arena.db.fijo.tmp").mkdir()
+    monkeypatch.setenv("RAGARENA_DB", str(folder / "arena.db"))
     battles = tmp_path / "votos.jsonl"
     battles.write_text('{"model_a": "x", "model_b": "y", "winner": "tie"}\n', encoding="utf-8")
     assert main(["import-votes", str(battles)]) == 2
     err = capsys.readouterr().err
-    assert "No se puede crear la base de datos de votos" in err and "unable to open database file" in err
+    assert "No se puede crear la base de datos de votos" in err and "Traceback" not in err
+    assert not (folder / "arena.db").exists()
 
 
 def test_a_question_with_a_lone_surrogate_is_refused_and_retrieval_survives_one(fixture_docs):
