@@ -4,7 +4,8 @@ No component of the app takes files, so Gradio's upload route (``/gradio_api/upl
 anyone by default, any size, any type) is closed: `RefuseUploads` answers 403 before Gradio reads
 a byte, and ``max_file_size`` caps it anyway should a future component open it. Temporary files
 Gradio writes for the app (downloads) are deleted after an hour and when the server stops
-(``delete_cache``; a SIGTERM, which is how a Space stops the app, closes it the same way as Ctrl+C).
+(``delete_cache``, and `delete_temporary_files` once the server has closed; a SIGTERM, which is how
+a Space stops the app, closes it the same way as Ctrl+C).
 """
 
 from __future__ import annotations
@@ -61,7 +62,19 @@ def main() -> None:
         print(f"Error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     signal.signal(signal.SIGTERM, _interrupt)
-    demo.launch(server_name=host, server_port=port, css=CSS, **launch_options())
+    try:
+        demo.launch(server_name=host, server_port=port, css=CSS, **launch_options())
+    finally:
+        delete_temporary_files(demo)
+
+
+def delete_temporary_files(demo) -> None:
+    """Delete what Gradio wrote for this app (its temporary file sets, not the files the app was
+    built with). Gradio does it in the server's shutdown, but waits only 5 s for it, which an open
+    browser connection outlasts."""
+    from gradio.route_utils import delete_files_created_by_app
+
+    delete_files_created_by_app(demo, None)
 
 
 def _interrupt(signum, frame) -> None:

@@ -1,8 +1,9 @@
-"""The running app refuses what no component takes (uploads) and answers a call without a model
-with a message."""
+"""The running app refuses what no component takes (uploads), deletes its temporary files when it
+stops, and answers a call without a model with a message."""
 
 from __future__ import annotations
 
+import signal
 import urllib.error
 import urllib.request
 import uuid
@@ -23,7 +24,7 @@ def post_file(url: str, name: str, content: bytes) -> tuple[int, str]:
         return error.code, error.read().decode(errors="replace")
 
 
-def test_uploads_are_refused_and_nothing_is_stored(app_launcher, fixture_docs, tmp_path):
+def test_uploads_are_refused_and_temporary_files_are_deleted_at_stop(app_launcher, fixture_docs, tmp_path):
     uploads = tmp_path / "gradio-tmp"
     app = app_launcher({"RAGARENA_DOCS": str(fixture_docs), "GRADIO_TEMP_DIR": str(uploads),
                         "RAGARENA_RETRIEVAL": "bm25"})
@@ -34,9 +35,19 @@ def test_uploads_are_refused_and_nothing_is_stored(app_launcher, fixture_docs, t
         assert "no acepta archivos" in text
     assert not [p for p in uploads.rglob("*") if marker in p.name]
     # The app still works.
-    _, chat, _, _ = Client(app.url, verbose=False).predict("¿Es obligatorio el gorro?", [], "extractive",
-                                                            api_name="/chat")
+    client = Client(app.url, verbose=False)
+    _, chat, _, _ = client.predict("¿Es obligatorio el gorro?", [], "extractive", api_name="/chat")
     assert chat
+    # Files Gradio writes for the app while it runs (here the English CSV of the leaderboard) are
+    # deleted when it stops: a SIGTERM, as a Space sends, closes it like Ctrl+C.
+    before = {p for p in uploads.rglob("*") if p.is_file()}
+    client.predict("en", api_name="/leaderboard_refresh")
+    made = {p for p in uploads.rglob("*") if p.is_file()} - before
+    assert made
+    client.close()  # an open client connection would hold the server's graceful shutdown
+    app.stop(signal.SIGTERM)
+    assert app.process.returncode == 0  # closed, not killed after the wait
+    assert not [p for p in made if p.exists()], app.log_path.read_text()
 
 
 def test_chat_without_a_model_gets_a_message(app_launcher, fixture_docs):
