@@ -33,6 +33,7 @@ from ragarena import board_table as bt
 from ragarena import hygiene
 from ragarena import leaderboard as lb
 from ragarena import scores as score_store
+from ragarena import settings
 from ragarena.errors import UserError
 from ragarena.i18n import DEFAULT_LANGUAGE, _, localize, normalize_language
 
@@ -75,7 +76,7 @@ class BoardData:
 
     def bootstrap(self) -> int:
         value = self._extra("leaderboard_bootstrap")
-        return int(value if value is not None else os.environ.get("RAGARENA_BOOTSTRAP", 1000))
+        return int(value) if value is not None else settings.bootstrap_rounds()
 
     def min_votes(self) -> int:
         value = self._extra("min_votes")
@@ -90,10 +91,7 @@ class BoardData:
 
     def judge_cache_dir(self) -> Path:
         """The judge cache `python -m ragarena eval --judge` fills by default (RAGARENA_DATA_DIR/judge-cache)."""
-        from ragarena import config
-
-        return Path(self._extra("judge_cache_dir") or os.environ.get("RAGARENA_JUDGE_CACHE")
-                    or config.data_dir() / "judge-cache")
+        return Path(self._extra("judge_cache_dir") or settings.judge_cache_dir())
 
     def labels(self, language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
         return {spec.id: spec.label_in(language) for spec in self.ctx.engine.specs}

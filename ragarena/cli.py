@@ -1,8 +1,9 @@
 """`python -m ragarena <command>`: every module in `ragarena.commands` adds one subcommand.
 
 Each command module defines `register(subparsers)`, which adds its parser and sets
-`func=<callable(args) -> int>` as default. Commands raise `UserError` for bad input:
-the CLI prints its (Spanish) message and exits with status 2, never a traceback.
+`func=<callable(args) -> int>` as default. Commands raise `UserError` for bad input and
+`BackendError` for a model that cannot answer: the CLI prints its (Spanish) message and exits
+with status 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pkgutil
 import sys
 
 from ragarena import commands
+from ragarena.backends.base import BackendError
 from ragarena.errors import UserError
 
 
@@ -33,8 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except UserError as error:
+    except (UserError, BackendError) as error:
         print(f"Error: {error}", file=sys.stderr)
+        return 2
+    except RecursionError:  # a reader that missed it (`ragarena.jsonl.loads` reports it with the file)
+        print("Error: un archivo tiene datos anidados a demasiada profundidad (JSON o YAML); revísalo.",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("Interrumpido.", file=sys.stderr)

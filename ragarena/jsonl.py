@@ -10,6 +10,15 @@ from ragarena.errors import UserError
 from ragarena.i18n import Text, _
 
 
+def loads(text: str):
+    """`json.loads`, with a value nested too deep for Python's parser (a `RecursionError`) reported
+    like any other invalid JSON: a `json.JSONDecodeError` whose ``msg`` says so."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("JSON anidado a demasiada profundidad", text[:100], 0) from None
+
+
 def parse_json_lines(text: str, path: str | Path, check: Callable[[object, Text], dict]) -> list[dict]:
     """One record per non-blank line, each passed through `check(record, where)` (which raises
     UserError naming `where`, "file, línea N"); invalid JSON is a UserError with its line."""
@@ -18,7 +27,7 @@ def parse_json_lines(text: str, path: str | Path, check: Callable[[object, Text]
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = loads(line)
         except json.JSONDecodeError as error:
             raise UserError(_("{path}, línea {number}: JSON no válido ({reason}).", path=str(path), number=number,
                                reason=error.msg)) from None

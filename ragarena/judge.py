@@ -28,8 +28,9 @@ from pathlib import Path
 from statistics import mean
 from typing import Any, Sequence
 
-from ragarena import config, scores
+from ragarena import config, scores, settings
 from ragarena.errors import UserError
+from ragarena.jsonl import loads
 
 CRITERIA = scores.CRITERIA
 CRITERION_NAMES = {
@@ -187,13 +188,13 @@ def parse_judgement(text: str | None) -> dict[str, dict]:
         raise JudgeOutputError("la respuesta está vacía")
     body = _FENCE.sub("", text.strip())
     try:
-        data = json.loads(body)
+        data = loads(body)
     except json.JSONDecodeError:
         start, end = body.find("{"), body.rfind("}")
         if start < 0 or end <= start:
             raise JudgeOutputError("no contiene un objeto JSON") from None
         try:
-            data = json.loads(body[start:end + 1])
+            data = loads(body[start:end + 1])
         except json.JSONDecodeError as error:
             raise JudgeOutputError(f"el JSON no es válido ({error.msg})") from None
     if not isinstance(data, dict):
@@ -238,7 +239,7 @@ class JudgeCache:
             if self.path.exists():
                 for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
                     try:
-                        entry = json.loads(line)
+                        entry = loads(line)
                         self._entries[entry["key"]] = entry["scores"]
                     except (json.JSONDecodeError, KeyError, TypeError):
                         continue
@@ -505,7 +506,7 @@ def resolve_judge(name: str, specs=(), base_url: str | None = None, api_key_env:
     spec = next((s for s in specs if s.id == name), None) or next((s for s in specs if s.alias == name), None)
     if spec is not None and not base_url:
         return _target_from_spec(spec, api_key_env)
-    base_url = base_url or os.environ.get("RAGARENA_JUDGE_BASE_URL") or None
+    base_url = base_url or settings.text("RAGARENA_JUDGE_BASE_URL") or None
     env_names = [api_key_env] if api_key_env else ["RAGARENA_JUDGE_API_KEY", "OPENAI_API_KEY"]
     key = next((os.environ[n] for n in env_names if os.environ.get(n)), None)
     if api_key_env and not key:
@@ -647,7 +648,7 @@ def judge_results(judge: Judge, results: Sequence, args, label: str | None = Non
     Returns the figures for the eval command's output (means, counts, where the record went).
     """
     items = [item_from_turn(result) for result in results]
-    cache = JudgeCache(args.judge_cache or (config.data_dir() / "judge-cache"))
+    cache = JudgeCache(args.judge_cache or settings.judge_cache_dir())
     run = judge_items(items, judge, cache, concurrency=args.judge_concurrency)
     summary = summarize_judgements(run)
     for _, item_id, reason in run.failures:

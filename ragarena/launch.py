@@ -1,23 +1,81 @@
-"""Start the app with the host and port a local run or a Hugging Face Space expects."""
+"""Start the app with the host and port a local run or a Hugging Face Space expects.
+
+No component of the app takes files, so Gradio's upload route (``/gradio_api/upload``, open to
+anyone by default, any size, any type) is closed: `RefuseUploads` answers 403 before Gradio reads
+a byte, and ``max_file_size`` caps it anyway should a future component open it. Temporary files
+Gradio writes for the app (downloads) are deleted after an hour and when the server stops
+(``delete_cache``, and `delete_temporary_files` once the server has closed; a SIGTERM, which is how
+a Space stops the app, closes it the same way as Ctrl+C).
+"""
 
 from __future__ import annotations
 
-import os
+import signal
 import sys
 
+from ragarena import settings
 from ragarena.errors import UserError
+
+UPLOAD_PATHS = ("/gradio_api/upload", "/upload")
+MAX_FILE_SIZE = "1mb"
+DELETE_CACHE = (3600, 3600)  # every hour, files older than an hour (and all of them at shutdown)
+
+
+class RefuseUploads:
+    """ASGI middleware: 403 for any request to Gradio's upload routes (the app takes no files)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path.rstrip("/").endswith(UPLOAD_PATHS) or "/gradio_api/upload" in path:
+            body = "Esta aplicación no acepta archivos.".encode()
+            await send({"type": "http.response.start", "status": 403,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                    (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
+def launch_options() -> dict:
+    """What `demo.launch` gets besides host, port and CSS (uploads closed, see the module docstring)."""
+    from starlette.middleware import Middleware
+
+    return {"max_file_size": MAX_FILE_SIZE, "app_kwargs": {"middleware": [Middleware(RefuseUploads)]}}
 
 
 def main() -> None:
-    from ragarena.ui.app import CSS, build_app
-
     try:
+        # A bad setting stops here, with its name, before anything loads (Gradio itself reads
+        # GRADIO_SERVER_PORT with a bare int() when it is imported).
+        settings.check_all()
+        from ragarena.ui.app import CSS, build_app
+
         demo = build_app()
+        demo.delete_cache = DELETE_CACHE
+        # On a Space, GRADIO_SERVER_NAME/PORT are set (0.0.0.0:7860); locally stay on loopback.
+        host, port = settings.server_name(), settings.server_port()
+        demo.queue(default_concurrency_limit=settings.concurrency())
     except UserError as error:
         print(f"Error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    # On a Space, GRADIO_SERVER_NAME/PORT are set (0.0.0.0:7860); locally stay on loopback.
-    host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
-    port = int(os.environ.get("GRADIO_SERVER_PORT", os.environ.get("PORT", "7860")))
-    demo.queue(default_concurrency_limit=int(os.environ.get("RAGARENA_CONCURRENCY", "16")))
-    demo.launch(server_name=host, server_port=port, css=CSS)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        demo.launch(server_name=host, server_port=port, css=CSS, **launch_options())
+    finally:
+        delete_temporary_files(demo)
+
+
+def delete_temporary_files(demo) -> None:
+    """Delete what Gradio wrote for this app (its temporary file sets, not the files the app was
+    built with). Gradio does it in the server's shutdown, but waits only 5 s for it, which an open
+    browser connection outlasts."""
+    from gradio.route_utils import delete_files_created_by_app
+
+    delete_files_created_by_app(demo, None)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt  # Gradio then closes the server and its lifespan deletes the temporary files

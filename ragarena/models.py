@@ -13,6 +13,8 @@ Read at start, from the environment (so the app follows OpenAI's catalogue witho
 
 from __future__ import annotations
 
+import datetime
+import math
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,6 +22,7 @@ from typing import Any, Callable
 
 import yaml
 
+from ragarena import settings
 from ragarena.backends.base import Backend
 from ragarena.errors import UserError
 from ragarena.i18n import Text, _
@@ -83,33 +86,44 @@ BACKEND_KINDS: dict[str, tuple[Callable[[ModelSpec, Retriever], Backend], Callab
 
 
 def models_file() -> Path:
-    return Path(os.environ.get("RAGARENA_MODELS", DEFAULT_MODELS_FILE))
+    return settings.models_file()
+
+
+# What each kind's entry may hold (besides id, label, label_en, kind, description) and of which
+# type, so a typo or a wrong value stops the app at start with the file and the line.
+# `alias` ... `shutdown_date` are read by the API-model entries (model picked from the environment,
+# self-hosted engines, shutdown dates).
+_COMMON_KEYS = {"id": str, "label": str, "label_en": str, "kind": str, "description": str, "alias": str}
+_REMOTE_KEYS = {"model": str, "base_url": str, "base_url_env": str, "api_key_env": str, "temperature": "number>=0",
+                "max_tokens": "int>0", "timeout_s": "number>0", "max_retries": "int>=0",
+                "price_input_per_1m": "number>=0", "price_output_per_1m": "number>=0",
+                "model_env": str, "engine": str, "engine_env": str, "api_key_optional": bool, "only_if_listed": bool,
+                "lora": bool, "reasoning_effort": str, "max_tokens_param": str, "prices_date": "date",
+                "shutdown_date": "date"}
+KIND_KEYS: dict[str, dict[str, Any]] = {"extractive": {"sentences": "int>0"}, "selector": {"selector": str},
+                                        "openai": _REMOTE_KEYS, "tgi": _REMOTE_KEYS}
 
 
 def load_specs(path: str | Path | None = None) -> list[ModelSpec]:
+    """The registry's models, checked (`check_entries`: known kinds and keys, typed values, unique ids;
+    `UserError` naming the file and the line otherwise)."""
     path = Path(path) if path else models_file()
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+        document = yaml.safe_load(text) or {}
         entries = document["models"]
         catalog = document.get("api_models") or {}
         catalog = dict(catalog.get("models") or {}) if isinstance(catalog, dict) else {}
     except FileNotFoundError:
         raise UserError(_("No existe el archivo de modelos «{path}».", path=str(path))) from None
-    except (yaml.YAMLError, KeyError, TypeError, AttributeError, ValueError, OSError) as error:
+    except (yaml.YAMLError, KeyError, TypeError, AttributeError, ValueError, OSError, UnicodeDecodeError,
+            RecursionError) as error:
         raise UserError(_("El archivo de modelos «{path}» no es válido: {error}", path=str(path),
-                          error=str(error))) from None
-    specs = []
-    for entry in entries:
-        try:
-            spec = _spec(entry, catalog)
-        except (KeyError, TypeError, AttributeError, ValueError):
-            raise UserError(_("«{path}»: cada modelo necesita «id» y «kind» ({entry}).", path=str(path),
-                              entry=repr(entry))) from None
-        if spec.kind not in BACKEND_KINDS:
-            raise UserError(_("«{path}»: tipo de modelo desconocido «{kind}» en «{model}».", path=str(path),
-                              kind=spec.kind, model=spec.id))
-        specs.append(spec)
-    return _one_per_id(specs)
+                          error=str(error)[:300])) from None
+    check_entries(path, text, entries)
+    check_unique_ids(path, text, entries)
+    # check_entries has refused entries without a string id or a known kind, and wrong types.
+    return _one_per_id([_spec(entry, catalog) for entry in entries])
 
 
 def _spec(entry: dict, catalog: dict) -> ModelSpec:
@@ -159,6 +173,91 @@ def _one_per_id(specs: list[ModelSpec]) -> list[ModelSpec]:
             configured = replace(last, settings={**last.settings, "alternatives": alternatives[:-1]})
         chosen.append(configured)
     return chosen
+
+
+def check_unique_ids(path: Path, text: str, entries: list[dict]) -> None:
+    """UserError naming the file and line of the first model whose id an earlier one has (the arena
+    and the votes could not tell the two apart). Entries that share an id on purpose are alternative
+    servers of one model (`_one_per_id` keeps the one that is configured): allowed only when each
+    names its own server variable (`base_url_env`)."""
+    lines = _entry_lines(text)
+    seen: dict[str, set] = {}
+    for index, entry in enumerate(entries):
+        model_id, server = entry["id"], entry.get("base_url_env")
+        servers = seen.setdefault(model_id, set())
+        if servers and (not server or server in servers or None in servers):
+            where = (_("«{path}», línea {line}", path=str(path), line=lines[index][0]) if index < len(lines)
+                     else _("«{path}», modelo {number}", path=str(path), number=index + 1))
+            raise UserError(_("{where}: el id «{model}» está repetido; cada modelo necesita un id distinto.",
+                              where=where, model=model_id))
+        servers.add(server or None)
+
+
+def check_entries(path: Path, text: str, entries: Any) -> None:
+    """UserError, with the file and the line, for the first entry of `models` that is not a model:
+    no string id or no kind, an unknown kind or key, a value of the wrong type."""
+    if not isinstance(entries, list):
+        raise UserError(_("El archivo de modelos «{path}» no es válido: {error}", path=str(path),
+                          error=_("«models» debe ser una lista")))
+    lines = _entry_lines(text)
+    for index, entry in enumerate(entries):
+        entry_line, key_lines = lines[index] if index < len(lines) else (None, {})
+        where = (_("«{path}», línea {line}", path=str(path), line=entry_line) if entry_line
+                 else _("«{path}», modelo {number}", path=str(path), number=index + 1))
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not entry["id"].strip() \
+                or "kind" not in entry:
+            raise UserError(_("{where}: cada modelo necesita «id» y «kind» ({entry}).", where=where,
+                              entry=repr(entry)[:200]))
+        kind = entry["kind"]
+        if kind not in BACKEND_KINDS:
+            raise UserError(_("{where}: tipo de modelo desconocido «{kind}» en «{model}».", where=where,
+                              kind=kind, model=entry["id"]))
+        allowed = {**_COMMON_KEYS, **KIND_KEYS.get(kind, {})}
+        for key, value in entry.items():
+            key_where = _("«{path}», línea {line}", path=str(path), line=key_lines[key]) if key in key_lines else where
+            if key not in allowed:
+                raise UserError(_("{where}: clave desconocida «{key}» en «{model}»; se admite: {known}.",
+                                  where=key_where, key=key, model=entry["id"], known=", ".join(allowed)))
+            problem = _type_problem(value, allowed[key])
+            if problem:
+                raise UserError(_("{where}: «{key}» de «{model}» debe ser {what} (vale {value}).", where=key_where,
+                                  key=key, model=entry["id"], what=problem, value=repr(value)[:80]))
+
+
+def _type_problem(value: Any, rule: Any) -> Text | None:
+    """None when `value` follows `rule` (str, bool, "date", "int>0", "int>=0", "number>0", "number>=0"), else
+    what it must be."""
+    if rule is str:
+        return None if isinstance(value, str) else _("un texto")
+    if rule is bool:
+        return None if isinstance(value, bool) else _("true o false")
+    if rule == "date":  # YAML reads 2026-01-14 as a date
+        return None if isinstance(value, (str, datetime.date)) else _("una fecha (AAAA-MM-DD)")
+    integer = rule.startswith("int")
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not is_number or (integer and not isinstance(value, int)):
+        return _("un número entero") if integer else _("un número")
+    if rule.endswith(">0") and value <= 0:
+        return _("mayor que 0")
+    if rule.endswith(">=0") and value < 0:
+        return _("mayor o igual que 0")
+    return None
+
+
+def _entry_lines(text: str) -> list[tuple[int, dict[str, int]]]:
+    """(line of the entry, {key: line}) for each entry of `models`, 1-based, from the YAML nodes."""
+    try:
+        root = yaml.compose(text)
+    except (yaml.YAMLError, RecursionError):
+        return []
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key, value in root.value:
+        if getattr(key, "value", None) == "models" and isinstance(value, yaml.SequenceNode):
+            return [(item.start_mark.line + 1,
+                     {k.value: k.start_mark.line + 1 for k, _v in item.value} if isinstance(item, yaml.MappingNode)
+                     else {}) for item in value.value]
+    return []
 
 
 def unavailable_reason(spec: ModelSpec) -> Text | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ragarena.errors import UserError
+from ragarena.jsonl import loads
 from ragarena.prompts import NOT_COVERED_ANSWER
 
 SOURCES = range(1, 6)
@@ -42,19 +43,34 @@ def read_rows(path: str | Path) -> list[dict]:
         except Exception as error:  # pyarrow raises several kinds for a damaged file
             raise UserError(f"No se puede leer «{path}» como Parquet: {error}") from None
         return [{k: (None if _missing(v) else v) for k, v in row.items()} for row in frame.to_dict("records")]
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UserError(f"«{path}» no está en UTF-8 (byte {error.start}): guárdalo como UTF-8 o conviértelo "
+                        "(p. ej. iconv -f latin1 -t utf-8).") from None
     if text.lstrip().startswith("["):
         try:
-            return json.loads(text)
+            data = loads(text)
         except json.JSONDecodeError as error:
             raise UserError(f"«{path}» no es una lista JSON válida: {error}") from None
+        return _objects(path, data, lambda index: f"{path}, elemento {index + 1}")
     rows = []
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                raise UserError(f"{path}, línea {number}: no es JSON válido.") from None
+                rows.append((number, loads(line)))
+            except json.JSONDecodeError as error:
+                raise UserError(f"{path}, línea {number}: no es JSON válido ({error.msg}).") from None
+    return _objects(path, [row for _number, row in rows], lambda index: f"{path}, línea {rows[index][0]}")
+
+
+def _objects(path: Path, rows, where) -> list[dict]:
+    """`rows` when each is a JSON object, else UserError naming the first that is not."""
+    if not isinstance(rows, list):
+        raise UserError(f"«{path}»: se esperaba una lista JSON de filas o JSON Lines.")
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise UserError(f"{where(index)}: cada fila debe ser un objeto JSON, no {type(row).__name__}.")
     return rows
 
 

@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from ragarena import config
+from ragarena import settings
 from ragarena.errors import UserError
 from ragarena.i18n import _
 from ragarena.jsonl import parse_json_lines
@@ -47,7 +47,7 @@ SCALE = (1.0, 5.0)
 
 def scores_dir() -> Path:
     """``RAGARENA_SCORES`` or ``data/scores`` of the repository."""
-    return Path(os.environ.get("RAGARENA_SCORES", config.REPO_ROOT / "data" / "scores"))
+    return settings.scores_dir()
 
 
 def _is_number(value: Any) -> bool:

@@ -80,11 +80,13 @@ def _create(path: Path) -> None:
         _fsync_dir(path.parent)
     except OSError as error:
         raise UserError(f"No se puede crear la base de datos de votos {path}: {error}") from None
+    except UserError as error:  # the temporary file could not be opened or given its schema
+        raise UserError(f"No se puede crear la base de datos de votos {path}. {error}") from None
     finally:
         for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             try:
                 leftover.unlink()
-            except FileNotFoundError:
+            except OSError:  # absent, or a read-only folder: must not hide the error above
                 pass
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ragarena.corpus import page_files
+from ragarena.jsonl import loads
 
 SPLITS = ("train", "test")
 
@@ -93,7 +94,7 @@ def _check_conversations(path: Path, pages: dict[str, str], report: Report, turn
             report.problems.append(Problem(str(path), number, message))
 
         try:
-            record = json.loads(line)
+            record = loads(line)
         except json.JSONDecodeError as error:
             problem(f"JSON no válido ({error.msg})")
             continue

@@ -6,9 +6,11 @@ Nothing here is stored in the clear. ``ip_hash`` and ``user_hash`` (columns of
 deployment to another. The salt is ``RAGARENA_HASH_SALT`` (set it as a secret on a Space),
 else a random one kept in ``RAGARENA_DATA_DIR/hash-salt`` (created on first use, mode 0600).
 
-* IP: the client address of the request; behind a proxy that sets ``X-Forwarded-For`` (a
-  Hugging Face Space, or ``RAGARENA_TRUST_PROXY=1``) its first entry, which is the client's.
-  Elsewhere the header is ignored, since any client could forge it.
+* IP: the client address of the request. Behind ``RAGARENA_TRUSTED_PROXIES`` = N proxies (default
+  1 on a Hugging Face Space, 0 elsewhere; ``RAGARENA_TRUST_PROXY=1`` is the same as N = 1), each
+  proxy appends the address it received from to ``X-Forwarded-For``, so the client's address is
+  the N-th entry from the right: entries further left were written by the client and are
+  ignored, since anyone can forge them. With N = 0 the header is ignored altogether.
 * User: with OAuth (``hf_oauth: true`` in the README front matter of a Space, which sets
   ``OAUTH_CLIENT_ID``), the arena shows a `gr.LoginButton` and a signed-in Hugging Face user's
   votes carry ``user_hash``; the cap then applies per user. Without OAuth there is no button
@@ -27,7 +29,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ragarena import config
+from ragarena import config, settings
 
 _SALT: bytes | None = None
 _SALT_LOCK = threading.Lock()
@@ -40,7 +42,7 @@ def salt() -> bytes:
         return _SALT
     with _SALT_LOCK:
         if _SALT is None:
-            configured = os.environ.get("RAGARENA_HASH_SALT", "").strip()
+            configured = settings.raw("RAGARENA_HASH_SALT")
             _SALT = configured.encode() if configured else _stored_salt(config.data_dir() / "hash-salt")
     return _SALT
 
@@ -69,24 +71,21 @@ def digest(kind: str, value: str) -> str:
     return hmac.new(salt(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:24]
 
 
-def behind_proxy() -> bool:
-    flag = os.environ.get("RAGARENA_TRUST_PROXY", "").strip().lower()
-    if flag:
-        return flag in ("1", "true", "yes", "si", "sí")
-    return bool(os.environ.get("SPACE_ID"))
-
-
 def client_ip(request: Any) -> str | None:
     """The client's address from a `gr.Request` (see the module docstring), or None."""
     if request is None:
         return None
-    if behind_proxy():
+    hops = settings.trusted_proxies()
+    if hops:
         headers = getattr(request, "headers", None) or {}
         forwarded = headers.get("x-forwarded-for") if hasattr(headers, "get") else None
         if forwarded:
-            first = forwarded.split(",")[0].strip()
-            if first:
-                return first
+            entries = [entry.strip() for entry in forwarded.split(",")]
+            # Fewer entries than proxies: the request did not come through all of them; the
+            # leftmost is then the best we know (never an entry the client could have added).
+            chosen = entries[-hops] if len(entries) >= hops else entries[0]
+            if chosen:
+                return chosen
     client = getattr(request, "client", None)
     host = getattr(client, "host", None) if client is not None else None
     return str(host) if host else None
@@ -108,9 +107,4 @@ def user_hash(profile: Any) -> str | None:
 
 def login_enabled() -> bool:
     """Whether the arena offers a Hugging Face login button (see the module docstring)."""
-    flag = os.environ.get("RAGARENA_LOGIN", "").strip().lower()
-    if flag:
-        return flag in ("1", "true", "yes", "si", "sí")
-    # A Space with `hf_oauth: true` sets OAUTH_CLIENT_ID (and SYSTEM=spaces); off a Space Gradio would
-    # mock the login, which needs a Hugging Face token and the network at start-up.
-    return bool(os.environ.get("OAUTH_CLIENT_ID")) and os.environ.get("SYSTEM") == "spaces"
+    return settings.login_enabled()

@@ -51,7 +51,8 @@ from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
 
-from ragarena.battles import WINNERS, validate_battle
+from ragarena import settings
+from ragarena.battles import MODES, WINNERS, import_id, validate_battle
 from ragarena.errors import UserError
 from ragarena.i18n import _
 from ragarena.store_db import Database, voter_keys
@@ -59,7 +60,6 @@ from ragarena.store_open import open_database
 from ragarena.store_schema import APPLICATION_ID, SCHEMA_VERSION, battles  # noqa: F401 (re-exported)
 from ragarena.validation import question_problem
 
-MODES = ("anonymous", "named")
 DEFAULT_VOTES_PER_MINUTE = 20
 DEFAULT_VOTES_PER_DAY = 200
 DAY_S = 24 * 3600.0
@@ -100,16 +100,7 @@ def votes_per_day_from_env() -> int:
 
 
 def positive_int_from_env(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise UserError(f"{name} debe ser un entero positivo (vale «{raw}»).")
-    return value
+    return settings.positive_int(name, default)
 
 
 class VoteStore:
@@ -282,17 +273,17 @@ class VoteStore:
         """Add voted battles in the public format; returns how many were new.
 
         Idempotent: a record with `battle_id` already stored is skipped; a record without one gets
-        an id derived from its content, so importing the same file twice adds nothing.
+        an id derived from its position and content (`battles.import_id`), so identical records are
+        all kept and importing the same list twice adds nothing.
         """
         rows = []
         for index, record in enumerate(records):
             where = f"combate {index + 1}"
-            validate_battle(record, where)
+            validate_battle(record, where, strict=True)
             mode = record.get("mode") or "anonymous"
             if mode not in MODES:
                 raise UserError(f"{where}: modo no válido ({mode!r}); se admite {', '.join(MODES)}.")
-            battle_id = record.get("battle_id") or "imp-" + hashlib.sha256(
-                json.dumps(record, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:32]
+            battle_id = record.get("battle_id") or import_id(record, index + 1)
             tstamp = _number(record.get("tstamp"), where, "tstamp")
             served = _number(record.get("served_tstamp"), where, "served_tstamp")
             now = self.clock()
@@ -409,14 +400,10 @@ def sharer_from_env(data_dir: Path, scheduler_factory: Callable[..., Any] | None
     RAGARENA_VOTES_EVERY minutes (default 5). If it cannot start (no network, bad token), votes are
     kept locally only and a warning that never includes the token is printed.
     """
-    repo = os.environ.get("RAGARENA_VOTES_REPO", "").strip()
-    token = os.environ.get("HF_TOKEN", "").strip()
+    repo, token = settings.raw("RAGARENA_VOTES_REPO"), settings.raw("HF_TOKEN")
     if not repo or not token:
         return None
-    try:
-        every = float(os.environ.get("RAGARENA_VOTES_EVERY", "5"))
-    except ValueError:
-        raise UserError("RAGARENA_VOTES_EVERY debe ser un número de minutos.") from None
+    every = settings.votes_every()
     folder = Path(data_dir) / "votes_hub"
     if scheduler_factory is None:
         from huggingface_hub import CommitScheduler as scheduler_factory

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from gradio_client import Client
 
-from conftest import REPO, message_text
+from conftest import REPO, free_port, message_text
 from ragarena.votes import VoteStore, anonymize_session
 
 QUESTION = "¿A qué hora abre la piscina entre semana?"
@@ -178,8 +178,10 @@ def test_a_failing_model_is_reported_and_the_round_cannot_be_voted(app_launcher,
     models.write_text(
         "models:\n"
         "  - {id: extractive, label: Extractivo, kind: extractive}\n"
-        "  - {id: roto, label: Roto, kind: extractive, sentences: muchas}\n", encoding="utf-8")
-    env = arena_env(tmp_path, fixture_docs, RAGARENA_MODELS=str(models))
+        "  - {id: roto, label: Roto, kind: openai, model: x, base_url_env: ROTO_URL, api_key_env: ROTO_KEY,"
+        " max_retries: 0}\n", encoding="utf-8")  # a server that is not there
+    env = arena_env(tmp_path, fixture_docs, RAGARENA_MODELS=str(models),
+                    ROTO_URL=f"http://127.0.0.1:{free_port()}/v1", ROTO_KEY="clave")
     app = app_launcher(env)
     client = connect(app.url)
     chat_a, chat_b, _, status, _, _ = ask(client, mode="Elegir modelos", a="extractive", b="roto")

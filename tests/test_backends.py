@@ -210,7 +210,8 @@ def test_an_unreachable_server_says_so(rig, request_):
 def test_the_key_never_appears_in_errors_logs_or_repr(rig, request_, caplog):
     for name in LOGGERS:
         caplog.set_level(logging.DEBUG, logger=name)
-    backend = rig.backend(timeout_s=0.2, max_retries=1)
+    # timeout_s is the whole answer's deadline: room for the 500's retry even on a busy machine.
+    backend = rig.backend(timeout_s=1.0, max_retries=1)
     rig.server.script(
         ok(ANSWER), error(401, f"Incorrect API key provided: {SECRET}"),
         error(500, SECRET, retry_after=0.01), error(500, SECRET, retry_after=0.01), cut(ANSWER, 2),
@@ -403,3 +404,32 @@ def test_filler_of_chat_models_is_caught(answer):
 def test_the_filler_check_still_passes_clean_answers():
     assert find_filler(ANSWER) == []
     assert find_filler("Sí, la renovación se puede hacer por teléfono.") == []
+
+
+# --- one deadline per answer -------------------------------------------------------------
+
+
+def test_a_stalled_server_costs_one_deadline_not_one_per_try(rig, request_):
+    """timeout_s is the answer's deadline: the retries of a stalled server fit in it, and the
+    message's figure is what the user waited (it was 3 tries x timeout_s, plus backoff)."""
+    rig.server.default = stall(5)
+    started = time.perf_counter()
+    message = str(fail(rig.backend(timeout_s=1.0, max_retries=2), request_))
+    waited = time.perf_counter() - started
+    assert "no ha respondido en 1 s" in message
+    assert len(rig.server.chat_requests()) == 1  # the stalled try used the whole deadline
+    assert waited < 2.0  # 1 s, not 3 x 1 s + backoff
+
+
+def test_retries_happen_within_the_deadline(rig, request_):
+    rig.server.script(error(503, retry_after=0.05), stall(5))
+    message = str(fail(rig.backend(timeout_s=1.0, max_retries=2), request_))
+    assert "no ha respondido en 1 s" in message
+    assert len(rig.server.chat_requests()) == 2
+
+
+def test_a_retry_that_would_end_after_the_deadline_is_not_made(rig, request_):
+    rig.server.script(error(503, retry_after=5), ok(ANSWER))  # asks for 5 s, the deadline is 1 s
+    message = str(fail(rig.backend(timeout_s=1.0, max_retries=2), request_))
+    assert "error del servidor (503)" in message and "reintento" not in message
+    assert len(rig.server.chat_requests()) == 1

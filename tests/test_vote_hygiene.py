@@ -133,12 +133,12 @@ def test_voter_digests_and_client_address(monkeypatch, tmp_path):
     monkeypatch.setattr(voters, "_SALT", None)
     monkeypatch.setenv("RAGARENA_HASH_SALT", "sal-1")
     request = SimpleNamespace(client=SimpleNamespace(host="10.0.0.7"),
-                              headers={"x-forwarded-for": "203.0.113.9, 10.0.0.1"})
+                              headers={"x-forwarded-for": "198.51.100.4, 203.0.113.9"})
     monkeypatch.delenv("SPACE_ID", raising=False)
     monkeypatch.delenv("RAGARENA_TRUST_PROXY", raising=False)
     assert voters.client_ip(request) == "10.0.0.7"  # a forgeable header is ignored off a Space
     monkeypatch.setenv("SPACE_ID", "org/rag-arena")
-    assert voters.client_ip(request) == "203.0.113.9"  # on a Space the proxy's header is the client
+    assert voters.client_ip(request) == "203.0.113.9"  # on a Space: the entry its proxy appended
     first = voters.ip_hash(request)
     assert first and "203" not in first and first == voters.ip_hash(request)
     monkeypatch.setattr(voters, "_SALT", None)

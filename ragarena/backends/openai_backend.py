@@ -1,8 +1,9 @@
 """Answers from the OpenAI chat completions API (or any server speaking it, via OPENAI_BASE_URL).
 
-The `openai` client streams the answer (`stream=True`, usage reported in a last chunk) and
-retries 429 and 5xx answers, connection errors and timeouts with exponential backoff
-(`max_retries`). Every failure becomes a `BackendError` with a Spanish message that never holds
+The `openai` client streams the answer (`stream=True`, usage reported in a last chunk); 429 and
+5xx answers, connection errors and timeouts are retried here with exponential backoff
+(`max_retries`), all within one `Deadline` of `timeout_s` for the answer to start, so a server
+that stalls costs `timeout_s`, not one `timeout_s` per try. Every failure becomes a `BackendError` with a Spanish message that never holds
 the key: the key goes only into the client, which sends it as the Authorization header.
 
 This module also holds what remote backends share (settings read from a `models.yaml` entry,
@@ -16,6 +17,7 @@ import logging
 import math
 import os
 import random
+import time
 from dataclasses import dataclass
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
@@ -173,6 +175,30 @@ def is_retryable(status: int) -> bool:
     return status in RETRYABLE_STATUS or status >= 500
 
 
+MIN_TRY_S = 0.05  # a retry needs at least this much of the deadline left after its backoff
+
+
+class Deadline:
+    """One deadline per answer (`timeout_s` of models.yaml): every try, and every wait between tries,
+    must fit before it, so the answer starts within `seconds` or fails saying so. Each try is given
+    what is left as its timeout (`budget`), which also bounds the silence between two chunks."""
+
+    def __init__(self, seconds: float, clock=time.monotonic):
+        self.seconds, self._clock = seconds, clock
+        self._end = clock() + seconds
+
+    def remaining(self) -> float:
+        return max(0.0, self._end - self._clock())
+
+    def budget(self) -> float:
+        """The timeout of the next try: what is left of the deadline (at least MIN_TRY_S)."""
+        return max(MIN_TRY_S, self.remaining())
+
+    def allows(self, delay: float | None) -> bool:
+        """Whether a retry after `delay` seconds still has time to get an answer before the deadline."""
+        return delay is not None and self.remaining() >= delay + MIN_TRY_S
+
+
 # --- the OpenAI backend -------------------------------------------------------------------
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -216,7 +242,7 @@ class OpenAIBackend:
             api_key=s.api_key() or PLACEHOLDER_KEY,
             base_url=s.base_url or DEFAULT_BASE_URL,
             timeout=openai.Timeout(s.timeout_s, connect=min(5.0, s.timeout_s)),
-            max_retries=s.max_retries,
+            max_retries=0,  # retried in `stream`, within the answer's deadline
         )
 
     def __repr__(self) -> str:
@@ -235,13 +261,24 @@ class OpenAIBackend:
         options: dict[str, Any] = {s.max_tokens_param: s.max_tokens}
         if s.reasoning_effort is not None:
             options["reasoning_effort"] = s.reasoning_effort
-        try:
-            response = self._client.chat.completions.create(
-                model=s.model, messages=messages, temperature=s.temperature, stream=True,
-                stream_options={"include_usage": True}, **options,
-            )
-        except openai.OpenAIError as error:
-            raise self._error(error, streaming=False) from None
+        deadline = Deadline(s.timeout_s)
+        attempt = 0
+        while True:
+            budget = deadline.budget()
+            try:
+                response = self._client.chat.completions.create(
+                    model=s.model, messages=messages, temperature=s.temperature, stream=True,
+                    stream_options={"include_usage": True},
+                    timeout=openai.Timeout(budget, connect=min(5.0, budget)), **options,
+                )
+                break
+            except openai.OpenAIError as error:
+                delay = self._retry_delay(error, attempt)
+                if not deadline.allows(delay):
+                    raise self._error(error, streaming=False, retries=attempt) from None
+                log.debug("%s: retrying in %.2f s (retry %d of %d)", self.id, delay, attempt + 1, s.max_retries)
+                time.sleep(delay)
+                attempt += 1
         usage: Usage | None = None
         finished = False
         try:
@@ -255,15 +292,28 @@ class OpenAIBackend:
                         if choice.finish_reason:
                             finished = True
         except openai.OpenAIError as error:
-            raise self._error(error, streaming=True) from None
+            raise self._error(error, streaming=True, retries=attempt, waited=budget) from None
         if not finished:  # the body ended cleanly but before the model said it was done
             log.debug("%s: stream ended without finish_reason", self.id)
             raise BackendError(cut_message(self.label))
         if usage is not None:
             yield usage
 
-    def _error(self, error: Exception, *, streaming: bool) -> BackendError:
-        """The Spanish, key-free message for an `openai` exception (logged by type and status only)."""
+    def _retry_delay(self, error: Exception, attempt: int) -> float | None:
+        """Seconds to wait before retrying after `error`, None when it is not worth a retry."""
+        import openai
+
+        if attempt >= self.settings.max_retries:
+            return None
+        if isinstance(error, openai.APIStatusError):
+            return retry_delay(attempt, error.response.headers) if is_retryable(error.status_code) else None
+        if isinstance(error, (openai.APITimeoutError, openai.APIConnectionError)):
+            return retry_delay(attempt)
+        return None
+
+    def _error(self, error: Exception, *, streaming: bool, retries: int = 0, waited: float | None = None) -> BackendError:
+        """The Spanish, key-free message for an `openai` exception (logged by type and status only);
+        `retries`: how many retries were made; `waited`: the silence that timed a stream out."""
         import openai
 
         s = self.settings
@@ -279,11 +329,13 @@ class OpenAIBackend:
                                       reason=reason))
         if isinstance(error, openai.APIStatusError):
             return BackendError(status_message(
-                self.label, error.status_code, retries=s.max_retries if is_retryable(error.status_code) else 0,
+                self.label, error.status_code, retries=retries,
                 key_env=s.api_key_env, model=s.model, url_env=s.base_url_env,
             ))
         if isinstance(error, openai.APITimeoutError):
-            return BackendError(timeout_message(self.label, s.timeout_s, streaming=streaming))
+            # Before the answer started the whole deadline has passed; within the stream, the silence.
+            seconds = max(round(waited, 1), 0.1) if streaming and waited is not None else s.timeout_s
+            return BackendError(timeout_message(self.label, seconds, streaming=streaming))
         if isinstance(error, openai.APIConnectionError):
             if streaming:
                 return BackendError(cut_message(self.label))

@@ -3,7 +3,7 @@
 `huggingface_hub.InferenceClient(base_url=TGI_URL)` posts to `TGI_URL/v1/chat/completions` and
 streams the answer. The client does not retry, so this backend does: 429, 408/409 and 5xx
 answers, connection errors and timeouts are retried with exponential backoff (honouring
-Retry-After) while no text has been shown yet. Failures become `BackendError`s with Spanish,
+Retry-After) while no text has been shown yet, all within the answer's `Deadline` (`timeout_s`). Failures become `BackendError`s with Spanish,
 token-free messages.
 
 Notes on the installed `huggingface_hub` (2.x, on `httpx2`):
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from ragarena.backends.base import AnswerRequest, BackendError, Usage
 from ragarena.backends.openai_backend import (
-    RemoteSettings, cut_message, is_retryable, retry_delay, safe_url, status_message, timeout_message,
+    Deadline, RemoteSettings, cut_message, is_retryable, retry_delay, safe_url, status_message, timeout_message,
     unreachable_message, url_problem,
 )
 from ragarena.i18n import Text, _
@@ -79,10 +79,11 @@ class TGIBackend:
 
     def stream(self, request: AnswerRequest) -> Iterator[str | Usage]:
         messages = build_messages(request.question, request.passages, request.history)
+        deadline = Deadline(self.settings.timeout_s)
         attempt = 0
         while True:
             try:
-                yield from self._attempt(messages, attempt)
+                yield from self._attempt(messages, attempt, deadline)
                 return
             except _Retry as retry:
                 log.debug("%s: retrying in %.2f s (retry %d of %d)", self.id, retry.delay, attempt + 1,
@@ -90,7 +91,7 @@ class TGIBackend:
                 time.sleep(retry.delay)
                 attempt += 1
 
-    def _attempt(self, messages: list[dict[str, str]], attempt: int) -> Iterator[str | Usage]:
+    def _attempt(self, messages: list[dict[str, str]], attempt: int, deadline: Deadline) -> Iterator[str | Usage]:
         import httpx2
         from huggingface_hub import InferenceClient
         from huggingface_hub.errors import (
@@ -102,13 +103,14 @@ class TGIBackend:
         token = s.api_key()
         can_retry = attempt < s.max_retries
         shown = False  # once text is out, a retry would repeat it: fail instead
+        budget = deadline.budget()
 
         def retry_or(message: Text, headers=None) -> Exception:
             delay = retry_delay(attempt, headers) if can_retry and not shown else None
-            return _Retry(delay) if delay is not None else BackendError(message)
+            return _Retry(delay) if deadline.allows(delay) else BackendError(message)
 
         client = InferenceClient(
-            base_url=s.base_url, token=token, timeout=s.timeout_s,
+            base_url=s.base_url, token=token, timeout=budget,
             headers=None if token else {"authorization": None},  # no token named: send none at all
         )
         try:
@@ -144,7 +146,9 @@ class TGIBackend:
             raise BackendError(message) from None
         except (InferenceTimeoutError, httpx2.TimeoutException) as error:
             log.debug("%s: %s", self.id, type(error).__name__)
-            raise retry_or(timeout_message(self.label, s.timeout_s, streaming=shown)) from None
+            # Before any text the whole deadline has passed; within the stream, this try's silence.
+            seconds = max(round(budget, 1), 0.1) if shown else s.timeout_s
+            raise retry_or(timeout_message(self.label, seconds, streaming=shown)) from None
         except OverloadedError:  # an error event inside the stream
             log.debug("%s: overloaded", self.id)
             raise retry_or(status_message(self.label, 429, retries=attempt, key_env=s.api_key_env, model=s.model,

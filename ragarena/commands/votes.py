@@ -5,9 +5,14 @@ Both use the vote database of the app (RAGARENA_DB, else RAGARENA_DATA_DIR/arena
 
 from __future__ import annotations
 
+import sys
+
 from ragarena import config
-from ragarena.battles import read_battles, write_battles
+from ragarena.battles import read_for_import, write_battles
 from ragarena.votes import VoteStore
+
+
+MAX_LINES_SHOWN = 20
 
 
 def register(subparsers) -> None:
@@ -40,11 +45,23 @@ def run_export(args) -> int:
 
 
 def run_import(args) -> int:
-    records = read_battles(args.file)  # validated before the database is touched
-    store = VoteStore(config.db_path())
-    try:
-        added = store.import_battles(records)
-    finally:
-        store.close()
-    print(f"Importados {added} combates nuevos en {store.path} ({len(records) - added} ya estaban).")
-    return 0
+    found = read_for_import(args.file)  # every row checked before the database is touched
+    added = 0
+    store = None
+    if found.records:
+        store = VoteStore(config.db_path())
+        try:
+            added = store.import_battles(found.records)
+        finally:
+            store.close()
+    where = store.path if store else config.db_path()
+    print(f"Importados {added} combates nuevos en {where} ({len(found.records) - added} ya estaban"
+          f"{f', {len(found.refused)} filas rechazadas' if found.refused else ''}).")
+    if not found.refused:
+        return 0
+    print(f"Filas rechazadas de {args.file} (no importadas; corrígelas y vuelve a importar el archivo):",
+          file=sys.stderr)
+    for reason, lines in sorted(found.refused_by_reason().items(), key=lambda item: item[1][0]):
+        shown = ", ".join(map(str, lines[:MAX_LINES_SHOWN])) + (" …" if len(lines) > MAX_LINES_SHOWN else "")
+        print(f"  {len(lines)} × {reason} Línea{'s' if len(lines) > 1 else ''} {shown}", file=sys.stderr)
+    return 2

@@ -74,8 +74,6 @@ EN = {
     # --- model registry (ragarena/models.py) ---------------------------------------------------
     "No existe el archivo de modelos «{path}».": "The models file “{path}” does not exist.",
     "El archivo de modelos «{path}» no es válido: {error}": "The models file “{path}” is not valid: {error}",
-    "«{path}»: cada modelo necesita «id» y «kind» ({entry}).": "“{path}”: every model needs “id” and “kind” ({entry}).",
-    "«{path}»: tipo de modelo desconocido «{kind}» en «{model}».": "“{path}”: unknown model kind “{kind}” in “{model}”.",
     "El modelo «{model}» no está disponible: {reason}": "The model “{model}” is not available: {reason}",
     "Modelo desconocido «{model}». Modelos configurados: {known}.": "Unknown model “{model}”. Configured models: {known}.",
     # --- remote backends (ragarena/backends/openai_backend.py, tgi_backend.py) -----------------

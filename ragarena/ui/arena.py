@@ -53,7 +53,6 @@ arena-reference (closed accordion) and arena-reference-text; arena-login when lo
 from __future__ import annotations
 
 import html
-import os
 import queue
 import random
 import threading
@@ -61,7 +60,7 @@ import time
 
 import gradio as gr
 
-from ragarena import config, voters
+from ragarena import config, settings, voters
 from ragarena.backends.base import AnswerRequest, BackendError, Usage
 from ragarena.errors import UserError
 from ragarena.hygiene import IDENTITY, PeriodicScreening, category
@@ -120,10 +119,7 @@ def message_of(error: BaseException) -> Text | str:
 
 
 def answer_timeout() -> float:
-    try:
-        return float(os.environ.get("RAGARENA_ARENA_TIMEOUT", "180"))
-    except ValueError:
-        return 180.0
+    return settings.arena_timeout()
 
 
 def _label(ctx: AppContext, model_id: str) -> ModelName:
@@ -191,10 +187,7 @@ def _voter(vote, winner: str):
 
 
 def screen_every() -> float:
-    try:
-        return float(os.environ.get("RAGARENA_SCREEN_EVERY", "300"))
-    except ValueError:
-        return 300.0
+    return settings.screen_every()
 
 
 def _references(ctx: AppContext):
