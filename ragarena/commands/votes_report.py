@@ -63,9 +63,9 @@ def build_report(battles: list[dict], screening) -> dict:
     rows, stored, pending = [], Counter(), Counter()
     for index, battle in enumerate(battles):
         key = hygiene.battle_key(battle, index)
-        reason, state = battle.get("excluded_reason"), "guardado"
-        if not reason and battle.get("excluded"):
-            reason = "excluido"
+        reason, state = None, "guardado"
+        if hygiene.is_excluded(battle):  # the one exclusion rule (`battles.is_excluded`)
+            reason = battle.get("excluded_reason") or "excluido"
         if not reason and key in screening.exclusions:
             reason, state = screening.exclusions[key], "pendiente"
         if not reason:
