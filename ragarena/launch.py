@@ -9,9 +9,11 @@ from ragarena.errors import UserError
 
 
 def main() -> None:
+    from ragarena.sessions import session_capacity, session_idle_s, start_sweeper
     from ragarena.ui.app import CSS, build_app
 
     try:
+        capacity, idle_s = session_capacity(), session_idle_s()
         demo = build_app()
     except UserError as error:
         print(f"Error: {error}", file=sys.stderr)
@@ -20,4 +22,6 @@ def main() -> None:
     host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
     port = int(os.environ.get("GRADIO_SERVER_PORT", os.environ.get("PORT", "7860")))
     demo.queue(default_concurrency_limit=int(os.environ.get("RAGARENA_CONCURRENCY", "16")))
-    demo.launch(server_name=host, server_port=port, css=CSS)
+    # Bounded memory per visitor session (ragarena.sessions): Gradio's default keeps 10,000.
+    start_sweeper(demo, idle_s)
+    demo.launch(server_name=host, server_port=port, css=CSS, state_session_capacity=capacity)

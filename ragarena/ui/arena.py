@@ -72,6 +72,7 @@ from ragarena.reasons import choices as reason_choices
 from ragarena.reasons import label as reason_label
 from ragarena.reference import load_index, reference_markdown
 from ragarena.retrieval import Hit
+from ragarena.safe_markdown import safe
 from ragarena.ui.context import AppContext
 from ragarena.ui.render import passages_html
 from ragarena.validation import question_problem
@@ -134,22 +135,23 @@ def _label(ctx: AppContext, model_id: str) -> ModelName:
 def _name_md(ctx: AppContext, side: str, model_id: str | None = None, language: str | None = None) -> str:
     if not model_id:
         return localize(_("### Modelo {side}", side=side), language)
-    return localize(_("### Modelo {side}: {label} (`{model_id}`)", side=side, label=_label(ctx, model_id),
-                      model_id=model_id), language)
+    return localize(_("### Modelo {side}: {label}", side=side, label=_label(ctx, model_id)), language)
 
 
 def _messages(turns: list[dict], side: str, current: tuple[str, str] | None = None) -> list[dict]:
     messages = []
     for turn in turns:
-        messages += [{"role": "user", "content": turn["question"]},
-                     {"role": "assistant", "content": turn[f"answer_{side}"]}]
+        messages += [{"role": "user", "content": safe(turn["question"])},
+                     {"role": "assistant", "content": safe(turn[f"answer_{side}"])}]
     if current:
-        messages += [{"role": "user", "content": current[0]}, {"role": "assistant", "content": current[1]}]
+        messages += [{"role": "user", "content": safe(current[0])}, {"role": "assistant", "content": safe(current[1])}]
     return messages
 
 
-def _buttons(votable: bool) -> list:
-    return [gr.update(interactive=votable) for _button in VOTE_BUTTONS]
+def _buttons(votable: bool, chosen: str | None = None) -> list:
+    """Vote button updates; the `chosen` one (after a vote) stays highlighted, the others lose it."""
+    return [gr.update(interactive=votable, elem_classes=["ra-voted"] if key == chosen else [])
+            for key, _text in VOTE_BUTTONS]
 
 
 def _votable(round_: dict | None) -> bool:
@@ -213,11 +215,15 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
     # Model labels come from models.yaml (`label_en`), not from the catalog: re-sent on a switch when any differs.
     english_labels = any(s.label_en and s.label_en != s.label for s in specs)
 
-    gr.Markdown(_(
+    intro_anonymous = gr.Markdown(_(
         "Haz una pregunta: dos modelos elegidos al azar responden con los mismos fragmentos de la "
         "documentación. Sus nombres se muestran después de votar. Puedes seguir la conversación "
         "antes de votar; el voto cuenta para la última respuesta."
-    ))
+    ), elem_id="arena-intro")
+    intro_named = gr.Markdown(_(
+        "Elige los dos modelos y haz una pregunta: responden con los mismos fragmentos de la documentación. "
+        "Puedes seguir la conversación antes de votar; el voto cuenta para la última respuesta."
+    ), visible=False, elem_id="arena-intro-named")
     if len(available) < 2:
         gr.Markdown(_("⚠️ La arena necesita al menos dos modelos disponibles; revisa `models.yaml` y sus claves."))
     references = _references(ctx)
@@ -314,7 +320,8 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
             return (gr.update(), gr.update(), gr.update(), gr.update(), localize(warning, language), gr.update(),
                     gr.update(), *[gr.update() for _button in VOTE_BUTTONS], warning, round_)
 
-        was_votable = _votable(round_)
+        # The buttons are redrawn by the first frame when they were enabled or one is highlighted.
+        was_votable = _votable(round_) or bool(round_ and round_.get("voted"))
         if not session:
             yield refuse(_("No se reconoce la sesión; recarga la página."))
             return
@@ -464,7 +471,7 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
             screening.poke()
         bothbad = winner == "tie (bothbad)"
         reference_text = reference_markdown(reference, language)
-        return (localize(message, language), name_a_md, name_b_md, reference_text, *_buttons(False), round_,
+        return (localize(message, language), name_a_md, name_b_md, reference_text, *_buttons(False, winner), round_,
                 gr.update(visible=True), gr.update(visible=not bothbad), gr.update(visible=bothbad),
                 gr.update(visible=bool(reference_text), open=False), message)
 
@@ -480,7 +487,8 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
         if given:
             saved = _("✅ Motivos guardados: {reasons}.", reasons=join_text([reason_label(r) for r in given], ", "))
         else:
-            saved = _("✅ Sin motivos.")
+            saved = _("✅ Guardado sin motivos: queda tu voto ({winner}) sin explicación.",
+                      winner=WINNER_TEXT.get(battle.get("winner") or (round_ or {}).get("winner"), _("registrado")))
         return localize(saved, language), saved
 
     def save_reasons_ui(good, bad, round_, request: gr.Request, language=DEFAULT_LANGUAGE):
@@ -492,8 +500,9 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
         return gr.update(visible=False), gr.update(visible=False), [], [], "", ""
 
     def reset(round_, language=DEFAULT_LANGUAGE):
+        # The buttons always: a voted one loses its highlight, an enabled one is disabled.
         return ("", [], [], passages_html([], heading=PASSAGES_HEADING, language=language), "",
-                *names(None, False, language), *_buttons_to(False, _votable(round_)), "", None)
+                *names(None, False, language), *_buttons(False), "", None)
 
     round_outputs = [question, chat_a, chat_b, passages, status, name_a, name_b, *vote_buttons, status_shown, state]
     vote_outputs = [status, name_a, name_b, reference_md, *vote_buttons, state, reasons_panel, good_column,
@@ -506,6 +515,10 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
     for (key, _text), button in zip(VOTE_BUTTONS, vote_buttons):
         button.click(_voter(vote, key), [state, lang], vote_outputs, api_name=f"arena_vote_{VOTE_SUFFIX[key]}")
     new_round.click(reset, [state, lang], round_outputs, api_name="arena_new_round")
+    # A conversation box's trash icon ends the round: a half-cleared round cannot be voted.
+    for box in (chat_a, chat_b):
+        box.clear(reset, [state, lang], round_outputs, api_name=False)
+        box.clear(hide_after_vote_panels, None, panel_outputs, api_name=False, queue=False, show_progress="hidden")
     save_reasons.click(save_reasons_ui, [reasons_good, reasons_bad, state, lang], [reasons_status, reasons_shown],
                        api_name=False)
     reasons_api.change(save_reasons_for, [reasons_api, state, lang], [reasons_status, reasons_shown],
@@ -514,9 +527,12 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
         trigger(hide_after_vote_panels, None, panel_outputs, api_name=False, queue=False, show_progress="hidden")
 
     def switch_mode(mode_label, round_, language=DEFAULT_LANGUAGE):
-        return (gr.update(visible=mode_label == NAMED), *reset(round_, language))
+        named = mode_label == NAMED
+        return (gr.update(visible=named), gr.update(visible=not named), gr.update(visible=named),
+                *reset(round_, language))
 
-    mode.change(switch_mode, [mode, state, lang], [pick_row, *round_outputs], api_name=False)
+    mode.change(switch_mode, [mode, state, lang], [pick_row, intro_anonymous, intro_named, *round_outputs],
+                api_name=False)
     pick_a.change(reset, [state, lang], round_outputs, api_name=False)
     pick_b.change(reset, [state, lang], round_outputs, api_name=False)
 
