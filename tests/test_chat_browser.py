@@ -152,6 +152,29 @@ def test_the_arena_vote_stays_highlighted_and_names_carry_no_ids(browser, app, w
     assert page.evaluate(DUPLICATE_IDS) == []
 
 
+def test_an_arena_round_survives_a_reload_before_and_after_its_vote(browser, app):
+    page = open_page(browser, app, "phone")
+    kept = "localStorage.getItem('ragarena-arena')"
+    before = page.evaluate(kept)
+    arena_round(page)
+    page.wait_for_function(f"{kept} !== {json.dumps(before)}")
+    page.reload(wait_until="load")
+    page.get_by_role("tab", name="Arena").click()
+    # The same round, still votable: both answers back, names hidden.
+    page.wait_for_function("!document.querySelector('#arena-vote-a').disabled")
+    assert page.locator("#arena-chat-a [data-testid='bot']").count() == 1
+    assert "Extractivo" not in page.locator("#arena-name-a").inner_text()
+    page.locator("#arena-vote-a").click()
+    page.wait_for_function("document.querySelector('#arena-status').innerText.includes('Voto registrado')")
+    page.reload(wait_until="load")
+    page.get_by_role("tab", name="Arena").click()
+    # Voted stays voted: the vote shown, highlighted, names revealed, no second vote possible.
+    page.wait_for_function("document.querySelector('#arena-status').innerText.includes('Voto registrado')")
+    assert page.evaluate("document.querySelector('#arena-vote-a').classList.contains('ra-voted')")
+    assert page.evaluate("document.querySelector('#arena-vote-b').disabled")
+    assert "Extractivo" in page.locator("#arena-name-a").inner_text()
+
+
 def test_a_cleared_arena_answer_cannot_be_voted(browser, app):
     page = open_page(browser, app)
     arena_round(page)

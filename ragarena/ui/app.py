@@ -40,11 +40,13 @@ def build_app(ctx: AppContext | None = None) -> gr.Blocks:
                               "en la Arena, compara dos modelos a ciegas y vota la mejor respuesta."),
                             elem_classes=["ra-header"])
             language = language_switch()
+        # Outside the tabs: a component in a tab not shown yet would read as its default on a reload.
+        arena_saved = gr.BrowserState({}, storage_key="ragarena-arena")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 build_chat_tab(ctx, language)
             with gr.Tab("Arena", id="arena"):
-                build_arena_tab(ctx, language)
+                build_arena_tab(ctx, language, arena_saved)
             with gr.Tab(_("Clasificación"), id="leaderboard"):
                 build_leaderboard_tab(ctx, language)
         relabel_on_switch(demo, language)

@@ -62,6 +62,7 @@ import time
 import gradio as gr
 
 from ragarena import config, voters
+from ragarena.arena_rounds import round_from_saved, saved_round
 from ragarena.backends.base import AnswerRequest, BackendError, Usage
 from ragarena.errors import UserError
 from ragarena.hygiene import IDENTITY, PeriodicScreening, category
@@ -207,7 +208,8 @@ def _references(ctx: AppContext):
     return ctx.extras["reference_index"]
 
 
-def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
+def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
+                    saved: gr.BrowserState | None = None) -> None:
     store = ctx.store  # opened now: a corrupt or foreign database stops the app at start-up
     specs = ctx.engine.available_specs()
     available = [s.id for s in specs]
@@ -278,11 +280,18 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
     reasons_api = gr.Dropdown(list(ALL_REASONS), value=[], multiselect=True, allow_custom_value=True, visible=False,
                               label="Motivos")
     state = gr.State(None)  # the round: models, turns, battle id, passages, reference; server-side, per session
+    # The browser's note of its round (battle id and session, `ragarena.arena_rounds`), for a reload;
+    # made by the page outside the tabs (a component in a tab not yet shown reads as its default).
+    saved = saved if saved is not None else gr.BrowserState({}, storage_key="ragarena-arena")
     # The messages shown (status, reasons status) as `Text`, to render them again when the language changes.
     status_shown = gr.State("")
     reasons_shown = gr.State("")
     # Every handler takes the language last; without a switch (a tab built alone) it is always Spanish.
     lang = language if language is not None else gr.State(DEFAULT_LANGUAGE)
+
+    def owner(round_: dict | None, session: str | None) -> str | None:
+        """The session the round's battle was served to (before a reload, this one)."""
+        return (round_ or {}).get("owner") or session
 
     def fresh_round(mode_label: str, choice_a: str | None, choice_b: str | None) -> dict:
         """A new round, or VoteRejected saying why the models cannot be drawn/picked."""
@@ -425,7 +434,7 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
             round_["failed"] = True
             yield frame(_("⚠️ {message}", message=message_of(error)))
             return
-        round_["battle_id"] = battle_id
+        round_["battle_id"], round_["owner"] = battle_id, session  # owner: who may vote on it (a reload keeps it)
         round_["turns"].append({"question": text, "answer_a": answers["a"], "answer_b": answers["b"]})
         answers = {"a": "", "b": ""}
 
@@ -443,12 +452,31 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
         *earlier, last = round_["turns"]
         return references.lookup(last["question"], [t["question"] for t in earlier])
 
+    def voted_message(battle: dict) -> Text:
+        return _("✅ Voto registrado ({winner}). Modelo A: **{label_a}**, Modelo B: **{label_b}**. Si quieres, "
+                 "marca por qué debajo. Pulsa «Nueva ronda» o haz otra pregunta para empezar otra.",
+                 winner=WINNER_TEXT[battle["winner"]], label_a=_label(ctx, battle["model_a"]),
+                 label_b=_label(ctx, battle["model_b"]))
+
+    def restore(saved_value, language=DEFAULT_LANGUAGE):
+        """After a reload: the round this browser was on, from the store (voted or not, as stored)."""
+        round_ = round_from_saved(store, saved_value)
+        if round_ is None:
+            return (*[gr.skip() for _output in round_outputs[1:-2]], "", None)
+        prior = [turn["question"] for turn in round_["turns"][:-1]]
+        round_["hits"] = ctx.engine.retrieve(round_["turns"][-1]["question"], prior)
+        message = voted_message(dict(round_)) if round_["voted"] else CHECK_PANELS
+        return (_messages(round_["turns"], "a"), _messages(round_["turns"], "b"),
+                passages_html(round_["hits"], heading=PASSAGES_HEADING, language=language),
+                localize(message, language), *names(round_, round_["voted"], language),
+                *_buttons(not round_["voted"], round_["winner"]), message, round_)
+
     def vote(winner, round_, request: gr.Request, profile: gr.OAuthProfile | None = None,
              language=DEFAULT_LANGUAGE):
         session = getattr(request, "session_hash", None) if request else None
         battle_id = round_.get("battle_id") if round_ else None
         try:
-            battle = store.vote(battle_id, session, winner, user_hash=voters.user_hash(profile),
+            battle = store.vote(battle_id, owner(round_, session), winner, user_hash=voters.user_hash(profile),
                                 ip_hash=voters.ip_hash(request))
         except VoteRejected as error:
             voted = bool(round_ and round_.get("voted"))
@@ -460,10 +488,7 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
         reference = reference_for(round_)
         round_ = dict(round_, voted=True, winner=winner, reference=reference)
         name_a_md, name_b_md = names(round_, True, language)
-        message = _("✅ Voto registrado ({winner}). Modelo A: **{label_a}**, Modelo B: **{label_b}**. Si quieres, "
-                    "marca por qué debajo. Pulsa «Nueva ronda» o haz otra pregunta para empezar otra.",
-                    winner=WINNER_TEXT[winner], label_a=_label(ctx, battle["model_a"]),
-                    label_b=_label(ctx, battle["model_b"]))
+        message = voted_message(battle)
         if category(battle.get("excluded_reason")) == IDENTITY:
             message = _("{vote}\n\n⚠️ Una de las respuestas revelaba qué modelo es: el voto se guarda, pero no "
                         "cuenta para la clasificación.", vote=message)
@@ -479,7 +504,7 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
         session = getattr(request, "session_hash", None) if request else None
         battle_id = round_.get("battle_id") if round_ and round_.get("voted") else None
         try:
-            battle = store.set_reasons(battle_id, session, chosen if chosen is not None else [])
+            battle = store.set_reasons(battle_id, owner(round_, session), chosen if chosen is not None else [])
         except VoteRejected as error:
             warning = _("⚠️ {message}", message=message_of(error))
             return localize(warning, language), warning
@@ -509,15 +534,18 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
                     bad_column, reference_box, status_shown]
     panel_outputs = [reasons_panel, reference_box, reasons_good, reasons_bad, reasons_status, reasons_shown]
     ask_inputs = [question, mode, pick_a, pick_b, state, lang]
-    send.click(ask, ask_inputs, round_outputs, api_name="arena_ask")
-    question.submit(ask, ask_inputs, round_outputs, api_name=False)
+    keep = dict(fn=saved_round, inputs=state, outputs=saved, api_name=False, queue=False, show_progress="hidden")
+    send.click(ask, ask_inputs, round_outputs, api_name="arena_ask").then(**keep)
+    question.submit(ask, ask_inputs, round_outputs, api_name=False).then(**keep)
+    ctx.extras.setdefault("on_load", []).append(dict(fn=restore, inputs=[saved, lang], outputs=round_outputs[1:],
+                                                     api_name=False, show_progress="hidden"))
     winner_box.submit(vote, [winner_box, state, lang], vote_outputs, api_name="arena_vote")
     for (key, _text), button in zip(VOTE_BUTTONS, vote_buttons):
         button.click(_voter(vote, key), [state, lang], vote_outputs, api_name=f"arena_vote_{VOTE_SUFFIX[key]}")
-    new_round.click(reset, [state, lang], round_outputs, api_name="arena_new_round")
+    new_round.click(reset, [state, lang], round_outputs, api_name="arena_new_round").then(**keep)
     # A conversation box's trash icon ends the round: a half-cleared round cannot be voted.
     for box in (chat_a, chat_b):
-        box.clear(reset, [state, lang], round_outputs, api_name=False)
+        box.clear(reset, [state, lang], round_outputs, api_name=False).then(**keep)
         box.clear(hide_after_vote_panels, None, panel_outputs, api_name=False, queue=False, show_progress="hidden")
     save_reasons.click(save_reasons_ui, [reasons_good, reasons_bad, state, lang], [reasons_status, reasons_shown],
                        api_name=False)
@@ -532,7 +560,7 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
                 *reset(round_, language))
 
     mode.change(switch_mode, [mode, state, lang], [pick_row, intro_anonymous, intro_named, *round_outputs],
-                api_name=False)
+                api_name=False).then(**keep)
     pick_a.change(reset, [state, lang], round_outputs, api_name=False)
     pick_b.change(reset, [state, lang], round_outputs, api_name=False)
 

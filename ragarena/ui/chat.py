@@ -208,13 +208,17 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
                   file=sys.stderr)
             return None
 
-    def respond(text, messages, model_id, panel, language=DEFAULT_LANGUAGE, request: gr.Request = None):
+    def respond(text, messages, model_id, panel, shown_line, language=DEFAULT_LANGUAGE, request: gr.Request = None):
+        # Every output is a value, never gr.update()/gr.skip(): Gradio 6.31 registers each component
+        # update as a new component in the session, so one per call was ~29 KiB never freed
+        # (ragarena.sessions). An unchanged value costs nothing on the wire (streams send diffs).
         language = normalize_language(language)
         messages = list(messages or [])
-        unchanged = (gr.update(), gr.update(), gr.update(), gr.update(), gr.update(), panel, gr.update())
+        hits, support = panel or ([], None)
+        drawn = passages_html(hits, support, language=language)
         if messages and not (text or "").strip():
             # A second or third click on Enviar (the box already emptied by the first): nothing to do.
-            yield unchanged
+            yield "", messages, drawn, localize(shown_line or "", language), gr.update(), panel, shown_line
             return
         problem = question_problem(text)
         try:
@@ -223,23 +227,18 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
             problem = problem or error
         if problem:
             warning = _("⚠️ {error}", error=problem)
-            yield gr.update(), messages, gr.update(), localize(warning, language), gr.update(), panel, warning
+            yield text or "", messages, drawn, localize(warning, language), gr.update(), panel, warning
             return
         text = text.strip()
         messages = messages + [{"role": "user", "content": safe(text)}, {"role": "assistant", "content": ""}]
-        hits: list[Hit] = []
-        answer = ""
+        hits, answer = [], ""
         writing = _("✍️ Escribiendo la respuesta…")
         try:
-            shown = False
             for hits, answer, meta in answer_stream(ctx, model_id, text, history):
                 messages[-1] = {"role": "assistant", "content": safe(answer)}
-                if not shown:  # the passages and the "writing" line are drawn once; later updates carry the answer
-                    shown, panel = True, (hits, None)
-                    yield ("", messages, passages_html(hits, language=language), localize(writing, language),
-                           None, panel, writing)
-                else:
-                    yield "", messages, gr.skip(), gr.skip(), None, panel, gr.skip()
+                if panel is None or panel[0] is not hits:  # drawn once; later frames repeat it (an empty diff)
+                    panel, drawn = (hits, None), passages_html(hits, language=language)
+                yield "", messages, drawn, localize(writing, language), None, panel, writing
         except (BackendError, UserError) as error:  # a failing model, or one unknown (an API call's)
             warning = _("⚠️ {error}", error=error)
             messages[-1] = {"role": "assistant", "content": localize(NO_ANSWER, language)}
@@ -296,7 +295,7 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
         hits, support = _panel_from_json(ctx, stored.get("panel"))
         return messages, passages_html(hits, support, language=language), (hits, support)
 
-    inputs = [question, chatbot, model, panel_state, *lang]
+    inputs = [question, chatbot, model, panel_state, status_state, *lang]
     outputs = [question, chatbot, passages, status, answer_state, panel_state, status_state]
     sync = dict(fn=sync_rating_box, inputs=[answer_state, shown_state],
                 outputs=[rate_box, *scores, comment, rate_status, shown_state, rate_state], api_name=False,
