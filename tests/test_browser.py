@@ -118,6 +118,7 @@ def test_the_switch_turns_every_tab_into_english_and_back(browser, app_launcher)
     page.wait_for_function("document.querySelector('#chat-status').innerText.includes('Answered')")
     chat = page.locator("#chat-status").inner_text() + page.locator("#chat-passages h4").inner_text()
     assert "Retrieved context" in chat
+    page.locator("#chat-rate").get_by_text("Rate the latest answer").click()  # folded under the question
     for elem_id in ("chat-rate-answer", "chat-rate-context", "chat-rate-grounded"):
         page.locator(f"#{elem_id} label", has_text="5").click()
     page.locator("#chat-rate-send").click()

@@ -25,6 +25,15 @@ CSS = """
 .ra-meta summary { display: inline; cursor: pointer; text-decoration: underline dotted; }
 .ra-voted { outline: 3px solid var(--color-accent) !important; font-weight: 700 !important; }
 .ra-header h1 { margin-bottom: 0 !important; }
+#chat-chatbot .placeholder-content { padding-top: 2.2rem; }
+#chat-chatbot .placeholder { padding: 0 .75rem; }
+#chat-chatbot .examples { gap: .5rem; padding: .5rem .75rem; }
+#chat-chatbot .example { padding: .5rem .75rem !important; min-height: 0 !important; }
+@media (max-width: 500px) {
+  #chat-chatbot { height: 44vh !important; }
+  #chat-chatbot .examples { grid-template-columns: 1fr !important; }
+  #chat-chatbot .example:nth-child(n+4) { display: none; }  /* three fit a phone's first screen */
+}
 .ra-header p { margin-top: 2px !important; }
 """
 
