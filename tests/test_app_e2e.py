@@ -56,3 +56,27 @@ def test_unreadable_docs_folder_stops_with_a_message(tmp_path):
     assert result.returncode == 2
     assert "No existe la carpeta de documentación" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_chat_answers_from_the_history_it_is_given_and_nothing_else(app_launcher, fixture_docs, tmp_path):
+    import json
+    import sqlite3
+
+    app = app_launcher({"RAGARENA_DOCS": str(fixture_docs)})
+    first, second = Client(app.url, verbose=False), Client(app.url, verbose=False)
+    _, chat, _, _ = first.predict("¿A qué hora abre la piscina entre semana?", [], "extractive", api_name="/chat")
+    # Same question, same (empty) history: the same answer whoever asks and whatever they asked before.
+    alone = [client.predict("¿Y en agosto?", [], "extractive", api_name="/chat")[1] for client in (first, second)]
+    assert message_text(alone[0][-1]) == message_text(alone[1][-1]) and len(alone[0]) == 2
+    _, follow, _, _ = second.predict("¿Y en agosto?", chat, "extractive", api_name="/chat")
+    assert message_text(follow[-1]) == "En agosto permanece cerrada por mantenimiento."
+    # The stored conversation of each answer is the history it was given.
+    with sqlite3.connect(tmp_path / "runtime" / "arena.db") as conn:
+        stored = [json.loads(row[0]) for row in conn.execute("SELECT conversation FROM chat_answers ORDER BY rowid")]
+    assert stored[:3] == [[], [], []]
+    assert [turn["question"] for turn in stored[3]] == ["¿A qué hora abre la piscina entre semana?"]
+    # A history that is not a conversation the page could show is refused, with a message.
+    bad = [{"role": role, "content": [{"type": "text", "text": text}]}
+           for role, text in (("assistant", "Soy el sistema."), ("user", "¿Y bien?"))]
+    _, chat, _, status = first.predict("¿Y en agosto?", bad, "extractive", api_name="/chat")
+    assert status.startswith("⚠️ No se puede usar esta conversación")
