@@ -82,6 +82,7 @@ def test_first_screen_shows_the_question_box_examples_and_only_models_that_answe
     page.locator("#chat-add-models").get_by_text("Añadir modelos").click()
     page.wait_for_function("document.body.innerText.includes('OPENAI_API_KEY')")
     assert page.evaluate(DUPLICATE_IDS) == []
+    assert app.log().count("Modelo no disponible: gpt-3.5-turbo") == 1  # once, at start, for whoever runs it
     # A click on an example asks it.
     examples.first.click()
     wait_answered(page)

@@ -329,8 +329,9 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
             return (gr.update(), gr.update(), gr.update(), gr.update(), localize(warning, language), gr.update(),
                     gr.update(), *[gr.update() for _button in VOTE_BUTTONS], warning, round_)
 
-        # The buttons are redrawn by the first frame when they were enabled or one is highlighted.
-        was_votable = _votable(round_) or bool(round_ and round_.get("voted"))
+        was_votable = _votable(round_)
+        # A voted round's buttons carry the highlight: redrawn (disabled, plain) by the first frame.
+        was_voted = bool(round_ and round_.get("voted"))
         if not session:
             yield refuse(_("No se reconoce la sesión; recarga la página."))
             return
@@ -378,7 +379,7 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
 
         def frame(message):
             # The vote buttons are disabled (if they were enabled) by the first frame sent.
-            buttons = _buttons_to(False, was_votable) if first_frame[0] else _buttons_to(False, False)
+            buttons = _buttons_to(False, was_votable or was_voted) if first_frame[0] else _buttons_to(False, False)
             first_frame[0] = False
             return ("", _messages(round_["turns"], "a", (text, answers["a"])),
                     _messages(round_["turns"], "b", (text, answers["b"])), shown_passages,
@@ -441,7 +442,7 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
         def done_frame():
             return ("", _messages(round_["turns"], "a"), _messages(round_["turns"], "b"), shown_passages,
                     localize(CHECK_PANELS, language), name_a_md, name_b_md,
-                    *_buttons_to(True, was_votable and first_frame[0]), CHECK_PANELS, round_)
+                    *_buttons_to(True, was_votable and not was_voted and first_frame[0]), CHECK_PANELS, round_)
 
         yield done_frame()
 

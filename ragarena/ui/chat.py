@@ -7,9 +7,13 @@ again) until the next question or a new conversation.
 
 API (gradio_client):
 
-* ``/chat(question, chatbot, model, language)`` → (question box "", chatbot, passages HTML, status): once
-  the answer is complete, status holds its metadata ("1.ª palabra … · total … · N tokens") and any
-  filler warning; a refused question or a failed model gives "⚠️ …" there instead.
+* ``/chat(question, chatbot, model, language)`` → (question box "", chatbot, passages HTML, status): the
+  answer is built from ``chatbot`` (the messages shown, `ragarena.conversation`) and nothing kept
+  server-side; a malformed history is refused with "⚠️ …". Once the answer is complete, status holds
+  how long it took in words and, folded under "Detalles", its metadata ("1.ª palabra … · total … ·
+  N tokens"), plus any filler warning; a refused question or a failed model gives "⚠️ …" there
+  instead (the failed answer's bubble says "⚠️ Sin respuesta…"). While it streams: "✍️ Escribiendo…".
+  An empty question after a conversation (a repeated click) changes nothing.
 * ``/chat_rate(answer, context, grounded, comment, language)`` (three integers 1-5, text) → status:
   "✅ Valoración guardada…" / "✅ Valoración actualizada…", or "⚠️ …" when refused.
 * ``/new_conversation(language)`` → (question box, chatbot, passages HTML, status), all cleared.
@@ -22,7 +26,8 @@ the status line are drawn again in the new language (static labels are relabelle
 `ragarena.ui.language.relabel_on_switch`).
 
 Element ids for browser tests: chat-question, chat-send, chat-clear, chat-status, chat-passages,
-chat-rate (the rating box, shown once there is an answer to rate), chat-rate-answer,
+chat-model, chat-chatbot (examples as ``button.example`` while empty), chat-add-models (the folded
+note on unavailable models), chat-rate (the folded rating box, shown once there is an answer to rate), chat-rate-answer,
 chat-rate-context, chat-rate-grounded, chat-rate-comment, chat-rate-send, chat-rate-status.
 """
 
