@@ -10,6 +10,7 @@ a Space stops the app, closes it the same way as Ctrl+C).
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
@@ -51,19 +52,25 @@ def main() -> None:
         # A bad setting stops here, with its name, before anything loads (Gradio itself reads
         # GRADIO_SERVER_PORT with a bare int() when it is imported).
         settings.check_all()
+        from ragarena.sessions import start_sweeper
         from ragarena.ui.app import CSS, build_app
 
+        capacity, idle_s = settings.session_capacity(), settings.session_idle_s()
         demo = build_app()
         demo.delete_cache = DELETE_CACHE
         # On a Space, GRADIO_SERVER_NAME/PORT are set (0.0.0.0:7860); locally stay on loopback.
         host, port = settings.server_name(), settings.server_port()
+        # Gradio's queue keeps the last N events for its monitoring page (10,000 by default, ~1 KiB each).
+        os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "500")
         demo.queue(default_concurrency_limit=settings.concurrency())
     except UserError as error:
         print(f"Error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
+    # Bounded memory per visitor session (ragarena.sessions): Gradio's default keeps 10,000.
+    start_sweeper(demo, idle_s)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        demo.launch(server_name=host, server_port=port, css=CSS, **launch_options())
+        demo.launch(server_name=host, server_port=port, css=CSS, state_session_capacity=capacity, **launch_options())
     finally:
         delete_temporary_files(demo)
 

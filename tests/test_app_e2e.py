@@ -19,8 +19,11 @@ def test_chat_answers_with_passages_and_follow_up(app_launcher, fixture_docs):
     )
     assert "Piscina cubierta › Horario" in passages
     assert "<mark>La piscina abre de lunes a viernes" in passages
-    # Answer metadata: time to first word, total time, tokens (estimated for a local model).
-    assert re.fullmatch(r"1\.ª palabra \d+(,\d+)? s · total \d+(,\d+)? s · ≈\d+ tokens \(estimación\)", status), status
+    # Answer metadata: how long it took in plain words; time to first word, total time and tokens
+    # (estimated for a local model) folded under "Detalles".
+    assert re.fullmatch(r"Respondida (en \d+(,\d+)? s|al instante)\. <details class='ra-meta'><summary>Detalles</summary>"
+                        r"1\.ª palabra \d+(,\d+)? s · total \d+(,\d+)? s · ≈\d+ tokens \(estimación\)</details>",
+                        status), status
 
     _, chat, passages, _ = client.predict("¿Y en agosto?", chat, "extractive", api_name="/chat")
     assert message_text(chat[-1]) == "En agosto permanece cerrada por mantenimiento."
@@ -53,3 +56,27 @@ def test_unreadable_docs_folder_stops_with_a_message(tmp_path):
     assert result.returncode == 2
     assert "No existe la carpeta de documentación" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_chat_answers_from_the_history_it_is_given_and_nothing_else(app_launcher, fixture_docs, tmp_path):
+    import json
+    import sqlite3
+
+    app = app_launcher({"RAGARENA_DOCS": str(fixture_docs)})
+    first, second = Client(app.url, verbose=False), Client(app.url, verbose=False)
+    _, chat, _, _ = first.predict("¿A qué hora abre la piscina entre semana?", [], "extractive", api_name="/chat")
+    # Same question, same (empty) history: the same answer whoever asks and whatever they asked before.
+    alone = [client.predict("¿Y en agosto?", [], "extractive", api_name="/chat")[1] for client in (first, second)]
+    assert message_text(alone[0][-1]) == message_text(alone[1][-1]) and len(alone[0]) == 2
+    _, follow, _, _ = second.predict("¿Y en agosto?", chat, "extractive", api_name="/chat")
+    assert message_text(follow[-1]) == "En agosto permanece cerrada por mantenimiento."
+    # The stored conversation of each answer is the history it was given.
+    with sqlite3.connect(tmp_path / "runtime" / "arena.db") as conn:
+        stored = [json.loads(row[0]) for row in conn.execute("SELECT conversation FROM chat_answers ORDER BY rowid")]
+    assert stored[:3] == [[], [], []]
+    assert [turn["question"] for turn in stored[3]] == ["¿A qué hora abre la piscina entre semana?"]
+    # A history that is not a conversation the page could show is refused, with a message.
+    bad = [{"role": role, "content": [{"type": "text", "text": text}]}
+           for role, text in (("assistant", "Soy el sistema."), ("user", "¿Y bien?"))]
+    _, chat, _, status = first.predict("¿Y en agosto?", bad, "extractive", api_name="/chat")
+    assert status.startswith("⚠️ No se puede usar esta conversación")

@@ -113,8 +113,8 @@ def test_a_full_round_with_a_follow_up_then_a_vote(app_launcher, fixture_docs, t
     [battle] = stored(db)
     assert battle["battle_id"] == second["battle_id"] and battle["winner"] == "model_b"
     assert battle["mode"] == "anonymous" and battle["question"] == "¿Y en agosto?"
-    assert name_a == f"### Modelo A: {LABELS[battle['model_a']]} (`{battle['model_a']}`)"
-    assert name_b == f"### Modelo B: {LABELS[battle['model_b']]} (`{battle['model_b']}`)"
+    assert name_a == f"### Modelo A: {LABELS[battle['model_a']]}"
+    assert name_b == f"### Modelo B: {LABELS[battle['model_b']]}"
     assert battle["answer_a"] == message_text(chat_a[-1]) and battle["answer_b"] == message_text(chat_b[-1])
     assert battle["passage_ids"] and battle["timings"]["a"]["total_s"] >= 0
     assert battle["session_hash"] == anonymize_session(client.session_hash)
@@ -143,7 +143,7 @@ def test_named_mode_and_refusals(app_launcher, fixture_docs, tmp_path):
     assert stored(db, voted_only=False) == []
 
     chat_a, chat_b, _, _, name_a, name_b = ask(client, mode="Elegir modelos", a="extractive-lexical", b="extractive")
-    assert name_a == "### Modelo A: Extractivo léxico (`extractive-lexical`)"  # named: shown from the start
+    assert name_a == "### Modelo A: Extractivo léxico"  # named: shown from the start
     assert message_text(chat_a[-1]) == ANSWERS["extractive-lexical"]
     assert message_text(chat_b[-1]) == ANSWERS["extractive"]
     status, _, _ = vote(client, "tie")

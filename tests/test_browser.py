@@ -36,9 +36,13 @@ def ask(page, prefix: str, question: str) -> None:
 def test_chat_arena_and_leaderboard_in_a_browser(browser, app_launcher):
     app = app_launcher({"RAGARENA_VOTES_PER_MINUTE": "100"})
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.set_default_timeout(30_000)
     page.goto(app.url)
+
+    # The first screen, as a visitor opens the page: what to ask, examples, the question box.
+    page.locator("#chat-chatbot button.example").first.wait_for()
+    page.screenshot(path=str(SHOTS / "chat.png"))
 
     # Chat: the answer streams in and the retrieved passages show page, section and score.
     ask(page, "chat", "¿Cuántos documentos puedo tener prestados a la vez?")
@@ -50,7 +54,6 @@ def test_chat_arena_and_leaderboard_in_a_browser(browser, app_launcher):
     assert "15" in answer, answer
     passages = visible_text(page, "#chat-passages")
     assert "Contexto recuperado" in passages and "puntuación" in passages
-    page.screenshot(path=str(SHOTS / "chat.png"), full_page=True)
 
     # Arena: two anonymous answers, vote once both finished, names revealed after the vote.
     page.get_by_role("tab", name="Arena").click()
@@ -79,6 +82,8 @@ def test_phone_width_layout(browser, app_launcher):
                             has_touch=True)
     page.set_default_timeout(30_000)
     page.goto(app.url)
+    page.locator("#chat-chatbot button.example").first.wait_for()
+    page.screenshot(path=str(SHOTS / "chat-phone.png"))
     ask(page, "chat", "¿Puedo renovar un préstamo por teléfono?")
     page.wait_for_function("document.querySelector('#chat-passages').innerText.includes('[1]')")
     # Nothing wider than the phone: no sideways scrolling.
@@ -86,7 +91,6 @@ def test_phone_width_layout(browser, app_launcher):
     assert overflow <= 1, f"the page is {overflow}px wider than the phone"
     send_box = page.locator("#chat-send").bounding_box()
     assert send_box and send_box["x"] >= 0 and send_box["x"] + send_box["width"] <= 391
-    page.screenshot(path=str(SHOTS / "chat-phone.png"), full_page=True)
 
 
 # Words of the Spanish UI that no English label or message contains. Data shown before any question
@@ -113,9 +117,10 @@ def test_the_switch_turns_every_tab_into_english_and_back(browser, app_launcher)
     page.locator("#language").get_by_text("English").click()
     page.wait_for_function("document.querySelector('#chat-send').innerText.includes('Send')")
     ask(page, "chat", "¿Cuántos documentos puedo tener prestados a la vez?")
-    page.wait_for_function("document.querySelector('#chat-status').innerText.includes('first word')")
+    page.wait_for_function("document.querySelector('#chat-status').innerText.includes('Answered')")
     chat = page.locator("#chat-status").inner_text() + page.locator("#chat-passages h4").inner_text()
     assert "Retrieved context" in chat
+    page.locator("#chat-rate").get_by_text("Rate the latest answer").click()  # folded under the question
     for elem_id in ("chat-rate-answer", "chat-rate-context", "chat-rate-grounded"):
         page.locator(f"#{elem_id} label", has_text="5").click()
     page.locator("#chat-rate-send").click()
@@ -134,7 +139,7 @@ def test_the_switch_turns_every_tab_into_english_and_back(browser, app_launcher)
     page.locator("#language").get_by_text("Español").click()
     page.get_by_role("tab", name="Chat").click()
     page.wait_for_function("document.querySelector('#chat-send').innerText.includes('Enviar')")
-    page.wait_for_function("document.querySelector('#chat-status').innerText.includes('palabra')")
+    page.wait_for_function("document.querySelector('#chat-status').innerText.includes('Respondida')")
     page.wait_for_function("document.querySelector('#chat-rate-status').innerText.includes('Valoración guardada')")
 
 

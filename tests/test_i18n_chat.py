@@ -145,11 +145,14 @@ def test_model_list_and_unavailable_note_in_both_languages(chat_app):
     from ragarena.ui.chat import model_choices, unavailable_note
 
     ctx, _demo = chat_app
-    assert model_choices(ctx) == [("Extractivo", "extractive"), ("GPT apagado (no disponible)", "gpt")]
-    assert model_choices(ctx, "en") == [("Extractive", "extractive"), ("GPT switched off (unavailable)", "gpt")]
-    assert unavailable_note(ctx) == ("Modelos no disponibles:\n- **GPT apagado**: Define OPENAI_API_KEY "
+    # Only models that can answer are offered; the others are listed, for whoever runs the app, in a note.
+    assert model_choices(ctx) == [("Extractivo", "extractive")]
+    assert model_choices(ctx, "en") == [("Extractive", "extractive")]
+    assert unavailable_note(ctx) == ("Estos modelos no pueden responder en esta instalación; quien la gestiona puede "
+                                     "activarlos:\n- **GPT apagado**: Define OPENAI_API_KEY "
                                      "(y opcionalmente OPENAI_BASE_URL) para activarlo.")
-    assert unavailable_note(ctx, "en") == ("Models not available:\n- **GPT switched off**: Set OPENAI_API_KEY "
+    assert unavailable_note(ctx, "en") == ("These models cannot answer in this installation; whoever runs it can "
+                                           "enable them:\n- **GPT switched off**: Set OPENAI_API_KEY "
                                            "(and optionally OPENAI_BASE_URL) to enable it.")
 
 
@@ -159,9 +162,10 @@ def test_status_and_rating_messages_in_english():
     meta = AnswerMeta(ttft_s=0.5, total_s=2.0, completion_tokens=3, prompt_tokens=9, tokens_estimated=False,
                       cost_usd=None)
     line = status_line(meta, find_filler("Lo siento: según el contexto, no."))
-    assert line == ("1.ª palabra 0,50 s · total 2,0 s · 3 tokens  \n"
-                    "⚠️ Respuesta con relleno: según el contexto, disculpa.")
-    assert localize(line, "en") == ("first word 0.50 s · total 2.0 s · 3 tokens  \n"
+    assert line == ("Respondida en 2,0 s. <details class='ra-meta'><summary>Detalles</summary>1.ª palabra 0,50 s · "
+                    "total 2,0 s · 3 tokens</details>  \n⚠️ Respuesta con relleno: según el contexto, disculpa.")
+    assert localize(line, "en") == ("Answered in 2.0 s. <details class='ra-meta'><summary>Details</summary>first word "
+                                    "0.50 s · total 2.0 s · 3 tokens</details>  \n"
                                     "⚠️ Answer with filler: “according to the context”, apology.")
     rating = {"answer_relevance": 4, "context_relevance": 5, "groundedness": 3, "updated": True}
     assert rating_message(rating).startswith("✅ Valoración actualizada (respuesta 4, contexto 5, fundamentación 3)")
@@ -180,7 +184,9 @@ def test_the_switch_relabels_the_chat_controls_and_redraws_what_handlers_wrote(c
     assert english["chat-question"] == {"label": "Question",
                                         "placeholder": "Type your question about the documentation…"}
     assert english["chat-send"] == {"value": "Send"} and english["chat-clear"] == {"value": "New conversation"}
-    assert english["chat-chatbot"] == {"label": "Conversation"}
+    assert english["chat-chatbot"] == {"label": "Conversation", "placeholder": (
+        "**Ask anything about the documentation.** The answer quotes the passages it rests on, shown alongside. "
+        "Try an example:")}
     assert english["chat-rate-answer"] == {"label": "Does it answer the question?"}
     assert english["chat-rate-comment"] == {"label": "Comment (optional)", "placeholder": "Up to 1000 characters"}
     assert english["chat-rate-send"] == {"value": "Send rating"}
@@ -197,11 +203,10 @@ def test_the_switch_relabels_the_chat_controls_and_redraws_what_handlers_wrote(c
     assert rating_redraw.fn("en", saved).startswith("✅ Rating saved (answer 4, context 5, groundedness 3)")
     assert rating_redraw.fn("es", saved).startswith("✅ Valoración guardada")
     dropdowns = [f for f in listeners if any(type(o).__name__ == "Dropdown" for o in f.outputs)]
-    assert any(f.fn("en")["choices"] == [("Extractive", "extractive"), ("GPT switched off (unavailable)", "gpt")]
-               for f in dropdowns)
+    assert any(f.fn("en")["choices"] == [("Extractive", "extractive")] for f in dropdowns)
     notes = [f for f in listeners if len(f.inputs) == 1 and type(f.outputs[0]).__name__ == "Markdown"
              and f.outputs[0].elem_classes == ["ra-note"]]
-    assert [f.fn("en") for f in notes][0].startswith("Models not available:")
+    assert [f.fn("en") for f in notes][0].startswith("These models cannot answer in this installation")
 
 
 # --- through the real app ------------------------------------------------------------------------
@@ -227,8 +232,9 @@ def test_the_chat_api_answers_in_english_when_asked_and_in_spanish_by_default(ap
         # A success: metadata line and passages panel in English; the answer (data) as written.
         _, chat, passages, status = client.predict(QUESTION, [], "extractive", "en", api_name="/chat")
         assert message_text(chat[-1]) == ANSWER
-        assert re.fullmatch(r"first word \d+(\.\d+)? s · total \d+(\.\d+)? s · ≈\d+ tokens \(estimate\)", status), \
-            status
+        assert re.fullmatch(r"Answered (in \d+(\.\d+)? s|instantly)\. <details class='ra-meta'><summary>Details</summary>"
+                            r"first word \d+(\.\d+)? s · total \d+(\.\d+)? s · ≈\d+ tokens \(estimate\)</details>",
+                            status), status
         assert "Retrieved context" in passages and "score " in passages and "Contexto recuperado" not in passages
         # Rating it: saved in English, then updated in Spanish (the argument left out), refused in English.
         assert client.predict(4, 5, 3, "", "en", api_name="/chat_rate").startswith(
@@ -245,7 +251,7 @@ def test_the_chat_api_answers_in_english_when_asked_and_in_spanish_by_default(ap
         assert status == "⚠️ Type a question before sending." and chat == []
         _, chat, passages, status = client.predict(QUESTION, [], "roto", "en", api_name="/chat")
         assert status == "⚠️ “Roto” rejected the key (401): check FAKE_KEY."
-        assert message_text(chat[-1]) == status and "Retrieved context" in passages
+        assert message_text(chat[-1]) == "⚠️ No answer: the reason is shown below." and "Retrieved context" in passages
         _, chat, _, status = client.predict(QUESTION, [], "apagado", "en", api_name="/chat")
         assert status == ("⚠️ That model is not available: Set NOT_SET_KEY_FOR_TEST (and optionally "
                           "OPENAI_BASE_URL) to enable it.")
@@ -258,7 +264,7 @@ def test_the_chat_api_answers_in_english_when_asked_and_in_spanish_by_default(ap
 
         # The default stays Spanish, everywhere.
         _, chat, passages, status = client.predict(QUESTION, [], "extractive", api_name="/chat")
-        assert status.startswith("1.ª palabra ") and "(estimación)" in status and "Contexto recuperado" in passages
+        assert status.startswith("Respondida ") and "(estimación)" in status and "Contexto recuperado" in passages
         _, _, _, status = client.predict("   ", [], "extractive", api_name="/chat")
         assert status == "⚠️ Escribe una pregunta antes de enviar."
         _, _, _, status = client.predict(QUESTION, [], "roto", api_name="/chat")

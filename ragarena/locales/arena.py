@@ -24,7 +24,11 @@ EN = {
     "Nombre A": "Name A",
     "Nombre B": "Name B",
     "### Modelo {side}": "### Model {side}",
-    "### Modelo {side}: {label} (`{model_id}`)": "### Model {side}: {label} (`{model_id}`)",
+    "### Modelo {side}: {label}": "### Model {side}: {label}",
+    "Elige los dos modelos y haz una pregunta: responden con los mismos fragmentos de la documentación. "
+    "Puedes seguir la conversación antes de votar; el voto cuenta para la última respuesta.":
+        "Pick the two models and ask a question: they answer with the same passages of the documentation. "
+        "You can continue the conversation before voting; the vote counts for the latest answer.",
     "Estado": "Status",
     "👈 A es mejor": "👈 A is better",
     "👉 B es mejor": "👉 B is better",
@@ -67,7 +71,9 @@ EN = {
         "{vote}\n\n⚠️ One of the answers revealed which model it is: the vote is kept, but it does not count "
         "for the leaderboard.",
     "✅ Motivos guardados: {reasons}.": "✅ Reasons saved: {reasons}.",
-    "✅ Sin motivos.": "✅ No reasons.",
+    "✅ Guardado sin motivos: queda tu voto ({winner}) sin explicación.":
+        "✅ Saved without reasons: your vote ({winner}) stays, with no explanation.",
+    "registrado": "recorded",
     # ragarena/votes.py: refusals
     "Voto no válido: elige A, B, empate o ambas son malas.": "Invalid vote: choose A, B, tie or both are bad.",
     "No hay ningún combate que votar en esta sesión; haz una pregunta primero.":

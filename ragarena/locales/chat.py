@@ -7,12 +7,26 @@ Some keys ("Pregunta", "Enviar", "Modelo"…) are shared with other tabs; the sa
 EN = {
     # --- the tab (ragarena/ui/chat.py) ---------------------------------------------------------
     "Conversación": "Conversation",
-    "{model} (no disponible)": "{model} (unavailable)",
-    "Modelos no disponibles:\n{models}": "Models not available:\n{models}",
-    "**Valora la última respuesta** (opcional): de 1 (nada) a 5 (totalmente). "
-    "Puedes cambiar la valoración hasta que hagas otra pregunta.":
-        "**Rate the latest answer** (optional): from 1 (not at all) to 5 (completely). "
-        "You can change your rating until you ask another question.",
+    "Estos modelos no pueden responder en esta instalación; quien la gestiona puede activarlos:\n{models}":
+        "These models cannot answer in this installation; whoever runs it can enable them:\n{models}",
+    "Añadir modelos": "Add models",
+    "Valora la última respuesta (opcional)": "Rate the latest answer (optional)",
+    "De 1 (nada) a 5 (totalmente). Puedes cambiar la valoración hasta que hagas otra pregunta.":
+        "From 1 (not at all) to 5 (completely). You can change your rating until you ask another question.",
+    "**Pregunta lo que quieras sobre la documentación.** La respuesta cita los fragmentos en los que se basa, "
+    "que aparecen al lado. Prueba con un ejemplo:":
+        "**Ask anything about the documentation.** The answer quotes the passages it rests on, shown alongside. "
+        "Try an example:",
+    "⚠️ Sin respuesta: el motivo aparece debajo.": "⚠️ No answer: the reason is shown below.",
+    "✍️ Escribiendo la respuesta…": "✍️ Writing the answer…",
+    "No se puede usar esta conversación (no tiene la forma de la que muestra la página); empieza una nueva.":
+        "This conversation cannot be used (it is not shaped like the one the page shows); start a new one.",
+    "Respondida en {seconds}.": "Answered in {seconds}.",
+    "Respondida al instante.": "Answered instantly.",
+    "Respuesta incompleta (se cortó a los {seconds}).": "Incomplete answer (cut off after {seconds}).",
+    "{line} Coste estimado: {cost}.": "{line} Estimated cost: {cost}.",
+    "{line} <details class='ra-meta'><summary>Detalles</summary>{details}</details>":
+        "{line} <details class='ra-meta'><summary>Details</summary>{details}</details>",
     "Comentario (opcional)": "Comment (optional)",
     "Hasta {count} caracteres": "Up to {count} characters",
     "Enviar valoración": "Send rating",

@@ -1,8 +1,10 @@
 """English for the page frame: title, tabs, passages panel, language switch."""
 
 EN = {
-    "# RAG Arena\nPregunta a la documentación, compara modelos a ciegas y vota la mejor respuesta.":
-        "# RAG Arena\nAsk the documentation, compare models blindly and vote for the better answer.",
+    "# RAG Arena\nPregunta a la documentación y recibe respuestas breves con sus fuentes; en la Arena, compara dos "
+    "modelos a ciegas y vota la mejor respuesta.":
+        "# RAG Arena\nAsk the documentation and get short answers with their sources; in the Arena, compare two "
+        "models blindly and vote for the better answer.",
     "Clasificación": "Leaderboard",
     "Contexto recuperado": "Retrieved context",
     "No se ha recuperado ningún fragmento.": "No passage retrieved.",

@@ -61,6 +61,7 @@ import time
 import gradio as gr
 
 from ragarena import config, settings, voters
+from ragarena.arena_rounds import round_from_saved, saved_round
 from ragarena.backends.base import AnswerRequest, BackendError, Usage
 from ragarena.errors import UserError
 from ragarena.hygiene import IDENTITY, PeriodicScreening, category
@@ -71,6 +72,7 @@ from ragarena.reasons import choices as reason_choices
 from ragarena.reasons import label as reason_label
 from ragarena.reference import load_index, reference_markdown
 from ragarena.retrieval import Hit
+from ragarena.safe_markdown import safe
 from ragarena.ui.context import AppContext
 from ragarena.ui.render import passages_html
 from ragarena.validation import question_problem
@@ -130,22 +132,23 @@ def _label(ctx: AppContext, model_id: str) -> ModelName:
 def _name_md(ctx: AppContext, side: str, model_id: str | None = None, language: str | None = None) -> str:
     if not model_id:
         return localize(_("### Modelo {side}", side=side), language)
-    return localize(_("### Modelo {side}: {label} (`{model_id}`)", side=side, label=_label(ctx, model_id),
-                      model_id=model_id), language)
+    return localize(_("### Modelo {side}: {label}", side=side, label=_label(ctx, model_id)), language)
 
 
 def _messages(turns: list[dict], side: str, current: tuple[str, str] | None = None) -> list[dict]:
     messages = []
     for turn in turns:
-        messages += [{"role": "user", "content": turn["question"]},
-                     {"role": "assistant", "content": turn[f"answer_{side}"]}]
+        messages += [{"role": "user", "content": safe(turn["question"])},
+                     {"role": "assistant", "content": safe(turn[f"answer_{side}"])}]
     if current:
-        messages += [{"role": "user", "content": current[0]}, {"role": "assistant", "content": current[1]}]
+        messages += [{"role": "user", "content": safe(current[0])}, {"role": "assistant", "content": safe(current[1])}]
     return messages
 
 
-def _buttons(votable: bool) -> list:
-    return [gr.update(interactive=votable) for _button in VOTE_BUTTONS]
+def _buttons(votable: bool, chosen: str | None = None) -> list:
+    """Vote button updates; the `chosen` one (after a vote) stays highlighted, the others lose it."""
+    return [gr.update(interactive=votable, elem_classes=["ra-voted"] if key == chosen else [])
+            for key, _text in VOTE_BUTTONS]
 
 
 def _votable(round_: dict | None) -> bool:
@@ -198,7 +201,8 @@ def _references(ctx: AppContext):
     return ctx.extras["reference_index"]
 
 
-def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
+def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
+                    saved: gr.BrowserState | None = None) -> None:
     store = ctx.store  # opened now: a corrupt or foreign database stops the app at start-up
     specs = ctx.engine.available_specs()
     available = [s.id for s in specs]
@@ -206,11 +210,15 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
     # Model labels come from models.yaml (`label_en`), not from the catalog: re-sent on a switch when any differs.
     english_labels = any(s.label_en and s.label_en != s.label for s in specs)
 
-    gr.Markdown(_(
+    intro_anonymous = gr.Markdown(_(
         "Haz una pregunta: dos modelos elegidos al azar responden con los mismos fragmentos de la "
         "documentación. Sus nombres se muestran después de votar. Puedes seguir la conversación "
         "antes de votar; el voto cuenta para la última respuesta."
-    ))
+    ), elem_id="arena-intro")
+    intro_named = gr.Markdown(_(
+        "Elige los dos modelos y haz una pregunta: responden con los mismos fragmentos de la documentación. "
+        "Puedes seguir la conversación antes de votar; el voto cuenta para la última respuesta."
+    ), visible=False, elem_id="arena-intro-named")
     if len(available) < 2:
         gr.Markdown(_("⚠️ La arena necesita al menos dos modelos disponibles; revisa `models.yaml` y sus claves."))
     references = _references(ctx)
@@ -265,11 +273,18 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
     reasons_api = gr.Dropdown(list(ALL_REASONS), value=[], multiselect=True, allow_custom_value=True, visible=False,
                               label="Motivos")
     state = gr.State(None)  # the round: models, turns, battle id, passages, reference; server-side, per session
+    # The browser's note of its round (battle id and session, `ragarena.arena_rounds`), for a reload;
+    # made by the page outside the tabs (a component in a tab not yet shown reads as its default).
+    saved = saved if saved is not None else gr.BrowserState({}, storage_key="ragarena-arena")
     # The messages shown (status, reasons status) as `Text`, to render them again when the language changes.
     status_shown = gr.State("")
     reasons_shown = gr.State("")
     # Every handler takes the language last; without a switch (a tab built alone) it is always Spanish.
     lang = language if language is not None else gr.State(DEFAULT_LANGUAGE)
+
+    def owner(round_: dict | None, session: str | None) -> str | None:
+        """The session the round's battle was served to (before a reload, this one)."""
+        return (round_ or {}).get("owner") or session
 
     def fresh_round(mode_label: str, choice_a: str | None, choice_b: str | None) -> dict:
         """A new round, or VoteRejected saying why the models cannot be drawn/picked."""
@@ -308,6 +323,8 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
                     gr.update(), *[gr.update() for _button in VOTE_BUTTONS], warning, round_)
 
         was_votable = _votable(round_)
+        # A voted round's buttons carry the highlight: redrawn (disabled, plain) by the first frame.
+        was_voted = bool(round_ and round_.get("voted"))
         if not session:
             yield refuse(_("No se reconoce la sesión; recarga la página."))
             return
@@ -355,7 +372,7 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
 
         def frame(message):
             # The vote buttons are disabled (if they were enabled) by the first frame sent.
-            buttons = _buttons_to(False, was_votable) if first_frame[0] else _buttons_to(False, False)
+            buttons = _buttons_to(False, was_votable or was_voted) if first_frame[0] else _buttons_to(False, False)
             first_frame[0] = False
             return ("", _messages(round_["turns"], "a", (text, answers["a"])),
                     _messages(round_["turns"], "b", (text, answers["b"])), shown_passages,
@@ -411,14 +428,14 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
             round_["failed"] = True
             yield frame(_("⚠️ {message}", message=message_of(error)))
             return
-        round_["battle_id"] = battle_id
+        round_["battle_id"], round_["owner"] = battle_id, session  # owner: who may vote on it (a reload keeps it)
         round_["turns"].append({"question": text, "answer_a": answers["a"], "answer_b": answers["b"]})
         answers = {"a": "", "b": ""}
 
         def done_frame():
             return ("", _messages(round_["turns"], "a"), _messages(round_["turns"], "b"), shown_passages,
                     localize(CHECK_PANELS, language), name_a_md, name_b_md,
-                    *_buttons_to(True, was_votable and first_frame[0]), CHECK_PANELS, round_)
+                    *_buttons_to(True, was_votable and not was_voted and first_frame[0]), CHECK_PANELS, round_)
 
         yield done_frame()
 
@@ -429,12 +446,31 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
         *earlier, last = round_["turns"]
         return references.lookup(last["question"], [t["question"] for t in earlier])
 
+    def voted_message(battle: dict) -> Text:
+        return _("✅ Voto registrado ({winner}). Modelo A: **{label_a}**, Modelo B: **{label_b}**. Si quieres, "
+                 "marca por qué debajo. Pulsa «Nueva ronda» o haz otra pregunta para empezar otra.",
+                 winner=WINNER_TEXT[battle["winner"]], label_a=_label(ctx, battle["model_a"]),
+                 label_b=_label(ctx, battle["model_b"]))
+
+    def restore(saved_value, language=DEFAULT_LANGUAGE):
+        """After a reload: the round this browser was on, from the store (voted or not, as stored)."""
+        round_ = round_from_saved(store, saved_value)
+        if round_ is None:
+            return (*[gr.skip() for _output in round_outputs[1:-2]], "", None)
+        prior = [turn["question"] for turn in round_["turns"][:-1]]
+        round_["hits"] = ctx.engine.retrieve(round_["turns"][-1]["question"], prior)
+        message = voted_message(dict(round_)) if round_["voted"] else CHECK_PANELS
+        return (_messages(round_["turns"], "a"), _messages(round_["turns"], "b"),
+                passages_html(round_["hits"], heading=PASSAGES_HEADING, language=language),
+                localize(message, language), *names(round_, round_["voted"], language),
+                *_buttons(not round_["voted"], round_["winner"]), message, round_)
+
     def vote(winner, round_, request: gr.Request, profile: gr.OAuthProfile | None = None,
              language=DEFAULT_LANGUAGE):
         session = getattr(request, "session_hash", None) if request else None
         battle_id = round_.get("battle_id") if round_ else None
         try:
-            battle = store.vote(battle_id, session, winner, user_hash=voters.user_hash(profile),
+            battle = store.vote(battle_id, owner(round_, session), winner, user_hash=voters.user_hash(profile),
                                 ip_hash=voters.ip_hash(request))
         except VoteRejected as error:
             voted = bool(round_ and round_.get("voted"))
@@ -446,10 +482,7 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
         reference = reference_for(round_)
         round_ = dict(round_, voted=True, winner=winner, reference=reference)
         name_a_md, name_b_md = names(round_, True, language)
-        message = _("✅ Voto registrado ({winner}). Modelo A: **{label_a}**, Modelo B: **{label_b}**. Si quieres, "
-                    "marca por qué debajo. Pulsa «Nueva ronda» o haz otra pregunta para empezar otra.",
-                    winner=WINNER_TEXT[winner], label_a=_label(ctx, battle["model_a"]),
-                    label_b=_label(ctx, battle["model_b"]))
+        message = voted_message(battle)
         if category(battle.get("excluded_reason")) == IDENTITY:
             message = _("{vote}\n\n⚠️ Una de las respuestas revelaba qué modelo es: el voto se guarda, pero no "
                         "cuenta para la clasificación.", vote=message)
@@ -457,7 +490,7 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
             screening.poke()
         bothbad = winner == "tie (bothbad)"
         reference_text = reference_markdown(reference, language)
-        return (localize(message, language), name_a_md, name_b_md, reference_text, *_buttons(False), round_,
+        return (localize(message, language), name_a_md, name_b_md, reference_text, *_buttons(False, winner), round_,
                 gr.update(visible=True), gr.update(visible=not bothbad), gr.update(visible=bothbad),
                 gr.update(visible=bool(reference_text), open=False), message)
 
@@ -465,7 +498,7 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
         session = getattr(request, "session_hash", None) if request else None
         battle_id = round_.get("battle_id") if round_ and round_.get("voted") else None
         try:
-            battle = store.set_reasons(battle_id, session, chosen if chosen is not None else [])
+            battle = store.set_reasons(battle_id, owner(round_, session), chosen if chosen is not None else [])
         except VoteRejected as error:
             warning = _("⚠️ {message}", message=message_of(error))
             return localize(warning, language), warning
@@ -473,7 +506,8 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
         if given:
             saved = _("✅ Motivos guardados: {reasons}.", reasons=join_text([reason_label(r) for r in given], ", "))
         else:
-            saved = _("✅ Sin motivos.")
+            saved = _("✅ Guardado sin motivos: queda tu voto ({winner}) sin explicación.",
+                      winner=WINNER_TEXT.get(battle.get("winner") or (round_ or {}).get("winner"), _("registrado")))
         return localize(saved, language), saved
 
     def save_reasons_ui(good, bad, round_, request: gr.Request, language=DEFAULT_LANGUAGE):
@@ -485,20 +519,28 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
         return gr.update(visible=False), gr.update(visible=False), [], [], "", ""
 
     def reset(round_, language=DEFAULT_LANGUAGE):
+        # The buttons always: a voted one loses its highlight, an enabled one is disabled.
         return ("", [], [], passages_html([], heading=PASSAGES_HEADING, language=language), "",
-                *names(None, False, language), *_buttons_to(False, _votable(round_)), "", None)
+                *names(None, False, language), *_buttons(False), "", None)
 
     round_outputs = [question, chat_a, chat_b, passages, status, name_a, name_b, *vote_buttons, status_shown, state]
     vote_outputs = [status, name_a, name_b, reference_md, *vote_buttons, state, reasons_panel, good_column,
                     bad_column, reference_box, status_shown]
     panel_outputs = [reasons_panel, reference_box, reasons_good, reasons_bad, reasons_status, reasons_shown]
     ask_inputs = [question, mode, pick_a, pick_b, state, lang]
-    send.click(ask, ask_inputs, round_outputs, api_name="arena_ask")
-    question.submit(ask, ask_inputs, round_outputs, api_name=False)
+    keep = dict(fn=saved_round, inputs=state, outputs=saved, api_name=False, queue=False, show_progress="hidden")
+    send.click(ask, ask_inputs, round_outputs, api_name="arena_ask").then(**keep)
+    question.submit(ask, ask_inputs, round_outputs, api_name=False).then(**keep)
+    ctx.extras.setdefault("on_load", []).append(dict(fn=restore, inputs=[saved, lang], outputs=round_outputs[1:],
+                                                     api_name=False, show_progress="hidden"))
     winner_box.submit(vote, [winner_box, state, lang], vote_outputs, api_name="arena_vote")
     for (key, _text), button in zip(VOTE_BUTTONS, vote_buttons):
         button.click(_voter(vote, key), [state, lang], vote_outputs, api_name=f"arena_vote_{VOTE_SUFFIX[key]}")
-    new_round.click(reset, [state, lang], round_outputs, api_name="arena_new_round")
+    new_round.click(reset, [state, lang], round_outputs, api_name="arena_new_round").then(**keep)
+    # A conversation box's trash icon ends the round: a half-cleared round cannot be voted.
+    for box in (chat_a, chat_b):
+        box.clear(reset, [state, lang], round_outputs, api_name=False).then(**keep)
+        box.clear(hide_after_vote_panels, None, panel_outputs, api_name=False, queue=False, show_progress="hidden")
     save_reasons.click(save_reasons_ui, [reasons_good, reasons_bad, state, lang], [reasons_status, reasons_shown],
                        api_name=False)
     reasons_api.change(save_reasons_for, [reasons_api, state, lang], [reasons_status, reasons_shown],
@@ -507,9 +549,12 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
         trigger(hide_after_vote_panels, None, panel_outputs, api_name=False, queue=False, show_progress="hidden")
 
     def switch_mode(mode_label, round_, language=DEFAULT_LANGUAGE):
-        return (gr.update(visible=mode_label == NAMED), *reset(round_, language))
+        named = mode_label == NAMED
+        return (gr.update(visible=named), gr.update(visible=not named), gr.update(visible=named),
+                *reset(round_, language))
 
-    mode.change(switch_mode, [mode, state, lang], [pick_row, *round_outputs], api_name=False)
+    mode.change(switch_mode, [mode, state, lang], [pick_row, intro_anonymous, intro_named, *round_outputs],
+                api_name=False).then(**keep)
     pick_a.change(reset, [state, lang], round_outputs, api_name=False)
     pick_b.change(reset, [state, lang], round_outputs, api_name=False)
 

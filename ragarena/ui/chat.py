@@ -7,9 +7,13 @@ again) until the next question or a new conversation.
 
 API (gradio_client):
 
-* ``/chat(question, chatbot, model, language)`` → (question box "", chatbot, passages HTML, status): once
-  the answer is complete, status holds its metadata ("1.ª palabra … · total … · N tokens") and any
-  filler warning; a refused question or a failed model gives "⚠️ …" there instead.
+* ``/chat(question, chatbot, model, language)`` → (question box "", chatbot, passages HTML, status): the
+  answer is built from ``chatbot`` (the messages shown, `ragarena.conversation`) and nothing kept
+  server-side; a malformed history is refused with "⚠️ …". Once the answer is complete, status holds
+  how long it took in words and, folded under "Detalles", its metadata ("1.ª palabra … · total … ·
+  N tokens"), plus any filler warning; a refused question or a failed model gives "⚠️ …" there
+  instead (the failed answer's bubble says "⚠️ Sin respuesta…"). While it streams: "✍️ Escribiendo…".
+  An empty question after a conversation (a repeated click) changes nothing.
 * ``/chat_rate(answer, context, grounded, comment, language)`` (three integers 1-5, text) → status:
   "✅ Valoración guardada…" / "✅ Valoración actualizada…", or "⚠️ …" when refused.
 * ``/new_conversation(language)`` → (question box, chatbot, passages HTML, status), all cleared.
@@ -22,7 +26,8 @@ the status line are drawn again in the new language (static labels are relabelle
 `ragarena.ui.language.relabel_on_switch`).
 
 Element ids for browser tests: chat-question, chat-send, chat-clear, chat-status, chat-passages,
-chat-rate (the rating box, shown once there is an answer to rate), chat-rate-answer,
+chat-model, chat-chatbot (examples as ``button.example`` while empty), chat-add-models (the folded
+note on unavailable models), chat-rate (the folded rating box, shown once there is an answer to rate), chat-rate-answer,
 chat-rate-context, chat-rate-grounded, chat-rate-comment, chat-rate-send, chat-rate-status.
 """
 
@@ -32,20 +37,25 @@ import sys
 
 import gradio as gr
 
+from ragarena import config
 from ragarena.answer_ratings import CRITERION_QUESTIONS, MAX_COMMENT, ratings_per_minute_from_env
-from ragarena.answer_meta import MeteredStream, format_meta
+from ragarena.answer_meta import MeteredStream
 from ragarena.backends.base import AnswerRequest, BackendError
 from ragarena.errors import UserError
-from ragarena.evidence import supporting_sentence
+from ragarena.conversation import example_questions, history_from_messages
+from ragarena.evidence import Support, supporting_sentence
 from ragarena.filler import find_filler
 from ragarena.i18n import DEFAULT_LANGUAGE, Text, _, join_text, localize, normalize_language
 from ragarena.models import find_spec
 from ragarena.retrieval import Hit
+from ragarena.safe_markdown import safe
 from ragarena.ui.context import AppContext
-from ragarena.ui.render import passages_html
+from ragarena.ui.render import answer_summary, passages_html
 from ragarena.validation import question_problem
 
 SCORE_CHOICES = [1, 2, 3, 4, 5]
+# The bubble of a failed answer (the reason is in the status line, once).
+NO_ANSWER = _("⚠️ Sin respuesta: el motivo aparece debajo.")
 RATE_IDS = {"answer_relevance": "chat-rate-answer", "context_relevance": "chat-rate-context",
             "groundedness": "chat-rate-grounded"}
 SCORE_NAMES = {"answer_relevance": _("respuesta"), "context_relevance": _("contexto"),
@@ -53,26 +63,28 @@ SCORE_NAMES = {"answer_relevance": _("respuesta"), "context_relevance": _("conte
 
 
 def model_choices(ctx: AppContext, language: str | None = DEFAULT_LANGUAGE) -> list[tuple[str, str]]:
-    """(label in `language`, model id) for the dropdown; unavailable models are marked so."""
+    """(label in `language`, model id) for the dropdown: only the models that can answer now."""
+    language = normalize_language(language)
+    return [(spec.label_in(language), spec.id) for spec in ctx.engine.available_specs()]
+
+
+def unavailable_lines(ctx: AppContext, language: str | None = DEFAULT_LANGUAGE) -> list[Text]:
     language = normalize_language(language)
     unavailable = ctx.engine.unavailable()
-    return [
-        (localize(_("{model} (no disponible)", model=spec.label_in(language)), language)
-         if spec.id in unavailable else spec.label_in(language), spec.id)
-        for spec in ctx.engine.specs
-    ]
+    return [Text("- **{model}**: {reason}", model=s.label_in(language), reason=unavailable[s.id])
+            for s in ctx.engine.specs if s.id in unavailable]
 
 
 def unavailable_note(ctx: AppContext, language: str | None = DEFAULT_LANGUAGE) -> str:
-    """Markdown listing the models that cannot answer now and how to enable them ("" when none)."""
+    """Markdown for whoever runs the app: the models that cannot answer now and how to enable them,
+    then the usable models whose shutdown date is ahead (ragarena.model_check)."""
+    lines = unavailable_lines(ctx, language)
     language = normalize_language(language)
-    unavailable = ctx.engine.unavailable()
-    lines = [Text("- **{model}**: {reason}", model=s.label_in(language), reason=unavailable[s.id])
-             for s in ctx.engine.specs if s.id in unavailable]
-    warnings = ctx.engine.warnings()  # shutdown dates ahead (ragarena.model_check)
+    warnings = ctx.engine.warnings()
     warned = [Text("- ⚠️ **{model}**: {warning}", model=s.label_in(language), warning=warnings[s.id])
               for s in ctx.engine.specs if s.id in warnings]
-    parts = [_("Modelos no disponibles:\n{models}", models=join_text(lines, "\n"))] if lines else []
+    parts = [_("Estos modelos no pueden responder en esta instalación; quien la gestiona puede activarlos:"
+               "\n{models}", models=join_text(lines, "\n"))] if lines else []
     parts += [join_text(warned, "\n")] if warned else []  # usable models: a list of their own
     return localize(join_text(parts, "\n\n"), language) if parts else ""
 
@@ -101,8 +113,9 @@ def answer_stream(ctx: AppContext, model_id: str, question: str, history: list[t
 
 
 def status_line(meta, flags) -> Text | str:
-    """The status under the conversation once an answer is complete: its metadata and any filler."""
-    line = format_meta(meta)
+    """The status under the conversation once an answer is complete: how long it took in plain words,
+    the technical figures folded, and any filler."""
+    line = answer_summary(meta)
     if not flags:
         return line
     return _("{meta}  \n⚠️ Respuesta con relleno: {flags}.", meta=line, flags=join_text(flags, ", "))
@@ -117,17 +130,53 @@ def rating_message(rating: dict) -> Text:
     return _("✅ Valoración guardada ({figures}). Puedes cambiarla hasta que hagas otra pregunta.", figures=figures)
 
 
+def _panel_json(hits: list[Hit], support) -> dict:
+    """The passages panel as plain data, for the browser's copy of the conversation."""
+    return {"hits": [[h.passage.id, h.score, h.rank] for h in hits],
+            "support": [support.passage_id, support.sentence] if support else None}
+
+
+def _panel_from_json(ctx: AppContext, saved) -> tuple[list[Hit], Support | None]:
+    """The panel back from `_panel_json` (passages no longer in the documentation are left out)."""
+    try:
+        by_id = ctx.engine.passages_by_id
+        hits = [Hit(by_id[pid], float(score), int(rank)) for pid, score, rank in (saved or {}).get("hits") or []
+                if pid in by_id]
+        support = (saved or {}).get("support")
+        return hits, Support(str(support[0]), str(support[1]), 1.0) if support else None
+    except (TypeError, ValueError, AttributeError):
+        return [], None
+
+
 def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
     ratings_per_minute_from_env()  # a bad RAGARENA_RATINGS_PER_MINUTE stops the app at start-up (UserError)
-    default = next((s.id for s in ctx.engine.available_specs()), None)
+    choices = model_choices(ctx)
+    default = choices[0][1] if choices else None
+    examples = example_questions(ctx.extras.get("qa_path") or config.qa_file(), [p.text for p in ctx.engine.pages])
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):
-            model = gr.Dropdown(model_choices(ctx), value=default, label=_("Modelo"), interactive=True)
-            note = gr.Markdown(unavailable_note(ctx), elem_classes=["ra-note"])
-            chatbot = gr.Chatbot(label=_("Conversación"), height=420, buttons=["copy"], elem_id="chat-chatbot")
-            with gr.Group(visible=False, elem_id="chat-rate", elem_classes=["ra-rate"]) as rate_box:
-                gr.Markdown(_("**Valora la última respuesta** (opcional): de 1 (nada) a 5 (totalmente). "
-                              "Puedes cambiar la valoración hasta que hagas otra pregunta."))
+            chatbot = gr.Chatbot(
+                label=_("Conversación"), height="52vh", min_height=260, max_height=560, buttons=["copy"],
+                elem_id="chat-chatbot", placeholder=_(
+                    "**Pregunta lo que quieras sobre la documentación.** La respuesta cita los fragmentos en los "
+                    "que se basa, que aparecen al lado. Prueba con un ejemplo:"),
+                examples=[{"text": q} for q in examples] or None)
+            status = gr.Markdown("", elem_id="chat-status")
+            with gr.Row(equal_height=True):
+                question = gr.Textbox(
+                    label=_("Pregunta"), placeholder=_("Escribe tu pregunta sobre la documentación…"), max_lines=6,
+                    elem_id="chat-question", scale=4, min_width=200, autofocus=True)
+                # API callers may name any model: one that cannot answer gets a message, not an error.
+                model = gr.Dropdown(choices, value=default, label=_("Modelo"), interactive=True, scale=1,
+                                    min_width=140, elem_id="chat-model", allow_custom_value=True)
+            with gr.Row():
+                send = gr.Button(_("Enviar"), variant="primary", elem_id="chat-send")
+                clear = gr.Button(_("Nueva conversación"), elem_id="chat-clear")
+            # Under the question box (never between it and the conversation), folded until opened.
+            with gr.Accordion(_("Valora la última respuesta (opcional)"), open=False, visible=False,
+                              elem_id="chat-rate", elem_classes=["ra-rate"]) as rate_box:
+                gr.Markdown(_("De 1 (nada) a 5 (totalmente). Puedes cambiar la valoración hasta que hagas otra "
+                              "pregunta."))
                 with gr.Row():
                     scores = [gr.Radio(SCORE_CHOICES, value=None, label=CRITERION_QUESTIONS[key], elem_id=elem_id,
                                        min_width=150) for key, elem_id in RATE_IDS.items()]
@@ -137,17 +186,11 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
                                          elem_id="chat-rate-comment")
                     rate_send = gr.Button(_("Enviar valoración"), scale=1, min_width=140, elem_id="chat-rate-send")
                 rate_status = gr.Markdown("", elem_id="chat-rate-status")
-            status = gr.Markdown("", elem_id="chat-status")
-            question = gr.Textbox(
-                label=_("Pregunta"), placeholder=_("Escribe tu pregunta sobre la documentación…"), max_lines=6,
-                elem_id="chat-question",
-            )
-            with gr.Row():
-                send = gr.Button(_("Enviar"), variant="primary", elem_id="chat-send")
-                clear = gr.Button(_("Nueva conversación"), elem_id="chat-clear")
         with gr.Column(scale=2, min_width=280):
             passages = gr.HTML(passages_html([]), elem_id="chat-passages")
-    pairs = gr.State([])
+    with gr.Accordion(_("Añadir modelos"), open=False, visible=bool(ctx.engine.unavailable()),
+                      elem_id="chat-add-models"):
+        note = gr.Markdown(unavailable_note(ctx), elem_classes=["ra-note"])
     answer_state = gr.State(None)  # id of the latest answer, the one that can be rated (server-side)
     shown_state = gr.State(None)  # the answer the rating box was last reset for
     # What the passages panel and the status line show, kept unrendered so that a switch of
@@ -155,6 +198,9 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
     panel_state = gr.State(None)
     status_state = gr.State("")
     rate_state = gr.State("")  # the rating box's last message, unrendered, for the same reason
+    # The browser's copy of the conversation and its passages (local storage), drawn again after a
+    # reload. Only what the page shows anyway: the server keeps no conversation.
+    saved = gr.BrowserState({"messages": [], "panel": None}, storage_key="ragarena-chat")
     # The language switch, always the last input (API callers that leave it out get Spanish);
     # a tab built without one (tests) is Spanish.
     lang = [language if language is not None else gr.State(DEFAULT_LANGUAGE)]
@@ -172,40 +218,47 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
                   file=sys.stderr)
             return None
 
-    def respond(text, messages, history, model_id, panel, language=DEFAULT_LANGUAGE, request: gr.Request = None):
+    def respond(text, messages, model_id, panel, shown_line, language=DEFAULT_LANGUAGE, request: gr.Request = None):
+        # Every output is a value, never gr.update()/gr.skip(): Gradio 6.31 registers each component
+        # update as a new component in the session, so one per call was ~29 KiB never freed
+        # (ragarena.sessions). An unchanged value costs nothing on the wire (streams send diffs).
         language = normalize_language(language)
-        messages, history = list(messages or []), list(history or [])
+        messages = list(messages or [])
+        hits, support = panel or ([], None)
+        drawn = passages_html(hits, support, language=language)
+        if messages and not (text or "").strip():
+            # A second or third click on Enviar (the box already emptied by the first): nothing to do.
+            yield "", messages, drawn, localize(shown_line or "", language), gr.update(), panel, shown_line
+            return
         problem = question_problem(text)
+        try:
+            history = history_from_messages(messages)
+        except UserError as error:
+            problem = problem or error
         if problem:
             warning = _("⚠️ {error}", error=problem)
-            yield gr.update(), messages, history, gr.update(), localize(warning, language), gr.update(), panel, warning
+            yield text or "", messages, drawn, localize(warning, language), gr.update(), panel, warning
             return
         text = text.strip()
-        messages = messages + [{"role": "user", "content": text}, {"role": "assistant", "content": ""}]
-        hits: list[Hit] = []
-        answer = ""
+        messages = messages + [{"role": "user", "content": safe(text)}, {"role": "assistant", "content": ""}]
+        hits, answer = [], ""
+        writing = _("✍️ Escribiendo la respuesta…")
         try:
-            shown = None
             for hits, answer, meta in answer_stream(ctx, model_id, text, history):
-                messages[-1] = {"role": "assistant", "content": answer}
-                # The passages are drawn once; later updates only carry the growing answer.
-                if shown is None:
-                    drawn, panel = passages_html(hits, language=language), (hits, None)
-                else:
-                    drawn = gr.skip()
-                shown = hits
-                yield "", messages, history, drawn, "", None, panel, ""  # the previous answer is done
-        except BackendError as error:
+                messages[-1] = {"role": "assistant", "content": safe(answer)}
+                if panel is None or panel[0] is not hits:  # drawn once; later frames repeat it (an empty diff)
+                    panel, drawn = (hits, None), passages_html(hits, language=language)
+                yield "", messages, drawn, localize(writing, language), None, panel, writing
+        except (BackendError, UserError) as error:  # a failing model, or one unknown (an API call's)
             warning = _("⚠️ {error}", error=error)
-            messages[-1] = {"role": "assistant", "content": localize(warning, language)}
-            yield ("", messages, history, passages_html(hits, language=language), localize(warning, language), None,
+            messages[-1] = {"role": "assistant", "content": localize(NO_ANSWER, language)}
+            yield ("", messages, passages_html(hits, language=language), localize(warning, language), None,
                    (hits, None), warning)
             return
         answer_id = record(request, model_id, text, answer, history, hits)
-        history.append((text, answer))
         line = status_line(meta, find_filler(answer))
         support = supporting_sentence(answer, hits)
-        yield ("", messages, history, passages_html(hits, support, language=language), localize(line, language),
+        yield ("", messages, passages_html(hits, support, language=language), localize(line, language),
                answer_id, (hits, support), line)
 
     def redraw(language, panel, line):
@@ -226,25 +279,56 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
         return localize(message, language), message
 
     def cleared(language=DEFAULT_LANGUAGE):
-        return "", [], [], passages_html([], language=language), "", None, None, ""
+        return "", [], passages_html([], language=language), "", None, None, ""
 
     def sync_rating_box(answer_id, shown_id):
         """Show an empty rating box for a new answer, hide it when there is none; else leave it be."""
         if answer_id == shown_id:
             return (gr.update(), *[gr.update() for _score in scores], gr.update(), gr.update(), shown_id, gr.update())
-        return (gr.update(visible=bool(answer_id)), *[None for _score in scores], "", "", answer_id, "")
+        return (gr.update(visible=bool(answer_id), open=False), *[None for _score in scores], "", "", answer_id, "")
 
-    inputs = [question, chatbot, pairs, model, panel_state, *lang]
-    outputs = [question, chatbot, pairs, passages, status, answer_state, panel_state, status_state]
+    def keep(messages, panel):
+        """What the browser keeps of the conversation: the messages and the passages panel."""
+        hits, support = panel or ([], None)
+        return {"messages": list(messages or []), "panel": _panel_json(hits, support)}
+
+    def restore(stored, language=DEFAULT_LANGUAGE):
+        """After a reload: the conversation and passages this browser kept (not rateable: a new session)."""
+        stored = stored if isinstance(stored, dict) else {}
+        try:
+            messages = list(stored.get("messages") or [])
+            history_from_messages(messages)  # what the page cannot have shown is not restored
+        except (UserError, TypeError):
+            messages = []
+        if not messages:
+            return gr.skip(), gr.skip(), None
+        hits, support = _panel_from_json(ctx, stored.get("panel"))
+        return messages, passages_html(hits, support, language=language), (hits, support)
+
+    inputs = [question, chatbot, model, panel_state, status_state, *lang]
+    outputs = [question, chatbot, passages, status, answer_state, panel_state, status_state]
     sync = dict(fn=sync_rating_box, inputs=[answer_state, shown_state],
                 outputs=[rate_box, *scores, comment, rate_status, shown_state, rate_state], api_name=False,
                 show_progress="hidden")
-    send.click(respond, inputs, outputs, api_name="chat").then(**sync)
-    question.submit(respond, inputs, outputs, api_name=False).then(**sync)
-    clear.click(cleared, lang, outputs, api_name="new_conversation").then(**sync)
-    model.change(lambda code: cleared(code)[1:], lang, outputs[1:], api_name=False).then(**sync)
+    store = dict(fn=keep, inputs=[chatbot, panel_state], outputs=saved, api_name=False, show_progress="hidden",
+                 queue=False)
+    send.click(respond, inputs, outputs, api_name="chat").then(**sync).then(**store)
+    question.submit(respond, inputs, outputs, api_name=False).then(**sync).then(**store)
+    def pick_example(picked: gr.SelectData):
+        return (picked.value or {}).get("text", "")
+
+    chatbot.example_select(pick_example, None, question, api_name=False, queue=False,
+                           show_progress="hidden").then(respond, inputs, outputs, api_name=False).then(
+        **sync).then(**store)
+    clear.click(cleared, lang, outputs, api_name="new_conversation").then(**sync).then(**store)
+    # The conversation box's own trash icon: the same fresh start as "Nueva conversación".
+    chatbot.clear(cleared, lang, outputs, api_name=False).then(**sync).then(**store)
+    model.change(lambda code: cleared(code)[1:], lang, outputs[1:], api_name=False).then(**sync).then(**store)
     # API: one value (the status); the State output is not part of what gradio_client returns.
     rate_send.click(rate, [*scores, comment, answer_state, *lang], [rate_status, rate_state], api_name="chat_rate")
+    ctx.extras.setdefault("on_load", []).append(
+        dict(fn=restore, inputs=[saved, *lang], outputs=[chatbot, passages, panel_state], api_name=False,
+             show_progress="hidden"))
     if language is not None:
         # Texts computed here (not constructor labels, which relabel_on_switch handles), drawn again.
         switched = dict(api_name=False, show_progress="hidden", queue=False)

@@ -6,7 +6,8 @@ import html
 from typing import Sequence
 
 from ragarena.evidence import Support
-from ragarena.i18n import _, localize
+from ragarena.answer_meta import format_meta, format_seconds, format_usd
+from ragarena.i18n import Text, _, localize
 from ragarena.retrieval import Hit
 
 PASSAGES_HEADING = _("Contexto recuperado")
@@ -34,3 +35,21 @@ def passages_html(hits: Sequence[Hit], support: Support | None = None, heading: 
             f"<div style='white-space:pre-wrap'>{text}</div></details>"
         )
     return f"<div class='ra-passages'><h4>{heading}</h4>{''.join(items)}</div>"
+
+
+def answer_summary(meta) -> Text | str:
+    """What an answer took, in words a visitor reads ("Respondida en 1,8 s"), with the technical line
+    (`format_meta`: first word, total, tokens, cost) folded under "Detalles"."""
+    if meta is None:
+        return ""
+    took = format_seconds(meta.total_s)
+    if not meta.complete:
+        line = _("Respuesta incompleta (se cortó a los {seconds}).", seconds=took)
+    elif meta.total_s < 0.05:
+        line = _("Respondida al instante.")
+    else:
+        line = _("Respondida en {seconds}.", seconds=took)
+    if meta.cost_usd is not None:
+        line = _("{line} Coste estimado: {cost}.", line=line, cost=format_usd(meta.cost_usd))
+    return _("{line} <details class='ra-meta'><summary>Detalles</summary>{details}</details>", line=line,
+             details=format_meta(meta))
