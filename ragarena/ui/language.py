@@ -56,8 +56,10 @@ def relabel_on_switch(demo: gr.Blocks, switch: gr.Radio) -> list:
                       show_progress="hidden", queue=False)
 
     def from_address(request: gr.Request):
-        asked = (request.query_params.get("lang") if request else None) or DEFAULT_LANGUAGE
-        return normalize_language(asked)
+        # Only an address that asks (?lang=en) sets the switch: answering "es" to every page load
+        # would undo a click on English made before the load event came back.
+        asked = request.query_params.get("lang") if request else None
+        return normalize_language(asked) if asked else gr.skip()
 
     demo.load(from_address, None, switch, api_name=False, show_progress="hidden", queue=False)
     return [block for block, _props in targets]
