@@ -59,7 +59,7 @@ LEXICAL_FEATURES = (
     "coverage_with_context", "repeats_previous_answer", "focus_in_candidate", "focus_in_context", "has_digit", "position",
     *(f"{name}_{kind}" for name, _, _ in CUES for kind in ("match", "missing")),
     # the same for every candidate of a turn: they only inform the decision to abstain
-    "passages_coverage", "focus_in_passages",
+    "passages_coverage", "focus_in_passages", "rarest_missing",
 )
 EMBEDDING_FEATURES = ("cosine", "cosine_gap", "passage_cosine_gap", "inverse_cosine_rank", "history_cosine",
                       "cosine_x_coverage", "alone_cosine", "alone_cosine_gap", "alone_passage_cosine_gap",
@@ -110,6 +110,8 @@ def feature_matrix(query: Query, found: Sequence[Candidate], idf, question_vecto
     for terms_of_passage in analyze(list({c.passage.id: c.passage.text for c in found}.values())) if texts else []:
         retrieved.update(terms_of_passage)
     passages_coverage = sum(w for t, w in known.items() if t in retrieved) / known_total if known else 0.0
+    # how rare the rarest question term no retrieved passage uses is (1: the documentation never uses it)
+    rarest_missing = max((w for t, w in weights.items() if t not in retrieved), default=0.0) / (rarest or 1.0)
     # a follow-up asks for something else than what was just answered
     said = set(analyze([query.previous_answer])[0]) if query.previous_answer else set()
     cues = [(name, re.compile(pattern)) for name, asks, pattern in CUES if re.search(asks, folded_question)]
@@ -155,6 +157,7 @@ def feature_matrix(query: Query, found: Sequence[Candidate], idf, question_vecto
             "position": float(candidate.position),
             "passages_coverage": passages_coverage,
             "focus_in_passages": float(focus in retrieved),
+            "rarest_missing": rarest_missing,
         })
         for name, _, _ in CUES:
             holds = any(name == asked_name and pattern.search(folded) for asked_name, pattern in cues)

@@ -36,6 +36,7 @@ SHORTER_RATIO = 0.8
 # Turn-level signals of the abstention model (the last two need candidate vectors).
 TURN_FEATURES = ("top_score", "margin", "top_share", "best_coverage_with_context", "chosen_coverage_with_context",
                  "unknown_terms", "passages_coverage", "focus_in_passages", "chosen_focus_in_context",
+                 "rarest_missing", "best_focus_in_candidate", "chosen_repeats_previous_answer",
                  "best_alone_cosine", "best_cosine")
 LEXICAL_TURN_FEATURES = TURN_FEATURES[:-2]
 _COLUMN = {name: index for index, name in enumerate(FEATURES)}
@@ -65,6 +66,9 @@ def turn_signals(scores: np.ndarray, matrix: np.ndarray) -> dict[str, float]:
         "passages_coverage": float(column("passages_coverage")[0]),
         "focus_in_passages": float(column("focus_in_passages")[0]),
         "chosen_focus_in_context": float(column("focus_in_context")[best]),
+        "rarest_missing": float(column("rarest_missing")[0]),
+        "best_focus_in_candidate": float(column("focus_in_candidate").max()),
+        "chosen_repeats_previous_answer": float(column("repeats_previous_answer")[best]),
         "best_alone_cosine": float(column("alone_cosine").max()),
         "best_cosine": float(column("cosine").max()),
     }

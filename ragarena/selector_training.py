@@ -182,8 +182,16 @@ def fit_variant(turns: Sequence[TurnRows], names: Sequence[str], turn_names: Seq
     threshold = max(thresholds, key=lambda t: (_objective(turn_figures(turns, picks, t, right)), -t))
     final = Variant(fit_ranker(turns, names, l2), fit_abstention(signals, answerable, turn_names), threshold)
     return final, {"cross_validated": turn_figures(turns, picks, threshold, right),
+                   "abstention_auc": _auc(answerable, probabilities),
                    "ranked_first_right": round(float(np.mean([r for r, t in zip(right, turns) if t.answerable])), 4),
                    "folds": len(held_out)}
+
+
+def _auc(answerable: np.ndarray, probabilities: np.ndarray) -> float | None:
+    """How well the out-of-fold probability separates answerable turns from the others."""
+    from sklearn.metrics import roc_auc_score
+
+    return round(float(roc_auc_score(answerable, probabilities)), 4) if 0 < answerable.sum() < len(answerable) else None
 
 
 def _versions() -> str:
