@@ -56,7 +56,7 @@ LEXICAL_FEATURES = (
     "inverse_rank", "relative_score", "type_wanted", "type_match", "type_missing",
     "negation", "question_negation", "yes_no_negation", "list_item", "negated_intro", "clause", "first_sentence",
     "log_words", "long", "unknown_terms", "log_question_terms",
-    "coverage_with_context", "repeats_previous_answer", "focus_in_candidate", "focus_in_context", "has_digit", "position",
+    "coverage_with_context", "passage_question_coverage", "focus_in_passage", "repeats_previous_answer", "focus_in_candidate", "focus_in_context", "has_digit", "position",
     *(f"{name}_{kind}" for name, _, _ in CUES for kind in ("match", "missing")),
     # the same for every candidate of a turn: they only inform the decision to abstain
     "passages_coverage", "focus_in_passages", "rarest_missing",
@@ -106,9 +106,10 @@ def feature_matrix(query: Query, found: Sequence[Candidate], idf, question_vecto
     known = {t: w for t, w in weights.items() if w < rarest - 1e-9}
     focus = max(known, key=known.get) if known else None
     known_total = sum(known.values()) or 1.0
-    retrieved: set[str] = set()
-    for terms_of_passage in analyze(list({c.passage.id: c.passage.text for c in found}.values())) if texts else []:
-        retrieved.update(terms_of_passage)
+    # each retrieved passage's terms (with its title and section): which passage speaks of the question
+    passage_texts = {c.passage.id: f"{c.passage.title} {c.passage.section} {c.passage.text}" for c in found}
+    passage_terms = dict(zip(passage_texts, (set(t) for t in analyze(list(passage_texts.values()))))) if texts else {}
+    retrieved: set[str] = set().union(*passage_terms.values())
     passages_coverage = sum(w for t, w in known.items() if t in retrieved) / known_total if known else 0.0
     # how rare the rarest question term no retrieved passage uses is (1: the documentation never uses it)
     rarest_missing = max((w for t, w in weights.items() if t not in retrieved), default=0.0) / (rarest or 1.0)
@@ -150,6 +151,9 @@ def feature_matrix(query: Query, found: Sequence[Candidate], idf, question_vecto
             "log_question_terms": math.log1p(len(weights)),
             "coverage_with_context": sum(w for t, w in known.items() if t in own or t in header or t in before)
             / known_total,
+            "passage_question_coverage": sum(w for t, w in known.items() if t in passage_terms[candidate.passage.id])
+            / known_total,
+            "focus_in_passage": float(focus in passage_terms[candidate.passage.id]),
             "repeats_previous_answer": len(own & said) / (len(own) or 1),
             "focus_in_candidate": float(focus in own),
             "focus_in_context": float(focus in own or focus in header or focus in before),
