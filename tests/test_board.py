@@ -41,13 +41,13 @@ def test_the_view_has_every_output_in_the_reader_language(ctx):
     data = BoardData(ctx)
     view = data.view()
     ranked = view.ranked.data
-    assert ranked["Modelo"].tolist()[:3] == ["Extractivo", "Extractivo ampliado", "m3"]
+    assert ranked["Modelo"].tolist()[:3] == ["Extractivo", "Extractivo léxico", "m3"]
     assert "**62 votos** entre 3 modelos" in view.summary and view.method.startswith("**En pocas palabras.**")
     assert "- **Extractivo**: Público: 42 votos" in view.provenance
     rows = list(csv.DictReader(io.StringIO(Path(view.csv_path).read_text(encoding="utf-8"))))
-    assert [r["model"] for r in rows[:3]] == ["extractive", "extractive-long", "m3"]
+    assert [r["model"] for r in rows[:3]] == ["extractive", "extractive-lexical", "m3"]
     english = data.view("en")
-    assert english.ranked.data["Model"].tolist()[:2] == ["Extractive", "Extractive (longer)"]
+    assert english.ranked.data["Model"].tolist()[:2] == ["Extractive", "Extractive (lexical)"]
     assert Path(english.csv_path).name == "rag-arena-leaderboard.csv" and Path(view.csv_path).name == \
         "clasificacion-rag-arena.csv"
 
