@@ -100,9 +100,12 @@ def candidates(hits: Sequence[Hit]) -> list[Candidate]:
 
 
 def corpus_candidate_texts(passages: Sequence[Passage]) -> list[str]:
-    """The embedded text of every candidate any passage can offer (for shipping their vectors)."""
+    """What the embedder reads for every candidate any passage can offer (for shipping their vectors):
+    the candidate with where it lives, and the candidate alone (which tells apart the sentences of
+    one section, whose titled vectors are close)."""
     texts: dict[str, None] = {}
     for passage in passages:
         for candidate in passage_candidates(Hit(passage, 0.0, 1)):
             texts[candidate.embedded_text] = None
+            texts[candidate.text] = None
     return list(texts)

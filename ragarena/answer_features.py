@@ -31,6 +31,23 @@ ANSWER_TYPES = [
     (r"cuant[oa]s?\b|plazo|cuanto tiempo|maximo|limite", _NUMBER_WORDS),
     (r"telefono|llamar|\bemail|correo", r"\d{3}\s?\d{3}\s?\d{3}|@"),
 ]
+# Finer cues of the same kind: (name, question pattern, sentence pattern), folded text. A "¿puedo...?"
+# is answered by a sentence that allows, forbids or requires something.
+_UNITS = r"(dias?|semanas?|meses|mes|horas?|minutos|anos)\b"
+CUES = [
+    ("duration", r"cuanto (tiempo|dura|tarda)|plazo|cuantos dias|cuantas semanas|en cuanto|durante cuanto|hasta cuando",
+     r"\b(\d+|un|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|quince|veinte|treinta)\s+" + _UNITS),
+    ("when", r"\bcuando\b|que dias?\b|que mes|horario|a que hora",
+     r"\b(lunes|martes|miercoles|jueves|viernes|sabados?|domingos?|enero|febrero|marzo|abril|mayo|junio|julio|"
+     r"agosto|septiembre|octubre|noviembre|diciembre|festivos?)\b|\d{1,2}:\d{2}|\d{1,2}\s?h\b"),
+    ("where", r"\bdonde\b|en que (sede|biblioteca|sitio|lugar)",
+     r"\b(en la|en el|sede|central|mostrador|web|app|formulario|planta|sala)\b"),
+    ("count", r"\bcuant[oa]s\b", _NUMBER_WORDS),
+    ("permission", r"^\W*(y\s+)?(se puede|puedo|podemos|pued[oe]n?|hay|es posible|teneis|tienen|aceptais|admit|dejan|"
+     r"me dejan|necesit|tengo que|hace falta|sirve|es obligatorio|cobr)",
+     r"\b(puedes|pueden|se puede|se permite|permitid|no se|solo|debe|deben|necesitas|necesitan|hace falta|"
+     r"obligatori|gratuit)"),
+]
 _YES_NO = re.compile(r"^\W*(se puede|puedo|pued[oe]n?|hay|es posible|teneis|tienen|aceptais|admit|dejan|me dejan)\b")
 
 LEXICAL_FEATURES = (
@@ -39,9 +56,14 @@ LEXICAL_FEATURES = (
     "inverse_rank", "relative_score", "type_wanted", "type_match", "type_missing",
     "negation", "question_negation", "yes_no_negation", "list_item", "negated_intro", "clause", "first_sentence",
     "log_words", "long", "unknown_terms", "log_question_terms",
+    "coverage_with_context", "passage_question_coverage", "focus_in_passage", "repeats_previous_answer", "focus_in_candidate", "focus_in_context", "has_digit", "position",
+    *(f"{name}_{kind}" for name, _, _ in CUES for kind in ("match", "missing")),
+    # the same for every candidate of a turn: they only inform the decision to abstain
+    "passages_coverage", "focus_in_passages", "rarest_missing",
 )
 EMBEDDING_FEATURES = ("cosine", "cosine_gap", "passage_cosine_gap", "inverse_cosine_rank", "history_cosine",
-                      "cosine_x_coverage")
+                      "cosine_x_coverage", "alone_cosine", "alone_cosine_gap", "alone_passage_cosine_gap",
+                      "inverse_alone_cosine_rank", "alone_history_cosine")
 FEATURES = LEXICAL_FEATURES + EMBEDDING_FEATURES
 
 
@@ -49,13 +71,16 @@ FEATURES = LEXICAL_FEATURES + EMBEDDING_FEATURES
 class Query:
     question: str
     history: tuple[str, ...] = ()  # earlier questions, oldest first
+    previous_answer: str = ""  # the answer given to the last of them
 
 
 def feature_matrix(query: Query, found: Sequence[Candidate], idf, question_vector: np.ndarray | None = None,
                    history_vector: np.ndarray | None = None, candidate_vectors: np.ndarray | None = None,
-                   names: Sequence[str] = FEATURES) -> np.ndarray:
+                   alone_vectors: np.ndarray | None = None, names: Sequence[str] = FEATURES) -> np.ndarray:
     """(len(found), len(names)) feature values. `idf(term)` weighs terms (BM25's statistics);
-    without vectors the embedding features are 0 (a selector fitted without them ignores them)."""
+    `candidate_vectors` embed each candidate with its title and section, `alone_vectors` the
+    candidate alone; without vectors the embedding features are 0 (a selector fitted without
+    them ignores them)."""
     weights = {t: idf(t) for t in dict.fromkeys(analyze([query.question])[0])}
     total = sum(weights.values()) or 1.0
     history: dict[str, float] = {}
@@ -76,6 +101,22 @@ def feature_matrix(query: Query, found: Sequence[Candidate], idf, question_vecto
     headers = [set(t) for t in analyze([c.header for c in found])] if texts else []
     sections = [set(t) for t in analyze([c.passage.section for c in found])] if texts else []
     previous = [set(t) for t in analyze([c.previous for c in found])] if texts else []
+    # the question's focus: its rarest term the documentation uses ("DVD", "electrónicos"); an answer
+    # names it, or its title, section, list introduction or previous sentence does
+    known = {t: w for t, w in weights.items() if w < rarest - 1e-9}
+    focus = max(known, key=known.get) if known else None
+    known_total = sum(known.values()) or 1.0
+    # each retrieved passage's terms (with its title and section): which passage speaks of the question
+    passage_texts = {c.passage.id: f"{c.passage.title} {c.passage.section} {c.passage.text}" for c in found}
+    passage_terms = dict(zip(passage_texts, (set(t) for t in analyze(list(passage_texts.values()))))) if texts else {}
+    retrieved: set[str] = set().union(*passage_terms.values())
+    passages_coverage = sum(w for t, w in known.items() if t in retrieved) / known_total if known else 0.0
+    # how rare the rarest question term no retrieved passage uses is (1: the documentation never uses it)
+    rarest_missing = max((w for t, w in weights.items() if t not in retrieved), default=0.0) / (rarest or 1.0)
+    # a follow-up asks for something else than what was just answered
+    said = set(analyze([query.previous_answer])[0]) if query.previous_answer else set()
+    cues = [(name, re.compile(pattern)) for name, asks, pattern in CUES if re.search(asks, folded_question)]
+    asked = {name for name, _ in cues}
     rows = []
     for candidate, own, header, section, before in zip(found, terms, headers, sections, previous):
         folded = fold(candidate.text)
@@ -108,7 +149,24 @@ def feature_matrix(query: Query, found: Sequence[Candidate], idf, question_vecto
             "long": float(words > 30),
             "unknown_terms": unknown,
             "log_question_terms": math.log1p(len(weights)),
+            "coverage_with_context": sum(w for t, w in known.items() if t in own or t in header or t in before)
+            / known_total,
+            "passage_question_coverage": sum(w for t, w in known.items() if t in passage_terms[candidate.passage.id])
+            / known_total,
+            "focus_in_passage": float(focus in passage_terms[candidate.passage.id]),
+            "repeats_previous_answer": len(own & said) / (len(own) or 1),
+            "focus_in_candidate": float(focus in own),
+            "focus_in_context": float(focus in own or focus in header or focus in before),
+            "has_digit": float(any(ch.isdigit() for ch in candidate.text)),
+            "position": float(candidate.position),
+            "passages_coverage": passages_coverage,
+            "focus_in_passages": float(focus in retrieved),
+            "rarest_missing": rarest_missing,
         })
+        for name, _, _ in CUES:
+            holds = any(name == asked_name and pattern.search(folded) for asked_name, pattern in cues)
+            rows[-1][f"{name}_match"] = float(holds)
+            rows[-1][f"{name}_missing"] = float(name in asked and not holds)
     best_coverage = max((r["coverage_with_header"] for r in rows), default=0.0)
     passage_best: dict[str, float] = {}
     for candidate, row in zip(found, rows):
@@ -125,6 +183,9 @@ def feature_matrix(query: Query, found: Sequence[Candidate], idf, question_vecto
     passage_cosine: dict[str, float] = {}
     for candidate, cosine in zip(found, cosines):
         passage_cosine[candidate.passage.id] = max(passage_cosine.get(candidate.passage.id, -1.0), float(cosine))
+    alone = _cosine_features(found, question_vector, history_vector, alone_vectors)
+    for row, values in zip(rows, alone):
+        row.update(values)
     for candidate, row, cosine, history_cosine, rank in zip(found, rows, cosines, history_cosines, cosine_rank):
         row["coverage_gap"] = row["coverage_with_header"] - best_coverage
         row["passage_coverage_gap"] = row["coverage_with_header"] - passage_best[candidate.passage.id]
@@ -135,3 +196,22 @@ def feature_matrix(query: Query, found: Sequence[Candidate], idf, question_vecto
         row["history_cosine"] = float(history_cosine)
         row["cosine_x_coverage"] = float(cosine) * row["coverage_with_header"]
     return np.array([[row[name] for name in names] for row in rows], dtype=np.float64).reshape(len(rows), len(names))
+
+
+def _cosine_features(found: Sequence[Candidate], question_vector, history_vector, vectors) -> list[dict]:
+    """Cosine of the question with each candidate alone: absolute, relative to the best candidate
+    and to the best of its passage, its rank, and with the earlier questions (0 without vectors)."""
+    names = ("alone_cosine", "alone_cosine_gap", "alone_passage_cosine_gap", "inverse_alone_cosine_rank",
+             "alone_history_cosine")
+    if question_vector is None or vectors is None or not len(found):
+        return [dict.fromkeys(names, 0.0) for _ in found]
+    cosines = vectors @ question_vector
+    history = vectors @ history_vector if history_vector is not None else np.zeros(len(found))
+    rank = np.empty(len(found))
+    rank[np.argsort(-cosines, kind="stable")] = np.arange(1, len(found) + 1)
+    best: dict[str, float] = {}
+    for candidate, cosine in zip(found, cosines):
+        best[candidate.passage.id] = max(best.get(candidate.passage.id, -1.0), float(cosine))
+    top = float(cosines.max())
+    return [dict(zip(names, (float(c), float(c) - top, float(c) - best[candidate.passage.id], 1.0 / r, float(h))))
+            for candidate, c, r, h in zip(found, cosines, rank, history)]

@@ -77,10 +77,12 @@ class CandidateVectors:
     def wait_ready(self, timeout: float | None = None) -> bool:
         return self._ready.wait(timeout)
 
-    def of(self, found: Sequence[Candidate]) -> np.ndarray | None:
-        """(len(found), dim) vectors, or None while any is missing."""
+    def of(self, found: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray] | None:
+        """(len(found), dim) vectors of the candidates with their title and section, and of the
+        candidates alone; None while any is missing."""
         try:
-            rows = [self._vectors[content_key(c.embedded_text)] for c in found]
+            titled = [self._vectors[content_key(c.embedded_text)] for c in found]
+            alone = [self._vectors[content_key(c.text)] for c in found]
         except KeyError:
             return None
-        return np.stack(rows).astype(np.float32) if rows else None
+        return (np.stack(titled).astype(np.float32), np.stack(alone).astype(np.float32)) if titled else None

@@ -3,7 +3,8 @@ answers, or says the documentation does not cover the question.
 
 Every answer is a candidate of `ragarena.answer_candidates` (a literal sentence, clause or list
 item of the documentation) or the fixed "not covered" sentence. The selector scores each
-candidate with `ragarena.selector_model`; below its threshold (set on the train split) it abstains.
+candidate with `ragarena.selector_model` and abstains when its turn-level probability that the
+documentation answers is under the threshold set on the train split.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from typing import Iterator
 import numpy as np
 
 from ragarena.answer_candidates import Candidate, candidates
-from ragarena.answer_features import FEATURES, Query, feature_matrix
+from ragarena.answer_features import Query, feature_matrix
 from ragarena.backends.base import AnswerRequest, words_as_chunks
 from ragarena.candidate_vectors import CandidateVectors, retriever_embedder
 from ragarena.prompts import NOT_COVERED_ANSWER
 from ragarena.retrieval import HISTORY_TURNS
-from ragarena.selector_model import SelectorModel, choose
+from ragarena.selector_model import SelectorModel
 
 
 class CandidateScorer:
@@ -39,16 +40,18 @@ class CandidateScorer:
         """(candidates, feature matrix, whether the embedding features are real)."""
         found = candidates(request.hits)
         history = tuple(q for q, _ in request.history)
-        query_vector = history_vector = candidate_vectors = None
+        query_vector = history_vector = candidate_vectors = alone_vectors = None
         if self.vectors and self.vectors.ready and found:
-            candidate_vectors = self.vectors.of(found)
-            if candidate_vectors is not None:
+            vectors = self.vectors.of(found)
+            if vectors is not None:
+                candidate_vectors, alone_vectors = vectors
                 recent = [q for q in history if q.strip()][-HISTORY_TURNS:]
                 queries = self.vectors.embedder.embed_queries([request.question, *recent])
                 query_vector = queries[0]
                 history_vector = queries[1:].mean(axis=0) if recent else None
-        matrix = feature_matrix(Query(request.question, history), found, self.retriever.idf, query_vector,
-                                history_vector, candidate_vectors)
+        previous_answer = request.history[-1][1] if request.history else ""
+        matrix = feature_matrix(Query(request.question, history, previous_answer), found, self.retriever.idf, query_vector,
+                                history_vector, candidate_vectors, alone_vectors)
         return found, matrix, candidate_vectors is not None
 
 
@@ -71,6 +74,5 @@ class SelectorBackend:
     def choose(self, request: AnswerRequest) -> Candidate | None:
         found, matrix, embedded = self.scorer.features(request)
         variant = self.model.variants["embeddings" if embedded and "embeddings" in self.model.variants else "lexical"]
-        columns = [FEATURES.index(name) for name in variant.features]
-        chosen, _ = choose(found, variant.probabilities(matrix[:, columns]), variant.threshold)
+        chosen, _ = variant.choose(found, matrix)
         return chosen
