@@ -46,7 +46,7 @@ def test_chat_arena_and_leaderboard_in_a_browser(browser, app_launcher):
 
     # Chat: the answer streams in and the retrieved passages show page, section and score.
     ask(page, "chat", "¿Cuántos documentos puedo tener prestados a la vez?")
-    page.wait_for_function("document.querySelector('#chat-passages').innerText.includes('[1]')")
+    page.wait_for_function("document.querySelector('#chat-passages')?.innerText.includes('[1]')")
     page.wait_for_function(
         "Array.from(document.querySelectorAll('#chat-chatbot .message.bot, #chat-chatbot [data-testid=\"bot\"]'))"
         ".some(m => m.innerText.trim().length > 10)")
@@ -60,7 +60,7 @@ def test_chat_arena_and_leaderboard_in_a_browser(browser, app_launcher):
     ask(page, "arena", "¿Cuánto cuesta imprimir en color?")
     page.wait_for_function("!document.querySelector('#arena-vote-a').disabled", timeout=60_000)
     page.locator("#arena-vote-a").click()
-    page.wait_for_function("document.querySelector('#arena-status').innerText.includes('Voto registrado')")
+    page.wait_for_function("document.querySelector('#arena-status')?.innerText.includes('Voto registrado')")
     revealed = visible_text(page, "#arena-name-a") + visible_text(page, "#arena-name-b")
     assert re.search(r"Extractivo", revealed), revealed
     page.screenshot(path=str(SHOTS / "arena.png"), full_page=True)
@@ -68,7 +68,7 @@ def test_chat_arena_and_leaderboard_in_a_browser(browser, app_launcher):
     # Leaderboard: the vote is counted.
     page.get_by_role("tab", name="Clasificación").click()
     page.locator("#leaderboard-refresh").click()
-    page.wait_for_function("document.querySelector('#leaderboard-summary').innerText.includes('1 voto')")
+    page.wait_for_function("document.querySelector('#leaderboard-summary')?.innerText.includes('1 voto')")
     # Gradio 6 draws the table's body as rows of cells (role="row"), not as <tbody> rows.
     table = page.locator("#leaderboard-table").inner_text()
     assert "Extractivo" in table and "publicado" in table, table[:500]
@@ -85,7 +85,7 @@ def test_phone_width_layout(browser, app_launcher):
     page.locator("#chat-chatbot button.example").first.wait_for()
     page.screenshot(path=str(SHOTS / "chat-phone.png"))
     ask(page, "chat", "¿Puedo renovar un préstamo por teléfono?")
-    page.wait_for_function("document.querySelector('#chat-passages').innerText.includes('[1]')")
+    page.wait_for_function("document.querySelector('#chat-passages')?.innerText.includes('[1]')")
     # Nothing wider than the phone: no sideways scrolling.
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"the page is {overflow}px wider than the phone"
@@ -115,16 +115,16 @@ def test_the_switch_turns_every_tab_into_english_and_back(browser, app_launcher)
     assert "Enviar" in page.locator("#chat-send").inner_text()
 
     page.locator("#language").get_by_text("English").click()
-    page.wait_for_function("document.querySelector('#chat-send').innerText.includes('Send')")
+    page.wait_for_function("document.querySelector('#chat-send')?.innerText.includes('Send')")
     ask(page, "chat", "¿Cuántos documentos puedo tener prestados a la vez?")
-    page.wait_for_function("document.querySelector('#chat-status').innerText.includes('Answered')")
+    page.wait_for_function("document.querySelector('#chat-status')?.innerText.includes('Answered')")
     chat = page.locator("#chat-status").inner_text() + page.locator("#chat-passages h4").inner_text()
     assert "Retrieved context" in chat
     page.locator("#chat-rate").get_by_text("Rate the latest answer").click()  # folded under the question
     for elem_id in ("chat-rate-answer", "chat-rate-context", "chat-rate-grounded"):
         page.locator(f"#{elem_id} label", has_text="5").click()
     page.locator("#chat-rate-send").click()
-    page.wait_for_function("document.querySelector('#chat-rate-status').innerText.includes('Rating saved')")
+    page.wait_for_function("document.querySelector('#chat-rate-status')?.innerText.includes('Rating saved')")
     page.screenshot(path=str(SHOTS / "chat-en.png"), full_page=True)
     # Everything but the conversation and the passages (data) is English.
     page.evaluate("document.querySelectorAll('#chat-chatbot, #chat-passages details').forEach(e => e.remove())")
@@ -138,9 +138,9 @@ def test_the_switch_turns_every_tab_into_english_and_back(browser, app_launcher)
 
     page.locator("#language").get_by_text("Español").click()
     page.get_by_role("tab", name="Chat").click()
-    page.wait_for_function("document.querySelector('#chat-send').innerText.includes('Enviar')")
-    page.wait_for_function("document.querySelector('#chat-status').innerText.includes('Respondida')")
-    page.wait_for_function("document.querySelector('#chat-rate-status').innerText.includes('Valoración guardada')")
+    page.wait_for_function("document.querySelector('#chat-send')?.innerText.includes('Enviar')")
+    page.wait_for_function("document.querySelector('#chat-status')?.innerText.includes('Respondida')")
+    page.wait_for_function("document.querySelector('#chat-rate-status')?.innerText.includes('Valoración guardada')")
 
 
 def seed_votes_and_ratings(data_dir: Path) -> None:
@@ -185,7 +185,7 @@ def test_the_leaderboard_reads_at_a_glance(browser, app_launcher, tmp_path, widt
     page.set_default_timeout(30_000)
     page.goto(app.url, wait_until="load")
     page.get_by_role("tab", name="Clasificación").click()
-    page.wait_for_function("document.querySelector('#leaderboard-summary').innerText.includes('14 votos')")
+    page.wait_for_function("document.querySelector('#leaderboard-summary')?.innerText.includes('14 votos')")
     page.wait_for_timeout(500)  # the table re-renders with the refresh
 
     # The first row and its model, overall and three criteria are in view without scrolling.

@@ -39,7 +39,7 @@ def ask(page, question: str) -> None:
 
 def wait_answered(page, answers: int = 1) -> None:
     page.wait_for_function(f"document.querySelectorAll({json.dumps(BOT)}).length === {answers} && "
-                           "document.querySelector('#chat-status').innerText.includes('Respondida')")
+                           "document.querySelector('#chat-status')?.innerText.includes('Respondida')")
 
 
 def stored_conversations(app) -> list:
@@ -128,8 +128,8 @@ def test_reload_keeps_the_conversation(browser, app):
     page.wait_for_function(f"{kept} !== {json.dumps(before)}")  # the browser's copy is written after the answer
     page.reload(wait_until="load")
     page.locator("#chat-send").wait_for()
-    page.wait_for_function(f"document.querySelector('#chat-chatbot').innerText.includes({json.dumps(QUESTION)})")
-    page.wait_for_function("document.querySelector('#chat-passages').innerText.includes('[1]')")
+    page.wait_for_function(f"document.querySelector('#chat-chatbot')?.innerText.includes({json.dumps(QUESTION)})")
+    page.wait_for_function("document.querySelector('#chat-passages')?.innerText.includes('[1]')")
     assert page.locator(BOT).count() == 1
     ask(page, "¿Y por la web?")  # the follow-up carries the restored turn
     assert [turn["question"] for turn in stored_conversations(app)[-1]] == [QUESTION]
@@ -140,13 +140,13 @@ def test_the_arena_vote_stays_highlighted_and_names_carry_no_ids(browser, app, w
     page = open_page(browser, app, width)
     arena_round(page)
     page.locator("#arena-vote-b").click()
-    page.wait_for_function("document.querySelector('#arena-status').innerText.includes('Voto registrado')")
+    page.wait_for_function("document.querySelector('#arena-status')?.innerText.includes('Voto registrado')")
     page.wait_for_function("document.querySelector('#arena-vote-b').classList.contains('ra-voted')")
     assert not page.evaluate("document.querySelector('#arena-vote-a').classList.contains('ra-voted')")
     names = page.locator("#arena-name-a").inner_text() + page.locator("#arena-name-b").inner_text()
     assert "extractive" not in names and page.locator("#arena-name-a code").count() == 0
     page.locator("#arena-reasons-save").click()
-    page.wait_for_function("document.querySelector('#arena-reasons-status').innerText.includes('sin motivos')")
+    page.wait_for_function("document.querySelector('#arena-reasons-status')?.innerText.includes('sin motivos')")
     assert "B es mejor" in page.locator("#arena-reasons-status").inner_text()
     page.locator("#arena-new-round").click()
     page.wait_for_function("!document.querySelector('#arena-vote-b').classList.contains('ra-voted')")
@@ -166,11 +166,11 @@ def test_an_arena_round_survives_a_reload_before_and_after_its_vote(browser, app
     assert page.locator("#arena-chat-a [data-testid='bot']").count() == 1
     assert "Extractivo" not in page.locator("#arena-name-a").inner_text()
     page.locator("#arena-vote-a").click()
-    page.wait_for_function("document.querySelector('#arena-status').innerText.includes('Voto registrado')")
+    page.wait_for_function("document.querySelector('#arena-status')?.innerText.includes('Voto registrado')")
     page.reload(wait_until="load")
     page.get_by_role("tab", name="Arena").click()
     # Voted stays voted: the vote shown, highlighted, names revealed, no second vote possible.
-    page.wait_for_function("document.querySelector('#arena-status').innerText.includes('Voto registrado')")
+    page.wait_for_function("document.querySelector('#arena-status')?.innerText.includes('Voto registrado')")
     assert page.evaluate("document.querySelector('#arena-vote-a').classList.contains('ra-voted')")
     assert page.evaluate("document.querySelector('#arena-vote-b').disabled")
     assert "Extractivo" in page.locator("#arena-name-a").inner_text()

@@ -218,7 +218,7 @@ def test_the_arena_in_english_in_a_browser_and_a_switch_mid_round(browser, app_l
     page.set_default_timeout(30_000)
     page.goto(app.url + "?lang=en")
     page.get_by_role("tab", name="Arena").click()
-    page.wait_for_function("document.querySelector('#arena-send').innerText.includes('Send')")
+    page.wait_for_function("document.querySelector('#arena-send')?.innerText.includes('Send')")
     assert "Model A" in page.locator("#arena-name-a").inner_text()
     assert page.locator("#arena-vote-bothbad").inner_text().strip() == "👎 Both are bad"
     assert "Anonymous" in page.locator("#arena-mode").inner_text()
@@ -231,28 +231,28 @@ def test_the_arena_in_english_in_a_browser_and_a_switch_mid_round(browser, app_l
 
     # Switching language mid-round keeps the round (still votable) and re-renders what it shows.
     page.locator("#language").get_by_text("Español").click()
-    page.wait_for_function("document.querySelector('#arena-status').innerText.includes('¿Qué respuesta es mejor?')")
-    page.wait_for_function("document.querySelector('#arena-passages').innerText.includes('Contexto recuperado')")
-    page.wait_for_function("document.querySelector('#arena-send').innerText.includes('Enviar')")
+    page.wait_for_function("document.querySelector('#arena-status')?.innerText.includes('¿Qué respuesta es mejor?')")
+    page.wait_for_function("document.querySelector('#arena-passages')?.innerText.includes('Contexto recuperado')")
+    page.wait_for_function("document.querySelector('#arena-send')?.innerText.includes('Enviar')")
     page.wait_for_timeout(500)  # a reset, if the switch caused one, would have landed by now
     assert not page.locator("#arena-vote-a").is_disabled()
     assert "piscina" in page.locator("#arena-chat-a").inner_text().lower()
 
     page.locator("#language").get_by_text("English").click()
-    page.wait_for_function("document.querySelector('#arena-send').innerText.includes('Send')")
+    page.wait_for_function("document.querySelector('#arena-send')?.innerText.includes('Send')")
     page.locator("#arena-vote-a").click()
-    page.wait_for_function("document.querySelector('#arena-status').innerText.includes('Vote recorded')")
+    page.wait_for_function("document.querySelector('#arena-status')?.innerText.includes('Vote recorded')")
     assert "Extractive" in page.locator("#arena-name-a").inner_text() + page.locator("#arena-name-b").inner_text()
     page.locator("#arena-reasons-good label", has_text="correct answer").click()
     page.locator("#arena-reasons-save").click()
     page.wait_for_function(
-        "document.querySelector('#arena-reasons-status').innerText.includes('Reasons saved: correct answer')")
+        "document.querySelector('#arena-reasons-status')?.innerText.includes('Reasons saved: correct answer')")
 
     # After the vote, back to Spanish: revealed names, status, reasons and reference follow.
     page.locator("#language").get_by_text("Español").click()
-    page.wait_for_function("document.querySelector('#arena-status').innerText.includes('Voto registrado (A es mejor)')")
+    page.wait_for_function("document.querySelector('#arena-status')?.innerText.includes('Voto registrado (A es mejor)')")
     page.wait_for_function(
-        "document.querySelector('#arena-reasons-status').innerText.includes('Motivos guardados: respuesta correcta')")
+        "document.querySelector('#arena-reasons-status')?.innerText.includes('Motivos guardados: respuesta correcta')")
     assert "Extractivo" in page.locator("#arena-name-a").inner_text() + page.locator("#arena-name-b").inner_text()
     page.locator("#arena-reference").get_by_text("Respuesta de referencia").first.click()
     page.locator("#arena-reference-text").wait_for(state="visible")
