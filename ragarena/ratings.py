@@ -467,18 +467,7 @@ def to_elo(theta: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------
-# Plain Bradley-Terry
-
-
-def bt_ratings(a, b, outcome, n_models: int) -> np.ndarray:
-    """Bradley-Terry maximum-likelihood ratings (Elo scale, mean 1000) from index arrays."""
-    return to_elo(fit_cells(aggregate(a, b, outcome, n_models))[:n_models])
-
-
-def bt_bootstrap(a, b, outcome, n_models: int, rounds: int = 1000, seed: int | None = 0) -> np.ndarray:
-    """Bootstrap Bradley-Terry ratings, shape (rounds, n_models), Elo scale."""
-    cells = aggregate(a, b, outcome, n_models)
-    return to_elo(bootstrap_cells(cells, rounds, seed)[:, :n_models])
+# Online Elo and ranks
 
 
 def online_elo(a, b, outcome, n_models: int, k: float = ELO_K) -> np.ndarray:
@@ -602,14 +591,6 @@ def win_rate_matrix(data: BattleArrays) -> pd.DataFrame:
         rate = np.where(counts > 0, won / np.maximum(counts, 1), np.nan)
     np.fill_diagonal(rate, np.nan)
     return pd.DataFrame(rate, index=data.models, columns=data.models)
-
-
-def predicted_win_rate(ratings: pd.Series) -> pd.DataFrame:
-    """Win probability of row over column implied by Elo-scale ratings (index = models)."""
-    r = ratings.to_numpy(dtype=float)
-    p = 1.0 / (1.0 + BASE ** ((r[None, :] - r[:, None]) / SCALE))
-    np.fill_diagonal(p, np.nan)
-    return pd.DataFrame(p, index=ratings.index, columns=ratings.index)
 
 
 @dataclass
