@@ -49,7 +49,8 @@ from ragarena.i18n import _
 from ragarena.scores import CRITERIA
 from ragarena.store_db import voter_keys
 from ragarena.store_schema import answer_ratings, chat_answers, rating_events
-from ragarena.votes import VoteRejected, anonymize_session, check_question, positive_int_from_env
+from ragarena import settings
+from ragarena.votes import VoteRejected, anonymize_session, check_question
 
 if TYPE_CHECKING:
     from ragarena.corpus import Passage
@@ -78,12 +79,12 @@ _RATING_COLUMNS = ("answer_relevance", "context_relevance", "groundedness", "com
 
 
 def ratings_per_minute_from_env() -> int:
-    return positive_int_from_env("RAGARENA_RATINGS_PER_MINUTE", DEFAULT_RATINGS_PER_MINUTE)
+    return settings.positive_int("RAGARENA_RATINGS_PER_MINUTE", DEFAULT_RATINGS_PER_MINUTE)
 
 
 def min_ratings_from_env() -> int:
     """Ratings a model needs before the leaderboard shows its means (``RAGARENA_MIN_RATINGS``, default 20)."""
-    return positive_int_from_env("RAGARENA_MIN_RATINGS", DEFAULT_MIN_RATINGS)
+    return settings.positive_int("RAGARENA_MIN_RATINGS", DEFAULT_MIN_RATINGS)
 
 
 # ---------------------------------------------------------------------------------------

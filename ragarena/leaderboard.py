@@ -27,6 +27,7 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 
 from ragarena import scores as score_store
+from ragarena import settings
 from ragarena.battles import is_excluded
 from ragarena.answer_ratings import DEFAULT_MIN_RATINGS as MIN_RATINGS
 from ragarena.i18n import DEFAULT_LANGUAGE, _, localize, normalize_language
@@ -212,9 +213,7 @@ def _eval_fields(record: dict) -> dict:
 
 def min_votes_from_env() -> int:
     """Votes a model needs before the leaderboard shows its arena rating (``RAGARENA_MIN_VOTES``)."""
-    from ragarena.votes import positive_int_from_env
-
-    return positive_int_from_env("RAGARENA_MIN_VOTES", MIN_VOTES)
+    return settings.positive_int("RAGARENA_MIN_VOTES", MIN_VOTES)
 
 
 def _published_label(record: dict, labels: dict[str, str], language: str = DEFAULT_LANGUAGE) -> str:

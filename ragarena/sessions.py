@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime
 import threading
 
-from ragarena.settings import session_capacity, session_idle_s  # noqa: F401  (read in settings)
+from ragarena.settings import session_idle_s
 
 SWEEP_EVERY_S = 60.0
 

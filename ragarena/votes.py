@@ -92,15 +92,11 @@ def check_question(question: str | None) -> str:
 
 
 def votes_per_minute_from_env() -> int:
-    return positive_int_from_env("RAGARENA_VOTES_PER_MINUTE", DEFAULT_VOTES_PER_MINUTE)
+    return settings.positive_int("RAGARENA_VOTES_PER_MINUTE", DEFAULT_VOTES_PER_MINUTE)
 
 
 def votes_per_day_from_env() -> int:
-    return positive_int_from_env("RAGARENA_VOTES_PER_DAY", DEFAULT_VOTES_PER_DAY)
-
-
-def positive_int_from_env(name: str, default: int) -> int:
-    return settings.positive_int(name, default)
+    return settings.positive_int("RAGARENA_VOTES_PER_DAY", DEFAULT_VOTES_PER_DAY)
 
 
 class VoteStore:

@@ -10,7 +10,8 @@ from types import SimpleNamespace
 import pytest
 
 from ragarena.errors import UserError
-from ragarena.sessions import prune_updates, session_capacity, sweep_idle
+from ragarena.sessions import prune_updates, sweep_idle
+from ragarena.settings import session_capacity
 
 
 def test_idle_sessions_are_forgotten_and_recent_ones_kept():
