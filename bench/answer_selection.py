@@ -38,10 +38,10 @@ def main() -> int:
     pinned = pin_cores(args.cores)
 
     from ragarena import config
-    from ragarena.backends.base import AnswerRequest, collect
-    from ragarena.corpus import load_conversations
-    from ragarena.dense import mode_of
-    from ragarena.engine import Engine
+    from ragarena.answering.backends.base import AnswerRequest, collect
+    from ragarena.retrieval.corpus import load_conversations
+    from ragarena.retrieval.dense import mode_of
+    from ragarena.answering.engine import Engine
 
     engine = Engine(config.docs_dir(), retrieval_mode="hybrid")
     backends = {model: engine.backend(model) for model in MODELS}

@@ -32,7 +32,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ragarena import ratings as R  # noqa: E402
+from ragarena.scoring import arena_ratings as R  # noqa: E402
 
 WINNER_NAMES = np.array(["model_a", "model_b", "tie"], dtype=object)
 

@@ -49,7 +49,7 @@ class SilentBackend:
 
 
 def figures(retriever, conversations, split: str) -> dict:
-    from ragarena.evaluation import run_turns, summarize
+    from ragarena.scoring.evaluation import run_turns, summarize
 
     return summarize(list(run_turns(conversations, retriever, SilentBackend(), split=split)))["retrieval"]
 
@@ -125,8 +125,8 @@ def markdown(rows: list[dict]) -> str:
 
 def tune(passages, conversations, embedder, bm25) -> None:
     """Train split only: dense history weight, then the hybrid fusion (weighted sum, RRF)."""
-    from ragarena.dense import DenseRetriever, HybridRetriever
-    from ragarena.retrieval import HISTORY_TURNS
+    from ragarena.retrieval.dense import DenseRetriever, HybridRetriever
+    from ragarena.retrieval.bm25 import HISTORY_TURNS
 
     print("\nTuning on the TRAIN split")
     for weight in (0.0, 0.5, 1.0, 1.5):
@@ -171,10 +171,10 @@ def main() -> None:
     cpus = pin_cores(args.cores)
 
     from ragarena import config
-    from ragarena.corpus import all_passages, load_conversations, load_pages
-    from ragarena.dense import DEFAULT_MODE, build_retriever
-    from ragarena.embeddings import EmbeddingsUnavailable, create_embedder
-    from ragarena.retrieval import Retriever
+    from ragarena.retrieval.corpus import all_passages, load_conversations, load_pages
+    from ragarena.retrieval.dense import DEFAULT_MODE, build_retriever
+    from ragarena.retrieval.embeddings import EmbeddingsUnavailable, create_embedder
+    from ragarena.retrieval.bm25 import Retriever
 
     docs, qa = Path(args.docs or config.docs_dir()), Path(args.qa or config.qa_file())
     if args.qa is None and not qa.is_file():
@@ -216,7 +216,7 @@ def main() -> None:
     eligible = [r for r in rows if r["p50"] < LATENCY_BUDGET_MS]
     best = max(eligible, key=lambda r: (r["figures"]["recall@3"], r["figures"]["mrr"]))
     print(f"\nBest recall@3 under {LATENCY_BUDGET_MS:.0f} ms p50: {best['mode']} "
-          f"(recall@3 {best['figures']['recall@3']:.3f}); ragarena.dense.DEFAULT_MODE = {DEFAULT_MODE!r}")
+          f"(recall@3 {best['figures']['recall@3']:.3f}); ragarena.retrieval.dense.DEFAULT_MODE = {DEFAULT_MODE!r}")
     if args.tune and embedder:
         tune(passages, conversations, embedder, Retriever(passages))
 

@@ -86,10 +86,10 @@ def serve_wired() -> None:
     """The `wired` variant (run in the subprocess): the Chat tab's flow, recommended wiring."""
     import gradio as gr
 
-    from ragarena.answer_meta import MeteredStream, format_meta
-    from ragarena.backends.base import AnswerRequest, BackendError
-    from ragarena.engine import Engine
-    from ragarena.models import find_spec
+    from ragarena.answering.metering import MeteredStream, format_meta
+    from ragarena.answering.backends.base import AnswerRequest, BackendError
+    from ragarena.answering.engine import Engine
+    from ragarena.answering.models import find_spec
     from ragarena.ui.render import passages_html
 
     engine = Engine()

@@ -41,8 +41,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from gradio_client import Client  # noqa: E402
 
-from ragarena.store_db import is_url  # noqa: E402
-from ragarena.votes import VoteStore  # noqa: E402
+from ragarena.store.db import is_url  # noqa: E402
+from ragarena.arena.votes import VoteStore  # noqa: E402
 
 import app_process  # noqa: E402
 

@@ -14,7 +14,7 @@ import pkgutil
 import sys
 
 from ragarena import commands
-from ragarena.backends.base import BackendError
+from ragarena.answering.backends.base import BackendError
 from ragarena.errors import UserError
 
 

@@ -52,7 +52,7 @@ def main() -> None:
         # A bad setting stops here, with its name, before anything loads (Gradio itself reads
         # GRADIO_SERVER_PORT with a bare int() when it is imported).
         settings.check_all()
-        from ragarena.sessions import start_sweeper
+        from ragarena.arena.sessions import start_sweeper
         from ragarena.ui.app import CSS, build_app
 
         capacity, idle_s = settings.session_capacity(), settings.session_idle_s()
@@ -66,7 +66,7 @@ def main() -> None:
     except UserError as error:
         print(f"Error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    # Bounded memory per visitor session (ragarena.sessions): Gradio's default keeps 10,000.
+    # Bounded memory per visitor session (ragarena.arena.sessions): Gradio's default keeps 10,000.
     start_sweeper(demo, idle_s)
     signal.signal(signal.SIGTERM, _interrupt)
     try:

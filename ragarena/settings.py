@@ -199,7 +199,7 @@ def server_port() -> int:
 
 
 def session_capacity() -> int:
-    """Visitor sessions Gradio keeps in memory (`ragarena.sessions`; Gradio's own default is 10,000)."""
+    """Visitor sessions Gradio keeps in memory (`ragarena.arena.sessions`; Gradio's own default is 10,000)."""
     return positive_int("RAGARENA_SESSIONS", 1000)
 
 
@@ -210,10 +210,13 @@ def session_idle_s() -> int:
 
 def check_all() -> None:
     """Read every setting the app uses, so a bad value stops it at start with its name (UserError)."""
-    from ragarena import answer_ratings, dense, leaderboard, votes
+    from ragarena.scoring import answer_ratings
+    from ragarena.retrieval import dense
+    from ragarena.leaderboard import build as board
+    from ragarena.arena import votes
 
     for read in (arena_timeout, screen_every, bootstrap_rounds, concurrency, votes_every, trusted_proxies,
                  login_enabled, server_port, session_capacity, session_idle_s, votes.votes_per_minute_from_env,
                  votes.votes_per_day_from_env, answer_ratings.ratings_per_minute_from_env,
-                 answer_ratings.min_ratings_from_env, leaderboard.min_votes_from_env, dense.configured_mode):
+                 answer_ratings.min_ratings_from_env, board.min_votes_from_env, dense.configured_mode):
         read()

@@ -32,7 +32,7 @@ def fixture_qa() -> Path:
 
 @pytest.fixture(scope="session")
 def fixture_engine(fixture_docs):
-    from ragarena.engine import Engine
+    from ragarena.answering.engine import Engine
 
     return Engine(fixture_docs, retrieval_mode="bm25")  # these tests are about BM25 itself
 

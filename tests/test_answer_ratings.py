@@ -12,13 +12,14 @@ import pytest
 import sqlalchemy as sa
 from scipy import stats
 
-from ragarena import answer_ratings as ar
-from ragarena import board_text
-from ragarena import leaderboard as lb
-from ragarena import store_schema, votes
-from ragarena.answer_ratings import AnswerRatings
+from ragarena.scoring import answer_ratings as ar
+from ragarena.leaderboard import text as board_text
+from ragarena.leaderboard import build as lb
+from ragarena.store import schema as store_schema
+from ragarena.arena import votes
+from ragarena.scoring.answer_ratings import AnswerRatings
 from ragarena.errors import UserError
-from ragarena.votes import VoteRejected, VoteStore, anonymize_session
+from ragarena.arena.votes import VoteRejected, VoteStore, anonymize_session
 
 QUESTION = "¿A qué hora abre la piscina entre semana?"
 ANSWER = "La piscina abre de lunes a viernes de 7:00 a 22:00 y los fines de semana de 9:00 a 14:00."
@@ -353,7 +354,7 @@ def test_crowd_columns_in_the_leaderboard_table_display_and_csv(published_record
     published = [label for label in table.index if label.endswith("(publicado)")]
     assert published and table.loc[published, "crowd_n"].isna().all()  # quoted figures get no crowd figures
 
-    from ragarena import board_table as bt
+    from ragarena.leaderboard import table as bt
 
     ranked = bt.ranked_frame(board).set_index("Modelo")
     assert ranked.loc["Extractivo", "Personas 1-5 (n)"] == "4.00 (n = 20)"  # (3 + 5 + 4) / 3
@@ -373,7 +374,7 @@ def test_crowd_columns_in_the_leaderboard_table_display_and_csv(published_record
 
 @pytest.fixture(scope="module")
 def published_records():
-    from ragarena import scores
+    from ragarena.scoring import scores
 
     return [r for r in scores.load_scores(Path(__file__).resolve().parent.parent / "data" / "scores")
             if r["kind"] == "published"]
@@ -387,8 +388,8 @@ def judgement(a: int, c: int, g: int) -> dict:
 
 
 def test_the_rated_item_is_the_one_the_eval_judge_scores(fixture_engine):
-    from ragarena.evaluation import TurnResult
-    from ragarena.judge import cache_key, item_from_turn
+    from ragarena.scoring.evaluation import TurnResult
+    from ragarena.scoring.judge import cache_key, item_from_turn
 
     history = (("¿Hay piscina?", "Sí, cubierta."),)
     hits = fixture_engine.retrieve(QUESTION, [q for q, _ in history])
@@ -401,9 +402,9 @@ def test_the_rated_item_is_the_one_the_eval_judge_scores(fixture_engine):
 
 
 def test_agreement_on_constructed_data(tmp_path, fixture_engine, store):
-    from ragarena.judge import JudgeCache, cache_key
+    from ragarena.scoring.judge import JudgeCache, cache_key
     from ragarena.ui.context import AppContext
-    from ragarena.board import BoardData
+    from ragarena.leaderboard.board import BoardData
 
     ratings = AnswerRatings(store)
     people = [(1, 3, 5), (2, 3, 4), (3, 3, 3), (4, 3, 2), (5, 3, 1)]

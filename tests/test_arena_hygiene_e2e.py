@@ -9,7 +9,7 @@ from conftest import message_text
 from fake_servers import FakeOpenAI
 from test_arena_e2e import arena_env, ask, connect, stored
 
-from ragarena.hygiene import IDENTITY, category
+from ragarena.arena.hygiene import IDENTITY, category
 
 
 def vote_full(client, winner: str) -> tuple[str, str, str, str]:

@@ -12,12 +12,12 @@ import traceback
 import pytest
 
 from fake_servers import FakeOpenAI, FakeTGI, cut, error, listed, ok, split_tokens, stall
-from ragarena.answer_meta import AnswerMeta, MeteredStream, format_meta, format_usd
-from ragarena.backends.base import AnswerRequest, BackendError, Usage
+from ragarena.answering.metering import AnswerMeta, MeteredStream, format_meta, format_usd
+from ragarena.answering.backends.base import AnswerRequest, BackendError, Usage
 from ragarena.errors import UserError
-from ragarena.filler import find_filler
-from ragarena.models import BACKEND_KINDS, ModelSpec, create_backend, find_spec, load_specs, unavailable_reason
-from ragarena.prompts import build_messages
+from ragarena.answering.filler import find_filler
+from ragarena.answering.models import BACKEND_KINDS, ModelSpec, create_backend, find_spec, load_specs, unavailable_reason
+from ragarena.answering.prompts import build_messages
 
 SECRET = "sk-test-DoNotLeak-4f9a2c7e1b"
 ANSWER = "El carné es gratuito y se renueva cada cinco años en cualquier sede."
@@ -283,7 +283,7 @@ def test_unavailable_reasons_say_how_to_enable(monkeypatch):
 
 
 def test_the_engine_and_chat_list_remote_models_as_unavailable_without_keys(fixture_docs, monkeypatch):
-    from ragarena.engine import Engine
+    from ragarena.answering.engine import Engine
 
     for name in ("OPENAI_API_KEY", "TGI_URL", "FINETUNED_URL", "OPENAI_MODEL"):
         monkeypatch.delenv(name, raising=False)

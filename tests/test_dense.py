@@ -10,16 +10,16 @@ import zlib
 import numpy as np
 import pytest
 
-from ragarena.corpus import Passage, all_passages, load_pages
-from ragarena.dense import (
+from ragarena.retrieval.corpus import Passage, all_passages, load_pages
+from ragarena.retrieval.dense import (
     HYBRID_BM25_WEIGHT, DenseRetriever, HybridRetriever, build_retriever, mode_of, rrf_scores, weighted_scores,
 )
-from ragarena.embeddings import (
+from ragarena.retrieval.embeddings import (
     EmbeddingsUnavailable, SentenceTransformerEmbedder, VectorCache, cached_passage_vectors, content_key, create_embedder,
     normalise, write_vectors,
 )
 from ragarena.errors import UserError
-from ragarena.retrieval import Retriever, fold
+from ragarena.retrieval.bm25 import Retriever, fold
 
 
 class FakeEmbedder:
@@ -254,7 +254,7 @@ def test_without_embedding_packages_hybrid_falls_back_to_bm25(no_embedding_packa
 
 def test_engine_starts_on_bm25_when_configured_dense_is_unavailable(
         no_embedding_packages, monkeypatch, fixture_docs, caplog):
-    from ragarena.engine import Engine
+    from ragarena.answering.engine import Engine
 
     monkeypatch.setenv("RAGARENA_RETRIEVAL", "hybrid")
     monkeypatch.setenv("RAGARENA_EMBEDDINGS", "sentence-transformers:intfloat/multilingual-e5-small")

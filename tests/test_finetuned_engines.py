@@ -13,10 +13,10 @@ import pytest
 
 from conftest import message_text
 from fake_servers import FakeOpenAI, listed
-from ragarena import model_check
+from ragarena.answering import model_check
 from ragarena.cli import main
-from ragarena.engine import Engine
-from ragarena.models import find_spec, load_specs, unavailable_reason
+from ragarena.answering.engine import Engine
+from ragarena.answering.models import find_spec, load_specs, unavailable_reason
 
 BASE = "stabilityai/stablelm-2-12b-chat"
 ADAPTER = "stablelm-2-12b-rag"
@@ -62,8 +62,8 @@ def test_the_adapter_name_is_sent_as_model_with_the_apps_prompt(fixture_docs, mo
         [sent] = server.chat_requests()
         assert sent.body["model"] == ADAPTER and sent.body["stream"] is True
         assert sent.headers["authorization"] == "Bearer EMPTY"  # no key configured: none leaks
-        from ragarena.backends.base import AnswerRequest
-        from ragarena.prompts import build_messages
+        from ragarena.answering.backends.base import AnswerRequest
+        from ragarena.answering.prompts import build_messages
 
         assert sent.messages == build_messages(QUESTION, AnswerRequest(QUESTION, tuple(hits)).passages,
                                                [("¿Hay piscina?", "Sí.")])

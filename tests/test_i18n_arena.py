@@ -12,13 +12,13 @@ import pytest
 from conftest import message_text
 from test_arena_e2e import QUESTION, arena_env, connect, stored
 
-from ragarena import reasons as R
+from ragarena.arena import reasons as R
 from ragarena.errors import UserError
 from ragarena.i18n import join_text, localize
-from ragarena.reference import Reference, reference_markdown
+from ragarena.scoring.reference import Reference, reference_markdown
 from ragarena.ui.arena import ModelName, message_of
-from ragarena.validation import question_problem
-from ragarena.votes import VoteRejected, VoteStore
+from ragarena.answering.question_check import question_problem
+from ragarena.arena.votes import VoteRejected, VoteStore
 
 # --- the modules' messages -------------------------------------------------------------------
 

@@ -8,16 +8,16 @@ import re
 import pytest
 
 from conftest import message_text
-from ragarena.answer_meta import AnswerMeta, format_meta, format_usd
-from ragarena.answer_ratings import AnswerRatings, check_scores, clean_comment
-from ragarena.backends.base import BackendError
-from ragarena.backends.openai_backend import status_message, timeout_message, unreachable_message
+from ragarena.answering.metering import AnswerMeta, format_meta, format_usd
+from ragarena.scoring.answer_ratings import AnswerRatings, check_scores, clean_comment
+from ragarena.answering.backends.base import BackendError
+from ragarena.answering.backends.openai_backend import status_message, timeout_message, unreachable_message
 from ragarena.errors import UserError
-from ragarena.filler import find_filler
+from ragarena.answering.filler import find_filler
 from ragarena.i18n import localize
-from ragarena.models import ModelSpec, find_spec, unavailable_reason
-from ragarena.validation import question_problem
-from ragarena.votes import VoteRejected, VoteStore, check_question
+from ragarena.answering.models import ModelSpec, find_spec, unavailable_reason
+from ragarena.answering.question_check import question_problem
+from ragarena.arena.votes import VoteRejected, VoteStore, check_question
 
 QUESTION = "¿A qué hora abre la piscina entre semana?"
 ANSWER = "La piscina abre de lunes a viernes de 7:00 a 22:00 y los fines de semana de 9:00 a 14:00."
@@ -130,7 +130,7 @@ def chat_app(fixture_engine, tmp_path, monkeypatch):
         "models:\n"
         "  - {id: extractive, label: Extractivo, label_en: Extractive, kind: extractive}\n"
         "  - {id: gpt, label: GPT apagado, label_en: GPT switched off, kind: openai}\n", encoding="utf-8")
-    from ragarena.models import load_specs
+    from ragarena.answering.models import load_specs
 
     monkeypatch.setattr(fixture_engine, "specs", load_specs(models))
     store = VoteStore(tmp_path / "arena.db")

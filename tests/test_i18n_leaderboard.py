@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from ragarena import answer_ratings as ar
-from ragarena import board_table as bt
-from ragarena import board_text
-from ragarena import board_figures
-from ragarena import leaderboard as lb
-from ragarena import scores
+from ragarena.scoring import answer_ratings as ar
+from ragarena.leaderboard import table as bt
+from ragarena.leaderboard import text as board_text
+from ragarena.leaderboard import figures as board_figures
+from ragarena.leaderboard import build as lb
+from ragarena.scoring import scores
 from ragarena.errors import UserError
 from ragarena.i18n import localize
 from test_leaderboard import LABELS, battles_between, measured, synthetic_battles
@@ -122,7 +122,7 @@ def test_module_messages_render_in_english():
     assert str(caught.value) == "prueba: «kind» debe ser «measured», «published» o «automatic», no 'medido'."
     assert localize(caught.value, "en") == "prueba: «kind» must be «measured», «published» or «automatic», not 'medido'."
 
-    from ragarena.ratings import analyze, prepare_battles
+    from ragarena.scoring.arena_ratings import analyze, prepare_battles
 
     with pytest.raises(UserError) as caught:
         prepare_battles([{"model_a": "a", "model_b": "a", "winner": "tie"}])
@@ -156,7 +156,7 @@ def test_the_tab_endpoints_take_the_language_last_and_default_to_spanish(fixture
     from conftest import free_port
     from ragarena.ui.app import build_app
     from ragarena.ui.context import AppContext
-    from ragarena.votes import VoteStore
+    from ragarena.arena.votes import VoteStore
 
     store = VoteStore(tmp_path / "arena.db")
     scores_dir = tmp_path / "scores"

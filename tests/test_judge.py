@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from fake_servers import fake_openai, fake_tgi, ok  # noqa: F401  (fixtures)
-from ragarena import judge, scores
+from ragarena.scoring import judge
+from ragarena.scoring import scores
 from ragarena.cli import main
 from ragarena.errors import UserError
 
@@ -263,7 +264,7 @@ def test_unreachable_judge_stops_the_run(tmp_path):
 
 
 def test_resolve_judge(monkeypatch):
-    from ragarena.models import load_specs
+    from ragarena.answering.models import load_specs
 
     specs = load_specs(REPO / "models.yaml")
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)

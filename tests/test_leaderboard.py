@@ -12,11 +12,11 @@ import pytest
 
 import pandas as pd
 
-from ragarena import board_table as bt
-from ragarena import board_text
-from ragarena import board_figures
-from ragarena import leaderboard as lb
-from ragarena import scores
+from ragarena.leaderboard import table as bt
+from ragarena.leaderboard import text as board_text
+from ragarena.leaderboard import figures as board_figures
+from ragarena.leaderboard import build as lb
+from ragarena.scoring import scores
 
 REPO = Path(__file__).resolve().parent.parent
 LABELS = {"extractive": "Extractivo", "extractive-lexical": "Extractivo léxico"}
@@ -268,7 +268,7 @@ def test_tab_refreshes_from_the_vote_store_without_a_restart(fixture_engine, tmp
     from conftest import free_port
     from ragarena.ui.app import build_app
     from ragarena.ui.context import AppContext
-    from ragarena.votes import VoteStore
+    from ragarena.arena.votes import VoteStore
 
     db = tmp_path / "arena.db"
     store = VoteStore(db)

@@ -13,11 +13,13 @@ from datetime import date
 import pytest
 
 from fake_servers import FakeOpenAI, error, listed, ok
-from ragarena import config, model_check, scores
-from ragarena.backends.base import BackendError
+from ragarena import config
+from ragarena.answering import model_check
+from ragarena.scoring import scores
+from ragarena.answering.backends.base import BackendError
 from ragarena.cli import main
-from ragarena.engine import Engine
-from ragarena.models import find_spec, load_specs
+from ragarena.answering.engine import Engine
+from ragarena.answering.models import find_spec, load_specs
 
 TODAY = date(2026, 11, 26)
 RETIRED = "retirado por OpenAI el 2026-10-23: define OPENAI_MODEL con un modelo actual"
@@ -231,7 +233,7 @@ def test_eval_judge_that_was_retired_stops_before_the_first_request(fixture_docs
 
 
 def test_the_leaderboard_keeps_the_published_gpt35_row_and_each_measured_model_apart(monkeypatch):
-    from ragarena import leaderboard as lb
+    from ragarena.leaderboard import build as lb
 
     published = scores.load_scores(config.REPO_ROOT / "data" / "scores" / "published.jsonl")
     means = {"answer_relevance": 4.0, "context_relevance": 3.0, "groundedness": 5.0}

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from ragarena.cli import main
-from ragarena.corpus import load_conversations, load_pages
+from ragarena.retrieval.corpus import load_conversations, load_pages
 
 ROWS = [
     {"topic": "Becas universitarias", "variant": "simple",

@@ -10,10 +10,10 @@ import pytest
 from scipy.optimize import minimize
 
 from ragarena import cli
-from ragarena import ratings as ratings_module
-from ragarena.battles import read_battles, write_battles
+from ragarena.scoring import arena_ratings
+from ragarena.arena.battles import read_battles, write_battles
 from ragarena.errors import UserError
-from ragarena.ratings import (
+from ragarena.scoring.arena_ratings import (
     aggregate,
     analyze,
     bootstrap_cells,
@@ -143,7 +143,7 @@ def test_seeded_bootstrap_is_reproducible(monkeypatch):
     assert one.equals(two)
     assert not np.allclose(one["ci_low"], other["ci_low"])
     # The same draws whatever the number of threads (small chunks: many of them).
-    monkeypatch.setattr(ratings_module, "_CHUNK_ELEMENTS", 100)
+    monkeypatch.setattr(arena_ratings, "_CHUNK_ELEMENTS", 100)
     data = prepare_battles(battles)
     cells = aggregate(data.a, data.b, data.outcome, len(data.models))
     for method in ("multinomial", "poisson"):

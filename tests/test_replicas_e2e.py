@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from ragarena.votes import VoteStore
+from ragarena.arena.votes import VoteStore
 from test_arena_e2e import assert_each_vote_once, ask, connect, start_voting, vote, vote_rounds
 
 PASSWORD = "S3cr3t-pw!no-publicar"

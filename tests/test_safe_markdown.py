@@ -1,14 +1,14 @@
-"""What a chat box may draw (`ragarena.safe_markdown`) and the history the chat endpoint takes from
-the messages it is given (`ragarena.conversation`)."""
+"""What a chat box may draw (`ragarena.answering.safe_markdown`) and the history the chat endpoint takes from
+the messages it is given (`ragarena.answering.conversation`)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ragarena.conversation import example_questions, history_from_messages
+from ragarena.answering.conversation import example_questions, history_from_messages
 from ragarena.errors import UserError
 from ragarena.i18n import localize
-from ragarena.safe_markdown import plain, safe
+from ragarena.answering.safe_markdown import plain, safe
 
 
 def test_images_html_data_uris_and_foreign_links_are_neutralised():
@@ -57,7 +57,7 @@ def test_history_comes_from_the_messages_shown_and_a_malformed_one_is_refused():
 
 def test_example_questions_come_from_the_conversations_the_documents_answer(fixture_qa, fixture_docs, tmp_path,
                                                                            capsys):
-    from ragarena.corpus import load_pages
+    from ragarena.retrieval.corpus import load_pages
 
     pages = [page.text for page in load_pages(fixture_docs)]
     examples = example_questions(fixture_qa, pages)

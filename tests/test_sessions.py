@@ -1,4 +1,4 @@
-"""Per-session memory bounds (`ragarena.sessions`): idle sessions forgotten, update orphans pruned."""
+"""Per-session memory bounds (`ragarena.arena.sessions`): idle sessions forgotten, update orphans pruned."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from ragarena.errors import UserError
-from ragarena.sessions import prune_updates, sweep_idle
+from ragarena.arena.sessions import prune_updates, sweep_idle
 from ragarena.settings import session_capacity
 
 

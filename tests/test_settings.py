@@ -11,10 +11,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from ragarena import voters
+from ragarena.arena import voters
 from ragarena.errors import UserError
-from ragarena.models import load_specs
-from ragarena.votes import VoteRejected, VoteStore
+from ragarena.answering.models import load_specs
+from ragarena.arena.votes import VoteRejected, VoteStore
 
 REPO = Path(__file__).resolve().parent.parent
 

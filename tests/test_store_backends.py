@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from ragarena import cli
-from ragarena.answer_ratings import AnswerRatings
+from ragarena.scoring.answer_ratings import AnswerRatings
 from ragarena.errors import UserError
-from ragarena.votes import VoteRejected, VoteStore
+from ragarena.arena.votes import VoteRejected, VoteStore
 
 PASSWORD = "S3cr3t-pw!no-publicar"
 QUESTION = "¿A qué hora abre la piscina?"

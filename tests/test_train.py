@@ -18,7 +18,7 @@ for _module in ("torch", "transformers", "peft", "trl", "datasets", "tokenizers"
 
 import torch  # noqa: E402
 
-from ragarena.prompts import NOT_COVERED_ANSWER  # noqa: E402
+from ragarena.answering.prompts import NOT_COVERED_ANSWER  # noqa: E402
 from train import dpo, lengths, merge, modeling, sft  # noqa: E402
 from train.examples import ExampleBuilder, SplitReport  # noqa: E402
 from train.serving import serving_engine  # noqa: E402
@@ -52,7 +52,7 @@ def build_tiny_model(folder: Path) -> Path:
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast, StableLmConfig, StableLmForCausalLM
 
-    from ragarena.prompts import SYSTEM_PROMPT
+    from ragarena.answering.prompts import SYSTEM_PROMPT
 
     texts = [path.read_text(encoding="utf-8") for path in sorted(DOCS.glob("*.md"))]
     texts += [SYSTEM_PROMPT, CONVERSATIONS.read_text(encoding="utf-8")]
@@ -292,7 +292,7 @@ def test_qlora_4bit_on_cpu(tiny_model, tmp_path):
 def test_overlong_examples_drop_distractors_never_the_gold(tiny_model):
     tokenizer = modeling.load_tokenizer(str(tiny_model))
     builder = ExampleBuilder(serving_engine(DOCS), k=5)
-    from ragarena.corpus import load_conversations
+    from ragarena.retrieval.corpus import load_conversations
 
     conversation = next(c for c in load_conversations(CONVERSATIONS) if c.split == "train")
     examples = builder.conversation_examples(conversation, SplitReport())

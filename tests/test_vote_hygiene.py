@@ -10,12 +10,16 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from ragarena import cli, hygiene, voters
-from ragarena import leaderboard as lb
-from ragarena.battles import read_battles, write_battles
+from ragarena import cli
+
+from ragarena.arena import hygiene
+
+from ragarena.arena import voters
+from ragarena.leaderboard import build as lb
+from ragarena.arena.battles import read_battles, write_battles
 from ragarena.errors import UserError
-from ragarena.ratings import compute_ratings
-from ragarena.votes import DAY_S, VoteRejected, VoteStore
+from ragarena.scoring.arena_ratings import compute_ratings
+from ragarena.arena.votes import DAY_S, VoteRejected, VoteStore
 
 
 class Clock:

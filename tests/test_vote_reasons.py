@@ -7,13 +7,13 @@ import math
 
 import pytest
 
-from ragarena import board_text
-from ragarena import leaderboard as lb
-from ragarena import reasons as R
-from ragarena.corpus import all_passages, load_conversations, load_pages
+from ragarena.leaderboard import text as board_text
+from ragarena.leaderboard import build as lb
+from ragarena.arena import reasons as R
+from ragarena.retrieval.corpus import all_passages, load_conversations, load_pages
 from ragarena.errors import UserError
-from ragarena.reference import ReferenceIndex, load_index, normalize, reference_markdown
-from ragarena.votes import VoteRejected, VoteStore
+from ragarena.scoring.reference import ReferenceIndex, load_index, normalize, reference_markdown
+from ragarena.arena.votes import VoteRejected, VoteStore
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_leaderboard_has_length_controlled_columns_with_ranks():
     assert table.loc["verboso", "rank"] == 1
     assert (table["style_ci_low"] <= table["style_rating"]).all()
     assert (table["style_rating"] <= table["style_ci_high"]).all()
-    from ragarena import board_table as bt
+    from ragarena.leaderboard import table as bt
 
     shown = bt.detail_frame(board)
     for header in ("Control de estilo", "Control de estilo: desde", "Control de estilo: hasta",

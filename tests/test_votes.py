@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from ragarena import cli
-from ragarena.battles import read_battles, write_battles
+from ragarena.arena.battles import read_battles, write_battles
 from ragarena.errors import UserError
-from ragarena.votes import (APPLICATION_ID, SCHEMA_VERSION, VoteRejected, VoteSharer, VoteStore,
+from ragarena.arena.votes import (APPLICATION_ID, SCHEMA_VERSION, VoteRejected, VoteSharer, VoteStore,
                             anonymize_session, sharer_from_env)
 
 PUBLIC_KEYS = {"model_a", "model_b", "winner", "tstamp", "question", "answer_a", "answer_b", "conversation",

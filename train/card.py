@@ -114,7 +114,7 @@ tags:
 
 {"Pesos completos: el modelo base con el adaptador LoRA fusionado." if merged else "Adaptador LoRA."}
 Entrenado con {what} para responder en español a preguntas sobre la documentación de RAG Arena,
-con exactamente el prompt que usa la app (`ragarena.prompts.build_messages`: instrucciones,
+con exactamente el prompt que usa la app (`ragarena.answering.prompts.build_messages`: instrucciones,
 {retrieved} y el historial de la conversación).
 
 - **Modelo base:** `{base_model}`

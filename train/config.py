@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 import yaml
 
-from ragarena.dense import MODES as RETRIEVAL_MODES
+from ragarena.retrieval.dense import MODES as RETRIEVAL_MODES
 from ragarena.errors import UserError
 
 STABLELM_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]

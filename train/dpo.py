@@ -7,7 +7,7 @@ The votes are battles in the public arena format (JSON Lines): `model_a`, `model
 `winner` (model_a / model_b / tie / tie (bothbad)), `question`, `answer_a`, `answer_b`, and
 optionally `conversation` (earlier [question, answer] pairs) and `passage_ids` or `passages`.
 The winner's answer is "chosen", the loser's "rejected"; ties, "both bad" and the votes the
-leaderboard does not count (named mode, excluded: `ragarena.vote_filter`) are skipped. The
+leaderboard does not count (named mode, excluded: `ragarena.arena.vote_filter`) are skipped. The
 prompt is `build_messages` with the battle's passages, re-retrieved with the app's engine (in
 the app's retrieval mode) when the battle only has the question.
 

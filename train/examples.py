@@ -1,6 +1,6 @@
 """SFT examples: every turn of a training conversation, with the app's own prompt and retrieval.
 
-The prompt is exactly what the app sends at serving time (`ragarena.prompts.build_messages`):
+The prompt is exactly what the app sends at serving time (`ragarena.answering.prompts.build_messages`):
 the passages the app's engine (`train.serving`) returns for the question and the earlier
 questions, and the earlier turns as history. Gold (question, answer) pairs are the history,
 since that is what a well-behaved model would have said. For an answerable turn the gold
@@ -20,12 +20,12 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any, Sequence
 
-from ragarena.corpus import Conversation, Passage, load_conversations
-from ragarena.dense import mode_of
-from ragarena.engine import Engine
+from ragarena.retrieval.corpus import Conversation, Passage, load_conversations
+from ragarena.retrieval.dense import mode_of
+from ragarena.answering.engine import Engine
 from ragarena.errors import UserError
-from ragarena.metrics import context_in_passage
-from ragarena.prompts import NOT_COVERED_ANSWER, build_messages
+from ragarena.scoring.metrics import context_in_passage
+from ragarena.answering.prompts import NOT_COVERED_ANSWER, build_messages
 from train.serving import serving_engine
 from train.splits import check_splits, parse_splits, squash
 

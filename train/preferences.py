@@ -1,7 +1,7 @@
 """DPO preference pairs from the arena's vote export (public arena battle format).
 
 The winner's answer is chosen, the loser's rejected. Only votes the leaderboard counts become
-pairs (`ragarena.vote_filter`: blind, not excluded); ties, "both bad", incomplete battles,
+pairs (`ragarena.arena.vote_filter`: blind, not excluded); ties, "both bad", incomplete battles,
 duplicates and test questions are skipped, each counted in the report. The prompt is
 `build_messages` with the battle's passages, or, for a battle that lacks them, the ones the
 app's engine retrieves (`train.serving`). Nothing here imports torch.
@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from ragarena.battles import read_battles
-from ragarena.corpus import Passage
-from ragarena.dense import mode_of
-from ragarena.engine import Engine
+from ragarena.arena.battles import read_battles
+from ragarena.retrieval.corpus import Passage
+from ragarena.retrieval.dense import mode_of
+from ragarena.answering.engine import Engine
 from ragarena.errors import UserError
-from ragarena.prompts import build_messages
-from ragarena.retrieval import fold
-from ragarena.vote_filter import EXCLUDED, NAMED, not_counted_because
+from ragarena.answering.prompts import build_messages
+from ragarena.retrieval.bm25 import fold
+from ragarena.arena.vote_filter import EXCLUDED, NAMED, not_counted_because
 from train.serving import load_corpus, serving_engine
 from train.splits import squash, test_questions
 
@@ -147,7 +147,7 @@ def preference_pairs(
 ) -> tuple[list[PreferencePair], PairReport]:
     """Winner's answer chosen, loser's rejected; ties, "both bad" and incomplete battles skipped.
 
-    Only votes the leaderboard counts (`ragarena.vote_filter`): votes cast with the model names
+    Only votes the leaderboard counts (`ragarena.arena.vote_filter`): votes cast with the model names
     in view and votes excluded by vote hygiene are skipped. A battle whose question is a
     test-split question is skipped too (it would leak the test set into training). Battles
     without their passages are re-retrieved with the app's engine in `retrieval` (None: the

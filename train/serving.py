@@ -1,7 +1,7 @@
 """The app's corpus and retrieval, built for training exactly as the app builds them.
 
 Training = serving: the passages of every training prompt come from the app's own engine
-(`ragarena.engine.Engine`: the same page loader, passage splitter, retriever factory and
+(`ragarena.answering.engine.Engine`: the same page loader, passage splitter, retriever factory and
 retrieval mode), so the fine-tuned model learns on the passages it will be given. The mode is
 the one the app serves with (`RAGARENA_RETRIEVAL`, hybrid by default) unless the `retrieval`
 setting names another; it is recorded in `training_summary.json` and the model card.
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ragarena.corpus import Passage, all_passages, load_pages
-from ragarena.dense import configured_mode
-from ragarena.engine import Engine
+from ragarena.retrieval.corpus import Passage, all_passages, load_pages
+from ragarena.retrieval.dense import configured_mode
+from ragarena.answering.engine import Engine
 from ragarena.errors import UserError
 
 
@@ -25,7 +25,7 @@ def load_corpus(docs: str | Path) -> list[Passage]:
 
 
 def serving_engine(docs: str | Path, mode: str | None = None) -> Engine:
-    """The app's engine (`ragarena.engine.Engine`) on `docs`, retrieving in `mode`: None means the
+    """The app's engine (`ragarena.answering.engine.Engine`) on `docs`, retrieving in `mode`: None means the
     mode the app serves with (`RAGARENA_RETRIEVAL`, else hybrid). Training must not silently fall
     back to BM25 where the app would serve hybrid, so a mode that cannot run here (no embedding
     package) is a UserError rather than the app's logged fallback."""

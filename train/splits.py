@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from ragarena.corpus import Conversation, load_conversations
+from ragarena.retrieval.corpus import Conversation, load_conversations
 from ragarena.errors import UserError
-from ragarena.retrieval import fold
+from ragarena.retrieval.bm25 import fold
 
 
 FORBIDDEN_SPLIT = "test"

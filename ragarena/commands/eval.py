@@ -6,12 +6,14 @@ import json
 import sys
 from pathlib import Path
 
-from ragarena import config, judge
-from ragarena.corpus import load_conversations
-from ragarena.dense import mode_of
-from ragarena.engine import Engine
+from ragarena import config
+
+from ragarena.scoring import judge
+from ragarena.retrieval.corpus import load_conversations
+from ragarena.retrieval.dense import mode_of
+from ragarena.answering.engine import Engine
 from ragarena.errors import UserError
-from ragarena.evaluation import run_turns, summarize
+from ragarena.scoring.evaluation import run_turns, summarize
 
 
 def register(subparsers) -> None:
@@ -63,7 +65,8 @@ def run(args) -> int:
                                                  retrieval=mode_of(engine.retriever), model=spec.id,
                                                  served_model=spec.settings.get("model"))
     if args.record:
-        from ragarena import eval_record, scores
+        from ragarena.scoring import eval_record
+        from ragarena.scoring import scores
 
         record = eval_record.automatic_record(summary, args, label=spec.label, retrieval=mode_of(engine.retriever),
                                               model=spec.id, served_model=spec.settings.get("model"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ragarena import ragquas
+from ragarena.datasets import ragquas
 
 
 def register(subparsers) -> None:

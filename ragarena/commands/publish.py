@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ragarena import publish
+from ragarena.datasets import publish
 
 
 def register(subparsers) -> None:

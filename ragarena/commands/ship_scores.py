@@ -17,7 +17,11 @@ import os
 import sys
 from pathlib import Path
 
-from ragarena import config, eval_record, scores
+from ragarena import config
+
+from ragarena.scoring import eval_record
+
+from ragarena.scoring import scores
 from ragarena.errors import UserError
 
 #: Model kinds that answer through a server (need a URL or a key); every other kind runs offline.
@@ -38,10 +42,10 @@ def offline_models(specs) -> list:
 
 def measure(specs=None, date: str | None = None) -> list[dict]:
     """One automatic record per offline model, as `eval --record` would append it."""
-    from ragarena.dense import mode_of
-    from ragarena.engine import Engine
-    from ragarena.evaluation import run_turns, summarize
-    from ragarena.corpus import load_conversations
+    from ragarena.retrieval.dense import mode_of
+    from ragarena.answering.engine import Engine
+    from ragarena.scoring.evaluation import run_turns, summarize
+    from ragarena.retrieval.corpus import load_conversations
 
     date = date or scores.now_iso()  # one run, one date
     engine = Engine(config.docs_dir(), retrieval_mode=RETRIEVAL)

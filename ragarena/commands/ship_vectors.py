@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ragarena import config
-from ragarena.answer_candidates import corpus_candidate_texts
-from ragarena.candidate_vectors import candidate_cache
-from ragarena.corpus import all_passages, load_pages
-from ragarena.embeddings import (
+from ragarena.selector.candidates import corpus_candidate_texts
+from ragarena.selector.vectors import candidate_cache
+from ragarena.retrieval.corpus import all_passages, load_pages
+from ragarena.retrieval.embeddings import (
     SHIPPED_DIR, EmbeddingsUnavailable, VectorCache, content_key, create_embedder, write_vectors,
 )
 from ragarena.errors import UserError

@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 
 from ragarena import config
-from ragarena.backends.selector import CandidateScorer
-from ragarena.corpus import all_passages, load_conversations, load_pages
-from ragarena.dense import build_retriever, mode_of
+from ragarena.answering.backends.selector import CandidateScorer
+from ragarena.retrieval.corpus import all_passages, load_conversations, load_pages
+from ragarena.retrieval.dense import build_retriever, mode_of
 from ragarena.errors import UserError
-from ragarena.selector_model import DEFAULT_PATH
+from ragarena.selector.model import DEFAULT_PATH
 
 
 def register(subparsers) -> None:
@@ -34,7 +34,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     try:
-        from ragarena import selector_training
+        from ragarena.selector import training as selector_training
     except ImportError as error:  # scikit-learn missing
         raise UserError(f"Ajustar el selector necesita scikit-learn ({error}): pip install -r requirements-test.txt")
     if args.k < 1:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ragarena import config
 from ragarena.errors import UserError
-from ragarena.validate import validate
+from ragarena.datasets.check import validate
 
 
 def register(subparsers) -> None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import sys
 
 from ragarena import config
-from ragarena.battles import read_for_import, write_battles
-from ragarena.votes import VoteStore
+from ragarena.arena.battles import read_for_import, write_battles
+from ragarena.arena.votes import VoteStore
 
 
 MAX_LINES_SHOWN = 20
@@ -28,7 +28,7 @@ def register(subparsers) -> None:
 
 
 def run_export(args) -> int:
-    from ragarena.hygiene import screen_store
+    from ragarena.arena.hygiene import screen_store
 
     store = VoteStore(config.db_path(), create=False)
     try:

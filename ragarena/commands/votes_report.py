@@ -2,7 +2,7 @@
 
 Reads the vote database of the app (RAGARENA_DB, else RAGARENA_DATA_DIR/arena.db), or a battle
 file (export format), without changing anything. Prints the votes excluded from the ratings
-(`ragarena.hygiene`) with their counts per reason and the battles, the votes the voters'
+(`ragarena.arena.hygiene`) with their counts per reason and the battles, the votes the voters'
 sequential test would exclude now (saved in the database at the next leaderboard refresh or
 ``export-votes``), the flagged voters, and the votes cast with the names in view (not counted by
 the leaderboard).
@@ -32,14 +32,14 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ragarena import hygiene
+    from ragarena.arena import hygiene
 
     if args.file:
-        from ragarena.battles import read_battles
+        from ragarena.arena.battles import read_battles
 
         battles, source = read_battles(args.file), args.file
     else:
-        from ragarena.votes import VoteStore
+        from ragarena.arena.votes import VoteStore
 
         store = VoteStore(config.db_path(), create=False)
         try:
@@ -58,7 +58,7 @@ def run(args) -> int:
 
 def build_report(battles: list[dict], screening) -> dict:
     """The report as plain data (see `format_report`)."""
-    from ragarena import hygiene
+    from ragarena.arena import hygiene
 
     rows, stored, pending = [], Counter(), Counter()
     for index, battle in enumerate(battles):

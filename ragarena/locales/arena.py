@@ -1,6 +1,6 @@
-"""English for the Arena tab: its labels and messages, the vote store's refusals (`ragarena.votes`),
-the vote reasons (`ragarena.reasons`: labels only, the stored values stay Spanish) and the
-reference answer's headings (`ragarena.reference`)."""
+"""English for the Arena tab: its labels and messages, the vote store's refusals (`ragarena.arena.votes`),
+the vote reasons (`ragarena.arena.reasons`: labels only, the stored values stay Spanish) and the
+reference answer's headings (`ragarena.scoring.reference`)."""
 
 EN = {
     # ragarena/ui/arena.py: the page
@@ -74,7 +74,7 @@ EN = {
     "✅ Guardado sin motivos: queda tu voto ({winner}) sin explicación.":
         "✅ Saved without reasons: your vote ({winner}) stays, with no explanation.",
     "registrado": "recorded",
-    # ragarena/votes.py: refusals
+    # ragarena/arena/votes.py: refusals
     "Voto no válido: elige A, B, empate o ambas son malas.": "Invalid vote: choose A, B, tie or both are bad.",
     "No hay ningún combate que votar en esta sesión; haz una pregunta primero.":
         "There is no battle to vote on in this session; ask a question first.",
@@ -101,12 +101,12 @@ EN = {
     "Vota primero; los motivos acompañan al voto.": "Vote first; the reasons go with the vote.",
     "Esa ronda ya terminó: los motivos solo se pueden dar hasta la ronda siguiente.":
         "That round is over: reasons can only be given until the next round.",
-    # ragarena/reasons.py: reason labels (stored values stay Spanish), criteria, refusals
+    # ragarena/arena/reasons.py: reason labels (stored values stay Spanish), criteria, refusals
     "«Ambas son malas»": "“Both are bad”",
     "este voto": "this vote",
     "Motivo no válido para {what}: «{reason}». Se admite: {allowed}.":
         "Invalid reason for {what}: “{reason}”. Accepted: {allowed}.",
-    # ragarena/reference.py: the reference answer's headings (the answer and passage are corpus data)
+    # ragarena/scoring/reference.py: the reference answer's headings (the answer and passage are corpus data)
     "**Respuesta de referencia** (conversación `{conversation}`, turno {turn}):":
         "**Reference answer** (conversation `{conversation}`, turn {turn}):",
     "**Fragmento de referencia**{where}:": "**Reference passage**{where}:",

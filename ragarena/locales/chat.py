@@ -41,7 +41,7 @@ EN = {
         "✅ Rating saved ({figures}). You can change it until you ask another question.",
     "✅ Valoración actualizada ({figures}). Puedes cambiarla hasta que hagas otra pregunta.":
         "✅ Rating updated ({figures}). You can change it until you ask another question.",
-    # --- answer metadata (ragarena/answer_meta.py) ---------------------------------------------
+    # --- answer metadata (ragarena/answering/metering.py) ---------------------------------------------
     "{whole},{fraction}": "{whole}.{fraction}",
     "{seconds} s": "{seconds} s",
     "{amount} $": "${amount}",
@@ -52,20 +52,20 @@ EN = {
     "≈{tokens} (estimación)": "≈{tokens} (estimate)",
     "~{cost}": "~{cost}",
     "incompleta": "incomplete",
-    # --- filler flags (ragarena/filler.py) -----------------------------------------------------
+    # --- filler flags (ragarena/answering/filler.py) -----------------------------------------------------
     "según el contexto": "“according to the context”",
     "el contexto dice": "“the context says”",
     "disculpa": "apology",
     "relleno de cortesía": "courtesy filler",
     "se presenta como IA": "presents itself as an AI",
     "dice que no está cuando sí está": "says it is not there when it is",
-    # --- question checks (ragarena/validation.py) ----------------------------------------------
+    # --- question checks (ragarena/answering/question_check.py) ----------------------------------------------
     "Escribe una pregunta antes de enviar.": "Type a question before sending.",
     "La pregunta es demasiado larga ({length} caracteres); el máximo es {max_chars}.":
         "The question is too long ({length} characters); the maximum is {max_chars}.",
     "La pregunta contiene HTML o código; escríbela como texto normal, sin etiquetas.":
         "The question contains HTML or code; write it as plain text, without tags.",
-    # --- rating box and its rules (ragarena/answer_ratings.py) ---------------------------------
+    # --- rating box and its rules (ragarena/scoring/answer_ratings.py) ---------------------------------
     "¿Responde a la pregunta?": "Does it answer the question?",
     "¿El contexto recuperado es el adecuado?": "Is the retrieved context the right one?",
     "¿La respuesta se apoya solo en el contexto?": "Does the answer rely only on the context?",
@@ -85,12 +85,12 @@ EN = {
     "Has enviado {count} valoraciones en el último minuto (máximo {limit}); "
     "espera un poco antes de volver a valorar.":
         "You have sent {count} ratings in the last minute (maximum {limit}); wait a little before rating again.",
-    # --- model registry (ragarena/models.py) ---------------------------------------------------
+    # --- model registry (ragarena/answering/models.py) ---------------------------------------------------
     "No existe el archivo de modelos «{path}».": "The models file “{path}” does not exist.",
     "El archivo de modelos «{path}» no es válido: {error}": "The models file “{path}” is not valid: {error}",
     "El modelo «{model}» no está disponible: {reason}": "The model “{model}” is not available: {reason}",
     "Modelo desconocido «{model}». Modelos configurados: {known}.": "Unknown model “{model}”. Configured models: {known}.",
-    # --- remote backends (ragarena/backends/openai_backend.py, tgi_backend.py) -----------------
+    # --- remote backends (ragarena/answering/backends/openai_backend.py, tgi_backend.py) -----------------
     "(URL no válida)": "(invalid URL)",
     "{env} debe ser una dirección que empiece por http:// o https://.":
         "{env} must be an address starting with http:// or https://.",

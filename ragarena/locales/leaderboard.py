@@ -1,6 +1,6 @@
 """English for the Leaderboard tab: its tables, notes, figures and warnings, the agreement with the
-judge (`ragarena.answer_ratings.agreement_markdown`), and the score-record and battle errors
-(`ragarena.scores`, `ragarena.ratings`) that the tab can show. Provenance is rendered from the records'
+judge (`ragarena.scoring.answer_ratings.agreement_markdown`), and the score-record and battle errors
+(`ragarena.scoring.scores`, `ragarena.scoring.arena_ratings`) that the tab can show. Provenance is rendered from the records'
 fields in the page's language (published records carry ``source_en``); labels and the reasons stored with
 the votes stay as written: they are data."""
 
@@ -25,7 +25,7 @@ EN = {
     "⚠️ No se puede calcular el acuerdo: {error}": "⚠️ The agreement cannot be computed: {error}",
     "⚠️ No se puede calcular el acuerdo ({error}).": "⚠️ The agreement cannot be computed ({error}).",
 
-    # ragarena/leaderboard.py: table headers
+    # ragarena/leaderboard/build.py: table headers
     "Rango": "Rank",
     "Votos": "Votes",
     "Rango (control de estilo)": "Rank (style control)",
@@ -66,10 +66,10 @@ EN = {
         "{named} votes cast with the model names in view do not count (only blind votes count).",
     "{n} combates excluidos no cuentan.": "{n} excluded battles do not count.",
     "*Control de estilo* (en el detalle): el mismo modelo con la diferencia de longitud de las dos respuestas y la "
-    "de relleno (`ragarena.filler`) como covariables, así que estima cada modelo a igual longitud y sin "
+    "de relleno (`ragarena.answering.filler`) como covariables, así que estima cada modelo a igual longitud y sin "
     "relleno; su rango sale igual de los intervalos. Solo cuentan los combates con las dos respuestas.":
         "*Style control* (in the detail): the same model with the difference in length of the two answers and in filler "
-        "(`ragarena.filler`) as covariates, so it estimates each model at equal length and without filler; its "
+        "(`ragarena.answering.filler`) as covariates, so it estimates each model at equal length and without filler; its "
         "rank comes from the intervals in the same way. Only battles with both answers count.",
     "longitud": "length",
     "relleno": "filler",
@@ -115,7 +115,7 @@ EN = {
     "rival": "opponent",
     "modelo": "model",
 
-    # ragarena/answer_ratings.py: agreement between the judge and people
+    # ragarena/scoring/answer_ratings.py: agreement between the judge and people
     "Media de los tres": "Mean of the three",
     "Se comparan las valoraciones de la pestaña *Chat* con las puntuaciones del jurado LLM "
     "(`python -m ragarena eval --judge …`) **para la misma respuesta**: misma pregunta, conversación, "
@@ -140,7 +140,7 @@ EN = {
         "(ρ is not computed with fewer than 3, nor when one side scores everything the same).",
     "No se puede leer la caché del juez {path}: {reason}": "Cannot read the judge cache {path}: {reason}",
 
-    # ragarena/scores.py: stored score records
+    # ragarena/scoring/scores.py: stored score records
     "puntuación nueva": "new score",
     "{path}, línea {number}": "{path}, line {number}",
     "{where}: cada puntuación debe ser un objeto JSON, no {type}.":
@@ -165,7 +165,7 @@ EN = {
     "{path}, línea {number}: JSON no válido ({reason}).": "{path}, line {number}: invalid JSON ({reason}).",
     "No se puede escribir la puntuación en {path}: {reason}": "Cannot write the score to {path}: {reason}",
 
-    # ragarena/ratings.py: battles and notes shown in the summary
+    # ragarena/scoring/arena_ratings.py: battles and notes shown in the summary
     "Combate {number}: se esperaba un objeto con model_a, model_b y winner.":
         "Battle {number}: expected an object with model_a, model_b and winner.",
     "Combate {number}: falta el campo {field}.": "Battle {number}: the field {field} is missing.",
@@ -176,7 +176,7 @@ EN = {
         "Battle {number}: model_a and model_b are the same model ({model}).",
     "Control de estilo: {n} combates sin las dos respuestas no cuentan.":
         "Style control: {n} battles without both answers do not count.",
-    # ragarena/board.py, board_table.py, eval_record.py: the ranked table, detail, provenance, method
+    # ragarena/leaderboard/board.py, leaderboard/table.py, scoring/eval_record.py: the ranked table, detail, provenance, method
     'publicado':
         'published',
     'eval automática':

@@ -1,15 +1,15 @@
-"""English for model availability: which API model a server still serves (ragarena/model_check.py), the
+"""English for model availability: which API model a server still serves (ragarena/answering/model_check.py), the
 fine-tuned model's engines (models.yaml: vLLM, SGLang or TGI) and how to enable them."""
 
 EN = {
-    # --- ragarena/models.py: a model several engines can serve -----------------------------------
+    # --- ragarena/answering/models.py: a model several engines can serve -----------------------------------
     "{first} O bien: {second}": "{first} Or: {second}",
-    # --- ragarena/backends/openai_backend.py: an OpenAI-compatible engine of your own --------------
+    # --- ragarena/answering/backends/openai_backend.py: an OpenAI-compatible engine of your own --------------
     "Define {url_env} con la dirección /v1 de un servidor vLLM o SGLang (y {model_env} con el nombre del "
     "modelo o adaptador servido) para activarlo.":
         "Set {url_env} to the /v1 address of a vLLM or SGLang server (and {model_env} to the served model "
         "or adapter name) to enable it.",
-    # --- ragarena/model_check.py: what GET /v1/models says ---------------------------------------
+    # --- ragarena/answering/model_check.py: what GET /v1/models says ---------------------------------------
     "retirado por OpenAI el {date}: define {env} con un modelo actual":
         "retired by OpenAI on {date}: set {env} to a current model",
     "el servidor {url} no sirve «{model}» (sirve: {served}). Si es un adaptador LoRA, arranca vLLM con "

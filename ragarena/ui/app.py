@@ -6,8 +6,8 @@ import sys
 
 import gradio as gr
 
-from ragarena import model_check
-from ragarena.engine import Engine
+from ragarena.answering import model_check
+from ragarena.answering.engine import Engine
 from ragarena.i18n import _, localize
 from ragarena.ui.arena import build_arena_tab
 from ragarena.ui.chat import build_chat_tab

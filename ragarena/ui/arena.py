@@ -23,12 +23,12 @@ does not return Button outputs, so what a client gets is:
 * ``/arena_new_round()`` → (question box, chat A, chat B, passages HTML, status, name A, name B),
   all cleared.
 * The vote endpoints also return, fourth, the reference answer (Markdown, "" when the question
-  is not one of the corpus's; `ragarena.reference`), shown folded after the vote.
-* ``/arena_reasons(reasons)`` with a list of `ragarena.reasons` texts (`GOOD` for A, B or a tie,
+  is not one of the corpus's; `ragarena.scoring.reference`), shown folded after the vote.
+* ``/arena_reasons(reasons)`` with a list of `ragarena.arena.reasons` texts (`GOOD` for A, B or a tie,
   `BAD` for "Ambas son malas"; ``[]`` clears) → status: "✅ Motivos guardados…" or "⚠️ …". The
   server takes them only for this session's voted battle, until its next round.
 
-Vote hygiene (`ragarena.votes`, `ragarena.hygiene`, `ragarena.voters`): each vote carries the
+Vote hygiene (`ragarena.arena.votes`, `ragarena.arena.hygiene`, `ragarena.arena.voters`): each vote carries the
 salted digests of the client's IP and, when signed in with Hugging Face (a `gr.LoginButton`
 appears when OAuth is configured), of the user; a daily cap (RAGARENA_VOTES_PER_DAY) is checked
 before a round is served and again at the vote; a round whose answers name their model is
@@ -60,23 +60,25 @@ import time
 
 import gradio as gr
 
-from ragarena import config, settings, voters
-from ragarena.arena_rounds import round_from_saved, saved_round
-from ragarena.backends.base import AnswerRequest, BackendError, Usage
+from ragarena import config, settings
+
+from ragarena.arena import voters
+from ragarena.arena.rounds import round_from_saved, saved_round
+from ragarena.answering.backends.base import AnswerRequest, BackendError, Usage
 from ragarena.errors import UserError
-from ragarena.hygiene import IDENTITY, PeriodicScreening, category
+from ragarena.arena.hygiene import IDENTITY, PeriodicScreening, category
 from ragarena.i18n import DEFAULT_LANGUAGE, Text, _, join_text, localize, normalize_language
-from ragarena.reasons import BAD, GOOD
-from ragarena.reasons import ALL as ALL_REASONS
-from ragarena.reasons import choices as reason_choices
-from ragarena.reasons import label as reason_label
-from ragarena.reference import load_index, reference_markdown
-from ragarena.retrieval import Hit
-from ragarena.safe_markdown import safe
+from ragarena.arena.reasons import BAD, GOOD
+from ragarena.arena.reasons import ALL as ALL_REASONS
+from ragarena.arena.reasons import choices as reason_choices
+from ragarena.arena.reasons import label as reason_label
+from ragarena.scoring.reference import load_index, reference_markdown
+from ragarena.retrieval.bm25 import Hit
+from ragarena.answering.safe_markdown import safe
 from ragarena.ui.context import AppContext
 from ragarena.ui.render import passages_html
-from ragarena.validation import question_problem
-from ragarena.votes import VoteRejected
+from ragarena.answering.question_check import question_problem
+from ragarena.arena.votes import VoteRejected
 
 # The mode Radio's values (what /arena_ask takes) stay these Spanish strings; only their labels are translated.
 ANONYMOUS, NAMED = "Anónimo", "Elegir modelos"
@@ -273,7 +275,7 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
     reasons_api = gr.Dropdown(list(ALL_REASONS), value=[], multiselect=True, allow_custom_value=True, visible=False,
                               label="Motivos")
     state = gr.State(None)  # the round: models, turns, battle id, passages, reference; server-side, per session
-    # The browser's note of its round (battle id and session, `ragarena.arena_rounds`), for a reload;
+    # The browser's note of its round (battle id and session, `ragarena.arena.rounds`), for a reload;
     # made by the page outside the tabs (a component in a tab not yet shown reads as its default).
     saved = saved if saved is not None else gr.BrowserState({}, storage_key="ragarena-arena")
     # The messages shown (status, reasons status) as `Text`, to render them again when the language changes.

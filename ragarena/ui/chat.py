@@ -1,6 +1,6 @@
 """Chat tab: pick a model, ask, see the streamed answer and the passages it came from, rate the answer.
 
-Every completed answer is recorded server-side (`ragarena.answer_ratings`) and its id kept in
+Every completed answer is recorded server-side (`ragarena.scoring.answer_ratings`) and its id kept in
 the session's ``gr.State``; under the conversation the user may rate that answer 1-5 on the
 study's three criteria, with an optional comment. One rating per answer, changeable (sent
 again) until the next question or a new conversation.
@@ -8,7 +8,7 @@ again) until the next question or a new conversation.
 API (gradio_client):
 
 * ``/chat(question, chatbot, model, language)`` → (question box "", chatbot, passages HTML, status): the
-  answer is built from ``chatbot`` (the messages shown, `ragarena.conversation`) and nothing kept
+  answer is built from ``chatbot`` (the messages shown, `ragarena.answering.conversation`) and nothing kept
   server-side; a malformed history is refused with "⚠️ …". Once the answer is complete, status holds
   how long it took in words and, folded under "Detalles", its metadata ("1.ª palabra … · total … ·
   N tokens"), plus any filler warning; a refused question or a failed model gives "⚠️ …" there
@@ -38,20 +38,20 @@ import sys
 import gradio as gr
 
 from ragarena import config
-from ragarena.answer_ratings import CRITERION_QUESTIONS, MAX_COMMENT, ratings_per_minute_from_env
-from ragarena.answer_meta import MeteredStream
-from ragarena.backends.base import AnswerRequest, BackendError
+from ragarena.scoring.answer_ratings import CRITERION_QUESTIONS, MAX_COMMENT, ratings_per_minute_from_env
+from ragarena.answering.metering import MeteredStream
+from ragarena.answering.backends.base import AnswerRequest, BackendError
 from ragarena.errors import UserError
-from ragarena.conversation import example_questions, history_from_messages
-from ragarena.evidence import Support, supporting_sentence
-from ragarena.filler import find_filler
+from ragarena.answering.conversation import example_questions, history_from_messages
+from ragarena.answering.evidence import Support, supporting_sentence
+from ragarena.answering.filler import find_filler
 from ragarena.i18n import DEFAULT_LANGUAGE, Text, _, join_text, localize, normalize_language
-from ragarena.models import find_spec
-from ragarena.retrieval import Hit
-from ragarena.safe_markdown import safe
+from ragarena.answering.models import find_spec
+from ragarena.retrieval.bm25 import Hit
+from ragarena.answering.safe_markdown import safe
 from ragarena.ui.context import AppContext
 from ragarena.ui.render import answer_summary, passages_html
-from ragarena.validation import question_problem
+from ragarena.answering.question_check import question_problem
 
 SCORE_CHOICES = [1, 2, 3, 4, 5]
 # The bubble of a failed answer (the reason is in the status line, once).
@@ -77,7 +77,7 @@ def unavailable_lines(ctx: AppContext, language: str | None = DEFAULT_LANGUAGE) 
 
 def unavailable_note(ctx: AppContext, language: str | None = DEFAULT_LANGUAGE) -> str:
     """Markdown for whoever runs the app: the models that cannot answer now and how to enable them,
-    then the usable models whose shutdown date is ahead (ragarena.model_check)."""
+    then the usable models whose shutdown date is ahead (ragarena.answering.model_check)."""
     lines = unavailable_lines(ctx, language)
     language = normalize_language(language)
     warnings = ctx.engine.warnings()
@@ -221,7 +221,7 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
     def respond(text, messages, model_id, panel, shown_line, language=DEFAULT_LANGUAGE, request: gr.Request = None):
         # Every output is a value, never gr.update()/gr.skip(): Gradio 6.31 registers each component
         # update as a new component in the session, so one per call was ~29 KiB never freed
-        # (ragarena.sessions). An unchanged value costs nothing on the wire (streams send diffs).
+        # (ragarena.arena.sessions). An unchanged value costs nothing on the wire (streams send diffs).
         language = normalize_language(language)
         messages = list(messages or [])
         hits, support = panel or ([], None)

@@ -6,11 +6,11 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ragarena.engine import Engine
+from ragarena.answering.engine import Engine
 
 if TYPE_CHECKING:
-    from ragarena.answer_ratings import AnswerRatings
-    from ragarena.votes import VoteStore
+    from ragarena.scoring.answer_ratings import AnswerRatings
+    from ragarena.arena.votes import VoteStore
 
 _STORE_LOCK = threading.Lock()
 
@@ -32,7 +32,7 @@ class AppContext:
                 store = self.extras.get("store")
                 if store is None:
                     from ragarena import config
-                    from ragarena.votes import VoteStore, sharer_from_env
+                    from ragarena.arena.votes import VoteStore, sharer_from_env
 
                     store = VoteStore(config.db_path())  # checked first: a bad file stops before any upload
                     store.sharer = sharer_from_env(config.data_dir())
@@ -48,7 +48,7 @@ class AppContext:
             with _STORE_LOCK:
                 ratings = self.extras.get("ratings")
                 if ratings is None:
-                    from ragarena.answer_ratings import AnswerRatings
+                    from ragarena.scoring.answer_ratings import AnswerRatings
 
                     ratings = self.extras["ratings"] = AnswerRatings(store)
         return ratings

@@ -1,4 +1,4 @@
-"""Leaderboard tab: lays out what `ragarena.board.BoardData` computes, nothing more.
+"""Leaderboard tab: lays out what `ragarena.leaderboard.board.BoardData` computes, nothing more.
 
 The ranked table comes first (under a one-line description), then the summary with the buttons,
 the folded «Cómo se calcula» and «Detalle y procedencia», the plots, and the folded agreement,
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ragarena import board_table as bt
-from ragarena.board import BoardData
+from ragarena.leaderboard import table as bt
+from ragarena.leaderboard.board import BoardData
 from ragarena.i18n import DEFAULT_LANGUAGE, _
 from ragarena.ui.context import AppContext
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import html
 from typing import Sequence
 
-from ragarena.evidence import Support
-from ragarena.answer_meta import format_meta, format_seconds, format_usd
+from ragarena.answering.evidence import Support
+from ragarena.answering.metering import format_meta, format_seconds, format_usd
 from ragarena.i18n import Text, _, localize
-from ragarena.retrieval import Hit
+from ragarena.retrieval.bm25 import Hit
 
 PASSAGES_HEADING = _("Contexto recuperado")
 

@@ -1,0 +1,284 @@
+"""Arena battles in the public format of Chatbot Arena (LMSYS) exports.
+
+A battle is a dict with at least::
+
+    {"model_a": "modelo-1", "model_b": "modelo-2", "winner": "model_a"}
+
+`winner` is one of ``"model_a"``, ``"model_b"``, ``"tie"`` or ``"tie (bothbad)"``. Any other
+field (``tstamp``, ``question``, ``answer_a``, ``answer_b``, ``excluded``, ...) is kept as
+is. Files are JSON Lines (one battle per line, blank lines ignored) or a single JSON list;
+`read_battles` accepts both, `write_battles` writes JSON Lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from ragarena.errors import UserError
+from ragarena.jsonl import loads, parse_json_lines
+
+WINNERS = ("model_a", "model_b", "tie", "tie (bothbad)")
+#: The two fields that take a vote out of the ratings (vote hygiene, `ragarena.arena.hygiene`).
+EXCLUSION_FIELDS = ("excluded", "excluded_reason")
+REQUIRED = ("model_a", "model_b", "winner")
+MODES = ("anonymous", "named")
+NUMBER, TEXT = "número", "texto"
+# Optional fields and what they must hold when present (None is always allowed).
+OPTIONAL = {"tstamp": NUMBER, "served_tstamp": NUMBER, "question": TEXT, "answer_a": TEXT, "answer_b": TEXT,
+            "battle_id": TEXT, "session_hash": TEXT, "user_hash": TEXT, "excluded_reason": TEXT, "mode": TEXT,
+            "conversation": list, "passage_ids": list, "reasons": list, "timings": dict, "excluded": (bool, str)}
+_TYPE_NAMES = {list: "una lista", dict: "un objeto", (bool, str): "true/false o un texto", TEXT: "un texto"}
+
+
+def battle_problem(record: Any, strict: bool = False) -> str | None:
+    """Why `record` is not a battle (Spanish, without where it is), or None when it is one.
+
+    `strict` (what is stored: `import-votes`, `VoteStore.import_battles`) also checks the optional
+    fields' types and refuses NaN and infinities anywhere; readers of a file (ratings, DPO pairs)
+    need only the three required fields and skip what they cannot use."""
+    if not isinstance(record, dict):
+        return f"cada combate debe ser un objeto JSON, no {type(record).__name__}."
+    missing = [key for key in REQUIRED if key not in record]
+    if missing:
+        return f"faltan los campos {', '.join(missing)}."
+    for key in ("model_a", "model_b"):
+        value = record[key]
+        if not isinstance(value, str) or not value.strip():
+            return f"'{key}' debe ser un nombre de modelo (texto no vacío)."
+    if record["model_a"] == record["model_b"]:
+        return f"model_a y model_b son el mismo modelo ({record['model_a']!r})."
+    if record["winner"] not in WINNERS:
+        allowed = ", ".join(repr(w) for w in WINNERS)
+        return f"valor de 'winner' no válido ({str(record['winner'])[:80]!r}); se admite {allowed}."
+    return _optional_problem(record) if strict else None
+
+
+def _optional_problem(record: dict) -> str | None:
+    for key, kind in OPTIONAL.items():
+        value = record.get(key)
+        if value is None:
+            continue
+        if kind == NUMBER:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                return f"'{key}' debe ser un número finito (segundos desde 1970)."
+        elif not isinstance(value, str if kind == TEXT else kind):
+            return f"'{key}' debe ser {_TYPE_NAMES[kind]}, no {_shown(value)}."
+    if record.get("mode") is not None and record["mode"] not in MODES:
+        return f"modo no válido ({record['mode'][:40]!r}); se admite {', '.join(MODES)}."
+    if record.get("battle_id") == "":
+        return "'battle_id' no puede estar vacío."
+    bad = _non_finite(record)
+    if bad:
+        return f"'{bad}' tiene un número no finito (NaN o infinito), que JSON no admite."
+    return None
+
+
+def validate_battle(record: Any, where: str, strict: bool = False) -> dict:
+    """Check one battle record (`battle_problem`); `where` (e.g. ``"votos.jsonl, línea 3"``) names it in errors."""
+    problem = battle_problem(record, strict)
+    if problem:
+        raise UserError(f"{where}: {problem}")
+    return record
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)[:40] if not isinstance(value, float) else repr(value)
+
+
+def _non_finite(value: Any, path: str = "") -> str | None:
+    """The dotted path of the first NaN or infinite number inside `value`, None when there is none."""
+    stack = [(path, value)]
+    while stack:  # iterative: a deeply nested record must not overflow the stack
+        where, item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return where or "valor"
+        if isinstance(item, dict):
+            stack.extend((f"{where}.{k}" if where else str(k), v) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((f"{where}[{i}]", v) for i, v in enumerate(item))
+    return None
+
+
+def finite_or_none(value: Any) -> Any:
+    """`value` with every NaN or infinite number replaced by None (so what is written is JSON)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite_or_none(v) for v in value]
+    return value
+
+
+def import_id(record: dict, line: int) -> str:
+    """The id of a battle that has none: from its line (or position) and its content, so two identical
+    rows of a file are two battles, and importing the same file again adds nothing."""
+    content = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
+    return "imp-" + hashlib.sha256(f"{line}\n{content}".encode()).hexdigest()[:32]
+
+
+def read_battles(path: str | os.PathLike) -> list[dict]:
+    """Read battles from a JSON Lines file or a file holding one JSON list.
+
+    Raises `UserError` (in Spanish, naming the file and the line) for a missing or unreadable
+    file, malformed JSON, or a record without a valid ``model_a``/``model_b``/``winner``.
+    """
+    path = Path(path)
+    text = _read_text(path)
+    if text.lstrip().startswith("["):
+        return [validate_battle(record, where) for record, where, _line in _json_list(path, text)]
+    return parse_json_lines(text, path, validate_battle)
+
+
+@dataclass
+class ImportFile:
+    """What `read_for_import` found: the battles to add (each with a ``battle_id``) and the rows
+    refused, as (line, reason)."""
+
+    records: list[dict] = field(default_factory=list)
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+    def refused_by_reason(self) -> dict[str, list[int]]:
+        grouped: dict[str, list[int]] = {}
+        for line, reason in self.refused:
+            grouped.setdefault(reason, []).append(line)
+        return grouped
+
+
+def read_for_import(path: str | os.PathLike) -> ImportFile:
+    """Every row of a battles file (JSON Lines or a JSON list), for `import-votes`: the good ones with
+    a ``battle_id`` (`import_id` from the line and content when they have none), the bad ones with
+    their line and reason; nothing is dropped without a reason. A file that cannot be read at all
+    (missing, not UTF-8, a JSON list that does not parse) raises `UserError`."""
+    path = Path(path)
+    text = _read_text(path)
+    result = ImportFile()
+    if text.lstrip().startswith("["):
+        rows = [(record, line or index + 1) for index, (record, _where, line) in enumerate(_json_list(path, text))]
+    else:
+        rows = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                rows.append((loads(line), number))
+            except json.JSONDecodeError as error:
+                result.refused.append((number, f"JSON no válido ({error.msg})."))
+    seen: dict[str, int] = {}
+    for record, line in rows:
+        problem = battle_problem(record, strict=True)
+        if problem is None and record.get("battle_id") is not None and str(record["battle_id"]) in seen:
+            problem = f"'battle_id' repetido (ya está en la línea {seen[str(record['battle_id'])]})."
+        if problem:
+            result.refused.append((line, problem))
+            continue
+        record = dict(record)
+        record["battle_id"] = record.get("battle_id") or import_id(record, line)
+        seen[record["battle_id"]] = line
+        result.records.append(record)
+    return result
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise UserError(f"No existe el archivo de combates: {path}") from None
+    except IsADirectoryError:
+        raise UserError(f"{path} es una carpeta, no un archivo de combates.") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: el archivo no está en UTF-8.") from None
+    except OSError as error:
+        raise UserError(f"No se puede leer {path}: {error.strerror or error}") from None
+
+
+def _json_list(path: Path, text: str) -> list[tuple[Any, str, int | None]]:
+    """(element, where, line) for each element of a file holding one JSON list."""
+    try:
+        data = loads(text)
+    except json.JSONDecodeError as error:
+        raise UserError(f"{path}, línea {error.lineno}: JSON no válido ({error.msg}).") from None
+    if not isinstance(data, list):
+        raise UserError(f"{path}: se esperaba una lista JSON de combates o JSON Lines.")
+    # Line of each element, for error messages: a streaming decode keeps the offsets.
+    lines = _element_lines(text)
+    elements = []
+    for index, record in enumerate(data):
+        line = lines[index] if index < len(lines) else None
+        where = f"{path}, línea {line} (elemento {index + 1})" if line else f"{path}, elemento {index + 1}"
+        elements.append((record, where, line))
+    return elements
+
+
+def _element_lines(text: str) -> list[int]:
+    """1-based line where each top-level element of a JSON list starts ([] if unknown)."""
+    decoder = json.JSONDecoder()
+    position = text.index("[") + 1
+    lines = []
+    length = len(text)
+    counted, line = 0, 1
+    while True:
+        while position < length and text[position] in " \t\r\n,":
+            position += 1
+        if position >= length or text[position] == "]":
+            return lines
+        line += text.count("\n", counted, position)
+        counted = position
+        lines.append(line)
+        try:
+            _, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError:
+            return lines
+
+
+def write_battles(path: str | os.PathLike, records: Iterable[dict]) -> int:
+    """Write battles as JSON Lines (UTF-8, non-ASCII kept); returns how many were written.
+
+    Every record is validated first, so a bad one raises `UserError` and nothing is written.
+    The file is written to a temporary sibling and renamed, so readers never see half a file.
+    """
+    path = Path(path)
+    # A NaN or infinity stored by an older version is written as null: the file is always JSON.
+    records = [finite_or_none(record) for record in records]
+    for index, record in enumerate(records):
+        validate_battle(record, f"combate {index + 1}")
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as handle:
+            for record in records:
+                handle.write(json.dumps(record, ensure_ascii=False, default=str, allow_nan=False))
+                handle.write("\n")
+        os.replace(tmp, path)
+    except OSError as error:
+        raise UserError(f"No se puede escribir {path}: {error.strerror or error}") from None
+    return len(records)
+
+
+def _flag_set(value: Any) -> bool:
+    """An exclusion field that says "excluded": anything truthy but a missing value (None, NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    return bool(value)
+
+
+def is_excluded(battle: dict) -> bool:
+    """Whether a battle is kept out of every rating: ``excluded`` true or an ``excluded_reason``.
+
+    The one place this is decided: the ratings (`ragarena.scoring.arena_ratings`, records and data frames),
+    the leaderboard and its reasons table, and the voter screening all ask here.
+    """
+    return any(_flag_set(battle.get(name)) for name in EXCLUSION_FIELDS)
+
+
+def excluded_mask(frame) -> Any:
+    """`is_excluded` for each row of a pandas DataFrame of battles (a boolean numpy array)."""
+    import numpy as np
+
+    flags = [frame[name].map(_flag_set).to_numpy(dtype=bool) for name in EXCLUSION_FIELDS if name in frame.columns]
+    return np.logical_or.reduce(flags) if flags else np.zeros(len(frame), dtype=bool)

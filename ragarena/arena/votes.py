@@ -1,0 +1,427 @@
+"""The arena's vote store and the rules the server enforces on votes.
+
+One row per battle: the question, the two answers, the models behind them and, once the
+user has voted, the winner in the public format of `ragarena.arena.battles`
+(``model_a``/``model_b``/``tie``/``tie (bothbad)``).
+
+Storage: `RAGARENA_DB` is a SQLite file (default) or a PostgreSQL URL; both go through the one
+SQLAlchemy code path of `ragarena.store.db` with the tables of `ragarena.store.schema`, opened
+(checked, created or migrated) by `ragarena.store.open`.
+
+Durability and safety:
+
+* a vote acknowledged to the user (``vote`` returned) is committed durably: SQLite in WAL mode
+  with ``synchronous=FULL``, PostgreSQL with ``synchronous_commit=on``;
+* the rules below are enforced by the database inside the vote's transaction, so they hold
+  across threads, processes and replicas: SQLite's ``BEGIN IMMEDIATE`` write lock; on
+  PostgreSQL the battle's row lock (``FOR UPDATE``) and advisory locks on the voter's session,
+  IP digest and user digest;
+* a SQLite file is checked read-only before anything is written (`ragarena.store.open`).
+
+Rules (refusals raise `VoteRejected`, whose message is shown to the user):
+
+* a vote must name a battle served to the same session, and a battle takes one vote;
+* a session may vote at most ``RAGARENA_VOTES_PER_MINUTE`` times a minute (default 20);
+* at most ``RAGARENA_VOTES_PER_DAY`` votes (default 200) in 24 hours per session and per IP
+  address (``ip_hash``, salted digest), or per Hugging Face user when signed in (``user_hash``);
+  see `ragarena.arena.voters`;
+* a vote on a round in which an answer names its model or provider is kept but excluded from
+  the ratings (``excluded_reason``; `ragarena.arena.hygiene`), as are, later, the votes of voters the
+  sequential test flags (`exclude`); nothing is ever deleted;
+* the reasons of a vote (`set_reasons`, `ragarena.arena.reasons`) are accepted from the session that
+  voted, for its latest battle only (until its next round), and may be changed until then;
+* a question must pass `ragarena.answering.question_check.question_problem` (length, markup).
+
+Sharing: with ``RAGARENA_VOTES_REPO`` and ``HF_TOKEN`` set, every vote is also appended as a
+JSON line (export format) to a folder that a `huggingface_hub.CommitScheduler` pushes to that
+dataset repository (see `VoteSharer`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import sqlalchemy as sa
+
+from ragarena import settings
+from ragarena.arena.battles import MODES, WINNERS, import_id, validate_battle
+from ragarena.errors import UserError
+from ragarena.i18n import _
+from ragarena.store.db import Database, voter_keys
+from ragarena.store.open import open_database
+from ragarena.store.schema import APPLICATION_ID, SCHEMA_VERSION, battles  # noqa: F401 (re-exported)
+from ragarena.answering.question_check import question_problem
+
+DEFAULT_VOTES_PER_MINUTE = 20
+DEFAULT_VOTES_PER_DAY = 200
+DAY_S = 24 * 3600.0
+
+_COLUMNS = ("id", "served_at", "session_hash", "question", "conversation", "passage_ids", "model_a", "model_b",
+            "answer_a", "answer_b", "timings", "mode", "winner", "voted_at", "reasons", "excluded_reason",
+            "user_hash")
+_SELECT = sa.select(*[battles.c[name] for name in _COLUMNS])
+
+
+class VoteRejected(UserError):
+    """The server refused a vote or a question; the message (a Spanish `ragarena.i18n.Text`, which
+    the UI renders in the reader's language with `localize`) is meant for the user."""
+
+
+def anonymize_session(session_hash: str) -> str:
+    """What is stored (and exported) for a Gradio session: a one-way digest, never the session itself.
+
+    Knowing a live session hash would let anyone act as that session, so it is never published.
+    """
+    return hashlib.sha256(f"ragarena-session:{session_hash}".encode()).hexdigest()[:24]
+
+
+def check_question(question: str | None) -> str:
+    """The question stripped, or `VoteRejected` with the reason (too long, empty, markup)."""
+    problem = question_problem(question)
+    if problem:
+        raise VoteRejected(problem)
+    return (question or "").strip()
+
+
+def votes_per_minute_from_env() -> int:
+    return settings.positive_int("RAGARENA_VOTES_PER_MINUTE", DEFAULT_VOTES_PER_MINUTE)
+
+
+def votes_per_day_from_env() -> int:
+    return settings.positive_int("RAGARENA_VOTES_PER_DAY", DEFAULT_VOTES_PER_DAY)
+
+
+class VoteStore:
+    """Battles and votes in a SQLite file or a PostgreSQL database (`RAGARENA_DB`); safe to share between
+    threads, processes and replicas. ``path`` names it for people: the file, or the URL without its password."""
+
+    def __init__(self, path: str | os.PathLike, *, votes_per_minute: int | None = None,
+                 sharer: "VoteSharer | None" = None, create: bool = True,
+                 clock: Callable[[], float] = time.time, votes_per_day: int | None = None):
+        self.votes_per_minute = votes_per_minute if votes_per_minute is not None else votes_per_minute_from_env()
+        self.votes_per_day = votes_per_day if votes_per_day is not None else votes_per_day_from_env()
+        self.sharer = sharer
+        self.clock = clock
+        self.db: Database = open_database(path, create=create)
+        self.path = Path(path) if self.db.url is None else self.db.display
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def record_battle(self, *, session_hash: str, question: str, model_a: str, model_b: str, answer_a: str,
+                      answer_b: str, mode: str = "anonymous", conversation: list | None = None,
+                      passage_ids: list[str] | None = None, timings: dict | None = None,
+                      served_at: float | None = None) -> str:
+        """Store a battle whose two answers are complete; returns its new (unguessable) id."""
+        if not session_hash:
+            raise VoteRejected(_("No se reconoce la sesión; recarga la página."))
+        question = check_question(question)
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        if model_a == model_b:
+            raise ValueError("a battle needs two different models")
+        battle_id = secrets.token_hex(16)
+        with self.db.write() as conn:
+            conn.execute(battles.insert().values(
+                id=battle_id, served_at=served_at if served_at is not None else self.clock(),
+                session_hash=anonymize_session(session_hash), question=question,
+                conversation=_dumps(conversation or []), passage_ids=_dumps(list(passage_ids or [])),
+                model_a=model_a, model_b=model_b, answer_a=answer_a, answer_b=answer_b,
+                timings=_dumps(timings or {}), mode=mode))
+        return battle_id
+
+    def vote(self, battle_id: str, session_hash: str, winner: str, *, user_hash: str | None = None,
+             ip_hash: str | None = None) -> dict:
+        """Record the vote of `session_hash` on `battle_id`; returns the battle (export format).
+
+        Raises `VoteRejected` for an unknown winner, a battle not served to this session, a battle
+        already voted, a session over its votes-per-minute limit, or a voter over the daily cap
+        (`user_hash` when signed in, else the session and `ip_hash`; see `ragarena.arena.voters`). A
+        round whose answers name their model is stored with an ``excluded_reason``. Once this
+        returns, the vote is committed durably.
+        """
+        from ragarena.arena.hygiene import battle_identity_leak
+
+        if winner not in WINNERS:
+            raise VoteRejected(_("Voto no válido: elige A, B, empate o ambas son malas."))
+        if not battle_id or not session_hash:
+            raise VoteRejected(_("No hay ningún combate que votar en esta sesión; haz una pregunta primero."))
+        session = anonymize_session(session_hash)
+        with self.db.write() as conn:
+            row = conn.execute(
+                sa.select(battles.c.session_hash, battles.c.winner, battles.c.answer_a, battles.c.answer_b,
+                          battles.c.conversation, battles.c.excluded_reason)
+                .where(battles.c.id == battle_id).with_for_update()).first()
+            if row is None or row.session_hash != session:
+                raise VoteRejected(_("Ese combate no existe o no se sirvió en esta sesión; no se ha contado el voto."))
+            if row.winner is not None:
+                raise VoteRejected(_("Ya has votado en este combate: solo se admite un voto por combate."))
+            # Everything counted below is this voter's: other transactions that count it wait here
+            # (the session's minute; the day per user when signed in, else per session and IP).
+            self.db.lock_keys(conn, *voter_keys(("session", session), ("user", user_hash),
+                                                ("ip", None if user_hash else ip_hash)))
+            now = self.clock()
+            recent = self._count_votes(conn, battles.c.session_hash, session, now - 60.0)
+            if recent >= self.votes_per_minute:
+                raise VoteRejected(_(
+                    "Has votado {recent} veces en el último minuto (máximo {limit}); "
+                    "espera un poco antes de volver a votar.", recent=recent, limit=self.votes_per_minute))
+            self._check_daily_cap(conn, session, ip_hash, user_hash, now)
+            leak = battle_identity_leak({"answer_a": row.answer_a, "answer_b": row.answer_b,
+                                         "conversation": json.loads(row.conversation)})
+            conn.execute(battles.update().where(battles.c.id == battle_id, battles.c.winner.is_(None)).values(
+                winner=winner, voted_at=now, user_hash=user_hash, ip_hash=ip_hash,
+                excluded_reason=row.excluded_reason or leak))
+            battle = self._export_row(self._battle_row(conn, battle_id))
+        if self.sharer is not None:
+            self.sharer.share(battle)
+        return battle
+
+    @staticmethod
+    def _count_votes(conn, column, value: str, since: float) -> int:
+        return conn.execute(sa.select(sa.func.count()).select_from(battles).where(
+            battles.c.winner.isnot(None), battles.c.voted_at > since, column == value)).scalar()
+
+    def _check_daily_cap(self, conn, session: str, ip_hash: str | None, user_hash: str | None, now: float) -> None:
+        """`VoteRejected` when the voter has used up `votes_per_day` in the last 24 hours.
+
+        Signed in, the cap is per user (whatever the session or connection); otherwise it is per
+        session and per IP address, so a new tab does not reset it.
+        """
+        cap, since = self.votes_per_day, now - DAY_S
+        if user_hash:
+            if self._count_votes(conn, battles.c.user_hash, user_hash, since) >= cap:
+                raise VoteRejected(_("Has llegado al máximo de {cap} votos en 24 horas con tu cuenta; "
+                                     "gracias por participar, vuelve mañana.", cap=cap))
+            return
+        if self._count_votes(conn, battles.c.session_hash, session, since) >= cap:
+            raise VoteRejected(_("Has llegado al máximo de {cap} votos en 24 horas en esta sesión; "
+                                 "gracias por participar, vuelve mañana.", cap=cap))
+        if ip_hash and self._count_votes(conn, battles.c.ip_hash, ip_hash, since) >= cap:
+            raise VoteRejected(_("Se ha llegado al máximo de {cap} votos en 24 horas desde esta conexión; "
+                                 "vuelve mañana o inicia sesión con tu cuenta de Hugging Face si la hay.", cap=cap))
+
+    def check_daily_cap(self, session_hash: str, *, ip_hash: str | None = None, user_hash: str | None = None) -> None:
+        """`VoteRejected` when this voter could not vote now because of the daily cap (the arena
+        asks before serving a round, so no model answers a round that could not be voted)."""
+        with self.db.read() as conn:
+            self._check_daily_cap(conn, anonymize_session(session_hash or ""), ip_hash, user_hash, self.clock())
+
+    def set_reasons(self, battle_id: str | None, session_hash: str | None, reasons: Iterable) -> dict:
+        """Store why the session voted as it did (`ragarena.arena.reasons`); returns the battle (export format).
+
+        Only the session the battle was served to, only once it has voted, and only for its latest
+        battle: a new round closes the previous one. Until then the reasons may be changed (the last
+        call wins; an empty list clears them). Refusals raise `VoteRejected`.
+        """
+        from ragarena.arena.reasons import check_reasons
+
+        if not battle_id or not session_hash:
+            raise VoteRejected(_("No hay ningún voto al que añadir motivos; vota primero."))
+        if isinstance(reasons, str) or not isinstance(reasons, Iterable):
+            raise VoteRejected(_("Los motivos deben ser una lista."))
+        reasons = list(reasons)
+        session = anonymize_session(session_hash)
+        with self.db.write() as conn:
+            row = conn.execute(sa.select(battles.c.session_hash, battles.c.winner)
+                               .where(battles.c.id == battle_id).with_for_update()).first()
+            if row is None or row.session_hash != session:
+                raise VoteRejected(_("Ese combate no existe o no se sirvió en esta sesión; no se guardan los motivos."))
+            if row.winner is None:
+                raise VoteRejected(_("Vota primero; los motivos acompañan al voto."))
+            latest = conn.execute(sa.select(battles.c.id).where(battles.c.session_hash == session)
+                                  .order_by(battles.c.served_at.desc(), battles.c.seq.desc()).limit(1)).scalar()
+            if latest != battle_id:
+                raise VoteRejected(_("Esa ronda ya terminó: los motivos solo se pueden dar hasta la ronda siguiente."))
+            try:
+                checked = check_reasons(row.winner, reasons)
+            except UserError as error:  # keeps the message's translations (a single `Text` argument)
+                raise VoteRejected(*(error.args if len(error.args) == 1 else (str(error),))) from None
+            conn.execute(battles.update().where(battles.c.id == battle_id)
+                         .values(reasons=_dumps(checked) if checked else None))
+            battle = self._export_row(self._battle_row(conn, battle_id))
+        return battle
+
+    def exclude(self, exclusions: dict[str, str]) -> int:
+        """Mark voted battles as excluded from the ratings (battle id -> reason); never deletes.
+
+        A battle already excluded keeps its first reason. Returns how many were marked now.
+        """
+        marked = 0
+        with self.db.write() as conn:
+            for battle_id, reason in exclusions.items():
+                marked += conn.execute(battles.update().where(
+                    battles.c.id == battle_id, battles.c.excluded_reason.is_(None), battles.c.winner.isnot(None),
+                ).values(excluded_reason=str(reason))).rowcount
+        return marked
+
+    def import_battles(self, records: Iterable[dict]) -> int:
+        """Add voted battles in the public format; returns how many were new.
+
+        Idempotent: a record with `battle_id` already stored is skipped; a record without one gets
+        an id derived from its position and content (`battles.import_id`), so identical records are
+        all kept and importing the same list twice adds nothing.
+        """
+        rows = []
+        for index, record in enumerate(records):
+            where = f"combate {index + 1}"
+            validate_battle(record, where, strict=True)
+            mode = record.get("mode") or "anonymous"
+            if mode not in MODES:
+                raise UserError(f"{where}: modo no válido ({mode!r}); se admite {', '.join(MODES)}.")
+            battle_id = record.get("battle_id") or import_id(record, index + 1)
+            tstamp = _number(record.get("tstamp"), where, "tstamp")
+            served = _number(record.get("served_tstamp"), where, "served_tstamp")
+            now = self.clock()
+            excluded = record.get("excluded_reason") or record.get("excluded") or None
+            if excluded is not None and not isinstance(excluded, str):
+                excluded = "excluido"
+            rows.append(dict(zip(_COLUMNS, (
+                str(battle_id), served if served is not None else (tstamp if tstamp is not None else now),
+                str(record.get("session_hash") or ""), str(record.get("question") or ""),
+                _dumps(record.get("conversation") or []), _dumps(record.get("passage_ids") or []),
+                record["model_a"], record["model_b"], str(record.get("answer_a") or ""),
+                str(record.get("answer_b") or ""), _dumps(record.get("timings") or {}), mode, record["winner"],
+                tstamp if tstamp is not None else now,
+                None if record.get("reasons") is None else _dumps(record["reasons"]), excluded,
+                str(record["user_hash"]) if record.get("user_hash") else None,
+            ))))
+        added = 0
+        with self.db.write() as conn:
+            for row in rows:
+                # RETURNING says whether the row went in (rowcount is not reliable with ON CONFLICT everywhere).
+                added += len(conn.execute(self.db.insert(battles).values(**row).on_conflict_do_nothing(
+                    index_elements=["id"]).returning(battles.c.id)).all())
+        return added
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def export_battles(self, voted_only: bool = True) -> list[dict]:
+        """Battles in the public format (`ragarena.arena.battles`), oldest first; no key or token ever.
+
+        Keys: model_a, model_b, winner, tstamp (vote time, or serving time when not voted),
+        question, answer_a, answer_b, conversation, passage_ids, mode, battle_id, session_hash
+        (anonymized), served_tstamp, timings; plus reasons / excluded / excluded_reason / user_hash
+        (salted digest of a signed-in user) when set. The IP digest is never exported.
+        With ``voted_only=False`` unvoted battles come too, with ``winner`` None. The order is the
+        same on every backend (so a copied store rates the same).
+        """
+        query = _SELECT.order_by(sa.func.coalesce(battles.c.voted_at, battles.c.served_at),
+                                 self.db.text_order(battles.c.id))
+        if voted_only:
+            query = query.where(battles.c.winner.isnot(None))
+        with self.db.read() as conn:
+            rows = conn.execute(query).all()
+        return [self._export_row(row) for row in rows]
+
+    def get_battle(self, battle_id: str) -> dict | None:
+        with self.db.read() as conn:
+            row = self._battle_row(conn, battle_id)
+        return self._export_row(row) if row else None
+
+    @staticmethod
+    def _battle_row(conn, battle_id: str):
+        """The battle's `_COLUMNS` row, None if unknown."""
+        return conn.execute(_SELECT.where(battles.c.id == battle_id)).first()
+
+    def count_votes(self) -> int:
+        with self.db.read() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(battles)
+                                .where(battles.c.winner.isnot(None))).scalar()
+
+    def count_battles(self) -> int:
+        with self.db.read() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(battles)).scalar()
+
+    def last_vote_time(self) -> float | None:
+        """Epoch seconds of the latest vote, None when there is none."""
+        with self.db.read() as conn:
+            return conn.execute(sa.select(sa.func.max(battles.c.voted_at))
+                                .where(battles.c.winner.isnot(None))).scalar()
+
+    @staticmethod
+    def _export_row(row) -> dict:
+        data = dict(zip(_COLUMNS, row))
+        record = {
+            "model_a": data["model_a"], "model_b": data["model_b"], "winner": data["winner"],
+            "tstamp": data["voted_at"] if data["voted_at"] is not None else data["served_at"],
+            "question": data["question"], "answer_a": data["answer_a"], "answer_b": data["answer_b"],
+            "conversation": json.loads(data["conversation"]), "passage_ids": json.loads(data["passage_ids"]),
+            "mode": data["mode"], "battle_id": data["id"], "session_hash": data["session_hash"],
+            "served_tstamp": data["served_at"], "timings": json.loads(data["timings"]),
+        }
+        if data["reasons"] is not None:
+            record["reasons"] = json.loads(data["reasons"])
+        if data["excluded_reason"] is not None:
+            record["excluded"] = True
+            record["excluded_reason"] = data["excluded_reason"]
+        if data["user_hash"] is not None:
+            record["user_hash"] = data["user_hash"]  # a salted digest; the IP digest is never exported
+        return record
+
+
+class VoteSharer:
+    """Appends each vote (export format, one JSON line) to a folder a CommitScheduler pushes to the Hub."""
+
+    def __init__(self, scheduler: Any, folder: Path):
+        self.scheduler = scheduler
+        self.folder = Path(folder)
+        # One file per process, as the huggingface_hub guide advises: replicas never write the same file.
+        self.file = self.folder / f"votes-{uuid.uuid4().hex}.jsonl"
+
+    def share(self, battle: dict) -> None:
+        line = json.dumps(battle, ensure_ascii=False, default=str) + "\n"
+        try:
+            with self.scheduler.lock:  # the scheduler reads the folder under this lock
+                with self.file.open("a", encoding="utf-8") as handle:
+                    handle.write(line)
+        except Exception as error:  # sharing must never lose or block the local vote
+            print(f"Aviso: no se pudo preparar el voto para el Hub ({type(error).__name__}).", file=sys.stderr)
+
+
+def sharer_from_env(data_dir: Path, scheduler_factory: Callable[..., Any] | None = None) -> VoteSharer | None:
+    """A `VoteSharer` when RAGARENA_VOTES_REPO and HF_TOKEN are set, else None.
+
+    The scheduler pushes `data_dir/votes_hub` to the dataset repository every
+    RAGARENA_VOTES_EVERY minutes (default 5). If it cannot start (no network, bad token), votes are
+    kept locally only and a warning that never includes the token is printed.
+    """
+    repo, token = settings.raw("RAGARENA_VOTES_REPO"), settings.raw("HF_TOKEN")
+    if not repo or not token:
+        return None
+    every = settings.votes_every()
+    folder = Path(data_dir) / "votes_hub"
+    if scheduler_factory is None:
+        from huggingface_hub import CommitScheduler as scheduler_factory
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        scheduler = scheduler_factory(repo_id=repo, repo_type="dataset", folder_path=folder, token=token,
+                                      every=every, path_in_repo="votes")
+    except Exception as error:
+        message = str(error).replace(token, "***")[:300]
+        print(f"Aviso: los votos no se compartirán en {repo} ({type(error).__name__}: {message}); "
+              "se guardan solo en local.", file=sys.stderr)
+        return None
+    return VoteSharer(scheduler, folder)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _number(value: Any, where: str, key: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UserError(f"{where}: '{key}' debe ser un número (segundos desde 1970).")
+    return float(value)

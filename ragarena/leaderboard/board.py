@@ -1,0 +1,241 @@
+"""What the Leaderboard tab shows, computed outside the UI: read the votes (screened), the stored
+scores and people's ratings, build the leaderboard once per change, and render it per language.
+
+`BoardData(ctx).view(language)` returns every output of the tab (`BoardView`); the tab
+(`ragarena.ui.leaderboard`) only lays them out. Here live:
+
+* **settings**: bootstrap rounds (``RAGARENA_BOOTSTRAP``), minimum votes (``RAGARENA_MIN_VOTES``) and
+  ratings (``RAGARENA_MIN_RATINGS``), the scores folder (``RAGARENA_SCORES``) and the judge cache
+  (``RAGARENA_JUDGE_CACHE``); tests override them through ``ctx.extras`` (``leaderboard_bootstrap``,
+  ``min_votes``, ``min_ratings``, ``scores_path``, ``judge_cache_dir``);
+* **voter screening**: `ragarena.arena.hygiene.screen_store`, the same function the arena's background
+  screening runs, called again only when the votes changed since the last screening;
+* **caching**: the leaderboard is rebuilt only when what it depends on changed, and the judge-vs-people
+  agreement only when a rating or the judge cache changed;
+* **CSV**: the download, written once per content.
+
+Unreadable votes, scores or ratings never take the tab down: they become warnings shown above it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ragarena.scoring import answer_ratings as ar
+from ragarena.leaderboard import figures as board_figures
+from ragarena.leaderboard import text as board_text
+from ragarena.leaderboard import table as bt
+from ragarena.arena import hygiene
+from ragarena.leaderboard import build as lb
+from ragarena.scoring import scores as score_store
+from ragarena import settings
+from ragarena.errors import UserError
+from ragarena.i18n import DEFAULT_LANGUAGE, _, localize, normalize_language
+
+CSV_NAMES = {"es": "clasificacion-rag-arena.csv", "en": "rag-arena-leaderboard.csv"}
+_LOCK = threading.Lock()
+
+
+@dataclass
+class BoardView:
+    """The tab's outputs in one language."""
+
+    ranked: Any          # pandas Styler of `leaderboard.table.ranked_frame`
+    summary: str         # Markdown: warnings, votes, last vote
+    method: str          # Markdown: «Cómo se calcula»
+    detail: Any          # Styler of `leaderboard.table.detail_frame`
+    provenance: str      # Markdown list, one item per row
+    correlation: str
+    ratings_plot: Any
+    heatmap: Any
+    csv_path: str
+    scores: Any          # Styler of `leaderboard.table.scores_frame`
+
+
+def _screening_key(battles: list[dict]) -> tuple:
+    """Votes only change by being added or flagged: the same count, last vote and flags need no new test."""
+    return (len(battles), battles[-1].get("battle_id") if battles else None,
+            sum(1 for b in battles if b.get("excluded_reason")))
+
+
+class BoardData:
+    """The leaderboard of one app (`ctx`: its engine, vote store, ratings and ``extras``)."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    # --- settings --------------------------------------------------------------------------------
+
+    def _extra(self, key: str) -> Any:
+        return self.ctx.extras.get(key)
+
+    def bootstrap(self) -> int:
+        value = self._extra("leaderboard_bootstrap")
+        return int(value) if value is not None else settings.bootstrap_rounds()
+
+    def min_votes(self) -> int:
+        value = self._extra("min_votes")
+        return int(value) if value is not None else lb.min_votes_from_env()
+
+    def min_ratings(self) -> int:
+        value = self._extra("min_ratings")
+        return int(value) if value is not None else ar.min_ratings_from_env()
+
+    def scores_path(self) -> Path | None:
+        return self._extra("scores_path")
+
+    def judge_cache_dir(self) -> Path:
+        """The judge cache `python -m ragarena eval --judge` fills by default (RAGARENA_DATA_DIR/judge-cache)."""
+        return Path(self._extra("judge_cache_dir") or settings.judge_cache_dir())
+
+    def labels(self, language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+        return {spec.id: spec.label_in(language) for spec in self.ctx.engine.specs}
+
+    # --- inputs ----------------------------------------------------------------------------------
+
+    def battles(self) -> tuple[list[dict], str | None]:
+        """The store's battles after the voter screening (new flags saved), or a warning."""
+        try:
+            battles = list(self.ctx.store.export_battles())
+        except UserError as error:
+            return [], _("⚠️ No se pueden leer los votos: {error}", error=error)
+        except Exception as error:  # a store that is not there yet must not take the whole tab down
+            return [], _("⚠️ No se pueden leer los votos ({error}).", error=type(error).__name__)
+        if self._extra("screening_key") == _screening_key(battles):
+            return battles, None
+        try:
+            battles, _result = hygiene.screen_store(self.ctx.store, battles)
+        except Exception as error:  # the ratings still show, without this screening
+            return battles, _("⚠️ No se ha podido revisar a los votantes ({error}).", error=type(error).__name__)
+        self.ctx.extras["screening_key"] = _screening_key(battles)
+        return battles, None
+
+    def records(self) -> tuple[list[dict], str | None]:
+        try:
+            return score_store.load_scores(self.scores_path()), None
+        except UserError as error:
+            return [], _("⚠️ Las puntuaciones guardadas no son válidas: {error}", error=error)
+
+    def crowd(self) -> tuple[list[dict], str | None]:
+        """People's ratings of Chat answers (model and scores only)."""
+        try:
+            return self.ctx.ratings.scores(), None
+        except UserError as error:
+            return [], _("⚠️ No se pueden leer las valoraciones de usuarios: {error}", error=error)
+        except Exception as error:
+            return [], _("⚠️ No se pueden leer las valoraciones de usuarios ({error}).", error=type(error).__name__)
+
+    # --- the leaderboard -------------------------------------------------------------------------
+
+    def compute(self) -> tuple[lb.Leaderboard, list[str]]:
+        """The current leaderboard (Spanish model names; see `board_in`) and the warnings met on the way."""
+        labels = self.labels()
+        battles, battle_problem = self.battles()
+        records, score_problem = self.records()
+        crowd, crowd_problem = self.crowd()
+        warnings = [p for p in (battle_problem, score_problem, crowd_problem) if p]
+        settings = {"bootstrap": self.bootstrap(), "crowd_ratings": crowd, "min_ratings": self.min_ratings(),
+                    "min_votes": self.min_votes()}
+        key = _signature(battles, records, labels, settings)
+        with _LOCK:
+            memo = self._extra("leaderboard_memo")
+            if memo and memo[0] == key:
+                return memo[1], warnings
+        try:
+            board = lb.build_leaderboard(battles, records, labels, **settings)
+        except UserError as error:
+            warnings.append(_("⚠️ Los votos no se pueden puntuar: {error}", error=error))
+            board = lb.build_leaderboard([], records, labels, **settings)
+        with _LOCK:
+            self.ctx.extras["leaderboard_memo"] = (key, board)
+        return board, warnings
+
+    def board_in(self, language: str = DEFAULT_LANGUAGE) -> tuple[lb.Leaderboard, list[str]]:
+        """`compute` with the model names of `language`; the figures are shared."""
+        board, warnings = self.compute()
+        return lb.in_language(board, self.labels(language), language), warnings
+
+    def view(self, language: str = DEFAULT_LANGUAGE) -> BoardView:
+        """Every output of the tab, in `language`."""
+        language = normalize_language(language)
+        board, warnings = self.board_in(language)
+        summary = "\n\n".join([*localize(warnings, language), board_text.summary_markdown(board, language=language)])
+        return BoardView(
+            ranked=bt.ranked_table(board, language), summary=summary, method=board_text.method_markdown(board, language),
+            detail=bt.detail_table(board, language), provenance=bt.provenance_markdown(board, language),
+            correlation=board_text.correlation_markdown(board, language), ratings_plot=board_figures.ratings_figure(board, language),
+            heatmap=board_figures.win_rate_figure(board, language), csv_path=csv_file(board, language),
+            scores=bt.scores_table(board, language),
+        )
+
+    def reasons(self, language: str = DEFAULT_LANGUAGE):
+        """The reasons accordion (explanation, table) in `language`."""
+        language = normalize_language(language)
+        board, _warnings = self.board_in(language)
+        return lb.reasons_markdown(board, language), lb.reasons_frame(board, language)
+
+    def agreement(self, language: str = DEFAULT_LANGUAGE) -> str:
+        """Markdown in `language`: judge vs people on the same answers (`answer_ratings.agreement`),
+        memoised (the matching once, the text once per language) until a rating or the judge cache changes."""
+        from ragarena.scoring.judge import CACHE_FILE
+
+        language = normalize_language(language)
+        try:
+            folder = self.judge_cache_dir()
+            try:
+                stat = (folder / CACHE_FILE).stat()
+                cache_state = (stat.st_size, stat.st_mtime_ns)
+            except OSError:
+                cache_state = None
+            key = (self.ctx.ratings.signature(), str(folder), cache_state)
+            with _LOCK:
+                memo = self._extra("agreement_memo")
+                if memo and memo[0] == key:
+                    if language not in memo[2]:
+                        memo[2][language] = ar.agreement_markdown(*memo[1], language=language)
+                    return memo[2][language]
+            ratings = self.ctx.ratings.export_ratings()
+            entries, judges = ar.load_judge_cache(folder)
+            matched = (ar.match_judgements(ratings, entries, judges, self.ctx.engine.passages_by_id), len(ratings))
+            text = ar.agreement_markdown(*matched, language=language)
+        except UserError as error:
+            return localize(_("⚠️ No se puede calcular el acuerdo: {error}", error=error), language)
+        except Exception as error:  # the rest of the tab must keep working
+            return localize(_("⚠️ No se puede calcular el acuerdo ({error}).", error=type(error).__name__), language)
+        with _LOCK:
+            self.ctx.extras["agreement_memo"] = (key, matched, {language: text})
+        return text
+
+
+def _signature(battles: list[dict], records: list[dict], labels: dict, settings: dict) -> str:
+    """What the figures depend on, so a refresh with nothing new reuses the last computation."""
+    digest = hashlib.sha256()
+    for battle in battles:
+        digest.update(repr(tuple(battle.get(k) for k in (
+            "model_a", "model_b", "winner", "excluded", "tstamp", "excluded_reason", "reasons", "mode"))).encode())
+    digest.update(repr([sorted(r.items()) for r in records]).encode())
+    digest.update(repr(sorted(labels.items())).encode())
+    digest.update(repr([tuple(r.values()) for r in settings["crowd_ratings"]]).encode())
+    digest.update(repr({k: v for k, v in settings.items() if k != "crowd_ratings"}).encode())
+    return digest.hexdigest()
+
+
+def csv_file(board: lb.Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
+    """The table as a CSV file (English column names; model names as `board` has them), written once
+    per content under the temporary folder."""
+    name = CSV_NAMES.get(normalize_language(language), CSV_NAMES["es"])
+    text = lb.to_csv(board)
+    folder = Path(tempfile.gettempdir()) / "ragarena-leaderboard" / hashlib.sha256(text.encode()).hexdigest()[:16]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if not path.exists():
+        tmp = folder / (name + f".{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    return str(path)

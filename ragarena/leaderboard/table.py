@@ -1,0 +1,328 @@
+"""The leaderboard's tables as a reader sees them: the ranked table, its detail, where every figure
+comes from, and the stored score records, all in the page's language.
+
+Pure functions over a `ragarena.leaderboard.build.Leaderboard` (no Gradio). The ranked table holds
+what a stakeholder needs at a glance (the study's three criteria and their mean, the arena rating
+with its interval, votes, the crowd's mean, the conciseness figures of `eval`, a short source tag
+per row); the rest (style control, ranks, interval bounds, full provenance) goes to the detail.
+Honest small samples: a rating or a crowd mean from fewer votes or ratings than the minimum is
+not shown (the cell says how many there are), and an interval wider than
+`leaderboard.text.WIDE_ELO` / `WIDE_SCORE` reads «IC muy amplio» instead of a range.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+from ragarena.i18n import DEFAULT_LANGUAGE, _, localize
+from ragarena.leaderboard.text import WIDE_ELO, WIDE_SCORE
+from ragarena.leaderboard.build import Leaderboard, _isnan, _published_label
+from ragarena.scoring.scores import CRITERIA
+
+#: The ranked table: key -> header, width in pixels, Gradio datatype.
+RANKED = {
+    # Model, overall and the three criteria fit a phone's width (382 px) side by side; see ui.leaderboard.CSS.
+    "label": (_("Modelo"), 92, "str"),
+    "overall": (_("Global (1-5)"), 52, "number"),
+    "answer_relevance": (_("Relevancia respuesta"), 78, "number"),
+    "context_relevance": (_("Relevancia contexto"), 78, "number"),
+    "groundedness": (_("Fundamen\u00adtación"), 78, "number"),  # a soft hyphen: «Fundamen-» / «tación»
+    "arena": (_("Arena (IC 95 %)"), 130, "str"),
+    "votes": (_("Votos"), 64, "number"),
+    "crowd": (_("Personas 1-5 (n)"), 130, "str"),
+    "mean_words": (_("Palabras"), 84, "number"),
+    "filler_rate": (_("Relleno (%)"), 80, "number"),
+    "false_abstention_rate": (_("Falsas abstenciones (%)"), 126, "number"),
+    "tags": (_("Fuente"), 184, "str"),
+}
+#: The detail view: secondary columns.
+DETAIL = {
+    "label": (_("Modelo"), 150, "str"),
+    "rank": (_("Rango"), 64, "number"),
+    "rating": (_("Arena"), 90, "str"),
+    "ci_low": (_("IC 95 %: desde"), 84, "str"),
+    "ci_high": (_("IC 95 %: hasta"), 84, "str"),
+    "style_rating": (_("Control de estilo"), 90, "str"),
+    "style_ci_low": (_("Control de estilo: desde"), 100, "str"),
+    "style_ci_high": (_("Control de estilo: hasta"), 100, "str"),
+    "style_rank": (_("Rango (control de estilo)"), 110, "number"),
+    "wins": (_("Victorias"), 84, "number"),
+    "ties": (_("Empates"), 70, "number"),
+    **{f"crowd_{c}": (name, 120, "str") for c, name in (
+        ("answer_relevance", _("Personas: relevancia respuesta")),
+        ("context_relevance", _("Personas: relevancia contexto")),
+        ("groundedness", _("Personas: fundamen\u00adtación")))},
+    "n_items": (_("Respuestas juzgadas"), 100, "number"),
+    "token_f1": (_("F1 de palabras"), 80, "number"),
+}
+#: Every stored score record.
+STORED = {
+    "label": (_("Modelo"), 130, "str"),
+    "kind": (_("Tipo"), 96, "str"),
+    "overall": (_("Global (1-5)"), 56, "number"),
+    "answer_relevance": (_("Relevancia respuesta"), 78, "number"),
+    "context_relevance": (_("Relevancia contexto"), 78, "number"),
+    "groundedness": (_("Fundamen\u00adtación"), 78, "number"),
+    "mean_words": (_("Palabras"), 70, "number"),
+    "filler_rate": (_("Relleno (%)"), 64, "number"),
+    "n_items": (_("Ítems"), 56, "number"),
+    "date": (_("Fecha"), 90, "str"),
+    "provenance": (_("Procedencia"), 380, "str"),
+}
+KIND_TAGS = {"published": _("publicado"), "automatic": _("eval automática"), "crowd": _("público")}
+KIND_NAMES = {"measured": _("juez LLM"), "published": _("publicada"), "automatic": _("eval automática")}
+
+
+def widths(columns: dict) -> list[str]:
+    return [f"{width}px" for _header, width, _type in columns.values()]
+
+
+def datatypes(columns: dict) -> list[str]:
+    return [kind for _header, _width, kind in columns.values()]
+
+
+def headers(columns: dict, language: str = DEFAULT_LANGUAGE) -> list[str]:
+    return [localize(header, language) for header, _width, _type in columns.values()]
+
+
+def _day(date: Any) -> str:
+    return str(date)[:10] if date else ""
+
+
+def _count(n: Any) -> int:
+    return 0 if _isnan(n) else int(n)
+
+
+# --- cells ---------------------------------------------------------------------------------------
+
+
+def arena_cell(row: dict, min_votes: int, language: str = DEFAULT_LANGUAGE) -> str:
+    """«1034 (980–1090)»; «6 votos: pocos» under the minimum; «1034 (IC muy amplio)»; «—» without votes."""
+    votes = _count(row.get("votes"))
+    if votes == 0 or _isnan(row.get("rating")):
+        return "—"
+    if votes < min_votes:
+        return localize(_("1 voto: pocos") if votes == 1 else _("{n} votos: pocos", n=votes), language)
+    return _with_interval(row["rating"], row.get("ci_low"), row.get("ci_high"), "{:.0f}", WIDE_ELO, language)
+
+
+def _with_interval(value: float, low: Any, high: Any, fmt: str, wide: float, language: str) -> str:
+    shown = fmt.format(value)
+    if _isnan(low) or _isnan(high):
+        return shown
+    if high - low > wide:
+        return localize(_("{value} (IC muy amplio)", value=shown), language)
+    return f"{shown} ({fmt.format(low)}–{fmt.format(high)})"
+
+
+def crowd_cell(row: dict, min_ratings: int, figure: str = "overall", with_count: bool = True,
+               language: str = DEFAULT_LANGUAGE) -> str:
+    """«4.20 (n = 25)» (the mean of `figure` and how many ratings); «3 valoraciones: pocas» under the
+    minimum; «—» without ratings. Without the count, the mean with its interval (detail)."""
+    n = _count(row.get("crowd_n"))
+    if n == 0:
+        return "—"
+    mean = row.get(f"crowd_{figure}")
+    if n < min_ratings or _isnan(mean):
+        return localize(_("1 valoración: pocas") if n == 1 else _("{n} valoraciones: pocas", n=n), language)
+    low, high = row.get(f"crowd_{figure}_ci_low"), row.get(f"crowd_{figure}_ci_high")
+    if with_count:
+        if not (_isnan(low) or _isnan(high)) and high - low > WIDE_SCORE:
+            return localize(_("{mean} (n = {n}, IC muy amplio)", mean=f"{mean:.2f}", n=n), language)
+        return f"{mean:.2f} (n = {n})"
+    return _with_interval(mean, low, high, "{:.2f}", WIDE_SCORE, language)
+
+
+def source_tags(row: dict, language: str = DEFAULT_LANGUAGE) -> str:
+    """Where the row's figures come from, short: «publicado», «juez LLM gpt-4o-mini, 2025-05-01»,
+    «eval automática», «público» (votes or ratings), joined with « · »."""
+    tags = []
+    if row.get("score_kind") == "published":
+        tags.append(KIND_TAGS["published"])
+    elif row.get("score_kind") == "measured":
+        tags.append(_("juez LLM {judge}, {date}", judge=row.get("judge") or "?", date=_day(row.get("score_date"))))
+    if row.get("eval_date"):
+        tags.append(KIND_TAGS["automatic"])
+    if _count(row.get("votes")) or _count(row.get("crowd_n")):
+        tags.append(KIND_TAGS["crowd"])
+    return " · ".join(localize(tag, language) for tag in tags) or "—"
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+
+def _percent(value: Any) -> float:
+    return float("nan") if _isnan(value) else round(100 * float(value), 0)
+
+
+def ranked_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """The table the tab opens with, ranked (`build_leaderboard`'s order), headers in `language`;
+    numbers stay numbers so the columns sort as numbers (NaN where there is no figure)."""
+    rows = board.table.to_dict("records")
+    frame = pd.DataFrame({
+        "label": [row["label"] for row in rows],
+        "overall": board.table["overall"].round(2),
+        **{c: board.table[c].round(2) for c in CRITERIA},
+        "arena": [arena_cell(row, board.min_votes, language) for row in rows],
+        "votes": board.table["votes"],
+        "crowd": [crowd_cell(row, board.min_ratings, language=language) for row in rows],
+        "mean_words": board.table["mean_words"].round(1),
+        "filler_rate": [_percent(v) for v in board.table["filler_rate"]],
+        "false_abstention_rate": [_percent(v) for v in board.table["false_abstention_rate"]],
+        "tags": [source_tags(row, language) for row in rows],
+    }, columns=list(RANKED))
+    frame.columns = headers(RANKED, language)
+    return frame
+
+
+def styled(frame: pd.DataFrame, digits: dict[str, int] | None = None):
+    """`frame` as a pandas Styler (what the tab sends): numbers with their decimals, «—» when missing."""
+    formats = {column: "{:." + str(digits.get(column, 0) if digits else 0) + "f}"
+               for column in frame.columns if pd.api.types.is_numeric_dtype(frame[column])}
+    return frame.style.format(formats, na_rep="—")
+
+
+def ranked_table(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
+    names = dict(zip(RANKED, headers(RANKED, language)))
+    digits = {names["overall"]: 2, **{names[c]: 2 for c in CRITERIA}, names["mean_words"]: 1}
+    return styled(ranked_frame(board, language), digits)
+
+
+def detail_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """The secondary columns: ranks, interval bounds, style-controlled ratings, crowd criteria."""
+    out = []
+    for row in board.table.to_dict("records"):
+        enough = _count(row.get("votes")) >= board.min_votes and not _isnan(row.get("rating"))
+        arena = arena_cell(row, board.min_votes, language)
+
+        def bounds(low: Any, high: Any) -> tuple[str, str]:
+            if not enough or _isnan(low) or _isnan(high):
+                return "—", "—"
+            if high - low > WIDE_ELO:
+                wide = localize(_("IC muy amplio"), language)
+                return wide, wide
+            return f"{low:.0f}", f"{high:.0f}"
+
+        style = row.get("style_rating")
+        out.append({
+            "label": row["label"],
+            "rank": row["rank"] if enough else None,
+            "rating": f"{row['rating']:.0f}" if enough else arena,
+            **dict(zip(("ci_low", "ci_high"), bounds(row.get("ci_low"), row.get("ci_high")))),
+            "style_rating": f"{style:.0f}" if enough and not _isnan(style) else "—",
+            **dict(zip(("style_ci_low", "style_ci_high"), bounds(row.get("style_ci_low"), row.get("style_ci_high")))),
+            "style_rank": row.get("style_rank") if enough else None,
+            "wins": row.get("wins"), "ties": row.get("ties"),
+            **{f"crowd_{c}": crowd_cell(row, board.min_ratings, c, with_count=False, language=language)
+               for c in CRITERIA},
+            "n_items": row.get("n_items") if row.get("score_kind") == "measured" else None,
+            "token_f1": _automatic(board, row, "token_f1"),
+        })
+    frame = pd.DataFrame(out, columns=list(DETAIL))
+    for column in ("rank", "style_rank", "ties", "n_items"):
+        frame[column] = frame[column].astype("Int64")
+    frame["wins"] = frame["wins"].astype(float)
+    frame["token_f1"] = frame["token_f1"].astype(float).round(2)
+    frame.columns = headers(DETAIL, language)
+    return frame
+
+
+def detail_table(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
+    names = dict(zip(DETAIL, headers(DETAIL, language)))
+    return styled(detail_frame(board, language), {names["wins"]: 1, names["token_f1"]: 2})
+
+
+def _automatic(board: Leaderboard, row: dict, key: str) -> Any:
+    """A figure of the row's latest automatic record that the table does not carry (e.g. token F1)."""
+    if not row.get("eval_date") or row.get("score_kind") == "published":
+        return None
+    for record in reversed(board.records):
+        if record["kind"] == "automatic" and record["model"] == row["model"] and record.get("date") == row["eval_date"]:
+            return record.get(key)
+    return None
+
+
+# --- provenance ----------------------------------------------------------------------------------
+
+
+_COMMAND = re.compile(r"`([^`]+)`")
+
+
+def record_provenance(record: dict, language: str = DEFAULT_LANGUAGE) -> str:
+    """One sentence in `language` saying where a stored record's figures come from. Published
+    records give their own text (``source_en`` for English when they have it)."""
+    kind = record.get("kind")
+    if kind == "published":
+        source = record.get(f"source_{language}") or record.get("source") or ""
+        return localize(_("Cifra publicada, citada tal cual: {source}", source=source), language)
+    found = _COMMAND.search(record.get("source") or "")
+    command = record.get("command") or (found.group(1) if found else None)
+    where = {"n": record.get("n_items"), "dataset": record.get("dataset") or "?", "split": record.get("split") or "?",
+             "date": _day(record.get("date"))}
+    if kind == "automatic":
+        text = _("Eval automática de {n} turnos de {dataset} (split {split}, recuperación {retrieval}), {date}.",
+                 retrieval=record.get("retrieval") or "?", **where)
+    else:
+        text = _("Juez LLM «{judge}» sobre {n} respuestas de {dataset} (split {split}), {date}.",
+                 judge=record.get("judge") or "?", **where)
+    return localize(text, language) + (f" `{command}`" if command else "")
+
+
+def provenance_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
+    """Per row of the ranked table, the full provenance of its figures (a Markdown list)."""
+    latest = {}
+    for record in board.records:  # the records the table took (latest measured / automatic per model)
+        if record["kind"] == "published":
+            continue
+        key = (record["model"], record["kind"])
+        if key not in latest or str(record.get("date") or "") >= str(latest[key].get("date") or ""):
+            latest[key] = record
+    published = iter([r for r in board.records if r["kind"] == "published"])
+    lines = []
+    for row in board.table.to_dict("records"):
+        parts = []
+        if row.get("score_kind") == "published":
+            parts.append(record_provenance(next(published), language))
+        else:
+            for kind in ("measured", "automatic"):
+                if (row["model"], kind) in latest:
+                    parts.append(record_provenance(latest[(row["model"], kind)], language))
+        votes, ratings = _count(row.get("votes")), _count(row.get("crowd_n"))
+        if votes or ratings:
+            parts.append(localize(_("Público: {votes} votos de la arena y {ratings} valoraciones del Chat.",
+                                    votes=votes, ratings=ratings), language))
+        lines.append(f"- **{row['label']}**: " + " ".join(parts or ["—"]))
+    return "\n".join(lines)
+
+
+def scores_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """Every stored score record (newest first) with its provenance in `language`."""
+    rows = []
+    for record in board.records:
+        label = (_published_label(record, board.labels, language) if record["kind"] == "published"
+                 else board.label(record["model"]))
+        rows.append({
+            "label": label, "kind": localize(KIND_NAMES.get(record["kind"], record["kind"]), language),
+            "overall": record.get("overall"), **{c: record.get(c) for c in CRITERIA},
+            "mean_words": record.get("mean_words"), "filler_rate": _percent(record.get("filler_rate")),
+            "n_items": record.get("n_items"), "date": _day(record.get("date")) or "—",
+            "provenance": record_provenance(record, language),
+        })
+    frame = pd.DataFrame(rows, columns=list(STORED))
+    if not frame.empty:
+        frame = frame.sort_values("date", ascending=False, key=lambda d: d.replace("—", ""), kind="stable")
+    for column in ("overall", *CRITERIA, "mean_words", "filler_rate"):
+        frame[column] = frame[column].astype(float)
+    frame["n_items"] = frame["n_items"].astype("Int64")
+    frame.columns = headers(STORED, language)
+    return frame
+
+
+def scores_table(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
+    names = dict(zip(STORED, headers(STORED, language)))
+    digits = {names["overall"]: 2, **{names[c]: 2 for c in CRITERIA}, names["mean_words"]: 1}
+    return styled(scores_frame(board, language), digits)
+
