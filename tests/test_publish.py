@@ -1,6 +1,6 @@
 import pytest
 
-from ragarena.datasets import publish
+from ragarena import publish
 from ragarena.cli import main
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ragarena.datasets import publish
+from ragarena import publish
 
 
 def register(subparsers) -> None:
