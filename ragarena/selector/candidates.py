@@ -53,6 +53,18 @@ def sentences(passage_text: str) -> list[str]:
     return [text for text, _, _ in _units(passage_text)]
 
 
+def display_text(passage_text: str) -> str:
+    """A passage as a reader should see it in the passages panel: Markdown emphasis removed (the
+    same markup candidates drop, so a quoted sentence is found in it for highlighting), list items
+    as "• item", line breaks kept."""
+    lines = []
+    for line in passage_text.splitlines():
+        item = _LIST_ITEM.match(line)
+        plain = _MARKUP.sub("", _LIST_ITEM.sub("", line)).strip()
+        lines.append(f"• {plain}" if item and plain else plain)
+    return "\n".join(lines).strip()
+
+
 def _units(passage_text: str, heading: str = "") -> list[tuple[str, bool, str]]:
     """(sentence, is list item, the text that introduces its list) for each sentence of a passage;
     a list that opens the passage is introduced by its section `heading`."""

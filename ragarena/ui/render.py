@@ -9,13 +9,15 @@ from ragarena.answering.evidence import Support
 from ragarena.answering.metering import format_meta, format_seconds, format_usd
 from ragarena.i18n import Text, _, localize
 from ragarena.retrieval.bm25 import Hit
+from ragarena.selector.candidates import display_text
 
 PASSAGES_HEADING = _("Contexto recuperado")
 
 
 def passages_html(hits: Sequence[Hit], support: Support | None = None, heading: str | None = None,
                   language: str | None = None) -> str:
-    """The passages panel in `language` (Spanish by default); passage text is data and stays as written."""
+    """The passages panel in `language` (Spanish by default). Passage text is data: shown as written,
+    without its Markdown markup (`display_text`), and escaped."""
     heading = html.escape(localize(heading or PASSAGES_HEADING, language))
     if not hits:
         empty = localize(_("No se ha recuperado ningún fragmento."), language)
@@ -23,7 +25,7 @@ def passages_html(hits: Sequence[Hit], support: Support | None = None, heading: 
     items = []
     for hit in hits:
         passage = hit.passage
-        text = html.escape(passage.text)
+        text = html.escape(display_text(passage.text))
         if support and support.passage_id == passage.id:
             sentence = html.escape(support.sentence)
             text = text.replace(sentence, f"<mark>{sentence}</mark>", 1) if sentence in text else text
