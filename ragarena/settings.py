@@ -210,13 +210,14 @@ def session_idle_s() -> int:
 
 def check_all() -> None:
     """Read every setting the app uses, so a bad value stops it at start with its name (UserError)."""
-    from ragarena.scoring import answer_ratings
+    from ragarena.arena import answer_ratings
     from ragarena.retrieval import dense
     from ragarena.leaderboard import build as board
     from ragarena.arena import votes
+    from ragarena.scoring import rating_stats
 
     for read in (arena_timeout, screen_every, bootstrap_rounds, concurrency, votes_every, trusted_proxies,
                  login_enabled, server_port, session_capacity, session_idle_s, votes.votes_per_minute_from_env,
                  votes.votes_per_day_from_env, answer_ratings.ratings_per_minute_from_env,
-                 answer_ratings.min_ratings_from_env, board.min_votes_from_env, dense.configured_mode):
+                 rating_stats.min_ratings_from_env, board.min_votes_from_env, dense.configured_mode):
         read()

@@ -12,12 +12,16 @@ import pytest
 import sqlalchemy as sa
 from scipy import stats
 
-from ragarena.scoring import answer_ratings as ar
+from ragarena.arena import answer_ratings as ar
+from ragarena.arena import rating_rules
+from ragarena.scoring import judge_agreement, judge_cache, rating_stats
+from ragarena.scoring.judge_agreement import judge_item
+from ragarena.scoring.scores import CRITERIA
 from ragarena.leaderboard import text as board_text
 from ragarena.leaderboard import build as lb
 from ragarena.store import schema as store_schema
 from ragarena.arena import votes
-from ragarena.scoring.answer_ratings import AnswerRatings
+from ragarena.arena.answer_ratings import AnswerRatings
 from ragarena.errors import UserError
 from ragarena.arena.votes import VoteRejected, VoteStore, anonymize_session
 
@@ -293,7 +297,7 @@ def test_rate_limit_from_the_environment(store, monkeypatch):
         AnswerRatings(store)
     monkeypatch.setenv("RAGARENA_MIN_RATINGS", "0")
     with pytest.raises(UserError, match="RAGARENA_MIN_RATINGS"):
-        ar.min_ratings_from_env()
+        rating_stats.min_ratings_from_env()
 
 
 # --- aggregation --------------------------------------------------------------------------------
@@ -304,15 +308,15 @@ T_19 = 2.093024054408263  # t(0.975, 19)
 
 def test_t_interval_on_known_data():
     values = [1, 2, 3, 4, 5] * 4  # n = 20, mean 3, s = sqrt(40 / 19)
-    mean, low, high = ar.t_interval(values)
+    mean, low, high = rating_stats.t_interval(values)
     half = T_19 * math.sqrt(40 / 19) / math.sqrt(20)
     assert mean == 3 and low == pytest.approx(3 - half) and high == pytest.approx(3 + half)
     assert half == pytest.approx(0.679, abs=1e-3)
-    assert ar.t_interval([5] * 20) == (5, 5, 5)
-    assert ar.t_interval([5] * 19 + [4]) == pytest.approx((4.95, 4.845, 5.0), abs=1e-3)  # clipped at 5
-    mean, low, high = ar.t_interval([4])
+    assert rating_stats.t_interval([5] * 20) == (5, 5, 5)
+    assert rating_stats.t_interval([5] * 19 + [4]) == pytest.approx((4.95, 4.845, 5.0), abs=1e-3)  # clipped at 5
+    mean, low, high = rating_stats.t_interval([4])
     assert mean == 4 and math.isnan(low) and math.isnan(high)
-    assert all(math.isnan(v) for v in ar.t_interval([]))
+    assert all(math.isnan(v) for v in rating_stats.t_interval([]))
 
 
 def crowd(model: str, triples) -> list[dict]:
@@ -384,25 +388,26 @@ def published_records():
 
 
 def judgement(a: int, c: int, g: int) -> dict:
-    return {key: {"score": s, "justification": "porque sí"} for key, s in zip(ar.CRITERIA, (a, c, g))}
+    return {key: {"score": s, "justification": "porque sí"} for key, s in zip(CRITERIA, (a, c, g))}
 
 
 def test_the_rated_item_is_the_one_the_eval_judge_scores(fixture_engine):
     from ragarena.scoring.evaluation import TurnResult
-    from ragarena.scoring.judge import cache_key, item_from_turn
+    from ragarena.scoring.judge_cache import cache_key
+    from ragarena.scoring.judge_rubric import item_from_turn
 
     history = (("¿Hay piscina?", "Sí, cubierta."),)
     hits = fixture_engine.retrieve(QUESTION, [q for q, _ in history])
     turn = TurnResult("c1", 1, QUESTION, history, tuple(hits), "", "", True, ANSWER, None)
     rating = {"question": QUESTION, "answer": ANSWER, "passage_ids": [h.passage.id for h in hits],
               "conversation": [{"question": q, "answer": a} for q, a in history]}
-    item = ar.judge_item(rating, fixture_engine.passages_by_id)
+    item = judge_item(rating, fixture_engine.passages_by_id)
     assert cache_key("juez", item) == cache_key("juez", item_from_turn(turn))
-    assert ar.judge_item({**rating, "passage_ids": ["ya-no-existe#1"]}, fixture_engine.passages_by_id) is None
+    assert judge_item({**rating, "passage_ids": ["ya-no-existe#1"]}, fixture_engine.passages_by_id) is None
 
 
 def test_agreement_on_constructed_data(tmp_path, fixture_engine, store):
-    from ragarena.scoring.judge import JudgeCache, cache_key
+    from ragarena.scoring.judge_cache import JudgeCache, cache_key
     from ragarena.ui.context import AppContext
     from ragarena.leaderboard.board import BoardData
 
@@ -414,22 +419,22 @@ def test_agreement_on_constructed_data(tmp_path, fixture_engine, store):
     for n, (mine, theirs) in enumerate(zip(people, judged)):
         question, text = f"¿Pregunta {n}?", f"Respuesta {n}."
         answer_id = answer(ratings, session=f"s{n}", question=question, text=text, passage_ids=passages)
-        ratings.rate(answer_id, f"s{n}", dict(zip(ar.CRITERIA, mine)))
-        item = ar.judge_item({"question": question, "answer": text, "passage_ids": passages, "conversation": []},
-                             fixture_engine.passages_by_id)
+        ratings.rate(answer_id, f"s{n}", dict(zip(CRITERIA, mine)))
+        item = judge_item({"question": question, "answer": text, "passage_ids": passages, "conversation": []},
+                          fixture_engine.passages_by_id)
         cache.put(cache_key("juez-a", item), judgement(*theirs), judge="juez-a", question=question)
     # Not the same item: another answer to the same question, and another judge's score of an unrated one.
-    other = ar.judge_item({"question": "¿Pregunta 0?", "answer": "Otra respuesta.", "passage_ids": passages,
-                           "conversation": []}, fixture_engine.passages_by_id)
+    other = judge_item({"question": "¿Pregunta 0?", "answer": "Otra respuesta.", "passage_ids": passages,
+                        "conversation": []}, fixture_engine.passages_by_id)
     cache.put(cache_key("juez-b", other), judgement(1, 1, 1), judge="juez-b", question="¿Pregunta 0?")
     answer_id = answer(ratings, session="s9", question="¿Sin juez?", text="Nada.", passage_ids=passages)
     ratings.rate(answer_id, "s9", GOOD)
 
-    entries, judges = ar.load_judge_cache(tmp_path / "judge-cache")
+    entries, judges = judge_cache.read_cache(tmp_path / "judge-cache")
     assert judges == ["juez-a", "juez-b"]
-    pairs = ar.match_judgements(ratings.export_ratings(), entries, judges, fixture_engine.passages_by_id)
+    pairs = judge_agreement.match_judgements(ratings.export_ratings(), entries, judges, fixture_engine.passages_by_id)
     assert list(pairs) == ["juez-a"] and len(pairs["juez-a"]) == 5
-    result = {item["criterion"]: item for item in ar.agreement(pairs["juez-a"])}
+    result = {item["criterion"]: item for item in judge_agreement.agreement(pairs["juez-a"])}
     ans = result["answer_relevance"]
     assert ans["n"] == 5 and ans["mad"] == pytest.approx(0.6) and ans["bias"] == pytest.approx(0.6)
     assert ans["spearman"] == pytest.approx(stats.spearmanr([2, 2, 4, 5, 5], [1, 2, 3, 4, 5]).statistic)
@@ -441,7 +446,7 @@ def test_agreement_on_constructed_data(tmp_path, fixture_engine, store):
     judge_means = [sum(j) / 3 for j in judged]
     people_means = [sum(p) / 3 for p in people]
     assert overall["mad"] == pytest.approx(sum(abs(a - b) for a, b in zip(judge_means, people_means)) / 5)
-    assert ar.agreement([])[0]["n"] == 0
+    assert judge_agreement.agreement([])[0]["n"] == 0
 
     ctx = AppContext(engine=fixture_engine, extras={"store": store, "ratings": ratings,
                                                     "judge_cache_dir": tmp_path / "judge-cache"})
@@ -553,7 +558,7 @@ def test_the_chat_tab_has_the_rating_controls_for_a_browser(fixture_engine, tmp_
     assert ids["chat-rate-answer"]["props"]["label"] == "¿Responde a la pregunta?"
     assert ids["chat-rate-context"]["props"]["label"] == "¿El contexto recuperado es el adecuado?"
     assert ids["chat-rate-grounded"]["props"]["label"] == "¿La respuesta se apoya solo en el contexto?"
-    assert ids["chat-rate-comment"]["props"]["max_length"] == ar.MAX_COMMENT
+    assert ids["chat-rate-comment"]["props"]["max_length"] == rating_rules.MAX_COMMENT
     by_name = {d.get("api_name"): d for d in config["dependencies"]}
     rate = by_name["chat_rate"]
     assert [list(t) for t in rate["targets"]] == [[ids["chat-rate-send"]["id"], "click"]]

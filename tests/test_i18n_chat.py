@@ -9,9 +9,10 @@ import pytest
 
 from conftest import message_text
 from ragarena.answering.metering import AnswerMeta, format_meta, format_usd
-from ragarena.scoring.answer_ratings import AnswerRatings, check_scores, clean_comment
+from ragarena.arena.answer_ratings import AnswerRatings
+from ragarena.arena.rating_rules import check_scores, clean_comment
 from ragarena.answering.backends.base import BackendError
-from ragarena.answering.backends.openai_backend import status_message, timeout_message, unreachable_message
+from ragarena.answering.backends.remote import status_message, timeout_message, unreachable_message
 from ragarena.errors import UserError
 from ragarena.answering.filler import find_filler
 from ragarena.i18n import localize

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ragarena.scoring import answer_ratings as ar
+from ragarena.scoring import judge_agreement
 from ragarena.leaderboard import table as bt
 from ragarena.leaderboard import text as board_text
 from ragarena.leaderboard import figures as board_figures
@@ -132,19 +132,19 @@ def test_module_messages_render_in_english():
     assert notes == ["1 combates excluidos no cuentan."]
     assert localize(notes, "en") == ["1 excluded battles do not count."]
 
-    assert "No user ratings yet." in ar.agreement_markdown({}, 0, language="en")
-    assert "nothing to compare yet" in ar.agreement_markdown({}, 4, language="en")
-    assert "Todavía no hay valoraciones de usuarios." in ar.agreement_markdown({}, 0)
+    assert "No user ratings yet." in judge_agreement.agreement_markdown({}, 0, language="en")
+    assert "nothing to compare yet" in judge_agreement.agreement_markdown({}, 4, language="en")
+    assert "Todavía no hay valoraciones de usuarios." in judge_agreement.agreement_markdown({}, 0)
 
 
 def test_agreement_table_in_english():
     pairs = {"juez": [({"answer_relevance": 4, "context_relevance": 3, "groundedness": 5},
                        {"answer_relevance": 5, "context_relevance": 3, "groundedness": 5})]}
-    text = ar.agreement_markdown(pairs, 1, language="en")
+    text = judge_agreement.agreement_markdown(pairs, 1, language="en")
     assert "**Judge `juez`**: 1 ratings match one of its scores." in text
     assert "| Criterion | n | Mean absolute difference | Bias (judge − people) | Spearman ρ |" in text
     assert "| Answer relevance | 1 | 1.00 | +1.00 | — |" in text and "| Mean of the three |" in text
-    assert "| Relevancia de la respuesta | 1 | 1.00 | +1.00 | — |" in ar.agreement_markdown(pairs, 1)
+    assert "| Relevancia de la respuesta | 1 | 1.00 | +1.00 | — |" in judge_agreement.agreement_markdown(pairs, 1)
 
 
 # --- the tab through its API ----------------------------------------------------------------------

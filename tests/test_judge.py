@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from fake_servers import fake_openai, fake_tgi, ok  # noqa: F401  (fixtures)
-from ragarena.scoring import judge
+from ragarena.scoring import judge, judge_cache, judge_reply, judge_rubric, judge_setup
 from ragarena.scoring import scores
 from ragarena.cli import main
 from ragarena.errors import UserError
@@ -99,7 +99,7 @@ def make_judge(server: JudgeServer, attempts: int = 3) -> judge.Judge:
     return judge.Judge(judge.JudgeTarget("juez-local", "juez-local", server.url, "sin-clave"), max_attempts=attempts)
 
 
-ITEM = judge.JudgeItem(
+ITEM = judge_rubric.JudgeItem(
     question="¿Y en agosto?", answer="En agosto permanece cerrada por mantenimiento.",
     passages=("Piscina cubierta — Horario\nEn agosto permanece cerrada por mantenimiento.",),
     history=(("¿A qué hora abre la piscina?", "De 7:00 a 22:00."),), id="fx-2, turno 2",
@@ -110,15 +110,15 @@ ITEM = judge.JudgeItem(
 
 
 def test_parse_accepts_the_asked_json_and_tolerates_fences_and_chatter():
-    assert judge.parse_judgement(json.dumps(VALID))["groundedness"] == {"score": 5,
+    assert judge_reply.parse_judgement(json.dumps(VALID))["groundedness"] == {"score": 5,
                                                                         "justification": "Todo sale del fragmento 1."}
     fenced = "```json\n" + json.dumps(VALID) + "\n```"
-    assert judge.parse_judgement(fenced)["answer_relevance"]["score"] == 4
+    assert judge_reply.parse_judgement(fenced)["answer_relevance"]["score"] == 4
     chatty = "Aquí tienes la evaluación:\n" + json.dumps(VALID) + "\nEspero que sirva."
-    assert judge.parse_judgement(chatty)["context_relevance"]["score"] == 3
+    assert judge_reply.parse_judgement(chatty)["context_relevance"]["score"] == 3
     as_text = json.loads(json.dumps(VALID))
     as_text["groundedness"]["score"] = "5"
-    assert judge.parse_judgement(json.dumps(as_text))["groundedness"]["score"] == 5
+    assert judge_reply.parse_judgement(json.dumps(as_text))["groundedness"]["score"] == 5
 
 
 @pytest.mark.parametrize("reply, reason", [
@@ -133,12 +133,12 @@ def test_parse_accepts_the_asked_json_and_tolerates_fences_and_chatter():
     ("[1, 2, 3]", "se esperaba un objeto"),
 ])
 def test_parse_rejects_what_is_not_the_asked_json(reply, reason):
-    with pytest.raises(judge.JudgeOutputError, match=reason):
-        judge.parse_judgement(reply)
+    with pytest.raises(judge_reply.JudgeOutputError, match=reason):
+        judge_reply.parse_judgement(reply)
 
 
 def test_prompt_holds_rubric_history_passages_and_answer():
-    messages = judge.build_judge_messages(ITEM)
+    messages = judge_rubric.build_judge_messages(ITEM)
     assert messages[0]["role"] == "system"
     for word in ("answer_relevance", "context_relevance", "groundedness", "fundamentación", "superflua", "JSON"):
         assert word in messages[0]["content"]
@@ -150,16 +150,17 @@ def test_prompt_holds_rubric_history_passages_and_answer():
 
 
 def test_cache_key_changes_with_every_input():
-    base = judge.cache_key("juez", ITEM)
-    assert base == judge.cache_key("juez", ITEM)
+    base = judge_cache.cache_key("juez", ITEM)
+    assert base == judge_cache.cache_key("juez", ITEM)
     from dataclasses import replace
 
-    variants = [judge.cache_key("otro-juez", ITEM), judge.cache_key("juez", replace(ITEM, question="¿Y en julio?")),
-                judge.cache_key("juez", replace(ITEM, history=())),
-                judge.cache_key("juez", replace(ITEM, passages=("otro",))),
-                judge.cache_key("juez", replace(ITEM, answer="Abre en agosto."))]
+    variants = [judge_cache.cache_key("otro-juez", ITEM),
+                judge_cache.cache_key("juez", replace(ITEM, question="¿Y en julio?")),
+                judge_cache.cache_key("juez", replace(ITEM, history=())),
+                judge_cache.cache_key("juez", replace(ITEM, passages=("otro",))),
+                judge_cache.cache_key("juez", replace(ITEM, answer="Abre en agosto."))]
     assert len({base, *variants}) == 6
-    assert judge.cache_key("juez", replace(ITEM, id="otro id")) == base  # the id is only a label
+    assert judge_cache.cache_key("juez", replace(ITEM, id="otro id")) == base  # the id is only a label
 
 
 # --- asking the judge ------------------------------------------------------------------------
@@ -207,46 +208,46 @@ def test_server_that_rejects_response_format_is_asked_without_it(judge_server, s
 
 def test_requests_run_concurrently_and_cache_makes_the_second_run_free(judge_server, tmp_path):
     server = judge_server(delay=0.2)
-    items = [judge.JudgeItem(f"Pregunta {n}", f"Respuesta {n}", ("fragmento",), id=str(n)) for n in range(8)]
-    cache = judge.JudgeCache(tmp_path / "cache")
+    items = [judge_rubric.JudgeItem(f"Pregunta {n}", f"Respuesta {n}", ("fragmento",), id=str(n)) for n in range(8)]
+    cache = judge_cache.JudgeCache(tmp_path / "cache")
     run = judge.judge_items(items, make_judge(server), cache, concurrency=4, progress=False)
     assert 1 < server.max_in_flight <= 4
     assert run.requests == 8 and run.cached == 0 and not run.failures
     assert all(j["context_relevance"]["score"] == 3 for j in run.judgements)
 
-    again = judge.judge_items(items, make_judge(server), judge.JudgeCache(tmp_path / "cache"), progress=False)
+    again = judge.judge_items(items, make_judge(server), judge_cache.JudgeCache(tmp_path / "cache"), progress=False)
     assert again.requests == 0 and again.cached == 8
     assert len(server.requests) == 8
     assert again.judgements == run.judgements
 
 
 def test_interrupted_run_resumes_with_only_the_missing_items(judge_server, tmp_path):
-    items = [judge.JudgeItem(f"Pregunta {n}", f"Respuesta {n}", id=str(n)) for n in range(5)]
+    items = [judge_rubric.JudgeItem(f"Pregunta {n}", f"Respuesta {n}", id=str(n)) for n in range(5)]
     flaky = judge_server(lambda body: (200, "no sé" if "Pregunta 3" in body["messages"][1]["content"]
                                        else json.dumps(VALID)))
-    first = judge.judge_items(items, make_judge(flaky, attempts=1), judge.JudgeCache(tmp_path), progress=False)
+    first = judge.judge_items(items, make_judge(flaky, attempts=1), judge_cache.JudgeCache(tmp_path), progress=False)
     assert [f[1] for f in first.failures] == ["3"]
     # A run killed while writing leaves half a line: it is skipped, not fatal.
-    with (tmp_path / judge.CACHE_FILE).open("a", encoding="utf-8") as handle:
+    with (tmp_path / judge_cache.CACHE_FILE).open("a", encoding="utf-8") as handle:
         handle.write('{"key": "abc", "scor')
     good = judge_server()
-    second = judge.judge_items(items, make_judge(good), judge.JudgeCache(tmp_path), progress=False)
+    second = judge.judge_items(items, make_judge(good), judge_cache.JudgeCache(tmp_path), progress=False)
     assert second.cached == 4 and second.requests == 1 and not second.failures
     assert "Pregunta 3" in good.requests[0]["messages"][1]["content"]
 
 
 def test_bad_key_stops_the_run_with_a_spanish_message(judge_server, tmp_path):
     server = judge_server(lambda body: (401, "Incorrect API key provided"))
-    items = [judge.JudgeItem(f"Pregunta {n}", "Respuesta", id=str(n)) for n in range(3)]
+    items = [judge_rubric.JudgeItem(f"Pregunta {n}", "Respuesta", id=str(n)) for n in range(3)]
     with pytest.raises(UserError, match="rechaza la clave"):
-        judge.judge_items(items, make_judge(server), judge.JudgeCache(tmp_path), progress=False)
+        judge.judge_items(items, make_judge(server), judge_cache.JudgeCache(tmp_path), progress=False)
 
 
 def test_slow_judge_fails_the_item_not_the_run(judge_server, tmp_path):
     server = judge_server(delay=1.0)
     the_judge = judge.Judge(judge.JudgeTarget("juez", "juez", server.url, "x"), timeout=0.2)
     the_judge.client = the_judge.client.with_options(max_retries=0)
-    run = judge.judge_items([ITEM], the_judge, judge.JudgeCache(tmp_path), progress=False)
+    run = judge.judge_items([ITEM], the_judge, judge_cache.JudgeCache(tmp_path), progress=False)
     assert run.judgements == [None] and "no respondió a tiempo" in run.failures[0][2]
 
 
@@ -257,7 +258,7 @@ def test_unreachable_judge_stops_the_run(tmp_path):
     the_judge = judge.Judge(target, timeout=5)
     the_judge.client = the_judge.client.with_options(max_retries=0)
     with pytest.raises(UserError, match="no se puede conectar"):
-        judge.judge_items([ITEM], the_judge, judge.JudgeCache(tmp_path), progress=False)
+        judge.judge_items([ITEM], the_judge, judge_cache.JudgeCache(tmp_path), progress=False)
 
 
 # --- choosing the judge ----------------------------------------------------------------------
@@ -273,23 +274,23 @@ def test_resolve_judge(monkeypatch):
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     monkeypatch.delenv("TGI_URL", raising=False)
     with pytest.raises(UserError, match="no puede hacer de juez"):
-        judge.resolve_judge("extractive", specs)
+        judge_setup.resolve_judge("extractive", specs)
     with pytest.raises(UserError, match="define OPENAI_API_KEY"):
-        judge.resolve_judge("gpt-3.5-turbo", specs)
+        judge_setup.resolve_judge("gpt-3.5-turbo", specs)
     with pytest.raises(UserError, match="define TGI_URL"):
-        judge.resolve_judge("stablelm-2-12b-rag", specs)
+        judge_setup.resolve_judge("stablelm-2-12b-rag", specs)
     monkeypatch.setenv("TGI_URL", "http://127.0.0.1:8080")
-    tgi = judge.resolve_judge("stablelm-2-12b-rag", specs)
+    tgi = judge_setup.resolve_judge("stablelm-2-12b-rag", specs)
     assert (tgi.base_url, tgi.model, tgi.name) == ("http://127.0.0.1:8080/v1", "stablelm-2-12b-rag", "stablelm-2-12b-rag")
     with pytest.raises(UserError, match="Falta la clave del juez"):
-        judge.resolve_judge("gpt-4o-mini", specs)
-    local = judge.resolve_judge("qwen", specs, base_url="http://127.0.0.1:9/v1")
+        judge_setup.resolve_judge("gpt-4o-mini", specs)
+    local = judge_setup.resolve_judge("qwen", specs, base_url="http://127.0.0.1:9/v1")
     assert (local.model, local.base_url) == ("qwen", "http://127.0.0.1:9/v1")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-prueba")
-    remote = judge.resolve_judge("gpt-4o-mini", specs)
+    remote = judge_setup.resolve_judge("gpt-4o-mini", specs)
     assert (remote.model, remote.base_url, remote.api_key) == ("gpt-4o-mini", None, "sk-prueba")
     with pytest.raises(UserError, match="MI_CLAVE"):
-        judge.resolve_judge("gpt-4o-mini", specs, api_key_env="MI_CLAVE")
+        judge_setup.resolve_judge("gpt-4o-mini", specs, api_key_env="MI_CLAVE")
 
 
 @pytest.mark.parametrize("model_id, server_fixture, env", [
@@ -352,6 +353,26 @@ def test_eval_with_judge_writes_a_record_with_provenance_and_resumes_from_cache(
     assert again["judge"]["requests"] == 0 and again["judge"]["cached"] == 6
     assert len(server.requests) == 12
     assert len(scores.read_scores_file(tmp_path / "scores" / "measured.jsonl")) == 2
+
+
+def test_eval_fills_the_judge_cache_the_leaderboard_reads_by_default(
+        judge_server, fixture_docs, fixture_qa, fixture_engine, tmp_path, monkeypatch, capsys):
+    """Without --judge-cache, `eval --judge` writes where the leaderboard's agreement reads (one place)."""
+    from ragarena.leaderboard.board import BoardData
+    from ragarena.ui.context import AppContext
+
+    monkeypatch.setenv("RAGARENA_DATA_DIR", str(tmp_path / "datos"))
+    monkeypatch.delenv("RAGARENA_JUDGE_CACHE", raising=False)
+    server = judge_server(lambda body: (200, json.dumps(VALID)))
+    args = eval_args(fixture_docs, fixture_qa, server, tmp_path)
+    cut = args.index("--judge-cache")
+    assert main(args[:cut] + args[cut + 2:]) == 0, capsys.readouterr().err
+    written = tmp_path / "datos" / "judge-cache" / judge_cache.CACHE_FILE
+    assert len(written.read_text(encoding="utf-8").splitlines()) == 6
+    board = BoardData(AppContext(engine=fixture_engine, extras={}))
+    assert judge_cache.cache_path(board.judge_cache_dir()) == written
+    entries, judges = judge_cache.read_cache(board.judge_cache_dir())
+    assert len(entries) == 6 and judges == ["juez-local"]
 
 
 def test_eval_reports_failed_items_and_stores_no_record_when_none_scored(

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from ragarena import cli
-from ragarena.scoring.answer_ratings import AnswerRatings
+from ragarena.arena.answer_ratings import AnswerRatings
 from ragarena.errors import UserError
 from ragarena.arena.votes import VoteRejected, VoteStore
 

@@ -223,7 +223,8 @@ def verdict(spec: "ModelSpec", listing: Listing | None) -> Verdict:
     server = server_of(spec)
     if server is None:
         return Verdict()
-    from ragarena.answering.backends.openai_backend import settings_of, safe_url
+    from ragarena.answering.backends.openai_backend import settings_of
+    from ragarena.answering.backends.remote import safe_url
 
     model = settings_of(spec).model
     model_env = str(spec.settings.get("model_env") or "OPENAI_MODEL")
@@ -279,6 +280,6 @@ def explain_not_found(spec: "ModelSpec") -> Text | None:
 
 
 def _where(server: Server) -> str:
-    from ragarena.answering.backends.openai_backend import safe_url
+    from ragarena.answering.backends.remote import safe_url
 
     return safe_url(server.base_url)

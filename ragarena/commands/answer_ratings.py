@@ -2,14 +2,14 @@
 `python -m ragarena import-ratings FILE`: adds such a file to the vote database (idempotent).
 
 Both use the vote database of the app (RAGARENA_DB, else RAGARENA_DATA_DIR/arena.db; SQLite or
-PostgreSQL); the format is `ragarena.scoring.answer_ratings.AnswerRatings.export_ratings` (sessions
+PostgreSQL); the format is `ragarena.arena.answer_ratings.AnswerRatings.export_ratings` (sessions
 anonymised). Export then import copies the ratings from one backend to the other.
 """
 
 from __future__ import annotations
 
 from ragarena import config
-from ragarena.scoring.answer_ratings import DEFAULT_RATINGS_PER_MINUTE, AnswerRatings, read_ratings, write_ratings
+from ragarena.arena.answer_ratings import DEFAULT_RATINGS_PER_MINUTE, AnswerRatings, read_ratings, write_ratings
 from ragarena.arena.votes import VoteStore
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ragarena import config
 
-from ragarena.scoring import judge
+from ragarena.scoring import judge_setup
 from ragarena.retrieval.corpus import load_conversations
 from ragarena.retrieval.dense import mode_of
 from ragarena.answering.engine import Engine
@@ -33,7 +33,7 @@ def register(subparsers) -> None:
     parser.add_argument("--predictions", default=None,
                         help="escribe una línea JSON por turno (pregunta, fragmentos, respuesta, respuesta de "
                              "referencia, métricas del turno) en este archivo")
-    judge.add_arguments(parser)
+    judge_setup.add_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -54,16 +54,16 @@ def run(args) -> int:
         print(f"Aviso: {warning}", file=sys.stderr)
     if hasattr(backend, "wait_ready"):  # figures with the model as it answers once its vectors are ready
         backend.wait_ready()
-    judge_model = judge.prepare(args, engine.specs)  # None without --judge; checked before answering
+    judge_model = judge_setup.prepare(args, engine.specs)  # None without --judge; checked before answering
     results = list(run_turns(conversations, engine.retriever, backend, split=args.split, k=args.k,
                              progress=_progress))
     print(file=sys.stderr)
     summary = summarize(results)
     if judge_model:
         # The record names the exact model (`--backend openai` -> "gpt-6-luna") and what was sent as `model`.
-        summary["judge"] = judge.judge_results(judge_model, results, args, label=spec.label,
-                                                 retrieval=mode_of(engine.retriever), model=spec.id,
-                                                 served_model=spec.settings.get("model"))
+        summary["judge"] = judge_setup.judge_results(judge_model, results, args, label=spec.label,
+                                                       retrieval=mode_of(engine.retriever), model=spec.id,
+                                                       served_model=spec.settings.get("model"))
     if args.record:
         from ragarena.scoring import eval_record
         from ragarena.scoring import scores

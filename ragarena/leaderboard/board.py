@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ragarena.scoring import answer_ratings as ar
+from ragarena.scoring import judge_agreement, judge_cache, rating_stats
 from ragarena.leaderboard import figures as board_figures
 from ragarena.leaderboard import text as board_text
 from ragarena.leaderboard import table as bt
@@ -85,14 +85,14 @@ class BoardData:
 
     def min_ratings(self) -> int:
         value = self._extra("min_ratings")
-        return int(value) if value is not None else ar.min_ratings_from_env()
+        return int(value) if value is not None else rating_stats.min_ratings_from_env()
 
     def scores_path(self) -> Path | None:
         return self._extra("scores_path")
 
     def judge_cache_dir(self) -> Path:
-        """The judge cache `python -m ragarena eval --judge` fills by default (RAGARENA_DATA_DIR/judge-cache)."""
-        return Path(self._extra("judge_cache_dir") or settings.judge_cache_dir())
+        """The judge cache folder `python -m ragarena eval --judge` fills by default (`judge_cache.cache_dir`)."""
+        return judge_cache.cache_dir(self._extra("judge_cache_dir"))
 
     def labels(self, language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
         return {spec.id: spec.label_in(language) for spec in self.ctx.engine.specs}
@@ -181,15 +181,13 @@ class BoardData:
         return lb.reasons_markdown(board, language), lb.reasons_frame(board, language)
 
     def agreement(self, language: str = DEFAULT_LANGUAGE) -> str:
-        """Markdown in `language`: judge vs people on the same answers (`answer_ratings.agreement`),
+        """Markdown in `language`: judge vs people on the same answers (`judge_agreement.agreement`),
         memoised (the matching once, the text once per language) until a rating or the judge cache changes."""
-        from ragarena.scoring.judge import CACHE_FILE
-
         language = normalize_language(language)
         try:
             folder = self.judge_cache_dir()
             try:
-                stat = (folder / CACHE_FILE).stat()
+                stat = judge_cache.cache_path(folder).stat()
                 cache_state = (stat.st_size, stat.st_mtime_ns)
             except OSError:
                 cache_state = None
@@ -198,12 +196,13 @@ class BoardData:
                 memo = self._extra("agreement_memo")
                 if memo and memo[0] == key:
                     if language not in memo[2]:
-                        memo[2][language] = ar.agreement_markdown(*memo[1], language=language)
+                        memo[2][language] = judge_agreement.agreement_markdown(*memo[1], language=language)
                     return memo[2][language]
             ratings = self.ctx.ratings.export_ratings()
-            entries, judges = ar.load_judge_cache(folder)
-            matched = (ar.match_judgements(ratings, entries, judges, self.ctx.engine.passages_by_id), len(ratings))
-            text = ar.agreement_markdown(*matched, language=language)
+            entries, judges = judge_cache.read_cache(folder)
+            pairs = judge_agreement.match_judgements(ratings, entries, judges, self.ctx.engine.passages_by_id)
+            matched = (pairs, len(ratings))
+            text = judge_agreement.agreement_markdown(*matched, language=language)
         except UserError as error:
             return localize(_("⚠️ No se puede calcular el acuerdo: {error}", error=error), language)
         except Exception as error:  # the rest of the tab must keep working

@@ -29,7 +29,7 @@ import pandas as pd
 from ragarena.scoring import scores as score_store
 from ragarena import settings
 from ragarena.arena.battles import is_excluded
-from ragarena.scoring.answer_ratings import DEFAULT_MIN_RATINGS as MIN_RATINGS
+from ragarena.scoring.rating_stats import DEFAULT_MIN_RATINGS as MIN_RATINGS
 from ragarena.i18n import DEFAULT_LANGUAGE, _, localize, normalize_language
 from ragarena.scoring.scores import CRITERIA
 
@@ -259,12 +259,12 @@ def in_language(board: Leaderboard, labels: dict[str, str] | None = None,
 def crowd_criteria(ratings: Iterable[dict], min_ratings: int = MIN_RATINGS) -> dict[str, dict]:
     """model -> its `CROWD_COLUMNS`: how many ratings it has and, with at least `min_ratings`, the
     mean of each criterion and of the three (``overall``, the mean of each rating's three scores),
-    each with a 95 % Student-t interval (`ragarena.scoring.answer_ratings.t_interval`, clipped to 1-5).
+    each with a 95 % Student-t interval (`ragarena.scoring.rating_stats.t_interval`, clipped to 1-5).
 
     `ratings` are dicts with ``model`` and the three criteria (integers 1-5), as
     `AnswerRatings.scores` or `AnswerRatings.export_ratings` give them.
     """
-    from ragarena.scoring.answer_ratings import rating_overall, t_interval
+    from ragarena.scoring.rating_stats import rating_overall, t_interval
 
     by_model: dict[str, list[dict]] = {}
     for rating in ratings:

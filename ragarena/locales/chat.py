@@ -65,7 +65,7 @@ EN = {
         "The question is too long ({length} characters); the maximum is {max_chars}.",
     "La pregunta contiene HTML o código; escríbela como texto normal, sin etiquetas.":
         "The question contains HTML or code; write it as plain text, without tags.",
-    # --- rating box and its rules (ragarena/scoring/answer_ratings.py) ---------------------------------
+    # --- rating box and its rules (ragarena/arena/answer_ratings.py, rating_rules.py) ------------------
     "¿Responde a la pregunta?": "Does it answer the question?",
     "¿El contexto recuperado es el adecuado?": "Is the retrieved context the right one?",
     "¿La respuesta se apoya solo en el contexto?": "Does the answer rely only on the context?",
@@ -90,7 +90,7 @@ EN = {
     "El archivo de modelos «{path}» no es válido: {error}": "The models file “{path}” is not valid: {error}",
     "El modelo «{model}» no está disponible: {reason}": "The model “{model}” is not available: {reason}",
     "Modelo desconocido «{model}». Modelos configurados: {known}.": "Unknown model “{model}”. Configured models: {known}.",
-    # --- remote backends (ragarena/answering/backends/openai_backend.py, tgi_backend.py) -----------------
+    # --- remote backends (ragarena/answering/backends/remote.py, openai_backend.py, tgi_backend.py) ---
     "(URL no válida)": "(invalid URL)",
     "{env} debe ser una dirección que empiece por http:// o https://.":
         "{env} must be an address starting with http:// or https://.",

@@ -8,23 +8,36 @@ a fresh clone. A record names the exact command, data, split, retrieval mode, k 
 
 from __future__ import annotations
 
-from ragarena.scoring import scores
+import os
+from pathlib import Path
+
+from ragarena import config
 from ragarena.i18n import _
+from ragarena.scoring import scores
 
 
-def command_line(args, retrieval: str | None) -> str:
-    """The eval command that gives the record's figures again (``--record`` instead of ``--judge``)."""
-    from ragarena.scoring.judge import _display_path
+def display_path(path: str | os.PathLike) -> str:
+    """`path` relative to the repository when it lies inside it (records stay the same on every clone)."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(config.REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)
 
+
+def eval_command_line(args, retrieval: str | None, last: str) -> str:
+    """The eval command that gives a record's figures again; `last` is its own option
+    (``--record``, or ``--judge MODEL`` for the judge's record)."""
     parts = ["python -m ragarena eval"]
     if getattr(args, "docs", None):
-        parts.append(f"--docs {_display_path(args.docs)}")
+        parts.append(f"--docs {display_path(args.docs)}")
     if getattr(args, "qa", None):
-        parts.append(f"--qa {_display_path(args.qa)}")
+        parts.append(f"--qa {display_path(args.qa)}")
     parts += [f"--split {args.split}", f"--backend {args.backend}", f"--k {args.k}"]
+    retrieval = retrieval or getattr(args, "retrieval", None)
     if retrieval:
         parts.append(f"--retrieval {retrieval}")
-    return " ".join([*parts, "--record"])
+    return " ".join([*parts, last])
 
 
 def automatic_record(summary: dict, args, *, label: str | None, retrieval: str | None,
@@ -32,13 +45,10 @@ def automatic_record(summary: dict, args, *, label: str | None, retrieval: str |
     """The record of an eval run's `summary` (`ragarena.scoring.evaluation.summarize`); `args` are eval's.
     `model` is the exact model id (`--backend openai` answers as e.g. "gpt-6-luna"), `served_model`
     what was sent as `model` to the server, when they differ."""
-    from ragarena import config
-    from ragarena.scoring.judge import _display_path
-
     answer = summary.get("answer") or {}
     figures = {key: round(float(answer[key]), 4) for key in scores.AUTOMATIC_FIGURES if answer.get(key) is not None}
-    dataset = _display_path(args.qa or config.qa_file())
-    command = command_line(args, retrieval)
+    dataset = display_path(args.qa or config.qa_file())
+    command = eval_command_line(args, retrieval, "--record")
     record = {
         "model": model or args.backend, "label": label, "kind": "automatic",
         **{key: None for key in scores.CRITERIA}, "overall": None,

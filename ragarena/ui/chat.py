@@ -1,6 +1,6 @@
 """Chat tab: pick a model, ask, see the streamed answer and the passages it came from, rate the answer.
 
-Every completed answer is recorded server-side (`ragarena.scoring.answer_ratings`) and its id kept in
+Every completed answer is recorded server-side (`ragarena.arena.answer_ratings`) and its id kept in
 the session's ``gr.State``; under the conversation the user may rate that answer 1-5 on the
 study's three criteria, with an optional comment. One rating per answer, changeable (sent
 again) until the next question or a new conversation.
@@ -38,7 +38,8 @@ import sys
 import gradio as gr
 
 from ragarena import config
-from ragarena.scoring.answer_ratings import CRITERION_QUESTIONS, MAX_COMMENT, ratings_per_minute_from_env
+from ragarena.arena.answer_ratings import ratings_per_minute_from_env
+from ragarena.arena.rating_rules import CRITERION_QUESTIONS, MAX_COMMENT
 from ragarena.answering.metering import MeteredStream
 from ragarena.answering.backends.base import AnswerRequest, BackendError
 from ragarena.errors import UserError

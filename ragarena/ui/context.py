@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ragarena.answering.engine import Engine
 
 if TYPE_CHECKING:
-    from ragarena.scoring.answer_ratings import AnswerRatings
+    from ragarena.arena.answer_ratings import AnswerRatings
     from ragarena.arena.votes import VoteStore
 
 _STORE_LOCK = threading.Lock()
@@ -48,7 +48,7 @@ class AppContext:
             with _STORE_LOCK:
                 ratings = self.extras.get("ratings")
                 if ratings is None:
-                    from ragarena.scoring.answer_ratings import AnswerRatings
+                    from ragarena.arena.answer_ratings import AnswerRatings
 
                     ratings = self.extras["ratings"] = AnswerRatings(store)
         return ratings

@@ -23,7 +23,7 @@ from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ragarena.answering.backends.base import AnswerRequest, BackendError, Usage
-from ragarena.answering.backends.openai_backend import (
+from ragarena.answering.backends.remote import (
     Deadline, RemoteSettings, cut_message, is_retryable, retry_delay, safe_url, status_message, timeout_message,
     unreachable_message, url_problem,
 )
@@ -36,12 +36,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _settings(spec: "ModelSpec") -> RemoteSettings:
+def settings_of(spec: "ModelSpec") -> RemoteSettings:
     return RemoteSettings.from_spec(spec, base_url_env="TGI_URL", api_key_env="HF_TOKEN")
 
 
 def unavailable_reason(spec: "ModelSpec") -> Text | None:
-    settings = _settings(spec)
+    settings = settings_of(spec)
     if find_spec("huggingface_hub") is None:
         return _("Instala el paquete «{package}» (pip install -r requirements.txt) para activarlo.",
                  package="huggingface_hub")
@@ -67,7 +67,7 @@ class _Retry(Exception):
 class TGIBackend:
     def __init__(self, spec: "ModelSpec"):
         self.id, self.label = spec.id, spec.label
-        self.settings = _settings(spec)
+        self.settings = settings_of(spec)
         if not self.settings.base_url:
             raise BackendError(_("Define {env} para usar «{label}».", env=self.settings.base_url_env,
                                  label=self.label))
