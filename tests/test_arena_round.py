@@ -10,6 +10,7 @@ import pytest
 
 from ragarena.answering.backends.base import BackendError, Usage
 from ragarena.answering.models import ModelSpec
+from ragarena.arena.battles import battle_problem
 from ragarena.arena.rounds import ArenaRound, round_for_question, round_from_saved, saved_round, start_round
 from ragarena.arena.turn import TIMED_OUT, play_turn, record_turn
 from ragarena.arena.votes import VoteRejected, VoteStore
@@ -89,7 +90,9 @@ def test_a_round_stores_a_battle_whose_timings_have_tokens_and_cost(fixture_engi
     assert a["cost_usd"] == pytest.approx((120 * 1.0 + 9 * 4.0) / 1_000_000)
     assert b["tokens_estimated"] is True and b["completion_tokens"] == 8 and b["prompt_tokens"] > 0
     assert b["cost_usd"] is None
-    assert [record["timings"] for record in store.export_battles(voted_only=False)] == [timings]
+    store.vote(round_.battle_id, "sesión-1", "model_a")
+    [exported] = store.export_battles()
+    assert exported["timings"] == timings and battle_problem(exported, strict=True) is None  # import-votes takes it
 
     # A follow-up continues the round (same models, the first turn as history); a vote ends it.
     follow = round_for_question(round_, "named", "caro", "gratis", ["caro", "gratis"])

@@ -1,7 +1,8 @@
-"""The Arena and its votes: a round's typed state, battles (and whether one counts), the vote store,
-voters and their screening (hygiene), vote reasons and visitor sessions. First steps of the
-vote → leaderboard path.
+"""The Arena and its votes: a round's typed state and its turns (both models answering, metered),
+battles (and whether one counts), the vote store, voters and their screening (hygiene), vote reasons
+and visitor sessions. First steps of the vote → leaderboard path.
 
-May import retrieval, answering (the question check), store and scoring (screening uses the
-ratings fit); nothing from selector, leaderboard, datasets, ui or commands.
+May import retrieval, answering (the question check; the engine and its metered streams for a turn),
+store and scoring (screening uses the ratings fit); nothing from selector, leaderboard, datasets, ui
+or commands.
 """

@@ -47,17 +47,13 @@ class ArenaRound:
         """A served battle that has no vote yet."""
         return bool(self.battle_id) and not self.voted
 
-    @property
-    def names_shown(self) -> bool:
-        """Whether the page names the models: picked by the user, or revealed by the vote."""
-        return self.voted or self.mode == NAMED
-
-    def owner_or(self, session: str | None) -> str | None:
-        """The session the round's battle was served to (before a reload, this one)."""
-        return self.owner or session
-
     def with_vote(self, winner: str, reference: Reference | None) -> "ArenaRound":
         return replace(self, voted=True, winner=winner, reference=reference)
+
+
+def battle_owner(round_: ArenaRound | None, session: str | None) -> str | None:
+    """The session the round's battle was served to (before a reload, this one): who may vote on it."""
+    return (round_.owner if round_ else None) or session
 
 
 def start_round(mode: str, choice_a: str | None, choice_b: str | None, available: Sequence[str],

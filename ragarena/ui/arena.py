@@ -62,17 +62,15 @@ from ragarena import config, settings
 from ragarena.answering.question_check import question_problem
 from ragarena.arena import rounds, voters
 from ragarena.arena.hygiene import IDENTITY, PeriodicScreening, category
-from ragarena.arena.reasons import ALL as ALL_REASONS
-from ragarena.arena.reasons import BAD, GOOD
-from ragarena.arena.reasons import choices as reason_choices
-from ragarena.arena.reasons import label as reason_label
-from ragarena.arena.rounds import ArenaRound, round_for_question, round_from_saved, saved_round
+from ragarena.arena.rounds import ArenaRound, battle_owner, round_for_question, round_from_saved, saved_round
 from ragarena.arena.turn import play_turn, record_turn
 from ragarena.arena.votes import VoteRejected
-from ragarena.i18n import DEFAULT_LANGUAGE, _, join_text, localize, message_of, normalize_language
+from ragarena.i18n import DEFAULT_LANGUAGE, _, localize, message_of, normalize_language
 from ragarena.scoring.reference import load_index, reference_markdown
-from ragarena.ui.arena_text import (ANSWERING, CHECK_PANELS, PASSAGES_HEADING, WINNER_TEXT, chat_messages,
-                                    failure_status, name_md, names_md, voted_message, with_failures)
+from ragarena.ui.arena_text import (ANSWERING, CHECK_PANELS, INTRO_ANONYMOUS, INTRO_NAMED, LOGIN_NOTE,
+                                    PASSAGES_HEADING, TOO_FEW_MODELS, chat_messages, failure_status, name_md,
+                                    names_md, voted_message, with_failures)
+from ragarena.ui.arena_reasons import build_reasons_panel, wire_reasons
 from ragarena.ui.context import AppContext
 from ragarena.ui.render import passages_html
 
@@ -103,10 +101,6 @@ def _voter(vote, winner: str):
     return vote_for
 
 
-def _owner(round_: ArenaRound | None, session: str | None) -> str | None:
-    return round_.owner_or(session) if round_ else session
-
-
 def _references(ctx: AppContext):
     """The reference-answer index of the corpus's conversations (None when unreadable), loaded once."""
     if "reference_index" not in ctx.extras:
@@ -124,24 +118,16 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
     # Model labels come from models.yaml (`label_en`), not from the catalog: re-sent on a switch when any differs.
     english_labels = any(s.label_en and s.label_en != s.label for s in specs)
 
-    intro_anonymous = gr.Markdown(_(
-        "Haz una pregunta: dos modelos elegidos al azar responden con los mismos fragmentos de la "
-        "documentación. Sus nombres se muestran después de votar. Puedes seguir la conversación "
-        "antes de votar; el voto cuenta para la última respuesta."
-    ), elem_id="arena-intro")
-    intro_named = gr.Markdown(_(
-        "Elige los dos modelos y haz una pregunta: responden con los mismos fragmentos de la documentación. "
-        "Puedes seguir la conversación antes de votar; el voto cuenta para la última respuesta."
-    ), visible=False, elem_id="arena-intro-named")
+    intro_anonymous = gr.Markdown(INTRO_ANONYMOUS, elem_id="arena-intro")
+    intro_named = gr.Markdown(INTRO_NAMED, visible=False, elem_id="arena-intro-named")
     if len(available) < 2:
-        gr.Markdown(_("⚠️ La arena necesita al menos dos modelos disponibles; revisa `models.yaml` y sus claves."))
+        gr.Markdown(TOO_FEW_MODELS)
     references = _references(ctx)
     every = settings.screen_every()
     screening = PeriodicScreening(store, every) if every > 0 else None
     if voters.login_enabled():
         with gr.Row():
-            gr.Markdown(_("Opcional: inicia sesión con Hugging Face para que tus votos cuenten como los de una "
-                          "persona (solo se guarda un resumen cifrado de tu usuario)."))
+            gr.Markdown(LOGIN_NOTE)
             gr.LoginButton(elem_id="arena-login")
     with gr.Row():
         mode = gr.Radio(MODE_CHOICES, value=ANONYMOUS, label=_("Modo"), elem_id="arena-mode")
@@ -163,16 +149,7 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
     with gr.Row():
         vote_buttons = [gr.Button(text, interactive=False, elem_id=f"arena-vote-{VOTE_SUFFIX[key]}")
                         for key, text in VOTE_BUTTONS]
-    with gr.Column(visible=False, elem_id="arena-reasons") as reasons_panel:
-        with gr.Column(visible=False) as good_column:
-            reasons_good = gr.CheckboxGroup(reason_choices(GOOD), label=_("¿Por qué? (opcional)"),
-                                            elem_id="arena-reasons-good")
-        with gr.Column(visible=False) as bad_column:
-            reasons_bad = gr.CheckboxGroup(reason_choices(BAD), label=_("¿Qué fallaba en las dos? (opcional)"),
-                                           elem_id="arena-reasons-bad")
-        with gr.Row():
-            save_reasons = gr.Button(_("Guardar motivos"), size="sm", elem_id="arena-reasons-save")
-            reasons_status = gr.Markdown("", elem_id="arena-reasons-status")
+    reasons = build_reasons_panel()
     with gr.Accordion(_("Respuesta de referencia (del conjunto de preguntas)"), open=False, visible=False,
                       elem_id="arena-reference") as reference_box:
         reference_md = gr.Markdown("", elem_id="arena-reference-text")
@@ -183,16 +160,12 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
         new_round = gr.Button(_("🔄 Nueva ronda"), elem_id="arena-new-round")
     passages = gr.HTML(passages_html([], heading=PASSAGES_HEADING), label=_("Fragmentos"), elem_id="arena-passages")
     winner_box = gr.Textbox(visible=False, label="Voto")  # only the /arena_vote API endpoint uses it
-    # Only the /arena_reasons API endpoint uses it; custom values reach the server, which refuses them.
-    reasons_api = gr.Dropdown(list(ALL_REASONS), value=[], multiselect=True, allow_custom_value=True, visible=False,
-                              label="Motivos")
     state = gr.State(None)  # the round: models, turns, battle id, passages, reference; server-side, per session
     # The browser's note of its round (battle id and session, `ragarena.arena.rounds`), for a reload;
     # made by the page outside the tabs (a component in a tab not yet shown reads as its default).
     saved = saved if saved is not None else gr.BrowserState({}, storage_key="ragarena-arena")
-    # The messages shown (status, reasons status) as `Text`, to render them again when the language changes.
+    # The status shown as `Text`, to render it again when the language changes.
     status_shown = gr.State("")
-    reasons_shown = gr.State("")
     # Every handler takes the language last; without a switch (a tab built alone) it is always Spanish.
     lang = language if language is not None else gr.State(DEFAULT_LANGUAGE)
 
@@ -232,35 +205,31 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
             return
         text = text.strip()
         name_a_md, name_b_md = names(round_, reveal=False, language=language)
-        shown_passages = []  # rendered once, from the first frame on
+        shown_passages = []  # rendered once, by the first frame
         first_frame = [True]
 
-        def frame(round_: ArenaRound, answers: dict, message):
-            # The vote buttons are disabled (if they were enabled) by the first frame sent.
-            buttons = _buttons_to(False, was_votable or was_voted) if first_frame[0] else _buttons_to(False, False)
+        def frame(round_: ArenaRound, message, answers: dict | None = None, votable: bool = False):
+            # Only the first frame may have to redraw the buttons: disable enabled ones, or drop a vote's highlight.
+            before = (was_votable or (was_voted and not votable)) if first_frame[0] else False
             first_frame[0] = False
             shown_passages[:] = shown_passages or [passages_html(round_.hits, heading=PASSAGES_HEADING,
                                                                  language=language)]
-            return ("", chat_messages(round_.turns, "a", (text, answers["a"])),
-                    chat_messages(round_.turns, "b", (text, answers["b"])), shown_passages[0],
-                    localize(message, language), name_a_md, name_b_md, *buttons, message, round_)
+            chats = [chat_messages(round_.turns, side, (text, answers[side]) if answers else None) for side in "ab"]
+            return ("", *chats, shown_passages[0], localize(message, language), name_a_md, name_b_md,
+                    *_buttons_to(votable, before), message, round_)
 
         for turn in play_turn(ctx.engine, round_, text, timeout=settings.arena_timeout()):
             if not turn.done:
-                yield frame(turn.round, turn.answers, ANSWERING)
+                yield frame(turn.round, ANSWERING, turn.answers)
         if turn.failed:
-            yield frame(turn.round, with_failures(turn.answers, turn.errors, language), failure_status(turn.errors))
+            yield frame(turn.round, failure_status(turn.errors), with_failures(turn.answers, turn.errors, language))
             return
         try:
             round_ = record_turn(store, session, turn)
         except VoteRejected as error:
-            yield frame(replace(turn.round, failed=True), turn.answers, _("⚠️ {message}", message=message_of(error)))
+            yield frame(replace(turn.round, failed=True), _("⚠️ {message}", message=message_of(error)), turn.answers)
             return
-        buttons = _buttons_to(True, was_votable and first_frame[0])
-        yield ("", chat_messages(round_.turns, "a"), chat_messages(round_.turns, "b"),
-               shown_passages[0] if shown_passages else passages_html(round_.hits, heading=PASSAGES_HEADING,
-                                                                      language=language),
-               localize(CHECK_PANELS, language), name_a_md, name_b_md, *buttons, CHECK_PANELS, round_)
+        yield frame(round_, CHECK_PANELS, votable=True)
 
     def reference_for(round_: ArenaRound):
         """The corpus's reference for the round's last question (a `Reference`), or None."""
@@ -287,7 +256,7 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
              language=DEFAULT_LANGUAGE):
         session = getattr(request, "session_hash", None) if request else None
         try:
-            battle = store.vote(round_.battle_id if round_ else None, _owner(round_, session), winner,
+            battle = store.vote(round_.battle_id if round_ else None, battle_owner(round_, session), winner,
                                 user_hash=voters.user_hash(profile), ip_hash=voters.ip_hash(request))
         except VoteRejected as error:
             voted = bool(round_ and round_.voted)
@@ -299,10 +268,8 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
         reference = reference_for(round_)
         round_ = round_.with_vote(winner, reference)
         name_a_md, name_b_md = names(round_, True, language)
-        message = voted_message(every_spec, battle["winner"], battle["model_a"], battle["model_b"])
-        if category(battle.get("excluded_reason")) == IDENTITY:
-            message = _("{vote}\n\n⚠️ Una de las respuestas revelaba qué modelo es: el voto se guarda, pero no "
-                        "cuenta para la clasificación.", vote=message)
+        message = voted_message(every_spec, battle["winner"], battle["model_a"], battle["model_b"],
+                                excluded=category(battle.get("excluded_reason")) == IDENTITY)
         if screening is not None:
             screening.poke()
         bothbad = winner == "tie (bothbad)"
@@ -310,27 +277,6 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
         return (localize(message, language), name_a_md, name_b_md, reference_text, *_buttons(False, winner), round_,
                 gr.update(visible=True), gr.update(visible=not bothbad), gr.update(visible=bothbad),
                 gr.update(visible=bool(reference_text), open=False), message)
-
-    def save_reasons_for(chosen, round_, request: gr.Request, language=DEFAULT_LANGUAGE):
-        session = getattr(request, "session_hash", None) if request else None
-        battle_id = round_.battle_id if round_ and round_.voted else None
-        try:
-            battle = store.set_reasons(battle_id, _owner(round_, session), chosen if chosen is not None else [])
-        except VoteRejected as error:
-            warning = _("⚠️ {message}", message=message_of(error))
-            return localize(warning, language), warning
-        given = battle.get("reasons") or []
-        if given:
-            saved = _("✅ Motivos guardados: {reasons}.", reasons=join_text([reason_label(r) for r in given], ", "))
-        else:
-            saved = _("✅ Guardado sin motivos: queda tu voto ({winner}) sin explicación.",
-                      winner=WINNER_TEXT.get(battle.get("winner") or (round_.winner if round_ else None),
-                                             _("registrado")))
-        return localize(saved, language), saved
-
-    def save_reasons_ui(good, bad, round_, request: gr.Request, language=DEFAULT_LANGUAGE):
-        bothbad = bool(round_ and round_.winner == "tie (bothbad)")
-        return save_reasons_for(bad if bothbad else good, round_, request, language)
 
     def hide_after_vote_panels():
         # On every new question or round: the reasons and reference belong to the voted battle only.
@@ -342,9 +288,9 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
                 *names(None, False, language), *_buttons(False), "", None)
 
     round_outputs = [question, chat_a, chat_b, passages, status, name_a, name_b, *vote_buttons, status_shown, state]
-    vote_outputs = [status, name_a, name_b, reference_md, *vote_buttons, state, reasons_panel, good_column,
-                    bad_column, reference_box, status_shown]
-    panel_outputs = [reasons_panel, reference_box, reasons_good, reasons_bad, reasons_status, reasons_shown]
+    vote_outputs = [status, name_a, name_b, reference_md, *vote_buttons, state, reasons.panel, reasons.good_column,
+                    reasons.bad_column, reference_box, status_shown]
+    panel_outputs = [reasons.panel, reference_box, reasons.good, reasons.bad, reasons.status, reasons.shown]
     ask_inputs = [question, mode, pick_a, pick_b, state, lang]
     keep = dict(fn=saved_round, inputs=state, outputs=saved, api_name=False, queue=False, show_progress="hidden")
     send.click(ask, ask_inputs, round_outputs, api_name="arena_ask").then(**keep)
@@ -359,10 +305,7 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
     for box in (chat_a, chat_b):
         box.clear(reset, [state, lang], round_outputs, api_name=False).then(**keep)
         box.clear(hide_after_vote_panels, None, panel_outputs, api_name=False, queue=False, show_progress="hidden")
-    save_reasons.click(save_reasons_ui, [reasons_good, reasons_bad, state, lang], [reasons_status, reasons_shown],
-                       api_name=False)
-    reasons_api.change(save_reasons_for, [reasons_api, state, lang], [reasons_status, reasons_shown],
-                       api_name="arena_reasons")
+    wire_reasons(reasons, store, state, lang)
     for trigger in (send.click, question.submit, new_round.click, mode.change, pick_a.change, pick_b.change):
         trigger(hide_after_vote_panels, None, panel_outputs, api_name=False, queue=False, show_progress="hidden")
 
@@ -390,6 +333,6 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
                 localize(shown_status, language), localize(shown_reasons, language),
                 reference_markdown(round_.reference, language) if voted else "", *picks)
 
-    language.change(relocalize, [state, status_shown, reasons_shown, language],
-                    [name_a, name_b, passages, status, reasons_status, reference_md, pick_a, pick_b],
+    language.change(relocalize, [state, status_shown, reasons.shown, language],
+                    [name_a, name_b, passages, status, reasons.status, reference_md, pick_a, pick_b],
                     api_name=False, queue=False, show_progress="hidden")

@@ -7,14 +7,27 @@ import html
 
 from ragarena.answering.models import ModelSpec
 from ragarena.answering.safe_markdown import safe
-from ragarena.arena.rounds import ArenaRound
-from ragarena.i18n import Text, _, localize, normalize_language
+from ragarena.arena.rounds import NAMED, ArenaRound
+from ragarena.arena.reasons import label as reason_label
+from ragarena.i18n import Text, _, join_text, localize, normalize_language
 
 WINNER_TEXT = {"model_a": _("A es mejor"), "model_b": _("B es mejor"), "tie": _("empate"),
                "tie (bothbad)": _("ambas son malas")}
 PASSAGES_HEADING = _("Contexto recuperado (el mismo para los dos modelos)")
 CHECK_PANELS = _("¿Qué respuesta es mejor? Vota, o haz otra pregunta para seguir la conversación.")
 ANSWERING = _("⏳ Los dos modelos están respondiendo…")
+INTRO_ANONYMOUS = _(
+    "Haz una pregunta: dos modelos elegidos al azar responden con los mismos fragmentos de la "
+    "documentación. Sus nombres se muestran después de votar. Puedes seguir la conversación "
+    "antes de votar; el voto cuenta para la última respuesta."
+)
+INTRO_NAMED = _(
+    "Elige los dos modelos y haz una pregunta: responden con los mismos fragmentos de la documentación. "
+    "Puedes seguir la conversación antes de votar; el voto cuenta para la última respuesta."
+)
+TOO_FEW_MODELS = _("⚠️ La arena necesita al menos dos modelos disponibles; revisa `models.yaml` y sus claves.")
+LOGIN_NOTE = _("Opcional: inicia sesión con Hugging Face para que tus votos cuenten como los de una "
+               "persona (solo se guarda un resumen cifrado de tu usuario).")
 
 
 class ModelName(Text):
@@ -51,7 +64,7 @@ def name_md(specs: list[ModelSpec], side: str, model_id: str | None = None, lang
 def names_md(specs: list[ModelSpec], round_: ArenaRound | None, reveal: bool,
              language: str | None = None) -> tuple[str, str]:
     """The two headings: "Modelo A"/"Modelo B", with the labels once revealed or when picked by name."""
-    if round_ and (reveal or round_.mode == "named"):
+    if round_ and (reveal or round_.mode == NAMED):
         return name_md(specs, "A", round_.model_a, language), name_md(specs, "B", round_.model_b, language)
     return name_md(specs, "A", language=language), name_md(specs, "B", language=language)
 
@@ -83,7 +96,21 @@ def failure_status(errors: dict) -> Text:
              "«Nueva ronda».", side=side.upper(), message=message)
 
 
-def voted_message(specs: list[ModelSpec], winner: str, model_a: str, model_b: str) -> Text:
-    return _("✅ Voto registrado ({winner}). Modelo A: **{label_a}**, Modelo B: **{label_b}**. Si quieres, "
-             "marca por qué debajo. Pulsa «Nueva ronda» o haz otra pregunta para empezar otra.",
-             winner=WINNER_TEXT[winner], label_a=model_name(specs, model_a), label_b=model_name(specs, model_b))
+def voted_message(specs: list[ModelSpec], winner: str, model_a: str, model_b: str, excluded: bool = False) -> Text:
+    """The vote's acknowledgement with the revealed names; `excluded`: kept but not counted (an answer named
+    its model)."""
+    message = _("✅ Voto registrado ({winner}). Modelo A: **{label_a}**, Modelo B: **{label_b}**. Si quieres, "
+                "marca por qué debajo. Pulsa «Nueva ronda» o haz otra pregunta para empezar otra.",
+                winner=WINNER_TEXT[winner], label_a=model_name(specs, model_a), label_b=model_name(specs, model_b))
+    if excluded:
+        message = _("{vote}\n\n⚠️ Una de las respuestas revelaba qué modelo es: el voto se guarda, pero no "
+                    "cuenta para la clasificación.", vote=message)
+    return message
+
+
+def reasons_saved(given: list[str], winner: str | None) -> Text:
+    """The acknowledgement of the reasons stored for a vote (none: the vote stays without them)."""
+    if given:
+        return _("✅ Motivos guardados: {reasons}.", reasons=join_text([reason_label(r) for r in given], ", "))
+    return _("✅ Guardado sin motivos: queda tu voto ({winner}) sin explicación.",
+             winner=WINNER_TEXT.get(winner, _("registrado")))
