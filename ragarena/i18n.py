@@ -95,6 +95,13 @@ def localize(value: Any, language: str | None) -> Any:
     return value
 
 
+def message_of(error: BaseException) -> Text | str:
+    """An exception's message, keeping its translations when it was raised with a single `Text`."""
+    if len(error.args) == 1 and isinstance(error.args[0], str):
+        return error.args[0]
+    return str(error)
+
+
 def placeholders(template: str) -> set[str]:
     """The {names} a template formats, to check a translation keeps them all."""
     return {name for _text, name, _spec, _conv in string.Formatter().parse(template) if name is not None}

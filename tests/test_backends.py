@@ -6,6 +6,7 @@ Nothing here reaches the network: every server is tests/fake_servers.py on 127.0
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import traceback
 
@@ -375,6 +376,39 @@ def test_closing_a_prefetched_stream_stops_the_backend():
     while not stopped and time.perf_counter() < deadline:
         time.sleep(0.01)
     assert stopped and metered.meta.complete is False
+
+
+def test_a_prefetched_stream_can_be_watched_without_waiting():
+    """What the Arena does with two models: `on_item` says when to look, `received()` never blocks."""
+    release, arrived = threading.Event(), threading.Event()
+
+    def slow():
+        yield "Abre "
+        release.wait()
+        yield "a las 7."
+        yield Usage(prompt_tokens=50, completion_tokens=4)
+
+    metered = MeteredStream(slow(), prefetch=True, on_item=arrived.set)
+    assert arrived.wait(30)
+    arrived.clear()
+    assert metered.received() == ["Abre "] and metered.received() == [] and metered.meta is None
+    release.set()
+    text = ""
+    while metered.meta is None:
+        assert arrived.wait(30)
+        arrived.clear()
+        text += "".join(metered.received())
+    assert text == "a las 7." and metered.meta.complete and metered.meta.completion_tokens == 4
+
+    def broken():
+        yield "Ab"
+        raise BackendError("se cortó")
+
+    failing = MeteredStream(broken(), prefetch=True)
+    with pytest.raises(BackendError, match="se cortó"):
+        while failing.meta is None:
+            failing.received()
+    assert failing.meta.complete is False and failing.text == "Ab"
 
 
 def test_format_meta_is_one_short_spanish_line():

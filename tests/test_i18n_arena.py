@@ -14,9 +14,9 @@ from test_arena_e2e import QUESTION, arena_env, connect, stored
 
 from ragarena.arena import reasons as R
 from ragarena.errors import UserError
-from ragarena.i18n import join_text, localize
+from ragarena.i18n import join_text, localize, message_of
 from ragarena.scoring.reference import Reference, reference_markdown
-from ragarena.ui.arena import ModelName, message_of
+from ragarena.ui.arena_text import ModelName
 from ragarena.answering.question_check import question_problem
 from ragarena.arena.votes import VoteRejected, VoteStore
 

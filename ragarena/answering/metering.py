@@ -8,7 +8,9 @@
 
 With `prefetch=True` the backend starts at once in a background thread (its chunks wait in a
 queue): the request to the model is in flight while the UI renders the retrieved passages,
-instead of after Gradio has sent that first update.
+instead of after Gradio has sent that first update. A consumer watching several such streams
+(the Arena's two models) passes `on_item` (called from that thread on every chunk and at the end)
+to learn when to look, and takes what arrived with `received()`, which never waits.
 
 Tokens are the server's counts when it reported them (`Usage`), else an estimate from the text
 (about 4 characters a token), marked as such. Prices come from the model's `models.yaml` entry:
@@ -88,7 +90,8 @@ class MeteredStream:
 
     def __init__(self, stream: Iterable[str | Usage], spec: "ModelSpec | None" = None,
                  request: AnswerRequest | None = None, *, started_at: float | None = None,
-                 clock: Callable[[], float] = time.perf_counter, prefetch: bool = False):
+                 clock: Callable[[], float] = time.perf_counter, prefetch: bool = False,
+                 on_item: Callable[[], None] | None = None):
         self._stream = iter(stream)
         self.spec, self.request = spec, request
         self._clock = clock
@@ -100,6 +103,7 @@ class MeteredStream:
         self._queue: queue.SimpleQueue | None = None
         self._ended_at: float | None = None  # prefetch: when the backend finished (not when the UI did)
         self._stop = threading.Event()
+        self._on_item = on_item
         if prefetch:
             if self._started is None:
                 self._started = clock()
@@ -115,24 +119,30 @@ class MeteredStream:
             for chunk in self._stream:
                 if isinstance(chunk, str) and chunk and self._first is None:
                     self._first = self._clock()  # when it arrived, not when the UI took it
-                self._queue.put(chunk)
+                self._put(chunk)
                 if self._stop.is_set():
                     break
         except BaseException as error:  # handed to the consumer, raised there
             self._ended_at = self._clock()
-            self._queue.put(_Failure(error))
+            self._put(_Failure(error))
         else:
             self._ended_at = self._clock()
-            self._queue.put(self._END)
+            self._put(self._END)
         finally:
             close = getattr(self._stream, "close", None)
             if close:
                 close()
 
-    def _next_chunk(self) -> str | Usage:
+    def _put(self, item) -> None:
+        assert self._queue is not None
+        self._queue.put(item)
+        if self._on_item is not None:
+            self._on_item()
+
+    def _next_chunk(self, wait: bool = True) -> str | Usage:
         if self._queue is None:
             return next(self._stream)
-        item = self._queue.get()
+        item = self._queue.get(block=wait)  # queue.Empty when not waiting and nothing came
         if item is self._END:
             self._queue.put(item)  # stay ended
             raise StopIteration
@@ -150,11 +160,27 @@ class MeteredStream:
         return self
 
     def __next__(self) -> str:
+        return self._take(wait=True)
+
+    def received(self) -> list[str]:
+        """With `prefetch`: the text chunks that have arrived, without waiting (none yet: []). When
+        the stream has ended `.meta` is set; the backend's error is raised here, as by `next()`."""
+        chunks = []
+        while self.meta is None:
+            try:
+                chunks.append(self._take(wait=False))
+            except (queue.Empty, StopIteration):
+                break
+        return chunks
+
+    def _take(self, wait: bool) -> str:
         if self._started is None:
             self._started = self._clock()
         while True:
             try:
-                chunk = self._next_chunk()
+                chunk = self._next_chunk(wait)
+            except queue.Empty:  # not waiting, nothing came: the stream goes on
+                raise
             except StopIteration:
                 self._finish(complete=True)
                 raise

@@ -3,7 +3,7 @@ the vote reasons (`ragarena.arena.reasons`: labels only, the stored values stay 
 reference answer's headings (`ragarena.scoring.reference`)."""
 
 EN = {
-    # ragarena/ui/arena.py: the page
+    # ragarena/ui/arena.py, arena_text.py, arena_reasons.py: the page
     "Haz una pregunta: dos modelos elegidos al azar responden con los mismos fragmentos de la documentación. "
     "Sus nombres se muestran después de votar. Puedes seguir la conversación antes de votar; el voto cuenta "
     "para la última respuesta.":
@@ -41,7 +41,7 @@ EN = {
     "🔄 Nueva ronda": "🔄 New round",
     "Fragmentos": "Passages",
     "Contexto recuperado (el mismo para los dos modelos)": "Retrieved context (the same for both models)",
-    # ragarena/ui/arena.py: messages
+    # ragarena/ui/arena_text.py, ragarena/arena/rounds.py, turn.py: messages
     "⚠️ {message}": "⚠️ {message}",
     "Elige los dos modelos que quieres comparar.": "Choose the two models you want to compare.",
     "Elige dos modelos distintos.": "Choose two different models.",

@@ -1,8 +1,10 @@
 """Arena tab: two models answer the same question on the same passages, the user votes blind.
 
-A *round* pits two models (drawn at random, or picked by name in the "Elegir modelos" mode)
-against each other over a conversation; every completed turn is stored as one battle, and the
-vote applies to the latest one. Names stay hidden ("Modelo A", "Modelo B") until the vote.
+A *round* (`ragarena.arena.rounds.ArenaRound`) pits two models (drawn at random, or picked by
+name in the "Elegir modelos" mode) against each other over a conversation; every completed turn
+(`ragarena.arena.turn`: both models streamed side by side, metered like the Chat's) is stored as
+one battle, and the vote applies to the latest one. Names stay hidden ("Modelo A", "Modelo B")
+until the vote. This module only wires the components to those functions.
 
 Everything that matters lives server-side in the session's `gr.State` (the round, the battle id)
 and is checked again by `VoteStore.vote` (right session, one vote, rate limit): the page only
@@ -52,99 +54,33 @@ arena-reference (closed accordion) and arena-reference-text; arena-login when lo
 
 from __future__ import annotations
 
-import html
-import queue
-import random
-import threading
-import time
+from dataclasses import replace
 
 import gradio as gr
 
 from ragarena import config, settings
-
-from ragarena.arena import voters
-from ragarena.arena.rounds import round_from_saved, saved_round
-from ragarena.answering.backends.base import AnswerRequest, BackendError, Usage
-from ragarena.errors import UserError
+from ragarena.answering.question_check import question_problem
+from ragarena.arena import rounds, voters
 from ragarena.arena.hygiene import IDENTITY, PeriodicScreening, category
-from ragarena.i18n import DEFAULT_LANGUAGE, Text, _, join_text, localize, normalize_language
-from ragarena.arena.reasons import BAD, GOOD
-from ragarena.arena.reasons import ALL as ALL_REASONS
-from ragarena.arena.reasons import choices as reason_choices
-from ragarena.arena.reasons import label as reason_label
+from ragarena.arena.rounds import ArenaRound, battle_owner, round_for_question, round_from_saved, saved_round
+from ragarena.arena.turn import play_turn, record_turn
+from ragarena.arena.votes import VoteRejected
+from ragarena.i18n import DEFAULT_LANGUAGE, _, localize, message_of, normalize_language
 from ragarena.scoring.reference import load_index, reference_markdown
-from ragarena.retrieval.bm25 import Hit
-from ragarena.answering.safe_markdown import safe
+from ragarena.ui.arena_text import (ANSWERING, CHECK_PANELS, INTRO_ANONYMOUS, INTRO_NAMED, LOGIN_NOTE,
+                                    PASSAGES_HEADING, TOO_FEW_MODELS, chat_messages, failure_status, name_md,
+                                    names_md, voted_message, with_failures)
+from ragarena.ui.arena_reasons import build_reasons_panel, wire_reasons
 from ragarena.ui.context import AppContext
 from ragarena.ui.render import passages_html
-from ragarena.answering.question_check import question_problem
-from ragarena.arena.votes import VoteRejected
 
 # The mode Radio's values (what /arena_ask takes) stay these Spanish strings; only their labels are translated.
 ANONYMOUS, NAMED = "Anónimo", "Elegir modelos"
-MODE_KEYS = {ANONYMOUS: "anonymous", NAMED: "named"}
+MODE_KEYS = {ANONYMOUS: rounds.ANONYMOUS, NAMED: rounds.NAMED}
 MODE_CHOICES = [(_("Anónimo"), ANONYMOUS), (_("Elegir modelos"), NAMED)]
 VOTE_BUTTONS = (("model_a", _("👈 A es mejor")), ("model_b", _("👉 B es mejor")), ("tie", _("🤝 Empate")),
                 ("tie (bothbad)", _("👎 Ambas son malas")))
 VOTE_SUFFIX = {"model_a": "a", "model_b": "b", "tie": "tie", "tie (bothbad)": "bothbad"}  # api_name, elem_id
-WINNER_TEXT = {"model_a": _("A es mejor"), "model_b": _("B es mejor"), "tie": _("empate"),
-               "tie (bothbad)": _("ambas son malas")}
-# The page is refreshed at most this often while the models stream (coalescing chunks).
-REFRESH_S = 0.1
-PASSAGES_HEADING = _("Contexto recuperado (el mismo para los dos modelos)")
-CHECK_PANELS = _("¿Qué respuesta es mejor? Vota, o haz otra pregunta para seguir la conversación.")
-
-
-class ModelName(Text):
-    """A model's label (HTML-escaped) that renders in each language with `ModelSpec.label_in`.
-
-    A `Text`, so a message holding it (``_("… {label} …", label=ModelName(spec))``) can be
-    rendered again in the other language when the reader switches.
-    """
-
-    def __new__(cls, label: str, label_en: str = "") -> "ModelName":
-        name = str.__new__(cls, html.escape(label))
-        name.template, name.params = str(name), {}
-        name.label, name.label_en = label, label_en
-        return name
-
-    def to(self, language: str) -> str:
-        return html.escape(self.label_en if normalize_language(language) == "en" and self.label_en else self.label)
-
-    def __reduce__(self):
-        return (ModelName, (self.label, self.label_en))
-
-
-def message_of(error: BaseException) -> Text | str:
-    """An exception's message, keeping its translations when it was raised with a single `Text`."""
-    if len(error.args) == 1 and isinstance(error.args[0], str):
-        return error.args[0]
-    return str(error)
-
-
-def answer_timeout() -> float:
-    return settings.arena_timeout()
-
-
-def _label(ctx: AppContext, model_id: str) -> ModelName:
-    spec = next((s for s in ctx.engine.specs if s.id == model_id), None)
-    return ModelName(spec.label, spec.label_en) if spec else ModelName(model_id)
-
-
-def _name_md(ctx: AppContext, side: str, model_id: str | None = None, language: str | None = None) -> str:
-    if not model_id:
-        return localize(_("### Modelo {side}", side=side), language)
-    return localize(_("### Modelo {side}: {label}", side=side, label=_label(ctx, model_id)), language)
-
-
-def _messages(turns: list[dict], side: str, current: tuple[str, str] | None = None) -> list[dict]:
-    messages = []
-    for turn in turns:
-        messages += [{"role": "user", "content": safe(turn["question"])},
-                     {"role": "assistant", "content": safe(turn[f"answer_{side}"])}]
-    if current:
-        messages += [{"role": "user", "content": safe(current[0])}, {"role": "assistant", "content": safe(current[1])}]
-    return messages
 
 
 def _buttons(votable: bool, chosen: str | None = None) -> list:
@@ -153,35 +89,9 @@ def _buttons(votable: bool, chosen: str | None = None) -> list:
             for key, _text in VOTE_BUTTONS]
 
 
-def _votable(round_: dict | None) -> bool:
-    """Whether the vote buttons are enabled for this round state (a served battle, no vote yet)."""
-    return bool(round_ and round_.get("battle_id") and not round_.get("voted"))
-
-
 def _buttons_to(votable: bool, was_votable: bool) -> list:
     """Button updates only when their state changes: each update rebuilds the component server-side."""
     return _buttons(votable) if votable != was_votable else [gr.update() for _button in VOTE_BUTTONS]
-
-
-def _stream_into(ctx: AppContext, side: str, model_id: str, request: AnswerRequest, out: queue.Queue) -> None:
-    """Run one model, putting (side, kind, payload) items in `out`; never raises."""
-    start = time.perf_counter()
-    first = None
-    try:
-        backend = ctx.engine.backend(model_id)
-        for chunk in backend.stream(request):
-            if isinstance(chunk, Usage):
-                continue
-            if first is None:
-                first = time.perf_counter() - start
-            out.put((side, "chunk", chunk))
-        total = time.perf_counter() - start
-        out.put((side, "done", {"first_chunk_s": round(first if first is not None else total, 4),
-                                "total_s": round(total, 4)}))
-    except (BackendError, UserError) as error:
-        out.put((side, "error", message_of(error)))
-    except Exception as error:  # a broken backend must not take the round (or the server) down
-        out.put((side, "error", _("error inesperado ({name})", name=type(error).__name__)))
 
 
 def _voter(vote, winner: str):
@@ -189,10 +99,6 @@ def _voter(vote, winner: str):
         return vote(winner, round_, request, profile, language)
 
     return vote_for
-
-
-def screen_every() -> float:
-    return settings.screen_every()
 
 
 def _references(ctx: AppContext):
@@ -212,24 +118,16 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
     # Model labels come from models.yaml (`label_en`), not from the catalog: re-sent on a switch when any differs.
     english_labels = any(s.label_en and s.label_en != s.label for s in specs)
 
-    intro_anonymous = gr.Markdown(_(
-        "Haz una pregunta: dos modelos elegidos al azar responden con los mismos fragmentos de la "
-        "documentación. Sus nombres se muestran después de votar. Puedes seguir la conversación "
-        "antes de votar; el voto cuenta para la última respuesta."
-    ), elem_id="arena-intro")
-    intro_named = gr.Markdown(_(
-        "Elige los dos modelos y haz una pregunta: responden con los mismos fragmentos de la documentación. "
-        "Puedes seguir la conversación antes de votar; el voto cuenta para la última respuesta."
-    ), visible=False, elem_id="arena-intro-named")
+    intro_anonymous = gr.Markdown(INTRO_ANONYMOUS, elem_id="arena-intro")
+    intro_named = gr.Markdown(INTRO_NAMED, visible=False, elem_id="arena-intro-named")
     if len(available) < 2:
-        gr.Markdown(_("⚠️ La arena necesita al menos dos modelos disponibles; revisa `models.yaml` y sus claves."))
+        gr.Markdown(TOO_FEW_MODELS)
     references = _references(ctx)
-    every = screen_every()
+    every = settings.screen_every()
     screening = PeriodicScreening(store, every) if every > 0 else None
     if voters.login_enabled():
         with gr.Row():
-            gr.Markdown(_("Opcional: inicia sesión con Hugging Face para que tus votos cuenten como los de una "
-                          "persona (solo se guarda un resumen cifrado de tu usuario)."))
+            gr.Markdown(LOGIN_NOTE)
             gr.LoginButton(elem_id="arena-login")
     with gr.Row():
         mode = gr.Radio(MODE_CHOICES, value=ANONYMOUS, label=_("Modo"), elem_id="arena-mode")
@@ -242,25 +140,16 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
         # Names and passages start as plain (Spanish) text: they change with the round, so a switch
         # re-renders them from the state (`relocalize`) rather than resetting them.
         with gr.Column(min_width=280):
-            name_a = gr.Markdown(_name_md(ctx, "A"), label=_("Nombre A"), elem_id="arena-name-a")
+            name_a = gr.Markdown(name_md(specs, "A"), label=_("Nombre A"), elem_id="arena-name-a")
             chat_a = gr.Chatbot(label=_("Modelo A"), height=380, buttons=["copy"], elem_id="arena-chat-a")
         with gr.Column(min_width=280):
-            name_b = gr.Markdown(_name_md(ctx, "B"), label=_("Nombre B"), elem_id="arena-name-b")
+            name_b = gr.Markdown(name_md(specs, "B"), label=_("Nombre B"), elem_id="arena-name-b")
             chat_b = gr.Chatbot(label=_("Modelo B"), height=380, buttons=["copy"], elem_id="arena-chat-b")
     status = gr.Markdown("", label=_("Estado"), elem_id="arena-status")
     with gr.Row():
         vote_buttons = [gr.Button(text, interactive=False, elem_id=f"arena-vote-{VOTE_SUFFIX[key]}")
                         for key, text in VOTE_BUTTONS]
-    with gr.Column(visible=False, elem_id="arena-reasons") as reasons_panel:
-        with gr.Column(visible=False) as good_column:
-            reasons_good = gr.CheckboxGroup(reason_choices(GOOD), label=_("¿Por qué? (opcional)"),
-                                            elem_id="arena-reasons-good")
-        with gr.Column(visible=False) as bad_column:
-            reasons_bad = gr.CheckboxGroup(reason_choices(BAD), label=_("¿Qué fallaba en las dos? (opcional)"),
-                                           elem_id="arena-reasons-bad")
-        with gr.Row():
-            save_reasons = gr.Button(_("Guardar motivos"), size="sm", elem_id="arena-reasons-save")
-            reasons_status = gr.Markdown("", elem_id="arena-reasons-status")
+    reasons = build_reasons_panel()
     with gr.Accordion(_("Respuesta de referencia (del conjunto de preguntas)"), open=False, visible=False,
                       elem_id="arena-reference") as reference_box:
         reference_md = gr.Markdown("", elem_id="arena-reference-text")
@@ -271,46 +160,19 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
         new_round = gr.Button(_("🔄 Nueva ronda"), elem_id="arena-new-round")
     passages = gr.HTML(passages_html([], heading=PASSAGES_HEADING), label=_("Fragmentos"), elem_id="arena-passages")
     winner_box = gr.Textbox(visible=False, label="Voto")  # only the /arena_vote API endpoint uses it
-    # Only the /arena_reasons API endpoint uses it; custom values reach the server, which refuses them.
-    reasons_api = gr.Dropdown(list(ALL_REASONS), value=[], multiselect=True, allow_custom_value=True, visible=False,
-                              label="Motivos")
     state = gr.State(None)  # the round: models, turns, battle id, passages, reference; server-side, per session
     # The browser's note of its round (battle id and session, `ragarena.arena.rounds`), for a reload;
     # made by the page outside the tabs (a component in a tab not yet shown reads as its default).
     saved = saved if saved is not None else gr.BrowserState({}, storage_key="ragarena-arena")
-    # The messages shown (status, reasons status) as `Text`, to render them again when the language changes.
+    # The status shown as `Text`, to render it again when the language changes.
     status_shown = gr.State("")
-    reasons_shown = gr.State("")
     # Every handler takes the language last; without a switch (a tab built alone) it is always Spanish.
     lang = language if language is not None else gr.State(DEFAULT_LANGUAGE)
 
-    def owner(round_: dict | None, session: str | None) -> str | None:
-        """The session the round's battle was served to (before a reload, this one)."""
-        return (round_ or {}).get("owner") or session
+    every_spec = ctx.engine.specs  # names are shown for any model a restored round may hold
 
-    def fresh_round(mode_label: str, choice_a: str | None, choice_b: str | None) -> dict:
-        """A new round, or VoteRejected saying why the models cannot be drawn/picked."""
-        if mode_label == NAMED:
-            if not choice_a or not choice_b:
-                raise VoteRejected(_("Elige los dos modelos que quieres comparar."))
-            if choice_a == choice_b:
-                raise VoteRejected(_("Elige dos modelos distintos."))
-            for choice in (choice_a, choice_b):
-                if choice not in available:
-                    raise VoteRejected(_("El modelo «{model}» no está disponible.", model=choice))
-            model_a, model_b = choice_a, choice_b
-        else:
-            if len(available) < 2:
-                raise VoteRejected(_("La arena necesita al menos dos modelos disponibles."))
-            model_a, model_b = random.sample(available, 2)
-        return {"mode": MODE_KEYS.get(mode_label, "anonymous"), "model_a": model_a, "model_b": model_b,
-                "turns": [], "battle_id": None, "voted": False, "failed": False, "winner": None}
-
-    def names(round_: dict | None, reveal: bool, language: str | None = None) -> tuple[str, str]:
-        if round_ and (reveal or round_["mode"] == "named"):
-            return (_name_md(ctx, "A", round_["model_a"], language),
-                    _name_md(ctx, "B", round_["model_b"], language))
-        return _name_md(ctx, "A", language=language), _name_md(ctx, "B", language=language)
+    def names(round_: ArenaRound | None, reveal: bool, language: str | None = None) -> tuple[str, str]:
+        return names_md(every_spec, round_, reveal, language)
 
     # Gradio inserts `request` and `profile` by position (type hints), so the inputs map to the other
     # parameters in order and the language, the last input, lands in `language`; a direct call without
@@ -324,9 +186,9 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
             return (gr.update(), gr.update(), gr.update(), gr.update(), localize(warning, language), gr.update(),
                     gr.update(), *[gr.update() for _button in VOTE_BUTTONS], warning, round_)
 
-        was_votable = _votable(round_)
+        was_votable = bool(round_ and round_.votable)
         # A voted round's buttons carry the highlight: redrawn (disabled, plain) by the first frame.
-        was_voted = bool(round_ and round_.get("voted"))
+        was_voted = bool(round_ and round_.voted)
         if not session:
             yield refuse(_("No se reconoce la sesión; recarga la página."))
             return
@@ -336,158 +198,78 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
             return
         try:  # no model answers a round that could not be voted
             store.check_daily_cap(session, ip_hash=voters.ip_hash(request), user_hash=voters.user_hash(profile))
+            round_ = round_for_question(round_, MODE_KEYS.get(mode_label, rounds.ANONYMOUS), choice_a, choice_b,
+                                        available)
         except VoteRejected as error:
             yield refuse(message_of(error))
             return
         text = text.strip()
-        wanted_mode = MODE_KEYS.get(mode_label, "anonymous")
-        stale = (round_ is None or round_["voted"] or round_["failed"] or round_["mode"] != wanted_mode
-                 or (wanted_mode == "named" and (round_["model_a"], round_["model_b"]) != (choice_a, choice_b)))
-        if stale:
-            try:
-                round_ = fresh_round(mode_label, choice_a, choice_b)
-            except VoteRejected as error:
-                yield refuse(message_of(error))
-                return
-        else:
-            round_ = dict(round_, turns=list(round_["turns"]))
-        round_["battle_id"] = None  # the previous turn can no longer be voted once a new one starts
         name_a_md, name_b_md = names(round_, reveal=False, language=language)
-
-        started = time.perf_counter()
-        prior = [turn["question"] for turn in round_["turns"]]
-        hits: list[Hit] = ctx.engine.retrieve(text, prior)
-        retrieval_s = time.perf_counter() - started
-        round_["hits"] = list(hits)  # to render the panel again in another language
-        shown_passages = passages_html(hits, heading=PASSAGES_HEADING, language=language)
-        answers = {"a": "", "b": ""}
-        results: dict[str, dict] = {}
-        errors: dict[str, str] = {}
-        out: queue.Queue = queue.Queue()
-        for side in ("a", "b"):
-            history = tuple((t["question"], t[f"answer_{side}"]) for t in round_["turns"])
-            threading.Thread(target=_stream_into, daemon=True, name=f"arena-{side}",
-                             args=(ctx, side, round_[f"model_{side}"], AnswerRequest(text, tuple(hits), history),
-                                   out)).start()
-
+        shown_passages = []  # rendered once, by the first frame
         first_frame = [True]
 
-        def frame(message):
-            # The vote buttons are disabled (if they were enabled) by the first frame sent.
-            buttons = _buttons_to(False, was_votable or was_voted) if first_frame[0] else _buttons_to(False, False)
+        def frame(round_: ArenaRound, message, answers: dict | None = None, votable: bool = False):
+            # Only the first frame may have to redraw the buttons: disable enabled ones, or drop a vote's highlight.
+            before = (was_votable or (was_voted and not votable)) if first_frame[0] else False
             first_frame[0] = False
-            return ("", _messages(round_["turns"], "a", (text, answers["a"])),
-                    _messages(round_["turns"], "b", (text, answers["b"])), shown_passages,
-                    localize(message, language), name_a_md, name_b_md, *buttons, message, round_)
+            shown_passages[:] = shown_passages or [passages_html(round_.hits, heading=PASSAGES_HEADING,
+                                                                 language=language)]
+            chats = [chat_messages(round_.turns, side, (text, answers[side]) if answers else None) for side in "ab"]
+            return ("", *chats, shown_passages[0], localize(message, language), name_a_md, name_b_md,
+                    *_buttons_to(votable, before), message, round_)
 
-        # No empty first frame: models done within REFRESH_S cost one frame, the final one.
-        deadline = time.monotonic() + answer_timeout()
-        last_yield = time.monotonic()
-        while len(results) + len(errors) < 2:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                for side in ("a", "b"):
-                    if side not in results and side not in errors:
-                        errors[side] = _("no ha respondido a tiempo")
-                break
-            try:
-                side, kind, payload = out.get(timeout=min(remaining, REFRESH_S))
-            except queue.Empty:
-                pass
-            else:
-                if kind == "chunk":
-                    answers[side] += payload
-                elif kind == "done":
-                    results[side] = payload
-                else:
-                    errors[side] = payload
-            if time.monotonic() - last_yield >= REFRESH_S:
-                last_yield = time.monotonic()
-                yield frame(_("⏳ Los dos modelos están respondiendo…"))
-
-        if errors:
-            round_["failed"] = True
-            for side, message in errors.items():
-                answers[side] = (answers[side] + "\n\n" if answers[side] else "") + f"⚠️ {localize(message, language)}"
-            if len(errors) == 2:
-                failure = _("⚠️ Ha fallado el Modelo A y el Modelo B (Modelo A: {message_a}; Modelo B: {message_b}). "
-                            "Esta ronda no se puede votar: pulsa «Nueva ronda».",
-                            message_a=errors["a"], message_b=errors["b"])
-            else:
-                [(side, message)] = errors.items()
-                failure = _("⚠️ Ha fallado el Modelo {side} ({message}). Esta ronda no se puede votar: pulsa "
-                            "«Nueva ronda».", side=side.upper(), message=message)
-            yield frame(failure)
+        for turn in play_turn(ctx.engine, round_, text, timeout=settings.arena_timeout()):
+            if not turn.done:
+                yield frame(turn.round, ANSWERING, turn.answers)
+        if turn.failed:
+            yield frame(turn.round, failure_status(turn.errors), with_failures(turn.answers, turn.errors, language))
             return
         try:
-            battle_id = store.record_battle(
-                session_hash=session, question=text, model_a=round_["model_a"], model_b=round_["model_b"],
-                answer_a=answers["a"], answer_b=answers["b"], mode=round_["mode"],
-                conversation=[dict(t) for t in round_["turns"]], passage_ids=[h.passage.id for h in hits],
-                timings={"retrieval_s": round(retrieval_s, 4), "a": results["a"], "b": results["b"]},
-            )
+            round_ = record_turn(store, session, turn)
         except VoteRejected as error:
-            round_["failed"] = True
-            yield frame(_("⚠️ {message}", message=message_of(error)))
+            yield frame(replace(turn.round, failed=True), _("⚠️ {message}", message=message_of(error)), turn.answers)
             return
-        round_["battle_id"], round_["owner"] = battle_id, session  # owner: who may vote on it (a reload keeps it)
-        round_["turns"].append({"question": text, "answer_a": answers["a"], "answer_b": answers["b"]})
-        answers = {"a": "", "b": ""}
+        yield frame(round_, CHECK_PANELS, votable=True)
 
-        def done_frame():
-            return ("", _messages(round_["turns"], "a"), _messages(round_["turns"], "b"), shown_passages,
-                    localize(CHECK_PANELS, language), name_a_md, name_b_md,
-                    *_buttons_to(True, was_votable and not was_voted and first_frame[0]), CHECK_PANELS, round_)
-
-        yield done_frame()
-
-    def reference_for(round_: dict):
+    def reference_for(round_: ArenaRound):
         """The corpus's reference for the round's last question (a `Reference`), or None."""
-        if references is None or not round_.get("turns"):
+        if references is None or not round_.turns:
             return None
-        *earlier, last = round_["turns"]
+        *earlier, last = round_.turns
         return references.lookup(last["question"], [t["question"] for t in earlier])
-
-    def voted_message(battle: dict) -> Text:
-        return _("✅ Voto registrado ({winner}). Modelo A: **{label_a}**, Modelo B: **{label_b}**. Si quieres, "
-                 "marca por qué debajo. Pulsa «Nueva ronda» o haz otra pregunta para empezar otra.",
-                 winner=WINNER_TEXT[battle["winner"]], label_a=_label(ctx, battle["model_a"]),
-                 label_b=_label(ctx, battle["model_b"]))
 
     def restore(saved_value, language=DEFAULT_LANGUAGE):
         """After a reload: the round this browser was on, from the store (voted or not, as stored)."""
         round_ = round_from_saved(store, saved_value)
         if round_ is None:
             return (*[gr.skip() for _output in round_outputs[1:-2]], "", None)
-        prior = [turn["question"] for turn in round_["turns"][:-1]]
-        round_["hits"] = ctx.engine.retrieve(round_["turns"][-1]["question"], prior)
-        message = voted_message(dict(round_)) if round_["voted"] else CHECK_PANELS
-        return (_messages(round_["turns"], "a"), _messages(round_["turns"], "b"),
-                passages_html(round_["hits"], heading=PASSAGES_HEADING, language=language),
-                localize(message, language), *names(round_, round_["voted"], language),
-                *_buttons(not round_["voted"], round_["winner"]), message, round_)
+        prior = [turn["question"] for turn in round_.turns[:-1]]
+        round_ = replace(round_, hits=tuple(ctx.engine.retrieve(round_.turns[-1]["question"], prior)))
+        message = (voted_message(every_spec, round_.winner, round_.model_a, round_.model_b) if round_.voted
+                   else CHECK_PANELS)
+        return (chat_messages(round_.turns, "a"), chat_messages(round_.turns, "b"),
+                passages_html(round_.hits, heading=PASSAGES_HEADING, language=language),
+                localize(message, language), *names(round_, round_.voted, language),
+                *_buttons(not round_.voted, round_.winner), message, round_)
 
     def vote(winner, round_, request: gr.Request, profile: gr.OAuthProfile | None = None,
              language=DEFAULT_LANGUAGE):
         session = getattr(request, "session_hash", None) if request else None
-        battle_id = round_.get("battle_id") if round_ else None
         try:
-            battle = store.vote(battle_id, owner(round_, session), winner, user_hash=voters.user_hash(profile),
-                                ip_hash=voters.ip_hash(request))
+            battle = store.vote(round_.battle_id if round_ else None, battle_owner(round_, session), winner,
+                                user_hash=voters.user_hash(profile), ip_hash=voters.ip_hash(request))
         except VoteRejected as error:
-            voted = bool(round_ and round_.get("voted"))
+            voted = bool(round_ and round_.voted)
             warning = _("⚠️ {message}", message=message_of(error))
-            reference = reference_markdown(round_.get("reference"), language) if voted else ""
+            reference = reference_markdown(round_.reference, language) if voted else ""
             return (localize(warning, language), *names(round_, voted, language), reference,
                     *_buttons_to(False, False), round_, *[gr.update() for _panel in range(4)],  # nothing changed
                     warning)
         reference = reference_for(round_)
-        round_ = dict(round_, voted=True, winner=winner, reference=reference)
+        round_ = round_.with_vote(winner, reference)
         name_a_md, name_b_md = names(round_, True, language)
-        message = voted_message(battle)
-        if category(battle.get("excluded_reason")) == IDENTITY:
-            message = _("{vote}\n\n⚠️ Una de las respuestas revelaba qué modelo es: el voto se guarda, pero no "
-                        "cuenta para la clasificación.", vote=message)
+        message = voted_message(every_spec, battle["winner"], battle["model_a"], battle["model_b"],
+                                excluded=category(battle.get("excluded_reason")) == IDENTITY)
         if screening is not None:
             screening.poke()
         bothbad = winner == "tie (bothbad)"
@@ -495,26 +277,6 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
         return (localize(message, language), name_a_md, name_b_md, reference_text, *_buttons(False, winner), round_,
                 gr.update(visible=True), gr.update(visible=not bothbad), gr.update(visible=bothbad),
                 gr.update(visible=bool(reference_text), open=False), message)
-
-    def save_reasons_for(chosen, round_, request: gr.Request, language=DEFAULT_LANGUAGE):
-        session = getattr(request, "session_hash", None) if request else None
-        battle_id = round_.get("battle_id") if round_ and round_.get("voted") else None
-        try:
-            battle = store.set_reasons(battle_id, owner(round_, session), chosen if chosen is not None else [])
-        except VoteRejected as error:
-            warning = _("⚠️ {message}", message=message_of(error))
-            return localize(warning, language), warning
-        given = battle.get("reasons") or []
-        if given:
-            saved = _("✅ Motivos guardados: {reasons}.", reasons=join_text([reason_label(r) for r in given], ", "))
-        else:
-            saved = _("✅ Guardado sin motivos: queda tu voto ({winner}) sin explicación.",
-                      winner=WINNER_TEXT.get(battle.get("winner") or (round_ or {}).get("winner"), _("registrado")))
-        return localize(saved, language), saved
-
-    def save_reasons_ui(good, bad, round_, request: gr.Request, language=DEFAULT_LANGUAGE):
-        bothbad = bool(round_ and round_.get("winner") == "tie (bothbad)")
-        return save_reasons_for(bad if bothbad else good, round_, request, language)
 
     def hide_after_vote_panels():
         # On every new question or round: the reasons and reference belong to the voted battle only.
@@ -526,9 +288,9 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
                 *names(None, False, language), *_buttons(False), "", None)
 
     round_outputs = [question, chat_a, chat_b, passages, status, name_a, name_b, *vote_buttons, status_shown, state]
-    vote_outputs = [status, name_a, name_b, reference_md, *vote_buttons, state, reasons_panel, good_column,
-                    bad_column, reference_box, status_shown]
-    panel_outputs = [reasons_panel, reference_box, reasons_good, reasons_bad, reasons_status, reasons_shown]
+    vote_outputs = [status, name_a, name_b, reference_md, *vote_buttons, state, reasons.panel, reasons.good_column,
+                    reasons.bad_column, reference_box, status_shown]
+    panel_outputs = [reasons.panel, reference_box, reasons.good, reasons.bad, reasons.status, reasons.shown]
     ask_inputs = [question, mode, pick_a, pick_b, state, lang]
     keep = dict(fn=saved_round, inputs=state, outputs=saved, api_name=False, queue=False, show_progress="hidden")
     send.click(ask, ask_inputs, round_outputs, api_name="arena_ask").then(**keep)
@@ -543,10 +305,7 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
     for box in (chat_a, chat_b):
         box.clear(reset, [state, lang], round_outputs, api_name=False).then(**keep)
         box.clear(hide_after_vote_panels, None, panel_outputs, api_name=False, queue=False, show_progress="hidden")
-    save_reasons.click(save_reasons_ui, [reasons_good, reasons_bad, state, lang], [reasons_status, reasons_shown],
-                       api_name=False)
-    reasons_api.change(save_reasons_for, [reasons_api, state, lang], [reasons_status, reasons_shown],
-                       api_name="arena_reasons")
+    wire_reasons(reasons, store, state, lang)
     for trigger in (send.click, question.submit, new_round.click, mode.change, pick_a.change, pick_b.change):
         trigger(hide_after_vote_panels, None, panel_outputs, api_name=False, queue=False, show_progress="hidden")
 
@@ -566,14 +325,14 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
     def relocalize(round_, shown_status, shown_reasons, language):
         """What the tab shows that changes with the round, again in the new language (labels are
         relabelled by `ragarena.ui.language.relabel_on_switch`)."""
-        voted = bool(round_ and round_.get("voted"))
-        hits = (round_ or {}).get("hits") or []
+        voted = bool(round_ and round_.voted)
+        hits = round_.hits if round_ else ()
         picks = [gr.update(choices=[(s.label_in(normalize_language(language)), s.id) for s in specs])
                  if english_labels else gr.update() for _pick in range(2)]
         return (*names(round_, voted, language), passages_html(hits, heading=PASSAGES_HEADING, language=language),
                 localize(shown_status, language), localize(shown_reasons, language),
-                reference_markdown(round_.get("reference"), language) if voted else "", *picks)
+                reference_markdown(round_.reference, language) if voted else "", *picks)
 
-    language.change(relocalize, [state, status_shown, reasons_shown, language],
-                    [name_a, name_b, passages, status, reasons_status, reference_md, pick_a, pick_b],
+    language.change(relocalize, [state, status_shown, reasons.shown, language],
+                    [name_a, name_b, passages, status, reasons.status, reference_md, pick_a, pick_b],
                     api_name=False, queue=False, show_progress="hidden")
