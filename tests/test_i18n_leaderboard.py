@@ -122,7 +122,8 @@ def test_module_messages_render_in_english():
     assert str(caught.value) == "prueba: «kind» debe ser «measured», «published» o «automatic», no 'medido'."
     assert localize(caught.value, "en") == "prueba: «kind» must be «measured», «published» or «automatic», not 'medido'."
 
-    from ragarena.scoring.arena_ratings import analyze, prepare_battles
+    from ragarena.scoring.arena_ratings import analyze
+    from ragarena.scoring.battle_arrays import prepare_battles
 
     with pytest.raises(UserError) as caught:
         prepare_battles([{"model_a": "a", "model_b": "a", "winner": "tie"}])

@@ -1,6 +1,6 @@
 """English for the Leaderboard tab: its tables, notes, figures and warnings, the agreement with the
 judge (`ragarena.scoring.answer_ratings.agreement_markdown`), and the score-record and battle errors
-(`ragarena.scoring.scores`, `ragarena.scoring.arena_ratings`) that the tab can show. Provenance is rendered from the records'
+(`ragarena.scoring.scores`, `ragarena.scoring.battle_arrays`) that the tab can show. Provenance is rendered from the records'
 fields in the page's language (published records carry ``source_en``); labels and the reasons stored with
 the votes stay as written: they are data."""
 
@@ -165,7 +165,7 @@ EN = {
     "{path}, línea {number}: JSON no válido ({reason}).": "{path}, line {number}: invalid JSON ({reason}).",
     "No se puede escribir la puntuación en {path}: {reason}": "Cannot write the score to {path}: {reason}",
 
-    # ragarena/scoring/arena_ratings.py: battles and notes shown in the summary
+    # ragarena/scoring/battle_arrays.py, arena_ratings.py: battles and notes shown in the summary
     "Combate {number}: se esperaba un objeto con model_a, model_b y winner.":
         "Battle {number}: expected an object with model_a, model_b and winner.",
     "Combate {number}: falta el campo {field}.": "Battle {number}: the field {field} is missing.",
