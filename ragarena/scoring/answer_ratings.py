@@ -25,7 +25,7 @@ Rules (refusals raise `VoteRejected`, whose Spanish message is shown to the user
   (default 20), counted in the database (``rating_events``), so across replicas.
 
 Statistics: `t_interval` (mean with a Student-t 95 % interval) is what the leaderboard shows
-per model (`ragarena.leaderboard.build.crowd_criteria`); `match_judgements` and `agreement` compare
+per model (`ragarena.leaderboard.answer_rating_means`); `match_judgements` and `agreement` compare
 the ratings with the LLM judge's scores for the very same item (the judge cache key: judge,
 rubric, question, conversation, passages and answer).
 """
