@@ -196,6 +196,16 @@ def test_automatic_eval_figures_join_their_model_row_with_their_provenance(publi
     assert "Automatic eval of 120 turns" in english and "Published figure, quoted as is: quoted from the IIC" in english
 
 
+def test_each_published_row_gets_its_own_records_provenance(published):
+    # The file lists the lower figure first; the table shows the higher one first.
+    first, second = (dict(r) for r in sorted(published, key=lambda r: r["overall"]))
+    first["source"], second["source"] = "fuente de la cifra baja", "fuente de la cifra alta"
+    board = lb.build_leaderboard([], [first, second], LABELS, bootstrap=0)
+    assert board.table["overall"].tolist() == [second["overall"], first["overall"]]
+    lines = board_provenance.provenance_markdown(board).splitlines()
+    assert "fuente de la cifra alta" in lines[0] and "fuente de la cifra baja" in lines[1]
+
+
 def test_rank_correlation_on_a_constructed_case():
     crowd = {"a": 1100.0, "b": 1000.0, "c": 900.0, "d": 950.0}
     same = rank_correlation({"a": 4.5, "b": 4.0, "c": 2.0, "d": 3.0}, crowd)

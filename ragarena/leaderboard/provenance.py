@@ -41,12 +41,18 @@ def provenance_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) ->
     # The records the table took: the same choice `build_leaderboard` makes.
     latest = {(model, kind): record for kind in ("measured", "automatic")
               for model, record in score_store.latest_measured(board.records, kind).items()}
-    published = iter([r for r in board.records if r["kind"] == "published"])
+    # Published rows are sorted by their figures, not in file order: each takes the first record left
+    # with its model, source and date.
+    published = [r for r in board.records if r["kind"] == "published"]
     lines = []
     for row in board.table.to_dict("records"):
         parts = []
         if row.get("score_kind") == "published":
-            parts.append(record_provenance(next(published), language))
+            record = next((r for r in published if (r["model"], r["source"], r.get("date"))
+                           == (row["model"], row.get("source"), row.get("score_date"))), None)
+            if record is not None:
+                published.remove(record)
+                parts.append(record_provenance(record, language))
         else:
             for kind in ("measured", "automatic"):
                 if (row["model"], kind) in latest:
