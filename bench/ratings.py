@@ -32,7 +32,13 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ragarena.scoring import arena_ratings as R  # noqa: E402
+from ragarena.scoring.arena_ratings import compute_ratings  # noqa: E402
+from ragarena.scoring.battle_arrays import prepare_battles  # noqa: E402
+from ragarena.scoring.battle_cells import LENGTH_STEP, aggregate  # noqa: E402
+from ragarena.scoring.bradley_terry import (  # noqa: E402
+    BASE, ELO_PER_LOGIT, INIT_RATING, SCALE, bootstrap_cells, fit_cells, to_elo,
+)
+from ragarena.scoring.style_control import style_covariates, style_fit  # noqa: E402
 
 WINNER_NAMES = np.array(["model_a", "model_b", "tie"], dtype=object)
 
@@ -51,7 +57,7 @@ def synthetic_log(n_battles: int, n_models: int, seed: int) -> tuple[pd.DataFram
     filler_rate = rng.uniform(0.02, 0.3, n_models)
     filler_a = (rng.random(n_battles) < filler_rate[a]).astype(float)
     filler_b = (rng.random(n_battles) < filler_rate[b]).astype(float)
-    logit = ((strength[a] - strength[b]) / R.ELO_PER_LOGIT
+    logit = ((strength[a] - strength[b]) / ELO_PER_LOGIT
              + 0.8 * (words_a - words_b) / (words_a + words_b) - 0.4 * (filler_a - filler_b))
     win_a = rng.random(n_battles) < 1 / (1 + np.exp(-logit))
     tie = rng.random(n_battles) < 0.15
@@ -60,7 +66,7 @@ def synthetic_log(n_battles: int, n_models: int, seed: int) -> tuple[pd.DataFram
         "model_a": names[a], "model_b": names[b], "winner": WINNER_NAMES[outcome],
         "words_a": words_a, "words_b": words_b, "filler_a": filler_a, "filler_b": filler_b,
     })
-    return frame, strength + R.INIT_RATING
+    return frame, strength + INIT_RATING
 
 
 # ---------------------------------------------------------------------------------------
@@ -75,8 +81,8 @@ def conventional_mle(df: pd.DataFrame) -> pd.Series:
     df = pd.concat([df, df], ignore_index=True)  # every battle twice: a tie is one win each way
     n, p = len(df), len(models)
     X = np.zeros((n, p))
-    X[np.arange(n), models[df["model_a"]].to_numpy()] = math.log(R.BASE)
-    X[np.arange(n), models[df["model_b"]].to_numpy()] = -math.log(R.BASE)
+    X[np.arange(n), models[df["model_a"]].to_numpy()] = math.log(BASE)
+    X[np.arange(n), models[df["model_b"]].to_numpy()] = -math.log(BASE)
     y = np.zeros(n)
     y[(df["winner"] == "model_a").to_numpy()] = 1.0
     tie = ((df["winner"] == "tie") | (df["winner"] == "tie (bothbad)")).to_numpy().copy()
@@ -85,24 +91,24 @@ def conventional_mle(df: pd.DataFrame) -> pd.Series:
     # C=inf is scikit-learn's spelling of penalty=None since 1.8.
     lr = LogisticRegression(fit_intercept=False, C=np.inf, tol=1e-8)
     lr.fit(X, y)
-    return pd.Series(R.SCALE * lr.coef_[0] + R.INIT_RATING, index=models.index)
+    return pd.Series(SCALE * lr.coef_[0] + INIT_RATING, index=models.index)
 
 
 # ---------------------------------------------------------------------------------------
 
 
 def ours_plain(frame: pd.DataFrame, rounds: int, seed: int):
-    data = R.prepare_battles(frame[["model_a", "model_b", "winner"]])
+    data = prepare_battles(frame[["model_a", "model_b", "winner"]])
     n = len(data.models)
-    cells = R.aggregate(data.a, data.b, data.outcome, n)
-    theta = R.fit_cells(cells)
-    samples = R.bootstrap_cells(cells, rounds, seed, start=theta)
-    return data.models, R.to_elo(theta[:n]), R.to_elo(samples[:, :n])
+    cells = aggregate(data.a, data.b, data.outcome, n)
+    theta = fit_cells(cells)
+    samples = bootstrap_cells(cells, rounds, seed, start=theta)
+    return data.models, to_elo(theta[:n]), to_elo(samples[:, :n])
 
 
 def ours_style(frame: pd.DataFrame, rounds: int, seed: int):
-    data = R.prepare_battles(frame, style=True)  # words_*/filler_* columns: no text to parse
-    return data, R.style_fit(data, rounds, seed)
+    data = prepare_battles(frame, style=True)  # words_*/filler_* columns: no text to parse
+    return data, style_fit(data, rounds, seed)
 
 
 def timed(fn, *args):
@@ -160,7 +166,7 @@ def main(argv=None) -> int:
           f"{fmt_times(plain_times, plain_cpu)}")
     print(f"          anchura media del IC 95 %: {np.mean(high - low):.2f} puntos; "
           f"correlación con la fuerza real: {corr_raw:.4f} (la longitud la confunde)")
-    t_full, table = timed(R.compute_ratings, frame[["model_a", "model_b", "winner"]], args.rounds, args.seed)
+    t_full, table = timed(compute_ratings, frame[["model_a", "model_b", "winner"]], args.rounds, args.seed)
     print(f"          clasificación completa (compute_ratings: + Elo en línea, matrices): {t_full:.2f} s")
 
     # Conventional approach.
@@ -197,18 +203,18 @@ def main(argv=None) -> int:
         t, (data, fit) = timed(ours_style, frame, args.rounds, args.seed)
         style_times.append(t)
         style_cpu.append(timed.last_cpu)
-    mask, X = R.style_covariates(data)
+    mask, X = style_covariates(data)
     n = len(data.models)
-    quantised = R.aggregate(data.a[mask], data.b[mask], data.outcome[mask], n, X)
-    exact = R.aggregate(data.a[mask], data.b[mask], data.outcome[mask], n, X, step=1e-6)
-    p_q, p_e = R.fit_cells(quantised), R.fit_cells(exact)
+    quantised = aggregate(data.a[mask], data.b[mask], data.outcome[mask], n, X)
+    exact = aggregate(data.a[mask], data.b[mask], data.outcome[mask], n, X, step=1e-6)
+    p_q, p_e = fit_cells(quantised), fit_cells(exact)
     coef = fit.coefficients.set_index("feature")
     print()
     print(f"[nuestro] control de estilo (longitud + relleno) + {args.rounds} rondas de bootstrap Poisson: "
           f"{fmt_times(style_times, style_cpu)}")
-    print(f"          {len(quantised.counts):,} celdas (par, longitud en pasos de {R.LENGTH_STEP}, relleno) "
+    print(f"          {len(quantised.counts):,} celdas (par, longitud en pasos de {LENGTH_STEP}, relleno) "
           f"frente a {len(exact.counts):,} sin cuantizar (paso 1e-6); diferencia del ajuste: "
-          f"{np.abs(p_q[:n] - p_e[:n]).max() * R.ELO_PER_LOGIT:.4f} puntos, "
+          f"{np.abs(p_q[:n] - p_e[:n]).max() * ELO_PER_LOGIT:.4f} puntos, "
           f"coeficientes {np.abs(p_q[n:] - p_e[n:]).max():.1e}")
     for feature, real in (("length", 0.8), ("filler", -0.4)):
         row = coef.loc[feature]

@@ -19,6 +19,7 @@ from ragarena.scoring.judge_agreement import judge_item
 from ragarena.scoring.scores import CRITERIA
 from ragarena.leaderboard import text as board_text
 from ragarena.leaderboard import build as lb
+from ragarena.leaderboard.answer_rating_means import ANSWER_RATING_COLUMNS, answer_rating_means
 from ragarena.store import schema as store_schema
 from ragarena.arena import votes
 from ragarena.arena.answer_ratings import AnswerRatings
@@ -325,7 +326,7 @@ def crowd(model: str, triples) -> list[dict]:
 
 def test_crowd_criteria_means_intervals_and_the_minimum_count():
     rated = crowd("extractive", [(v, 5, 4) for v in [1, 2, 3, 4, 5] * 4]) + crowd("extractive-long", [(4, 4, 4)] * 19)
-    figures = lb.crowd_criteria(rated, min_ratings=20)
+    figures = answer_rating_means(rated, min_ratings=20)
     assert figures["extractive-long"] == {"crowd_n": 19}  # too few: the count, no means
     ext = figures["extractive"]
     half = T_19 * math.sqrt(40 / 19) / math.sqrt(20)
@@ -337,7 +338,7 @@ def test_crowd_criteria_means_intervals_and_the_minimum_count():
     # Overall: the interval of each rating's mean of the three, (v + 9) / 3.
     assert ext["crowd_overall"] == pytest.approx(4)
     assert ext["crowd_overall_ci_high"] - ext["crowd_overall"] == pytest.approx(half / 3)
-    assert lb.crowd_criteria(rated, min_ratings=19)["extractive-long"]["crowd_overall"] == 4
+    assert answer_rating_means(rated, min_ratings=19)["extractive-long"]["crowd_overall"] == 4
 
 
 def test_crowd_columns_in_the_leaderboard_table_display_and_csv(published_records):
@@ -347,7 +348,7 @@ def test_crowd_columns_in_the_leaderboard_table_display_and_csv(published_record
     measured = {"model": "extractive", "kind": "measured", "answer_relevance": 4.0, "context_relevance": 4.0,
                 "groundedness": 4.0, "overall": 4.0, "n_items": 10, "judge": "juez", "dataset": "d", "split": "test",
                 "date": "2025-01-01T00:00:00Z", "source": "measured"}
-    board = lb.build_leaderboard([], [measured, *published_records], labels, bootstrap=0, crowd_ratings=rated,
+    board = lb.build_leaderboard([], [measured, *published_records], labels, bootstrap=0, answer_ratings=rated,
                                  min_ratings=20)
     assert list(board.table.columns) == list(lb.COLUMNS) and board.n_ratings == 43 and board.min_ratings == 20
     table = board.table.set_index("label")
@@ -371,7 +372,7 @@ def test_crowd_columns_in_the_leaderboard_table_display_and_csv(published_record
     assert detail.loc["Extractivo ampliado", "Personas: relevancia respuesta"] == "3 valoraciones: pocas"
     assert "—" in bt.ranked_table(board).to_html()
     csv_text = lb.to_csv(board)
-    assert ",".join(lb.CROWD_COLUMNS) in csv_text.splitlines()[0]
+    assert ",".join(ANSWER_RATING_COLUMNS) in csv_text.splitlines()[0]
     method = board_text.method_markdown(board)
     assert "43 en total" in method and "t de Student" in method and "20 valoraciones" in method
 

@@ -12,6 +12,7 @@ from ragarena.leaderboard import table as bt
 from ragarena.leaderboard import text as board_text
 from ragarena.leaderboard import figures as board_figures
 from ragarena.leaderboard import build as lb
+from ragarena.leaderboard import reason_table, score_records
 from ragarena.scoring import scores
 from ragarena.errors import UserError
 from ragarena.i18n import localize
@@ -60,7 +61,7 @@ def test_the_table_headers_and_model_names_in_english_and_spanish_by_default(boa
 
 def test_the_stored_scores_and_reasons_tables_in_english(board):
     english = lb.in_language(board, LABELS_EN, "en")
-    history = bt.scores_frame(english, "en")
+    history = score_records.scores_frame(english, "en")
     assert list(history.columns[:3]) == ["Model", "Kind", "Overall (1-5)"]
     assert set(history["Kind"]) == {"LLM judge", "published"}
     # Provenance in the page's language: the published records carry their English text.
@@ -68,17 +69,17 @@ def test_the_stored_scores_and_reasons_tables_in_english(board):
     assert published and all(p.startswith("Published figure, quoted as is: quoted from the IIC study") for p in published)
     judged = history[history["Kind"] == "LLM judge"]["Provenance"].tolist()
     assert judged[0].startswith("LLM judge «juez-a» on 30 answers of data/qa/x.jsonl (split test), 2025-01-01.")
-    spanish = bt.scores_frame(board)
+    spanish = score_records.scores_frame(board)
     assert spanish["Tipo"].tolist().count("publicada") == 2
     assert all("citado del estudio del IIC" in p for p in spanish[spanish["Tipo"] == "publicada"]["Procedencia"])
 
-    reasons = lb.reasons_frame(english, "en")
+    reasons = reason_table.reasons_frame(english, "en")
     assert list(reasons.columns[:4]) == ["Model", "Criterion", "Reason", "When winning"]
     assert set(reasons["Reason"]) == {"correct answer", "concise, no filler"}
     assert "Answer relevance" in set(reasons["Criterion"]) and "Extractive" in set(reasons["Model"])
-    assert "When losing" in lb.reasons_markdown(english, "en")
-    assert "Al perder" in lb.reasons_markdown(board)
-    assert lb.reasons_markdown(lb.build_leaderboard([], bootstrap=0), "en").startswith("Nobody has said")
+    assert "When losing" in reason_table.reasons_markdown(english, "en")
+    assert "Al perder" in reason_table.reasons_markdown(board)
+    assert reason_table.reasons_markdown(lb.build_leaderboard([], bootstrap=0), "en").startswith("Nobody has said")
 
 
 def test_summary_correlation_and_figures_in_english(board):
@@ -122,7 +123,8 @@ def test_module_messages_render_in_english():
     assert str(caught.value) == "prueba: «kind» debe ser «measured», «published» o «automatic», no 'medido'."
     assert localize(caught.value, "en") == "prueba: «kind» must be «measured», «published» or «automatic», not 'medido'."
 
-    from ragarena.scoring.arena_ratings import analyze, prepare_battles
+    from ragarena.scoring.arena_ratings import analyze
+    from ragarena.scoring.battle_arrays import prepare_battles
 
     with pytest.raises(UserError) as caught:
         prepare_battles([{"model_a": "a", "model_b": "a", "winner": "tie"}])

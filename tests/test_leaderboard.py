@@ -16,6 +16,9 @@ from ragarena.leaderboard import table as bt
 from ragarena.leaderboard import text as board_text
 from ragarena.leaderboard import figures as board_figures
 from ragarena.leaderboard import build as lb
+from ragarena.leaderboard import provenance as board_provenance
+from ragarena.leaderboard import score_records
+from ragarena.leaderboard.judge_vs_arena import rank_correlation
 from ragarena.scoring import scores
 
 REPO = Path(__file__).resolve().parent.parent
@@ -129,7 +132,7 @@ def test_measured_scores_join_their_model_row_and_the_latest_record_wins(publish
     assert shown.set_index("Modelo").loc["m3", "Fuente"] == "público"
     assert shown["Fuente"].tolist()[-2:] == ["publicado", "publicado"]
     assert "la mejor media del juez es la de **Extractivo** (4.40 de 5)" in board_text.summary_markdown(board)
-    history = bt.scores_frame(board)
+    history = score_records.scores_frame(board)
     assert len(history) == len(records)
     assert history.iloc[0]["Modelo"] == "Extractivo" and history.iloc[0]["Global (1-5)"] == 4.4
     assert history.iloc[0]["Procedencia"].startswith("Juez LLM «juez-a» sobre 30 respuestas de data/qa/x.jsonl")
@@ -141,7 +144,7 @@ def test_measured_scores_join_their_model_row_and_the_latest_record_wins(publish
 def test_small_samples_say_so_and_wide_intervals_are_not_shown_as_ranges(published):
     few = battles_between("extractive", "extractive-lexical", 4, 2)  # 6 votes each
     board = lb.build_leaderboard(few, published, LABELS, bootstrap=100, min_votes=10,
-                                 crowd_ratings=[{"model": "extractive", "answer_relevance": 5, "context_relevance": 4,
+                                 answer_ratings=[{"model": "extractive", "answer_relevance": 5, "context_relevance": 4,
                                                  "groundedness": 5}] * 3, min_ratings=5)
     shown = bt.ranked_frame(board).set_index("Modelo")
     assert shown.loc["Extractivo", "Arena (IC 95 %)"] == "6 votos: pocos"
@@ -157,8 +160,8 @@ def test_small_samples_say_so_and_wide_intervals_are_not_shown_as_ranges(publish
     assert bt.arena_cell({**row, "ci_low": 1000.0, "ci_high": 1210.0}, 10) == "1100 (1000–1210)"
     assert bt.arena_cell({**row, "votes": 1}, 10) == "1 voto: pocos"
     crowd_row = {"crowd_n": 25, "crowd_overall": 3.0, "crowd_overall_ci_low": 1.0, "crowd_overall_ci_high": 5.0}
-    assert bt.crowd_cell(crowd_row, 20) == "3.00 (n = 25, IC muy amplio)"
-    assert bt.crowd_cell(crowd_row, 20, with_count=False) == "3.00 (IC muy amplio)"
+    assert bt.answer_rating_cell(crowd_row, 20) == "3.00 (n = 25, IC muy amplio)"
+    assert bt.answer_rating_cell(crowd_row, 20, with_count=False) == "3.00 (IC muy amplio)"
     assert bt.arena_cell(row, 10, "en") == "1100 (very wide CI)" and bt.arena_cell({**row, "votes": 6}, 10, "en") == \
         "6 votes: too few"
 
@@ -186,24 +189,34 @@ def test_automatic_eval_figures_join_their_model_row_with_their_provenance(publi
     assert shown.loc["Extractivo", "Palabras"] == round(record["mean_words"], 1)
     assert shown.loc["Extractivo", "Relleno (%)"] == round(100 * record["filler_rate"])
     assert shown.loc["Extractivo", "Fuente"] == "eval automática · público"
-    provenance = bt.provenance_markdown(board)
+    provenance = board_provenance.provenance_markdown(board)
     assert f"Eval automática de 120 turnos de data/qa/conversations.jsonl (split test, recuperación hybrid)" in provenance
     assert f"`{record['command']}`" in provenance and "Público: 42 votos de la arena y 0 valoraciones" in provenance
-    english = bt.provenance_markdown(lb.in_language(board, None, "en"), "en")
+    english = board_provenance.provenance_markdown(lb.in_language(board, None, "en"), "en")
     assert "Automatic eval of 120 turns" in english and "Published figure, quoted as is: quoted from the IIC" in english
+
+
+def test_each_published_row_gets_its_own_records_provenance(published):
+    # The file lists the lower figure first; the table shows the higher one first.
+    first, second = (dict(r) for r in sorted(published, key=lambda r: r["overall"]))
+    first["source"], second["source"] = "fuente de la cifra baja", "fuente de la cifra alta"
+    board = lb.build_leaderboard([], [first, second], LABELS, bootstrap=0)
+    assert board.table["overall"].tolist() == [second["overall"], first["overall"]]
+    lines = board_provenance.provenance_markdown(board).splitlines()
+    assert "fuente de la cifra alta" in lines[0] and "fuente de la cifra baja" in lines[1]
 
 
 def test_rank_correlation_on_a_constructed_case():
     crowd = {"a": 1100.0, "b": 1000.0, "c": 900.0, "d": 950.0}
-    same = lb.rank_correlation({"a": 4.5, "b": 4.0, "c": 2.0, "d": 3.0}, crowd)
+    same = rank_correlation({"a": 4.5, "b": 4.0, "c": 2.0, "d": 3.0}, crowd)
     assert same["n"] == 4 and same["spearman"] == pytest.approx(1.0) and same["kendall"] == pytest.approx(1.0)
-    reverse = lb.rank_correlation({"a": 1.0, "b": 2.0, "c": 4.0, "d": 3.0}, crowd)
+    reverse = rank_correlation({"a": 1.0, "b": 2.0, "c": 4.0, "d": 3.0}, crowd)
     assert reverse["spearman"] == pytest.approx(-1.0) and reverse["kendall"] == pytest.approx(-1.0)
-    one_swap = lb.rank_correlation({"a": 4.5, "b": 3.0, "c": 2.0, "d": 4.0}, crowd)
+    one_swap = rank_correlation({"a": 4.5, "b": 3.0, "c": 2.0, "d": 4.0}, crowd)
     # crowd order a > b > d > c, judge order a > d > b > c: one discordant pair of six.
     assert one_swap["kendall"] == pytest.approx(4 / 6) and one_swap["spearman"] == pytest.approx(0.8)
-    assert lb.rank_correlation({"a": 4.0, "z": 3.0}, crowd) is None  # only one model in both
-    flat = lb.rank_correlation({"a": 3.0, "b": 3.0}, crowd)
+    assert rank_correlation({"a": 4.0, "z": 3.0}, crowd) is None  # only one model in both
+    flat = rank_correlation({"a": 3.0, "b": 3.0}, crowd)
     assert math.isnan(flat["spearman"])
 
 

@@ -10,18 +10,13 @@ import pytest
 from scipy.optimize import minimize
 
 from ragarena import cli
-from ragarena.scoring import arena_ratings
+from ragarena.scoring import bradley_terry
 from ragarena.arena.battles import read_battles, write_battles
 from ragarena.errors import UserError
-from ragarena.scoring.arena_ratings import (
-    aggregate,
-    analyze,
-    bootstrap_cells,
-    compute_ratings,
-    online_elo,
-    prepare_battles,
-    ranks_from_intervals,
-)
+from ragarena.scoring.arena_ratings import analyze, compute_ratings, online_elo
+from ragarena.scoring.battle_arrays import prepare_battles
+from ragarena.scoring.battle_cells import aggregate
+from ragarena.scoring.bradley_terry import bootstrap_cells, ranks_from_intervals
 
 LN10 = math.log(10.0)
 
@@ -143,7 +138,7 @@ def test_seeded_bootstrap_is_reproducible(monkeypatch):
     assert one.equals(two)
     assert not np.allclose(one["ci_low"], other["ci_low"])
     # The same draws whatever the number of threads (small chunks: many of them).
-    monkeypatch.setattr(arena_ratings, "_CHUNK_ELEMENTS", 100)
+    monkeypatch.setattr(bradley_terry, "_CHUNK_ELEMENTS", 100)
     data = prepare_battles(battles)
     cells = aggregate(data.a, data.b, data.outcome, len(data.models))
     for method in ("multinomial", "poisson"):

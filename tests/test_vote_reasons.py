@@ -9,6 +9,7 @@ import pytest
 
 from ragarena.leaderboard import text as board_text
 from ragarena.leaderboard import build as lb
+from ragarena.leaderboard import reason_table
 from ragarena.arena import reasons as R
 from ragarena.retrieval.corpus import all_passages, load_conversations, load_pages
 from ragarena.errors import UserError
@@ -94,8 +95,8 @@ def test_reason_counts_per_model_when_it_won_lost_or_tied():
         {"model_a": "m1", "model_b": "m2", "winner": "model_a", "reasons": ["respuesta correcta"],
          "excluded": True, "excluded_reason": "identidad: …"},  # excluded: not counted
     ]
-    counts = lb.reason_counts(battles)
-    assert list(counts.columns) == list(lb.REASON_COLUMNS)
+    counts = reason_table.reason_counts(battles)
+    assert list(counts.columns) == list(reason_table.REASON_COLUMNS)
     rows = {(r["model"], r["reason"]): r for r in counts.to_dict("records")}
     m1_correct = rows[("m1", "respuesta correcta")]
     assert (m1_correct["won"], m1_correct["lost"], m1_correct["tied"]) == (2, 0, 0)
@@ -113,14 +114,14 @@ def test_reason_counts_per_model_when_it_won_lost_or_tied():
         "respuesta correcta", "concisa, sin relleno", "basada en el contexto", "inventan información"]
 
     board = lb.build_leaderboard(battles, labels={"m1": "Modelo uno"}, bootstrap=0)
-    shown = lb.reasons_frame(board)
-    assert list(shown.columns) == list(lb.REASON_HEADERS.values())
+    shown = reason_table.reasons_frame(board)
+    assert list(shown.columns) == list(reason_table.REASON_HEADERS.values())
     first = shown.iloc[0]
     assert first["Modelo"] == "Modelo uno" and first["Criterio"] == "Relevancia de la respuesta"
     assert first["% de sus victorias con motivos"] == 100
-    assert "Al perder" in lb.reasons_markdown(board)
-    assert "nadie ha indicado" in lb.reasons_markdown(lb.build_leaderboard([], bootstrap=0))
-    assert lb.reasons_frame(lb.build_leaderboard([], bootstrap=0)).empty
+    assert "Al perder" in reason_table.reasons_markdown(board)
+    assert "nadie ha indicado" in reason_table.reasons_markdown(lb.build_leaderboard([], bootstrap=0))
+    assert reason_table.reasons_frame(lb.build_leaderboard([], bootstrap=0)).empty
 
 
 def test_leaderboard_has_length_controlled_columns_with_ranks():

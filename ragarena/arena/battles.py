@@ -270,7 +270,7 @@ def _flag_set(value: Any) -> bool:
 def is_excluded(battle: dict) -> bool:
     """Whether a battle is kept out of every rating: ``excluded`` true or an ``excluded_reason``.
 
-    The one place this is decided: the ratings (`ragarena.scoring.arena_ratings`, records and data frames),
+    The one place this is decided: the ratings (`ragarena.scoring.battle_arrays`, records and data frames),
     the leaderboard and its reasons table, and the voter screening all ask here.
     """
     return any(_flag_set(battle.get(name)) for name in EXCLUSION_FIELDS)

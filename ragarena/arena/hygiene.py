@@ -180,7 +180,9 @@ def voter_of(battle: dict) -> str:
 
 def current_ratings(battles: Iterable[dict]) -> dict[str, float]:
     """Plain Bradley-Terry ratings (Elo scale, no bootstrap) of the blind, counted votes."""
-    from ragarena.scoring.arena_ratings import aggregate, fit_cells, prepare_battles, to_elo
+    from ragarena.scoring.battle_arrays import prepare_battles
+    from ragarena.scoring.battle_cells import aggregate
+    from ragarena.scoring.bradley_terry import fit_cells, to_elo
 
     counted = [b for b in battles if b.get("winner") and b.get("mode") != "named" and not is_excluded(b)]
     if not counted:
@@ -199,7 +201,7 @@ def screen(battles: Sequence[dict], alpha: float = ALPHA, beta: float = BETA, te
     earlier screening (a vote of theirs already excluded as implausible), gets an exclusion for
     each of their votes not excluded yet. Returns the new exclusions only; nothing is changed.
     """
-    from ragarena.scoring.arena_ratings import BASE, SCALE
+    from ragarena.scoring.bradley_terry import BASE, SCALE
 
     battles = list(battles)
     if ratings is None:

@@ -1,5 +1,7 @@
-"""The leaderboard, computed outside the UI: `build` assembles rows from battles and stored scores,
-`board` ties it to the app (screening, caching), `table`, `text` and `figures` render it.
+"""The leaderboard, computed outside the UI: `build` assembles rows from battles, stored scores and
+people's 1-5 ratings (`answer_rating_means`), with the judge-vs-arena correlations (`judge_vs_arena`)
+and the vote reasons (`reason_table`); `board` ties it to the app (screening, caching); `table`,
+`provenance`, `score_records`, `text` and `figures` render it.
 Last step of the vote → leaderboard path.
 
 May import arena, store and scoring (and retrieval/answering through them); nothing from selector,

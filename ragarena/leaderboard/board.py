@@ -30,6 +30,7 @@ from typing import Any
 from ragarena.scoring import judge_agreement, judge_cache, rating_stats
 from ragarena.leaderboard import figures as board_figures
 from ragarena.leaderboard import text as board_text
+from ragarena.leaderboard import provenance, reason_table, score_records
 from ragarena.leaderboard import table as bt
 from ragarena.arena import hygiene
 from ragarena.leaderboard import build as lb
@@ -55,7 +56,7 @@ class BoardView:
     ratings_plot: Any
     heatmap: Any
     csv_path: str
-    scores: Any          # Styler of `leaderboard.table.scores_frame`
+    scores: Any          # Styler of `leaderboard.score_records.scores_frame`
 
 
 def _screening_key(battles: list[dict]) -> tuple:
@@ -122,8 +123,8 @@ class BoardData:
         except UserError as error:
             return [], _("⚠️ Las puntuaciones guardadas no son válidas: {error}", error=error)
 
-    def crowd(self) -> tuple[list[dict], str | None]:
-        """People's ratings of Chat answers (model and scores only)."""
+    def answer_ratings(self) -> tuple[list[dict], str | None]:
+        """People's 1-5 ratings of Chat answers (model and scores only)."""
         try:
             return self.ctx.ratings.scores(), None
         except UserError as error:
@@ -138,9 +139,9 @@ class BoardData:
         labels = self.labels()
         battles, battle_problem = self.battles()
         records, score_problem = self.records()
-        crowd, crowd_problem = self.crowd()
-        warnings = [p for p in (battle_problem, score_problem, crowd_problem) if p]
-        settings = {"bootstrap": self.bootstrap(), "crowd_ratings": crowd, "min_ratings": self.min_ratings(),
+        answer_ratings, rating_problem = self.answer_ratings()
+        warnings = [p for p in (battle_problem, score_problem, rating_problem) if p]
+        settings = {"bootstrap": self.bootstrap(), "answer_ratings": answer_ratings, "min_ratings": self.min_ratings(),
                     "min_votes": self.min_votes()}
         key = _signature(battles, records, labels, settings)
         with _LOCK:
@@ -168,17 +169,17 @@ class BoardData:
         summary = "\n\n".join([*localize(warnings, language), board_text.summary_markdown(board, language=language)])
         return BoardView(
             ranked=bt.ranked_table(board, language), summary=summary, method=board_text.method_markdown(board, language),
-            detail=bt.detail_table(board, language), provenance=bt.provenance_markdown(board, language),
+            detail=bt.detail_table(board, language), provenance=provenance.provenance_markdown(board, language),
             correlation=board_text.correlation_markdown(board, language), ratings_plot=board_figures.ratings_figure(board, language),
             heatmap=board_figures.win_rate_figure(board, language), csv_path=csv_file(board, language),
-            scores=bt.scores_table(board, language),
+            scores=score_records.scores_table(board, language),
         )
 
     def reasons(self, language: str = DEFAULT_LANGUAGE):
         """The reasons accordion (explanation, table) in `language`."""
         language = normalize_language(language)
         board, _warnings = self.board_in(language)
-        return lb.reasons_markdown(board, language), lb.reasons_frame(board, language)
+        return reason_table.reasons_markdown(board, language), reason_table.reasons_frame(board, language)
 
     def agreement(self, language: str = DEFAULT_LANGUAGE) -> str:
         """Markdown in `language`: judge vs people on the same answers (`judge_agreement.agreement`),
@@ -220,8 +221,8 @@ def _signature(battles: list[dict], records: list[dict], labels: dict, settings:
             "model_a", "model_b", "winner", "excluded", "tstamp", "excluded_reason", "reasons", "mode"))).encode())
     digest.update(repr([sorted(r.items()) for r in records]).encode())
     digest.update(repr(sorted(labels.items())).encode())
-    digest.update(repr([tuple(r.values()) for r in settings["crowd_ratings"]]).encode())
-    digest.update(repr({k: v for k, v in settings.items() if k != "crowd_ratings"}).encode())
+    digest.update(repr([tuple(r.values()) for r in settings["answer_ratings"]]).encode())
+    digest.update(repr({k: v for k, v in settings.items() if k != "answer_ratings"}).encode())
     return digest.hexdigest()
 
 

@@ -1,15 +1,19 @@
-"""The leaderboard's data: crowd ratings from arena battles beside judge and published scores.
+"""The leaderboard's data: arena ratings from votes beside judge, automatic and published scores and
+people's 1-5 ratings of Chat answers.
 
 Pure functions, no Gradio: `build_leaderboard` assembles everything the tab shows from a
-list of battles (the public arena format of `ragarena.arena.battles`) and the stored score records
-(`ragarena.scoring.scores`); here also the crowd's 1-5 means, the judge-vs-crowd rank correlations, the
-CSV and the vote reasons. The tables a reader sees are `ragarena.leaderboard.table`, the texts
-`ragarena.leaderboard.text`, the plots `ragarena.leaderboard.figures`; `ragarena.leaderboard.board` ties them to the app.
+list of battles (the public arena format of `ragarena.arena.battles`), the stored score records
+(`ragarena.scoring.scores`) and people's ratings of Chat answers; here also the CSV. It takes the
+means of those ratings from `ragarena.leaderboard.answer_rating_means`, the judge-vs-arena rank
+correlations from `ragarena.leaderboard.judge_vs_arena` and the vote reasons from
+`ragarena.leaderboard.reason_table`. The tables a reader sees are `ragarena.leaderboard.table`
+(with `provenance` and `score_records`), the texts `ragarena.leaderboard.text`, the plots
+`ragarena.leaderboard.figures`; `ragarena.leaderboard.board` ties them to the app.
 Every text is marked with `ragarena.i18n._`; output functions take a ``language`` ('es' by
 default) and `in_language` gives the model names of that language.
 
 Rows: one per model that has votes, a measured judge score (its latest measured record), automatic
-eval figures (its latest ``automatic`` record) or crowd ratings, plus one per published record,
+eval figures (its latest ``automatic`` record) or people's ratings, plus one per published record,
 labelled "… (publicado)" so a quoted figure is never mistaken for one measured here. Order: the
 judge's overall mean, then the arena rating (from `min_votes` votes), published rows last.
 """
@@ -19,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import math
-import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
@@ -28,21 +31,20 @@ import pandas as pd
 
 from ragarena.scoring import scores as score_store
 from ragarena import settings
-from ragarena.arena.battles import is_excluded
-from ragarena.scoring.rating_stats import DEFAULT_MIN_RATINGS as MIN_RATINGS
+from ragarena.arena.vote_filter import EXCLUDED, NAMED, not_counted_because
 from ragarena.i18n import DEFAULT_LANGUAGE, _, localize, normalize_language
+from ragarena.leaderboard.answer_rating_means import ANSWER_RATING_COLUMNS, answer_rating_means
+from ragarena.leaderboard.judge_vs_arena import rank_correlations
+from ragarena.leaderboard.reason_table import reason_counts
+from ragarena.scoring.rating_stats import DEFAULT_MIN_RATINGS as MIN_RATINGS
 from ragarena.scoring.scores import CRITERIA
 
-#: Votes a model needs before its arena rating is shown and enters the judge-vs-crowd correlation
+#: Votes a model needs before its arena rating is shown and enters the judge-vs-arena correlation
 #: (``RAGARENA_MIN_VOTES``, see `min_votes_from_env`).
 MIN_VOTES = 10
 #: Votes needed before the summary quotes what answer length and filler are worth (style control).
 MIN_STYLE_EFFECT_VOTES = 50
 PUBLISHED_SUFFIX = " (publicado)"
-
-#: People's 1-5 ratings of Chat answers (`crowd_criteria`): per figure, the mean and its 95 % t-interval.
-CROWD_FIGURES = ("overall", *CRITERIA)
-CROWD_COLUMNS = ("crowd_n", *(f"crowd_{f}{end}" for f in CROWD_FIGURES for end in ("", "_ci_low", "_ci_high")))
 
 #: The automatic answer figures of `eval --record` the table carries (from the model's latest
 #: ``automatic`` record) and where they come from.
@@ -53,7 +55,7 @@ COLUMNS = (
     "rank", "model", "label", "rating", "ci_low", "ci_high",
     "style_rating", "style_ci_low", "style_ci_high", "style_rank", "votes", "wins", "ties",
     "overall", *CRITERIA, "n_items", "judge", "dataset", "split", "score_date", "score_kind", "source",
-    *CROWD_COLUMNS, *EVAL_COLUMNS,
+    *ANSWER_RATING_COLUMNS, *EVAL_COLUMNS,
 )
 
 
@@ -76,7 +78,7 @@ class Leaderboard:
     notes: list[str] = field(default_factory=list)
     n_ratings: int = 0                 # people's ratings of Chat answers
     min_ratings: int = MIN_RATINGS
-    style_coefficients: list[dict] = field(default_factory=list)  # length / filler effects (ratings.StyleFit)
+    style_coefficients: list[dict] = field(default_factory=list)  # length / filler effects (style_control.StyleFit)
     reasons: pd.DataFrame | None = None  # `reason_counts` of the battles that count
 
     def label(self, model: str) -> str:
@@ -109,25 +111,24 @@ def parse_tstamp(value: Any) -> datetime | None:
 
 def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), labels: dict[str, str] | None = None,
                       bootstrap: int = 1000, seed: int | None = 0, min_votes: int = MIN_VOTES,
-                      blind_only: bool = True, crowd_ratings: Iterable[dict] = (),
+                      blind_only: bool = True, answer_ratings: Iterable[dict] = (),
                       min_ratings: int = MIN_RATINGS) -> Leaderboard:
-    """Assemble the leaderboard from battles and score records.
+    """Assemble the leaderboard from battles, score records and people's 1-5 ratings of Chat
+    answers (`answer_ratings`).
 
     `labels` maps model ids (as the battles and measured records name them) to display
     names. With `blind_only` (as Chatbot Arena does), battles voted with the model names in
-    view (``mode == "named"``) do not count; battles without a mode do. Invalid battles raise
-    `UserError` (from `ragarena.scoring.arena_ratings`).
+    view (``mode == "named"``) do not count; battles without a mode do (`ragarena.arena.vote_filter`).
+    Invalid battles raise `UserError` (from `ragarena.scoring.battle_arrays`).
     """
     from ragarena.scoring.arena_ratings import analyze
 
     battles = list(battles)
-    named = 0
-    if blind_only:
-        blind = [b for b in battles if b.get("mode") != "named"]
-        named, battles = len(battles) - len(blind), blind
+    why = [not_counted_because(b, blind_only=blind_only) for b in battles]
+    named, excluded = why.count(NAMED), why.count(EXCLUDED)
+    counted = [b for b, reason in zip(battles, why) if reason is None]
+    battles = [b for b, reason in zip(battles, why) if reason != NAMED]  # excluded ones too: analyze counts them
     labels = dict(labels or {})
-    counted = [b for b in battles if not is_excluded(b)]
-    excluded = len(battles) - len(counted)
     stamps = [t for t in (parse_tstamp(b.get("tstamp")) for b in counted) if t is not None]
     ratings = analyze(battles, bootstrap=bootstrap, seed=seed, style=True) if counted else None
 
@@ -148,8 +149,8 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
         rows.setdefault((model, -1), {"model": model}).update(_score_fields(record))
     for model, record in score_store.latest_measured(records, "automatic").items():
         rows.setdefault((model, -1), {"model": model}).update(_eval_fields(record))
-    crowd_ratings = list(crowd_ratings)
-    for model, fields in crowd_criteria(crowd_ratings, min_ratings).items():
+    answer_ratings = list(answer_ratings)
+    for model, fields in answer_rating_means(answer_ratings, min_ratings).items():
         rows.setdefault((model, -1), {"model": model}).update(fields)
     for number, record in enumerate(records):
         if record["kind"] == "published":
@@ -163,7 +164,7 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
     for column in ("rank", "votes", "ties", "n_items", "crowd_n", "style_rank"):
         table[column] = table[column].astype("Int64")
     for column in ("rating", "ci_low", "ci_high", "style_rating", "style_ci_low", "style_ci_high", "wins", "overall",
-                   *CRITERIA, *CROWD_COLUMNS[1:], *EVAL_COLUMNS[:3]):
+                   *CRITERIA, *ANSWER_RATING_COLUMNS[1:], *EVAL_COLUMNS[:3]):
         table[column] = table[column].astype(float)
     for column in ("model", "label", "judge", "dataset", "split", "score_date", "score_kind", "source",
                    *EVAL_COLUMNS[3:]):
@@ -178,15 +179,15 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
                               ascending=[True, False, False, False, True], na_position="last",
                               ignore_index=True).drop(columns=["_published", "_arena"])
 
-    crowd = {row["model"]: (row["rating"], row["votes"]) for row in rows.values() if row.get("rating") is not None}
+    arena = {row["model"]: (row["rating"], row["votes"]) for row in rows.values() if row.get("rating") is not None}
     board = Leaderboard(
-        table=table, records=list(records), correlations=rank_correlations(records, crowd, min_votes),
+        table=table, records=list(records), correlations=rank_correlations(records, arena, min_votes),
         n_votes=len(counted), excluded=excluded, last_vote=max(stamps) if stamps else None,
         win_rate=ratings.win_rate if ratings is not None else None,
         battle_counts=ratings.battle_counts if ratings is not None else None,
         labels=labels, bootstrap=bootstrap if ratings is not None else 0, min_votes=min_votes,
         notes=list(ratings.notes) if ratings is not None else [],
-        n_ratings=len(crowd_ratings), min_ratings=min_ratings,
+        n_ratings=len(answer_ratings), min_ratings=min_ratings,
         style_coefficients=(ratings.style.coefficients.to_dict("records")
                             if ratings is not None and ratings.style is not None and ratings.style.battles else []),
         reasons=reason_counts(battles),
@@ -253,93 +254,7 @@ def in_language(board: Leaderboard, labels: dict[str, str] | None = None,
 
 
 # ---------------------------------------------------------------------------------------
-# People's ratings of Chat answers (the judge's criteria, 1-5)
-
-
-def crowd_criteria(ratings: Iterable[dict], min_ratings: int = MIN_RATINGS) -> dict[str, dict]:
-    """model -> its `CROWD_COLUMNS`: how many ratings it has and, with at least `min_ratings`, the
-    mean of each criterion and of the three (``overall``, the mean of each rating's three scores),
-    each with a 95 % Student-t interval (`ragarena.scoring.rating_stats.t_interval`, clipped to 1-5).
-
-    `ratings` are dicts with ``model`` and the three criteria (integers 1-5), as
-    `AnswerRatings.scores` or `AnswerRatings.export_ratings` give them.
-    """
-    from ragarena.scoring.rating_stats import rating_overall, t_interval
-
-    by_model: dict[str, list[dict]] = {}
-    for rating in ratings:
-        by_model.setdefault(rating["model"], []).append(rating)
-    result = {}
-    for model, group in by_model.items():
-        fields: dict[str, Any] = {"crowd_n": len(group)}
-        if len(group) >= min_ratings:
-            for figure in CROWD_FIGURES:
-                values = [rating_overall(r) if figure == "overall" else float(r[figure]) for r in group]
-                mean, low, high = t_interval(values)
-                fields.update({f"crowd_{figure}": mean, f"crowd_{figure}_ci_low": low,
-                               f"crowd_{figure}_ci_high": high})
-        result[model] = fields
-    return result
-
-
-# ---------------------------------------------------------------------------------------
-# Judge ranking vs crowd ranking
-
-
-def rank_correlation(judge_scores: dict[str, float], crowd_ratings: dict[str, float]) -> dict | None:
-    """Spearman and Kendall rank correlation over the models present in both (None if < 2).
-
-    Values are NaN when one side gives every model the same figure.
-    """
-    from scipy import stats
-
-    models = sorted(m for m in judge_scores if m in crowd_ratings
-                    and judge_scores[m] is not None and crowd_ratings[m] is not None)
-    if len(models) < 2:
-        return None
-    x = [float(judge_scores[m]) for m in models]
-    y = [float(crowd_ratings[m]) for m in models]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        spearman = stats.spearmanr(x, y)
-        kendall = stats.kendalltau(x, y)
-    return {
-        "models": models, "n": len(models),
-        "spearman": float(spearman.statistic), "spearman_p": float(spearman.pvalue),
-        "kendall": float(kendall.statistic), "kendall_p": float(kendall.pvalue),
-    }
-
-
-def rank_correlations(records: Sequence[dict], crowd: dict[str, tuple[float, int]],
-                      min_votes: int = MIN_VOTES) -> list[dict]:
-    """One correlation per (judge, dataset, split): each model's latest measured overall score
-    from that judge against its crowd rating, for models with at least `min_votes` votes."""
-    groups: dict[tuple, list[dict]] = {}
-    for record in records:
-        if record["kind"] == "measured" and record.get("overall") is not None:
-            groups.setdefault((record.get("judge"), record.get("dataset"), record.get("split")), []).append(record)
-    ratings = {model: rating for model, (rating, votes) in crowd.items() if votes >= min_votes}
-    results = []
-    for (judge, dataset, split), group in sorted(groups.items(), key=lambda kv: tuple(str(k) for k in kv[0])):
-        latest = score_store.latest_measured(group)
-        result = rank_correlation({m: r["overall"] for m, r in latest.items()}, ratings)
-        if result is not None:
-            results.append({"judge": judge, "dataset": dataset, "split": split, **result})
-    return results
-
-
-# ---------------------------------------------------------------------------------------
-# Output: table, CSV, figures, text
-
-
-def _fmt(value: Any, digits: int) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return f"{value:.{digits}f}"
-
-
-def _headers(headers: dict[str, str], language: str) -> dict[str, str]:
-    return {key: localize(header, language) for key, header in headers.items()}
+# Output: the CSV
 
 
 def _isnan(value: Any) -> bool:
@@ -351,118 +266,8 @@ def to_csv(board: Leaderboard) -> str:
     table = board.table.copy()
     for column in ("rating", "ci_low", "ci_high", "style_rating", "style_ci_low", "style_ci_high"):
         table[column] = table[column].round(1)
-    for column in ("overall", *CRITERIA, *CROWD_COLUMNS[1:]):
+    for column in ("overall", *CRITERIA, *ANSWER_RATING_COLUMNS[1:]):
         table[column] = table[column].round(3)
     buffer = io.StringIO()
     table.to_csv(buffer, index=False, columns=list(COLUMNS), lineterminator="\n")
     return buffer.getvalue()
-
-
-# ---------------------------------------------------------------------------------------
-# Why voters chose: the reasons given with the votes (`ragarena.arena.reasons`)
-
-#: Columns of `reason_counts`.
-REASON_COLUMNS = ("model", "criterion", "reason", "won", "won_share", "lost", "lost_share", "tied")
-REASON_HEADERS = {
-    "label": _("Modelo"), "criterion": _("Criterio"), "reason": _("Motivo"), "won": _("Al ganar"),
-    "won_share": _("% de sus victorias con motivos"), "lost": _("Al perder"),
-    "lost_share": _("% de sus derrotas con motivos"), "tied": _("En empate"),
-}
-#: What the reasons table shows for each criterion and reason of `ragarena.arena.reasons` (the stored
-#: reasons are Spanish data; only their display is translated).
-REASON_CRITERION_NAMES = {
-    "answer_relevance": _("Relevancia de la respuesta"), "context_relevance": _("Relevancia del contexto"),
-    "groundedness": _("Fundamentación"), "conciseness": _("Concisión (sin relleno)"),
-}
-REASON_NAMES = {
-    "respuesta correcta": _("respuesta correcta"), "concisa, sin relleno": _("concisa, sin relleno"),
-    "basada en el contexto": _("basada en el contexto"),
-    "contexto recuperado adecuado": _("contexto recuperado adecuado"),
-    "incorrectas": _("incorrectas"), "con relleno": _("con relleno"),
-    "inventan información": _("inventan información"), "contexto equivocado": _("contexto equivocado"),
-}
-
-
-def reason_counts(battles: Iterable[dict]) -> pd.DataFrame:
-    """How often each reason was given for each model when it won, lost or tied.
-
-    Pure function over battles (export format) with a ``reasons`` list; excluded battles do not
-    count. A reason given with a winner counts for the winner under ``won`` and for the loser
-    under ``lost`` (it lost to an answer better on that point); with "Ambas son malas" the
-    reasons count against both, under ``lost``; with a tie, for both under ``tied``.
-    ``won_share`` / ``lost_share`` divide by the model's wins / losses that came with at least
-    one reason. One row per (model, reason) given at least once, columns `REASON_COLUMNS`,
-    sorted by model and the canonical order of the reasons.
-    """
-    from ragarena.arena.reasons import ALL, CRITERION
-
-    counts: dict[tuple[str, str, str], int] = {}
-    totals: dict[tuple[str, str], int] = {}
-    for battle in battles:
-        reasons = battle.get("reasons")
-        if not reasons or not isinstance(reasons, list) or is_excluded(battle):
-            continue
-        reasons = [r for r in dict.fromkeys(reasons) if r in CRITERION]
-        winner, a, b = battle.get("winner"), battle.get("model_a"), battle.get("model_b")
-        if not reasons or not a or not b:
-            continue
-        if winner in ("model_a", "model_b"):
-            won, lost = (a, b) if winner == "model_a" else (b, a)
-            roles = [(won, "won"), (lost, "lost")]
-        elif winner == "tie (bothbad)":
-            roles = [(a, "lost"), (b, "lost")]
-        elif winner == "tie":
-            roles = [(a, "tied"), (b, "tied")]
-        else:
-            continue
-        for model, role in roles:
-            totals[(model, role)] = totals.get((model, role), 0) + 1
-            for reason in reasons:
-                counts[(model, reason, role)] = counts.get((model, reason, role), 0) + 1
-    order = {reason: k for k, reason in enumerate(ALL)}
-    rows = []
-    for model, reason in sorted({(m, r) for m, r, _role in counts}, key=lambda mr: (mr[0], order[mr[1]])):
-        row = {"model": model, "criterion": CRITERION[reason], "reason": reason}
-        for role in ("won", "lost", "tied"):
-            row[role] = counts.get((model, reason, role), 0)
-        for role in ("won", "lost"):
-            total = totals.get((model, role), 0)
-            row[f"{role}_share"] = row[role] / total if total else math.nan
-        rows.append(row)
-    frame = pd.DataFrame(rows, columns=list(REASON_COLUMNS))
-    for column in ("won", "lost", "tied"):
-        frame[column] = frame[column].astype("int64")
-    return frame
-
-
-def reasons_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """`reason_counts` as the tab shows it: model labels, criteria, reasons and headers in `language`,
-    percentages."""
-    from ragarena.arena.reasons import CRITERION_NAMES
-
-    counts = board.reasons if board.reasons is not None else reason_counts([])
-    frame = pd.DataFrame({
-        "label": [board.label(m) for m in counts["model"]],
-        "criterion": [localize(REASON_CRITERION_NAMES.get(c) or CRITERION_NAMES.get(c, c), language)
-                      for c in counts["criterion"]],
-        "reason": [localize(REASON_NAMES.get(r, r), language) for r in counts["reason"]],
-        "won": counts["won"],
-        "won_share": (100 * counts["won_share"].astype(float)).round(0),
-        "lost": counts["lost"],
-        "lost_share": (100 * counts["lost_share"].astype(float)).round(0),
-        "tied": counts["tied"],
-    })
-    return frame.rename(columns=_headers(REASON_HEADERS, language))
-
-
-def reasons_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
-    """How to read the reasons table, or why it is empty, in `language`."""
-    if board.reasons is None or board.reasons.empty:
-        return localize(_("Todavía nadie ha indicado por qué votó. Tras votar en la *Arena* se pueden marcar los "
-                          "motivos (respuesta correcta, concisa, basada en el contexto, contexto adecuado; o qué "
-                          "fallaba en las dos)."), language)
-    return localize(_("Motivos marcados por quienes votaron, por modelo: *Al ganar*, cuántas veces se dio ese motivo "
-                      "cuando el modelo ganó; *Al perder*, cuando perdió frente a una respuesta mejor en eso, o "
-                      "cuando las dos eran malas (entonces el motivo dice qué fallaba); en porcentaje de sus "
-                      "victorias o derrotas con motivos. Es la opinión de la comunidad sobre los mismos criterios "
-                      "que puntúa el juez."), language)

@@ -1,25 +1,25 @@
-"""The leaderboard's tables as a reader sees them: the ranked table, its detail, where every figure
-comes from, and the stored score records, all in the page's language.
+"""The leaderboard's table as a reader sees it: the ranked table and its detail, in the page's language.
 
 Pure functions over a `ragarena.leaderboard.build.Leaderboard` (no Gradio). The ranked table holds
 what a stakeholder needs at a glance (the study's three criteria and their mean, the arena rating
-with its interval, votes, the crowd's mean, the conciseness figures of `eval`, a short source tag
-per row); the rest (style control, ranks, interval bounds, full provenance) goes to the detail.
-Honest small samples: a rating or a crowd mean from fewer votes or ratings than the minimum is
+with its interval, votes, the mean of people's 1-5 ratings, the conciseness figures of `eval`, a
+short source tag per row); the rest (style control, ranks, interval bounds) goes to the detail, and
+the full provenance of each row to `ragarena.leaderboard.provenance`; the stored score records are
+`ragarena.leaderboard.score_records`. Both cell formats are here and shared by the two tables.
+Honest small samples: a rating or a mean of people's ratings from fewer votes or ratings than the minimum is
 not shown (the cell says how many there are), and an interval wider than
 `leaderboard.text.WIDE_ELO` / `WIDE_SCORE` reads «IC muy amplio» instead of a range.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
 
 from ragarena.i18n import DEFAULT_LANGUAGE, _, localize
 from ragarena.leaderboard.text import WIDE_ELO, WIDE_SCORE
-from ragarena.leaderboard.build import Leaderboard, _isnan, _published_label
+from ragarena.leaderboard.build import Leaderboard, _isnan
 from ragarena.scoring.scores import CRITERIA
 
 #: The ranked table: key -> header, width in pixels, Gradio datatype.
@@ -32,7 +32,7 @@ RANKED = {
     "groundedness": (_("Fundamen\u00adtación"), 78, "number"),  # a soft hyphen: «Fundamen-» / «tación»
     "arena": (_("Arena (IC 95 %)"), 130, "str"),
     "votes": (_("Votos"), 64, "number"),
-    "crowd": (_("Personas 1-5 (n)"), 130, "str"),
+    "answer_rating": (_("Personas 1-5 (n)"), 130, "str"),
     "mean_words": (_("Palabras"), 84, "number"),
     "filler_rate": (_("Relleno (%)"), 80, "number"),
     "false_abstention_rate": (_("Falsas abstenciones (%)"), 126, "number"),
@@ -51,29 +51,14 @@ DETAIL = {
     "style_rank": (_("Rango (control de estilo)"), 110, "number"),
     "wins": (_("Victorias"), 84, "number"),
     "ties": (_("Empates"), 70, "number"),
-    **{f"crowd_{c}": (name, 120, "str") for c, name in (
+    **{f"crowd_{c}": (name, 120, "str") for c, name in (  # the board's columns of people's 1-5 ratings
         ("answer_relevance", _("Personas: relevancia respuesta")),
         ("context_relevance", _("Personas: relevancia contexto")),
         ("groundedness", _("Personas: fundamen\u00adtación")))},
     "n_items": (_("Respuestas juzgadas"), 100, "number"),
     "token_f1": (_("F1 de palabras"), 80, "number"),
 }
-#: Every stored score record.
-STORED = {
-    "label": (_("Modelo"), 130, "str"),
-    "kind": (_("Tipo"), 96, "str"),
-    "overall": (_("Global (1-5)"), 56, "number"),
-    "answer_relevance": (_("Relevancia respuesta"), 78, "number"),
-    "context_relevance": (_("Relevancia contexto"), 78, "number"),
-    "groundedness": (_("Fundamen\u00adtación"), 78, "number"),
-    "mean_words": (_("Palabras"), 70, "number"),
-    "filler_rate": (_("Relleno (%)"), 64, "number"),
-    "n_items": (_("Ítems"), 56, "number"),
-    "date": (_("Fecha"), 90, "str"),
-    "provenance": (_("Procedencia"), 380, "str"),
-}
-KIND_TAGS = {"published": _("publicado"), "automatic": _("eval automática"), "crowd": _("público")}
-KIND_NAMES = {"measured": _("juez LLM"), "published": _("publicada"), "automatic": _("eval automática")}
+KIND_TAGS = {"published": _("publicado"), "automatic": _("eval automática"), "public": _("público")}
 
 
 def widths(columns: dict) -> list[str]:
@@ -118,7 +103,7 @@ def _with_interval(value: float, low: Any, high: Any, fmt: str, wide: float, lan
     return f"{shown} ({fmt.format(low)}–{fmt.format(high)})"
 
 
-def crowd_cell(row: dict, min_ratings: int, figure: str = "overall", with_count: bool = True,
+def answer_rating_cell(row: dict, min_ratings: int, figure: str = "overall", with_count: bool = True,
                language: str = DEFAULT_LANGUAGE) -> str:
     """«4.20 (n = 25)» (the mean of `figure` and how many ratings); «3 valoraciones: pocas» under the
     minimum; «—» without ratings. Without the count, the mean with its interval (detail)."""
@@ -138,7 +123,7 @@ def crowd_cell(row: dict, min_ratings: int, figure: str = "overall", with_count:
 
 def source_tags(row: dict, language: str = DEFAULT_LANGUAGE) -> str:
     """Where the row's figures come from, short: «publicado», «juez LLM gpt-4o-mini, 2025-05-01»,
-    «eval automática», «público» (votes or ratings), joined with « · »."""
+    «eval automática», «público» (arena votes or people's ratings), joined with « · »."""
     tags = []
     if row.get("score_kind") == "published":
         tags.append(KIND_TAGS["published"])
@@ -147,7 +132,7 @@ def source_tags(row: dict, language: str = DEFAULT_LANGUAGE) -> str:
     if row.get("eval_date"):
         tags.append(KIND_TAGS["automatic"])
     if _count(row.get("votes")) or _count(row.get("crowd_n")):
-        tags.append(KIND_TAGS["crowd"])
+        tags.append(KIND_TAGS["public"])
     return " · ".join(localize(tag, language) for tag in tags) or "—"
 
 
@@ -168,7 +153,7 @@ def ranked_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.Dat
         **{c: board.table[c].round(2) for c in CRITERIA},
         "arena": [arena_cell(row, board.min_votes, language) for row in rows],
         "votes": board.table["votes"],
-        "crowd": [crowd_cell(row, board.min_ratings, language=language) for row in rows],
+        "answer_rating": [answer_rating_cell(row, board.min_ratings, language=language) for row in rows],
         "mean_words": board.table["mean_words"].round(1),
         "filler_rate": [_percent(v) for v in board.table["filler_rate"]],
         "false_abstention_rate": [_percent(v) for v in board.table["false_abstention_rate"]],
@@ -192,7 +177,7 @@ def ranked_table(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
 
 
 def detail_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """The secondary columns: ranks, interval bounds, style-controlled ratings, crowd criteria."""
+    """The secondary columns: ranks, interval bounds, style-controlled ratings, people's means per criterion."""
     out = []
     for row in board.table.to_dict("records"):
         enough = _count(row.get("votes")) >= board.min_votes and not _isnan(row.get("rating"))
@@ -216,7 +201,7 @@ def detail_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.Dat
             **dict(zip(("style_ci_low", "style_ci_high"), bounds(row.get("style_ci_low"), row.get("style_ci_high")))),
             "style_rank": row.get("style_rank") if enough else None,
             "wins": row.get("wins"), "ties": row.get("ties"),
-            **{f"crowd_{c}": crowd_cell(row, board.min_ratings, c, with_count=False, language=language)
+            **{f"crowd_{c}": answer_rating_cell(row, board.min_ratings, c, with_count=False, language=language)
                for c in CRITERIA},
             "n_items": row.get("n_items") if row.get("score_kind") == "measured" else None,
             "token_f1": _automatic(board, row, "token_f1"),
@@ -243,86 +228,3 @@ def _automatic(board: Leaderboard, row: dict, key: str) -> Any:
         if record["kind"] == "automatic" and record["model"] == row["model"] and record.get("date") == row["eval_date"]:
             return record.get(key)
     return None
-
-
-# --- provenance ----------------------------------------------------------------------------------
-
-
-_COMMAND = re.compile(r"`([^`]+)`")
-
-
-def record_provenance(record: dict, language: str = DEFAULT_LANGUAGE) -> str:
-    """One sentence in `language` saying where a stored record's figures come from. Published
-    records give their own text (``source_en`` for English when they have it)."""
-    kind = record.get("kind")
-    if kind == "published":
-        source = record.get(f"source_{language}") or record.get("source") or ""
-        return localize(_("Cifra publicada, citada tal cual: {source}", source=source), language)
-    found = _COMMAND.search(record.get("source") or "")
-    command = record.get("command") or (found.group(1) if found else None)
-    where = {"n": record.get("n_items"), "dataset": record.get("dataset") or "?", "split": record.get("split") or "?",
-             "date": _day(record.get("date"))}
-    if kind == "automatic":
-        text = _("Eval automática de {n} turnos de {dataset} (split {split}, recuperación {retrieval}), {date}.",
-                 retrieval=record.get("retrieval") or "?", **where)
-    else:
-        text = _("Juez LLM «{judge}» sobre {n} respuestas de {dataset} (split {split}), {date}.",
-                 judge=record.get("judge") or "?", **where)
-    return localize(text, language) + (f" `{command}`" if command else "")
-
-
-def provenance_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
-    """Per row of the ranked table, the full provenance of its figures (a Markdown list)."""
-    latest = {}
-    for record in board.records:  # the records the table took (latest measured / automatic per model)
-        if record["kind"] == "published":
-            continue
-        key = (record["model"], record["kind"])
-        if key not in latest or str(record.get("date") or "") >= str(latest[key].get("date") or ""):
-            latest[key] = record
-    published = iter([r for r in board.records if r["kind"] == "published"])
-    lines = []
-    for row in board.table.to_dict("records"):
-        parts = []
-        if row.get("score_kind") == "published":
-            parts.append(record_provenance(next(published), language))
-        else:
-            for kind in ("measured", "automatic"):
-                if (row["model"], kind) in latest:
-                    parts.append(record_provenance(latest[(row["model"], kind)], language))
-        votes, ratings = _count(row.get("votes")), _count(row.get("crowd_n"))
-        if votes or ratings:
-            parts.append(localize(_("Público: {votes} votos de la arena y {ratings} valoraciones del Chat.",
-                                    votes=votes, ratings=ratings), language))
-        lines.append(f"- **{row['label']}**: " + " ".join(parts or ["—"]))
-    return "\n".join(lines)
-
-
-def scores_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """Every stored score record (newest first) with its provenance in `language`."""
-    rows = []
-    for record in board.records:
-        label = (_published_label(record, board.labels, language) if record["kind"] == "published"
-                 else board.label(record["model"]))
-        rows.append({
-            "label": label, "kind": localize(KIND_NAMES.get(record["kind"], record["kind"]), language),
-            "overall": record.get("overall"), **{c: record.get(c) for c in CRITERIA},
-            "mean_words": record.get("mean_words"), "filler_rate": _percent(record.get("filler_rate")),
-            "n_items": record.get("n_items"), "date": _day(record.get("date")) or "—",
-            "provenance": record_provenance(record, language),
-        })
-    frame = pd.DataFrame(rows, columns=list(STORED))
-    if not frame.empty:
-        frame = frame.sort_values("date", ascending=False, key=lambda d: d.replace("—", ""), kind="stable")
-    for column in ("overall", *CRITERIA, "mean_words", "filler_rate"):
-        frame[column] = frame[column].astype(float)
-    frame["n_items"] = frame["n_items"].astype("Int64")
-    frame.columns = headers(STORED, language)
-    return frame
-
-
-def scores_table(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
-    names = dict(zip(STORED, headers(STORED, language)))
-    digits = {names["overall"]: 2, **{names[c]: 2 for c in CRITERIA}, names["mean_words"]: 1}
-    return styled(scores_frame(board, language), digits)
-

@@ -1,5 +1,5 @@
 """The leaderboard's words: the summary (who is ahead, and how sure), «Cómo se calcula» and the
-judge-vs-crowd correlation, in the reader's language (`ragarena.i18n`)."""
+judge-vs-arena correlation, in the reader's language (`ragarena.i18n`)."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ def method_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str
     else:
         lines.append(_("**Detalle técnico.** *Arena*: modelo de Bradley-Terry en escala Elo (media 1000) a partir de "
                        "los votos; el rango es 1 más el número de modelos claramente por delante."))
-    lines += [style_note(board, language), crowd_note(board, language)]
+    lines += [style_note(board, language), answer_ratings_note(board, language)]
     return "\n\n".join(localize(line, language) for line in lines)
 
 
@@ -123,8 +123,8 @@ def style_note(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
     return " ".join(localize(part, language) for part in parts)
 
 
-def crowd_note(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
-    """How to read the «Usuarios» columns, in `language`."""
+def answer_ratings_note(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
+    """How to read the «Personas» columns (people's 1-5 ratings of Chat answers), in `language`."""
     return localize(_(
         "*Personas*: valoraciones de 1 a 5 de las respuestas de la pestaña *Chat* ({n} en total) en los mismos "
         "tres criterios que el jurado; media de cada criterio y de los tres, con intervalo de confianza del 95 % "
@@ -133,7 +133,7 @@ def crowd_note(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
 
 
 def correlation_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
-    """The judge-vs-crowd rank correlations, or why there are none, in `language`."""
+    """The judge-vs-arena rank correlations (`ragarena.leaderboard.judge_vs_arena`), or why there are none, in `language`."""
     if not board.correlations:
         return localize(_(
             "Correlación entre el juez y los votos: hace falta que al menos dos modelos tengan a la vez "

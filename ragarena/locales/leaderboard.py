@@ -1,6 +1,6 @@
 """English for the Leaderboard tab: its tables, notes, figures and warnings, the agreement with the
 judge (`ragarena.scoring.judge_agreement.agreement_markdown`), and the score-record and battle errors
-(`ragarena.scoring.scores`, `ragarena.scoring.arena_ratings`) that the tab can show. Provenance is rendered from the records'
+(`ragarena.scoring.scores`, `ragarena.scoring.battle_arrays`) that the tab can show. Provenance is rendered from the records'
 fields in the page's language (published records carry ``source_en``); labels and the reasons stored with
 the votes stay as written: they are data."""
 
@@ -25,18 +25,18 @@ EN = {
     "⚠️ No se puede calcular el acuerdo: {error}": "⚠️ The agreement cannot be computed: {error}",
     "⚠️ No se puede calcular el acuerdo ({error}).": "⚠️ The agreement cannot be computed ({error}).",
 
-    # ragarena/leaderboard/build.py: table headers
+    # ragarena/leaderboard/build.py, table.py: table headers
     "Rango": "Rank",
     "Votos": "Votes",
     "Rango (control de estilo)": "Rank (style control)",
     "{name} (publicado)": "{name} (published)",
-    # stored scores table
+    # stored scores table (leaderboard/score_records.py)
     "Tipo": "Kind",
     "Ítems": "Items",
     "Fecha": "Date",
     "Fuente": "Source",
     "publicada": "published",
-    # reasons table
+    # reasons table (leaderboard/reason_table.py)
     "Criterio": "Criterion",
     "Motivo": "Reason",
     "Al ganar": "When winning",
@@ -87,7 +87,7 @@ EN = {
         "judge; mean of each criterion and of the three, with a 95% Student's t confidence interval. A model "
         "needs {min} ratings before its means are shown (until then, only the count).",
     "Actualizado: {when}.": "Updated: {when}.",
-    # judge vs crowd correlation
+    # judge vs arena correlation
     "Correlación entre el juez y los votos: hace falta que al menos dos modelos tengan a la vez "
     "puntuación del juez y {min_votes} votos o más.":
         "Correlation between the judge and the votes: at least two models need both a judge score and "
@@ -165,7 +165,7 @@ EN = {
     "{path}, línea {number}: JSON no válido ({reason}).": "{path}, line {number}: invalid JSON ({reason}).",
     "No se puede escribir la puntuación en {path}: {reason}": "Cannot write the score to {path}: {reason}",
 
-    # ragarena/scoring/arena_ratings.py: battles and notes shown in the summary
+    # ragarena/scoring/battle_arrays.py, arena_ratings.py: battles and notes shown in the summary
     "Combate {number}: se esperaba un objeto con model_a, model_b y winner.":
         "Battle {number}: expected an object with model_a, model_b and winner.",
     "Combate {number}: falta el campo {field}.": "Battle {number}: the field {field} is missing.",
@@ -176,7 +176,7 @@ EN = {
         "Battle {number}: model_a and model_b are the same model ({model}).",
     "Control de estilo: {n} combates sin las dos respuestas no cuentan.":
         "Style control: {n} battles without both answers do not count.",
-    # ragarena/leaderboard/board.py, leaderboard/table.py, scoring/eval_record.py: the ranked table, detail, provenance, method
+    # ragarena/leaderboard/board.py, leaderboard/table.py, provenance.py, scoring/eval_record.py: the ranked table, detail, provenance, method
     'publicado':
         'published',
     'eval automática':

@@ -69,6 +69,7 @@ def is_abstention(answer: str) -> bool:
 
 
 def word_count(text: str) -> int:
+    """Words of an answer, split on whitespace (`eval`'s mean words and style control's length)."""
     return len(text.split())
 
 

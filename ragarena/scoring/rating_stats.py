@@ -1,7 +1,7 @@
 """Statistics of people's 1-5 ratings: a model's mean with its Student-t interval, and when to show it.
 
 The leaderboard shows per model the mean of each criterion with a 95 % interval
-(`ragarena.leaderboard.build.crowd_criteria`) once it has ``RAGARENA_MIN_RATINGS`` ratings;
+(`ragarena.leaderboard.answer_rating_means`) once it has ``RAGARENA_MIN_RATINGS`` ratings;
 the judge agreement (`ragarena.scoring.judge_agreement`) uses `rating_overall`.
 """
 

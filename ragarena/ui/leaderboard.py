@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ragarena.leaderboard import score_records
 from ragarena.leaderboard import table as bt
 from ragarena.leaderboard.board import BoardData
 from ragarena.i18n import DEFAULT_LANGUAGE, _
@@ -98,7 +99,7 @@ def build_leaderboard_tab(ctx: AppContext, language: gr.Radio | None = None) -> 
                                      label=_("Motivos por modelo"), elem_id="leaderboard-reasons",
                                      elem_classes=["ra-board"])
     with gr.Accordion(_("Todas las puntuaciones guardadas (data/scores)"), open=False):
-        scores_table = _table(initial[9], bt.STORED, "leaderboard-scores", _("Puntuaciones guardadas"),
+        scores_table = _table(initial[9], score_records.STORED, "leaderboard-scores", _("Puntuaciones guardadas"),
                               max_height=420)
 
     # The language switch is the last (optional) input of every listener: API callers that leave it
