@@ -23,7 +23,8 @@ outright in `ragarena.arena.votes.VoteStore.vote`):
 `screen_store` runs rule 2 on a vote store and saves the new flags; the leaderboard refresh
 (`ragarena.leaderboard.board`, when the votes changed since its last screening), ``export-votes`` and,
 every few minutes, the arena after a vote (`PeriodicScreening`) call it. Whether a vote is
-excluded is decided in one place, `ragarena.arena.battles.is_excluded` (re-exported here).
+excluded is decided in one place, `ragarena.arena.battles.is_excluded`, and whether a vote counts
+(blind and not excluded) in `ragarena.arena.vote_filter.counts`.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
-from ragarena.arena.battles import is_excluded  # noqa: F401  (re-exported: the one exclusion rule)
+from ragarena.arena.battles import is_excluded
+from ragarena.arena.vote_filter import counts
 from ragarena.retrieval.bm25 import fold
 
 IDENTITY = "identidad"
@@ -184,7 +186,7 @@ def current_ratings(battles: Iterable[dict]) -> dict[str, float]:
     from ragarena.scoring.battle_cells import aggregate
     from ragarena.scoring.bradley_terry import fit_cells, to_elo
 
-    counted = [b for b in battles if b.get("winner") and b.get("mode") != "named" and not is_excluded(b)]
+    counted = [b for b in battles if b.get("winner") and counts(b)]
     if not counted:
         return {}
     data = prepare_battles(counted)
@@ -219,7 +221,7 @@ def screen(battles: Sequence[dict], alpha: float = ALPHA, beta: float = BETA, te
         p_chosen = []
         for _, battle in items:
             winner = battle["winner"]
-            if (winner not in ("model_a", "model_b") or battle.get("mode") == "named" or is_excluded(battle)
+            if (winner not in ("model_a", "model_b") or not counts(battle)
                     or battle.get("model_a") not in ratings or battle.get("model_b") not in ratings):
                 continue
             p_a = 1.0 / (1.0 + BASE ** ((ratings[battle["model_b"]] - ratings[battle["model_a"]]) / SCALE))

@@ -4,7 +4,7 @@ A vote counts when it was cast blind and vote hygiene did not exclude it:
 
 - ``mode == "named"``: the voter saw the model names (Chatbot Arena counts blind votes only);
   battles without a mode (older exports, other arenas) are blind.
-- excluded (`ragarena.arena.hygiene.is_excluded`: ``excluded`` true or an ``excluded_reason``, e.g. an
+- excluded (`ragarena.arena.battles.is_excluded`: ``excluded`` true or an ``excluded_reason``, e.g. an
   answer that names its model, or an implausible voter).
 
 The leaderboard's ratings and DPO training (`train/`) both ask here, so a vote the board leaves
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ragarena.arena.hygiene import is_excluded
+from ragarena.arena.battles import is_excluded
 
 NAMED = "named"  # voted with the model names in view
 EXCLUDED = "excluded"  # kept, but excluded by vote hygiene

@@ -33,6 +33,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from ragarena.arena import hygiene
+    from ragarena.arena.vote_filter import EXCLUDED, NAMED, not_counted_because
 
     if args.file:
         from ragarena.arena.battles import read_battles
@@ -59,12 +60,13 @@ def run(args) -> int:
 def build_report(battles: list[dict], screening) -> dict:
     """The report as plain data (see `format_report`)."""
     from ragarena.arena import hygiene
+    from ragarena.arena.vote_filter import EXCLUDED, NAMED, not_counted_because
 
     rows, stored, pending = [], Counter(), Counter()
     for index, battle in enumerate(battles):
         key = hygiene.battle_key(battle, index)
         reason, state = None, "guardado"
-        if hygiene.is_excluded(battle):  # the one exclusion rule (`battles.is_excluded`)
+        if not_counted_because(battle, blind_only=False) == EXCLUDED:  # the one exclusion rule
             reason = battle.get("excluded_reason") or "excluido"
         if not reason and key in screening.exclusions:
             reason, state = screening.exclusions[key], "pendiente"
@@ -75,7 +77,7 @@ def build_report(battles: list[dict], screening) -> dict:
                      "model_a": battle.get("model_a"), "model_b": battle.get("model_b"),
                      "winner": battle.get("winner"), "mode": battle.get("mode") or "anonymous",
                      "reason": reason, "state": state})
-    named = sum(1 for b in battles if b.get("mode") == "named")
+    named = sum(1 for b in battles if not_counted_because(b) == NAMED)
     voters = [{"voter": v.voter, "battles": v.battles, "tested": v.tested, "peak": round(v.peak, 3),
                "statistic": round(v.statistic, 3), "flagged_at": v.flagged_at, "already_flagged": v.already_flagged}
               for v in screening.flagged]
