@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from ragarena.answering.backends.base import AnswerRequest, Usage
 from ragarena.i18n import Text, _, join_text
 from ragarena.answering.prompts import build_messages
+from ragarena.answering.models import find_spec
 
 if TYPE_CHECKING:
     from ragarena.answering.models import ModelSpec
@@ -77,6 +78,16 @@ def cost_usd(spec: "ModelSpec | None", prompt_tokens: int | None, completion_tok
     if price is None or prompt_tokens is None:
         return None
     return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
+
+
+def metered_answer(engine, model_id: str, request: AnswerRequest, **options) -> "MeteredStream":
+    """A model's answer to `request`, started at once in the background (`prefetch`: the request is in
+    flight while the page draws the passages) and metered: the one streaming path of the Chat and the
+    Arena. `engine` gives `backend(model_id)` (BackendError, a message for the user, when the model
+    cannot answer) and `specs` (prices); `options` go to `MeteredStream` (e.g. `on_item`)."""
+    backend = engine.backend(model_id)
+    return MeteredStream(backend.stream(request), find_spec(model_id, engine.specs), request, prefetch=True,
+                         **options)
 
 
 class MeteredStream:

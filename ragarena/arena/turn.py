@@ -1,6 +1,6 @@
 """One Arena turn: both models of a round answer the same question on the same passages.
 
-`play_turn` retrieves once, starts both models at once through `MeteredStream`
+`play_turn` retrieves once, starts both models at once through `metered_answer`
 (`ragarena.answering.metering`, the Chat's metered path: a background thread per model, its
 timing, tokens and cost), and yields snapshots of the two answers at most every `refresh_s`
 (chunks that arrive in between are coalesced), then a last one (`done`). A model that has not
@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 
 from ragarena.answering.backends.base import AnswerRequest, BackendError
 from ragarena.answering.engine import Engine
-from ragarena.answering.metering import AnswerMeta, MeteredStream
+from ragarena.answering.metering import AnswerMeta, MeteredStream, metered_answer
 from ragarena.arena.rounds import ArenaRound
 from ragarena.arena.votes import VoteStore
 from ragarena.errors import UserError
@@ -61,9 +61,7 @@ def side_timings(meta: AnswerMeta) -> dict:
 
 
 def _open(engine: Engine, model_id: str, request: AnswerRequest, wake: threading.Event) -> MeteredStream:
-    backend = engine.backend(model_id)  # BackendError (a message for the user) when it cannot answer
-    spec = next((s for s in engine.specs if s.id == model_id), None)
-    return MeteredStream(backend.stream(request), spec, request, prefetch=True, on_item=wake.set)
+    return metered_answer(engine, model_id, request, on_item=wake.set)
 
 
 def play_turn(engine: Engine, round_: ArenaRound, question: str, *, timeout: float, refresh_s: float = REFRESH_S,

@@ -40,14 +40,13 @@ import gradio as gr
 from ragarena import config
 from ragarena.arena.answer_ratings import ratings_per_minute_from_env
 from ragarena.arena.rating_rules import CRITERION_QUESTIONS, MAX_COMMENT
-from ragarena.answering.metering import MeteredStream
+from ragarena.answering.metering import metered_answer
 from ragarena.answering.backends.base import AnswerRequest, BackendError
 from ragarena.errors import UserError
 from ragarena.answering.conversation import example_questions, history_from_messages
 from ragarena.answering.evidence import Support, supporting_sentence
 from ragarena.answering.filler import find_filler
 from ragarena.i18n import DEFAULT_LANGUAGE, Text, _, join_text, localize, normalize_language
-from ragarena.answering.models import find_spec
 from ragarena.retrieval.bm25 import Hit
 from ragarena.answering.safe_markdown import safe
 from ragarena.ui.context import AppContext
@@ -99,9 +98,7 @@ def answer_stream(ctx: AppContext, model_id: str, question: str, history: list[t
     if model_id in unavailable:
         raise BackendError(_("Ese modelo no está disponible: {reason}", reason=unavailable[model_id]))
     request = AnswerRequest(question, tuple(hits), tuple(history))
-    # prefetch: the model is already being asked while the page draws the passages.
-    metered = MeteredStream(ctx.engine.backend(model_id).stream(request), find_spec(model_id, ctx.engine.specs),
-                            request, prefetch=True)
+    metered = metered_answer(ctx.engine, model_id, request)
     answer = ""
     try:
         yield hits, answer, None
