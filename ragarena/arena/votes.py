@@ -34,7 +34,7 @@ Rules (refusals raise `VoteRejected`, whose message is shown to the user):
 
 Sharing: with ``RAGARENA_VOTES_REPO`` and ``HF_TOKEN`` set, every vote is also appended as a
 JSON line (export format) to a folder that a `huggingface_hub.CommitScheduler` pushes to that
-dataset repository (see `VoteSharer`).
+dataset repository (`ragarena.arena.vote_sharing`).
 """
 
 from __future__ import annotations
@@ -43,9 +43,7 @@ import hashlib
 import json
 import os
 import secrets
-import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -368,51 +366,6 @@ class VoteStore:
         if data["user_hash"] is not None:
             record["user_hash"] = data["user_hash"]  # a salted digest; the IP digest is never exported
         return record
-
-
-class VoteSharer:
-    """Appends each vote (export format, one JSON line) to a folder a CommitScheduler pushes to the Hub."""
-
-    def __init__(self, scheduler: Any, folder: Path):
-        self.scheduler = scheduler
-        self.folder = Path(folder)
-        # One file per process, as the huggingface_hub guide advises: replicas never write the same file.
-        self.file = self.folder / f"votes-{uuid.uuid4().hex}.jsonl"
-
-    def share(self, battle: dict) -> None:
-        line = json.dumps(battle, ensure_ascii=False, default=str) + "\n"
-        try:
-            with self.scheduler.lock:  # the scheduler reads the folder under this lock
-                with self.file.open("a", encoding="utf-8") as handle:
-                    handle.write(line)
-        except Exception as error:  # sharing must never lose or block the local vote
-            print(f"Aviso: no se pudo preparar el voto para el Hub ({type(error).__name__}).", file=sys.stderr)
-
-
-def sharer_from_env(data_dir: Path, scheduler_factory: Callable[..., Any] | None = None) -> VoteSharer | None:
-    """A `VoteSharer` when RAGARENA_VOTES_REPO and HF_TOKEN are set, else None.
-
-    The scheduler pushes `data_dir/votes_hub` to the dataset repository every
-    RAGARENA_VOTES_EVERY minutes (default 5). If it cannot start (no network, bad token), votes are
-    kept locally only and a warning that never includes the token is printed.
-    """
-    repo, token = settings.raw("RAGARENA_VOTES_REPO"), settings.raw("HF_TOKEN")
-    if not repo or not token:
-        return None
-    every = settings.votes_every()
-    folder = Path(data_dir) / "votes_hub"
-    if scheduler_factory is None:
-        from huggingface_hub import CommitScheduler as scheduler_factory
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        scheduler = scheduler_factory(repo_id=repo, repo_type="dataset", folder_path=folder, token=token,
-                                      every=every, path_in_repo="votes")
-    except Exception as error:
-        message = str(error).replace(token, "***")[:300]
-        print(f"Aviso: los votos no se compartirán en {repo} ({type(error).__name__}: {message}); "
-              "se guardan solo en local.", file=sys.stderr)
-        return None
-    return VoteSharer(scheduler, folder)
 
 
 def _dumps(value: Any) -> str:

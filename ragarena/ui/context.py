@@ -32,7 +32,8 @@ class AppContext:
                 store = self.extras.get("store")
                 if store is None:
                     from ragarena import config
-                    from ragarena.arena.votes import VoteStore, sharer_from_env
+                    from ragarena.arena.vote_sharing import sharer_from_env
+                    from ragarena.arena.votes import VoteStore
 
                     store = VoteStore(config.db_path())  # checked first: a bad file stops before any upload
                     store.sharer = sharer_from_env(config.data_dir())
