@@ -13,7 +13,8 @@ import traceback
 import pytest
 
 from fake_servers import FakeOpenAI, FakeTGI, cut, error, listed, ok, split_tokens, stall
-from ragarena.answering.metering import AnswerMeta, MeteredStream, format_meta, format_usd
+from ragarena.answering.metering import AnswerMeta, MeteredStream
+from ragarena.ui.render import format_meta, format_usd
 from ragarena.answering.backends.base import AnswerRequest, BackendError, Usage
 from ragarena.errors import UserError
 from ragarena.answering.filler import find_filler

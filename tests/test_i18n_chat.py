@@ -8,7 +8,8 @@ import re
 import pytest
 
 from conftest import message_text
-from ragarena.answering.metering import AnswerMeta, format_meta, format_usd
+from ragarena.answering.metering import AnswerMeta
+from ragarena.ui.render import format_meta, format_usd
 from ragarena.arena.answer_ratings import AnswerRatings
 from ragarena.arena.rating_rules import check_scores, clean_comment
 from ragarena.answering.backends.base import BackendError

@@ -4,7 +4,7 @@
     for text in metered:          # text chunks only (a backend's Usage is consumed here)
         ...
     metered.meta                  # AnswerMeta, complete once the stream ended (or failed)
-    format_meta(metered.meta)     # "1.ª palabra 0,42 s · total 1,8 s · 37 tokens · ~0,0001 $"
+    # in words: ragarena.ui.render.format_meta(metered.meta) → "1.ª palabra 0,42 s · total 1,8 s · …"
 
 With `prefetch=True` the backend starts at once in a background thread (its chunks wait in a
 queue): the request to the model is in flight while the UI renders the retrieved passages,
@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from ragarena.answering.backends.base import AnswerRequest, Usage
-from ragarena.i18n import Text, _, join_text
 from ragarena.answering.prompts import build_messages
 from ragarena.answering.models import find_spec
 
@@ -243,59 +242,3 @@ class MeteredStream:
 @dataclass(frozen=True)
 class _Failure:
     error: BaseException
-
-
-def _decimal_text(plain: str) -> Text | str:
-    """A number written with a point ("0.42") in the reader's convention: "0,42" in Spanish, "0.42" in English."""
-    whole, point, fraction = plain.partition(".")
-    return _("{whole},{fraction}", whole=whole, fraction=fraction) if point else plain
-
-
-def _decimal(value: float, digits: int) -> Text | str:
-    return _decimal_text(f"{value:.{digits}f}")
-
-
-def format_seconds(seconds: float) -> Text:
-    """0,42 s · 1,8 s · 12 s (decimal comma in Spanish, point in English)."""
-    if seconds < 1:
-        return _("{seconds} s", seconds=_decimal(seconds, 2))
-    if seconds < 10:
-        return _("{seconds} s", seconds=_decimal(seconds, 1))
-    return _("{seconds} s", seconds=str(round(seconds)))
-
-
-def format_usd(amount: float) -> Text:
-    """Two significant figures, never scientific notation: 0,0001 · 0,000043 · 0,012 · 1,50 (in
-    Spanish, "0,5 $"; in English, "$0.5")."""
-    if amount <= 0:
-        return _("{amount} $", amount="0")
-    if amount >= 1:
-        return _("{amount} $", amount=_decimal(amount, 2))
-    digits = max(2, 1 - math.floor(math.log10(amount)))
-    text = f"{amount:.{digits}f}".rstrip("0").rstrip(".")
-    return _("{amount} $", amount=_decimal_text(text))
-
-
-def format_meta(meta: AnswerMeta | None) -> Text | str:
-    """One short line, a Spanish `Text`: "1.ª palabra 0,42 s · total 1,8 s · 37 tokens · ~0,0001 $"
-    (``localize(line, "en")``: "first word 0.42 s · total 1.8 s · 37 tokens · ~$0.0001").
-
-    Tokens are the answer's; "≈37 tokens (estimación)" when the server did not report them.
-    The cost (input and output) appears only for models with prices, always as an estimate.
-    """
-    if meta is None:
-        return ""
-    parts = []
-    if meta.ttft_s is not None:
-        parts.append(_("1.ª palabra {seconds}", seconds=format_seconds(meta.ttft_s)))
-    parts.append(_("total {seconds}", seconds=format_seconds(meta.total_s)))
-    if meta.completion_tokens == 1:
-        tokens = _("{count} token", count=meta.completion_tokens)
-    else:
-        tokens = _("{count} tokens", count=meta.completion_tokens)
-    parts.append(_("≈{tokens} (estimación)", tokens=tokens) if meta.tokens_estimated else tokens)
-    if meta.cost_usd is not None:
-        parts.append(_("~{cost}", cost=format_usd(meta.cost_usd)))
-    if not meta.complete:
-        parts.append(_("incompleta"))
-    return join_text(parts, " · ")

@@ -1,13 +1,15 @@
-"""HTML for the retrieved passages and answer metadata; everything user- or model-written is escaped."""
+"""HTML for the retrieved passages and the words for what an answer took (time, tokens, cost);
+everything user- or model-written is escaped."""
 
 from __future__ import annotations
 
 import html
+import math
 from typing import Sequence
 
 from ragarena.answering.evidence import Support
-from ragarena.answering.metering import format_meta, format_seconds, format_usd
-from ragarena.i18n import Text, _, localize
+from ragarena.answering.metering import AnswerMeta
+from ragarena.i18n import Text, _, join_text, localize
 from ragarena.retrieval.bm25 import Hit
 from ragarena.selector.candidates import display_text
 
@@ -55,3 +57,59 @@ def answer_summary(meta) -> Text | str:
         line = _("{line} Coste estimado: {cost}.", line=line, cost=format_usd(meta.cost_usd))
     return _("{line} <details class='ra-meta'><summary>Detalles</summary>{details}</details>", line=line,
              details=format_meta(meta))
+
+
+def _decimal_text(plain: str) -> Text | str:
+    """A number written with a point ("0.42") in the reader's convention: "0,42" in Spanish, "0.42" in English."""
+    whole, point, fraction = plain.partition(".")
+    return _("{whole},{fraction}", whole=whole, fraction=fraction) if point else plain
+
+
+def _decimal(value: float, digits: int) -> Text | str:
+    return _decimal_text(f"{value:.{digits}f}")
+
+
+def format_seconds(seconds: float) -> Text:
+    """0,42 s · 1,8 s · 12 s (decimal comma in Spanish, point in English)."""
+    if seconds < 1:
+        return _("{seconds} s", seconds=_decimal(seconds, 2))
+    if seconds < 10:
+        return _("{seconds} s", seconds=_decimal(seconds, 1))
+    return _("{seconds} s", seconds=str(round(seconds)))
+
+
+def format_usd(amount: float) -> Text:
+    """Two significant figures, never scientific notation: 0,0001 · 0,000043 · 0,012 · 1,50 (in
+    Spanish, "0,5 $"; in English, "$0.5")."""
+    if amount <= 0:
+        return _("{amount} $", amount="0")
+    if amount >= 1:
+        return _("{amount} $", amount=_decimal(amount, 2))
+    digits = max(2, 1 - math.floor(math.log10(amount)))
+    text = f"{amount:.{digits}f}".rstrip("0").rstrip(".")
+    return _("{amount} $", amount=_decimal_text(text))
+
+
+def format_meta(meta: AnswerMeta | None) -> Text | str:
+    """One short line, a Spanish `Text`: "1.ª palabra 0,42 s · total 1,8 s · 37 tokens · ~0,0001 $"
+    (``localize(line, "en")``: "first word 0.42 s · total 1.8 s · 37 tokens · ~$0.0001").
+
+    Tokens are the answer's; "≈37 tokens (estimación)" when the server did not report them.
+    The cost (input and output) appears only for models with prices, always as an estimate.
+    """
+    if meta is None:
+        return ""
+    parts = []
+    if meta.ttft_s is not None:
+        parts.append(_("1.ª palabra {seconds}", seconds=format_seconds(meta.ttft_s)))
+    parts.append(_("total {seconds}", seconds=format_seconds(meta.total_s)))
+    if meta.completion_tokens == 1:
+        tokens = _("{count} token", count=meta.completion_tokens)
+    else:
+        tokens = _("{count} tokens", count=meta.completion_tokens)
+    parts.append(_("≈{tokens} (estimación)", tokens=tokens) if meta.tokens_estimated else tokens)
+    if meta.cost_usd is not None:
+        parts.append(_("~{cost}", cost=format_usd(meta.cost_usd)))
+    if not meta.complete:
+        parts.append(_("incompleta"))
+    return join_text(parts, " · ")
