@@ -40,7 +40,7 @@ def _clean(monkeypatch):
 
 
 def test_the_adapter_name_is_sent_as_model_with_the_apps_prompt(fixture_docs, monkeypatch):
-    from ragarena.ui.chat import answer_stream
+    from ragarena.answering.chat_turn import answer_stream
 
     monkeypatch.setenv("HF_TOKEN", "hf_no_debe_salir")  # TGI's token is not the engine's
     with vllm() as server:
@@ -52,12 +52,7 @@ def test_the_adapter_name_is_sent_as_model_with_the_apps_prompt(fixture_docs, mo
         assert (spec.kind, spec.label) == ("openai", "StableLM 2 12B + LoRA (vLLM)")
         assert ADAPTER not in engine.unavailable() and engine.warnings() == {}
 
-        class Ctx:
-            pass
-
-        ctx = Ctx()
-        ctx.engine = engine
-        *_, (hits, answer, meta) = list(answer_stream(ctx, ADAPTER, QUESTION, [("¿Hay piscina?", "Sí.")]))
+        *_, (hits, answer, meta) = list(answer_stream(engine, ADAPTER, QUESTION, [("¿Hay piscina?", "Sí.")]))
         assert answer == ANSWER and meta.complete and not meta.tokens_estimated
         [sent] = server.chat_requests()
         assert sent.body["model"] == ADAPTER and sent.body["stream"] is True

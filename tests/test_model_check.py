@@ -52,10 +52,10 @@ def checked_engine(fixture_docs) -> Engine:
 
 
 def ask(engine: Engine, model_id: str, with_meta: bool = False):
-    from ragarena.ui.chat import answer_stream
+    from ragarena.answering.chat_turn import answer_stream
 
     answer, meta = "", None
-    for _hits, answer, meta in answer_stream(_Ctx(engine), model_id, QUESTION, []):
+    for _hits, answer, meta in answer_stream(engine, model_id, QUESTION, []):
         pass
     return (answer, meta) if with_meta else answer
 

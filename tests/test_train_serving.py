@@ -2,7 +2,7 @@
 
 For sampled turns of the bundled train split, a training example (`train.examples.sft_examples`,
 as `python -m train.sft` builds them) is compared with what the Chat's own answer path sends:
-`ragarena.ui.chat.answer_stream` retrieves with the app's engine (built as the app builds it,
+`ragarena.answering.chat_turn.answer_stream` retrieves with the app's engine (built as the app builds it,
 default retrieval mode), builds the `AnswerRequest` and streams from the TGI backend, which is
 how the fine-tuned model is served (`stablelm-2-12b-rag`); the local TGI stand-in records the
 messages it was sent. No torch needed: this runs in the app's test environment.
@@ -19,7 +19,7 @@ import pytest
 from fake_servers import FakeTGI
 from ragarena.retrieval.dense import DEFAULT_MODE, mode_of
 from ragarena.answering.engine import Engine
-from ragarena.ui.chat import answer_stream
+from ragarena.answering.chat_turn import answer_stream
 from ragarena.ui.context import AppContext
 from train import card
 from train.config import TrainConfig
@@ -56,7 +56,7 @@ def serving():
 def served(ctx, server, example):
     """(passage ids, messages) the app's Chat path sends the served model for this turn."""
     before = len(server.chat_requests())
-    *_, (hits, answer, meta) = answer_stream(ctx, SERVED_MODEL, example.question, list(example.history))
+    *_, (hits, answer, meta) = answer_stream(ctx.engine, SERVED_MODEL, example.question, list(example.history))
     assert answer and meta is not None  # the stream completed through the TGI backend
     requests = server.chat_requests()
     assert len(requests) == before + 1

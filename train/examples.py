@@ -140,7 +140,7 @@ class ExampleBuilder:
         examples = []
         history: list[tuple[str, str]] = []
         for index, turn in enumerate(conversation.turns):
-            # What the Chat does for a question (ragarena.ui.chat.answer_stream): the earlier questions go along.
+            # What the Chat does for a question (ragarena.answering.chat_turn.answer_stream): the earlier questions go along.
             hits = self.engine.retrieve(turn.question, [q for q, _ in history], k=self.k)
             passages = [hit.passage for hit in hits]
             gold_ids: frozenset[str] = frozenset()

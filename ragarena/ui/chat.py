@@ -40,8 +40,8 @@ import gradio as gr
 from ragarena import config
 from ragarena.arena.answer_ratings import ratings_per_minute_from_env
 from ragarena.arena.rating_rules import CRITERION_QUESTIONS, MAX_COMMENT
-from ragarena.answering.metering import metered_answer
-from ragarena.answering.backends.base import AnswerRequest, BackendError
+from ragarena.answering.chat_turn import answer_stream
+from ragarena.answering.backends.base import BackendError
 from ragarena.errors import UserError
 from ragarena.answering.conversation import example_questions, history_from_messages
 from ragarena.answering.evidence import Support, supporting_sentence
@@ -87,27 +87,6 @@ def unavailable_note(ctx: AppContext, language: str | None = DEFAULT_LANGUAGE) -
                "\n{models}", models=join_text(lines, "\n"))] if lines else []
     parts += [join_text(warned, "\n")] if warned else []  # usable models: a list of their own
     return localize(join_text(parts, "\n\n"), language) if parts else ""
-
-
-def answer_stream(ctx: AppContext, model_id: str, question: str, history: list[tuple[str, str]]):
-    """Yield (hits, partial answer, metadata or None) as the model streams; the metadata (time to
-    first token, total time, tokens, cost) comes with the last yield. Raises BackendError (its
-    message a Spanish `Text`)."""
-    hits = ctx.engine.retrieve(question, [q for q, _answer in history])
-    unavailable = ctx.engine.unavailable()
-    if model_id in unavailable:
-        raise BackendError(_("Ese modelo no está disponible: {reason}", reason=unavailable[model_id]))
-    request = AnswerRequest(question, tuple(hits), tuple(history))
-    metered = metered_answer(ctx.engine, model_id, request)
-    answer = ""
-    try:
-        yield hits, answer, None
-        for chunk in metered:
-            answer += chunk
-            yield hits, answer, None
-    finally:
-        metered.close()
-    yield hits, answer, metered.meta
 
 
 def status_line(meta, flags) -> Text | str:
@@ -242,7 +221,7 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
         hits, answer = [], ""
         writing = _("✍️ Escribiendo la respuesta…")
         try:
-            for hits, answer, meta in answer_stream(ctx, model_id, text, history):
+            for hits, answer, meta in answer_stream(ctx.engine, model_id, text, history):
                 messages[-1] = {"role": "assistant", "content": safe(answer)}
                 if panel is None or panel[0] is not hits:  # drawn once; later frames repeat it (an empty diff)
                     panel, drawn = (hits, None), passages_html(hits, language=language)

@@ -1,0 +1,34 @@
+"""One Chat turn: the question's passages, then the model's answer streamed and metered.
+
+The question → retrieval → answer model → answer path as the Chat runs it (the Arena runs two
+models at once in `ragarena.arena.turn`); training builds its examples the same way
+(`train/serving.py`, tested in tests/test_train_serving.py).
+"""
+
+from __future__ import annotations
+
+from ragarena.answering.backends.base import AnswerRequest, BackendError
+from ragarena.answering.engine import Engine
+from ragarena.answering.metering import metered_answer
+from ragarena.i18n import _
+
+
+def answer_stream(engine: Engine, model_id: str, question: str, history: list[tuple[str, str]]):
+    """Yield (hits, partial answer, metadata or None) as the model streams; the metadata (time to
+    first token, total time, tokens, cost) comes with the last yield. Raises BackendError (its
+    message a Spanish `Text`)."""
+    hits = engine.retrieve(question, [q for q, _answer in history])
+    unavailable = engine.unavailable()
+    if model_id in unavailable:
+        raise BackendError(_("Ese modelo no está disponible: {reason}", reason=unavailable[model_id]))
+    request = AnswerRequest(question, tuple(hits), tuple(history))
+    metered = metered_answer(engine, model_id, request)
+    answer = ""
+    try:
+        yield hits, answer, None
+        for chunk in metered:
+            answer += chunk
+            yield hits, answer, None
+    finally:
+        metered.close()
+    yield hits, answer, metered.meta
