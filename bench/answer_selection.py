@@ -39,9 +39,9 @@ def main() -> int:
 
     from ragarena import config
     from ragarena.answering.backends.base import AnswerRequest, collect
+    from ragarena.answering.engine import Engine
     from ragarena.retrieval.corpus import load_conversations
     from ragarena.retrieval.dense import mode_of
-    from ragarena.answering.engine import Engine
 
     engine = Engine(config.docs_dir(), retrieval_mode="hybrid")
     backends = {model: engine.backend(model) for model in MODELS}

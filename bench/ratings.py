@@ -36,7 +36,13 @@ from ragarena.scoring.arena_ratings import compute_ratings  # noqa: E402
 from ragarena.scoring.battle_arrays import prepare_battles  # noqa: E402
 from ragarena.scoring.battle_cells import LENGTH_STEP, aggregate  # noqa: E402
 from ragarena.scoring.bradley_terry import (  # noqa: E402
-    BASE, ELO_PER_LOGIT, INIT_RATING, SCALE, bootstrap_cells, fit_cells, to_elo,
+    BASE,
+    ELO_PER_LOGIT,
+    INIT_RATING,
+    SCALE,
+    bootstrap_cells,
+    fit_cells,
+    to_elo,
 )
 from ragarena.scoring.style_control import style_covariates, style_fit  # noqa: E402
 

@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rank_bm25 import BM25Okapi  # noqa: E402
 
 from ragarena import config  # noqa: E402
-from ragarena.retrieval.corpus import Passage, all_passages, load_conversations, load_pages  # noqa: E402
 from ragarena.retrieval.bm25 import Retriever, analyze  # noqa: E402
+from ragarena.retrieval.corpus import Passage, all_passages, load_conversations, load_pages  # noqa: E402
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:

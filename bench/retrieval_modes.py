@@ -125,8 +125,8 @@ def markdown(rows: list[dict]) -> str:
 
 def tune(passages, conversations, embedder, bm25) -> None:
     """Train split only: dense history weight, then the hybrid fusion (weighted sum, RRF)."""
-    from ragarena.retrieval.dense import DenseRetriever, HybridRetriever
     from ragarena.retrieval.bm25 import HISTORY_TURNS
+    from ragarena.retrieval.dense import DenseRetriever, HybridRetriever
 
     print("\nTuning on the TRAIN split")
     for weight in (0.0, 0.5, 1.0, 1.5):
@@ -171,10 +171,10 @@ def main() -> None:
     cpus = pin_cores(args.cores)
 
     from ragarena import config
+    from ragarena.retrieval.bm25 import Retriever
     from ragarena.retrieval.corpus import all_passages, load_conversations, load_pages
     from ragarena.retrieval.dense import DEFAULT_MODE, build_retriever
     from ragarena.retrieval.embeddings import EmbeddingsUnavailable, create_embedder
-    from ragarena.retrieval.bm25 import Retriever
 
     docs, qa = Path(args.docs or config.docs_dir()), Path(args.qa or config.qa_file())
     if args.qa is None and not qa.is_file():

@@ -86,9 +86,9 @@ def serve_wired() -> None:
     """The `wired` variant (run in the subprocess): the Chat tab's flow, recommended wiring."""
     import gradio as gr
 
-    from ragarena.answering.metering import MeteredStream
     from ragarena.answering.backends.base import AnswerRequest, BackendError
     from ragarena.answering.engine import Engine
+    from ragarena.answering.metering import MeteredStream
     from ragarena.answering.models import find_spec
     from ragarena.ui.render import format_meta, passages_html
 

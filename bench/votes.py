@@ -39,12 +39,11 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+import app_process  # noqa: E402
 from gradio_client import Client  # noqa: E402
 
-from ragarena.store.db import is_url  # noqa: E402
 from ragarena.arena.votes import VoteStore  # noqa: E402
-
-import app_process  # noqa: E402
+from ragarena.store.db import is_url  # noqa: E402
 
 QUESTIONS = ["¿A qué hora abre la piscina entre semana?", "¿Es obligatorio el gorro?", "¿Y en agosto?"]
 WINNERS = ["model_a", "model_b", "tie", "tie (bothbad)"]

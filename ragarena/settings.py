@@ -210,10 +210,9 @@ def session_idle_s() -> int:
 
 def check_all() -> None:
     """Read every setting the app uses, so a bad value stops it at start with its name (UserError)."""
-    from ragarena.arena import answer_ratings
-    from ragarena.retrieval import dense
+    from ragarena.arena import answer_ratings, votes
     from ragarena.leaderboard import build as board
-    from ragarena.arena import votes
+    from ragarena.retrieval import dense
     from ragarena.scoring import rating_stats
 
     for read in (arena_timeout, screen_every, bootstrap_rounds, concurrency, votes_every, trusted_proxies,

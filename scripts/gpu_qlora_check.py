@@ -60,6 +60,7 @@ def main(argv=None) -> int:
     result["torch_cuda"] = torch.version.cuda
 
     from test_train import build_tiny_model  # the tests' tiny random StableLM + tokenizer
+
     from train import sft
 
     work = Path(args.out or tempfile.mkdtemp(prefix="qlora-gpu-"))

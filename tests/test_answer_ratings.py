@@ -13,18 +13,17 @@ import sqlalchemy as sa
 from scipy import stats
 
 from ragarena.arena import answer_ratings as ar
-from ragarena.arena import rating_rules
+from ragarena.arena import rating_rules, votes
+from ragarena.arena.answer_ratings import AnswerRatings
+from ragarena.arena.votes import VoteRejected, VoteStore, anonymize_session
+from ragarena.errors import UserError
+from ragarena.leaderboard import build as lb
+from ragarena.leaderboard import text as board_text
+from ragarena.leaderboard.answer_rating_means import ANSWER_RATING_COLUMNS, answer_rating_means
 from ragarena.scoring import judge_agreement, judge_cache, rating_stats
 from ragarena.scoring.judge_agreement import judge_item
 from ragarena.scoring.scores import CRITERIA
-from ragarena.leaderboard import text as board_text
-from ragarena.leaderboard import build as lb
-from ragarena.leaderboard.answer_rating_means import ANSWER_RATING_COLUMNS, answer_rating_means
 from ragarena.store import schema as store_schema
-from ragarena.arena import votes
-from ragarena.arena.answer_ratings import AnswerRatings
-from ragarena.errors import UserError
-from ragarena.arena.votes import VoteRejected, VoteStore, anonymize_session
 
 QUESTION = "¿A qué hora abre la piscina entre semana?"
 ANSWER = "La piscina abre de lunes a viernes de 7:00 a 22:00 y los fines de semana de 9:00 a 14:00."
@@ -408,9 +407,9 @@ def test_the_rated_item_is_the_one_the_eval_judge_scores(fixture_engine):
 
 
 def test_agreement_on_constructed_data(tmp_path, fixture_engine, store):
+    from ragarena.leaderboard.board import BoardData
     from ragarena.scoring.judge_cache import JudgeCache, cache_key
     from ragarena.ui.context import AppContext
-    from ragarena.leaderboard.board import BoardData
 
     ratings = AnswerRatings(store)
     people = [(1, 3, 5), (2, 3, 4), (3, 3, 3), (4, 3, 2), (5, 3, 1)]

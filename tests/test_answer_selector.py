@@ -6,16 +6,15 @@ import json
 
 import pytest
 
-from ragarena.selector.candidates import passage_candidates
-from ragarena.selector.features import FEATURES
 from ragarena.answering.backends.base import AnswerRequest, collect
+from ragarena.answering.prompts import NOT_COVERED_ANSWER
+from ragarena.retrieval.bm25 import Hit
 from ragarena.retrieval.corpus import Passage
 from ragarena.scoring.evaluation import TurnResult, summarize
 from ragarena.scoring.metrics import answer_recall
-from ragarena.answering.prompts import NOT_COVERED_ANSWER
-from ragarena.retrieval.bm25 import Hit
+from ragarena.selector.candidates import passage_candidates
+from ragarena.selector.features import FEATURES
 from ragarena.selector.model import DEFAULT_PATH, SelectorModel
-
 
 # --- Metrics on hand-made turns -------------------------------------------------------------
 
@@ -171,8 +170,8 @@ def write_data(folder):
 def test_train_selector_fits_a_tiny_data_folder_and_the_model_answers_from_it(tmp_path, capsys):
     from ragarena.answering.backends.selector import SelectorBackend
     from ragarena.cli import main
-    from ragarena.retrieval.corpus import all_passages, load_pages
     from ragarena.retrieval.bm25 import Retriever
+    from ragarena.retrieval.corpus import all_passages, load_pages
 
     write_data(tmp_path)
     out = tmp_path / "selector.json"
@@ -215,9 +214,9 @@ def bundled_engine():
 
 def test_shipped_candidate_vectors_cover_every_bundled_candidate(bundled_engine, tmp_path):
     """A fresh clone answers with the full selector at once; stale vectors would fail here."""
+    from ragarena.retrieval.embeddings import content_key
     from ragarena.selector.candidates import corpus_candidate_texts
     from ragarena.selector.vectors import candidate_cache, retriever_embedder
-    from ragarena.retrieval.embeddings import content_key
 
     embedder = retriever_embedder(bundled_engine.retriever)
     shipped = candidate_cache(embedder, tmp_path / "empty-cache").load()

@@ -2,9 +2,8 @@
 
 import re
 
-from gradio_client import Client
-
 from conftest import message_text
+from gradio_client import Client
 
 
 def test_chat_answers_with_passages_and_follow_up(app_launcher, fixture_docs):

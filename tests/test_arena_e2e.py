@@ -11,9 +11,9 @@ import threading
 import time
 from pathlib import Path
 
+from conftest import REPO, free_port, message_text
 from gradio_client import Client
 
-from conftest import REPO, free_port, message_text
 from ragarena.arena.votes import VoteStore, anonymize_session
 
 QUESTION = "¿A qué hora abre la piscina entre semana?"

@@ -11,15 +11,22 @@ import time
 import traceback
 
 import pytest
-
 from fake_servers import FakeOpenAI, FakeTGI, cut, error, listed, ok, split_tokens, stall
-from ragarena.answering.metering import AnswerMeta, MeteredStream
-from ragarena.ui.render import format_meta, format_usd
+
 from ragarena.answering.backends.base import AnswerRequest, BackendError, Usage
-from ragarena.errors import UserError
 from ragarena.answering.filler import find_filler
-from ragarena.answering.models import BACKEND_KINDS, ModelSpec, create_backend, find_spec, load_specs, unavailable_reason
+from ragarena.answering.metering import AnswerMeta, MeteredStream
+from ragarena.answering.models import (
+    BACKEND_KINDS,
+    ModelSpec,
+    create_backend,
+    find_spec,
+    load_specs,
+    unavailable_reason,
+)
 from ragarena.answering.prompts import build_messages
+from ragarena.errors import UserError
+from ragarena.ui.render import format_meta, format_usd
 
 SECRET = "sk-test-DoNotLeak-4f9a2c7e1b"
 ANSWER = "El carné es gratuito y se renueva cada cinco años en cualquier sede."

@@ -9,13 +9,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from ragarena.arena import hygiene
-from ragarena.leaderboard.board import BoardData
-from ragarena.ui.context import AppContext
-from ragarena.arena.votes import VoteStore
 from test_leaderboard import REPO, synthetic_battles
 from test_vote_hygiene import arena_log
+
+from ragarena.arena import hygiene
+from ragarena.arena.votes import VoteStore
+from ragarena.leaderboard.board import BoardData
+from ragarena.ui.context import AppContext
 
 
 @pytest.fixture

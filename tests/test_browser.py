@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 
 SHOTS = Path(os.environ.get("RAGARENA_SCREENSHOTS_DIR", REPO / "docs" / "screenshots"))

@@ -9,7 +9,6 @@ import sqlite3
 from urllib.parse import urlsplit
 
 import pytest
-
 from fake_servers import FakeOpenAI, listed, ok
 
 VIEWPORTS = {"desktop": dict(viewport={"width": 1280, "height": 800}),

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from fake_servers import FakeOpenAI, cut, error
+
 from ragarena.cli import main
 
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -112,8 +112,8 @@ def test_a_data_folder_where_the_database_cannot_be_made_says_so(tmp_path, monke
 
 
 def test_a_question_with_a_lone_surrogate_is_refused_and_retrieval_survives_one(fixture_docs):
-    from ragarena.retrieval.embeddings import utf8
     from ragarena.answering.question_check import question_problem
+    from ragarena.retrieval.embeddings import utf8
 
     assert "caracteres no válidos" in question_problem("¿A qué hora abre la piscina\ud800?")
     assert question_problem("¿A qué hora abre la piscina?") is None

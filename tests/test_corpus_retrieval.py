@@ -1,8 +1,8 @@
-from ragarena.retrieval.corpus import Page, load_conversations, load_pages, split_passages
+import pytest
+
 from ragarena.errors import UserError
 from ragarena.retrieval.bm25 import Retriever, analyze
-
-import pytest
+from ragarena.retrieval.corpus import Page, load_conversations, load_pages, split_passages
 
 
 def test_pages_split_along_sections_keep_title_and_section(fixture_docs):

@@ -10,16 +10,28 @@ import zlib
 import numpy as np
 import pytest
 
-from ragarena.retrieval.corpus import Passage, all_passages, load_pages
-from ragarena.retrieval.dense import (
-    HYBRID_BM25_WEIGHT, DenseRetriever, HybridRetriever, build_retriever, mode_of, rrf_scores, weighted_scores,
-)
-from ragarena.retrieval.embeddings import (
-    EmbeddingsUnavailable, SentenceTransformerEmbedder, VectorCache, cached_passage_vectors, content_key, create_embedder,
-    normalise, write_vectors,
-)
 from ragarena.errors import UserError
 from ragarena.retrieval.bm25 import Retriever, fold
+from ragarena.retrieval.corpus import Passage, all_passages, load_pages
+from ragarena.retrieval.dense import (
+    HYBRID_BM25_WEIGHT,
+    DenseRetriever,
+    HybridRetriever,
+    build_retriever,
+    mode_of,
+    rrf_scores,
+    weighted_scores,
+)
+from ragarena.retrieval.embeddings import (
+    EmbeddingsUnavailable,
+    SentenceTransformerEmbedder,
+    VectorCache,
+    cached_passage_vectors,
+    content_key,
+    create_embedder,
+    normalise,
+    write_vectors,
+)
 
 
 class FakeEmbedder:

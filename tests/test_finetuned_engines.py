@@ -10,13 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import message_text
 from fake_servers import FakeOpenAI, listed
+
 from ragarena.answering import model_check
-from ragarena.cli import main
 from ragarena.answering.engine import Engine
 from ragarena.answering.models import find_spec, load_specs, unavailable_reason
+from ragarena.cli import main
 
 BASE = "stabilityai/stablelm-2-12b-chat"
 ADAPTER = "stablelm-2-12b-rag"
@@ -117,7 +117,6 @@ def test_chat_and_arena_answer_with_the_api_model_and_the_vllm_model(app_launche
     model and the vLLM-served fine-tuned model answer in Chat and the Arena; the battle stores the exact
     model strings; the retired gpt-3.5-turbo is explained, not called."""
     from gradio_client import Client
-
     from test_arena_e2e import ask, stored, vote
 
     with FakeOpenAI(answer="Respuesta de OpenAI.", models=[

@@ -8,17 +8,16 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import message_text
 from test_arena_e2e import QUESTION, arena_env, connect, stored
 
+from ragarena.answering.question_check import question_problem
 from ragarena.arena import reasons as R
+from ragarena.arena.votes import VoteRejected, VoteStore
 from ragarena.errors import UserError
 from ragarena.i18n import join_text, localize, message_of
 from ragarena.scoring.reference import Reference, reference_markdown
 from ragarena.ui.arena_text import ModelName
-from ragarena.answering.question_check import question_problem
-from ragarena.arena.votes import VoteRejected, VoteStore
 
 # --- the modules' messages -------------------------------------------------------------------
 

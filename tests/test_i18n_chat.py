@@ -6,20 +6,20 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import message_text
-from ragarena.answering.metering import AnswerMeta
-from ragarena.ui.render import format_meta, format_usd
-from ragarena.arena.answer_ratings import AnswerRatings
-from ragarena.arena.rating_rules import check_scores, clean_comment
+
 from ragarena.answering.backends.base import BackendError
 from ragarena.answering.backends.remote import status_message, timeout_message, unreachable_message
-from ragarena.errors import UserError
 from ragarena.answering.filler import find_filler
-from ragarena.i18n import localize
+from ragarena.answering.metering import AnswerMeta
 from ragarena.answering.models import ModelSpec, find_spec, unavailable_reason
 from ragarena.answering.question_check import question_problem
+from ragarena.arena.answer_ratings import AnswerRatings
+from ragarena.arena.rating_rules import check_scores, clean_comment
 from ragarena.arena.votes import VoteRejected, VoteStore, check_question
+from ragarena.errors import UserError
+from ragarena.i18n import localize
+from ragarena.ui.render import format_meta, format_usd
 
 QUESTION = "¿A qué hora abre la piscina entre semana?"
 ANSWER = "La piscina abre de lunes a viernes de 7:00 a 22:00 y los fines de semana de 9:00 a 14:00."

@@ -6,17 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_leaderboard import LABELS, battles_between, measured, synthetic_battles
 
-from ragarena.scoring import judge_agreement
-from ragarena.leaderboard import table as bt
-from ragarena.leaderboard import text as board_text
-from ragarena.leaderboard import figures as board_figures
-from ragarena.leaderboard import build as lb
-from ragarena.leaderboard import reason_table, score_records
-from ragarena.scoring import scores
 from ragarena.errors import UserError
 from ragarena.i18n import localize
-from test_leaderboard import LABELS, battles_between, measured, synthetic_battles
+from ragarena.leaderboard import build as lb
+from ragarena.leaderboard import figures as board_figures
+from ragarena.leaderboard import reason_table, score_records
+from ragarena.leaderboard import table as bt
+from ragarena.leaderboard import text as board_text
+from ragarena.scoring import judge_agreement, scores
 
 REPO = Path(__file__).resolve().parent.parent
 LABELS_EN = {"extractive": "Extractive", "extractive-lexical": "Extractive (lexical)"}
@@ -153,12 +152,12 @@ def test_agreement_table_in_english():
 
 
 def test_the_tab_endpoints_take_the_language_last_and_default_to_spanish(fixture_engine, tmp_path):
+    from conftest import free_port
     from gradio_client import Client
 
-    from conftest import free_port
+    from ragarena.arena.votes import VoteStore
     from ragarena.ui.app import build_app
     from ragarena.ui.context import AppContext
-    from ragarena.arena.votes import VoteStore
 
     store = VoteStore(tmp_path / "arena.db")
     scores_dir = tmp_path / "scores"

@@ -9,12 +9,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from fake_servers import fake_openai, fake_tgi, ok  # noqa: F401  (fixtures)
-from ragarena.scoring import judge, judge_cache, judge_reply, judge_rubric, judge_setup
-from ragarena.scoring import scores
+
 from ragarena.cli import main
 from ragarena.errors import UserError
+from ragarena.scoring import judge, judge_cache, judge_reply, judge_rubric, judge_setup, scores
 
 REPO = Path(__file__).resolve().parent.parent
 VALID = {

@@ -8,16 +8,15 @@ import math
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-import pandas as pd
-
-from ragarena.leaderboard import table as bt
-from ragarena.leaderboard import text as board_text
-from ragarena.leaderboard import figures as board_figures
 from ragarena.leaderboard import build as lb
+from ragarena.leaderboard import figures as board_figures
 from ragarena.leaderboard import provenance as board_provenance
 from ragarena.leaderboard import score_records
+from ragarena.leaderboard import table as bt
+from ragarena.leaderboard import text as board_text
 from ragarena.leaderboard.judge_vs_arena import rank_correlation
 from ragarena.scoring import scores
 
@@ -276,12 +275,12 @@ def test_figures_show_ratings_with_intervals_and_the_win_matrix():
 
 
 def test_tab_refreshes_from_the_vote_store_without_a_restart(fixture_engine, tmp_path):
+    from conftest import free_port
     from gradio_client import Client
 
-    from conftest import free_port
+    from ragarena.arena.votes import VoteStore
     from ragarena.ui.app import build_app
     from ragarena.ui.context import AppContext
-    from ragarena.arena.votes import VoteStore
 
     db = tmp_path / "arena.db"
     store = VoteStore(db)

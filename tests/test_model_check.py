@@ -11,15 +11,15 @@ import json
 from datetime import date
 
 import pytest
-
 from fake_servers import FakeOpenAI, error, listed, ok
+
 from ragarena import config
 from ragarena.answering import model_check
-from ragarena.scoring import scores
 from ragarena.answering.backends.base import BackendError
-from ragarena.cli import main
 from ragarena.answering.engine import Engine
 from ragarena.answering.models import find_spec, load_specs
+from ragarena.cli import main
+from ragarena.scoring import scores
 
 TODAY = date(2026, 11, 26)
 RETIRED = "retirado por OpenAI el 2026-10-23: define OPENAI_MODEL con un modelo actual"

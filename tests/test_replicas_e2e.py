@@ -10,9 +10,9 @@ import time
 import urllib.request
 
 import pytest
+from test_arena_e2e import ask, assert_each_vote_once, connect, start_voting, vote, vote_rounds
 
 from ragarena.arena.votes import VoteStore
-from test_arena_e2e import assert_each_vote_once, ask, connect, start_voting, vote, vote_rounds
 
 PASSWORD = "S3cr3t-pw!no-publicar"
 

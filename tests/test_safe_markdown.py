@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from ragarena.answering.conversation import example_questions, history_from_messages
+from ragarena.answering.safe_markdown import plain, safe
 from ragarena.errors import UserError
 from ragarena.i18n import localize
-from ragarena.answering.safe_markdown import plain, safe
 
 
 def test_images_html_data_uris_and_foreign_links_are_neutralised():

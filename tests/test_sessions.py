@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from ragarena.errors import UserError
 from ragarena.arena.sessions import prune_updates, sweep_idle
+from ragarena.errors import UserError
 from ragarena.settings import session_capacity
 
 

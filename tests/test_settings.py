@@ -11,10 +11,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from ragarena.arena import voters
-from ragarena.errors import UserError
 from ragarena.answering.models import load_specs
+from ragarena.arena import voters
 from ragarena.arena.votes import VoteRejected, VoteStore
+from ragarena.errors import UserError
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ragarena.scoring import scores
 from ragarena.cli import main
 from ragarena.commands import ship_scores
 from ragarena.errors import UserError
+from ragarena.scoring import scores
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "data" / "scores" / "measured.jsonl"

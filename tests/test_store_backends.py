@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from ragarena import cli
 from ragarena.arena.answer_ratings import AnswerRatings
-from ragarena.errors import UserError
 from ragarena.arena.votes import VoteRejected, VoteStore
+from ragarena.errors import UserError
 
 PASSWORD = "S3cr3t-pw!no-publicar"
 QUESTION = "¿A qué hora abre la piscina?"

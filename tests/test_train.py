@@ -17,13 +17,12 @@ for _module in ("torch", "transformers", "peft", "trl", "datasets", "tokenizers"
     pytest.importorskip(_module)
 
 import torch  # noqa: E402
+from test_train_data import battle, write_votes  # noqa: E402  (the same vote records as the data checks)
 
 from ragarena.answering.prompts import NOT_COVERED_ANSWER  # noqa: E402
 from train import dpo, lengths, merge, modeling, sft  # noqa: E402
 from train.examples import ExampleBuilder, SplitReport  # noqa: E402
 from train.serving import serving_engine  # noqa: E402
-
-from test_train_data import battle, write_votes  # noqa: E402  (the same vote records as the data checks)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

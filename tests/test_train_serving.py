@@ -15,11 +15,11 @@ import random
 from pathlib import Path
 
 import pytest
-
 from fake_servers import FakeTGI
-from ragarena.retrieval.dense import DEFAULT_MODE, mode_of
-from ragarena.answering.engine import Engine
+
 from ragarena.answering.chat_turn import answer_stream
+from ragarena.answering.engine import Engine
+from ragarena.retrieval.dense import DEFAULT_MODE, mode_of
 from ragarena.ui.context import AppContext
 from train import card
 from train.config import TrainConfig

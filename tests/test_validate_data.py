@@ -1,7 +1,8 @@
 import json
 
-from ragarena.cli import main
 from conftest import REPO
+
+from ragarena.cli import main
 
 
 def write(path, records):

@@ -11,15 +11,12 @@ import numpy as np
 import pytest
 
 from ragarena import cli
-
-from ragarena.arena import hygiene
-
-from ragarena.arena import voters
-from ragarena.leaderboard import build as lb
+from ragarena.arena import hygiene, voters
 from ragarena.arena.battles import read_battles, write_battles
-from ragarena.errors import UserError
-from ragarena.scoring.arena_ratings import compute_ratings
 from ragarena.arena.votes import DAY_S, VoteRejected, VoteStore
+from ragarena.errors import UserError
+from ragarena.leaderboard import build as lb
+from ragarena.scoring.arena_ratings import compute_ratings
 
 
 class Clock:

@@ -7,14 +7,14 @@ import math
 
 import pytest
 
-from ragarena.leaderboard import text as board_text
+from ragarena.arena import reasons as R
+from ragarena.arena.votes import VoteRejected, VoteStore
+from ragarena.errors import UserError
 from ragarena.leaderboard import build as lb
 from ragarena.leaderboard import reason_table
-from ragarena.arena import reasons as R
+from ragarena.leaderboard import text as board_text
 from ragarena.retrieval.corpus import all_passages, load_conversations, load_pages
-from ragarena.errors import UserError
 from ragarena.scoring.reference import ReferenceIndex, load_index, normalize, reference_markdown
-from ragarena.arena.votes import VoteRejected, VoteStore
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from typing import Any, Sequence
 from train.config import TrainConfig
 from train.lengths import LengthStats
 
-
 # Serving limits for the TGI command: StableLM 2 has a 4096-token context; the prompt takes
 # the most of it (5 passages + history), the answer is one or two sentences.
 TGI_MAX_INPUT_TOKENS = 3584

@@ -19,8 +19,8 @@ from typing import Any, Sequence
 
 import yaml
 
-from ragarena.retrieval.dense import MODES as RETRIEVAL_MODES
 from ragarena.errors import UserError
+from ragarena.retrieval.dense import MODES as RETRIEVAL_MODES
 
 STABLELM_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 

@@ -20,12 +20,12 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any, Sequence
 
+from ragarena.answering.engine import Engine
+from ragarena.answering.prompts import NOT_COVERED_ANSWER, build_messages
+from ragarena.errors import UserError
 from ragarena.retrieval.corpus import Conversation, Passage, load_conversations
 from ragarena.retrieval.dense import mode_of
-from ragarena.answering.engine import Engine
-from ragarena.errors import UserError
 from ragarena.scoring.metrics import context_in_passage
-from ragarena.answering.prompts import NOT_COVERED_ANSWER, build_messages
 from train.serving import serving_engine
 from train.splits import check_splits, parse_splits, squash
 

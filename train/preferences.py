@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from ragarena.answering.engine import Engine
+from ragarena.answering.prompts import build_messages
 from ragarena.arena.battles import read_battles
+from ragarena.arena.vote_filter import EXCLUDED, NAMED, not_counted_because
+from ragarena.errors import UserError
+from ragarena.retrieval.bm25 import fold
 from ragarena.retrieval.corpus import Passage
 from ragarena.retrieval.dense import mode_of
-from ragarena.answering.engine import Engine
-from ragarena.errors import UserError
-from ragarena.answering.prompts import build_messages
-from ragarena.retrieval.bm25 import fold
-from ragarena.arena.vote_filter import EXCLUDED, NAMED, not_counted_because
 from train.serving import load_corpus, serving_engine
 from train.splits import squash, test_questions
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ragarena.retrieval.corpus import Passage, all_passages, load_pages
-from ragarena.retrieval.dense import configured_mode
 from ragarena.answering.engine import Engine
 from ragarena.errors import UserError
+from ragarena.retrieval.corpus import Passage, all_passages, load_pages
+from ragarena.retrieval.dense import configured_mode
 
 
 def load_corpus(docs: str | Path) -> list[Passage]:

@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from ragarena.retrieval.corpus import Conversation, load_conversations
 from ragarena.errors import UserError
 from ragarena.retrieval.bm25 import fold
-
+from ragarena.retrieval.corpus import Conversation, load_conversations
 
 FORBIDDEN_SPLIT = "test"
 

@@ -18,10 +18,10 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from ragarena.answering.question_check import MAX_QUESTION_CHARS
+from ragarena.answering.safe_markdown import plain
 from ragarena.errors import UserError
 from ragarena.i18n import _
-from ragarena.answering.safe_markdown import plain
-from ragarena.answering.question_check import MAX_QUESTION_CHARS
 
 MAX_TURNS = 50  # a visitor's conversation is far shorter; more is not a conversation shown on a page
 MAX_ANSWER_CHARS = 20_000

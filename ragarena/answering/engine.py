@@ -6,15 +6,14 @@ from functools import cached_property
 from pathlib import Path
 
 from ragarena import config
-
 from ragarena.answering import model_check
 from ragarena.answering.backends.base import Backend, BackendError
-from ragarena.retrieval.corpus import Page, Passage, all_passages, load_pages
-from ragarena.retrieval.dense import build_retriever
+from ragarena.answering.models import ModelSpec, create_backend, find_spec, load_specs, unavailable_reason
 from ragarena.errors import UserError
 from ragarena.i18n import _
-from ragarena.answering.models import ModelSpec, create_backend, find_spec, load_specs, unavailable_reason
 from ragarena.retrieval.bm25 import Hit, Retriever
+from ragarena.retrieval.corpus import Page, Passage, all_passages, load_pages
+from ragarena.retrieval.dense import build_retriever
 
 
 class Engine:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from ragarena.selector.candidates import sentences
-from ragarena.scoring.metrics import token_f1
 from ragarena.retrieval.bm25 import Hit
+from ragarena.scoring.metrics import token_f1
+from ragarena.selector.candidates import sentences
 
 # Below this token F1 no sentence really supports the answer: highlight nothing.
 MIN_SUPPORT = 0.3

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from ragarena.answering.backends.base import AnswerRequest, Usage
-from ragarena.answering.prompts import build_messages
 from ragarena.answering.models import find_spec
+from ragarena.answering.prompts import build_messages
 
 if TYPE_CHECKING:
     from ragarena.answering.models import ModelSpec

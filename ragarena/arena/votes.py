@@ -50,13 +50,13 @@ from typing import Any, Callable, Iterable
 import sqlalchemy as sa
 
 from ragarena import settings
+from ragarena.answering.question_check import question_problem
 from ragarena.arena.battles import MODES, WINNERS, import_id, validate_battle
 from ragarena.errors import UserError
 from ragarena.i18n import _
 from ragarena.store.db import Database, voter_keys
 from ragarena.store.open import open_database
 from ragarena.store.schema import APPLICATION_ID, SCHEMA_VERSION, battles  # noqa: F401 (re-exported)
-from ragarena.answering.question_check import question_problem
 
 DEFAULT_VOTES_PER_MINUTE = 20
 DEFAULT_VOTES_PER_DAY = 200

@@ -7,12 +7,11 @@ import sys
 from pathlib import Path
 
 from ragarena import config
-
-from ragarena.scoring import judge_setup
-from ragarena.retrieval.corpus import load_conversations
-from ragarena.retrieval.dense import mode_of
 from ragarena.answering.engine import Engine
 from ragarena.errors import UserError
+from ragarena.retrieval.corpus import load_conversations
+from ragarena.retrieval.dense import mode_of
+from ragarena.scoring import judge_setup
 from ragarena.scoring.evaluation import run_turns, summarize
 
 
@@ -65,8 +64,7 @@ def run(args) -> int:
                                                        retrieval=mode_of(engine.retriever), model=spec.id,
                                                        served_model=spec.settings.get("model"))
     if args.record:
-        from ragarena.scoring import eval_record
-        from ragarena.scoring import scores
+        from ragarena.scoring import eval_record, scores
 
         record = eval_record.automatic_record(summary, args, label=spec.label, retrieval=mode_of(engine.retriever),
                                               model=spec.id, served_model=spec.settings.get("model"))

@@ -18,11 +18,8 @@ import sys
 from pathlib import Path
 
 from ragarena import config
-
-from ragarena.scoring import eval_record
-
-from ragarena.scoring import scores
 from ragarena.errors import UserError
+from ragarena.scoring import eval_record, scores
 
 #: Model kinds that answer through a server (need a URL or a key); every other kind runs offline.
 SERVER_KINDS = ("openai", "tgi")
@@ -42,10 +39,10 @@ def offline_models(specs) -> list:
 
 def measure(specs=None, date: str | None = None) -> list[dict]:
     """One automatic record per offline model, as `eval --record` would append it."""
-    from ragarena.retrieval.dense import mode_of
     from ragarena.answering.engine import Engine
-    from ragarena.scoring.evaluation import run_turns, summarize
     from ragarena.retrieval.corpus import load_conversations
+    from ragarena.retrieval.dense import mode_of
+    from ragarena.scoring.evaluation import run_turns, summarize
 
     date = date or scores.now_iso()  # one run, one date
     engine = Engine(config.docs_dir(), retrieval_mode=RETRIEVAL)

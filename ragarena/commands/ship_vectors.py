@@ -11,13 +11,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from ragarena import config
-from ragarena.selector.candidates import corpus_candidate_texts
-from ragarena.selector.vectors import candidate_cache
+from ragarena.errors import UserError
 from ragarena.retrieval.corpus import all_passages, load_pages
 from ragarena.retrieval.embeddings import (
-    SHIPPED_DIR, EmbeddingsUnavailable, VectorCache, content_key, create_embedder, write_vectors,
+    SHIPPED_DIR,
+    EmbeddingsUnavailable,
+    VectorCache,
+    content_key,
+    create_embedder,
+    write_vectors,
 )
-from ragarena.errors import UserError
+from ragarena.selector.candidates import corpus_candidate_texts
+from ragarena.selector.vectors import candidate_cache
 
 
 def register(subparsers) -> None:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from ragarena import config
 from ragarena.answering.backends.selector import CandidateScorer
+from ragarena.errors import UserError
 from ragarena.retrieval.corpus import all_passages, load_conversations, load_pages
 from ragarena.retrieval.dense import build_retriever, mode_of
-from ragarena.errors import UserError
 from ragarena.selector.model import DEFAULT_PATH
 
 

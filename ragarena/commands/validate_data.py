@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ragarena import config
-from ragarena.errors import UserError
 from ragarena.datasets.check import validate
+from ragarena.errors import UserError
 
 
 def register(subparsers) -> None:

@@ -11,7 +11,6 @@ from ragarena import config
 from ragarena.arena.battles import read_for_import, write_battles
 from ragarena.arena.votes import VoteStore
 
-
 MAX_LINES_SHOWN = 20
 
 

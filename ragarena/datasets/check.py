@@ -10,8 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ragarena.retrieval.corpus import page_files
 from ragarena.jsonl import loads
+from ragarena.retrieval.corpus import page_files
 
 SPLITS = ("train", "test")
 

@@ -15,9 +15,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ragarena.answering.prompts import NOT_COVERED_ANSWER
 from ragarena.errors import UserError
 from ragarena.jsonl import loads
-from ragarena.answering.prompts import NOT_COVERED_ANSWER
 
 SOURCES = range(1, 6)
 

@@ -27,17 +27,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ragarena.scoring import judge_agreement, judge_cache, rating_stats
-from ragarena.leaderboard import figures as board_figures
-from ragarena.leaderboard import text as board_text
-from ragarena.leaderboard import provenance, reason_table, score_records
-from ragarena.leaderboard import table as bt
-from ragarena.arena import hygiene
-from ragarena.leaderboard import build as lb
-from ragarena.scoring import scores as score_store
 from ragarena import settings
+from ragarena.arena import hygiene
 from ragarena.errors import UserError
 from ragarena.i18n import DEFAULT_LANGUAGE, _, localize, normalize_language
+from ragarena.leaderboard import build as lb
+from ragarena.leaderboard import figures as board_figures
+from ragarena.leaderboard import provenance, reason_table, score_records
+from ragarena.leaderboard import table as bt
+from ragarena.leaderboard import text as board_text
+from ragarena.scoring import judge_agreement, judge_cache, rating_stats
+from ragarena.scoring import scores as score_store
 
 CSV_NAMES = {"es": "clasificacion-rag-arena.csv", "en": "rag-arena-leaderboard.csv"}
 _LOCK = threading.Lock()

@@ -29,13 +29,13 @@ from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
-from ragarena.scoring import scores as score_store
 from ragarena import settings
 from ragarena.arena.vote_filter import EXCLUDED, NAMED, not_counted_because
 from ragarena.i18n import DEFAULT_LANGUAGE, _, localize, normalize_language
 from ragarena.leaderboard.answer_rating_means import ANSWER_RATING_COLUMNS, answer_rating_means
 from ragarena.leaderboard.judge_vs_arena import rank_correlations
 from ragarena.leaderboard.reason_table import reason_counts
+from ragarena.scoring import scores as score_store
 from ragarena.scoring.rating_stats import DEFAULT_MIN_RATINGS as MIN_RATINGS
 from ragarena.scoring.scores import CRITERIA
 

@@ -21,12 +21,16 @@ from typing import Sequence, Union
 import numpy as np
 
 from ragarena import settings
-from ragarena.retrieval.corpus import Passage
-from ragarena.retrieval.embeddings import (
-    Embedder, EmbeddingsUnavailable, cached_passage_vectors, create_embedder, passage_vectors,
-)
 from ragarena.errors import UserError
 from ragarena.retrieval.bm25 import HISTORY_TURNS, Hit, Retriever
+from ragarena.retrieval.corpus import Passage
+from ragarena.retrieval.embeddings import (
+    Embedder,
+    EmbeddingsUnavailable,
+    cached_passage_vectors,
+    create_embedder,
+    passage_vectors,
+)
 
 log = logging.getLogger(__name__)
 

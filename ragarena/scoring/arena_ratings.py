@@ -22,7 +22,14 @@ from ragarena.i18n import _
 from ragarena.scoring.battle_arrays import TIE, BattleArrays, prepare_battles
 from ragarena.scoring.battle_cells import aggregate
 from ragarena.scoring.bradley_terry import (
-    BASE, INIT_RATING, SCALE, bootstrap_cells, bootstrap_intervals, fit_cells, ranks_from_intervals, to_elo,
+    BASE,
+    INIT_RATING,
+    SCALE,
+    bootstrap_cells,
+    bootstrap_intervals,
+    fit_cells,
+    ranks_from_intervals,
+    to_elo,
 )
 from ragarena.scoring.style_control import StyleFit, style_fit
 

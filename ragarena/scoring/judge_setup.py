@@ -19,7 +19,12 @@ from ragarena.errors import UserError
 from ragarena.scoring import scores
 from ragarena.scoring.eval_record import display_path, eval_command_line
 from ragarena.scoring.judge import (
-    DEFAULT_ATTEMPTS, DEFAULT_CONCURRENCY, Judge, JudgeTarget, judge_items, summarize_judgements,
+    DEFAULT_ATTEMPTS,
+    DEFAULT_CONCURRENCY,
+    Judge,
+    JudgeTarget,
+    judge_items,
+    summarize_judgements,
 )
 from ragarena.scoring.judge_cache import JudgeCache
 from ragarena.scoring.judge_rubric import item_from_turn

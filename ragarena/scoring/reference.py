@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ragarena.retrieval.corpus import Conversation, Passage, load_conversations
 from ragarena.errors import UserError
 from ragarena.i18n import _, localize
+from ragarena.retrieval.corpus import Conversation, Passage, load_conversations
 
 
 def normalize(text: str) -> str:

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from ragarena.retrieval.corpus import Passage
 from ragarena.retrieval.bm25 import Hit, fold
+from ragarena.retrieval.corpus import Passage
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[¿¡\"«(A-ZÁÉÍÓÚÑ0-9])")
 _MARKUP = re.compile(r"(\*\*|__|`)")

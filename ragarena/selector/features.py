@@ -18,8 +18,8 @@ from typing import Sequence
 
 import numpy as np
 
-from ragarena.selector.candidates import NEGATION, Candidate
 from ragarena.retrieval.bm25 import analyze, fold
+from ragarena.selector.candidates import NEGATION, Candidate
 
 # What kind of answer a question asks for, and what a sentence holding it looks like: a price
 # question wants an amount, a "¿a qué hora?" wants a time. (question pattern, sentence pattern), folded text.

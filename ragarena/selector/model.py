@@ -24,9 +24,9 @@ from typing import Sequence
 import numpy as np
 
 from ragarena import config
+from ragarena.errors import UserError
 from ragarena.selector.candidates import Candidate
 from ragarena.selector.features import FEATURES
-from ragarena.errors import UserError
 
 FORMAT = "ragarena-answer-selector/2"
 DEFAULT_PATH = config.REPO_ROOT / "data" / "selector" / "selector.json"

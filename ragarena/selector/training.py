@@ -24,13 +24,21 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ragarena.selector.features import EMBEDDING_FEATURES, FEATURES, LEXICAL_FEATURES
 from ragarena.answering.backends.base import AnswerRequest
 from ragarena.answering.backends.selector import CandidateScorer
 from ragarena.retrieval.corpus import Conversation
 from ragarena.scoring.metrics import CORRECT_RECALL, answer_recall, first_hit_rank
-from ragarena.selector.model import LEXICAL_TURN_FEATURES, TURN_FEATURES, Linear, Variant, SelectorModel, \
-    shortest, softmax, turn_signals
+from ragarena.selector.features import EMBEDDING_FEATURES, FEATURES, LEXICAL_FEATURES
+from ragarena.selector.model import (
+    LEXICAL_TURN_FEATURES,
+    TURN_FEATURES,
+    Linear,
+    SelectorModel,
+    Variant,
+    shortest,
+    softmax,
+    turn_signals,
+)
 
 FOLDS = 5
 RANKER_L2 = 1.0  # penalty on the standardised coefficients (chosen by cross-validation on train)

@@ -14,9 +14,9 @@ from typing import Sequence
 
 import numpy as np
 
-from ragarena.selector.candidates import Candidate, corpus_candidate_texts
 from ragarena.retrieval.corpus import Passage
 from ragarena.retrieval.embeddings import Embedder, VectorCache, content_key, normalise
+from ragarena.selector.candidates import Candidate, corpus_candidate_texts
 
 log = logging.getLogger(__name__)
 

@@ -29,8 +29,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, make_url
 
-from ragarena.store import schema
 from ragarena.errors import UserError
+from ragarena.store import schema
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 

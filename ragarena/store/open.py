@@ -13,8 +13,8 @@ import sqlite3
 import uuid
 from pathlib import Path
 
-from ragarena.store import schema
 from ragarena.errors import UserError
+from ragarena.store import schema
 from ragarena.store.db import Database, is_url
 
 SQLITE_MAGIC = b"SQLite format 3\x00"

@@ -67,10 +67,22 @@ from ragarena.arena.turn import play_turn, record_turn
 from ragarena.arena.votes import VoteRejected
 from ragarena.i18n import DEFAULT_LANGUAGE, _, localize, message_of, normalize_language
 from ragarena.scoring.reference import load_index, reference_markdown
-from ragarena.ui.arena_text import (ANSWERING, CHECK_PANELS, INTRO_ANONYMOUS, INTRO_NAMED, LOGIN_NOTE,
-                                    PASSAGES_HEADING, TOO_FEW_MODELS, chat_messages, failure_status, name_md,
-                                    names_md, voted_message, with_failures)
 from ragarena.ui.arena_reasons import build_reasons_panel, wire_reasons
+from ragarena.ui.arena_text import (
+    ANSWERING,
+    CHECK_PANELS,
+    INTRO_ANONYMOUS,
+    INTRO_NAMED,
+    LOGIN_NOTE,
+    PASSAGES_HEADING,
+    TOO_FEW_MODELS,
+    chat_messages,
+    failure_status,
+    name_md,
+    names_md,
+    voted_message,
+    with_failures,
+)
 from ragarena.ui.context import AppContext
 from ragarena.ui.render import passages_html
 

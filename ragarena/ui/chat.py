@@ -38,20 +38,20 @@ import sys
 import gradio as gr
 
 from ragarena import config
-from ragarena.arena.answer_ratings import ratings_per_minute_from_env
-from ragarena.arena.rating_rules import CRITERION_QUESTIONS, MAX_COMMENT
-from ragarena.answering.chat_turn import answer_stream
 from ragarena.answering.backends.base import BackendError
-from ragarena.errors import UserError
+from ragarena.answering.chat_turn import answer_stream
 from ragarena.answering.conversation import example_questions, history_from_messages
 from ragarena.answering.evidence import Support, supporting_sentence
 from ragarena.answering.filler import find_filler
+from ragarena.answering.question_check import question_problem
+from ragarena.answering.safe_markdown import safe
+from ragarena.arena.answer_ratings import ratings_per_minute_from_env
+from ragarena.arena.rating_rules import CRITERION_QUESTIONS, MAX_COMMENT
+from ragarena.errors import UserError
 from ragarena.i18n import DEFAULT_LANGUAGE, Text, _, join_text, localize, normalize_language
 from ragarena.retrieval.bm25 import Hit
-from ragarena.answering.safe_markdown import safe
 from ragarena.ui.context import AppContext
 from ragarena.ui.render import answer_summary, passages_html
-from ragarena.answering.question_check import question_problem
 
 SCORE_CHOICES = [1, 2, 3, 4, 5]
 # The bubble of a failed answer (the reason is in the status line, once).

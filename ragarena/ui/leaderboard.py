@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ragarena.i18n import DEFAULT_LANGUAGE, _
 from ragarena.leaderboard import score_records
 from ragarena.leaderboard import table as bt
 from ragarena.leaderboard.board import BoardData
-from ragarena.i18n import DEFAULT_LANGUAGE, _
 from ragarena.ui.context import AppContext
 
 #: Layout of the tab (widths, wrapping); passed to `launch(css=...)` with the app's CSS.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Protocol, Sequence
 
-from ragarena.retrieval.corpus import Passage
 from ragarena.retrieval.bm25 import Hit
+from ragarena.retrieval.corpus import Passage
 
 
 @dataclass(frozen=True)

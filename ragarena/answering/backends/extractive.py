@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
-from ragarena.selector.candidates import sentences
-from ragarena.selector.features import ANSWER_TYPES
 from ragarena.answering.backends.base import AnswerRequest, words_as_chunks
 from ragarena.answering.prompts import NOT_COVERED_ANSWER
 from ragarena.retrieval.bm25 import Retriever, analyze, fold
+from ragarena.selector.candidates import sentences
+from ragarena.selector.features import ANSWER_TYPES
 
 # Share of the question's idf-weighted terms a sentence must cover to be an answer; below it
 # the question is taken as not covered. Tuned on the train split: 0.35 balances token F1 on

@@ -19,11 +19,19 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from ragarena.answering.backends.base import AnswerRequest, BackendError, Usage
 from ragarena.answering.backends.remote import (
-    Deadline, RemoteSettings, cut_message, is_retryable, retry_delay, safe_url, status_message, timeout_message,
-    unreachable_message, url_problem,
+    Deadline,
+    RemoteSettings,
+    cut_message,
+    is_retryable,
+    retry_delay,
+    safe_url,
+    status_message,
+    timeout_message,
+    unreachable_message,
+    url_problem,
 )
-from ragarena.i18n import Text, _
 from ragarena.answering.prompts import build_messages
+from ragarena.i18n import Text, _
 
 if TYPE_CHECKING:
     from ragarena.answering.models import ModelSpec

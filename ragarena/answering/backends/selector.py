@@ -14,13 +14,13 @@ from typing import Iterator
 
 import numpy as np
 
-from ragarena.selector.candidates import Candidate, candidates
-from ragarena.selector.features import Query, feature_matrix
 from ragarena.answering.backends.base import AnswerRequest, words_as_chunks
-from ragarena.selector.vectors import CandidateVectors, retriever_embedder
 from ragarena.answering.prompts import NOT_COVERED_ANSWER
 from ragarena.retrieval.bm25 import HISTORY_TURNS
+from ragarena.selector.candidates import Candidate, candidates
+from ragarena.selector.features import Query, feature_matrix
 from ragarena.selector.model import SelectorModel
+from ragarena.selector.vectors import CandidateVectors, retriever_embedder
 
 
 class CandidateScorer:
