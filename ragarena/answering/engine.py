@@ -11,7 +11,7 @@ from ragarena.answering.backends.base import Backend, BackendError
 from ragarena.answering.models import ModelSpec, create_backend, find_spec, load_specs, unavailable_reason
 from ragarena.errors import UserError
 from ragarena.i18n import _
-from ragarena.retrieval.bm25 import Hit, Retriever
+from ragarena.retrieval.bm25 import Hit
 from ragarena.retrieval.corpus import Page, Passage, all_passages, load_pages
 from ragarena.retrieval.dense import build_retriever
 

@@ -45,28 +45,26 @@ import os
 import secrets
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import sqlalchemy as sa
 
 from ragarena import settings
 from ragarena.answering.question_check import question_problem
-from ragarena.arena.battles import MODES, WINNERS, import_id, validate_battle
+from ragarena.arena.battle_rows import SELECT, dumps, record_from_row, row_from_record
+from ragarena.arena.battles import MODES, WINNERS
 from ragarena.errors import UserError
 from ragarena.i18n import _
 from ragarena.store.db import Database, voter_keys
 from ragarena.store.open import open_database
 from ragarena.store.schema import APPLICATION_ID, SCHEMA_VERSION, battles  # noqa: F401 (re-exported)
 
+if TYPE_CHECKING:
+    from ragarena.arena.vote_sharing import VoteSharer
+
 DEFAULT_VOTES_PER_MINUTE = 20
 DEFAULT_VOTES_PER_DAY = 200
 DAY_S = 24 * 3600.0
-
-_COLUMNS = ("id", "served_at", "session_hash", "question", "conversation", "passage_ids", "model_a", "model_b",
-            "answer_a", "answer_b", "timings", "mode", "winner", "voted_at", "reasons", "excluded_reason",
-            "user_hash")
-_SELECT = sa.select(*[battles.c[name] for name in _COLUMNS])
-
 
 class VoteRejected(UserError):
     """The server refused a vote or a question; the message (a Spanish `ragarena.i18n.Text`, which
@@ -133,9 +131,9 @@ class VoteStore:
             conn.execute(battles.insert().values(
                 id=battle_id, served_at=served_at if served_at is not None else self.clock(),
                 session_hash=anonymize_session(session_hash), question=question,
-                conversation=_dumps(conversation or []), passage_ids=_dumps(list(passage_ids or [])),
+                conversation=dumps(conversation or []), passage_ids=dumps(list(passage_ids or [])),
                 model_a=model_a, model_b=model_b, answer_a=answer_a, answer_b=answer_b,
-                timings=_dumps(timings or {}), mode=mode))
+                timings=dumps(timings or {}), mode=mode))
         return battle_id
 
     def vote(self, battle_id: str, session_hash: str, winner: str, *, user_hash: str | None = None,
@@ -180,7 +178,7 @@ class VoteStore:
             conn.execute(battles.update().where(battles.c.id == battle_id, battles.c.winner.is_(None)).values(
                 winner=winner, voted_at=now, user_hash=user_hash, ip_hash=ip_hash,
                 excluded_reason=row.excluded_reason or leak))
-            battle = self._export_row(self._battle_row(conn, battle_id))
+            battle = record_from_row(self._battle_row(conn, battle_id))
         if self.sharer is not None:
             self.sharer.share(battle)
         return battle
@@ -246,8 +244,8 @@ class VoteStore:
             except UserError as error:  # keeps the message's translations (a single `Text` argument)
                 raise VoteRejected(*(error.args if len(error.args) == 1 else (str(error),))) from None
             conn.execute(battles.update().where(battles.c.id == battle_id)
-                         .values(reasons=_dumps(checked) if checked else None))
-            battle = self._export_row(self._battle_row(conn, battle_id))
+                         .values(reasons=dumps(checked) if checked else None))
+            battle = record_from_row(self._battle_row(conn, battle_id))
         return battle
 
     def exclude(self, exclusions: dict[str, str]) -> int:
@@ -270,30 +268,7 @@ class VoteStore:
         an id derived from its position and content (`battles.import_id`), so identical records are
         all kept and importing the same list twice adds nothing.
         """
-        rows = []
-        for index, record in enumerate(records):
-            where = f"combate {index + 1}"
-            validate_battle(record, where, strict=True)
-            mode = record.get("mode") or "anonymous"
-            if mode not in MODES:
-                raise UserError(f"{where}: modo no válido ({mode!r}); se admite {', '.join(MODES)}.")
-            battle_id = record.get("battle_id") or import_id(record, index + 1)
-            tstamp = _number(record.get("tstamp"), where, "tstamp")
-            served = _number(record.get("served_tstamp"), where, "served_tstamp")
-            now = self.clock()
-            excluded = record.get("excluded_reason") or record.get("excluded") or None
-            if excluded is not None and not isinstance(excluded, str):
-                excluded = "excluido"
-            rows.append(dict(zip(_COLUMNS, (
-                str(battle_id), served if served is not None else (tstamp if tstamp is not None else now),
-                str(record.get("session_hash") or ""), str(record.get("question") or ""),
-                _dumps(record.get("conversation") or []), _dumps(record.get("passage_ids") or []),
-                record["model_a"], record["model_b"], str(record.get("answer_a") or ""),
-                str(record.get("answer_b") or ""), _dumps(record.get("timings") or {}), mode, record["winner"],
-                tstamp if tstamp is not None else now,
-                None if record.get("reasons") is None else _dumps(record["reasons"]), excluded,
-                str(record["user_hash"]) if record.get("user_hash") else None,
-            ))))
+        rows = [row_from_record(record, index + 1, self.clock()) for index, record in enumerate(records)]
         added = 0
         with self.db.write() as conn:
             for row in rows:
@@ -314,23 +289,23 @@ class VoteStore:
         With ``voted_only=False`` unvoted battles come too, with ``winner`` None. The order is the
         same on every backend (so a copied store rates the same).
         """
-        query = _SELECT.order_by(sa.func.coalesce(battles.c.voted_at, battles.c.served_at),
+        query = SELECT.order_by(sa.func.coalesce(battles.c.voted_at, battles.c.served_at),
                                  self.db.text_order(battles.c.id))
         if voted_only:
             query = query.where(battles.c.winner.isnot(None))
         with self.db.read() as conn:
             rows = conn.execute(query).all()
-        return [self._export_row(row) for row in rows]
+        return [record_from_row(row) for row in rows]
 
     def get_battle(self, battle_id: str) -> dict | None:
         with self.db.read() as conn:
             row = self._battle_row(conn, battle_id)
-        return self._export_row(row) if row else None
+        return record_from_row(row) if row else None
 
     @staticmethod
     def _battle_row(conn, battle_id: str):
-        """The battle's `_COLUMNS` row, None if unknown."""
-        return conn.execute(_SELECT.where(battles.c.id == battle_id)).first()
+        """The battle's row (`battle_rows.COLUMNS`), None if unknown."""
+        return conn.execute(SELECT.where(battles.c.id == battle_id)).first()
 
     def count_votes(self) -> int:
         with self.db.read() as conn:
@@ -346,35 +321,3 @@ class VoteStore:
         with self.db.read() as conn:
             return conn.execute(sa.select(sa.func.max(battles.c.voted_at))
                                 .where(battles.c.winner.isnot(None))).scalar()
-
-    @staticmethod
-    def _export_row(row) -> dict:
-        data = dict(zip(_COLUMNS, row))
-        record = {
-            "model_a": data["model_a"], "model_b": data["model_b"], "winner": data["winner"],
-            "tstamp": data["voted_at"] if data["voted_at"] is not None else data["served_at"],
-            "question": data["question"], "answer_a": data["answer_a"], "answer_b": data["answer_b"],
-            "conversation": json.loads(data["conversation"]), "passage_ids": json.loads(data["passage_ids"]),
-            "mode": data["mode"], "battle_id": data["id"], "session_hash": data["session_hash"],
-            "served_tstamp": data["served_at"], "timings": json.loads(data["timings"]),
-        }
-        if data["reasons"] is not None:
-            record["reasons"] = json.loads(data["reasons"])
-        if data["excluded_reason"] is not None:
-            record["excluded"] = True
-            record["excluded_reason"] = data["excluded_reason"]
-        if data["user_hash"] is not None:
-            record["user_hash"] = data["user_hash"]  # a salted digest; the IP digest is never exported
-        return record
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def _number(value: Any, where: str, key: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise UserError(f"{where}: '{key}' debe ser un número (segundos desde 1970).")
-    return float(value)

@@ -15,6 +15,7 @@ from collections import Counter
 from datetime import datetime, timezone
 
 from ragarena import config
+from ragarena.arena.vote_filter import EXCLUDED, NAMED, not_counted_because
 
 
 def register(subparsers) -> None:
@@ -33,7 +34,6 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from ragarena.arena import hygiene
-    from ragarena.arena.vote_filter import EXCLUDED, NAMED, not_counted_because
 
     if args.file:
         from ragarena.arena.battles import read_battles
@@ -60,7 +60,6 @@ def run(args) -> int:
 def build_report(battles: list[dict], screening) -> dict:
     """The report as plain data (see `format_report`)."""
     from ragarena.arena import hygiene
-    from ragarena.arena.vote_filter import EXCLUDED, NAMED, not_counted_because
 
     rows, stored, pending = [], Counter(), Counter()
     for index, battle in enumerate(battles):
