@@ -21,7 +21,9 @@ from ragarena.answering.backends.base import AnswerRequest, BackendError, Usage
 from ragarena.answering.backends.remote import (
     Deadline,
     RemoteSettings,
+    chat_stream,
     cut_message,
+    interrupted_message,
     is_retryable,
     retry_delay,
     safe_url,
@@ -116,25 +118,11 @@ class OpenAIBackend:
                 log.debug("%s: retrying in %.2f s (retry %d of %d)", self.id, delay, attempt + 1, s.max_retries)
                 time.sleep(delay)
                 attempt += 1
-        usage: Usage | None = None
-        finished = False
         try:
             with response:
-                for chunk in response:
-                    if chunk.usage is not None:
-                        usage = Usage(chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
-                    for choice in chunk.choices:
-                        if choice.delta is not None and choice.delta.content:
-                            yield choice.delta.content
-                        if choice.finish_reason:
-                            finished = True
+                yield from chat_stream(response, self.label)
         except openai.OpenAIError as error:
             raise self._error(error, streaming=True, retries=attempt, waited=budget) from None
-        if not finished:  # the body ended cleanly but before the model said it was done
-            log.debug("%s: stream ended without finish_reason", self.id)
-            raise BackendError(cut_message(self.label))
-        if usage is not None:
-            yield usage
 
     def _retry_delay(self, error: Exception, attempt: int) -> float | None:
         """Seconds to wait before retrying after `error`, None when it is not worth a retry."""
@@ -178,7 +166,6 @@ class OpenAIBackend:
                 return BackendError(cut_message(self.label))
             return BackendError(unreachable_message(self.label, s.base_url or DEFAULT_BASE_URL, s.base_url_env))
         if isinstance(error, openai.APIError) and streaming:  # an error event inside the stream
-            return BackendError(_("«{label}» ha interrumpido la respuesta con un error. Prueba de nuevo.",
-                                  label=self.label))
+            return BackendError(interrupted_message(self.label))
         return BackendError(_("«{label}» no ha podido responder ({error}).", label=self.label,
                               error=type(error).__name__))

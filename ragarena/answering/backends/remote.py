@@ -9,18 +9,22 @@ same everywhere, and never holds the key or a URL's secrets.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import random
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
 
+from ragarena.answering.backends.base import BackendError, Usage
 from ragarena.i18n import Text, _
 
 if TYPE_CHECKING:
     from ragarena.answering.models import ModelSpec
+
+log = logging.getLogger(__name__)
 
 # Backoff between retries: INITIAL * 2**n seconds (minus up to 25 % jitter), at most MAX_DELAY;
 # a server's Retry-After is honoured up to MAX_RETRY_AFTER (longer: give up and say so).
@@ -142,6 +146,32 @@ def unreachable_message(label: str, url: str | None, url_env: str) -> Text:
 def cut_message(label: str) -> Text:
     return _("La respuesta de «{label}» se ha cortado a mitad (se perdió la conexión). Prueba de nuevo.",
              label=label)
+
+
+def interrupted_message(label: str) -> Text:
+    """The server sent an error event inside the stream."""
+    return _("«{label}» ha interrumpido la respuesta con un error. Prueba de nuevo.", label=label)
+
+
+def chat_stream(chunks: Iterable[Any], label: str) -> Iterator[str | Usage]:
+    """The text of an OpenAI-format chat completion stream (the `openai` client's chunks and
+    `huggingface_hub`'s have the same fields), then the server's token counts when it sent them.
+    A body that ends before a choice says it finished was cut short: BackendError."""
+    usage: Usage | None = None
+    finished = False
+    for chunk in chunks:
+        if chunk.usage is not None:
+            usage = Usage(chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
+        for choice in chunk.choices or []:
+            if choice.delta is not None and choice.delta.content:
+                yield choice.delta.content
+            if choice.finish_reason:
+                finished = True
+    if not finished:
+        log.debug("%s: stream ended without finish_reason", label)
+        raise BackendError(cut_message(label))
+    if usage is not None:
+        yield usage
 
 
 def retry_delay(attempt: int, headers: Mapping[str, str] | None = None) -> float | None:

@@ -26,7 +26,9 @@ from ragarena.answering.backends.base import AnswerRequest, BackendError, Usage
 from ragarena.answering.backends.remote import (
     Deadline,
     RemoteSettings,
+    chat_stream,
     cut_message,
+    interrupted_message,
     is_retryable,
     retry_delay,
     safe_url,
@@ -126,26 +128,13 @@ class TGIBackend:
             headers=None if token else {"authorization": None},  # no token named: send none at all
         )
         try:
-            usage: Usage | None = None
-            finished = False
             chunks = client.chat_completion(
                 messages, model=s.model, stream=True, max_tokens=s.max_tokens, temperature=s.temperature,
                 stream_options={"include_usage": True},
             )
-            for chunk in chunks:
-                if chunk.usage is not None:
-                    usage = Usage(chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
-                for choice in chunk.choices or []:
-                    if choice.delta is not None and choice.delta.content:
-                        shown = True
-                        yield choice.delta.content
-                    if choice.finish_reason:
-                        finished = True
-            if not finished:
-                log.debug("%s: stream ended without finish_reason", self.id)
-                raise BackendError(cut_message(self.label))
-            if usage is not None:
-                yield usage
+            for piece in chat_stream(chunks, self.label):
+                shown = shown or isinstance(piece, str)
+                yield piece
         except OfflineModeIsEnabled:
             raise BackendError(_("HF_HUB_OFFLINE está activado y bloquea las llamadas a TGI: quítalo.")) from None
         except HfHubHTTPError as error:
@@ -170,8 +159,7 @@ class TGIBackend:
                                               url_env=s.base_url_env)) from None
         except TextGenerationError as error:
             log.debug("%s: %s", self.id, type(error).__name__)
-            raise BackendError(_("«{label}» ha interrumpido la respuesta con un error. Prueba de nuevo.",
-                                 label=self.label)) from None
+            raise BackendError(interrupted_message(self.label)) from None
         except httpx2.TransportError as error:  # refused, reset, or a body cut short
             log.debug("%s: %s", self.id, type(error).__name__)
             if shown:
