@@ -60,10 +60,6 @@ def side_timings(meta: AnswerMeta) -> dict:
             "tokens_estimated": meta.tokens_estimated, "cost_usd": meta.cost_usd}
 
 
-def _open(engine: Engine, model_id: str, request: AnswerRequest, wake: threading.Event) -> MeteredStream:
-    return metered_answer(engine, model_id, request, on_item=wake.set)
-
-
 def play_turn(engine: Engine, round_: ArenaRound, question: str, *, timeout: float, refresh_s: float = REFRESH_S,
               clock: Callable[[], float] = time.monotonic) -> Iterator[TurnProgress]:
     """Both models answer `question` (the round's earlier turns as history); yields `TurnProgress`."""
@@ -79,7 +75,8 @@ def play_turn(engine: Engine, round_: ArenaRound, question: str, *, timeout: flo
         for side in SIDES:
             history = tuple((turn["question"], turn[f"answer_{side}"]) for turn in round_.turns)
             try:
-                streams[side] = _open(engine, round_.model(side), AnswerRequest(question, hits, history), wake)
+                streams[side] = metered_answer(engine, round_.model(side), AnswerRequest(question, hits, history),
+                                               on_item=wake.set)
             except Exception as error:
                 errors[side] = failure_message(error)
 
