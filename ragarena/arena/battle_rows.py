@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ragarena.arena.battles import MODES, import_id, validate_battle
+from ragarena.arena.battles import ANONYMOUS, MODES, import_id, validate_battle
 from ragarena.errors import UserError
 from ragarena.store.schema import battles
 
@@ -53,7 +53,7 @@ def row_from_record(record: dict, position: int, now: float) -> dict:
     content (`battles.import_id`); without times it is dated `now`."""
     where = f"combate {position}"
     validate_battle(record, where, strict=True)
-    mode = record.get("mode") or "anonymous"
+    mode = record.get("mode") or ANONYMOUS
     if mode not in MODES:
         raise UserError(f"{where}: modo no válido ({mode!r}); se admite {', '.join(MODES)}.")
     battle_id = record.get("battle_id") or import_id(record, position)

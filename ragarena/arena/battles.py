@@ -27,7 +27,8 @@ WINNERS = ("model_a", "model_b", "tie", "tie (bothbad)")
 #: The two fields that take a vote out of the ratings (vote hygiene, `ragarena.arena.hygiene`).
 EXCLUSION_FIELDS = ("excluded", "excluded_reason")
 REQUIRED = ("model_a", "model_b", "winner")
-MODES = ("anonymous", "named")
+ANONYMOUS, NAMED = "anonymous", "named"  # a battle's `mode`: blind, or the names in view
+MODES = (ANONYMOUS, NAMED)
 NUMBER, TEXT = "número", "texto"
 # Optional fields and what they must hold when present (None is always allowed).
 OPTIONAL = {"tstamp": NUMBER, "served_tstamp": NUMBER, "question": TEXT, "answer_a": TEXT, "answer_b": TEXT,

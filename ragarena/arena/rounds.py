@@ -17,12 +17,11 @@ import random
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
+from ragarena.arena.battles import ANONYMOUS, NAMED
 from ragarena.arena.votes import VoteRejected, VoteStore, anonymize_session
 from ragarena.i18n import _
 from ragarena.retrieval.bm25 import Hit
 from ragarena.scoring.reference import Reference
-
-ANONYMOUS, NAMED = "anonymous", "named"  # the stored battle's `mode`
 
 
 @dataclass(frozen=True)

@@ -15,16 +15,17 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from ragarena.arena import battles
 from ragarena.arena.battles import is_excluded
 
-NAMED = "named"  # voted with the model names in view
+NAMED = battles.NAMED  # voted with the model names in view (the battle's mode)
 EXCLUDED = "excluded"  # kept, but excluded by vote hygiene
 
 
 def not_counted_because(battle: Mapping[str, Any], *, blind_only: bool = True) -> str | None:
     """`NAMED` or `EXCLUDED` when the vote does not count, None when it does. `blind_only=False`
     lets named votes count (the leaderboard's option)."""
-    if blind_only and battle.get("mode") == "named":
+    if blind_only and battle.get("mode") == battles.NAMED:
         return NAMED
     if is_excluded(dict(battle)):
         return EXCLUDED

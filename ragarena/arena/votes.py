@@ -52,7 +52,7 @@ import sqlalchemy as sa
 from ragarena import settings
 from ragarena.answering.question_check import question_problem
 from ragarena.arena.battle_rows import SELECT, dumps, record_from_row, row_from_record
-from ragarena.arena.battles import MODES, WINNERS
+from ragarena.arena.battles import ANONYMOUS, MODES, WINNERS
 from ragarena.errors import UserError
 from ragarena.i18n import _
 from ragarena.store.db import Database, voter_keys
@@ -115,7 +115,7 @@ class VoteStore:
     # --- writing -----------------------------------------------------------------------------
 
     def record_battle(self, *, session_hash: str, question: str, model_a: str, model_b: str, answer_a: str,
-                      answer_b: str, mode: str = "anonymous", conversation: list | None = None,
+                      answer_b: str, mode: str = ANONYMOUS, conversation: list | None = None,
                       passage_ids: list[str] | None = None, timings: dict | None = None,
                       served_at: float | None = None) -> str:
         """Store a battle whose two answers are complete; returns its new (unguessable) id."""

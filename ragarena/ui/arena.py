@@ -60,7 +60,7 @@ import gradio as gr
 
 from ragarena import config, settings
 from ragarena.answering.question_check import question_problem
-from ragarena.arena import rounds, voters
+from ragarena.arena import battles, voters
 from ragarena.arena.hygiene import IDENTITY, PeriodicScreening, category
 from ragarena.arena.rounds import ArenaRound, battle_owner, round_for_question, round_from_saved, saved_round
 from ragarena.arena.turn import play_turn, record_turn
@@ -88,7 +88,7 @@ from ragarena.ui.render import passages_html
 
 # The mode Radio's values (what /arena_ask takes) stay these Spanish strings; only their labels are translated.
 ANONYMOUS, NAMED = "Anónimo", "Elegir modelos"
-MODE_KEYS = {ANONYMOUS: rounds.ANONYMOUS, NAMED: rounds.NAMED}
+MODE_KEYS = {ANONYMOUS: battles.ANONYMOUS, NAMED: battles.NAMED}
 MODE_CHOICES = [(_("Anónimo"), ANONYMOUS), (_("Elegir modelos"), NAMED)]
 VOTE_BUTTONS = (("model_a", _("👈 A es mejor")), ("model_b", _("👉 B es mejor")), ("tie", _("🤝 Empate")),
                 ("tie (bothbad)", _("👎 Ambas son malas")))
@@ -210,7 +210,7 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
             return
         try:  # no model answers a round that could not be voted
             store.check_daily_cap(session, ip_hash=voters.ip_hash(request), user_hash=voters.user_hash(profile))
-            round_ = round_for_question(round_, MODE_KEYS.get(mode_label, rounds.ANONYMOUS), choice_a, choice_b,
+            round_ = round_for_question(round_, MODE_KEYS.get(mode_label, battles.ANONYMOUS), choice_a, choice_b,
                                         available)
         except VoteRejected as error:
             yield refuse(message_of(error))
