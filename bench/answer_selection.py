@@ -98,11 +98,15 @@ def _reader_rows(selector) -> dict:
     (question, candidate) pair, over all the turn's candidates or the selector's top 5."""
     import numpy as np
 
+    from ragarena.selector.candidates import candidates
+
     embedder = selector.scorer.vectors.embedder
 
     def read(request, top: int | None = None) -> None:
-        found, matrix, _ = selector.scorer.features(request)
-        if top is not None:
+        if top is None:  # every candidate: no scores needed
+            found = candidates(request.hits)
+        else:
+            found, matrix, _ = selector.scorer.features(request)
             scores = selector.model.variants["embeddings"].scores(matrix)
             found = [found[i] for i in np.argsort(-scores)[:top]]
         embedder.embed_passages([f"{request.question} {c.embedded_text}" for c in found])
