@@ -22,6 +22,7 @@ import math
 import re
 from typing import Any
 
+from ragarena.answering.question_check import has_lone_surrogate
 from ragarena.i18n import Text, _
 
 EARLIEST_TSTAMP = 1_672_531_200.0  # 2023-01-01T00:00:00Z
@@ -111,26 +112,17 @@ def _bad_value(value: Any) -> tuple[str, str] | None:
         where, item = stack.pop()
         if isinstance(item, float) and not math.isfinite(item):
             return where or "valor", "number"
-        if isinstance(item, str) and has_surrogate(item):
+        if isinstance(item, str) and has_lone_surrogate(item):
             return where or "valor", "surrogate"
         if isinstance(item, dict):
             for key, child in item.items():
                 path = f"{where}.{key}" if where else str(key)
-                if has_surrogate(str(key)):
+                if has_lone_surrogate(str(key)):
                     return path.encode("utf-8", "backslashreplace").decode(), "surrogate"
                 stack.append((path, child))
         elif isinstance(item, list):
             stack.extend((f"{where}[{i}]", v) for i, v in enumerate(item))
     return None
-
-
-def has_surrogate(text: str) -> bool:
-    """Whether `text` holds a lone surrogate (which UTF-8 cannot encode)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
 
 
 def _shown(value: Any) -> str:
