@@ -138,3 +138,20 @@ def test_a_bad_row_already_in_the_database_is_left_out_counted_and_logged_once(
     assert "roto-tie…: 'voted_at' no es una fecha" in log and "roto-jso…: columna JSON ilegible" in log
     assert "¿x?" not in log  # reasons only, never a row's content
     assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM battles").fetchone() == (6,)  # nothing deleted
+
+
+def test_import_ratings_refuses_a_lone_surrogate_and_a_time_out_of_range_with_a_message(tmp_path, db, capsys):
+    rating = {"answer_id": "r-1", "model": "extractive", "question": "¿x?", "answer": "a", "answer_relevance": 3,
+              "context_relevance": 4, "groundedness": 5, "served_tstamp": 1_750_000_000,
+              "first_tstamp": 1_750_000_001, "tstamp": 1_750_000_002}
+    cases = {"q \ud800": "'question' tiene un carácter no válido (un sustituto UTF-16 suelto",
+             1e300: "'served_tstamp' fuera del intervalo admitido (1e+300)"}
+    for bad, why in cases.items():
+        key = "question" if isinstance(bad, str) else "served_tstamp"
+        path = tmp_path / "valoraciones.jsonl"
+        path.write_text(json.dumps({**rating, key: bad}) + "\n", encoding="utf-8")
+        assert cli.main(["import-ratings", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert f"valoración 1: {why}" in err and "Traceback" not in err
+    path.write_text(json.dumps(rating) + "\n", encoding="utf-8")
+    assert cli.main(["import-ratings", str(path)]) == 0

@@ -70,14 +70,20 @@ def strict_problem(record: dict, now: float) -> Text | None:
             return problem
     if record.get("battle_id") == "":
         return _("'battle_id' no puede estar vacío.")
-    where = _bad_value(record)
-    if where is not None:
-        path, kind = where
-        if kind == "surrogate":
-            return _("'{path}' tiene un carácter no válido (un sustituto UTF-16 suelto, como \\ud800); "
-                     "corrige el texto.", path=path)
-        return _("'{path}' tiene un número no finito (NaN o infinito), que JSON no admite.", path=path)
-    return timings_problem(record.get("timings"))
+    return unstorable_problem(record) or timings_problem(record.get("timings"))
+
+
+def unstorable_problem(record: Any) -> Text | None:
+    """Why `record` holds something no database or JSON file can store (a NaN or infinite number, text
+    with a lone surrogate), naming where; None when there is nothing of the kind. Also `import-ratings`."""
+    found = _bad_value(record)
+    if found is None:
+        return None
+    path, kind = found
+    if kind == "surrogate":
+        return _("'{path}' tiene un carácter no válido (un sustituto UTF-16 suelto, como \\ud800); "
+                 "corrige el texto.", path=path)
+    return _("'{path}' tiene un número no finito (NaN o infinito), que JSON no admite.", path=path)
 
 
 def time_problem(key: str, value: Any, now: float) -> Text | None:
