@@ -155,3 +155,15 @@ def test_import_ratings_refuses_a_lone_surrogate_and_a_time_out_of_range_with_a_
         assert f"valoración 1: {why}" in err and "Traceback" not in err
     path.write_text(json.dumps(rating) + "\n", encoding="utf-8")
     assert cli.main(["import-ratings", str(path)]) == 0
+
+
+def test_reports_read_from_a_file_take_any_time_without_a_traceback(tmp_path, capsys):
+    path = tmp_path / "excluidos.jsonl"
+    path.write_text("".join(json.dumps({**GOOD, "tstamp": t, "excluded_reason": "prueba"}) + "\n"
+                            for t in (1e300, -1e308, 1_750_000_000)), encoding="utf-8")
+    assert cli.main(["votes-report", "--file", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Combates excluidos (3)" in out and "2025-06-15 15:06" in out and out.count("—  ") >= 2
+    from ragarena.leaderboard.build import parse_tstamp
+
+    assert [parse_tstamp(v) for v in (1e300, -1e308, float("nan"), "1e300", "ayer")] == [None] * 5
