@@ -6,6 +6,13 @@ a byte, and ``max_file_size`` caps it anyway should a future component open it. 
 Gradio writes for the app (downloads) are deleted after an hour and when the server stops
 (``delete_cache``, and `delete_temporary_files` once the server has closed; a SIGTERM, which is how
 a Space stops the app, closes it the same way as Ctrl+C).
+
+One client address: uvicorn, which Gradio starts, would replace the socket's peer with an entry of
+``X-Forwarded-For`` whenever the peer is in ``FORWARDED_ALLOW_IPS`` (by default loopback), so a
+visitor on the same machine, or behind a local reverse proxy, could pick the address the daily cap
+counts. `keep_the_socket_peer` turns that off before the server starts: the request's client is
+always the peer, and ``RAGARENA_TRUSTED_PROXIES`` alone decides whether the header counts
+(`ragarena.arena.voters.client_ip`).
 """
 
 from __future__ import annotations
@@ -47,6 +54,13 @@ def launch_options() -> dict:
     return {"max_file_size": MAX_FILE_SIZE, "app_kwargs": {"middleware": [Middleware(RefuseUploads)]}}
 
 
+def keep_the_socket_peer() -> None:
+    """Make uvicorn trust no peer's ``X-Forwarded-For`` (see the module docstring): it reads
+    ``FORWARDED_ALLOW_IPS`` when Gradio builds its config in `launch`, and an empty list trusts
+    nobody. Gradio reads ``X-Forwarded-Proto``/``-Host`` itself, so its URLs behind a proxy are kept."""
+    os.environ["FORWARDED_ALLOW_IPS"] = ""
+
+
 def main() -> None:
     try:
         # A bad setting stops here, with its name, before anything loads (Gradio itself reads
@@ -69,6 +83,7 @@ def main() -> None:
     # Bounded memory per visitor session (ragarena.arena.sessions): Gradio's default keeps 10,000.
     start_sweeper(demo, idle_s)
     signal.signal(signal.SIGTERM, _interrupt)
+    keep_the_socket_peer()
     try:
         demo.launch(server_name=host, server_port=port, css=CSS, state_session_capacity=capacity, **launch_options())
     finally:

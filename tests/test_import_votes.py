@@ -110,18 +110,26 @@ def test_bad_rows_are_refused_with_their_line_and_reason_and_the_rest_imported(t
     assert len(exported) == 2
 
 
-def test_an_export_is_valid_json_even_with_a_non_finite_number_stored_by_an_older_version(tmp_path, db):
+def test_an_export_is_valid_json_and_leaves_out_a_row_with_a_time_that_is_no_date(tmp_path, db, capsys):
+    """An older version could store NaN in a battle's timings (written as null) or an infinite vote
+    time: that row is left out of the export and counted, the rest exported, nothing deleted."""
     store = VoteStore(db)
-    store.import_battles([{"model_a": "x", "model_b": "y", "winner": "tie", "tstamp": 1.0}])
+    store.import_battles([{"model_a": "x", "model_b": "y", "winner": "tie", "tstamp": 1_700_000_000.0},
+                          {"model_a": "x", "model_b": "y", "winner": "model_a", "tstamp": 1_700_000_001.0}])
     store.close()
     conn = sqlite3.connect(db)
-    conn.execute("UPDATE battles SET voted_at = 9e999, timings = '{\"total_s\": NaN}'")
+    conn.execute("UPDATE battles SET timings = '{\"total_s\": NaN}'")
+    conn.execute("UPDATE battles SET voted_at = 9e999 WHERE winner = 'model_a'")
     conn.commit()
     conn.close()
     out = tmp_path / "export.jsonl"
     assert cli.main(["export-votes", str(out)]) == 0
     [record] = [strict_json(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert record["tstamp"] is None and record["timings"] == {"total_s": None}
+    assert record["winner"] == "tie" and record["timings"] == {"total_s": None}
+    captured = capsys.readouterr()
+    assert "Exportados 1 combates" in captured.out
+    assert "1 filas guardadas no son combates válidos" in captured.err and "Traceback" not in captured.err
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM battles").fetchone() == (2,)
 
 
 def test_a_json_list_file_refuses_rows_with_their_line(tmp_path, db, capsys):

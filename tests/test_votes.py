@@ -192,7 +192,7 @@ def test_export_import_roundtrip_is_idempotent(store, tmp_path, db_target):
     assert other.import_battles(read_battles(path)) == 0
     assert other.export_battles() == exported
     # Records without battle_id (e.g. from another arena) are idempotent too.
-    foreign = [{"model_a": "x", "model_b": "y", "winner": "model_a", "tstamp": 1.5},
+    foreign = [{"model_a": "x", "model_b": "y", "winner": "model_a", "tstamp": 1_700_000_000.5},
                {"model_a": "y", "model_b": "x", "winner": "tie"}]
     assert other.import_battles(foreign) == 2
     assert other.import_battles(foreign) == 0

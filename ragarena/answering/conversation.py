@@ -4,7 +4,8 @@ Nothing about a conversation is kept server-side between questions: the chat end
 the messages the visitor sees (``[{"role": "user"|"assistant", "content": …}, …]``, content a
 string or gradio_client's list of text parts) and turns them back into (question, answer)
 pairs with `history_from_messages`. A history it cannot trust (wrong shape, roles out of
-order, too long) is refused with a message instead of being guessed at.
+order, too long, text no database can store such as a lone surrogate, or one the Chat component
+could not read at all: `UnreadableHistory`) is refused with a message instead of being guessed at.
 
 A turn whose answer failed is shown as a warning ("⚠️ …"): it keeps its question (a follow-up
 still refers to it) and counts as unanswered. Text in the chat boxes is `safe_markdown.safe`;
@@ -18,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from ragarena.answering.question_check import MAX_QUESTION_CHARS
+from ragarena.answering.question_check import MAX_QUESTION_CHARS, has_lone_surrogate
 from ragarena.answering.safe_markdown import plain
 from ragarena.errors import UserError
 from ragarena.i18n import _
@@ -40,11 +41,18 @@ def message_text(message: Any) -> str | None:
     return None
 
 
+class UnreadableHistory(list):
+    """What the Chat component hands over when the history sent is not a list of messages at all
+    (`ragarena.ui.chat_history`): empty, and refused by `history_from_messages`."""
+
+
 def history_from_messages(messages: Sequence[Any] | None) -> list[tuple[str, str]]:
     """(question, answer) pairs from the shown messages; UserError (a Spanish `Text`) when untrustworthy."""
-    messages = list(messages or [])
     untrusted = UserError(_("No se puede usar esta conversación (no tiene la forma de la que muestra la página); "
                             "empieza una nueva."))
+    if isinstance(messages, UnreadableHistory):
+        raise untrusted
+    messages = list(messages or [])
     if len(messages) % 2 or len(messages) > 2 * MAX_TURNS:
         raise untrusted
     pairs = []
@@ -53,6 +61,9 @@ def history_from_messages(messages: Sequence[Any] | None) -> list[tuple[str, str
         if (question is None or answer is None or asked.get("role") != "user" or answered.get("role") != "assistant"
                 or len(question) > 4 * MAX_QUESTION_CHARS or len(answer) > MAX_ANSWER_CHARS):
             raise untrusted
+        if has_lone_surrogate(question) or has_lone_surrogate(answer):
+            raise UserError(_("La conversación contiene caracteres no válidos (no son texto que se pueda guardar); "
+                              "empieza una nueva."))
         answer = plain(answer)
         pairs.append((plain(question), "" if answer.lstrip().startswith(FAILED_PREFIX) else answer))
     return pairs

@@ -19,10 +19,18 @@ def question_problem(question: str | None, max_chars: int = MAX_QUESTION_CHARS) 
     if len(text) > max_chars:
         return _("La pregunta es demasiado larga ({length} caracteres); el máximo es {max_chars}.",
                  length=len(text), max_chars=max_chars)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate ("\ud800"): no keyboard types it, nothing can store it
+    if has_lone_surrogate(text):
         return _("La pregunta contiene caracteres no válidos; escríbela de nuevo como texto normal.")
     if _MARKUP.search(text):
         return _("La pregunta contiene HTML o código; escríbela como texto normal, sin etiquetas.")
     return None
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """Whether `text` holds a lone surrogate (``"\\ud800"`` in JSON): no keyboard types one, and no
+    database or UTF-8 file can store it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

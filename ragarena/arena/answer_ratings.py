@@ -41,10 +41,11 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 import sqlalchemy as sa
 
 from ragarena import settings
+from ragarena.arena.battle_checks import time_problem, unstorable_problem
 from ragarena.arena.rating_rules import check_scores, clean_comment
 from ragarena.arena.votes import VoteRejected, anonymize_session, check_question
 from ragarena.errors import UserError
-from ragarena.i18n import _
+from ragarena.i18n import _, join_text
 from ragarena.scoring.scores import CRITERIA
 from ragarena.store.db import voter_keys
 from ragarena.store.schema import answer_ratings, chat_answers, rating_events
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     from ragarena.arena.votes import VoteStore
 
 DEFAULT_RATINGS_PER_MINUTE = 20
+RATING_TIMES = ("served_tstamp", "first_tstamp", "tstamp")  # seconds since 1970, checked as a battle's times
 
 _ANSWER_COLUMNS = ("id", "served_at", "session_hash", "model", "question", "conversation", "passage_ids", "answer")
 _RATING_COLUMNS = ("answer_relevance", "context_relevance", "groundedness", "comment", "first_rated_at", "rated_at",
@@ -176,10 +178,15 @@ class AnswerRatings:
                 text = clean_comment(record.get("comment"))
             except VoteRejected as error:
                 raise UserError(f"{where}: {error}") from None
-            times = [record.get(k) for k in ("served_tstamp", "first_tstamp", "tstamp")]
+            times = [record.get(k) for k in RATING_TIMES]
             if any(isinstance(t, bool) or not isinstance(t, (int, float)) for t in times):
                 raise UserError(f"{where}: 'served_tstamp', 'first_tstamp' y 'tstamp' deben ser números "
                                 "(segundos desde 1970).")
+            now = self.clock()
+            problems = [unstorable_problem(record), *(time_problem(k, t, now) for k, t in zip(RATING_TIMES, times))]
+            problem = next((p for p in problems if p), None)  # no NaN, lone surrogate or implausible time
+            if problem:
+                raise UserError(join_text([where, problem], ": "))
             revisions = record.get("revisions", 1)
             if isinstance(revisions, bool) or not isinstance(revisions, int) or revisions < 1:
                 raise UserError(f"{where}: 'revisions' debe ser un entero positivo.")

@@ -3,42 +3,59 @@ conversion both ways (`ragarena.arena.battles` defines and checks the public for
 
 The JSON columns (conversation, passage ids, timings, reasons) are text in the database so that
 SQLite and PostgreSQL store them alike. The IP digest has a column but never leaves the database.
+Reading never trusts a row: one that is not a battle (`row_problem`: a hand-made insert, an older
+version) raises `UnreadableRow`, and `RowReader` sets it aside (counted, logged once) so that the rest is served.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import sqlalchemy as sa
 
-from ragarena.arena.battles import ANONYMOUS, MODES, import_id, validate_battle
-from ragarena.errors import UserError
+from ragarena.arena.battle_checks import model_name_problem
+from ragarena.arena.battles import ANONYMOUS, MODES, WINNERS, import_id, validate_battle
 from ragarena.store.schema import battles
 
 COLUMNS = ("id", "served_at", "session_hash", "question", "conversation", "passage_ids", "model_a", "model_b",
            "answer_a", "answer_b", "timings", "mode", "winner", "voted_at", "reasons", "excluded_reason",
            "user_hash")
 SELECT = sa.select(*[battles.c[name] for name in COLUMNS])
+log = logging.getLogger(__name__)
 
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
+class UnreadableRow(ValueError):
+    """A stored row that is not a battle (written by hand or by an older version); the message says
+    why, without the row's content."""
+
+
 def record_from_row(row) -> dict:
-    """The public record of a `SELECT` row (a salted user digest when set; never the IP digest)."""
+    """The public record of a `SELECT` row (a salted user digest when set; never the IP digest);
+    `UnreadableRow` when the row cannot be one (`row_problem`)."""
     data = dict(zip(COLUMNS, row))
+    try:
+        decoded = {key: _json_column(data[key], kind) for key, kind in JSON_COLUMNS.items()}
+    except ValueError as error:
+        raise UnreadableRow(str(error)) from None
+    problem = row_problem(data)
+    if problem:
+        raise UnreadableRow(problem)
     record = {
         "model_a": data["model_a"], "model_b": data["model_b"], "winner": data["winner"],
         "tstamp": data["voted_at"] if data["voted_at"] is not None else data["served_at"],
         "question": data["question"], "answer_a": data["answer_a"], "answer_b": data["answer_b"],
-        "conversation": json.loads(data["conversation"]), "passage_ids": json.loads(data["passage_ids"]),
+        "conversation": decoded["conversation"], "passage_ids": decoded["passage_ids"],
         "mode": data["mode"], "battle_id": data["id"], "session_hash": data["session_hash"],
-        "served_tstamp": data["served_at"], "timings": json.loads(data["timings"]),
+        "served_tstamp": data["served_at"], "timings": decoded["timings"],
     }
-    if data["reasons"] is not None:
-        record["reasons"] = json.loads(data["reasons"])
+    if decoded["reasons"] is not None:
+        record["reasons"] = decoded["reasons"]
     if data["excluded_reason"] is not None:
         record["excluded"] = True
         record["excluded_reason"] = data["excluded_reason"]
@@ -47,18 +64,81 @@ def record_from_row(row) -> dict:
     return record
 
 
+#: The JSON text columns and the type each holds (None allowed only for ``reasons``).
+JSON_COLUMNS = {"conversation": list, "passage_ids": list, "timings": dict, "reasons": list}
+#: Stored times the app can show as dates: from 1970 to the end of year 9999 (UTC).
+LATEST_READABLE = 253_402_300_799.0
+
+
+def _json_column(text: Any, kind: type) -> Any:
+    if text is None and kind is list:
+        return None
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError, RecursionError):
+        raise ValueError("columna JSON ilegible") from None
+    if not isinstance(value, kind):
+        raise ValueError(f"columna JSON de tipo {type(value).__name__}, no {kind.__name__}")
+    return value
+
+
+def row_problem(data: dict) -> str | None:
+    """Why a stored row (column -> value) is not a battle the app can read, None when it is: model
+    names, winner, mode and text columns of the right types, times that are dates (`LATEST_READABLE`)."""
+    for key in ("model_a", "model_b"):
+        problem = model_name_problem(key, data[key], strict=False)
+        if problem:
+            return problem
+    if data["model_a"] == data["model_b"]:
+        return "model_a y model_b son el mismo modelo"
+    if data["winner"] is not None and data["winner"] not in WINNERS or data["mode"] not in MODES:
+        return "'winner' o 'mode' no válido"
+    for key in ("id", "session_hash", "question", "answer_a", "answer_b"):
+        if not isinstance(data[key], str):
+            return f"'{key}' no es texto"
+    for key in ("served_at", "voted_at"):
+        value = data[key]
+        if value is None and key == "voted_at":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= LATEST_READABLE:
+            return f"'{key}' no es una fecha (segundos desde 1970 hasta el año 9999)"
+    return None
+
+
+class RowReader:
+    """Turns stored rows into public records, setting aside the rows that are not battles: `unreadable`
+    counts them (latest read), and each is logged once per process, by a short id prefix and its
+    reason (never its content: a row may hold digests)."""
+
+    def __init__(self):
+        self.unreadable = 0
+        self._logged: set[str] = set()
+
+    def records(self, rows, count: bool = True) -> list[dict]:
+        records, unreadable = [], []
+        for row in rows:
+            try:
+                records.append(record_from_row(row))
+            except UnreadableRow as error:
+                unreadable.append((str(row[0]), str(error)))
+        if count:
+            self.unreadable = len(unreadable)
+        new = [(battle_id, reason) for battle_id, reason in unreadable if battle_id not in self._logged]
+        if new:
+            self._logged.update(battle_id for battle_id, _reason in new)
+            log.warning("%d stored battle row(s) are not battles and are left out (the rest is served): %s",
+                        len(new), "; ".join(f"{battle_id[:8]}…: {reason}" for battle_id, reason in new[:20]))
+        return records
+
+
 def row_from_record(record: dict, position: int, now: float) -> dict:
-    """The database row of a voted battle in the public format (checked strictly; UserError naming
+    """The database row of a voted battle in the public format (checked strictly; `UserError` naming
     the `position`-th battle otherwise). Without `battle_id` its id comes from its position and
     content (`battles.import_id`); without times it is dated `now`."""
-    where = f"combate {position}"
-    validate_battle(record, where, strict=True)
+    validate_battle(record, f"combate {position}", strict=True, now=now)  # times, types, mode: all checked
     mode = record.get("mode") or ANONYMOUS
-    if mode not in MODES:
-        raise UserError(f"{where}: modo no válido ({mode!r}); se admite {', '.join(MODES)}.")
     battle_id = record.get("battle_id") or import_id(record, position)
-    tstamp = _number(record.get("tstamp"), where, "tstamp")
-    served = _number(record.get("served_tstamp"), where, "served_tstamp")
+    tstamp, served = (None if record.get(key) is None else float(record[key]) for key in ("tstamp", "served_tstamp"))
     excluded = record.get("excluded_reason") or record.get("excluded") or None
     if excluded is not None and not isinstance(excluded, str):
         excluded = "excluido"
@@ -73,10 +153,3 @@ def row_from_record(record: dict, position: int, now: float) -> dict:
         str(record["user_hash"]) if record.get("user_hash") else None,
     )))
 
-
-def _number(value: Any, where: str, key: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise UserError(f"{where}: '{key}' debe ser un número (segundos desde 1970).")
-    return float(value)

@@ -16,11 +16,14 @@ import hashlib
 import json
 import math
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from ragarena.arena.battle_checks import model_name_problem, strict_problem
 from ragarena.errors import UserError
+from ragarena.i18n import _, join_text
 from ragarena.jsonl import loads, parse_json_lines
 
 WINNERS = ("model_a", "model_b", "tie", "tie (bothbad)")
@@ -29,81 +32,44 @@ EXCLUSION_FIELDS = ("excluded", "excluded_reason")
 REQUIRED = ("model_a", "model_b", "winner")
 ANONYMOUS, NAMED = "anonymous", "named"  # a battle's `mode`: blind, or the names in view
 MODES = (ANONYMOUS, NAMED)
-NUMBER, TEXT = "número", "texto"
-# Optional fields and what they must hold when present (None is always allowed).
-OPTIONAL = {"tstamp": NUMBER, "served_tstamp": NUMBER, "question": TEXT, "answer_a": TEXT, "answer_b": TEXT,
-            "battle_id": TEXT, "session_hash": TEXT, "user_hash": TEXT, "excluded_reason": TEXT, "mode": TEXT,
-            "conversation": list, "passage_ids": list, "reasons": list, "timings": dict, "excluded": (bool, str)}
-_TYPE_NAMES = {list: "una lista", dict: "un objeto", (bool, str): "true/false o un texto", TEXT: "un texto"}
 
 
-def battle_problem(record: Any, strict: bool = False) -> str | None:
+def battle_problem(record: Any, strict: bool = False, now: float | None = None) -> str | None:
     """Why `record` is not a battle (Spanish, without where it is), or None when it is one.
 
-    `strict` (what is stored: `import-votes`, `VoteStore.import_battles`) also checks the optional
-    fields' types and refuses NaN and infinities anywhere; readers of a file (ratings, DPO pairs)
+    `strict` (what is stored: `import-votes`, `VoteStore.import_battles`) also applies
+    `ragarena.arena.battle_checks` (types, plausible times from `now`, default the clock, timings,
+    model names, no NaN, infinity or lone surrogate anywhere); readers of a file (ratings, DPO pairs)
     need only the three required fields and skip what they cannot use."""
     if not isinstance(record, dict):
-        return f"cada combate debe ser un objeto JSON, no {type(record).__name__}."
+        return _("cada combate debe ser un objeto JSON, no {kind}.", kind=type(record).__name__)
     missing = [key for key in REQUIRED if key not in record]
     if missing:
-        return f"faltan los campos {', '.join(missing)}."
+        return _("faltan los campos {fields}.", fields=", ".join(missing))
     for key in ("model_a", "model_b"):
-        value = record[key]
-        if not isinstance(value, str) or not value.strip():
-            return f"'{key}' debe ser un nombre de modelo (texto no vacío)."
+        problem = model_name_problem(key, record[key], strict)
+        if problem:
+            return problem
     if record["model_a"] == record["model_b"]:
-        return f"model_a y model_b son el mismo modelo ({record['model_a']!r})."
+        return _("model_a y model_b son el mismo modelo ({model}).", model=repr(record["model_a"]))
     if record["winner"] not in WINNERS:
-        allowed = ", ".join(repr(w) for w in WINNERS)
-        return f"valor de 'winner' no válido ({str(record['winner'])[:80]!r}); se admite {allowed}."
-    return _optional_problem(record) if strict else None
+        return _("valor de 'winner' no válido ({value}); se admite {allowed}.", value=repr(str(record["winner"])[:80]),
+                 allowed=", ".join(repr(w) for w in WINNERS))
+    if not strict:
+        return None
+    problem = strict_problem(record, time.time() if now is None else now)
+    if problem is None and record.get("mode") is not None and record["mode"] not in MODES:
+        problem = _("modo no válido ({mode}); se admite {allowed}.", mode=repr(record["mode"][:40]),
+                    allowed=", ".join(MODES))
+    return problem
 
 
-def _optional_problem(record: dict) -> str | None:
-    for key, kind in OPTIONAL.items():
-        value = record.get(key)
-        if value is None:
-            continue
-        if kind == NUMBER:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                return f"'{key}' debe ser un número finito (segundos desde 1970)."
-        elif not isinstance(value, str if kind == TEXT else kind):
-            return f"'{key}' debe ser {_TYPE_NAMES[kind]}, no {_shown(value)}."
-    if record.get("mode") is not None and record["mode"] not in MODES:
-        return f"modo no válido ({record['mode'][:40]!r}); se admite {', '.join(MODES)}."
-    if record.get("battle_id") == "":
-        return "'battle_id' no puede estar vacío."
-    bad = _non_finite(record)
-    if bad:
-        return f"'{bad}' tiene un número no finito (NaN o infinito), que JSON no admite."
-    return None
-
-
-def validate_battle(record: Any, where: str, strict: bool = False) -> dict:
+def validate_battle(record: Any, where: str, strict: bool = False, now: float | None = None) -> dict:
     """Check one battle record (`battle_problem`); `where` (e.g. ``"votos.jsonl, línea 3"``) names it in errors."""
-    problem = battle_problem(record, strict)
+    problem = battle_problem(record, strict, now)
     if problem:
-        raise UserError(f"{where}: {problem}")
+        raise UserError(join_text([where, problem], ": "))
     return record
-
-
-def _shown(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)[:40] if not isinstance(value, float) else repr(value)
-
-
-def _non_finite(value: Any, path: str = "") -> str | None:
-    """The dotted path of the first NaN or infinite number inside `value`, None when there is none."""
-    stack = [(path, value)]
-    while stack:  # iterative: a deeply nested record must not overflow the stack
-        where, item = stack.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            return where or "valor"
-        if isinstance(item, dict):
-            stack.extend((f"{where}.{k}" if where else str(k), v) for k, v in item.items())
-        elif isinstance(item, list):
-            stack.extend((f"{where}[{i}]", v) for i, v in enumerate(item))
-    return None
 
 
 def finite_or_none(value: Any) -> Any:
@@ -170,12 +136,13 @@ def read_for_import(path: str | os.PathLike) -> ImportFile:
             try:
                 rows.append((loads(line), number))
             except json.JSONDecodeError as error:
-                result.refused.append((number, f"JSON no válido ({error.msg})."))
+                result.refused.append((number, _("JSON no válido ({reason}).", reason=error.msg)))
     seen: dict[str, int] = {}
+    now = time.time()
     for record, line in rows:
-        problem = battle_problem(record, strict=True)
+        problem = battle_problem(record, strict=True, now=now)
         if problem is None and record.get("battle_id") is not None and str(record["battle_id"]) in seen:
-            problem = f"'battle_id' repetido (ya está en la línea {seen[str(record['battle_id'])]})."
+            problem = _("'battle_id' repetido (ya está en la línea {line}).", line=seen[str(record["battle_id"])])
         if problem:
             result.refused.append((line, problem))
             continue

@@ -10,7 +10,8 @@ else a random one kept in ``RAGARENA_DATA_DIR/hash-salt`` (created on first use,
   1 on a Hugging Face Space, 0 elsewhere; ``RAGARENA_TRUST_PROXY=1`` is the same as N = 1), each
   proxy appends the address it received from to ``X-Forwarded-For``, so the client's address is
   the N-th entry from the right: entries further left were written by the client and are
-  ignored, since anyone can forge them. With N = 0 the header is ignored altogether.
+  ignored, since anyone can forge them. With N = 0 the header is ignored altogether: the address is
+  the socket's peer (`ragarena.launch.keep_the_socket_peer` stops uvicorn rewriting it from the header).
 * User: with OAuth (``hf_oauth: true`` in the README front matter of a Space, which sets
   ``OAUTH_CLIENT_ID``), the arena shows a `gr.LoginButton` and a signed-in Hugging Face user's
   votes carry ``user_hash``; the cap then applies per user. Without OAuth there is no button

@@ -51,7 +51,7 @@ import sqlalchemy as sa
 
 from ragarena import settings
 from ragarena.answering.question_check import question_problem
-from ragarena.arena.battle_rows import SELECT, dumps, record_from_row, row_from_record
+from ragarena.arena.battle_rows import SELECT, RowReader, dumps, record_from_row, row_from_record
 from ragarena.arena.battles import ANONYMOUS, MODES, WINNERS
 from ragarena.errors import UserError
 from ragarena.i18n import _
@@ -108,6 +108,7 @@ class VoteStore:
         self.clock = clock
         self.db: Database = open_database(path, create=create)
         self.path = Path(path) if self.db.url is None else self.db.display
+        self.reader = RowReader()  # sets aside (counts, logs once) rows that are not battles
 
     def close(self) -> None:
         self.db.close()
@@ -287,7 +288,8 @@ class VoteStore:
         (anonymized), served_tstamp, timings; plus reasons / excluded / excluded_reason / user_hash
         (salted digest of a signed-in user) when set. The IP digest is never exported.
         With ``voted_only=False`` unvoted battles come too, with ``winner`` None. The order is the
-        same on every backend (so a copied store rates the same).
+        same on every backend (so a copied store rates the same). A row that is not a battle (hand-made,
+        or from an older version) is left out, counted in ``self.reader.unreadable`` and logged once.
         """
         query = SELECT.order_by(sa.func.coalesce(battles.c.voted_at, battles.c.served_at),
                                  self.db.text_order(battles.c.id))
@@ -295,12 +297,14 @@ class VoteStore:
             query = query.where(battles.c.winner.isnot(None))
         with self.db.read() as conn:
             rows = conn.execute(query).all()
-        return [record_from_row(row) for row in rows]
+        return self.reader.records(rows)
 
     def get_battle(self, battle_id: str) -> dict | None:
+        """The battle (export format); None when unknown or unreadable."""
         with self.db.read() as conn:
             row = self._battle_row(conn, battle_id)
-        return record_from_row(row) if row else None
+        records = self.reader.records([row] if row else [], count=False)
+        return records[0] if records else None
 
     @staticmethod
     def _battle_row(conn, battle_id: str):

@@ -10,6 +10,7 @@ import sys
 from ragarena import config
 from ragarena.arena.battles import read_for_import, write_battles
 from ragarena.arena.votes import VoteStore
+from ragarena.commands.votes_report import UNREADABLE
 
 MAX_LINES_SHOWN = 20
 
@@ -37,6 +38,8 @@ def run_export(args) -> int:
     finally:
         store.close()
     print(f"Exportados {count} combates votados de {store.path} a {args.out}.")
+    if store.reader.unreadable:
+        print(UNREADABLE.format(n=store.reader.unreadable), file=sys.stderr)
     if screening.exclusions:
         print(f"{len(screening.exclusions)} votos marcados ahora como excluidos (votantes inverosímiles); "
               "detalles: python -m ragarena votes-report.")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime, timezone
 
 from ragarena import config
 from ragarena.arena.vote_filter import EXCLUDED, NAMED, not_counted_because
@@ -30,6 +29,11 @@ def register(subparsers) -> None:
     parser.add_argument("--limit", type=int, default=200, metavar="N",
                         help="combates que se listan como máximo (por defecto 200; 0, todos)")
     parser.set_defaults(func=run)
+
+
+#: What the store commands say of rows that are not battles (`VoteStore.export_battles` leaves them out).
+UNREADABLE = ("{n} filas guardadas no son combates válidos (escritas a mano o por una versión anterior) y se dejan "
+              "fuera; siguen en la base de datos, y el registro (log) dice cuáles y por qué.")
 
 
 def run(args) -> int:
@@ -50,6 +54,7 @@ def run(args) -> int:
         source = str(store.path)
     report = build_report(battles, hygiene.screen(battles))
     report["source"] = source
+    report["unreadable"] = 0 if args.file else store.reader.unreadable
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
@@ -95,6 +100,8 @@ def format_report(report: dict, limit: int = 200, pending_saved_later: bool = Tr
     test = report["test"]
     lines = [f"Votos en {report['source']}: {report['votes']}; cuentan {report['counted']}, "
              f"excluidos {report['excluded']} (se conservan, no se borra ninguno)."]
+    if report.get("unreadable"):
+        lines.append(UNREADABLE.format(n=report["unreadable"]))
     if report["by_reason"] or report["pending_by_reason"]:
         lines += ["", "Excluidos por motivo:"]
         for name in sorted(set(report["by_reason"]) | set(report["pending_by_reason"])):
@@ -132,6 +139,7 @@ def format_report(report: dict, limit: int = 200, pending_saved_later: bool = Tr
 
 
 def _when(tstamp) -> str:
-    if isinstance(tstamp, (int, float)) and not isinstance(tstamp, bool):
-        return datetime.fromtimestamp(tstamp, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
-    return "—".ljust(16)
+    from ragarena.leaderboard.build import parse_tstamp
+
+    when = parse_tstamp(tstamp) if isinstance(tstamp, (int, float)) else None  # a number, not text
+    return when.strftime("%Y-%m-%d %H:%M") if when else "—".ljust(16)

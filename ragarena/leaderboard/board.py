@@ -108,14 +108,17 @@ class BoardData:
             return [], _("⚠️ No se pueden leer los votos: {error}", error=error)
         except Exception as error:  # a store that is not there yet must not take the whole tab down
             return [], _("⚠️ No se pueden leer los votos ({error}).", error=type(error).__name__)
+        unreadable = self.ctx.store.reader.unreadable
+        warning = _("⚠️ {n} votos guardados no se pueden leer y no cuentan (el registro del servidor dice cuáles).",
+                    n=unreadable) if unreadable else None
         if self._extra("screening_key") == _screening_key(battles):
-            return battles, None
+            return battles, warning
         try:
             battles, _result = hygiene.screen_store(self.ctx.store, battles)
         except Exception as error:  # the ratings still show, without this screening
             return battles, _("⚠️ No se ha podido revisar a los votantes ({error}).", error=type(error).__name__)
         self.ctx.extras["screening_key"] = _screening_key(battles)
-        return battles, None
+        return battles, warning
 
     def records(self) -> tuple[list[dict], str | None]:
         try:

@@ -90,21 +90,22 @@ class Leaderboard:
 
 
 def parse_tstamp(value: Any) -> datetime | None:
-    """A battle's ``tstamp`` (Unix seconds, as in the public arena exports, or ISO text)."""
+    """A battle's ``tstamp`` (Unix seconds, as in the public arena exports, or ISO text); None for
+    anything that is not a date the platform can represent (1e300, -1e308, NaN, "ayer")."""
     if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        if not math.isfinite(value):
-            return None
-        return datetime.fromtimestamp(float(value), tz=timezone.utc)
     if isinstance(value, str) and value.strip():
         try:
-            return datetime.fromtimestamp(float(value), tz=timezone.utc)
+            value = float(value)
         except ValueError:
-            pass
+            try:
+                return score_store.parse_date(value)
+            except ValueError:
+                return None
+    if isinstance(value, (int, float)):
         try:
-            return score_store.parse_date(value)
-        except ValueError:
+            return datetime.fromtimestamp(float(value), tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):  # out of time_t's or datetime's range, NaN
             return None
     return None
 

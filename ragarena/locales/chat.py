@@ -21,6 +21,10 @@ EN = {
     "✍️ Escribiendo la respuesta…": "✍️ Writing the answer…",
     "No se puede usar esta conversación (no tiene la forma de la que muestra la página); empieza una nueva.":
         "This conversation cannot be used (it is not shaped like the one the page shows); start a new one.",
+    "La conversación contiene caracteres no válidos (no son texto que se pueda guardar); empieza una nueva.":
+        "The conversation holds invalid characters (not text that can be stored); start a new one.",
+    "⚠️ Esta respuesta no se ha podido guardar, así que no se puede valorar.":
+        "⚠️ This answer could not be stored, so it cannot be rated.",
     "Respondida en {seconds}.": "Answered in {seconds}.",
     "Respondida al instante.": "Answered instantly.",
     "Respuesta incompleta (se cortó a los {seconds}).": "Incomplete answer (cut off after {seconds}).",

@@ -301,4 +301,6 @@ EN = {
         "Arena: **{model}** is ahead ({rating}), its interval above {second}'s.",
     'Arena: **{model}** va por delante ({rating}), pero su intervalo se solapa con el de {second}: todavía no es una ventaja segura.':
         "Arena: **{model}** is ahead ({rating}), but its interval overlaps {second}'s: not a sure lead yet.",
+    "⚠️ {n} votos guardados no se pueden leer y no cuentan (el registro del servidor dice cuáles).":
+        "⚠️ {n} stored votes cannot be read and do not count (the server log says which).",
 }

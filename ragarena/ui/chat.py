@@ -50,12 +50,14 @@ from ragarena.arena.rating_rules import CRITERION_QUESTIONS, MAX_COMMENT
 from ragarena.errors import UserError
 from ragarena.i18n import DEFAULT_LANGUAGE, Text, _, join_text, localize, normalize_language
 from ragarena.retrieval.bm25 import Hit
+from ragarena.ui.chat_history import ChatHistory
 from ragarena.ui.context import AppContext
 from ragarena.ui.render import answer_summary, passages_html
 
 SCORE_CHOICES = [1, 2, 3, 4, 5]
 # The bubble of a failed answer (the reason is in the status line, once).
 NO_ANSWER = _("⚠️ Sin respuesta: el motivo aparece debajo.")
+NOT_STORED = _("⚠️ Esta respuesta no se ha podido guardar, así que no se puede valorar.")
 RATE_IDS = {"answer_relevance": "chat-rate-answer", "context_relevance": "chat-rate-context",
             "groundedness": "chat-rate-grounded"}
 SCORE_NAMES = {"answer_relevance": _("respuesta"), "context_relevance": _("contexto"),
@@ -132,7 +134,7 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
     examples = example_questions(ctx.extras.get("qa_path") or config.qa_file(), [p.text for p in ctx.engine.pages])
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):
-            chatbot = gr.Chatbot(
+            chatbot = ChatHistory(
                 label=_("Conversación"), height="52vh", min_height=260, max_height=560, buttons=["copy"],
                 elem_id="chat-chatbot", placeholder=_(
                     "**Pregunta lo que quieras sobre la documentación.** La respuesta cita los fragmentos en los "
@@ -182,8 +184,9 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
     # a tab built without one (tests) is Spanish.
     lang = [language if language is not None else gr.State(DEFAULT_LANGUAGE)]
 
-    def record(request: gr.Request | None, model_id, text, answer, history, hits) -> str | None:
-        """Store the completed answer so it can be rated; None (and a note on stderr) if that fails."""
+    def record(request: gr.Request | None, model_id, text, answer, history, hits) -> str | Text | None:
+        """Store the completed answer so it can be rated: its id; None without a session; `NOT_STORED`
+        (and a note on stderr) when storing fails, so the visitor is told rather than left guessing."""
         session = getattr(request, "session_hash", None) if request else None
         if not session:
             return None
@@ -191,27 +194,26 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
             return ctx.ratings.record_answer(session_hash=session, model=model_id, question=text, answer=answer,
                                              conversation=history, passage_ids=[h.passage.id for h in hits])
         except Exception as error:  # the chat must work even if ratings cannot be stored
-            print(f"Aviso: no se pudo guardar la respuesta para valorarla ({type(error).__name__}: {error}).",
-                  file=sys.stderr)
-            return None
+            print(f"Aviso: no se pudo guardar la respuesta para valorarla ({type(error).__name__}).", file=sys.stderr)
+            return NOT_STORED
 
     def respond(text, messages, model_id, panel, shown_line, language=DEFAULT_LANGUAGE, request: gr.Request = None):
         # Every output is a value, never gr.update()/gr.skip(): Gradio 6.31 registers each component
         # update as a new component in the session, so one per call was ~29 KiB never freed
         # (ragarena.arena.sessions). An unchanged value costs nothing on the wire (streams send diffs).
         language = normalize_language(language)
-        messages = list(messages or [])
         hits, support = panel or ([], None)
         drawn = passages_html(hits, support, language=language)
         if messages and not (text or "").strip():
             # A second or third click on Enviar (the box already emptied by the first): nothing to do.
-            yield "", messages, drawn, localize(shown_line or "", language), gr.update(), panel, shown_line
+            yield "", list(messages), drawn, localize(shown_line or "", language), gr.update(), panel, shown_line
             return
         problem = question_problem(text)
         try:
-            history = history_from_messages(messages)
+            history = history_from_messages(messages)  # as the component gave it (`UnreadableHistory` too)
         except UserError as error:
             problem = problem or error
+        messages = list(messages or [])
         if problem:
             warning = _("⚠️ {error}", error=problem)
             yield text or "", messages, drawn, localize(warning, language), gr.update(), panel, warning
@@ -234,6 +236,8 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
             return
         answer_id = record(request, model_id, text, answer, history, hits)
         line = status_line(meta, find_filler(answer))
+        if answer_id is NOT_STORED:
+            answer_id, line = None, join_text([line, NOT_STORED], "  \n")
         support = supporting_sentence(answer, hits)
         yield ("", messages, passages_html(hits, support, language=language), localize(line, language),
                answer_id, (hits, support), line)
