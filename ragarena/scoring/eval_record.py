@@ -57,6 +57,8 @@ def automatic_record(summary: dict, args, *, label: str | None, retrieval: str |
         "source": f"medido con `{command}` sobre {dataset}, split {args.split}",
         "command": command, "retrieval": retrieval, "k": args.k, **figures,
     }
+    if summary.get("n_answerable") is not None:  # how many turns `correct_rate` counts
+        record["n_answerable"] = summary["n_answerable"]
     if served_model and served_model != record["model"]:
         record["served_model"] = served_model
     return scores.validate_record(record, _("cifras automáticas nuevas"))
