@@ -187,8 +187,8 @@ def test_the_switch_relabels_the_chat_controls_and_redraws_what_handlers_wrote(c
                                         "placeholder": "Type your question about the documentation…"}
     assert english["chat-send"] == {"value": "Send"} and english["chat-clear"] == {"value": "New conversation"}
     assert english["chat-chatbot"] == {"label": "Conversation", "placeholder": (
-        "**Ask anything about the documentation.** The answer quotes the passages it rests on, shown alongside. "
-        "Try an example:")}
+        "**Ask anything about the documentation.** The answer quotes the passages it rests on, shown under "
+        "«Retrieved context». Try an example:")}
     assert english["chat-rate-answer"] == {"label": "Does it answer the question?"}
     assert english["chat-rate-comment"] == {"label": "Comment (optional)", "placeholder": "Up to 1000 characters"}
     assert english["chat-rate-send"] == {"value": "Send rating"}

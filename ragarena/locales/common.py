@@ -27,4 +27,8 @@ EN = {
     "Fundamentación": "Groundedness",
     "Concisión (sin relleno)": "Conciseness (no filler)",
     "Modelo": "Model",
+    # ragarena/ui/theme.py: screen-reader labels Gradio writes in English
+    "Tu mensaje: ": "Your message: ",
+    "Respuesta: ": "Answer: ",
+    "Preguntas de ejemplo": "Example questions",
 }

@@ -136,7 +136,7 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
                 label=_("Conversación"), height="52vh", min_height=260, max_height=560, buttons=["copy"],
                 elem_id="chat-chatbot", placeholder=_(
                     "**Pregunta lo que quieras sobre la documentación.** La respuesta cita los fragmentos en los "
-                    "que se basa, que aparecen al lado. Prueba con un ejemplo:"),
+                    "que se basa, que aparecen en «Contexto recuperado». Prueba con un ejemplo:"),
                 examples=[{"text": q} for q in examples] or None)
             status = gr.Markdown("", elem_id="chat-status")
             with gr.Row(equal_height=True):

@@ -31,6 +31,11 @@ CSS = """
 .ra-board th, .ra-board th * { font-size: 11px !important; font-weight: 600 !important; line-height: 1.25 !important; }
 .ra-board .cell-wrap { padding: 6px 4px !important; }
 #leaderboard-summary p { margin: 0 0 .3rem 0; }
+/* The model column stays in view when a table scrolls sideways: Gradio 6.31's virtual table takes
+   `pinned_columns` but does not pin, so its first column is made sticky here. */
+.ra-board .body-cell.first-column, .ra-board .header-cell.first-column {
+  position: sticky !important; left: 0; z-index: 3; background: var(--background-fill-primary);
+  box-shadow: 1px 0 0 var(--border-color-primary); }
 @media (max-width: 640px) {
   /* edge to edge on a phone: model, overall and the three criteria side by side */
   #leaderboard-table { margin-left: -28px !important; margin-right: -28px !important; width: auto !important; }
