@@ -196,10 +196,10 @@ def best_rows(board: Leaderboard) -> dict[str, set[int]]:
 
 
 def correct_cell(percent: float, n: Any, language: str = DEFAULT_LANGUAGE) -> str:
-    """«41 % (n = 113)»: the share of the `n` answerable turns answered right."""
+    """«41 % (n = 113)»: the share of the `n` answerable turns answered right (the count kept on one line)."""
     if _isnan(percent):
         return "—"
-    return f"{percent:.0f} %" + ("" if _isnan(n) else f" (n = {int(n)})")
+    return f"{percent:.0f} %" + ("" if _isnan(n) else f" (n\u00a0=\u00a0{int(n)})")
 
 
 def ranked_table(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
