@@ -52,7 +52,7 @@ def test_chat_arena_and_leaderboard_in_a_browser(browser, app_launcher):
     answer = last_bot_message(page, "chat-chatbot")
     assert "15" in answer, answer
     passages = visible_text(page, "#chat-passages")
-    assert "Contexto recuperado" in passages and "puntuación" in passages
+    assert "Contexto recuperado" in passages and "(relevante ·" in passages
 
     # Arena: two anonymous answers, vote once both finished, names revealed after the vote.
     page.get_by_role("tab", name="Arena").click()
