@@ -49,6 +49,7 @@ def test_chat_arena_and_leaderboard_in_a_browser(browser, app_launcher):
     page.wait_for_function(
         "Array.from(document.querySelectorAll('#chat-chatbot .message.bot, #chat-chatbot [data-testid=\"bot\"]'))"
         ".some(m => m.innerText.trim().length > 10)")
+    page.wait_for_function("document.querySelector('#chat-status')?.innerText.includes('Respondida')")  # streamed
     answer = last_bot_message(page, "chat-chatbot")
     assert "15" in answer, answer
     passages = visible_text(page, "#chat-passages")

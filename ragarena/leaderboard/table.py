@@ -26,11 +26,11 @@ from ragarena.scoring.scores import CRITERIA
 RANKED = {
     # Model, how often it is right and the other figures of `eval` fit a phone's width (382 px) side
     # by side (the figures every offline model has on a fresh clone); see ui.leaderboard.CSS.
-    "label": (_("Modelo"), 92, "str"),
-    "correct_rate": (_("Aciertos (test)"), 82, "number"),
+    "label": (_("Modelo"), 84, "str"),
+    "correct_rate": (_("Aciertos (test)"), 78, "number"),
     "mean_words": (_("Palabras"), 62, "number"),
-    "filler_rate": (_("Relleno (%)"), 62, "number"),
-    "false_abstention_rate": (_("Falsas absten\u00adciones (%)"), 84, "number"),
+    "filler_rate": (_("Relleno (%)"), 56, "number"),
+    "false_abstention_rate": (_("Falsas absten\u00adciones (%)"), 100, "number"),
     "overall": (_("Global (1-5)"), 52, "number"),
     "answer_relevance": (_("Relevancia respuesta"), 78, "number"),
     "context_relevance": (_("Relevancia contexto"), 78, "number"),
