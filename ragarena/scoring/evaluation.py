@@ -101,7 +101,6 @@ def summarize(results: Sequence[TurnResult]) -> dict:
 
     return {
         "n_turns": len(results),
-        "n_answerable": sum(1 for r in results if r.answerable),  # the turns `correct_rate` is a share of
         "retrieval": {
             **{f"recall@{at}": recall(at) for at in RECALL_AT},
             "mrr": _mean([1.0 / r.gold_rank if r.gold_rank else 0.0 for r in answerable]),
