@@ -1,9 +1,10 @@
 """The leaderboard's table as a reader sees it: the ranked table and its detail, in the page's language.
 
 Pure functions over a `ragarena.leaderboard.build.Leaderboard` (no Gradio). The ranked table holds
-what a stakeholder needs at a glance (the study's three criteria and their mean, the arena rating
-with its interval, votes, the mean of people's 1-5 ratings, the conciseness figures of `eval`, a
-short source tag per row); the rest (style control, ranks, interval bounds) goes to the detail, and
+what a stakeholder needs at a glance (how often the model is right on the test split with its n and
+the conciseness figures of `eval`, the study's three criteria and their mean, the arena rating with
+its interval, votes, the mean of people's 1-5 ratings, a short source tag per row; the best figure of
+each column marked, `BEST`); the rest (style control, ranks, interval bounds) goes to the detail, and
 the full provenance of each row to `ragarena.leaderboard.provenance`; the stored score records are
 `ragarena.leaderboard.score_records`. Both cell formats are here and shared by the two tables.
 Honest small samples: a rating or a mean of people's ratings from fewer votes or ratings than the minimum is
@@ -131,7 +132,7 @@ def answer_rating_cell(row: dict, min_ratings: int, figure: str = "overall", wit
 
 def source_tags(row: dict, language: str = DEFAULT_LANGUAGE) -> str:
     """Where the row's figures come from, short: «publicado», «juez LLM gpt-4o-mini, 2025-05-01»,
-    «eval automática», «público» (arena votes or people's ratings), joined with « · »."""
+    «eval automática, 2026-12-07», «público» (arena votes or people's ratings), joined with « · »."""
     tags = []
     if row.get("score_kind") == "published":
         tags.append(KIND_TAGS["published"])
@@ -195,11 +196,23 @@ def best_rows(board: Leaderboard) -> dict[str, set[int]]:
     return best
 
 
-def correct_cell(percent: float, n: Any, language: str = DEFAULT_LANGUAGE) -> str:
+def correct_cell(percent: float, n: Any) -> str:
     """«41 % (n = 113)»: the share of the `n` answerable turns answered right (the count kept on one line)."""
     if _isnan(percent):
         return "—"
     return f"{percent:.0f} %" + ("" if _isnan(n) else f" (n\u00a0=\u00a0{int(n)})")
+
+
+def _cell_format(key: str, n: Any, marked: bool, digits: int):
+    """How one cell of the ranked table reads: «Aciertos» with its n; a best figure with `BEST_MARK`."""
+    def shown(value) -> str:
+        if key == "correct_rate":
+            text = correct_cell(value, n)
+        else:
+            text = value if isinstance(value, str) else f"{value:.{digits}f}"
+        return BEST_MARK + text if marked else text
+
+    return shown
 
 
 def ranked_table(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
@@ -213,19 +226,10 @@ def ranked_table(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
     for position, n in enumerate(board.table["n_answerable"]):
         for key in RANKED:
             marked = position in best.get(key, ())
-            if key != "correct_rate" and not marked:
-                continue
-            column = names[key]
-            fmt = "{:." + str(digits.get(column, 0)) + "f}"
-
-            def shown(value, key=key, marked=marked, fmt=fmt, n=n):
-                if key == "correct_rate":
-                    text = correct_cell(value, n, language)
-                else:
-                    text = value if isinstance(value, str) else fmt.format(value)
-                return BEST_MARK + text if marked else text
-
-            styler = styler.format(shown, subset=pd.IndexSlice[[frame.index[position]], [column]], na_rep="—")
+            if key == "correct_rate" or marked:
+                column = names[key]
+                styler = styler.format(_cell_format(key, n, marked, digits.get(column, 0)), na_rep="—",
+                                       subset=pd.IndexSlice[[frame.index[position]], [column]])
     bold = [[("font-weight: 700" if position in best.get(key, ()) else "") for key in RANKED]
             for position in range(len(frame))]
     return styler.apply(lambda _frame: pd.DataFrame(bold, index=frame.index, columns=frame.columns), axis=None)
