@@ -68,6 +68,7 @@ def main() -> None:
         settings.check_all()
         from ragarena.arena.sessions import start_sweeper
         from ragarena.ui.app import CSS, build_app
+        from ragarena.ui.theme import page_options
 
         capacity, idle_s = settings.session_capacity(), settings.session_idle_s()
         demo = build_app()
@@ -85,7 +86,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     keep_the_socket_peer()
     try:
-        demo.launch(server_name=host, server_port=port, css=CSS, state_session_capacity=capacity, **launch_options())
+        demo.launch(server_name=host, server_port=port, state_session_capacity=capacity, **page_options(CSS),
+                    **launch_options())
     finally:
         delete_temporary_files(demo)
 

@@ -49,12 +49,12 @@ def test_the_catalog_holds_no_translation_that_nothing_uses():
 
 def test_a_text_reads_as_spanish_and_renders_in_english_with_its_parameters_translated_too():
     inner = _("Contexto recuperado")
-    text = _("puntuación {score}", score="0.75")
-    assert text == "puntuación 0.75" and isinstance(text, str)
-    assert localize(text, "en") == "score 0.75"
-    assert localize([text, (inner, 3)], "en") == ["score 0.75", ("Retrieved context", 3)]
+    text = _("Hasta {count} caracteres", count="75")
+    assert text == "Hasta 75 caracteres" and isinstance(text, str)
+    assert localize(text, "en") == "Up to 75 characters"
+    assert localize([text, (inner, 3)], "en") == ["Up to 75 characters", ("Retrieved context", 3)]
     assert localize({"label": inner}, "en-GB") == {"label": "Retrieved context"}
-    assert localize(text, "es") == "puntuación 0.75"
+    assert localize(text, "es") == "Hasta 75 caracteres"
     nested = Text("{a}", a=inner)
     assert localize(nested, "en") == "Retrieved context"
 
@@ -69,8 +69,8 @@ def test_errors_raised_with_a_marked_message_render_in_the_reader_language():
 def test_unknown_languages_fall_back_to_spanish_and_texts_survive_copying():
     assert normalize_language("English") == "en" and normalize_language("fr") == "es"
     assert normalize_language(None) == "es"
-    copy = pickle.loads(pickle.dumps(_("puntuación {score}", score="1.00")))
-    assert isinstance(copy, Text) and localize(copy, "en") == "score 1.00"
+    copy = pickle.loads(pickle.dumps(_("Hasta {count} caracteres", count="100")))
+    assert isinstance(copy, Text) and localize(copy, "en") == "Up to 100 characters"
 
 
 @pytest.mark.parametrize("language", ["es", "en"])

@@ -37,9 +37,9 @@ def board(published):
 def test_the_table_headers_and_model_names_in_english_and_spanish_by_default(board):
     english = lb.in_language(board, LABELS_EN, "en")
     shown = bt.ranked_frame(english, "en")
-    assert list(shown.columns) == ["Model", "Overall (1-5)", "Answer relevance", "Context relevance",
-                                   "Grounded\u00adness", "Arena (95% CI)", "Votes", "People 1-5 (n)", "Words",
-                                   "Filler (%)", "False abstentions (%)", "Source"]
+    assert list(shown.columns) == ["Model", "Correct (test)", "Words", "Filler (%)", "False absten\u00adtions (%)",
+                                   "Overall (1-5)", "Answer relevance", "Context relevance",
+                                   "Grounded\u00adness", "Arena (95% CI)", "Votes", "People 1-5 (n)", "Source"]
     names = shown["Model"].tolist()
     assert names[:3] == ["Extractive", "Extractive (lexical)", "m3"]
     assert names[-2:] == ["StableLM 2 12B chat + LoRA (published)", "GPT-3.5 (published)"]
@@ -90,7 +90,7 @@ def test_summary_correlation_and_figures_in_english(board):
         assert spanish not in summary
     assert "**62 votos** entre 3 modelos" in board_text.summary_markdown(board)
     method = board_text.method_markdown(english, "en")
-    assert method.startswith("**In short.** The table ranks the models by **Overall**")
+    assert method.startswith("**In short.** The table ranks the models by **Correct**")
     assert "*Arena*: Bradley-Terry" in method and "(50 resamples)" in method and "from 10 votes" in method
     assert "*Style control* (in the detail)" in method and "*People*:" in method
     assert board_text.method_markdown(board).startswith("**En pocas palabras.**")
@@ -183,9 +183,10 @@ def test_the_tab_endpoints_take_the_language_last_and_default_to_spanish(fixture
     try:
         client = Client(demo.local_url, verbose=False)
         store.import_battles(synthetic_battles())
-        table, summary, method, detail, provenance, correlation, *_ = client.predict(
+        table, summary, method, detail, provenance, correlation, *_, headline = client.predict(
             "en", api_name="/leaderboard_refresh")
-        assert table["headers"][:3] == ["Model", "Overall (1-5)", "Answer relevance"]
+        assert table["headers"][:3] == ["Model", "Correct (test)", "Words"]
+        assert headline.startswith("**Today:** in the arena **Extractive** is ahead (")
         assert [row[0] for row in table["data"][:3]] == ["Extractive", "Extractive (lexical)", "m3"]
         assert "GPT-3.5 (published)" in [row[0] for row in table["data"]]
         assert "**62 votes** among 3 models" in summary and "Updated:" in summary
@@ -198,7 +199,7 @@ def test_the_tab_endpoints_take_the_language_last_and_default_to_spanish(fixture
 
         # Older callers give no language: Spanish, as before.
         table, summary, *_ = client.predict(api_name="/leaderboard_refresh")
-        assert table["headers"][:3] == ["Modelo", "Global (1-5)", "Relevancia respuesta"]
+        assert table["headers"][:3] == ["Modelo", "Aciertos (test)", "Palabras"]
         assert [row[0] for row in table["data"][:2]] == ["Extractivo", "Extractivo léxico"]
         assert "**62 votos** entre 3 modelos" in summary
         assert "Todavía no hay valoraciones de usuarios." in client.predict(api_name="/leaderboard_agreement")

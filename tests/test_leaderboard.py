@@ -187,12 +187,52 @@ def test_automatic_eval_figures_join_their_model_row_with_their_provenance(publi
     shown = bt.ranked_frame(board).set_index("Modelo")
     assert shown.loc["Extractivo", "Palabras"] == round(record["mean_words"], 1)
     assert shown.loc["Extractivo", "Relleno (%)"] == round(100 * record["filler_rate"])
-    assert shown.loc["Extractivo", "Fuente"] == "eval automática · público"
+    assert shown.loc["Extractivo", "Fuente"] == f"eval automática, {record['date'][:10]} · público"
+    # How often it is right, as its own column (a percentage; the displayed cell adds its n).
+    assert shown.loc["Extractivo", "Aciertos (test)"] == round(100 * record["correct_rate"])
+    assert row["n_answerable"] == record["n_answerable"]
     provenance = board_provenance.provenance_markdown(board)
     assert f"Eval automática de 120 turnos de data/qa/conversations.jsonl (split test, recuperación hybrid)" in provenance
     assert f"`{record['command']}`" in provenance and "Público: 42 votos de la arena y 0 valoraciones" in provenance
     english = board_provenance.provenance_markdown(lb.in_language(board, None, "en"), "en")
     assert "Automatic eval of 120 turns" in english and "Published figure, quoted as is: quoted from the IIC" in english
+
+
+def test_rows_follow_the_captions_order_and_the_best_figure_of_each_column_is_marked(published):
+    shipped = [r for r in scores.load_scores(REPO / "data" / "scores") if r["kind"] == "automatic"]
+    judged = measured("gpt-6-luna", 4.1, label="OpenAI · gpt-6-luna")  # a judge's score, no correct_rate
+    board = lb.build_leaderboard([], [*published, judged, *shipped], LABELS, bootstrap=0)
+    rates = {r["model"]: r["correct_rate"] for r in shipped}
+    by_rate = sorted(rates, key=rates.get, reverse=True)
+    # As the caption says: by how often each model is right, then the rows without it by Global, published last.
+    assert board.table["model"].tolist() == [*by_rate, "gpt-6-luna", "stablelm-2-12b-finetuned", "gpt-3.5"]
+    assert "Ordenados por **Aciertos**" in lb.ORDER_CAPTION
+    import gradio as gr
+
+    shown = gr.Dataframe(interactive=False).postprocess(bt.ranked_table(board))
+    cells = {row[0]: dict(zip(shown.headers, row)) for row in shown.metadata["display_value"]}
+    best, second = by_rate[0], by_rate[1]
+    [record] = [r for r in shipped if r["model"] == best]
+    first_cell = cells[LABELS[best]]["Aciertos (test)"]
+    assert first_cell == f"★ {100 * rates[best]:.0f} % (n\u00a0=\u00a0{record['n_answerable']})"
+    assert not cells[LABELS[second]]["Aciertos (test)"].startswith("★")
+    # Fewer false abstentions is better; the published 4.52 is not "best" against a Global measured here.
+    lower = min(shipped, key=lambda r: r["false_abstention_rate"])["model"]
+    assert cells[LABELS[lower]]["Falsas absten\u00adciones (%)"].startswith("★")
+    assert not cells["StableLM 2 12B chat + LoRA (publicado)"]["Global (1-5)"].startswith("★")
+    styles = dict(zip(shown.headers, shown.metadata["styling"][0]))
+    assert "font-weight: 700" in styles["Aciertos (test)"]
+    # The sentence above the table, computed from the same figures.
+    headline = board_text.headline_markdown(board)
+    assert (f"**{LABELS[best]}** acierta más a menudo ({100 * rates[best]:.0f} % de {record['n_answerable']} "
+            f"preguntas con respuesta) que **{LABELS[second]}** ({100 * rates[second]:.0f} %)") in headline
+    assert "la arena necesita al menos 10 votos más" in headline
+    assert "is right more often" in board_text.headline_markdown(board, "en")
+    with_votes = lb.build_leaderboard(synthetic_battles()[:14], shipped, LABELS, bootstrap=0, min_votes=10)
+    assert board_text.votes_for_an_interval(with_votes) == 0
+    assert "en la arena va por delante" in board_text.headline_markdown(with_votes)
+    few = lb.build_leaderboard(synthetic_battles()[:4], shipped, LABELS, bootstrap=0, min_votes=10)
+    assert "al menos 6 votos más" in board_text.headline_markdown(few)
 
 
 def test_each_published_row_gets_its_own_records_provenance(published):
@@ -301,15 +341,16 @@ def test_tab_refreshes_from_the_vote_store_without_a_restart(fixture_engine, tmp
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(), quiet=True)
     try:
         client = Client(demo.local_url, verbose=False)
-        table, summary, method, *_ , csv_path, history = client.predict(api_name="/leaderboard_refresh")
+        table, summary, method, *_ , csv_path, history, headline = client.predict(api_name="/leaderboard_refresh")
         assert [row[0] for row in table["data"]] == ["StableLM 2 12B chat + LoRA (publicado)", "GPT-3.5 (publicado)"]
-        assert table["headers"][:3] == ["Modelo", "Global (1-5)", "Relevancia respuesta"]
+        assert table["headers"][:3] == ["Modelo", "Aciertos (test)", "Palabras"]
         assert "Todavía no hay votos" in summary and "En pocas palabras" in method
+        assert headline == "**Hoy:** la arena necesita al menos 10 votos más para dar puntuaciones con intervalo."
 
         # Votes arrive (through another connection, as from another worker): the next refresh shows them.
         VoteStore(db).import_battles(synthetic_battles())
         (table, summary, method, detail, provenance, correlation, ratings_plot, heatmap, csv_path,
-         history) = client.predict(api_name="/leaderboard_refresh")
+         history, headline) = client.predict(api_name="/leaderboard_refresh")
         models = [row[0] for row in table["data"]]
         assert models[:3] == ["Extractivo", "Extractivo léxico", "m3"]
         votes = table["headers"].index("Votos")

@@ -53,6 +53,9 @@ def test_eval_record_appends_its_figures_with_their_provenance(fixture_docs, fix
     assert record["kind"] == "automatic" and record["model"] == "extractive-lexical"
     assert record["label"] == "Extractivo léxico" and record["retrieval"] == "bm25" and record["k"] == 5
     assert record["n_items"] == printed["n_turns"] == 6 and record["judge"] is None and record["overall"] is None
+    test_turns = [t for line in fixture_qa.read_text(encoding="utf-8").splitlines() if line.strip()
+                  for c in [json.loads(line)] if c["split"] == "test" for t in c["turns"]]
+    assert record["n_answerable"] == sum(t["answerable"] for t in test_turns)  # what correct_rate is a share of
     for key, value in printed["answer"].items():
         if key in scores.AUTOMATIC_FIGURES:
             assert record[key] == pytest.approx(value)

@@ -67,7 +67,8 @@ def run(args) -> int:
         from ragarena.scoring import eval_record, scores
 
         record = eval_record.automatic_record(summary, args, label=spec.label, retrieval=mode_of(engine.retriever),
-                                              model=spec.id, served_model=spec.settings.get("model"))
+                                              model=spec.id, served_model=spec.settings.get("model"),
+                                              n_answerable=sum(r.answerable for r in results))
         summary["record"] = str(scores.append_record(record, args.scores_out))
     if args.predictions:
         _write_lines(Path(args.predictions), [r.record() for r in results])

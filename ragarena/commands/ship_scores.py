@@ -55,7 +55,8 @@ def measure(specs=None, date: str | None = None) -> list[dict]:
             backend.wait_ready()
         results = list(run_turns(conversations, engine.retriever, backend, split=SPLIT, k=K))
         records.append(eval_record.automatic_record(summarize(results), args, label=spec.label,
-                                                    retrieval=mode_of(engine.retriever), date=date))
+                                                    retrieval=mode_of(engine.retriever), date=date,
+                                                    n_answerable=sum(r.answerable for r in results)))
     return records
 
 

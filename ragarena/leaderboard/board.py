@@ -57,6 +57,7 @@ class BoardView:
     heatmap: Any
     csv_path: str
     scores: Any          # Styler of `leaderboard.score_records.scores_frame`
+    headline: str        # Markdown: one sentence above the table, what the figures show today
 
 
 def _screening_key(battles: list[dict]) -> tuple:
@@ -175,7 +176,7 @@ class BoardData:
             detail=bt.detail_table(board, language), provenance=provenance.provenance_markdown(board, language),
             correlation=board_text.correlation_markdown(board, language), ratings_plot=board_figures.ratings_figure(board, language),
             heatmap=board_figures.win_rate_figure(board, language), csv_path=csv_file(board, language),
-            scores=score_records.scores_table(board, language),
+            scores=score_records.scores_table(board, language), headline=board_text.headline_markdown(board, language),
         )
 
     def reasons(self, language: str = DEFAULT_LANGUAGE):

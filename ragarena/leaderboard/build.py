@@ -14,8 +14,10 @@ default) and `in_language` gives the model names of that language.
 
 Rows: one per model that has votes, a measured judge score (its latest measured record), automatic
 eval figures (its latest ``automatic`` record) or people's ratings, plus one per published record,
-labelled "… (publicado)" so a quoted figure is never mistaken for one measured here. Order: the
-judge's overall mean, then the arena rating (from `min_votes` votes), published rows last.
+labelled "… (publicado)" so a quoted figure is never mistaken for one measured here. Order
+(`ORDER_RULE`, which the tab's caption states): how often the model is right on the test split
+(``correct_rate`` of its latest automatic record), best first; rows without that figure after them,
+by the judge's overall mean, then the arena rating (from `min_votes` votes); published rows last.
 """
 
 from __future__ import annotations
@@ -50,13 +52,21 @@ PUBLISHED_SUFFIX = " (publicado)"
 #: ``automatic`` record) and where they come from.
 EVAL_COLUMNS = ("mean_words", "filler_rate", "false_abstention_rate", "eval_date", "eval_command", "retrieval")
 
+#: How often the model is right (share of the answerable turns of the split) and of how many turns.
+CORRECT_COLUMNS = ("correct_rate", "n_answerable")
+
 #: Columns of `Leaderboard.table` and of the CSV download, in order (new columns go at the end).
 COLUMNS = (
     "rank", "model", "label", "rating", "ci_low", "ci_high",
     "style_rating", "style_ci_low", "style_ci_high", "style_rank", "votes", "wins", "ties",
     "overall", *CRITERIA, "n_items", "judge", "dataset", "split", "score_date", "score_kind", "source",
-    *ANSWER_RATING_COLUMNS, *EVAL_COLUMNS,
+    *ANSWER_RATING_COLUMNS, *EVAL_COLUMNS, *CORRECT_COLUMNS,
 )
+#: The rows' order: sort keys of `build_leaderboard` (the caption, `ORDER_CAPTION`, says it in words).
+ORDER_RULE = ("correct_rate", "_published", "overall", "_arena", "rating", "label")
+ORDER_CAPTION = _("Ordenados por **Aciertos** (respuestas correctas en el split de test); las filas sin esa cifra "
+                  "van después, por **Global** (1-5) y por la arena, y las cifras publicadas al final. ★: la mejor "
+                  "cifra de cada columna entre los modelos medidos aquí.")
 
 
 
@@ -162,23 +172,23 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
 
     table = pd.DataFrame(list(rows.values()), columns=list(COLUMNS))
     table["style_rank"] = table["style_rank"].map(lambda v: None if _isnan(v) else int(v))
-    for column in ("rank", "votes", "ties", "n_items", "crowd_n", "style_rank"):
+    for column in ("rank", "votes", "ties", "n_items", "crowd_n", "style_rank", "n_answerable"):
         table[column] = table[column].astype("Int64")
     for column in ("rating", "ci_low", "ci_high", "style_rating", "style_ci_low", "style_ci_high", "wins", "overall",
-                   *CRITERIA, *ANSWER_RATING_COLUMNS[1:], *EVAL_COLUMNS[:3]):
+                   *CRITERIA, *ANSWER_RATING_COLUMNS[1:], *EVAL_COLUMNS[:3], "correct_rate"):
         table[column] = table[column].astype(float)
     for column in ("model", "label", "judge", "dataset", "split", "score_date", "score_kind", "source",
                    *EVAL_COLUMNS[3:]):
         table[column] = table[column].astype(object).where(table[column].notna(), None)
-    # Ranked on the study's criteria (the judge's overall), then the arena; a rating from too few
+    # Ranked on how often the model is right (the figure every offline model has on a fresh clone),
+    # then on the study's criteria (the judge's overall), then the arena; a rating from too few
     # votes does not rank a model (it sorts after those with enough). Published figures come from
     # another corpus: they close the table as a reference instead of ranking among measured models.
     enough = table["votes"].fillna(0) >= min_votes
     table["_published"] = table["score_kind"] == "published"
     table["_arena"] = table["rating"].where(enough)
-    table = table.sort_values(["_published", "overall", "_arena", "rating", "label"],
-                              ascending=[True, False, False, False, True], na_position="last",
-                              ignore_index=True).drop(columns=["_published", "_arena"])
+    table = table.sort_values(list(ORDER_RULE), ascending=[False, True, False, False, False, True],
+                              na_position="last", ignore_index=True).drop(columns=["_published", "_arena"])
 
     arena = {row["model"]: (row["rating"], row["votes"]) for row in rows.values() if row.get("rating") is not None}
     board = Leaderboard(
@@ -210,7 +220,8 @@ def _score_fields(record: dict) -> dict:
 def _eval_fields(record: dict) -> dict:
     return {"mean_words": record.get("mean_words"), "filler_rate": record.get("filler_rate"),
             "false_abstention_rate": record.get("false_abstention_rate"), "eval_date": record.get("date"),
-            "eval_command": record.get("command"), "retrieval": record.get("retrieval")}
+            "eval_command": record.get("command"), "retrieval": record.get("retrieval"),
+            "correct_rate": record.get("correct_rate"), "n_answerable": record.get("n_answerable")}
 
 
 def min_votes_from_env() -> int:

@@ -1,9 +1,10 @@
 """The leaderboard's table as a reader sees it: the ranked table and its detail, in the page's language.
 
 Pure functions over a `ragarena.leaderboard.build.Leaderboard` (no Gradio). The ranked table holds
-what a stakeholder needs at a glance (the study's three criteria and their mean, the arena rating
-with its interval, votes, the mean of people's 1-5 ratings, the conciseness figures of `eval`, a
-short source tag per row); the rest (style control, ranks, interval bounds) goes to the detail, and
+what a stakeholder needs at a glance (how often the model is right on the test split with its n and
+the conciseness figures of `eval`, the study's three criteria and their mean, the arena rating with
+its interval, votes, the mean of people's 1-5 ratings, a short source tag per row; the best figure of
+each column marked, `BEST`); the rest (style control, ranks, interval bounds) goes to the detail, and
 the full provenance of each row to `ragarena.leaderboard.provenance`; the stored score records are
 `ragarena.leaderboard.score_records`. Both cell formats are here and shared by the two tables.
 Honest small samples: a rating or a mean of people's ratings from fewer votes or ratings than the minimum is
@@ -24,8 +25,13 @@ from ragarena.scoring.scores import CRITERIA
 
 #: The ranked table: key -> header, width in pixels, Gradio datatype.
 RANKED = {
-    # Model, overall and the three criteria fit a phone's width (382 px) side by side; see ui.leaderboard.CSS.
-    "label": (_("Modelo"), 92, "str"),
+    # Model, how often it is right and the other figures of `eval` fit a phone's width (382 px) side
+    # by side (the figures every offline model has on a fresh clone); see ui.leaderboard.CSS.
+    "label": (_("Modelo"), 84, "str"),
+    "correct_rate": (_("Aciertos (test)"), 78, "number"),
+    "mean_words": (_("Palabras"), 62, "number"),
+    "filler_rate": (_("Relleno (%)"), 56, "number"),
+    "false_abstention_rate": (_("Falsas absten\u00adciones (%)"), 100, "number"),
     "overall": (_("Global (1-5)"), 52, "number"),
     "answer_relevance": (_("Relevancia respuesta"), 78, "number"),
     "context_relevance": (_("Relevancia contexto"), 78, "number"),
@@ -33,11 +39,14 @@ RANKED = {
     "arena": (_("Arena (IC 95 %)"), 130, "str"),
     "votes": (_("Votos"), 64, "number"),
     "answer_rating": (_("Personas 1-5 (n)"), 130, "str"),
-    "mean_words": (_("Palabras"), 84, "number"),
-    "filler_rate": (_("Relleno (%)"), 80, "number"),
-    "false_abstention_rate": (_("Falsas abstenciones (%)"), 126, "number"),
     "tags": (_("Fuente"), 184, "str"),
 }
+#: The columns whose best figure is marked (★ and bold), and which way is better. «Palabras»: the
+#: most concise. Only rows measured here compete (published figures come from another corpus), and
+#: only where at least two rows have the figure.
+BEST = {"correct_rate": max, "mean_words": min, "filler_rate": min, "false_abstention_rate": min, "overall": max,
+        **{c: max for c in CRITERIA}, "arena": max, "answer_rating": max}
+BEST_MARK = "★ "
 #: The detail view: secondary columns.
 DETAIL = {
     "label": (_("Modelo"), 150, "str"),
@@ -123,14 +132,14 @@ def answer_rating_cell(row: dict, min_ratings: int, figure: str = "overall", wit
 
 def source_tags(row: dict, language: str = DEFAULT_LANGUAGE) -> str:
     """Where the row's figures come from, short: «publicado», «juez LLM gpt-4o-mini, 2025-05-01»,
-    «eval automática», «público» (arena votes or people's ratings), joined with « · »."""
+    «eval automática, 2026-12-07», «público» (arena votes or people's ratings), joined with « · »."""
     tags = []
     if row.get("score_kind") == "published":
         tags.append(KIND_TAGS["published"])
     elif row.get("score_kind") == "measured":
         tags.append(_("juez LLM {judge}, {date}", judge=row.get("judge") or "?", date=_day(row.get("score_date"))))
     if row.get("eval_date"):
-        tags.append(KIND_TAGS["automatic"])
+        tags.append(_("{tag}, {date}", tag=KIND_TAGS["automatic"], date=_day(row.get("eval_date"))))
     if _count(row.get("votes")) or _count(row.get("crowd_n")):
         tags.append(KIND_TAGS["public"])
     return " · ".join(localize(tag, language) for tag in tags) or "—"
@@ -149,6 +158,7 @@ def ranked_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.Dat
     rows = board.table.to_dict("records")
     frame = pd.DataFrame({
         "label": [row["label"] for row in rows],
+        "correct_rate": [_percent(v) for v in board.table["correct_rate"]],
         "overall": board.table["overall"].round(2),
         **{c: board.table[c].round(2) for c in CRITERIA},
         "arena": [arena_cell(row, board.min_votes, language) for row in rows],
@@ -170,10 +180,59 @@ def styled(frame: pd.DataFrame, digits: dict[str, int] | None = None):
     return frame.style.format(formats, na_rep="—")
 
 
+def best_rows(board: Leaderboard) -> dict[str, set[int]]:
+    """Per `BEST` column, the rows (positions in `board.table`) holding its best figure (ties: all of them)."""
+    table = board.table
+    measured = table["score_kind"] != "published"
+    figures = {key: table[key] for key in BEST if key in table}
+    figures["arena"] = table["rating"].where(table["votes"].fillna(0) >= board.min_votes)
+    figures["answer_rating"] = table["crowd_overall"].where(table["crowd_n"].fillna(0) >= board.min_ratings)
+    best = {}
+    for key, pick in BEST.items():
+        values = figures[key].astype(float).where(measured).round(4).dropna()
+        if len(values) >= 2:
+            best[key] = {position for position, value in enumerate(figures[key].astype(float).round(4))
+                         if measured.iloc[position] and value == pick(values)}
+    return best
+
+
+def correct_cell(percent: float, n: Any) -> str:
+    """«41 % (n = 113)»: the share of the `n` answerable turns answered right (the count kept on one line)."""
+    if _isnan(percent):
+        return "—"
+    return f"{percent:.0f} %" + ("" if _isnan(n) else f" (n\u00a0=\u00a0{int(n)})")
+
+
+def _cell_format(key: str, n: Any, marked: bool, digits: int):
+    """How one cell of the ranked table reads: «Aciertos» with its n; a best figure with `BEST_MARK`."""
+    def shown(value) -> str:
+        if key == "correct_rate":
+            text = correct_cell(value, n)
+        else:
+            text = value if isinstance(value, str) else f"{value:.{digits}f}"
+        return BEST_MARK + text if marked else text
+
+    return shown
+
+
 def ranked_table(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
+    """The ranked table as the tab shows it: «Aciertos» with its n, the best figure of each `BEST`
+    column marked with ★ and bold."""
     names = dict(zip(RANKED, headers(RANKED, language)))
     digits = {names["overall"]: 2, **{names[c]: 2 for c in CRITERIA}, names["mean_words"]: 1}
-    return styled(ranked_frame(board, language), digits)
+    frame = ranked_frame(board, language)
+    styler = styled(frame, digits)
+    best = best_rows(board)
+    for position, n in enumerate(board.table["n_answerable"]):
+        for key in RANKED:
+            marked = position in best.get(key, ())
+            if key == "correct_rate" or marked:
+                column = names[key]
+                styler = styler.format(_cell_format(key, n, marked, digits.get(column, 0)), na_rep="—",
+                                       subset=pd.IndexSlice[[frame.index[position]], [column]])
+    bold = [[("font-weight: 700" if position in best.get(key, ()) else "") for key in RANKED]
+            for position in range(len(frame))]
+    return styler.apply(lambda _frame: pd.DataFrame(bold, index=frame.index, columns=frame.columns), axis=None)
 
 
 def detail_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.DataFrame:

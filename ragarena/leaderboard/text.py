@@ -37,6 +37,50 @@ def summary_markdown(board: Leaderboard, now: datetime | None = None, language: 
     return "\n\n".join(localize(line, language) for line in lines)
 
 
+def votes_for_an_interval(board: Leaderboard) -> int:
+    """At least how many more votes the arena needs before two models have `min_votes` each (the first
+    ratings with an interval): a vote counts for both models of its battle."""
+    measured = board.table[board.table["score_kind"] != "published"]
+    counts = sorted((int(v) for v in measured["votes"].fillna(0)), reverse=True) + [0, 0]
+    return max(0, board.min_votes - counts[1])
+
+
+def headline_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
+    """One plain sentence above the table: which model measured here is right more often on the test
+    split (from the figures of the table, best first), and how far the arena is from an interval."""
+    table = board.table
+    right = table[(table["score_kind"] != "published") & table["correct_rate"].notna()]
+    parts = []
+    if len(right):
+        first = right.iloc[0]
+        values = {"model": first["label"], "rate": f"{100 * first['correct_rate']:.0f}",
+                  "n": "?" if _isnan(first["n_answerable"]) else int(first["n_answerable"])}
+        if len(right) == 1:
+            parts.append(_("en el split de test, **{model}** acierta el {rate} % de {n} preguntas con respuesta",
+                           **values))
+        elif round(right.iloc[1]["correct_rate"], 4) == round(first["correct_rate"], 4):
+            parts.append(_("en el split de test, **{model}** y **{second}** aciertan lo mismo ({rate} % de {n} "
+                           "preguntas con respuesta)", second=right.iloc[1]["label"], **values))
+        else:
+            second = right.iloc[1]
+            parts.append(_("en el split de test, **{model}** acierta más a menudo ({rate} % de {n} preguntas con "
+                           "respuesta) que **{second}** ({second_rate} %)", second=second["label"],
+                           second_rate=f"{100 * second['correct_rate']:.0f}", **values))
+    needed = votes_for_an_interval(board)
+    if needed:
+        parts.append(_("la arena necesita al menos {n} votos más para dar puntuaciones con intervalo", n=needed))
+    else:
+        rated = table[table["rating"].notna() & (table["votes"].fillna(0) >= board.min_votes)]
+        if len(rated):
+            leader = rated.sort_values("rating", ascending=False).iloc[0]
+            parts.append(_("en la arena va por delante **{model}** ({rating})", model=leader["label"],
+                           rating=f"{leader['rating']:.0f}"))
+    if not parts:
+        return ""
+    sentence = "; ".join(localize(part, language) for part in parts)
+    return localize(_("**Hoy:** {sentence}.", sentence=sentence), language)
+
+
 def _leaders(board: Leaderboard) -> list:
     """Who is ahead, and how sure that is: the judge's best overall, and the arena's leader against the
     runner-up (among models with enough votes): clearly ahead only when the intervals do not overlap."""
@@ -69,7 +113,10 @@ WIDE_ELO, WIDE_SCORE = 400.0, 2.0
 def method_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
     """«Cómo se calcula»: plain words first, then the technical detail, in `language`."""
     lines = [
-        _("**En pocas palabras.** La tabla ordena los modelos por **Global**, la media de los tres criterios del "
+        _("**En pocas palabras.** La tabla ordena los modelos por **Aciertos**: la parte de las preguntas con "
+          "respuesta del split de test que el modelo contesta bien (contiene al menos la mitad de las palabras "
+          "con contenido de la respuesta de referencia; `python -m ragarena eval`, sin intervención humana), con cuántas preguntas son (n). Las filas "
+          "sin esa cifra van después, por **Global**, la media de los tres criterios del "
           "estudio, de 1 a 5: la respuesta contesta lo preguntado (*relevancia de la respuesta*), los fragmentos "
           "recuperados son los que hacían falta (*relevancia del contexto*) y la respuesta se apoya en ellos sin "
           "inventar (*fundamentación*); los pone un juez LLM o los cita el estudio publicado. Después cuenta la "

@@ -14,9 +14,9 @@ EN = {
     "De 1 (nada) a 5 (totalmente). Puedes cambiar la valoración hasta que hagas otra pregunta.":
         "From 1 (not at all) to 5 (completely). You can change your rating until you ask another question.",
     "**Pregunta lo que quieras sobre la documentación.** La respuesta cita los fragmentos en los que se basa, "
-    "que aparecen al lado. Prueba con un ejemplo:":
-        "**Ask anything about the documentation.** The answer quotes the passages it rests on, shown alongside. "
-        "Try an example:",
+    "que aparecen en «Contexto recuperado». Prueba con un ejemplo:":
+        "**Ask anything about the documentation.** The answer quotes the passages it rests on, shown under "
+        "«Retrieved context». Try an example:",
     "⚠️ Sin respuesta: el motivo aparece debajo.": "⚠️ No answer: the reason is shown below.",
     "✍️ Escribiendo la respuesta…": "✍️ Writing the answer…",
     "No se puede usar esta conversación (no tiene la forma de la que muestra la página); empieza una nueva.":

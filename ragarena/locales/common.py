@@ -8,7 +8,14 @@ EN = {
     "Clasificación": "Leaderboard",
     "Contexto recuperado": "Retrieved context",
     "No se ha recuperado ningún fragmento.": "No passage retrieved.",
-    "puntuación {score}": "score {score}",
+    "relevante": "relevant",
+    "poco relevante": "barely relevant",
+    "«Relevante»: el fragmento se parece a la pregunta al menos tanto como el 95 % de los que contenían la respuesta "
+    "en las preguntas de entrenamiento.":
+        "«Relevant»: the passage is at least as close to the question as 95% of those that held the answer in the "
+        "training questions.",
+    "Fragmentos ordenados por las palabras que comparten con la pregunta (BM25), sin estimación de relevancia.":
+        "Passages ranked by the words they share with the question (BM25), with no estimate of relevance.",
     # shared by several tabs
     "Pregunta": "Question",
     "Escribe tu pregunta sobre la documentación…": "Type your question about the documentation…",
@@ -27,4 +34,8 @@ EN = {
     "Fundamentación": "Groundedness",
     "Concisión (sin relleno)": "Conciseness (no filler)",
     "Modelo": "Model",
+    # ragarena/ui/theme.py: screen-reader labels Gradio writes in English
+    "Tu mensaje: ": "Your message: ",
+    "Respuesta: ": "Answer: ",
+    "Preguntas de ejemplo": "Example questions",
 }

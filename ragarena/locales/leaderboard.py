@@ -201,8 +201,12 @@ EN = {
         'Words',
     'Relleno (%)':
         'Filler (%)',
-    'Falsas abstenciones (%)':
-        'False abstentions (%)',
+    'Falsas absten\u00adciones (%)':
+        'False absten\u00adtions (%)',
+    'Aciertos (test)':
+        'Correct (test)',
+    '{tag}, {date}':
+        '{tag}, {date}',
     'Arena':
         'Arena',
     'IC 95 %: desde':
@@ -257,8 +261,8 @@ EN = {
         'Public: {votes} arena votes and {ratings} Chat ratings.',
     'cifras automáticas nuevas':
         'new automatic figures',
-    '**En pocas palabras.** La tabla ordena los modelos por **Global**, la media de los tres criterios del estudio, de 1 a 5: la respuesta contesta lo preguntado (*relevancia de la respuesta*), los fragmentos recuperados son los que hacían falta (*relevancia del contexto*) y la respuesta se apoya en ellos sin inventar (*fundamentación*); los pone un juez LLM o los cita el estudio publicado. Después cuenta la **Arena**: cuánto prefieren las personas sus respuestas en duelos a ciegas (1000 es la media; entre paréntesis, el margen en el que está con un 95 % de confianza). **Personas** es la nota media de 1 a 5 que se da bajo las respuestas del Chat, con cuántas notas hay. **Palabras**, **Relleno** y **Falsas abstenciones** las mide `python -m ragarena eval` sin intervención humana: longitud media de las respuestas, parte de ellas con frases de relleno y parte que dice «no hay información» cuando sí la había.':
-        "**In short.** The table ranks the models by **Overall**, the mean of the study's three criteria, 1 to 5: the answer addresses what was asked (*answer relevance*), the retrieved passages are the ones needed (*context relevance*) and the answer rests on them without inventing (*groundedness*); an LLM judge gives them, or the published study quotes them. Then comes the **Arena**: how much people prefer its answers in blind duels (1000 is the average; in brackets, the range it lies in with 95% confidence). **People** is the mean 1-5 mark given under the Chat's answers, with how many marks there are. **Words**, **Filler** and **False abstentions** are measured by `python -m ragarena eval` with no human involved: mean answer length, share of answers with filler phrases and share that say «no information» when there was some.",
+    '**En pocas palabras.** La tabla ordena los modelos por **Aciertos**: la parte de las preguntas con respuesta del split de test que el modelo contesta bien (contiene al menos la mitad de las palabras con contenido de la respuesta de referencia; `python -m ragarena eval`, sin intervención humana), con cuántas preguntas son (n). Las filas sin esa cifra van después, por **Global**, la media de los tres criterios del estudio, de 1 a 5: la respuesta contesta lo preguntado (*relevancia de la respuesta*), los fragmentos recuperados son los que hacían falta (*relevancia del contexto*) y la respuesta se apoya en ellos sin inventar (*fundamentación*); los pone un juez LLM o los cita el estudio publicado. Después cuenta la **Arena**: cuánto prefieren las personas sus respuestas en duelos a ciegas (1000 es la media; entre paréntesis, el margen en el que está con un 95 % de confianza). **Personas** es la nota media de 1 a 5 que se da bajo las respuestas del Chat, con cuántas notas hay. **Palabras**, **Relleno** y **Falsas abstenciones** las mide `python -m ragarena eval` sin intervención humana: longitud media de las respuestas, parte de ellas con frases de relleno y parte que dice «no hay información» cuando sí la había.':
+        "**In short.** The table ranks the models by **Correct**: the share of the test split's answerable questions the model answers right (the answer holds at least half the content words of the reference answer; `python -m ragarena eval`, no human involved), with how many questions there are (n). Rows without that figure come after, by **Overall**, the mean of the study's three criteria, 1 to 5: the answer addresses what was asked (*answer relevance*), the retrieved passages are the ones needed (*context relevance*) and the answer rests on them without inventing (*groundedness*); an LLM judge gives them, or the published study quotes them. Then comes the **Arena**: how much people prefer its answers in blind duels (1000 is the average; in brackets, the range it lies in with 95% confidence). **People** is the mean 1-5 mark given under the Chat's answers, with how many marks there are. **Words**, **Filler** and **False abstentions** are measured by `python -m ragarena eval` with no human involved: mean answer length, share of answers with filler phrases and share that say «no information» when there was some.",
     '**Muestras pequeñas.** Una puntuación de la arena se muestra desde {votes} votos del modelo y una media de las personas desde {ratings} valoraciones (`RAGARENA_MIN_VOTES`, `RAGARENA_MIN_RATINGS`); antes la celda dice cuántos hay. Un intervalo más ancho que {elo} puntos Elo o que {score} puntos de la escala 1-5 se muestra como «IC muy amplio»: todavía no distingue nada.':
         "**Small samples.** An arena rating is shown from {votes} votes of the model and a people's mean from {ratings} ratings (`RAGARENA_MIN_VOTES`, `RAGARENA_MIN_RATINGS`); before that the cell says how many there are. An interval wider than {elo} Elo points or {score} points of the 1-5 scale reads «very wide CI»: it does not tell anything apart yet.",
     '**Fuentes.** *publicado*: cifra citada del estudio del IIC, medida sobre otro corpus (sirve de referencia, no es comparable al decimal); *juez LLM*: `eval --judge` sobre el split de test, con el modelo juez y la fecha; *eval automática*: `eval --record`; *público*: votos de la arena y valoraciones del Chat. La procedencia completa de cada fila está en «Detalle y procedencia de cada fila».':
@@ -285,8 +289,20 @@ EN = {
         '{where}: automatic figures need {missing}.',
     '{where}: las cifras automáticas no tienen ninguna cifra.':
         '{where}: the automatic figures hold no figure.',
-    'Los modelos ordenados por la media de los tres criterios del estudio (1-5) y por la arena de votos a ciegas; la fuente de cada fila, al final.':
-        "The models ranked by the mean of the study's three criteria (1-5) and by the arena of blind votes; each row's source, at the end.",
+    'Ordenados por **Aciertos** (respuestas correctas en el split de test); las filas sin esa cifra van después, por **Global** (1-5) y por la arena, y las cifras publicadas al final. ★: la mejor cifra de cada columna entre los modelos medidos aquí.':
+        'Ordered by **Correct** (right answers on the test split); rows without that figure come after, by **Overall** (1-5) and by the arena, and the published figures last. ★: the best figure of each column among the models measured here.',
+    'en el split de test, **{model}** acierta el {rate} % de {n} preguntas con respuesta':
+        'on the test split, **{model}** is right on {rate}% of {n} answerable questions',
+    'en el split de test, **{model}** y **{second}** aciertan lo mismo ({rate} % de {n} preguntas con respuesta)':
+        'on the test split, **{model}** and **{second}** are right equally often ({rate}% of {n} answerable questions)',
+    'en el split de test, **{model}** acierta más a menudo ({rate} % de {n} preguntas con respuesta) que **{second}** ({second_rate} %)':
+        'on the test split, **{model}** is right more often ({rate}% of {n} answerable questions) than **{second}** ({second_rate}%)',
+    'la arena necesita al menos {n} votos más para dar puntuaciones con intervalo':
+        'the arena needs at least {n} more votes to give ratings with an interval',
+    'en la arena va por delante **{model}** ({rating})':
+        'in the arena **{model}** is ahead ({rating})',
+    '**Hoy:** {sentence}.':
+        '**Today:** {sentence}.',
     'Cómo se calcula':
         'How it is computed',
     'Detalle y procedencia de cada fila':

@@ -86,8 +86,12 @@ def analyze(texts: Sequence[str]) -> list[list[str]]:
 @dataclass(frozen=True)
 class Hit:
     passage: Passage
-    score: float
+    score: float  # the retriever's ranking score: only comparable within one search
     rank: int  # 1-based
+    # Cosine similarity of the passage to the question (averaged with the recent questions' for a
+    # follow-up), when the retriever embeds: the same scale for every question
+    # (`ragarena.retrieval.relevance`). None for BM25 alone.
+    similarity: float | None = None
 
 
 class Retriever:

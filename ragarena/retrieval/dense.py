@@ -123,10 +123,17 @@ class DenseRetriever(_BM25Statistics):
             scores = scores + self.history_weight * (self.vectors @ context)
         return scores
 
+    def similarity(self, scores: np.ndarray, history: Sequence[str] = ()) -> np.ndarray:
+        """`scores` (of the same `history`) back on the cosine scale: the weighted mean of the
+        question's and the recent history's similarity, so that one threshold reads every turn."""
+        recent = [q for q in history if q.strip()][-HISTORY_TURNS:]
+        return scores / (1 + self.history_weight) if recent and self.history_weight else scores
+
     def search(self, question: str, history: Sequence[str] = (), k: int = 5) -> list[Hit]:
         if not self.ready:
             return self.bm25.search(question, history, k)
-        return _top(self.passages, self.scores(question, history), k)
+        scores = self.scores(question, history)
+        return _top(self.passages, scores, k, self.similarity(scores, history))
 
 
 class HybridRetriever(_BM25Statistics):
@@ -160,7 +167,7 @@ class HybridRetriever(_BM25Statistics):
             for hit in keyword_hits:
                 keyword[self._index[hit.passage.id]] = hit.score
             fused = weighted_scores(keyword, similarity, self.bm25_weight)
-        return _top(self.passages, fused, k)
+        return _top(self.passages, fused, k, self.dense.similarity(similarity, history))
 
 
 def weighted_scores(keyword: np.ndarray, similarity: np.ndarray, keyword_weight: float) -> np.ndarray:
@@ -187,13 +194,14 @@ def rrf_scores(rankings: Sequence[Sequence[int]], n: int, k: int = RRF_K) -> np.
     return fused
 
 
-def _top(passages: list[Passage], scores: np.ndarray, k: int) -> list[Hit]:
+def _top(passages: list[Passage], scores: np.ndarray, k: int, similarity: np.ndarray | None = None) -> list[Hit]:
     k = max(0, min(k, len(passages)))
     if k == 0:
         return []
     top = np.argpartition(-scores, k - 1)[:k]
     top = top[np.argsort(-scores[top], kind="stable")]
-    return [Hit(passage=passages[i], score=float(scores[i]), rank=rank) for rank, i in enumerate(top, start=1)]
+    return [Hit(passage=passages[i], score=float(scores[i]), rank=rank,
+                similarity=None if similarity is None else float(similarity[i])) for rank, i in enumerate(top, start=1)]
 
 
 AnyRetriever = Union[Retriever, DenseRetriever, HybridRetriever]

@@ -41,10 +41,12 @@ def eval_command_line(args, retrieval: str | None, last: str) -> str:
 
 
 def automatic_record(summary: dict, args, *, label: str | None, retrieval: str | None,
-                     date: str | None = None, model: str | None = None, served_model: str | None = None) -> dict:
+                     date: str | None = None, model: str | None = None, served_model: str | None = None,
+                     n_answerable: int | None = None) -> dict:
     """The record of an eval run's `summary` (`ragarena.scoring.evaluation.summarize`); `args` are eval's.
     `model` is the exact model id (`--backend openai` answers as e.g. "gpt-6-luna"), `served_model`
-    what was sent as `model` to the server, when they differ."""
+    what was sent as `model` to the server, when they differ; `n_answerable` the run's answerable turns
+    (what `correct_rate` is a share of)."""
     answer = summary.get("answer") or {}
     figures = {key: round(float(answer[key]), 4) for key in scores.AUTOMATIC_FIGURES if answer.get(key) is not None}
     dataset = display_path(args.qa or config.qa_file())
@@ -57,6 +59,8 @@ def automatic_record(summary: dict, args, *, label: str | None, retrieval: str |
         "source": f"medido con `{command}` sobre {dataset}, split {args.split}",
         "command": command, "retrieval": retrieval, "k": args.k, **figures,
     }
+    if n_answerable is not None:
+        record["n_answerable"] = n_answerable
     if served_model and served_model != record["model"]:
         record["served_model"] = served_model
     return scores.validate_record(record, _("cifras automáticas nuevas"))

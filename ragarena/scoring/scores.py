@@ -92,6 +92,10 @@ def validate_record(record: Any, where: str) -> dict:
             raise UserError(_("{where}: «{key}» debe ser un entero no negativo o null, no {value}.",
                               where=where, key=key, value=repr(value)))
         clean[key] = value
+    answerable = record.get("n_answerable")  # optional: the turns `correct_rate` is a share of
+    if answerable is not None and (not isinstance(answerable, int) or isinstance(answerable, bool) or answerable < 0):
+        raise UserError(_("{where}: «{key}» debe ser un entero no negativo o null, no {value}.",
+                          where=where, key="n_answerable", value=repr(answerable)))
     for key in ("label", "judge", "dataset", "split", "date"):
         value = record.get(key)
         if value is not None and not isinstance(value, str):

@@ -32,7 +32,7 @@ CSS = """
 #chat-chatbot .examples { gap: .5rem; padding: .5rem .75rem; }
 #chat-chatbot .example { padding: .5rem .75rem !important; min-height: 0 !important; }
 @media (max-width: 500px) {
-  #chat-chatbot { height: 44vh !important; }
+  #chat-chatbot { height: 37vh !important; }  /* the question box and «Enviar» stay in a 390x844 first screen */
   #chat-chatbot .examples { grid-template-columns: 1fr !important; }
   #chat-chatbot .example:nth-child(n+4) { display: none; }  /* three fit a phone's first screen */
 }

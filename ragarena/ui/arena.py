@@ -148,6 +148,13 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
                              elem_id="arena-pick-a")
         pick_b = gr.Dropdown(choices, value=available[1] if len(available) > 1 else None, label=_("Modelo B"),
                              elem_id="arena-pick-b")
+    # The question first, in the first screen at 1280x800 and 390x844; the answers, the vote and the
+    # passages below it (empty until a round starts).
+    question = gr.Textbox(label=_("Pregunta"), placeholder=_("Escribe tu pregunta sobre la documentación…"),
+                          max_lines=6, elem_id="arena-question")
+    with gr.Row():
+        send = gr.Button(_("Enviar"), variant="primary", elem_id="arena-send")
+        new_round = gr.Button(_("🔄 Nueva ronda"), elem_id="arena-new-round")
     with gr.Row(equal_height=False):
         # Names and passages start as plain (Spanish) text: they change with the round, so a switch
         # re-renders them from the state (`relocalize`) rather than resetting them.
@@ -165,11 +172,6 @@ def build_arena_tab(ctx: AppContext, language: gr.Radio | None = None,
     with gr.Accordion(_("Respuesta de referencia (del conjunto de preguntas)"), open=False, visible=False,
                       elem_id="arena-reference") as reference_box:
         reference_md = gr.Markdown("", elem_id="arena-reference-text")
-    question = gr.Textbox(label=_("Pregunta"), placeholder=_("Escribe tu pregunta sobre la documentación…"),
-                          max_lines=6, elem_id="arena-question")
-    with gr.Row():
-        send = gr.Button(_("Enviar"), variant="primary", elem_id="arena-send")
-        new_round = gr.Button(_("🔄 Nueva ronda"), elem_id="arena-new-round")
     passages = gr.HTML(passages_html([], heading=PASSAGES_HEADING), label=_("Fragmentos"), elem_id="arena-passages")
     winner_box = gr.Textbox(visible=False, label="Voto")  # only the /arena_vote API endpoint uses it
     state = gr.State(None)  # the round: models, turns, battle id, passages, reference; server-side, per session

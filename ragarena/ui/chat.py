@@ -111,7 +111,7 @@ def rating_message(rating: dict) -> Text:
 
 def _panel_json(hits: list[Hit], support) -> dict:
     """The passages panel as plain data, for the browser's copy of the conversation."""
-    return {"hits": [[h.passage.id, h.score, h.rank] for h in hits],
+    return {"hits": [[h.passage.id, h.score, h.rank, h.similarity] for h in hits],
             "support": [support.passage_id, support.sentence] if support else None}
 
 
@@ -119,7 +119,8 @@ def _panel_from_json(ctx: AppContext, saved) -> tuple[list[Hit], Support | None]
     """The panel back from `_panel_json` (passages no longer in the documentation are left out)."""
     try:
         by_id = ctx.engine.passages_by_id
-        hits = [Hit(by_id[pid], float(score), int(rank)) for pid, score, rank in (saved or {}).get("hits") or []
+        hits = [Hit(by_id[pid], float(score), int(rank), None if similarity is None else float(similarity))
+                for pid, score, rank, similarity in ([*item, None][:4] for item in (saved or {}).get("hits") or [])
                 if pid in by_id]
         support = (saved or {}).get("support")
         return hits, Support(str(support[0]), str(support[1]), 1.0) if support else None
@@ -138,7 +139,7 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
                 label=_("Conversación"), height="52vh", min_height=260, max_height=560, buttons=["copy"],
                 elem_id="chat-chatbot", placeholder=_(
                     "**Pregunta lo que quieras sobre la documentación.** La respuesta cita los fragmentos en los "
-                    "que se basa, que aparecen al lado. Prueba con un ejemplo:"),
+                    "que se basa, que aparecen en «Contexto recuperado». Prueba con un ejemplo:"),
                 examples=[{"text": q} for q in examples] or None)
             status = gr.Markdown("", elem_id="chat-status")
             with gr.Row(equal_height=True):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gradio as gr
 
 from ragarena.i18n import DEFAULT_LANGUAGE, LANGUAGES, Text, localize, normalize_language
+from ragarena.ui.theme import SET_PAGE_LANGUAGE
 
 # Properties that hold text a person reads. `value` only for components whose value is fixed
 # text (a Textbox's value is the user's input and must survive a switch).
@@ -54,6 +55,8 @@ def relabel_on_switch(demo: gr.Blocks, switch: gr.Radio) -> list:
     if targets:
         switch.change(relabel, switch, [block for block, _props in targets], api_name=False,
                       show_progress="hidden", queue=False)
+    # <html lang> follows the switch (screen readers pronounce the page in it; ragarena.ui.theme).
+    switch.change(None, switch, None, js=SET_PAGE_LANGUAGE, api_name=False, queue=False)
 
     def from_address(request: gr.Request):
         # Only an address that asks (?lang=en) sets the switch: answering "es" to every page load

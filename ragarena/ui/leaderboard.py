@@ -1,6 +1,7 @@
 """Leaderboard tab: lays out what `ragarena.leaderboard.board.BoardData` computes, nothing more.
 
-The ranked table comes first (under a one-line description), then the summary with the buttons,
+The ranked table comes first (under one sentence on what the figures show today and a caption with
+the rows' order, `ragarena.leaderboard.build.ORDER_CAPTION`), then the summary with the buttons,
 the folded «Cómo se calcula» and «Detalle y procedencia», the plots, and the folded agreement,
 reasons and stored scores. Everything is refreshed when the tab is selected, when «Actualizar» is
 pressed (API ``/leaderboard_refresh``, first output the ranked table; ``/leaderboard_agreement``
@@ -18,6 +19,7 @@ from ragarena.i18n import DEFAULT_LANGUAGE, _
 from ragarena.leaderboard import score_records
 from ragarena.leaderboard import table as bt
 from ragarena.leaderboard.board import BoardData
+from ragarena.leaderboard.build import ORDER_CAPTION
 from ragarena.ui.context import AppContext
 
 #: Layout of the tab (widths, wrapping); passed to `launch(css=...)` with the app's CSS.
@@ -29,6 +31,11 @@ CSS = """
 .ra-board th, .ra-board th * { font-size: 11px !important; font-weight: 600 !important; line-height: 1.25 !important; }
 .ra-board .cell-wrap { padding: 6px 4px !important; }
 #leaderboard-summary p { margin: 0 0 .3rem 0; }
+/* The model column stays in view when a table scrolls sideways: Gradio 6.31's virtual table takes
+   `pinned_columns` but does not pin, so its first column is made sticky here. */
+.ra-board .body-cell.first-column, .ra-board .header-cell.first-column {
+  position: sticky !important; left: 0; z-index: 3; background: var(--background-fill-primary);
+  box-shadow: 1px 0 0 var(--border-color-primary); }
 @media (max-width: 640px) {
   /* edge to edge on a phone: model, overall and the three criteria side by side */
   #leaderboard-table { margin-left: -28px !important; margin-right: -28px !important; width: auto !important; }
@@ -47,10 +54,10 @@ def board_data(ctx: AppContext) -> BoardData:
 
 def refresh(ctx: AppContext, language: str = DEFAULT_LANGUAGE):
     """Outputs of the tab in `language`, table first: ranked table, summary, method, detail, provenance,
-    correlation, ratings plot, heatmap, CSV, stored scores."""
+    correlation, ratings plot, heatmap, CSV, stored scores, the sentence above the table."""
     view = board_data(ctx).view(language)
     return (view.ranked, view.summary, view.method, view.detail, view.provenance, view.correlation,
-            view.ratings_plot, view.heatmap, view.csv_path, view.scores)
+            view.ratings_plot, view.heatmap, view.csv_path, view.scores, view.headline)
 
 
 def _table(value, columns: dict, elem_id: str, label, max_height: int = 520) -> gr.Dataframe:
@@ -68,8 +75,8 @@ def build_leaderboard_tab(ctx: AppContext, language: gr.Radio | None = None) -> 
     data = board_data(ctx)
     # Built in Spanish; a page in English re-renders them at once (the switch changes on load).
     initial = refresh(ctx)
-    gr.Markdown(_("Los modelos ordenados por la media de los tres criterios del estudio (1-5) y por la arena de "
-                  "votos a ciegas; la fuente de cada fila, al final."), elem_id="leaderboard-intro")
+    headline = gr.Markdown(initial[10], elem_id="leaderboard-headline")
+    gr.Markdown(ORDER_CAPTION, elem_id="leaderboard-intro")
     table = _table(initial[0], bt.RANKED, "leaderboard-table", _("Clasificación"))
     with gr.Row(equal_height=False):
         with gr.Column(scale=4, min_width=300):
@@ -115,7 +122,8 @@ def build_leaderboard_tab(ctx: AppContext, language: gr.Radio | None = None) -> 
     def reasons_outputs(lang: str = DEFAULT_LANGUAGE):
         return data.reasons(lang)
 
-    outputs = [table, summary, method, detail, provenance, correlation, ratings_plot, heatmap, download, scores_table]
+    outputs = [table, summary, method, detail, provenance, correlation, ratings_plot, heatmap, download, scores_table,
+               headline]
     refreshed = update.click(refreshed_view, inputs, outputs, api_name="leaderboard_refresh")
     refreshed.then(agreement_view, inputs, [agreement], api_name="leaderboard_agreement")
     refreshed.then(reasons_outputs, inputs, [reasons_md, reasons_table], api_name="leaderboard_reasons")

@@ -11,9 +11,16 @@ from ragarena.answering.evidence import Support
 from ragarena.answering.metering import AnswerMeta
 from ragarena.i18n import Text, _, join_text, localize
 from ragarena.retrieval.bm25 import Hit
+from ragarena.retrieval.relevance import is_relevant
 from ragarena.selector.candidates import display_text
 
 PASSAGES_HEADING = _("Contexto recuperado")
+#: Each passage's label (`ragarena.retrieval.relevance`), and the one line that says what it means.
+RELEVANCE = {True: _("relevante"), False: _("poco relevante")}
+RELEVANCE_NOTE = _("«Relevante»: el fragmento se parece a la pregunta al menos tanto como el 95 % de los que "
+                   "contenían la respuesta en las preguntas de entrenamiento.")
+NO_RELEVANCE_NOTE = _("Fragmentos ordenados por las palabras que comparten con la pregunta (BM25), sin "
+                      "estimación de relevancia.")
 
 
 def passages_html(hits: Sequence[Hit], support: Support | None = None, heading: str | None = None,
@@ -32,13 +39,16 @@ def passages_html(hits: Sequence[Hit], support: Support | None = None, heading: 
             sentence = html.escape(support.sentence)
             text = text.replace(sentence, f"<mark>{sentence}</mark>", 1) if sentence in text else text
         where = html.escape(passage.title + (f" › {passage.section}" if passage.section else ""))
-        score = localize(_("puntuación {score}", score=f"{hit.score:.2f}"), language)
-        items.append(
-            f"<details class='ra-passage' open><summary><b>[{hit.rank}] {where}</b> "
-            f"<small>({html.escape(score)} · {html.escape(passage.id)})</small></summary>"
+        relevant = is_relevant(hit)
+        tag = [] if relevant is None else [html.escape(localize(RELEVANCE[relevant], language))]
+        items.append(  # a passage that is not about the question comes folded
+            f"<details class='ra-passage'{'' if relevant is False else ' open'}><summary><b>[{hit.rank}] {where}</b> "
+            f"<small>({' · '.join([*tag, html.escape(passage.id)])})</small></summary>"
             f"<div style='white-space:pre-wrap'>{text}</div></details>"
         )
-    return f"<div class='ra-passages'><h4>{heading}</h4>{''.join(items)}</div>"
+    scale = RELEVANCE_NOTE if any(h.similarity is not None for h in hits) else NO_RELEVANCE_NOTE
+    note = f"<p class='ra-relevance'><small>{html.escape(localize(scale, language))}</small></p>"
+    return f"<div class='ra-passages'><h4>{heading}</h4>{note}{''.join(items)}</div>"
 
 
 def answer_summary(meta) -> Text | str:
