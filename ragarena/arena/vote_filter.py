@@ -77,7 +77,7 @@ class VoteCount:
             notes.append(_("{named} votos emitidos con los nombres de los modelos a la vista no cuentan "
                            "(solo cuentan los votos a ciegas).", named=self.named))
         if self.malformed:
-            notes.append(_("{n} filas no son combates válidos y no cuentan (la primera: {problem}).",
+            notes.append(_("{n} filas no son combates válidos y no cuentan; la primera: {problem}",
                            n=self.malformed, problem=self.problems[0]))
         return notes
 

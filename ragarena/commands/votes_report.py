@@ -107,7 +107,7 @@ def format_report(report: dict, limit: int = 200, pending_saved_later: bool = Tr
         lines.append(UNREADABLE.format(n=report["unreadable"]))
     if report.get("malformed"):
         lines.append(f"{report['malformed']} filas del archivo no son combates válidos y no cuentan: "
-                     + "; ".join(report["malformed_rows"][:5]) + ("; …" if report["malformed"] > 5 else "") + ".")
+                     + " ".join(report["malformed_rows"][:5]) + (" …" if report["malformed"] > 5 else ""))
     if report["by_reason"] or report["pending_by_reason"]:
         lines += ["", "Excluidos por motivo:"]
         for name in sorted(set(report["by_reason"]) | set(report["pending_by_reason"])):

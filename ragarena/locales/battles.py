@@ -34,6 +34,6 @@ EN = {
         "'{path}' must be a number from 0 up, true/false or null, not {value}.",
     # ragarena/arena/vote_filter.py: rows left out of every rating
     "combate {number}": "battle {number}",
-    "{n} filas no son combates válidos y no cuentan (la primera: {problem}).":
-        "{n} rows are not valid battles and do not count (the first: {problem}).",
+    "{n} filas no son combates válidos y no cuentan; la primera: {problem}":
+        "{n} rows are not valid battles and do not count; the first: {problem}",
 }

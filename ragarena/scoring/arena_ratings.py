@@ -118,7 +118,8 @@ def analyze(battles: Any, bootstrap: int = 1000, seed: int | None = 0, style: bo
         left_out = [f"{n} {name}" for n, name in ((votes.excluded, "excluidos"), (votes.malformed, "mal formados"),
                                                   (votes.named, "con los nombres a la vista")) if n]
         extra = f" ({', '.join(left_out)})" if left_out else ""
-        raise UserError(f"No hay combates que puntuar{extra}.")
+        first = f" La primera fila mal formada: {votes.problems[0]}" if votes.problems else ""
+        raise UserError(f"No hay combates que puntuar{extra}.{first}")
     n = len(data.models)
     cells = aggregate(data.a, data.b, data.outcome, n)
     theta = fit_cells(cells)
