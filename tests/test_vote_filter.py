@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ragarena import cli
@@ -90,9 +91,10 @@ def test_every_consumer_counts_the_same_battles_of_an_export(tmp_path, capsys):
     assert {"counted": board.n_votes, "excluded": board.excluded, "named": board.named,
             "malformed": board.malformed} == EXPECTED
 
-    ratings = analyze(records, bootstrap=0)
-    assert {"counted": ratings.n_battles, "excluded": ratings.excluded, "named": ratings.named,
-            "malformed": ratings.malformed} == EXPECTED
+    for given in (records, pd.DataFrame(records)):  # a DataFrame goes through the same filter
+        ratings = analyze(given, bootstrap=0)
+        assert {"counted": ratings.n_battles, "excluded": ratings.excluded, "named": ratings.named,
+                "malformed": ratings.malformed} == EXPECTED
 
     report = json.loads(run_cli(capsys, "votes-report", "--file", str(path), "--json").out)
     assert {"counted": report["counted"], "excluded": report["excluded"], "named": report["named_mode"],
