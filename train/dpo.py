@@ -7,7 +7,9 @@ The votes are battles in the public arena format (JSON Lines): `model_a`, `model
 `winner` (model_a / model_b / tie / tie (bothbad)), `question`, `answer_a`, `answer_b`, and
 optionally `conversation` (earlier [question, answer] pairs) and `passage_ids` or `passages`.
 The winner's answer is "chosen", the loser's "rejected"; ties, "both bad" and the votes the
-leaderboard does not count (named mode, excluded: `ragarena.arena.vote_filter`) are skipped. The
+leaderboard does not count are skipped: the file is screened as the vote store is (a copy written
+at vote time, such as the Hub's, was never screened), then goes through the leaderboard's filter
+(named mode, excluded, not a battle: `ragarena.arena.vote_filter`; `train.preferences`). The
 prompt is `build_messages` with the battle's passages, re-retrieved with the app's engine (in
 the app's retrieval mode) when the battle only has the question.
 
@@ -126,7 +128,7 @@ def run(config: TrainConfig, votes: str, adapter: str):
         "sft_adapter": str(adapter),
         "data_file": str(votes),
         "data": {"battles": report.battles, "pairs": report.pairs, "skipped": dict(report.skipped),
-                 "re_retrieved": report.re_retrieved},
+                 "re_retrieved": report.re_retrieved, "counted": report.counted, "screened_now": report.screened_now},
         # Passages come from the votes; the app's retrieval only for battles that lacked them.
         "retrieval": {"mode": report.retrieval or None, "k": config.retrieval_k},
         "data_lines": report.lines(),

@@ -1,8 +1,10 @@
 """DPO preference pairs from the arena's vote export (public arena battle format).
 
 The winner's answer is chosen, the loser's rejected. Only votes the leaderboard counts become
-pairs (`ragarena.arena.vote_filter`: blind, not excluded); ties, "both bad", incomplete battles,
-duplicates and test questions are skipped, each counted in the report. The prompt is
+pairs: the file is screened as the vote store is (`ragarena.arena.hygiene.screen_battles`: a copy
+written at vote time, such as the Hub's, was never screened), then goes through the leaderboard's
+filter (`ragarena.arena.vote_filter.count_votes`: well formed, not excluded, blind); ties, "both bad",
+incomplete battles, duplicates and test questions are skipped, each counted in the report. The prompt is
 `build_messages` with the battle's passages, or, for a battle that lacks them, the ones the
 app's engine retrieves (`train.serving`). Nothing here imports torch.
 """
@@ -16,8 +18,9 @@ from typing import Any, Sequence
 
 from ragarena.answering.engine import Engine
 from ragarena.answering.prompts import build_messages
-from ragarena.arena.battles import read_battles
-from ragarena.arena.vote_filter import EXCLUDED, NAMED, not_counted_because
+from ragarena.arena.battles import read_battle_rows
+from ragarena.arena.hygiene import screen_battles
+from ragarena.arena.vote_filter import EXCLUDED, MALFORMED, NAMED, count_votes
 from ragarena.errors import UserError
 from ragarena.retrieval.bm25 import fold
 from ragarena.retrieval.corpus import Passage
@@ -50,18 +53,27 @@ class PreferencePair:
 @dataclass
 class PairReport:
     battles: int = 0
+    counted: int = 0  # votes the leaderboard counts (`ragarena.arena.vote_filter`)
+    screened_now: int = 0  # of the excluded: votes the screening excluded now (the file had not marked them)
+    malformed_rows: list[str] = field(default_factory=list)  # "where: why" of the rows that are not battles
     pairs: int = 0
     skipped: Counter = field(default_factory=Counter)  # reason -> count
     re_retrieved: int = 0
     retrieval: str = ""  # the app's retrieval mode used to re-retrieve ("" when no battle needed it)
 
     def lines(self) -> list[str]:
-        out = [f"Combates leídos: {self.battles}; pares de preferencia: {self.pairs}."]
+        out = [f"Combates leídos: {self.battles}; cuentan en la clasificación: {self.counted}; "
+               f"pares de preferencia: {self.pairs}."]
+        if self.screened_now:
+            out.append(f"La prueba secuencial de los votantes (la misma que aplica la base de votos) excluye "
+                       f"{self.screened_now} votos que el archivo no tenía marcados.")
         if self.re_retrieved:
             out.append(f"Fragmentos recuperados de nuevo con la recuperación «{self.retrieval}» de la app: "
                        f"{self.re_retrieved}.")
         for reason, count in sorted(self.skipped.items(), key=lambda item: -item[1]):
             out.append(f"Omitidos ({reason}): {count}.")
+        if self.malformed_rows:
+            out.append(f"Primera fila que no es un combate válido: {self.malformed_rows[0]}")
         return out
 
 
@@ -138,7 +150,8 @@ class PassageResolver:
 
 
 # Why a vote the leaderboard does not count is left out of DPO (the report's words).
-UNCOUNTED = {NAMED: "votado con los nombres de los modelos a la vista", EXCLUDED: "voto excluido del ranking"}
+UNCOUNTED = {NAMED: "votado con los nombres de los modelos a la vista", EXCLUDED: "voto excluido del ranking",
+             MALFORMED: "fila que no es un combate válido"}
 
 
 def preference_pairs(
@@ -147,24 +160,27 @@ def preference_pairs(
 ) -> tuple[list[PreferencePair], PairReport]:
     """Winner's answer chosen, loser's rejected; ties, "both bad" and incomplete battles skipped.
 
-    Only votes the leaderboard counts (`ragarena.arena.vote_filter`): votes cast with the model names
-    in view and votes excluded by vote hygiene are skipped. A battle whose question is a
+    Only votes the leaderboard counts: the file is screened first (`screen_battles`, as the vote
+    store is), then `count_votes` leaves out rows that are not battles, votes excluded by vote
+    hygiene and votes cast with the model names in view. A battle whose question is a
     test-split question is skipped too (it would leak the test set into training). Battles
     without their passages are re-retrieved with the app's engine in `retrieval` (None: the
-    mode the app serves with). Raises UserError when the file is missing or malformed, and when
+    mode the app serves with). Raises UserError when the file is missing or not JSON, and when
     no usable pair remains.
     """
-    battles = read_battles(votes_path)
+    records, where = read_battle_rows(votes_path)
+    screened, screening = screen_battles(records)
+    votes = count_votes(screened, where=where)
     resolver = PassageResolver(docs, k=k, retrieval=retrieval)
     leaked = test_questions(conversations_path)
-    report = PairReport(battles=len(battles))
+    report = PairReport(battles=len(records), counted=len(votes.counted), screened_now=len(screening.exclusions),
+                        malformed_rows=[str(problem) for problem in votes.problems])
+    for reason, count in votes.left_out().items():
+        if count:
+            report.skipped[UNCOUNTED[reason]] = count
     pairs: list[PreferencePair] = []
     seen: set[tuple[str, str, str]] = set()
-    for record in battles:
-        uncounted = not_counted_because(record)
-        if uncounted:
-            report.skipped[UNCOUNTED[uncounted]] += 1
-            continue
+    for record in votes.counted:
         winner = record["winner"]
         if winner not in ("model_a", "model_b"):
             report.skipped["empate o ambos malos"] += 1

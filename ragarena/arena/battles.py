@@ -96,11 +96,22 @@ def read_battles(path: str | os.PathLike) -> list[dict]:
     Raises `UserError` (in Spanish, naming the file and the line) for a missing or unreadable
     file, malformed JSON, or a record without a valid ``model_a``/``model_b``/``winner``.
     """
+    records, where = read_battle_rows(path)
+    return [validate_battle(record, label) for record, label in zip(records, where)]
+
+
+def read_battle_rows(path: str | os.PathLike) -> tuple[list[Any], list[str]]:
+    """Every record of a battles file (JSON Lines or a JSON list), unchecked, and where each is
+    ("votos.jsonl, línea 3"): for the readers that leave out and count what is not a battle
+    (`ragarena.arena.vote_filter.count_votes`) instead of refusing the file. A file that cannot be read
+    or holds invalid JSON raises `UserError` (the file itself is broken)."""
     path = Path(path)
     text = _read_text(path)
     if text.lstrip().startswith("["):
-        return [validate_battle(record, where) for record, where, _line in _json_list(path, text)]
-    return parse_json_lines(text, path, validate_battle)
+        rows = [(record, where) for record, where, _line in _json_list(path, text)]
+    else:
+        rows = parse_json_lines(text, path, lambda record, where: (record, where))
+    return [record for record, _where in rows], [where for _record, where in rows]
 
 
 @dataclass
@@ -238,15 +249,7 @@ def _flag_set(value: Any) -> bool:
 def is_excluded(battle: dict) -> bool:
     """Whether a battle is kept out of every rating: ``excluded`` true or an ``excluded_reason``.
 
-    The one place this is decided: the ratings (`ragarena.scoring.battle_arrays`, records and data frames),
-    the leaderboard and its reasons table, and the voter screening all ask here.
+    The one place this is decided; whether a vote counts (this, blind, well formed) is
+    `ragarena.arena.vote_filter`'s, which every rating asks.
     """
     return any(_flag_set(battle.get(name)) for name in EXCLUSION_FIELDS)
-
-
-def excluded_mask(frame) -> Any:
-    """`is_excluded` for each row of a pandas DataFrame of battles (a boolean numpy array)."""
-    import numpy as np
-
-    flags = [frame[name].map(_flag_set).to_numpy(dtype=bool) for name in EXCLUSION_FIELDS if name in frame.columns]
-    return np.logical_or.reduce(flags) if flags else np.zeros(len(frame), dtype=bool)

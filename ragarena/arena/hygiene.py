@@ -22,9 +22,11 @@ outright in `ragarena.arena.votes.VoteStore.vote`):
 
 `screen_store` runs rule 2 on a vote store and saves the new flags; the leaderboard refresh
 (`ragarena.leaderboard.board`, when the votes changed since its last screening), ``export-votes`` and,
-every few minutes, the arena after a vote (`PeriodicScreening`) call it. Whether a vote is
-excluded is decided in one place, `ragarena.arena.battles.is_excluded`, and whether a vote counts
-(blind and not excluded) in `ragarena.arena.vote_filter.counts`.
+every few minutes, the arena after a vote (`PeriodicScreening`) call it. `screen_battles` runs the
+same screening on battles read from a file (``votes-report --file``, DPO pairs: a copy such as the
+Hub's, written at vote time, was never screened). Whether a vote is excluded is decided in one
+place, `ragarena.arena.battles.is_excluded`, and whether a vote counts (well formed, not excluded,
+blind) in `ragarena.arena.vote_filter`.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 from ragarena.arena.battles import is_excluded
-from ragarena.arena.vote_filter import counts
+from ragarena.arena.vote_filter import count_votes, counts
 from ragarena.retrieval.bm25 import fold
 
 IDENTITY = "identidad"
@@ -186,7 +188,7 @@ def current_ratings(battles: Iterable[dict]) -> dict[str, float]:
     from ragarena.scoring.battle_cells import aggregate
     from ragarena.scoring.bradley_terry import fit_cells, to_elo
 
-    counted = [b for b in battles if b.get("winner") and counts(b)]
+    counted = count_votes(battles).counted
     if not counted:
         return {}
     data = prepare_battles(counted)
@@ -211,6 +213,8 @@ def screen(battles: Sequence[dict], alpha: float = ALPHA, beta: float = BETA, te
     upper = boundaries(alpha, beta)[1]
     by_voter: dict[str, list[tuple[int, dict]]] = {}
     for index, battle in enumerate(battles):
+        if not isinstance(battle, dict):  # a row that is not a battle (a file's): the filter counts it
+            continue
         voter = voter_of(battle)
         if voter and battle.get("winner"):
             by_voter.setdefault(voter, []).append((index, battle))
@@ -244,9 +248,17 @@ def apply(battles: Sequence[dict], exclusions: dict[str, str]) -> list[dict]:
     """Copies of `battles` with the exclusions of `screen` marked (``excluded``, ``excluded_reason``)."""
     out = []
     for index, battle in enumerate(battles):
-        reason = exclusions.get(battle_key(battle, index))
+        reason = exclusions.get(battle_key(battle, index)) if isinstance(battle, dict) else None
         out.append({**battle, "excluded": True, "excluded_reason": reason} if reason else battle)
     return out
+
+
+def screen_battles(battles: Iterable[Any], **options: Any) -> tuple[list, Screening]:
+    """`screen` the battles and mark its new exclusions (`apply`): what a vote store's screening
+    would leave counting. Rows that are not battles pass through unmarked (`count_votes` counts them)."""
+    battles = list(battles)
+    result = screen(battles, **options)
+    return apply(battles, result.exclusions), result
 
 
 def screen_store(store, battles: Sequence[dict] | None = None, **options: Any) -> tuple[list[dict], Screening]:
@@ -256,11 +268,10 @@ def screen_store(store, battles: Sequence[dict] | None = None, **options: Any) -
 
     The one screening of the app: the background `PeriodicScreening`, the leaderboard refresh
     (`ragarena.leaderboard.board.BoardData`) and ``export-votes`` all run this."""
-    battles = list(store.export_battles() if battles is None else battles)
-    result = screen(battles, **options)
+    screened, result = screen_battles(store.export_battles() if battles is None else battles, **options)
     if result.exclusions:
         store.exclude(result.exclusions)
-    return apply(battles, result.exclusions), result
+    return screened, result
 
 
 class PeriodicScreening:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 
 from ragarena.errors import UserError
 
@@ -17,8 +18,10 @@ def register(subparsers) -> None:
             "Calcula la clasificación de los modelos a partir de un registro de combates "
             "(JSON Lines o lista JSON, formato de Chatbot Arena): Bradley-Terry en escala Elo "
             "(media 1000) con intervalos del 95 % por bootstrap, rango, Elo en línea y, con "
-            "--style, la clasificación con control de longitud y relleno. Los combates marcados "
-            "como excluidos (campo excluded o excluded_reason, como los de export-votes) no cuentan."
+            "--style, la clasificación con control de longitud y relleno. Cuentan los mismos combates que "
+            "en la clasificación de la app: no cuentan los marcados como excluidos (campo excluded o "
+            "excluded_reason, como los de export-votes), los votados con los nombres a la vista (mode "
+            "named) ni las filas que no son combates válidos (se dice cuántas)."
         ),
     )
     parser.add_argument("battles", metavar="COMBATES", help="archivo de combates (.jsonl o .json)")
@@ -42,16 +45,19 @@ def _non_negative(text: str) -> int:
 
 
 def run(args) -> int:
-    from ragarena.arena.battles import read_battles
+    from ragarena.arena.battles import read_battle_rows
+    from ragarena.arena.vote_filter import count_votes
     from ragarena.scoring.arena_ratings import analyze, iter_table_records
 
-    battles = read_battles(args.battles)
+    battles, where = read_battle_rows(args.battles)
     if not battles:
         raise UserError(f"{args.battles} no contiene ningún combate.")
-    result = analyze(battles, bootstrap=args.bootstrap, seed=args.seed, style=args.style)
+    result = analyze(count_votes(battles, where=where), bootstrap=args.bootstrap, seed=args.seed, style=args.style)
     rows = list(iter_table_records(result.table))
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
+        for note in result.notes:  # what did not count, beside the JSON (stdout stays one JSON list)
+            print(note, file=sys.stderr)
         return 0
     print(_format_table(rows, args.style))
     print()

@@ -4,8 +4,9 @@ Reads the vote database of the app (RAGARENA_DB, else RAGARENA_DATA_DIR/arena.db
 file (export format), without changing anything. Prints the votes excluded from the ratings
 (`ragarena.arena.hygiene`) with their counts per reason and the battles, the votes the voters'
 sequential test would exclude now (saved in the database at the next leaderboard refresh or
-``export-votes``), the flagged voters, and the votes cast with the names in view (not counted by
-the leaderboard).
+``export-votes``), the flagged voters, the votes cast with the names in view and a file's rows that
+are not battles. Which votes count is `ragarena.arena.vote_filter.count_votes`'s, after that
+screening: the same filter as the leaderboard's, ``ratings`` and DPO's.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 from collections import Counter
 
 from ragarena import config
-from ragarena.arena.vote_filter import EXCLUDED, NAMED, not_counted_because
+from ragarena.arena.vote_filter import EXCLUDED, count_votes, not_counted_because
 
 
 def register(subparsers) -> None:
@@ -39,10 +40,11 @@ UNREADABLE = ("{n} filas guardadas no son combates válidos (escritas a mano o p
 def run(args) -> int:
     from ragarena.arena import hygiene
 
+    where = None
     if args.file:
-        from ragarena.arena.battles import read_battles
+        from ragarena.arena.battles import read_battle_rows
 
-        battles, source = read_battles(args.file), args.file
+        (battles, where), source = read_battle_rows(args.file), args.file
     else:
         from ragarena.arena.votes import VoteStore
 
@@ -52,7 +54,7 @@ def run(args) -> int:
         finally:
             store.close()
         source = str(store.path)
-    report = build_report(battles, hygiene.screen(battles))
+    report = build_report(battles, hygiene.screen(battles), where)
     report["source"] = source
     report["unreadable"] = 0 if args.file else store.reader.unreadable
     if args.json:
@@ -62,33 +64,34 @@ def run(args) -> int:
     return 0
 
 
-def build_report(battles: list[dict], screening) -> dict:
-    """The report as plain data (see `format_report`)."""
+def build_report(battles: list, screening, where=None) -> dict:
+    """The report as plain data (see `format_report`); `where` names a file's rows (`count_votes`)."""
     from ragarena.arena import hygiene
 
+    screened = hygiene.apply(battles, screening.exclusions)
+    votes = count_votes(screened, where=where)  # what counts once the screening is saved
     rows, stored, pending = [], Counter(), Counter()
-    for index, battle in enumerate(battles):
-        key = hygiene.battle_key(battle, index)
-        reason, state = None, "guardado"
-        if not_counted_because(battle, blind_only=False) == EXCLUDED:  # the one exclusion rule
-            reason = battle.get("excluded_reason") or "excluido"
-        if not reason and key in screening.exclusions:
-            reason, state = screening.exclusions[key], "pendiente"
-        if not reason:
+    for index, (battle, after) in enumerate(zip(battles, screened)):
+        if not_counted_because(after) != EXCLUDED:
             continue
+        key = hygiene.battle_key(battle, index)
+        if key in screening.exclusions:
+            reason, state = screening.exclusions[key], "pendiente"
+        else:
+            reason, state = battle.get("excluded_reason") or "excluido", "guardado"
         (stored if state == "guardado" else pending)[hygiene.category(reason)] += 1
         rows.append({"battle_id": key, "tstamp": battle.get("tstamp"), "voter": hygiene.voter_of(battle),
                      "model_a": battle.get("model_a"), "model_b": battle.get("model_b"),
                      "winner": battle.get("winner"), "mode": battle.get("mode") or "anonymous",
                      "reason": reason, "state": state})
-    named = sum(1 for b in battles if not_counted_because(b) == NAMED)
     voters = [{"voter": v.voter, "battles": v.battles, "tested": v.tested, "peak": round(v.peak, 3),
                "statistic": round(v.statistic, 3), "flagged_at": v.flagged_at, "already_flagged": v.already_flagged}
               for v in screening.flagged]
     lower, upper = hygiene.boundaries(screening.alpha, screening.beta)
     return {
-        "votes": len(battles), "excluded": len(rows), "counted": len(battles) - len(rows),
-        "named_mode": named, "by_reason": dict(stored), "pending_by_reason": dict(pending),
+        "votes": len(battles) - votes.malformed, "excluded": votes.excluded, "counted": len(votes.counted),
+        "named_mode": votes.named, "malformed": votes.malformed, "malformed_rows": [str(p) for p in votes.problems],
+        "by_reason": dict(stored), "pending_by_reason": dict(pending),
         "battles": rows, "flagged_voters": voters,
         "test": {"alpha": screening.alpha, "beta": screening.beta, "temper": screening.temper,
                  "lower": round(lower, 3), "upper": round(upper, 3), "voters": len(screening.voters),
@@ -102,6 +105,9 @@ def format_report(report: dict, limit: int = 200, pending_saved_later: bool = Tr
              f"excluidos {report['excluded']} (se conservan, no se borra ninguno)."]
     if report.get("unreadable"):
         lines.append(UNREADABLE.format(n=report["unreadable"]))
+    if report.get("malformed"):
+        lines.append(f"{report['malformed']} filas del archivo no son combates válidos y no cuentan: "
+                     + " ".join(report["malformed_rows"][:5]) + (" …" if report["malformed"] > 5 else ""))
     if report["by_reason"] or report["pending_by_reason"]:
         lines += ["", "Excluidos por motivo:"]
         for name in sorted(set(report["by_reason"]) | set(report["pending_by_reason"])):
@@ -116,7 +122,7 @@ def format_report(report: dict, limit: int = 200, pending_saved_later: bool = Tr
         lines += ["", "Ningún voto excluido."]
     if report["named_mode"]:
         lines.append(f"Además, {report['named_mode']} votos se emitieron con los nombres a la vista (modo «Elegir "
-                     "modelos»): se guardan, pero la clasificación solo cuenta los votos a ciegas.")
+                     "modelos»): se guardan, pero no cuentan (la clasificación solo cuenta los votos a ciegas).")
     lines += ["", f"Prueba secuencial de los votantes (SPRT contra la clasificación; α = {test['alpha']}, "
                   f"β = {test['beta']}, λ = {test['temper']}; se señala con log-razón ≥ {test['upper']:.2f}): "
                   f"{test['voters']} votantes revisados, {len(report['flagged_voters'])} señalados."]

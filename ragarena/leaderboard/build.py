@@ -32,7 +32,7 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 
 from ragarena import settings
-from ragarena.arena.vote_filter import EXCLUDED, NAMED, not_counted_because
+from ragarena.arena.vote_filter import count_votes
 from ragarena.i18n import DEFAULT_LANGUAGE, _, localize, normalize_language
 from ragarena.leaderboard.answer_rating_means import ANSWER_RATING_COLUMNS, answer_rating_means
 from ragarena.leaderboard.judge_vs_arena import rank_correlations
@@ -77,7 +77,7 @@ class Leaderboard:
     table: pd.DataFrame                # COLUMNS, one row per model (+ published rows), sorted
     records: list[dict]                # every score record, as loaded
     correlations: list[dict]           # one per judge (and dataset, split) with >= 2 comparable models
-    n_votes: int = 0                   # battles that count
+    n_votes: int = 0                   # battles that count (`ragarena.arena.vote_filter`)
     excluded: int = 0                  # battles marked excluded
     last_vote: datetime | None = None
     win_rate: pd.DataFrame | None = None      # row beats column, indexed by model id
@@ -90,6 +90,8 @@ class Leaderboard:
     min_ratings: int = MIN_RATINGS
     style_coefficients: list[dict] = field(default_factory=list)  # length / filler effects (style_control.StyleFit)
     reasons: pd.DataFrame | None = None  # `reason_counts` of the battles that count
+    named: int = 0                     # votes cast with the model names in view (not counted when blind only)
+    malformed: int = 0                 # rows that are not battles (not counted)
 
     def label(self, model: str) -> str:
         return self.labels.get(model, model)
@@ -128,20 +130,18 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
     answers (`answer_ratings`).
 
     `labels` maps model ids (as the battles and measured records name them) to display
-    names. With `blind_only` (as Chatbot Arena does), battles voted with the model names in
-    view (``mode == "named"``) do not count; battles without a mode do (`ragarena.arena.vote_filter`).
-    Invalid battles raise `UserError` (from `ragarena.scoring.battle_arrays`).
+    names. The battles go through `ragarena.arena.vote_filter.count_votes`, as for every rating:
+    excluded ones and rows that are not battles do not count, nor, with `blind_only` (as Chatbot
+    Arena does), battles voted with the model names in view (``mode == "named"``); battles without
+    a mode do.
     """
     from ragarena.scoring.arena_ratings import analyze
 
-    battles = list(battles)
-    why = [not_counted_because(b, blind_only=blind_only) for b in battles]
-    named, excluded = why.count(NAMED), why.count(EXCLUDED)
-    counted = [b for b, reason in zip(battles, why) if reason is None]
-    battles = [b for b, reason in zip(battles, why) if reason != NAMED]  # excluded ones too: analyze counts them
+    votes = count_votes(battles, blind_only=blind_only)
+    counted = votes.counted
     labels = dict(labels or {})
     stamps = [t for t in (parse_tstamp(b.get("tstamp")) for b in counted) if t is not None]
-    ratings = analyze(battles, bootstrap=bootstrap, seed=seed, style=True) if counted else None
+    ratings = analyze(votes, bootstrap=bootstrap, seed=seed, style=True) if counted else None
 
     for record in records:  # labels for measured models the registry does not list
         if record["kind"] == "measured" and record.get("label"):
@@ -191,22 +191,18 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
                               na_position="last", ignore_index=True).drop(columns=["_published", "_arena"])
 
     arena = {row["model"]: (row["rating"], row["votes"]) for row in rows.values() if row.get("rating") is not None}
-    board = Leaderboard(
+    return Leaderboard(
         table=table, records=list(records), correlations=rank_correlations(records, arena, min_votes),
-        n_votes=len(counted), excluded=excluded, last_vote=max(stamps) if stamps else None,
+        n_votes=len(counted), excluded=votes.excluded, last_vote=max(stamps) if stamps else None,
         win_rate=ratings.win_rate if ratings is not None else None,
         battle_counts=ratings.battle_counts if ratings is not None else None,
         labels=labels, bootstrap=bootstrap if ratings is not None else 0, min_votes=min_votes,
-        notes=list(ratings.notes) if ratings is not None else [],
+        notes=list(ratings.notes) if ratings is not None else votes.notes(),
         n_ratings=len(answer_ratings), min_ratings=min_ratings,
         style_coefficients=(ratings.style.coefficients.to_dict("records")
                             if ratings is not None and ratings.style is not None and ratings.style.battles else []),
-        reasons=reason_counts(battles),
+        reasons=reason_counts(counted), named=votes.named, malformed=votes.malformed,
     )
-    if named:
-        board.notes.append(_("{named} votos emitidos con los nombres de los modelos a la vista no cuentan "
-                             "(solo cuentan los votos a ciegas).", named=named))
-    return board
 
 
 def _score_fields(record: dict) -> dict:

@@ -1,6 +1,7 @@
 """Crowd ratings from arena battles, as the leaderboard and the ``ratings`` command show them.
 
-`analyze` runs the whole analysis on a list of battles (or a DataFrame): the battles as arrays
+`analyze` runs the whole analysis on a list of battles (or a DataFrame): the battles that count
+(`ragarena.arena.vote_filter.count_votes`, the filter every rating goes through), as arrays
 (`ragarena.scoring.battle_arrays`), aggregated into cells (`ragarena.scoring.battle_cells`), the
 Bradley-Terry fit on the Elo scale with bootstrap intervals and the ranks they give
 (`ragarena.scoring.bradley_terry`), online Elo, win-rate and battle-count matrices and, with
@@ -17,6 +18,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from ragarena.arena.vote_filter import VoteCount, count_votes
 from ragarena.errors import UserError
 from ragarena.i18n import _
 from ragarena.scoring.battle_arrays import TIE, BattleArrays, prepare_battles
@@ -92,25 +94,32 @@ class ArenaRatings:
     win_rate: pd.DataFrame
     battle_counts: pd.DataFrame
     n_battles: int
-    excluded: int = 0
+    excluded: int = 0  # left out by `ragarena.arena.vote_filter`: battles excluded by vote hygiene,
     style: StyleFit | None = None
     bootstrap: int = 0
     seed: int | None = None
     notes: list[str] = field(default_factory=list)
+    named: int = 0  # votes cast with the model names in view,
+    malformed: int = 0  # and rows that are not battles
 
 
 def analyze(battles: Any, bootstrap: int = 1000, seed: int | None = 0, style: bool = False) -> ArenaRatings:
     """Ratings, intervals, ranks, matrices (and style control) from battles.
 
-    `battles`: list of battle dicts (see `ragarena.arena.battles`), a DataFrame or `BattleArrays`.
-    Raises `UserError` when there is no battle to rate.
+    `battles`: battle records (see `ragarena.arena.battles`) or a DataFrame of them, which go
+    through `ragarena.arena.vote_filter.count_votes` (blind votes only) first; a `VoteCount` the
+    caller already filtered (the leaderboard, with its own `blind_only`); or `BattleArrays`, taken
+    as counted. Raises `UserError` when there is no battle to rate.
     """
     if bootstrap < 0:
         raise UserError("El número de rondas de bootstrap no puede ser negativo.")
-    data = prepare_battles(battles, style=style)
+    votes, data = _counted(battles, style)
     if len(data) == 0:
-        extra = f" ({data.excluded} excluidos)" if data.excluded else ""
-        raise UserError(f"No hay combates que puntuar{extra}.")
+        left_out = [f"{n} {name}" for n, name in ((votes.excluded, "excluidos"), (votes.malformed, "mal formados"),
+                                                  (votes.named, "con los nombres a la vista")) if n]
+        extra = f" ({', '.join(left_out)})" if left_out else ""
+        first = f" La primera fila mal formada: {votes.problems[0]}" if votes.problems else ""
+        raise UserError(f"No hay combates que puntuar{extra}.{first}")
     n = len(data.models)
     cells = aggregate(data.a, data.b, data.outcome, n)
     theta = fit_cells(cells)
@@ -138,9 +147,7 @@ def analyze(battles: Any, bootstrap: int = 1000, seed: int | None = 0, style: bo
         "elo": online_elo(data.a, data.b, data.outcome, n),
     })
     fit = None
-    notes = []
-    if data.excluded:
-        notes.append(_("{n} combates excluidos no cuentan.", n=data.excluded))
+    notes = votes.notes()
     if style:
         fit = style_fit(data, bootstrap, seed)
         table["style_rating"] = fit.rating
@@ -151,12 +158,23 @@ def analyze(battles: Any, bootstrap: int = 1000, seed: int | None = 0, style: bo
         if fit.skipped:
             notes.append(_("Control de estilo: {n} combates sin las dos respuestas no cuentan.", n=fit.skipped))
     table = table.sort_values(["rating", "model"], ascending=[False, True], ignore_index=True)
-    table.attrs.update({"n_battles": len(data), "excluded": data.excluded})
+    table.attrs.update({"n_battles": len(data), "excluded": votes.excluded})
     if fit is not None:
         table.attrs.update({"style_battles": fit.battles, "style_skipped": fit.skipped,
                             "style_coefficients": fit.coefficients.to_dict("records")})
-    return ArenaRatings(table, win_rate_matrix(data), counts, len(data), data.excluded, fit,
-                        bootstrap, seed, notes)
+    return ArenaRatings(table, win_rate_matrix(data), counts, len(data), votes.excluded, fit, bootstrap, seed, notes,
+                        named=votes.named, malformed=votes.malformed)
+
+
+def _counted(battles: Any, style: bool) -> tuple[VoteCount, BattleArrays]:
+    """The battles that count (`count_votes`, unless the caller did it) and their arrays."""
+    if isinstance(battles, BattleArrays):
+        return VoteCount(), battles
+    if isinstance(battles, pd.DataFrame):
+        votes = count_votes(battles.to_dict("records"))
+        return votes, prepare_battles(battles.iloc[votes.positions], style=style)
+    votes = battles if isinstance(battles, VoteCount) else count_votes(battles)
+    return votes, prepare_battles(votes.counted, style=style)
 
 
 def compute_ratings(battles: Any, bootstrap: int = 1000, seed: int | None = 0, style: bool = False) -> pd.DataFrame:

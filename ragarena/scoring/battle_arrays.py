@@ -2,9 +2,10 @@
 
 `prepare_battles` turns battle records (the export format of `ragarena.arena.battles`, as dicts
 or a pandas DataFrame) into `BattleArrays`: model indices into a sorted list of model names,
-outcome codes and, for style control, each answer's length in words and filler flag. Excluded
-battles (`ragarena.arena.battles.is_excluded`) are left out and counted; a malformed battle
-raises `UserError` with its number. Everything downstream (`battle_cells`, `bradley_terry`,
+outcome codes and, for style control, each answer's length in words and filler flag. It converts
+the battles it is given: which ones count is decided before, by `ragarena.arena.vote_filter`
+(`arena_ratings.analyze` and the voter screening filter first); a malformed battle still raises
+`UserError` with its number. Everything downstream (`battle_cells`, `bradley_terry`,
 `style_control`, `arena_ratings`) works on these arrays.
 """
 
@@ -16,7 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from ragarena.arena.battles import WINNERS, excluded_mask, is_excluded
+from ragarena.arena.battles import WINNERS
 from ragarena.errors import UserError
 from ragarena.i18n import _
 
@@ -41,7 +42,6 @@ class BattleArrays:
     words_b: np.ndarray | None = None
     filler_a: np.ndarray | None = None
     filler_b: np.ndarray | None = None
-    excluded: int = 0
 
     def __len__(self) -> int:
         return len(self.a)
@@ -50,8 +50,7 @@ class BattleArrays:
 def prepare_battles(battles: Any, style: bool = False) -> BattleArrays:
     """Turn battle records (list of dicts), a DataFrame or a `BattleArrays` into arrays.
 
-    Records whose ``excluded`` field is true, or that carry an ``excluded_reason`` (vote
-    hygiene, `ragarena.arena.hygiene`), are left out (counted in ``.excluded``).
+    Every battle given is converted (filter them first: `ragarena.arena.vote_filter`).
     With ``style=True`` the word counts and filler flags of ``answer_a``/``answer_b`` are
     computed; a DataFrame may instead carry numeric ``words_a``, ``words_b``, ``filler_a``,
     ``filler_b`` columns.
@@ -67,13 +66,9 @@ def _from_records(records: list[dict], style: bool) -> BattleArrays:
     index: dict[str, int] = {}
     a, b, outcome = [], [], []
     texts_a, texts_b = [], []
-    excluded = 0
     for number, record in enumerate(records, start=1):
         if not isinstance(record, dict):
             raise UserError(_("Combate {number}: se esperaba un objeto con model_a, model_b y winner.", number=number))
-        if is_excluded(record):
-            excluded += 1
-            continue
         try:
             model_a, model_b, winner = record["model_a"], record["model_b"], record["winner"]
         except KeyError as error:
@@ -96,7 +91,7 @@ def _from_records(records: list[dict], style: bool) -> BattleArrays:
             texts_a.append(record.get("answer_a"))
             texts_b.append(record.get("answer_b"))
     data = _sorted_models(list(index), np.array(a, dtype=np.int64), np.array(b, dtype=np.int64),
-                          np.array(outcome, dtype=np.int8), excluded)
+                          np.array(outcome, dtype=np.int8))
     if style:
         data.words_a, data.words_b, data.filler_a, data.filler_b = _text_features(texts_a, texts_b)
     return data
@@ -106,10 +101,6 @@ def _from_frame(frame: pd.DataFrame, style: bool) -> BattleArrays:
     missing = [c for c in ("model_a", "model_b", "winner") if c not in frame.columns]
     if missing:
         raise UserError(f"Faltan las columnas {', '.join(missing)} en los combates.")
-    mask = excluded_mask(frame)
-    excluded = int(mask.sum())
-    if excluded:
-        frame = frame.loc[~mask]
     # Factorize first: mapping a few distinct values is much faster than mapping every row.
     winner_codes, winner_values = pd.factorize(frame["winner"], use_na_sentinel=False)
     lookup = np.array([_OUTCOME.get(w, -1) if isinstance(w, str) else -1 for w in winner_values], dtype=np.int8)
@@ -123,7 +114,7 @@ def _from_frame(frame: pd.DataFrame, style: bool) -> BattleArrays:
     a, b = labels[:n].astype(np.int64), labels[n:].astype(np.int64)
     if (a == b).any():
         raise UserError("Hay combates en los que model_a y model_b son el mismo modelo.")
-    data = BattleArrays([str(m) for m in uniques], a, b, codes, excluded=excluded)
+    data = BattleArrays([str(m) for m in uniques], a, b, codes)
     if style:
         if {"words_a", "words_b", "filler_a", "filler_b"} <= set(frame.columns):
             data.words_a = frame["words_a"].to_numpy(dtype=float)
@@ -137,12 +128,12 @@ def _from_frame(frame: pd.DataFrame, style: bool) -> BattleArrays:
     return data
 
 
-def _sorted_models(names: list[str], a, b, outcome, excluded) -> BattleArrays:
+def _sorted_models(names: list[str], a, b, outcome) -> BattleArrays:
     order = sorted(range(len(names)), key=lambda i: names[i])
     remap = np.empty(len(names), dtype=np.int64)
     remap[order] = np.arange(len(names))
     return BattleArrays([names[i] for i in order], remap[a] if len(a) else a,
-                        remap[b] if len(b) else b, outcome, excluded=excluded)
+                        remap[b] if len(b) else b, outcome)
 
 
 def _text_features(texts_a: Sequence, texts_b: Sequence):
