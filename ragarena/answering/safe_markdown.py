@@ -42,6 +42,7 @@ from markdown_it.tree import SyntaxTreeNode
 _PARSER = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
 _LINE_BREAKS = re.compile(r"[\r\n]+")
+_BREAKING_SPACE = re.compile(r"[\r\n\t\f\v]")  # what could end a line or indent one into a code block
 _DOLLARS = re.compile(r"\$(?=\$)")
 _ZERO_WIDTH_SPACE = "\u200b"
 _INFO_WORD = re.compile(r"[A-Za-z0-9_+-]{1,30}")
@@ -67,8 +68,12 @@ def allowed_link(url: str, hosts: tuple[str, ...]) -> bool:
 
 
 def literal(text: str) -> str:
-    """`text` for a Markdown context: shown exactly as typed (on one line), never read as markup."""
-    return _PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(text or "")))
+    """`text` for a Markdown context: shown as typed (on one line), never read as markup."""
+    return _escape(_BREAKING_SPACE.sub(" ", str(text or "")).lstrip(" "))
+
+
+def _escape(text: str) -> str:
+    return _PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", text))
 
 
 def html_text(text: str) -> str:
@@ -81,7 +86,7 @@ def safe(text: str, hosts: tuple[str, ...] | None = None) -> str:
     if not text:
         return text or ""
     hosts = link_hosts() if hosts is None else hosts
-    return _Writer(literal, hosts, code_guard=_no_double_dollar).document(text)
+    return _Writer(_escape, hosts, code_guard=_no_double_dollar).document(text)
 
 
 def plain(shown: str, hosts: tuple[str, ...] | None = None) -> str:
@@ -193,7 +198,9 @@ class _Writer:
     def code_span(self, code: str) -> str:
         code = self.code_guard(_LINE_BREAKS.sub(" ", code))
         fence = _fence_for(code, 1)
-        pad = " " if code.startswith(("`", " ")) or code.endswith(("`", " ")) else ""
+        # CommonMark drops one space at each end when both ends have one (unless all are spaces).
+        pad = " " if code.startswith("`") or code.endswith("`") or (
+            code.startswith(" ") and code.endswith(" ") and code.strip(" ")) else ""
         return f"{fence}{pad}{code}{pad}{fence}"
 
     def link(self, node: SyntaxTreeNode, in_link: bool) -> str:
