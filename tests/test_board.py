@@ -12,6 +12,7 @@ import pytest
 from test_leaderboard import REPO, synthetic_battles
 from test_vote_hygiene import arena_log
 
+from ragarena.answering.safe_markdown import plain
 from ragarena.arena import hygiene
 from ragarena.arena.votes import VoteStore
 from ragarena.leaderboard.board import BoardData
@@ -112,7 +113,8 @@ def test_problems_become_warnings_and_the_tab_still_shows(ctx, scores_dir):
     ctx.extras["store"] = Broken()
     ctx.extras["ratings"] = Broken()
     view = BoardData(ctx).view()
-    assert "⚠️ No se pueden leer los votos (OSError)." in view.summary
-    assert "⚠️ Las puntuaciones guardadas no son válidas" in view.summary
-    assert "⚠️ No se pueden leer las valoraciones de usuarios" in view.summary
+    shown = plain(view.summary)  # the warnings go through the one rendering path: read as the page shows them
+    assert "⚠️ No se pueden leer los votos (OSError)." in shown
+    assert "⚠️ Las puntuaciones guardadas no son válidas" in shown
+    assert "⚠️ No se pueden leer las valoraciones de usuarios" in shown
     assert view.ranked.data.empty

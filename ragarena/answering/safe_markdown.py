@@ -21,7 +21,8 @@ blank lines is subtler than any regular expression. So:
   code, a zero-width space separates two dollars.
 * `literal` writes any text so that it shows exactly as typed inside Markdown the app writes (a model
   name in a heading, a reason in a list): every ASCII punctuation escaped, line breaks as spaces.
-* `html_text` is the same for HTML the app writes (the passages panel): HTML-escaped.
+  `code` writes it as an inline code span instead.
+* `html_text` is the same for HTML the app writes (the passages panel) and for plotly's labels: HTML-escaped.
 
 `plain` gives back the text behind what a visitor saw (`safe`'s output, or any message sent back as
 history): the same tree written without escapes, so the chat endpoint can rebuild a conversation.
@@ -76,6 +77,11 @@ def _escape(text: str) -> str:
     return _PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", text))
 
 
+def code(text: str) -> str:
+    """`text` as an inline code span for Markdown the app writes (an id, a command), shown as typed."""
+    return _Writer(_escape, ()).code_span(str(text or ""))
+
+
 def html_text(text: str) -> str:
     """`text` for an HTML context: shown as typed, never read as markup."""
     return html.escape(str(text or ""), quote=True)
@@ -116,7 +122,7 @@ class _Writer:
     """Writes a markdown-it syntax tree back as Markdown, text leaves through `escape`."""
 
     def __init__(self, escape: Callable[[str], str], hosts: tuple[str, ...], hard_break: str = "\\\n",
-                 code_guard: Callable[[str], str] = lambda code: code):
+                 code_guard: Callable[[str], str] = _no_double_dollar):
         self.escape, self.hosts, self.hard_break, self.code_guard = escape, hosts, hard_break, code_guard
 
     def document(self, text: str) -> str:

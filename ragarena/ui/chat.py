@@ -40,11 +40,11 @@ import gradio as gr
 from ragarena import config
 from ragarena.answering.backends.base import BackendError
 from ragarena.answering.chat_turn import answer_stream
-from ragarena.answering.conversation import example_questions, history_from_messages
+from ragarena.answering.conversation import example_questions, history_from_messages, message_text
 from ragarena.answering.evidence import Support, supporting_sentence
 from ragarena.answering.filler import find_filler
 from ragarena.answering.question_check import question_problem
-from ragarena.answering.safe_markdown import safe
+from ragarena.answering.safe_markdown import literal, plain, safe
 from ragarena.arena.answer_ratings import ratings_per_minute_from_env
 from ragarena.arena.rating_rules import CRITERION_QUESTIONS, MAX_COMMENT
 from ragarena.errors import UserError
@@ -71,7 +71,7 @@ def model_choices(ctx: AppContext, language: str | None = DEFAULT_LANGUAGE) -> l
 def unavailable_lines(ctx: AppContext, language: str | None = DEFAULT_LANGUAGE) -> list[Text]:
     language = normalize_language(language)
     unavailable = ctx.engine.unavailable()
-    return [Text("- **{model}**: {reason}", model=s.label_in(language), reason=unavailable[s.id])
+    return [Text("- **{model}**: {reason}", model=literal(s.label_in(language)), reason=unavailable[s.id])
             for s in ctx.engine.specs if s.id in unavailable]
 
 
@@ -81,7 +81,7 @@ def unavailable_note(ctx: AppContext, language: str | None = DEFAULT_LANGUAGE) -
     lines = unavailable_lines(ctx, language)
     language = normalize_language(language)
     warnings = ctx.engine.warnings()
-    warned = [Text("- ⚠️ **{model}**: {warning}", model=s.label_in(language), warning=warnings[s.id])
+    warned = [Text("- ⚠️ **{model}**: {warning}", model=literal(s.label_in(language)), warning=warnings[s.id])
               for s in ctx.engine.specs if s.id in warnings]
     parts = [_("Estos modelos no pueden responder en esta instalación; quien la gestiona puede activarlos:"
                "\n{models}", models=join_text(lines, "\n"))] if lines else []
@@ -279,6 +279,8 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
             messages = []
         if not messages:
             return gr.skip(), gr.skip(), None
+        # Drawn again through the one rendering path: local storage is not trusted to hold what was shown.
+        messages = [{"role": m["role"], "content": safe(plain(message_text(m)))} for m in messages]
         hits, support = _panel_from_json(ctx, stored.get("panel"))
         return messages, passages_html(hits, support, language=language), (hits, support)
 

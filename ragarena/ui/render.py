@@ -3,11 +3,11 @@ everything user- or model-written is escaped."""
 
 from __future__ import annotations
 
-import html
 import math
 from typing import Sequence
 
 from ragarena.answering.evidence import Support
+from ragarena.answering.safe_markdown import html_text
 from ragarena.answering.metering import AnswerMeta
 from ragarena.i18n import Text, _, join_text, localize
 from ragarena.retrieval.bm25 import Hit
@@ -20,22 +20,22 @@ def passages_html(hits: Sequence[Hit], support: Support | None = None, heading: 
                   language: str | None = None) -> str:
     """The passages panel in `language` (Spanish by default). Passage text is data: shown as written,
     without its Markdown markup (`display_text`), and escaped."""
-    heading = html.escape(localize(heading or PASSAGES_HEADING, language))
+    heading = html_text(localize(heading or PASSAGES_HEADING, language))
     if not hits:
         empty = localize(_("No se ha recuperado ningún fragmento."), language)
-        return f"<div class='ra-passages'><h4>{heading}</h4><p>{html.escape(empty)}</p></div>"
+        return f"<div class='ra-passages'><h4>{heading}</h4><p>{html_text(empty)}</p></div>"
     items = []
     for hit in hits:
         passage = hit.passage
-        text = html.escape(display_text(passage.text))
+        text = html_text(display_text(passage.text))
         if support and support.passage_id == passage.id:
-            sentence = html.escape(support.sentence)
+            sentence = html_text(support.sentence)
             text = text.replace(sentence, f"<mark>{sentence}</mark>", 1) if sentence in text else text
-        where = html.escape(passage.title + (f" › {passage.section}" if passage.section else ""))
+        where = html_text(passage.title + (f" › {passage.section}" if passage.section else ""))
         score = localize(_("puntuación {score}", score=f"{hit.score:.2f}"), language)
         items.append(
             f"<details class='ra-passage' open><summary><b>[{hit.rank}] {where}</b> "
-            f"<small>({html.escape(score)} · {html.escape(passage.id)})</small></summary>"
+            f"<small>({html_text(score)} · {html_text(passage.id)})</small></summary>"
             f"<div style='white-space:pre-wrap'>{text}</div></details>"
         )
     return f"<div class='ra-passages'><h4>{heading}</h4>{''.join(items)}</div>"
