@@ -30,6 +30,7 @@ history): the same tree written without escapes, so the chat endpoint can rebuil
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import re
@@ -91,8 +92,12 @@ def safe(text: str, hosts: tuple[str, ...] | None = None) -> str:
     """`text` as Markdown that draws no image, no HTML and links only to allowed hosts."""
     if not text:
         return text or ""
-    hosts = link_hosts() if hosts is None else hosts
-    return _Writer(_escape, hosts, code_guard=_no_double_dollar).document(text)
+    return _safe(text, link_hosts() if hosts is None else hosts)
+
+
+@functools.lru_cache(maxsize=256)  # a page redraws earlier messages with each frame of the next one
+def _safe(text: str, hosts: tuple[str, ...]) -> str:
+    return _Writer(_escape, hosts).document(text)
 
 
 def plain(shown: str, hosts: tuple[str, ...] | None = None) -> str:

@@ -34,6 +34,7 @@ chat-rate-context, chat-rate-grounded, chat-rate-comment, chat-rate-send, chat-r
 from __future__ import annotations
 
 import sys
+import time
 
 import gradio as gr
 
@@ -54,6 +55,8 @@ from ragarena.ui.context import AppContext
 from ragarena.ui.render import answer_summary, passages_html
 
 SCORE_CHOICES = [1, 2, 3, 4, 5]
+# A streamed answer is drawn again at most this often (the first words and the end at once).
+REDRAW_S = 0.1
 # The bubble of a failed answer (the reason is in the status line, once).
 NO_ANSWER = _("⚠️ Sin respuesta: el motivo aparece debajo.")
 RATE_IDS = {"answer_relevance": "chat-rate-answer", "context_relevance": "chat-rate-context",
@@ -220,8 +223,12 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
         messages = messages + [{"role": "user", "content": safe(text)}, {"role": "assistant", "content": ""}]
         hits, answer = [], ""
         writing = _("✍️ Escribiendo la respuesta…")
+        last_frame = None  # (time, text) of the answer last drawn
         try:
             for hits, answer, meta in answer_stream(ctx.engine, model_id, text, history):
+                if meta is None and last_frame and last_frame[1] and time.monotonic() - last_frame[0] < REDRAW_S:
+                    continue  # drawn with a later chunk: each frame parses the whole answer (safe_markdown)
+                last_frame = (time.monotonic(), answer)
                 messages[-1] = {"role": "assistant", "content": safe(answer)}
                 if panel is None or panel[0] is not hits:  # drawn once; later frames repeat it (an empty diff)
                     panel, drawn = (hits, None), passages_html(hits, language=language)
