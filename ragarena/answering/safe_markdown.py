@@ -136,7 +136,8 @@ class _Writer:
     # --- blocks ---------------------------------------------------------------------------------
 
     def blocks(self, nodes, separator: str) -> str:
-        return separator.join(part for part in (self.block(node) for node in nodes) if part)
+        # A block with nothing to show (blank text from an entity's line break, say) is left out.
+        return separator.join(part for part in (self.block(node) for node in nodes) if part.strip())
 
     def block(self, node: SyntaxTreeNode) -> str:
         kind = node.type
@@ -144,12 +145,12 @@ class _Writer:
             return self.inline(node)
         if kind == "heading":
             content = self.inline(node)
-            return "#" * int(node.tag[1]) + " " + content if content else ""
+            return "#" * int(node.tag[1]) + " " + content if content.strip() else ""
         if kind in ("bullet_list", "ordered_list"):
             return self.list(node)
         if kind == "blockquote":
             content = self.blocks(node.children, "\n\n")
-            return _indent(content, "> ", "> ") if content else ""
+            return _indent(content, "> ", "> ") if content.strip() else ""
         if kind in ("fence", "code_block"):
             return self.code_block(node)
         if kind == "hr":
@@ -163,7 +164,7 @@ class _Writer:
         number = int(node.attrs.get("start", 1) or 1) if node.type == "ordered_list" else None
         for item in node.children:
             content = self.blocks(item.children, "\n" if tight else "\n\n")
-            if not content:
+            if not content.strip():
                 continue
             marker = f"{number}{item.markup or '.'}" if number is not None else (item.markup or "-")
             items.append(_indent(content, marker + " ", " " * (len(marker) + 1)))
@@ -175,7 +176,7 @@ class _Writer:
         if code and not code.endswith("\n"):
             code += "\n"
         info = (node.info or "").strip().split(" ")[0] if node.type == "fence" else ""
-        if not _INFO_WORD.fullmatch(info) or info.lower() == "mermaid":
+        if not _INFO_WORD.fullmatch(info) or info.lower().startswith("mermaid"):  # Gradio draws those
             info = ""
         fence = _fence_for(code, 3)
         return f"{fence}{info}\n{code}{fence}"
