@@ -106,11 +106,14 @@ def app_launcher(tmp_path):
 
 
 def message_text(message: dict) -> str:
-    """A Chatbot message's text as gradio_client returns it (content is a list of parts)."""
+    """The text a Chatbot message shows, from what gradio_client returns (content is a list of parts, in
+    the Markdown of `ragarena.answering.safe_markdown`, punctuation escaped: `plain` reads it back)."""
+    from ragarena.answering.safe_markdown import plain
+
     content = message["content"]
-    if isinstance(content, str):
-        return content
-    return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    if not isinstance(content, str):
+        content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return plain(content)
 
 
 # Real-browser tests: Debian's Chromium driven by Playwright (no browser download). Skipped without

@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 import uuid
 
+from conftest import message_text
 from gradio_client import Client
 
 
@@ -56,4 +57,4 @@ def test_chat_without_a_model_gets_a_message(app_launcher, fixture_docs):
     _, chat, _, status = client.predict("¿A qué hora abre la piscina?", [], None, api_name="/chat")
     assert "Elige un modelo" in status
     _, chat, _, status = client.predict("¿A qué hora abre la piscina?", [], "extractive", api_name="/chat")
-    assert "7:00" in str(chat[-1])
+    assert "7:00" in message_text(chat[-1])

@@ -9,6 +9,7 @@ from conftest import message_text
 from fake_servers import FakeOpenAI
 from test_arena_e2e import arena_env, ask, connect, stored
 
+from ragarena.answering.safe_markdown import plain
 from ragarena.arena.hygiene import IDENTITY, category
 
 
@@ -32,7 +33,7 @@ def test_reference_reasons_and_daily_cap(app_launcher, fixture_docs, fixture_qa,
     assert reasons(client, ["respuesta correcta"]).startswith("⚠️ No hay ningún voto")  # not voted yet
     status, _, _, reference = vote_full(client, "model_a")
     assert status.startswith("✅") and "marca por qué" in status
-    assert "De lunes a viernes abre de 7:00 a 22:00." in reference
+    assert "De lunes a viernes abre de 7:00 a 22:00." in plain(reference)  # corpus text, as shown
     assert "Fragmento de referencia** (Piscina cubierta › Horario)" in reference
 
     assert reasons(client, ["respuesta correcta"]) == "✅ Motivos guardados: respuesta correcta."
@@ -43,7 +44,7 @@ def test_reference_reasons_and_daily_cap(app_launcher, fixture_docs, fixture_qa,
     assert reasons(client, ["<b>hola</b>"]).startswith("⚠️ Motivo no válido")
     # A refused repeat vote keeps showing the reference.
     status, _, _, reference = vote_full(client, "model_b")
-    assert "Ya has votado" in status and "7:00 a 22:00" in reference
+    assert "Ya has votado" in status and "7:00 a 22:00" in plain(reference)
     other = connect(app.url)
     assert reasons(other, ["respuesta correcta"]).startswith("⚠️ No hay ningún voto")
     [battle] = stored(db)

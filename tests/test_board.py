@@ -12,6 +12,7 @@ import pytest
 from test_leaderboard import REPO, synthetic_battles
 from test_vote_hygiene import arena_log
 
+from ragarena.answering.safe_markdown import plain
 from ragarena.arena import hygiene
 from ragarena.arena.votes import VoteStore
 from ragarena.leaderboard.board import BoardData
@@ -43,7 +44,7 @@ def test_the_view_has_every_output_in_the_reader_language(ctx):
     ranked = view.ranked.data
     assert ranked["Modelo"].tolist()[:3] == ["Extractivo", "Extractivo léxico", "m3"]
     assert "**62 votos** entre 3 modelos" in view.summary and view.method.startswith("**En pocas palabras.**")
-    assert "- **Extractivo**: Público: 42 votos" in view.provenance
+    assert "- **Extractivo**: Público: 42 votos" in plain(view.provenance)  # as the page shows it
     rows = list(csv.DictReader(io.StringIO(Path(view.csv_path).read_text(encoding="utf-8"))))
     assert [r["model"] for r in rows[:3]] == ["extractive", "extractive-lexical", "m3"]
     english = data.view("en")
@@ -112,7 +113,8 @@ def test_problems_become_warnings_and_the_tab_still_shows(ctx, scores_dir):
     ctx.extras["store"] = Broken()
     ctx.extras["ratings"] = Broken()
     view = BoardData(ctx).view()
-    assert "⚠️ No se pueden leer los votos (OSError)." in view.summary
-    assert "⚠️ Las puntuaciones guardadas no son válidas" in view.summary
-    assert "⚠️ No se pueden leer las valoraciones de usuarios" in view.summary
+    shown = plain(view.summary)  # the warnings go through the one rendering path: read as the page shows them
+    assert "⚠️ No se pueden leer los votos (OSError)." in shown
+    assert "⚠️ Las puntuaciones guardadas no son válidas" in shown
+    assert "⚠️ No se pueden leer las valoraciones de usuarios" in shown
     assert view.ranked.data.empty

@@ -14,6 +14,7 @@ from conftest import message_text
 from fake_servers import FakeOpenAI, listed
 
 from ragarena.answering import model_check
+from ragarena.answering.safe_markdown import plain
 from ragarena.answering.engine import Engine
 from ragarena.answering.models import find_spec, load_specs, unavailable_reason
 from ragarena.cli import main
@@ -136,6 +137,7 @@ def test_chat_and_arena_answer_with_the_api_model_and_the_vllm_model(app_launche
         chat_a, chat_b, *_ = ask(client, mode="Elegir modelos", a="gpt-6-luna", b=ADAPTER)
         assert (message_text(chat_a[-1]), message_text(chat_b[-1])) == ("Respuesta de OpenAI.", ANSWER)
         status, name_a, name_b = vote(client, "model_b")
+        name_a, name_b = plain(name_a), plain(name_b)  # names shown as typed: read as the page shows them
         assert "OpenAI · gpt-6-luna" in name_a and "StableLM 2 12B + LoRA (vLLM)" in name_b
         [battle] = stored(Path(db))
         assert (battle["model_a"], battle["model_b"], battle["winner"]) == ("gpt-6-luna", ADAPTER, "model_b")

@@ -8,10 +8,12 @@ import re
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 from conftest import message_text
 from test_arena_e2e import QUESTION, arena_env, connect, stored
 
 from ragarena.answering.question_check import question_problem
+from ragarena.answering.safe_markdown import plain
 from ragarena.arena import reasons as R
 from ragarena.arena.votes import VoteRejected, VoteStore
 from ragarena.errors import UserError
@@ -92,7 +94,7 @@ def test_reference_headings_translate_and_the_corpus_text_does_not():
     reference = Reference("¿A qué hora abre?", "De lunes a viernes abre de 7:00 a 22:00.",
                           "La piscina abre de lunes a viernes de 7:00 a 22:00.", True, "fx-2", 1,
                           "Piscina cubierta › Horario")
-    english = reference_markdown(reference, "en")
+    english = plain(reference_markdown(reference, "en"))  # the corpus text is escaped: read as shown
     assert english.startswith("**Reference answer** (conversation `fx-2`, turn 1):")
     assert "> De lunes a viernes abre de 7:00 a 22:00." in english
     assert "**Reference passage** (Piscina cubierta › Horario):" in english
@@ -105,8 +107,9 @@ def test_reference_headings_translate_and_the_corpus_text_does_not():
 
 
 def test_model_names_and_joined_reasons_render_in_each_language():
-    name = ModelName("Extractivo <b>", "Extractive <b>")
-    assert name == "Extractivo &lt;b&gt;" and localize(name, "en") == "Extractive &lt;b&gt;"
+    name = ModelName("Extractivo <b>", "Extractive <b>")  # shown as typed, never as a tag
+    assert plain(name) == "Extractivo <b>" and plain(localize(name, "en")) == "Extractive <b>"
+    assert "<b>" not in MarkdownIt("commonmark").render(localize(name, "en"))
     assert localize(ModelName("Solo español"), "en") == "Solo español"
     listing = join_text([R.label("respuesta correcta"), R.label("con relleno")], ", ")
     assert listing == "respuesta correcta, con relleno"
@@ -172,13 +175,14 @@ def test_the_arena_api_speaks_english_when_asked_and_spanish_by_default(app_laun
     [battle] = stored(Path(env["RAGARENA_DB"]))
     assert battle["winner"] == "model_b"
     labels = {"extractive": "Extractive", "extractive-lexical": "Extractive (lexical)"}
+    status, name_a, name_b = plain(status), plain(name_a), plain(name_b)  # as the page shows them
     assert status == (f"✅ Vote recorded (B is better). Model A: **{labels[battle['model_a']]}**, Model B: "
                       f"**{labels[battle['model_b']]}**. If you like, tick why below. Press “New round” or ask "
                       "another question to start another one.")
     assert name_a == f"### Model A: {labels[battle['model_a']]}"
     assert name_b == f"### Model B: {labels[battle['model_b']]}"
     assert reference.startswith("**Reference answer** (conversation `fx-2`, turn 1):")
-    assert "De lunes a viernes abre de 7:00 a 22:00." in reference  # corpus data, as written
+    assert "De lunes a viernes abre de 7:00 a 22:00." in plain(reference)  # corpus data, as written
     assert vote(english, "model_a", "en")[0] == (
         "⚠️ You have already voted on this battle: only one vote per battle is accepted.")
 

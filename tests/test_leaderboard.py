@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ragarena.answering.safe_markdown import plain
 from ragarena.leaderboard import build as lb
 from ragarena.leaderboard import figures as board_figures
 from ragarena.leaderboard import provenance as board_provenance
@@ -191,10 +192,10 @@ def test_automatic_eval_figures_join_their_model_row_with_their_provenance(publi
     # How often it is right, as its own column (a percentage; the displayed cell adds its n).
     assert shown.loc["Extractivo", "Aciertos (test)"] == round(100 * record["correct_rate"])
     assert row["n_answerable"] == record["n_answerable"]
-    provenance = board_provenance.provenance_markdown(board)
+    provenance = plain(board_provenance.provenance_markdown(board))  # as the page shows it
     assert f"Eval automática de 120 turnos de data/qa/conversations.jsonl (split test, recuperación hybrid)" in provenance
     assert f"`{record['command']}`" in provenance and "Público: 42 votos de la arena y 0 valoraciones" in provenance
-    english = board_provenance.provenance_markdown(lb.in_language(board, None, "en"), "en")
+    english = plain(board_provenance.provenance_markdown(lb.in_language(board, None, "en"), "en"))
     assert "Automatic eval of 120 turns" in english and "Published figure, quoted as is: quoted from the IIC" in english
 
 
@@ -269,7 +270,7 @@ def test_correlation_between_the_judge_and_the_crowd_per_judge(published):
     assert set(by_judge) == {"juez-a", "juez-b"}
     assert by_judge["juez-a"]["n"] == 3 and by_judge["juez-a"]["spearman"] == pytest.approx(1.0)
     assert by_judge["juez-b"]["kendall"] == pytest.approx(-1.0)
-    text = board_text.correlation_markdown(board)
+    text = plain(board_text.correlation_markdown(board))
     assert "Juez «juez-a»" in text and "Spearman ρ = 1.00" in text and "Kendall τ = -1.00" in text
     assert "Extractivo, Extractivo léxico, m3" in text
     # Published figures never enter the correlation, and models need enough votes.

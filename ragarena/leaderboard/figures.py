@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from ragarena.answering.safe_markdown import html_text
 from ragarena.i18n import DEFAULT_LANGUAGE, _, localize
 from ragarena.leaderboard.build import Leaderboard
 
@@ -38,7 +39,7 @@ def ratings_figure(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
         _empty(figure, localize(message, language))
     else:
         figure.add_trace(go.Scatter(
-            x=rated["label"].tolist(), y=rated["rating"].tolist(), mode="markers",
+            x=[html_text(label) for label in rated["label"]], y=rated["rating"].tolist(), mode="markers",
             marker={"size": 10},
             error_y={"type": "data", "symmetric": False,
                      "array": (rated["ci_high"] - rated["rating"]).tolist(),
@@ -67,7 +68,7 @@ def win_rate_figure(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
         order = [m for m in order if m in board.win_rate.index]
         rate = board.win_rate.loc[order, order]
         counts = board.battle_counts.loc[order, order]
-        names = [board.label(m) for m in order]
+        names = [html_text(board.label(m)) for m in order]  # plotly reads tags (<a href>, <br>) in its texts
         columns = [_wrapped(name) for name in names]  # one word a line under narrow columns
         text = [["" if math.isnan(v) else f"{v:.0%}" for v in row] for row in rate.to_numpy()]
         figure.add_trace(go.Heatmap(

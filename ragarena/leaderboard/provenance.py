@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from ragarena.answering.safe_markdown import literal, safe
 from ragarena.i18n import DEFAULT_LANGUAGE, _, localize
 from ragarena.leaderboard.build import Leaderboard
 from ragarena.leaderboard.table import _count, _day
@@ -61,6 +62,8 @@ def provenance_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) ->
         if votes or ratings:
             parts.append(localize(_("Público: {votes} votos de la arena y {ratings} valoraciones del Chat.",
                                     votes=votes, ratings=ratings), language))
-        lines.append(f"- **{row['label']}**: " + " ".join(parts or ["—"]))
+        # Stored names and sources are data: through the one rendering path (`record_provenance` is plain
+        # text, as the stored scores table shows it).
+        lines.append(f"- **{literal(row['label'])}**: " + safe(" ".join(parts or ["—"]), hosts=()))
     return "\n".join(lines)
 

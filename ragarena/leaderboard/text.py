@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timezone
 
+from ragarena.answering.safe_markdown import literal
 from ragarena.i18n import DEFAULT_LANGUAGE, _, localize
 from ragarena.leaderboard.build import MIN_STYLE_EFFECT_VOTES, Leaderboard, _isnan
 
@@ -90,12 +91,12 @@ def _leaders(board: Leaderboard) -> list:
     if len(judged):
         best = judged.sort_values("overall", ascending=False).iloc[0]
         lines.append(_("Criterios del estudio: la mejor media del juez es la de **{model}** ({overall} de 5).",
-                       model=best["label"], overall=f"{best['overall']:.2f}"))
+                       model=literal(best["label"]), overall=f"{best['overall']:.2f}"))
     rated = table[table["rating"].notna() & (table["votes"].fillna(0) >= board.min_votes)]
     rated = rated.sort_values("rating", ascending=False)
     if len(rated) >= 2:
         top, second = rated.iloc[0], rated.iloc[1]
-        values = {"model": top["label"], "rating": f"{top['rating']:.0f}", "second": second["label"]}
+        values = {"model": literal(top["label"]), "rating": f"{top['rating']:.0f}", "second": literal(second["label"])}
         if not _isnan(top["ci_low"]) and top["ci_low"] > second["ci_high"]:
             lines.append(_("Arena: **{model}** va por delante ({rating}), con su intervalo por encima del de "
                            "{second}.", **values))
@@ -187,13 +188,13 @@ def correlation_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -
             "puntuación del juez y {min_votes} votos o más.", min_votes=board.min_votes), language)
     lines = [_("**Correlación de rangos entre el juez y los votos**")]
     for item in board.correlations:
-        names = ", ".join(board.label(m) for m in item["models"])
-        stats = {"n": item["n"], "names": names, "judge": item["judge"],
+        names = ", ".join(literal(board.label(m)) for m in item["models"])
+        stats = {"n": item["n"], "names": names, "judge": literal(item["judge"]),
                  "spearman": _stat(item["spearman"], item["spearman_p"]),
                  "kendall": _stat(item["kendall"], item["kendall_p"])}
         if item.get("dataset"):
             lines.append(_("- Juez «{judge}» ({dataset}, split {split}), {n} modelos ({names}): Spearman ρ = "
-                           "{spearman}, Kendall τ = {kendall}.", dataset=item["dataset"], split=item["split"],
+                           "{spearman}, Kendall τ = {kendall}.", dataset=literal(item["dataset"]), split=literal(item["split"]),
                            **stats))
         else:
             lines.append(_("- Juez «{judge}», {n} modelos ({names}): Spearman ρ = {spearman}, Kendall τ = "

@@ -107,8 +107,8 @@ EN = {
     "Motivo no válido para {what}: «{reason}». Se admite: {allowed}.":
         "Invalid reason for {what}: “{reason}”. Accepted: {allowed}.",
     # ragarena/scoring/reference.py: the reference answer's headings (the answer and passage are corpus data)
-    "**Respuesta de referencia** (conversación `{conversation}`, turno {turn}):":
-        "**Reference answer** (conversation `{conversation}`, turn {turn}):",
+    "**Respuesta de referencia** (conversación {conversation}, turno {turn}):":
+        "**Reference answer** (conversation {conversation}, turn {turn}):",
     "**Fragmento de referencia**{where}:": "**Reference passage**{where}:",
     "**Fragmento de referencia**: ninguno; la documentación no responde a esta pregunta.":
         "**Reference passage**: none; the documentation does not answer this question.",

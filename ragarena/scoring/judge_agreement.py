@@ -10,10 +10,10 @@ absolute difference, the bias and Spearman's ρ; `agreement_markdown` is the lea
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
+from ragarena.answering.safe_markdown import code
 from ragarena.arena.answer_ratings import conversation_turns
 from ragarena.arena.reasons import CRITERION_NAMES as REASON_CRITERION_NAMES
 from ragarena.i18n import _
@@ -135,7 +135,7 @@ def agreement_markdown(pairs_by_judge: Mapping[str, Sequence], n_ratings: int, l
                             "hay nada que comparar.", n=n_ratings))
         return "\n\n".join(localize(block, language) for block in blocks)
     for judge, pairs in sorted(pairs_by_judge.items()):
-        lines = [_("**Jurado {judge}**: {n} valoraciones coinciden con una puntuación suya.", judge=_inert(judge),
+        lines = [_("**Jurado {judge}**: {n} valoraciones coinciden con una puntuación suya.", judge=code(judge),
                    n=len(pairs)), "",
                  _("| Criterio | n | Diferencia absoluta media | Sesgo (jurado − personas) | Spearman ρ |"),
                  "|---|---:|---:|---:|---:|"]
@@ -148,8 +148,3 @@ def agreement_markdown(pairs_by_judge: Mapping[str, Sequence], n_ratings: int, l
         blocks.append(_("Con tan pocas coincidencias las cifras son solo orientativas "
                         "(ρ no se calcula con menos de 3, ni si un lado puntúa todo igual)."))
     return "\n\n".join(localize(block, language) for block in blocks)
-
-
-def _inert(text: str) -> str:
-    """A name safe inside Markdown: only letters, digits and ``.:/@+_-`` and spaces, as code."""
-    return "`" + (re.sub(r"[^\w.:/@+ -]", "", str(text)) or "?") + "`"

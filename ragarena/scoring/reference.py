@@ -13,7 +13,6 @@ out of its conversation has no reference: its gold answer depends on the earlier
 
 from __future__ import annotations
 
-import html
 import re
 import sys
 import unicodedata
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from ragarena.answering.safe_markdown import code, literal
 from ragarena.errors import UserError
 from ragarena.i18n import _, localize
 from ragarena.retrieval.corpus import Conversation, Passage, load_conversations
@@ -101,13 +101,13 @@ def reference_markdown(reference: Reference | None, language: str | None = None)
     """
     if reference is None:
         return ""
-    answer = html.escape(reference.answer)
-    heading = _("**Respuesta de referencia** (conversación `{conversation}`, turno {turn}):",
-                conversation=html.escape(reference.conversation_id), turn=reference.turn)
+    answer = literal(reference.answer)
+    heading = _("**Respuesta de referencia** (conversación {conversation}, turno {turn}):",
+                conversation=code(reference.conversation_id), turn=reference.turn)
     lines = [localize(heading, language), "", f"> {answer}", ""]
     if reference.answerable and reference.context.strip():
-        where = f" ({html.escape(reference.where)})" if reference.where else ""
-        context = html.escape(" ".join(reference.context.split()))
+        where = f" ({literal(reference.where)})" if reference.where else ""
+        context = literal(" ".join(reference.context.split()))
         lines += [localize(_("**Fragmento de referencia**{where}:", where=where), language), "", f"> {context}"]
     else:
         lines += [localize(_("**Fragmento de referencia**: ninguno; la documentación no responde a esta pregunta."),

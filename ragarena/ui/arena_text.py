@@ -3,10 +3,8 @@ and the status lines of a round (answering, failed, votable, voted), in the read
 
 from __future__ import annotations
 
-import html
-
 from ragarena.answering.models import ModelSpec
-from ragarena.answering.safe_markdown import safe
+from ragarena.answering.safe_markdown import literal, safe
 from ragarena.arena.battles import NAMED
 from ragarena.arena.reasons import label as reason_label
 from ragarena.arena.rounds import ArenaRound
@@ -32,20 +30,21 @@ LOGIN_NOTE = _("Opcional: inicia sesión con Hugging Face para que tus votos cue
 
 
 class ModelName(Text):
-    """A model's label (HTML-escaped) that renders in each language with `ModelSpec.label_in`.
+    """A model's label (shown as typed: `safe_markdown.literal`) that renders in each language with
+    `ModelSpec.label_in`.
 
     A `Text`, so a message holding it (``_("… {label} …", label=ModelName(spec))``) can be
     rendered again in the other language when the reader switches.
     """
 
     def __new__(cls, label: str, label_en: str = "") -> "ModelName":
-        name = str.__new__(cls, html.escape(label))
+        name = str.__new__(cls, literal(label))
         name.template, name.params = str(name), {}
         name.label, name.label_en = label, label_en
         return name
 
     def to(self, language: str) -> str:
-        return html.escape(self.label_en if normalize_language(language) == "en" and self.label_en else self.label)
+        return literal(self.label_en if normalize_language(language) == "en" and self.label_en else self.label)
 
     def __reduce__(self):
         return (ModelName, (self.label, self.label_en))

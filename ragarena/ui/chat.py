@@ -34,17 +34,18 @@ chat-rate-context, chat-rate-grounded, chat-rate-comment, chat-rate-send, chat-r
 from __future__ import annotations
 
 import sys
+import time
 
 import gradio as gr
 
 from ragarena import config
 from ragarena.answering.backends.base import BackendError
 from ragarena.answering.chat_turn import answer_stream
-from ragarena.answering.conversation import example_questions, history_from_messages
+from ragarena.answering.conversation import example_questions, history_from_messages, message_text
 from ragarena.answering.evidence import Support, supporting_sentence
 from ragarena.answering.filler import find_filler
 from ragarena.answering.question_check import question_problem
-from ragarena.answering.safe_markdown import safe
+from ragarena.answering.safe_markdown import literal, plain, safe
 from ragarena.arena.answer_ratings import ratings_per_minute_from_env
 from ragarena.arena.rating_rules import CRITERION_QUESTIONS, MAX_COMMENT
 from ragarena.errors import UserError
@@ -55,6 +56,8 @@ from ragarena.ui.context import AppContext
 from ragarena.ui.render import answer_summary, passages_html
 
 SCORE_CHOICES = [1, 2, 3, 4, 5]
+# A streamed answer is drawn again at most this often (the first words and the end at once).
+REDRAW_S = 0.1
 # The bubble of a failed answer (the reason is in the status line, once).
 NO_ANSWER = _("⚠️ Sin respuesta: el motivo aparece debajo.")
 NOT_STORED = _("⚠️ Esta respuesta no se ha podido guardar, así que no se puede valorar.")
@@ -73,7 +76,7 @@ def model_choices(ctx: AppContext, language: str | None = DEFAULT_LANGUAGE) -> l
 def unavailable_lines(ctx: AppContext, language: str | None = DEFAULT_LANGUAGE) -> list[Text]:
     language = normalize_language(language)
     unavailable = ctx.engine.unavailable()
-    return [Text("- **{model}**: {reason}", model=s.label_in(language), reason=unavailable[s.id])
+    return [Text("- **{model}**: {reason}", model=literal(s.label_in(language)), reason=unavailable[s.id])
             for s in ctx.engine.specs if s.id in unavailable]
 
 
@@ -83,7 +86,7 @@ def unavailable_note(ctx: AppContext, language: str | None = DEFAULT_LANGUAGE) -
     lines = unavailable_lines(ctx, language)
     language = normalize_language(language)
     warnings = ctx.engine.warnings()
-    warned = [Text("- ⚠️ **{model}**: {warning}", model=s.label_in(language), warning=warnings[s.id])
+    warned = [Text("- ⚠️ **{model}**: {warning}", model=literal(s.label_in(language)), warning=warnings[s.id])
               for s in ctx.engine.specs if s.id in warnings]
     parts = [_("Estos modelos no pueden responder en esta instalación; quien la gestiona puede activarlos:"
                "\n{models}", models=join_text(lines, "\n"))] if lines else []
@@ -223,8 +226,12 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
         messages = messages + [{"role": "user", "content": safe(text)}, {"role": "assistant", "content": ""}]
         hits, answer = [], ""
         writing = _("✍️ Escribiendo la respuesta…")
+        last_frame = None  # (time, text) of the answer last drawn
         try:
             for hits, answer, meta in answer_stream(ctx.engine, model_id, text, history):
+                if meta is None and last_frame and last_frame[1] and time.monotonic() - last_frame[0] < REDRAW_S:
+                    continue  # drawn with a later chunk: each frame parses the whole answer (safe_markdown)
+                last_frame = (time.monotonic(), answer)
                 messages[-1] = {"role": "assistant", "content": safe(answer)}
                 if panel is None or panel[0] is not hits:  # drawn once; later frames repeat it (an empty diff)
                     panel, drawn = (hits, None), passages_html(hits, language=language)
@@ -284,6 +291,8 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
             messages = []
         if not messages:
             return gr.skip(), gr.skip(), None
+        # Drawn again through the one rendering path: local storage is not trusted to hold what was shown.
+        messages = [{"role": m["role"], "content": safe(plain(message_text(m)))} for m in messages]
         hits, support = _panel_from_json(ctx, stored.get("panel"))
         return messages, passages_html(hits, support, language=language), (hits, support)
 

@@ -3,12 +3,12 @@ everything user- or model-written is escaped."""
 
 from __future__ import annotations
 
-import html
 import math
 from typing import Sequence
 
 from ragarena.answering.evidence import Support
 from ragarena.answering.metering import AnswerMeta
+from ragarena.answering.safe_markdown import html_text
 from ragarena.i18n import Text, _, join_text, localize
 from ragarena.retrieval.bm25 import Hit
 from ragarena.retrieval.relevance import is_relevant
@@ -27,27 +27,27 @@ def passages_html(hits: Sequence[Hit], support: Support | None = None, heading: 
                   language: str | None = None) -> str:
     """The passages panel in `language` (Spanish by default). Passage text is data: shown as written,
     without its Markdown markup (`display_text`), and escaped."""
-    heading = html.escape(localize(heading or PASSAGES_HEADING, language))
+    heading = html_text(localize(heading or PASSAGES_HEADING, language))
     if not hits:
         empty = localize(_("No se ha recuperado ningún fragmento."), language)
-        return f"<div class='ra-passages'><h4>{heading}</h4><p>{html.escape(empty)}</p></div>"
+        return f"<div class='ra-passages'><h4>{heading}</h4><p>{html_text(empty)}</p></div>"
     items = []
     for hit in hits:
         passage = hit.passage
-        text = html.escape(display_text(passage.text))
+        text = html_text(display_text(passage.text))
         if support and support.passage_id == passage.id:
-            sentence = html.escape(support.sentence)
+            sentence = html_text(support.sentence)
             text = text.replace(sentence, f"<mark>{sentence}</mark>", 1) if sentence in text else text
-        where = html.escape(passage.title + (f" › {passage.section}" if passage.section else ""))
+        where = html_text(passage.title + (f" › {passage.section}" if passage.section else ""))
         relevant = is_relevant(hit)
-        tag = [] if relevant is None else [html.escape(localize(RELEVANCE[relevant], language))]
+        tag = [] if relevant is None else [html_text(localize(RELEVANCE[relevant], language))]
         items.append(  # a passage that is not about the question comes folded
             f"<details class='ra-passage'{'' if relevant is False else ' open'}><summary><b>[{hit.rank}] {where}</b> "
-            f"<small>({' · '.join([*tag, html.escape(passage.id)])})</small></summary>"
+            f"<small>({' · '.join([*tag, html_text(passage.id)])})</small></summary>"
             f"<div style='white-space:pre-wrap'>{text}</div></details>"
         )
     scale = RELEVANCE_NOTE if any(h.similarity is not None for h in hits) else NO_RELEVANCE_NOTE
-    note = f"<p class='ra-relevance'><small>{html.escape(localize(scale, language))}</small></p>"
+    note = f"<p class='ra-relevance'><small>{html_text(localize(scale, language))}</small></p>"
     return f"<div class='ra-passages'><h4>{heading}</h4>{note}{''.join(items)}</div>"
 
 
