@@ -1,6 +1,6 @@
 """The one rendering path in Chromium: a few hundred generated hostile texts as a model's answers and a
 visitor's questions in the Chat, as both answers and the revealed model names in the Arena, and as
-imported model names on the leaderboard; the page must not request anything outside its own origin.
+stored model names on the leaderboard; the page must not request anything outside its own origin.
 
 The "attacker" is a fake server on another loopback port; every request the page makes is logged
 (``page.on("request")``) and the count of those leaving the app's origin is printed (it must be 0).
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 from urllib.parse import urlsplit
 
 from fake_servers import FakeOpenAI, listed, ok
@@ -48,10 +49,17 @@ def _models_yaml(path, host: str) -> None:
 def _import_hostile_board(db, host: str, extra_names: list[str]) -> list[str]:
     """Battles between models named like the issue's imported rows, enough votes for the summary to name them."""
     names = [name.format(host=host) for name in HOSTILE_NAMES] + extra_names
+    # `import-votes` refuses such names, so they go in under placeholders and are then renamed in the
+    # database itself, as a hand-edited or older store would hold them: reading the store keeps any text.
+    placeholders = [f"modelo-{index}" for index in range(len(names))]
     battles = []
-    for index, (a, b) in enumerate(zip(names, names[1:])):
+    for index, (a, b) in enumerate(zip(placeholders, placeholders[1:])):
         battles += battles_between(a, b, 12, 3, 1, start=1_700_000_000.0 + 100 * index)
     VoteStore(db).import_battles(battles)
+    with sqlite3.connect(db) as conn:
+        for placeholder, name in zip(placeholders, names):
+            for column in ("model_a", "model_b"):
+                conn.execute(f"UPDATE battles SET {column} = ? WHERE {column} = ?", (name, placeholder))
     return names
 
 

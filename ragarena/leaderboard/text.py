@@ -54,18 +54,18 @@ def headline_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> s
     parts = []
     if len(right):
         first = right.iloc[0]
-        values = {"model": first["label"], "rate": f"{100 * first['correct_rate']:.0f}",
+        values = {"model": literal(first["label"]), "rate": f"{100 * first['correct_rate']:.0f}",
                   "n": "?" if _isnan(first["n_answerable"]) else int(first["n_answerable"])}
         if len(right) == 1:
             parts.append(_("en el split de test, **{model}** acierta el {rate} % de {n} preguntas con respuesta",
                            **values))
         elif round(right.iloc[1]["correct_rate"], 4) == round(first["correct_rate"], 4):
             parts.append(_("en el split de test, **{model}** y **{second}** aciertan lo mismo ({rate} % de {n} "
-                           "preguntas con respuesta)", second=right.iloc[1]["label"], **values))
+                           "preguntas con respuesta)", second=literal(right.iloc[1]["label"]), **values))
         else:
             second = right.iloc[1]
             parts.append(_("en el split de test, **{model}** acierta más a menudo ({rate} % de {n} preguntas con "
-                           "respuesta) que **{second}** ({second_rate} %)", second=second["label"],
+                           "respuesta) que **{second}** ({second_rate} %)", second=literal(second["label"]),
                            second_rate=f"{100 * second['correct_rate']:.0f}", **values))
     needed = votes_for_an_interval(board)
     if needed:
@@ -74,7 +74,7 @@ def headline_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> s
         rated = table[table["rating"].notna() & (table["votes"].fillna(0) >= board.min_votes)]
         if len(rated):
             leader = rated.sort_values("rating", ascending=False).iloc[0]
-            parts.append(_("en la arena va por delante **{model}** ({rating})", model=leader["label"],
+            parts.append(_("en la arena va por delante **{model}** ({rating})", model=literal(leader["label"]),
                            rating=f"{leader['rating']:.0f}"))
     if not parts:
         return ""
