@@ -52,7 +52,7 @@ def run(args) -> int:
     command = " ".join(["python -m ragarena train-selector", "--docs", shlex.quote(_shown(docs)), "--qa",
                         shlex.quote(_shown(qa)), "--k", str(args.k), "--retrieval", mode_of(retriever)])
     data = {"docs": _shown(docs), "qa": _shown(qa), "split": "train", "retrieval": mode_of(retriever), "k": args.k,
-            "docs_sha256": _digest(sorted(docs.glob("*.md"))), "qa_sha256": _digest([qa])}
+            "docs_sha256": data_digest(sorted(docs.glob("*.md"))), "qa_sha256": data_digest([qa])}
     try:
         model = selector_training.train(turns, data, command)
     except ValueError as error:
@@ -75,7 +75,7 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _digest(paths: list[Path]) -> str:
+def data_digest(paths: list[Path]) -> str:
     """sha256 over the files' names and bytes: which data the fit saw."""
     digest = hashlib.sha256()
     for path in paths:

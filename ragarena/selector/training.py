@@ -57,6 +57,8 @@ class TurnRows:
     answerable: bool
     gold_given: bool  # the gold passage was among the passages the selector saw
     embedded: bool
+    question: str = ""
+    history: tuple[str, ...] = ()  # the earlier questions, oldest first (what retrieval read)
 
 
 def collect_rows(conversations: Sequence[Conversation], retriever, scorer: CandidateScorer, k: int = 5,
@@ -72,7 +74,8 @@ def collect_rows(conversations: Sequence[Conversation], retriever, scorer: Candi
                                for c in found], dtype=bool)
             gold_given = turn.answerable and first_hit_rank(turn.context, [h.passage.text for h in hits]) is not None
             rows.append(TurnRows(conversation.id, matrix, labels, [c.text for c in found], found, turn.answer,
-                                 turn.answerable, gold_given, embedded))
+                                 turn.answerable, gold_given, embedded, turn.question,
+                                 tuple(q for q, _ in history)))
             history.append((turn.question, turn.answer))
             done += 1
             if progress:
