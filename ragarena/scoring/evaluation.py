@@ -113,6 +113,11 @@ def summarize(results: Sequence[TurnResult]) -> dict:
             "mean_words": _mean([word_count(r.answer) for r in results]),
             "answer_recall": _mean([r.answer_recall for r in results if r.answerable]),
             "correct_rate": _mean([r.answer_recall >= CORRECT_RECALL for r in results if r.answerable]),
+            # the same, over a conversation's first questions and over its follow-ups
+            "correct_rate_first_turns": _mean([r.answer_recall >= CORRECT_RECALL for r in results
+                                               if r.answerable and r.turn == 0]),
+            "correct_rate_follow_ups": _mean([r.answer_recall >= CORRECT_RECALL for r in results
+                                              if r.answerable and r.turn > 0]),
             # over the answerable turns whose gold passage the model was given
             "false_abstention_rate": _mean([r.false_abstention for r in results if r.answerable and r.context_had_answer]),
         },
