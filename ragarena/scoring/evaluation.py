@@ -14,6 +14,7 @@ from ragarena.answering.backends.base import AnswerRequest, Backend, collect
 from ragarena.answering.filler import is_filler
 from ragarena.retrieval.bm25 import Hit, Retriever
 from ragarena.retrieval.corpus import Conversation
+from ragarena.retrieval.followups import search_turn
 from ragarena.scoring.metrics import CORRECT_RECALL, answer_recall, first_hit_rank, is_abstention, token_f1, word_count
 
 RECALL_AT = (1, 3, 5)
@@ -77,7 +78,7 @@ def run_turns(
     for conversation in chosen:
         history: list[tuple[str, str]] = []
         for index, turn in enumerate(conversation.turns):
-            ranked = retriever.search(turn.question, [q for q, _ in history], k=max(k, max(RECALL_AT)))
+            ranked = search_turn(retriever, turn.question, [q for q, _ in history], k=max(k, max(RECALL_AT)))
             hits = tuple(ranked[:k])
             answer = collect(backend, AnswerRequest(turn.question, hits, tuple(history)))
             gold_rank = first_hit_rank(turn.context, [h.passage.text for h in ranked]) if turn.answerable else None
