@@ -15,7 +15,8 @@ def test_eval_prints_and_writes_the_contract_shape(fixture_docs, fixture_qa, tmp
     assert set(written) == {"n_turns", "retrieval", "answer"}
     assert set(written["retrieval"]) == {"recall@1", "recall@3", "recall@5", "mrr"}
     assert set(written["answer"]) == {"token_f1", "abstention_accuracy", "filler_rate", "mean_words",
-                                      "answer_recall", "correct_rate", "false_abstention_rate"}
+                                      "answer_recall", "correct_rate", "false_abstention_rate",
+                                      "correct_rate_first_turns", "correct_rate_follow_ups"}
     assert written["n_turns"] == 6  # two test conversations of three turns
     assert written["retrieval"]["recall@3"] == 1.0
     assert written["answer"]["abstention_accuracy"] == 1.0
@@ -43,6 +44,10 @@ def test_eval_predictions_hold_one_line_per_turn(fixture_docs, fixture_qa, tmp_p
     summary = json.loads(capsys.readouterr().out)["answer"]
     answerable = [r for r in lines if r["answerable"]]
     assert summary["correct_rate"] == round(sum(r["metrics"]["correct"] for r in answerable) / len(answerable), 4)
+    # the same count, apart for first questions and follow-ups
+    for key, chosen in (("correct_rate_first_turns", [r for r in answerable if r["turn"] == 0]),
+                        ("correct_rate_follow_ups", [r for r in answerable if r["turn"] > 0])):
+        assert chosen and summary[key] == round(sum(r["metrics"]["correct"] for r in chosen) / len(chosen), 4)
 
 
 def test_eval_bad_input_gets_a_message_not_a_traceback(fixture_docs, tmp_path, capsys):

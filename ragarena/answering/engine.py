@@ -14,6 +14,7 @@ from ragarena.i18n import _
 from ragarena.retrieval.bm25 import Hit
 from ragarena.retrieval.corpus import Page, Passage, all_passages, load_pages
 from ragarena.retrieval.dense import build_retriever
+from ragarena.retrieval.followups import search_turn
 
 
 class Engine:
@@ -33,7 +34,7 @@ class Engine:
         self._backends: dict[str, Backend] = {}
 
     def retrieve(self, question: str, history_questions: list[str] = (), k: int = 5) -> list[Hit]:
-        return self.retriever.search(question, list(history_questions), k=k)
+        return search_turn(self.retriever, question, list(history_questions), k=k)
 
     def unavailable(self) -> dict[str, str]:
         """model id -> how to enable it, for the models that cannot answer now: settings missing, or

@@ -49,10 +49,10 @@ def run(args) -> int:
     scorer = CandidateScorer(retriever, background=False)
     turns = selector_training.collect_rows(conversations, retriever, scorer, k=args.k, progress=_progress)
     print(file=sys.stderr)
-    command = " ".join(["python -m ragarena train-selector", "--docs", shlex.quote(_shown(docs)), "--qa",
-                        shlex.quote(_shown(qa)), "--k", str(args.k), "--retrieval", mode_of(retriever)])
-    data = {"docs": _shown(docs), "qa": _shown(qa), "split": "train", "retrieval": mode_of(retriever), "k": args.k,
-            "docs_sha256": _digest(sorted(docs.glob("*.md"))), "qa_sha256": _digest([qa])}
+    command = " ".join(["python -m ragarena train-selector", "--docs", shlex.quote(shown_path(docs)), "--qa",
+                        shlex.quote(shown_path(qa)), "--k", str(args.k), "--retrieval", mode_of(retriever)])
+    data = {"docs": shown_path(docs), "qa": shown_path(qa), "split": "train", "retrieval": mode_of(retriever), "k": args.k,
+            "docs_sha256": data_digest(sorted(docs.glob("*.md"))), "qa_sha256": data_digest([qa])}
     try:
         model = selector_training.train(turns, data, command)
     except ValueError as error:
@@ -67,7 +67,7 @@ def run(args) -> int:
     return 0
 
 
-def _shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
     """A path as the provenance shows it: relative to the working folder when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
@@ -75,7 +75,7 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _digest(paths: list[Path]) -> str:
+def data_digest(paths: list[Path]) -> str:
     """sha256 over the files' names and bytes: which data the fit saw."""
     digest = hashlib.sha256()
     for path in paths:

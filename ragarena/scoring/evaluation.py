@@ -14,6 +14,7 @@ from ragarena.answering.backends.base import AnswerRequest, Backend, collect
 from ragarena.answering.filler import is_filler
 from ragarena.retrieval.bm25 import Hit, Retriever
 from ragarena.retrieval.corpus import Conversation
+from ragarena.retrieval.followups import search_turn
 from ragarena.scoring.metrics import CORRECT_RECALL, answer_recall, first_hit_rank, is_abstention, token_f1, word_count
 
 RECALL_AT = (1, 3, 5)
@@ -77,7 +78,7 @@ def run_turns(
     for conversation in chosen:
         history: list[tuple[str, str]] = []
         for index, turn in enumerate(conversation.turns):
-            ranked = retriever.search(turn.question, [q for q, _ in history], k=max(k, max(RECALL_AT)))
+            ranked = search_turn(retriever, turn.question, [q for q, _ in history], k=max(k, max(RECALL_AT)))
             hits = tuple(ranked[:k])
             answer = collect(backend, AnswerRequest(turn.question, hits, tuple(history)))
             gold_rank = first_hit_rank(turn.context, [h.passage.text for h in ranked]) if turn.answerable else None
@@ -113,6 +114,11 @@ def summarize(results: Sequence[TurnResult]) -> dict:
             "mean_words": _mean([word_count(r.answer) for r in results]),
             "answer_recall": _mean([r.answer_recall for r in results if r.answerable]),
             "correct_rate": _mean([r.answer_recall >= CORRECT_RECALL for r in results if r.answerable]),
+            # the same, over a conversation's first questions and over its follow-ups
+            "correct_rate_first_turns": _mean([r.answer_recall >= CORRECT_RECALL for r in results
+                                               if r.answerable and r.turn == 0]),
+            "correct_rate_follow_ups": _mean([r.answer_recall >= CORRECT_RECALL for r in results
+                                              if r.answerable and r.turn > 0]),
             # over the answerable turns whose gold passage the model was given
             "false_abstention_rate": _mean([r.false_abstention for r in results if r.answerable and r.context_had_answer]),
         },

@@ -27,6 +27,7 @@ import numpy as np
 from ragarena.answering.backends.base import AnswerRequest
 from ragarena.answering.backends.selector import CandidateScorer
 from ragarena.retrieval.corpus import Conversation
+from ragarena.retrieval.followups import search_turn
 from ragarena.scoring.metrics import CORRECT_RECALL, answer_recall, first_hit_rank
 from ragarena.selector.features import EMBEDDING_FEATURES, FEATURES, LEXICAL_FEATURES
 from ragarena.selector.model import (
@@ -57,6 +58,8 @@ class TurnRows:
     answerable: bool
     gold_given: bool  # the gold passage was among the passages the selector saw
     embedded: bool
+    question: str = ""
+    history: tuple[str, ...] = ()  # the earlier questions, oldest first (what retrieval read)
 
 
 def collect_rows(conversations: Sequence[Conversation], retriever, scorer: CandidateScorer, k: int = 5,
@@ -66,13 +69,14 @@ def collect_rows(conversations: Sequence[Conversation], retriever, scorer: Candi
     for conversation in chosen:
         history: list[tuple[str, str]] = []
         for turn in conversation.turns:
-            hits = tuple(retriever.search(turn.question, [q for q, _ in history], k=k))
+            hits = tuple(search_turn(retriever, turn.question, [q for q, _ in history], k=k))
             found, matrix, embedded = scorer.features(AnswerRequest(turn.question, hits, tuple(history)))
             labels = np.array([turn.answerable and answer_recall(c.text, turn.answer) >= CORRECT_RECALL
                                for c in found], dtype=bool)
             gold_given = turn.answerable and first_hit_rank(turn.context, [h.passage.text for h in hits]) is not None
             rows.append(TurnRows(conversation.id, matrix, labels, [c.text for c in found], found, turn.answer,
-                                 turn.answerable, gold_given, embedded))
+                                 turn.answerable, gold_given, embedded, turn.question,
+                                 tuple(q for q, _ in history)))
             history.append((turn.question, turn.answer))
             done += 1
             if progress:

