@@ -49,6 +49,17 @@ def test_emphasis_code_and_allowed_links_stay():
     assert plain(safe("a \\. b", hosts=())) == "a . b"  # the escape was markup: the reader saw "a . b"
 
 
+def test_ordinary_prose_comes_out_without_backslashes():
+    """The copy button and the API give the message as written: prose keeps its punctuation bare."""
+    for text in ("Puede renovar hasta 3 veces (máximo 21 días). Horario: 9-14, de lunes a viernes; ¿dudas? "
+                 '"sí" 50 % a/b.', "¡Hola! Abre a las 9.30; cierra a las 14:00 (sábados, no).",
+                 "Se fundó en 1986.\n3.5 horas, ver el apartado 2) y la web biblio.es, o #horario."):
+        assert "\\" not in safe(text, hosts=()), text
+        assert plain(safe(text, hosts=())) == text
+    # What could still open a construct keeps its escape: here a link, an e-mail, emphasis and a heading.
+    assert safe("ver https://evil.example, www.evil.example o a@evil.example *no*\n# x", hosts=()).count("\\") >= 4
+
+
 def test_code_keeps_its_text_and_cannot_hold_latex_delimiters():
     shown = safe("Usa `echo $$` o:\n\n```sh\nkill $$\n```", hosts=())
     assert "$$" not in shown  # Gradio cuts $$…$$ out for KaTeX before reading the Markdown

@@ -8,9 +8,12 @@ out that way. Filtering by pattern does not hold: the renderer's reading of code
 blank lines is subtler than any regular expression. So:
 
 * `safe` parses the text with markdown-it-py (CommonMark, raw HTML off: it becomes text) and writes
-  the syntax tree back as Markdown in which every text leaf has ALL its ASCII punctuation
-  backslash-escaped, so that no parser (CommonMark, or ``marked`` with GFM as Gradio's browser code
-  uses) can read a link, image, autolink, e-mail, HTML tag, entity, table or block marker in it. The
+  the syntax tree back as Markdown in which every text leaf has each character that could open or
+  close a construct backslash-escaped (`_escape`: the inline ones everywhere, the starts of GFM
+  autolinks, block markers where a line may start), so that no parser (CommonMark, or ``marked`` with
+  GFM as Gradio's browser code uses) can read a link, image, autolink, e-mail, HTML tag, entity, table
+  or block marker in it, and prose keeps its other punctuation bare (the copy button and the API give
+  the message as written, so "9-14, (máximo 21 días)." must not come out full of backslashes). The
   only structure in the output is what this module writes: paragraphs, emphasis, headings, lists,
   block quotes, rules, inline code (a backtick fence longer than any run inside, newlines folded to
   spaces), fenced code (a fence longer than any run inside; the language kept only when it is a
@@ -20,7 +23,8 @@ blank lines is subtler than any regular expression. So:
   ``$$`` (Gradio cuts ``$$…$$`` out for KaTeX before parsing, which could change what is code): in
   code, a zero-width space separates two dollars.
 * `literal` writes any text so that it shows exactly as typed inside Markdown the app writes (a model
-  name in a heading, a reason in a list): every ASCII punctuation escaped, line breaks as spaces.
+  name in a heading, a reason in a list): escaped like a text leaf that starts a line, line breaks as
+  spaces.
   `code` writes it as an inline code span instead.
 * `html_text` is the same for HTML the app writes (the passages panel) and for plotly's labels: HTML-escaped.
 
@@ -42,7 +46,30 @@ from markdown_it.tree import SyntaxTreeNode
 
 # CommonMark, raw HTML off (shown as text), no linkify, no typographer: what a reader typed.
 _PARSER = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+# Escaped wherever they stand, because they open or close an inline construct:
+#   \ an escape (a reader's backslash would undo ours), ` code spans and fences, * _ emphasis and rules,
+#   ~ strikethrough and ~~~ fences, [ ] links, images, references and footnotes, < > raw HTML,
+#   autolinks and block quotes, & entities, | tables, $ Gradio's KaTeX cut-out ($$...$$, $...$),
+#   @ e-mail autolinks (marked links a bare user@host).
+# Then the three ways marked's GFM autolinks start (case-insensitive, even inside a word): a ":" before
+# "/" (http://, https://, ftp://) and a "." right after "www"; and a "/" before "/" (a linkifier links a
+# protocol-relative //host, marked does not, but it costs nothing in prose).
+# Harmless anywhere, so shown as typed: ! (an image needs "![": "[" is escaped, and before a link this
+# module writes, `_no_image_opener` escapes the "!"), ( ) (a link's address needs "](" or "]:"),
+# " ' (titles, inside links only; no smart quotes), # + - = . ) : digits (block markers, only where a
+# line starts: `_LEADING`), % ^ { } , ; ? (no construct in marked or CommonMark uses them).
+_INLINE = re.compile(r"[\\`*_~\[\]<>&|$@]|:(?=/)|/(?=/)|(?<=[Ww]{3})\.")
+# A run of text may begin a line (a paragraph's first, after a line break, after "> " or a list
+# marker), where these open a block: # a heading, + - a list item, a setext underline or a rule,
+# = a setext underline, 1. 1) an ordered item, :- or -: a table's delimiter row (marked reads
+# "a\n:--" as a table). Each is a marker only before a space, the line's end, its own kind (rules,
+# underlines) or ":"; the run's first such character is escaped there, or at the run's end (written
+# markup may follow), so "3.5 horas", "-5" or "#etiqueta" stay clean.
+# Leading spaces: markdown-it strips them from a paragraph's lines, so only an entity (&#32;) yields
+# one; they are skipped here, and four of them at most make an indented code block, shown as typed.
+_LEADING = re.compile(r"^([ \t]*(?:\d{1,9}(?=[.)]))?)([#+=-](?=[ \t#+=:-]|$)|:(?=-)|(?<=\d)[.)](?=[ \t]|$))")
+# "#" closing a run after a space would be taken as an ATX heading's closing sequence and dropped.
+_CLOSING = re.compile(r"(?<=[ \t])#(?=#*$)")
 _LINE_BREAKS = re.compile(r"[\r\n]+")
 _BREAKING_SPACE = re.compile(r"[\r\n\t\f\v]")  # what could end a line or indent one into a code block
 _DOLLARS = re.compile(r"\$(?=\$)")
@@ -71,11 +98,19 @@ def allowed_link(url: str, hosts: tuple[str, ...]) -> bool:
 
 def literal(text: str) -> str:
     """`text` for a Markdown context: shown as typed (on one line), never read as markup."""
-    return _escape(_BREAKING_SPACE.sub(" ", str(text or "")).lstrip(" "))
+    # Whitespace at either end (a no-break space too) is what a Markdown paragraph trims anyway.
+    return _escape(_BREAKING_SPACE.sub(" ", str(text or "")).strip())
 
 
 def _escape(text: str) -> str:
-    return _PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", text))
+    """A run of text (never holding a line break) escaped so that it can start or end no construct.
+
+    Only what marked (GFM, as Gradio runs it), CommonMark, Gradio's KaTeX cut-out or a linkifier could
+    read as markup is escaped; the rest of the ASCII punctuation is shown as typed, so a copied answer
+    reads like prose. See `_INLINE`, `_LEADING` and `_CLOSING` for the reason behind each character.
+    """
+    text = _INLINE.sub(r"\\\g<0>", _LINE_BREAKS.sub(" ", text))
+    return _CLOSING.sub(r"\\\g<0>", _LEADING.sub(r"\g<1>\\\g<2>", text))
 
 
 def code(text: str) -> str:
@@ -106,11 +141,18 @@ def plain(shown: str, hosts: tuple[str, ...] | None = None) -> str:
         return shown or ""
     hosts = link_hosts() if hosts is None else hosts
     return _Writer(lambda text: _LINE_BREAKS.sub(" ", text), hosts, hard_break="\n",
-                   code_guard=lambda code: code.replace(_ZERO_WIDTH_SPACE, "")).document(shown)
+                   code_guard=lambda code: code.replace(_ZERO_WIDTH_SPACE, ""),
+                   before_link=lambda written: written).document(shown)
 
 
 def _no_double_dollar(code: str) -> str:
     return _DOLLARS.sub("$" + _ZERO_WIDTH_SPACE, code)
+
+
+def _no_image_opener(written: str) -> str:
+    # "!" is left bare in text (an image needs "![", and text never holds a bare "["), except right
+    # before a link this module writes. `_escape` never writes "\!", so a final "!" is unescaped.
+    return written[:-1] + "\\!" if written.endswith("!") else written
 
 
 def _fence_for(code: str, least: int) -> str:
@@ -127,8 +169,10 @@ class _Writer:
     """Writes a markdown-it syntax tree back as Markdown, text leaves through `escape`."""
 
     def __init__(self, escape: Callable[[str], str], hosts: tuple[str, ...], hard_break: str = "\\\n",
-                 code_guard: Callable[[str], str] = _no_double_dollar):
+                 code_guard: Callable[[str], str] = _no_double_dollar,
+                 before_link: Callable[[str], str] = _no_image_opener):
         self.escape, self.hosts, self.hard_break, self.code_guard = escape, hosts, hard_break, code_guard
+        self.before_link = before_link
 
     def document(self, text: str) -> str:
         return self.blocks(SyntaxTreeNode(_PARSER.parse(text)).children, "\n\n")
@@ -184,28 +228,49 @@ class _Writer:
     # --- inline ---------------------------------------------------------------------------------
 
     def inline(self, node: SyntaxTreeNode, in_link: bool = False) -> str:
+        # Text next to text (a leaf, an image's alt, a link shown as its label) is escaped as one run:
+        # apart, "www" and an alt ".evil.com", or "http:", "/" and "/", would each look harmless and
+        # still make an autolink together; and a run ending in "!" is guarded before a link's "[".
+        written, run = [], []
+        for is_text, part in self.pieces(node, in_link):
+            if is_text:
+                run.append(part)
+                continue
+            if run:
+                written.append(self.escape("".join(run)))
+                run = []
+            if part.startswith("[") and written:  # only a link this module writes starts with "["
+                written[-1] = self.before_link(written[-1])
+            written.append(part)
+        return "".join(written + ([self.escape("".join(run))] if run else []))
+
+    def pieces(self, node: SyntaxTreeNode, in_link: bool):
+        """(is it text to escape, the text or written Markdown) for each inline child of `node`."""
         children = node.children[0].children if node.children and node.children[0].type == "inline" \
             else node.children
-        return "".join(self.span(child, in_link) for child in children)
-
-    def span(self, node: SyntaxTreeNode, in_link: bool) -> str:
-        kind = node.type
-        if kind == "text":
-            return self.escape(node.content)
-        if kind == "softbreak":
-            return "\n"
-        if kind == "hardbreak":
-            return self.hard_break
-        if kind == "code_inline":
-            return self.escape(node.content) if in_link else self.code_span(node.content)
-        if kind in ("em", "strong"):
-            content = self.inline(node, in_link)
-            return f"{node.markup}{content}{node.markup}" if content else ""
-        if kind == "image":
-            return self.inline(node, True)  # its alt text (as text, never code)
-        if kind == "link":
-            return self.link(node, in_link)
-        return self.escape(node.content or "")
+        for child in children:
+            kind = child.type
+            if kind == "softbreak":
+                yield False, "\n"
+            elif kind == "hardbreak":
+                yield False, self.hard_break
+            elif kind == "code_inline" and not in_link:
+                yield False, self.code_span(child.content)
+            elif kind in ("em", "strong"):
+                content = self.inline(child, in_link)
+                if content:
+                    yield False, f"{child.markup}{content}{child.markup}"
+            elif kind == "image":
+                yield from self.pieces(child, True)  # its alt text (as text, never code)
+            elif kind == "link":
+                url = str(child.attrs.get("href", ""))
+                if in_link or not allowed_link(url, self.hosts):
+                    yield from self.pieces(child, True)  # its text
+                else:
+                    label = self.inline(child, True)
+                    yield False, f"[{label or self.escape(url)}]({_URL_UNSAFE.sub(_percent, url)})"
+            else:  # text, and anything else (none with this parser) as its text
+                yield True, child.content or ""
 
     def code_span(self, code: str) -> str:
         code = self.code_guard(_LINE_BREAKS.sub(" ", code))
@@ -214,13 +279,6 @@ class _Writer:
         pad = " " if code.startswith("`") or code.endswith("`") or (
             code.startswith(" ") and code.endswith(" ") and code.strip(" ")) else ""
         return f"{fence}{pad}{code}{pad}{fence}"
-
-    def link(self, node: SyntaxTreeNode, in_link: bool) -> str:
-        url = str(node.attrs.get("href", ""))
-        label = self.inline(node, True)
-        if in_link or not allowed_link(url, self.hosts):
-            return label
-        return f"[{label or self.escape(url)}]({_URL_UNSAFE.sub(_percent, url)})"
 
 
 def _percent(match: re.Match) -> str:
