@@ -18,7 +18,8 @@ class ListRetriever:
 
     def search(self, question, history=(), k=5):
         ids = self.lists[bool(history)][:k]
-        return [Hit(Passage(i, "p", "T", "S", i), 1.0 / rank, rank) for rank, i in enumerate(ids, start=1)]
+        return [Hit(Passage(i, "p", "T", "S", i), 1.0 / rank, rank, similarity=0.9 - rank / 100)
+                for rank, i in enumerate(ids, start=1)]
 
 
 def test_follow_up_keeps_the_question_alones_best_passage_in_the_last_place():
@@ -26,6 +27,7 @@ def test_follow_up_keeps_the_question_alones_best_passage_in_the_last_place():
     hits = search_turn(retriever, "Perdí mi carné", ["¿Qué dispositivos prestáis?"], k=5)
     assert [h.passage.id for h in hits] == ["a", "b", "c", "d", "x"]
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
+    assert hits[-1].similarity == 0.89  # kept from its own search: the passages panel still labels it
 
 
 def test_follow_up_whose_best_passage_is_already_there_and_first_turns_are_unchanged():
@@ -46,4 +48,5 @@ def test_lost_card_after_questions_on_devices_gets_the_card_passage():
     alone = engine.retrieve(question, [], k=5)[0].passage.id
     assert alone.startswith("01-carne-de-biblioteca")
     assert alone not in [h.passage.id for h in engine.retriever.search(question, earlier, k=5)]  # the drag
-    assert alone in [h.passage.id for h in engine.retrieve(question, earlier, k=5)]
+    kept = {h.passage.id: h for h in engine.retrieve(question, earlier, k=5)}
+    assert alone in kept and kept[alone].similarity is not None

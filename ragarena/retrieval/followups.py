@@ -14,6 +14,7 @@ unchanged (0.543, 0.760).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
 from ragarena.retrieval.bm25 import Hit
@@ -31,4 +32,5 @@ def search_turn(retriever, question: str, history: Sequence[str], k: int = 5) ->
     if not missing:
         return hits
     kept = hits[:k - len(missing)]
-    return kept + [Hit(h.passage, h.score, rank) for rank, h in enumerate(missing, start=len(kept) + 1)]
+    # `replace` keeps the passage's similarity (its relevance label in the passages panel).
+    return kept + [replace(h, rank=rank) for rank, h in enumerate(missing, start=len(kept) + 1)]
