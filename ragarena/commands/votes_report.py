@@ -54,7 +54,8 @@ def run(args) -> int:
         finally:
             store.close()
         source = str(store.path)
-    report = build_report(battles, hygiene.screen(battles), where)
+    screened, screening = hygiene.screen_battles(battles)
+    report = build_report(battles, screened, screening, where)
     report["source"] = source
     report["unreadable"] = 0 if args.file else store.reader.unreadable
     if args.json:
@@ -64,11 +65,11 @@ def run(args) -> int:
     return 0
 
 
-def build_report(battles: list, screening, where=None) -> dict:
-    """The report as plain data (see `format_report`); `where` names a file's rows (`count_votes`)."""
+def build_report(battles: list, screened: list, screening, where=None) -> dict:
+    """The report as plain data (see `format_report`): `screened` is `battles` with the `screening`'s
+    new exclusions marked (`hygiene.screen_battles`); `where` names a file's rows (`count_votes`)."""
     from ragarena.arena import hygiene
 
-    screened = hygiene.apply(battles, screening.exclusions)
     votes = count_votes(screened, where=where)  # what counts once the screening is saved
     rows, stored, pending = [], Counter(), Counter()
     for index, (battle, after) in enumerate(zip(battles, screened)):
