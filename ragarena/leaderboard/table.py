@@ -189,10 +189,11 @@ def best_rows(board: Leaderboard) -> dict[str, set[int]]:
     figures["answer_rating"] = table["crowd_overall"].where(table["crowd_n"].fillna(0) >= board.min_ratings)
     best = {}
     for key, pick in BEST.items():
-        values = figures[key].astype(float).where(measured).round(4).dropna()
+        rounded = figures[key].astype(float).where(measured).round(4)  # published rows: NaN, never best
+        values = rounded.dropna()
         if len(values) >= 2:
-            best[key] = {position for position, value in enumerate(figures[key].astype(float).round(4))
-                         if measured.iloc[position] and value == pick(values)}
+            target = pick(values)
+            best[key] = {position for position, value in enumerate(rounded) if value == target}
     return best
 
 
