@@ -475,3 +475,18 @@ def test_a_retry_that_would_end_after_the_deadline_is_not_made(rig, request_):
     message = str(fail(rig.backend(timeout_s=1.0, max_retries=2), request_))
     assert "error del servidor (503)" in message and "reintento" not in message
     assert len(rig.server.chat_requests()) == 1
+
+
+def test_the_chat_stream_coalesces_chunks_but_shows_the_first_words_and_the_whole_answer(fixture_docs):
+    """What the Chat draws (`answer_stream` with `refresh_s`): every chunk without it; with it, the first
+    words at once, then nothing until the end, which always comes whole with its metadata."""
+    from ragarena.answering.chat_turn import answer_stream
+    from ragarena.answering.engine import Engine
+
+    engine = Engine(fixture_docs, retrieval_mode="bm25")
+    question = "¿Cuánto cuesta el abono anual de la piscina?"
+    every = [(answer, meta is not None) for _hits, answer, meta in answer_stream(engine, "extractive", question, [])]
+    assert len(every) > 4 and every[-1][1] and "280 euros" in every[-1][0]
+    drawn = [(answer, meta is not None)
+             for _hits, answer, meta in answer_stream(engine, "extractive", question, [], refresh_s=3600)]
+    assert drawn == [every[0], every[1], every[-1]]  # nothing, the first words, the answer with its figures

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 CHARS_PER_TOKEN = 4.0  # rough, for Spanish text with GPT-style tokenizers
 TOKENS_PER_MESSAGE = 4  # chat formatting overhead per message
+# A page shows a streaming answer at most this often (the Chat's and the Arena's): chunks in between are
+# coalesced, since each redraw rebuilds the whole answer's Markdown (`safe_markdown`).
+REFRESH_S = 0.1
 
 
 @dataclass(frozen=True)

@@ -17,15 +17,13 @@ from typing import Callable, Iterator
 
 from ragarena.answering.backends.base import AnswerRequest, BackendError
 from ragarena.answering.engine import Engine
-from ragarena.answering.metering import AnswerMeta, MeteredStream, metered_answer
+from ragarena.answering.metering import REFRESH_S, AnswerMeta, MeteredStream, metered_answer
 from ragarena.arena.rounds import ArenaRound
 from ragarena.arena.votes import VoteStore
 from ragarena.errors import UserError
 from ragarena.i18n import Text, _, message_of
 
 SIDES = ("a", "b")
-# The page is refreshed at most this often while the models stream (coalescing chunks).
-REFRESH_S = 0.1
 TIMED_OUT = _("no ha respondido a tiempo")
 
 

@@ -34,7 +34,6 @@ chat-rate-context, chat-rate-grounded, chat-rate-comment, chat-rate-send, chat-r
 from __future__ import annotations
 
 import sys
-import time
 
 import gradio as gr
 
@@ -44,6 +43,7 @@ from ragarena.answering.chat_turn import answer_stream
 from ragarena.answering.conversation import example_questions, history_from_messages, message_text
 from ragarena.answering.evidence import Support, supporting_sentence
 from ragarena.answering.filler import find_filler
+from ragarena.answering.metering import REFRESH_S
 from ragarena.answering.question_check import question_problem
 from ragarena.answering.safe_markdown import literal, plain, safe
 from ragarena.arena.answer_ratings import ratings_per_minute_from_env
@@ -56,8 +56,6 @@ from ragarena.ui.context import AppContext
 from ragarena.ui.render import answer_summary, passages_html
 
 SCORE_CHOICES = [1, 2, 3, 4, 5]
-# A streamed answer is drawn again at most this often (the first words and the end at once).
-REDRAW_S = 0.1
 # The bubble of a failed answer (the reason is in the status line, once).
 NO_ANSWER = _("⚠️ Sin respuesta: el motivo aparece debajo.")
 NOT_STORED = _("⚠️ Esta respuesta no se ha podido guardar, así que no se puede valorar.")
@@ -226,12 +224,8 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
         messages = messages + [{"role": "user", "content": safe(text)}, {"role": "assistant", "content": ""}]
         hits, answer = [], ""
         writing = _("✍️ Escribiendo la respuesta…")
-        last_frame = None  # (time, text) of the answer last drawn
         try:
-            for hits, answer, meta in answer_stream(ctx.engine, model_id, text, history):
-                if meta is None and last_frame and last_frame[1] and time.monotonic() - last_frame[0] < REDRAW_S:
-                    continue  # drawn with a later chunk: each frame parses the whole answer (safe_markdown)
-                last_frame = (time.monotonic(), answer)
+            for hits, answer, meta in answer_stream(ctx.engine, model_id, text, history, refresh_s=REFRESH_S):
                 messages[-1] = {"role": "assistant", "content": safe(answer)}
                 if panel is None or panel[0] is not hits:  # drawn once; later frames repeat it (an empty diff)
                     panel, drawn = (hits, None), passages_html(hits, language=language)
