@@ -51,8 +51,7 @@ def run(args) -> int:
     print(file=sys.stderr)
     command = " ".join(["python -m ragarena train-selector", "--docs", shlex.quote(shown_path(docs)), "--qa",
                         shlex.quote(shown_path(qa)), "--k", str(args.k), "--retrieval", mode_of(retriever)])
-    data = {"docs": shown_path(docs), "qa": shown_path(qa), "split": "train", "retrieval": mode_of(retriever), "k": args.k,
-            "docs_sha256": data_digest(sorted(docs.glob("*.md"))), "qa_sha256": data_digest([qa])}
+    data = data_provenance(docs, qa, retriever, args.k)
     try:
         model = selector_training.train(turns, data, command)
     except ValueError as error:
@@ -73,6 +72,12 @@ def shown_path(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def data_provenance(docs: Path, qa: Path, retriever, k: int) -> dict:
+    """Which data a fit on the train split saw, and retrieved how: paths, retrieval mode, k, digests."""
+    return {"docs": shown_path(docs), "qa": shown_path(qa), "split": "train", "retrieval": mode_of(retriever), "k": k,
+            "docs_sha256": data_digest(sorted(docs.glob("*.md"))), "qa_sha256": data_digest([qa])}
 
 
 def data_digest(paths: list[Path]) -> str:

