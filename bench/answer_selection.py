@@ -45,18 +45,18 @@ def main() -> int:
     args = parser.parse_args()
     pinned = pin_cores(args.cores)
 
-    from ragarena import config
+    from ragarena import settings
     from ragarena.answering.backends.base import AnswerRequest, collect
     from ragarena.answering.engine import Engine
     from ragarena.retrieval.corpus import load_conversations
     from ragarena.retrieval.dense import mode_of
 
-    engine = Engine(config.docs_dir(), retrieval_mode="hybrid")
+    engine = Engine(settings.docs_dir(), retrieval_mode="hybrid")
     backends = {model: engine.backend(model) for model in MODELS}
     for backend in backends.values():
         if hasattr(backend, "wait_ready"):
             backend.wait_ready()
-    conversations = [c for c in load_conversations(config.qa_file()) if args.split == "all" or c.split == args.split]
+    conversations = [c for c in load_conversations(settings.qa_file()) if args.split == "all" or c.split == args.split]
     times: dict[str, list[float]] = {model: [] for model in MODELS}
     readers = _reader_rows(backends["extractive"]) if args.reader_cost else {}
     times.update({name: [] for name in readers})

@@ -43,14 +43,14 @@ def similarities(engine, conversations, split: str) -> tuple[list[float], list[f
 
 
 def main() -> int:
-    from ragarena import config
+    from ragarena import settings
     from ragarena.answering.engine import Engine
     from ragarena.retrieval.corpus import load_conversations
     from ragarena.retrieval.relevance import RELEVANT_SIMILARITY
 
-    engine = Engine(config.docs_dir(), retrieval_mode="hybrid")
+    engine = Engine(settings.docs_dir(), retrieval_mode="hybrid")
     engine.retriever.dense.wait_ready()
-    conversations = load_conversations(config.qa_file())
+    conversations = load_conversations(settings.qa_file())
     gold, _ = similarities(engine, conversations, "train")
     threshold = math.floor(float(np.quantile(gold, 1 - KEEP)) * 200) / 200
     print(f"train: {len(gold)} gold passages in the top 5; threshold keeping {KEEP:.0%} of them: {threshold:.3f}"

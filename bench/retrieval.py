@@ -20,9 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rank_bm25 import BM25Okapi  # noqa: E402
 
-from ragarena import config  # noqa: E402
-from ragarena.retrieval.bm25 import Retriever, analyze  # noqa: E402
-from ragarena.retrieval.corpus import Passage, all_passages, load_conversations, load_pages  # noqa: E402
+from ragarena import settings  # noqa: E402
+from ragarena.retrieval.bm25 import Retriever  # noqa: E402
+from ragarena.core.text import analyze
+from ragarena.core.passages import Passage  # noqa: E402
+from ragarena.retrieval.corpus import all_passages, load_conversations, load_pages
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -80,9 +82,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
 
-    passages = all_passages(load_pages(config.docs_dir()))
+    passages = all_passages(load_pages(settings.docs_dir()))
     try:
-        questions = [t.question for c in load_conversations(config.qa_file()) for t in c.turns]
+        questions = [t.question for c in load_conversations(settings.qa_file()) for t in c.turns]
     except Exception:
         questions = [p.section or p.title for p in passages]
     report("Bundled corpus", passages, (questions * 3)[: max(args.queries, 50)])

@@ -170,16 +170,16 @@ def main() -> None:
     args = parser.parse_args()
     cpus = pin_cores(args.cores)
 
-    from ragarena import config
+    from ragarena import settings
     from ragarena.retrieval.bm25 import Retriever
     from ragarena.retrieval.corpus import all_passages, load_conversations, load_pages
     from ragarena.retrieval.dense import DEFAULT_MODE, build_retriever
     from ragarena.retrieval.embeddings import EmbeddingsUnavailable, create_embedder
 
-    docs, qa = Path(args.docs or config.docs_dir()), Path(args.qa or config.qa_file())
+    docs, qa = Path(args.docs or settings.docs_dir()), Path(args.qa or settings.qa_file())
     if args.qa is None and not qa.is_file():
         docs, qa = REPO / "tests" / "fixtures" / "docs", REPO / "tests" / "fixtures" / "conversations.jsonl"
-        print(f"(no {config.qa_file()} yet: using the fixture corpus)")
+        print(f"(no {settings.qa_file()} yet: using the fixture corpus)")
     passages = all_passages(load_pages(docs))
     conversations = load_conversations(qa)
     turns = sum(len(c.turns) for c in conversations if args.split == "all" or c.split == args.split)

@@ -15,7 +15,7 @@ import sys
 
 from ragarena import commands
 from ragarena.answering.backends.base import BackendError
-from ragarena.errors import UserError
+from ragarena.core.errors import UserError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     except (UserError, BackendError) as error:
         print(f"Error: {error}", file=sys.stderr)
         return 2
-    except RecursionError:  # a reader that missed it (`ragarena.jsonl.loads` reports it with the file)
+    except RecursionError:  # a reader that missed it (`ragarena.core.jsonl.loads` reports it with the file)
         print("Error: un archivo tiene datos anidados a demasiada profundidad (JSON o YAML); revísalo.",
               file=sys.stderr)
         return 2

@@ -22,7 +22,8 @@ import signal
 import sys
 
 from ragarena import settings
-from ragarena.errors import UserError
+from ragarena.core.errors import UserError
+from ragarena.retrieval.dense import configured_mode
 
 UPLOAD_PATHS = ("/gradio_api/upload", "/upload")
 MAX_FILE_SIZE = "1mb"
@@ -61,14 +62,25 @@ def keep_the_socket_peer() -> None:
     os.environ["FORWARDED_ALLOW_IPS"] = ""
 
 
+def check_all() -> None:
+    """Read every setting the app uses, so a bad value stops it at start with its name (UserError)."""
+    for read in (settings.arena_timeout, settings.screen_every, settings.bootstrap_rounds, settings.concurrency,
+                 settings.votes_every, settings.trusted_proxies, settings.login_enabled, settings.server_port,
+                 settings.session_capacity, settings.session_idle_s, settings.votes_per_minute,
+                 settings.votes_per_day, settings.ratings_per_minute, settings.min_ratings, settings.min_votes,
+                 settings.link_hosts, configured_mode):
+        read()
+
+
 def main() -> None:
     try:
         # A bad setting stops here, with its name, before anything loads (Gradio itself reads
         # GRADIO_SERVER_PORT with a bare int() when it is imported).
-        settings.check_all()
-        from ragarena.arena.sessions import start_sweeper
-        from ragarena.ui.app import CSS, build_app
-        from ragarena.ui.theme import page_options
+        check_all()
+        # lazy: the UI imports Gradio, which must come after the settings are checked (above)
+        from ragarena.ui.app import CSS, build_app  # lazy: see above
+        from ragarena.ui.sessions import start_sweeper  # lazy: see above
+        from ragarena.ui.theme import page_options  # lazy: see above
 
         capacity, idle_s = settings.session_capacity(), settings.session_idle_s()
         demo = build_app()
@@ -81,7 +93,7 @@ def main() -> None:
     except UserError as error:
         print(f"Error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    # Bounded memory per visitor session (ragarena.arena.sessions): Gradio's default keeps 10,000.
+    # Bounded memory per visitor session (ragarena.ui.sessions): Gradio's default keeps 10,000.
     start_sweeper(demo, idle_s)
     signal.signal(signal.SIGTERM, _interrupt)
     keep_the_socket_peer()

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from huggingface_hub.utils import filter_repo_objects
 
-from ragarena import config
-from ragarena.errors import UserError
+from ragarena import settings
+from ragarena.core.errors import UserError
 
 ALLOW_PATTERNS = [
     "README.md", "app.py", "models.yaml", "requirements.txt", "LICENSE",
@@ -34,7 +34,7 @@ class Plan:
     secrets: list[str]  # names only
 
 
-def space_files(root: Path = config.REPO_ROOT) -> list[str]:
+def space_files(root: Path = settings.REPO_ROOT) -> list[str]:
     """The files `upload_folder` will send, by the same pattern rules it applies."""
     every = []
     for folder, subfolders, files in os.walk(root):
@@ -50,7 +50,7 @@ def secret_names(models_file: Path | None = None) -> list[str]:
 
     names = list(SECRET_NAMES)
     try:
-        models = yaml.safe_load(Path(models_file or config.REPO_ROOT / "models.yaml").read_text(encoding="utf-8"))
+        models = yaml.safe_load(Path(models_file or settings.REPO_ROOT / "models.yaml").read_text(encoding="utf-8"))
         for entry in models.get("models", []):
             names += [value for key, value in entry.items() if key.endswith("_env") and isinstance(value, str)]
     except (OSError, AttributeError, yaml.YAMLError):
@@ -77,7 +77,7 @@ def publish(p: Plan, token: str | None = None) -> str:
     api = HfApi(token=token)
     try:
         url = api.create_repo(p.space, repo_type="space", space_sdk="gradio", private=p.private, exist_ok=True)
-        api.upload_folder(repo_id=p.space, repo_type="space", folder_path=str(config.REPO_ROOT),
+        api.upload_folder(repo_id=p.space, repo_type="space", folder_path=str(settings.REPO_ROOT),
                           allow_patterns=ALLOW_PATTERNS, ignore_patterns=IGNORE_PATTERNS,
                           commit_message="Publica RAG Arena")
         for name in p.secrets:

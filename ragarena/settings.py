@@ -1,10 +1,10 @@
 """Every environment setting of the app and the CLI, read and validated here (README, *Configuration*).
 
-A bad value stops the app at start (`check_all`, called by `ragarena.launch`) or the command that
+A bad value stops the app at start (`ragarena.launch.check_all`) or the command that
 reads it, always with the same kind of message: a `UserError` naming the variable, the value and
 what it should be. An unset or empty variable means its default. The secrets and the backend
-addresses that `models.yaml` names (``api_key_env``, ``base_url_env``) are read by the backends,
-since the registry decides which variables those are.
+addresses that `models.yaml` names (``api_key_env``, ``base_url_env``, ``model_env``) are read with
+`raw` under the names the registry gives; the backends decide which variables those are.
 """
 
 from __future__ import annotations
@@ -13,10 +13,15 @@ import math
 import os
 from pathlib import Path
 
-from ragarena.errors import UserError
-from ragarena.i18n import _
+from ragarena.core.errors import UserError
+from ragarena.core.i18n import _
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_VOTES_PER_MINUTE = 20
+DEFAULT_VOTES_PER_DAY = 200
+DEFAULT_RATINGS_PER_MINUTE = 20
+DEFAULT_MIN_VOTES = 10
+DEFAULT_MIN_RATINGS = 20
 YES = ("1", "true", "yes", "si", "sí", "on")
 NO = ("0", "false", "no", "off")
 
@@ -199,7 +204,7 @@ def server_port() -> int:
 
 
 def session_capacity() -> int:
-    """Visitor sessions Gradio keeps in memory (`ragarena.arena.sessions`; Gradio's own default is 10,000)."""
+    """Visitor sessions Gradio keeps in memory (`ragarena.ui.sessions`; Gradio's own default is 10,000)."""
     return positive_int("RAGARENA_SESSIONS", 1000)
 
 
@@ -208,15 +213,31 @@ def session_idle_s() -> int:
     return positive_int("RAGARENA_SESSION_IDLE", 3600)
 
 
-def check_all() -> None:
-    """Read every setting the app uses, so a bad value stops it at start with its name (UserError)."""
-    from ragarena.arena import answer_ratings, votes
-    from ragarena.leaderboard import build as board
-    from ragarena.retrieval import dense
-    from ragarena.scoring import rating_stats
+def votes_per_minute() -> int:
+    """Votes a session may cast per minute (``RAGARENA_VOTES_PER_MINUTE``)."""
+    return positive_int("RAGARENA_VOTES_PER_MINUTE", DEFAULT_VOTES_PER_MINUTE)
 
-    for read in (arena_timeout, screen_every, bootstrap_rounds, concurrency, votes_every, trusted_proxies,
-                 login_enabled, server_port, session_capacity, session_idle_s, votes.votes_per_minute_from_env,
-                 votes.votes_per_day_from_env, answer_ratings.ratings_per_minute_from_env,
-                 rating_stats.min_ratings_from_env, board.min_votes_from_env, dense.configured_mode):
-        read()
+
+def votes_per_day() -> int:
+    """Votes a voter may cast per day (``RAGARENA_VOTES_PER_DAY``; see `ragarena.arena.voters`)."""
+    return positive_int("RAGARENA_VOTES_PER_DAY", DEFAULT_VOTES_PER_DAY)
+
+
+def ratings_per_minute() -> int:
+    """1-5 ratings of Chat answers a session may send per minute (``RAGARENA_RATINGS_PER_MINUTE``)."""
+    return positive_int("RAGARENA_RATINGS_PER_MINUTE", DEFAULT_RATINGS_PER_MINUTE)
+
+
+def min_votes() -> int:
+    """Votes a model needs before the leaderboard shows its arena rating (``RAGARENA_MIN_VOTES``)."""
+    return positive_int("RAGARENA_MIN_VOTES", DEFAULT_MIN_VOTES)
+
+
+def min_ratings() -> int:
+    """Ratings a model needs before the leaderboard shows its means (``RAGARENA_MIN_RATINGS``)."""
+    return positive_int("RAGARENA_MIN_RATINGS", DEFAULT_MIN_RATINGS)
+
+
+def link_hosts() -> tuple[str, ...]:
+    """The operator's allow-list of link hosts (``RAGARENA_LINK_HOSTS``), lower case; empty by default."""
+    return tuple(host.strip().lower().lstrip(".") for host in raw("RAGARENA_LINK_HOSTS").split(",") if host.strip())

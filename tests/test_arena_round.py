@@ -10,11 +10,12 @@ import pytest
 
 from ragarena.answering.backends.base import BackendError, Usage
 from ragarena.answering.models import ModelSpec
-from ragarena.arena.battles import battle_problem
+from ragarena.core.battles import battle_problem
 from ragarena.arena.rounds import ArenaRound, round_for_question, round_from_saved, saved_round, start_round
 from ragarena.arena.turn import TIMED_OUT, play_turn, record_turn
-from ragarena.arena.votes import VoteRejected, VoteStore
-from ragarena.i18n import localize
+from ragarena.core.refusals import VoteRejected
+from ragarena.arena.votes import VoteStore
+from ragarena.core.i18n import localize
 
 QUESTION = "¿A qué hora abre la piscina entre semana?"
 

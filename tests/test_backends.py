@@ -25,7 +25,7 @@ from ragarena.answering.models import (
     unavailable_reason,
 )
 from ragarena.answering.prompts import build_messages
-from ragarena.errors import UserError
+from ragarena.core.errors import UserError
 from ragarena.ui.render import format_meta, format_usd
 
 SECRET = "sk-test-DoNotLeak-4f9a2c7e1b"

@@ -12,9 +12,9 @@ import pytest
 from gradio_client import Client
 
 from ragarena import cli
-from ragarena.arena.battles import read_for_import
+from ragarena.core.battles import read_for_import
 from ragarena.arena.votes import VoteStore
-from ragarena.i18n import localize
+from ragarena.core.i18n import localize
 
 GOOD = {"model_a": "extractive", "model_b": "extractive-lexical", "winner": "model_a", "tstamp": 1_750_000_000}
 LEAK = "http://127.0.0.1:9/lb.png"

@@ -145,7 +145,7 @@ def test_the_switch_turns_every_tab_into_english_and_back(browser, app_launcher)
 
 def seed_votes_and_ratings(data_dir: Path) -> None:
     """A store with a few votes (14 per model) and Chat ratings (4 and 2), as a young Space has."""
-    from ragarena.arena.answer_ratings import AnswerRatings
+    from ragarena.answer_ratings.store import AnswerRatings
     from ragarena.arena.votes import VoteStore
 
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -112,7 +112,7 @@ def test_a_data_folder_where_the_database_cannot_be_made_says_so(tmp_path, monke
 
 
 def test_a_question_with_a_lone_surrogate_is_refused_and_retrieval_survives_one(fixture_docs):
-    from ragarena.answering.question_check import question_problem
+    from ragarena.core.question_check import question_problem
     from ragarena.retrieval.embeddings import utf8
 
     assert "caracteres no válidos" in question_problem("¿A qué hora abre la piscina\ud800?")

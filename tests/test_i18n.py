@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ragarena.errors import UserError
-from ragarena.i18n import Text, _, localize, normalize_language, placeholders
-from ragarena.locales import catalog
+from ragarena.core.errors import UserError
+from ragarena.core.i18n import Text, _, localize, normalize_language, placeholders
+from ragarena.core.locales import catalog
 
 PACKAGE = Path(__file__).resolve().parent.parent / "ragarena"
 
@@ -84,11 +84,11 @@ def test_each_translation_lives_in_one_catalog_only():
     import importlib
     import pkgutil
 
-    import ragarena.locales as locales
+    import ragarena.core.locales as locales
 
     owners: dict[str, list[str]] = {}
     for module in pkgutil.iter_modules(locales.__path__):
-        for template in importlib.import_module(f"ragarena.locales.{module.name}").EN:
+        for template in importlib.import_module(f"ragarena.core.locales.{module.name}").EN:
             owners.setdefault(template, []).append(module.name)
     shared = {template: names for template, names in owners.items() if len(names) > 1}
     assert not shared, f"defined in several catalogs (move them to common.py): {shared}"

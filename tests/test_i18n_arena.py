@@ -12,12 +12,13 @@ from markdown_it import MarkdownIt
 from conftest import message_text
 from test_arena_e2e import QUESTION, arena_env, connect, stored
 
-from ragarena.answering.question_check import question_problem
+from ragarena.core.question_check import question_problem
 from ragarena.answering.safe_markdown import plain
 from ragarena.arena import reasons as R
-from ragarena.arena.votes import VoteRejected, VoteStore
-from ragarena.errors import UserError
-from ragarena.i18n import join_text, localize, message_of
+from ragarena.core.refusals import VoteRejected
+from ragarena.arena.votes import VoteStore
+from ragarena.core.errors import UserError
+from ragarena.core.i18n import join_text, localize, message_of
 from ragarena.scoring.reference import Reference, reference_markdown
 from ragarena.ui.arena_text import ModelName
 

@@ -13,12 +13,13 @@ from ragarena.answering.backends.remote import status_message, timeout_message, 
 from ragarena.answering.filler import find_filler
 from ragarena.answering.metering import AnswerMeta
 from ragarena.answering.models import ModelSpec, find_spec, unavailable_reason
-from ragarena.answering.question_check import question_problem
-from ragarena.arena.answer_ratings import AnswerRatings
-from ragarena.arena.rating_rules import check_scores, clean_comment
-from ragarena.arena.votes import VoteRejected, VoteStore, check_question
-from ragarena.errors import UserError
-from ragarena.i18n import localize
+from ragarena.core.question_check import question_problem
+from ragarena.answer_ratings.store import AnswerRatings
+from ragarena.answer_ratings.rules import check_scores, clean_comment
+from ragarena.core.refusals import VoteRejected, check_question
+from ragarena.arena.votes import VoteStore
+from ragarena.core.errors import UserError
+from ragarena.core.i18n import localize
 from ragarena.ui.render import format_meta, format_usd
 
 QUESTION = "¿A qué hora abre la piscina entre semana?"

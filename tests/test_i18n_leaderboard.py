@@ -9,14 +9,15 @@ import pytest
 from test_leaderboard import LABELS, battles_between, measured, synthetic_battles
 
 from ragarena.answering.safe_markdown import plain
-from ragarena.errors import UserError
-from ragarena.i18n import localize
+from ragarena.core.errors import UserError
+from ragarena.core.i18n import localize
 from ragarena.leaderboard import build as lb
 from ragarena.leaderboard import figures as board_figures
 from ragarena.leaderboard import reason_table, score_records
 from ragarena.leaderboard import table as bt
 from ragarena.leaderboard import text as board_text
-from ragarena.scoring import judge_agreement, scores
+from ragarena.answer_ratings import judge_agreement
+from ragarena.scoring import scores
 
 REPO = Path(__file__).resolve().parent.parent
 LABELS_EN = {"extractive": "Extractive", "extractive-lexical": "Extractive (lexical)"}
@@ -73,13 +74,13 @@ def test_the_stored_scores_and_reasons_tables_in_english(board):
     assert spanish["Tipo"].tolist().count("publicada") == 2
     assert all("citado del estudio del IIC" in p for p in spanish[spanish["Tipo"] == "publicada"]["Procedencia"])
 
-    reasons = reason_table.reasons_frame(english, "en")
+    reasons = reason_table.reasons_frame(english.reasons, english.label, "en")
     assert list(reasons.columns[:4]) == ["Model", "Criterion", "Reason", "When winning"]
     assert set(reasons["Reason"]) == {"correct answer", "concise, no filler"}
     assert "Answer relevance" in set(reasons["Criterion"]) and "Extractive" in set(reasons["Model"])
-    assert "When losing" in reason_table.reasons_markdown(english, "en")
-    assert "Al perder" in reason_table.reasons_markdown(board)
-    assert reason_table.reasons_markdown(lb.build_leaderboard([], bootstrap=0), "en").startswith("Nobody has said")
+    assert "When losing" in reason_table.reasons_markdown(english.reasons, "en")
+    assert "Al perder" in reason_table.reasons_markdown(board.reasons)
+    assert reason_table.reasons_markdown(lb.build_leaderboard([], bootstrap=0).reasons, "en").startswith("Nobody has said")
 
 
 def test_summary_correlation_and_figures_in_english(board):

@@ -78,7 +78,7 @@ def test_bad_rows_are_refused_with_their_line_and_reason_and_the_rest_imported(t
             '{"model_a": "x", "model_b": "y", "winner": "model_a", "battle_id": "b-1"}']
     path = tmp_path / "mezcla.jsonl"
     path.write_text("\n".join(good + [BAD[n] for n in sorted(BAD)]) + "\n", encoding="utf-8")
-    from ragarena.arena.battles import read_for_import
+    from ragarena.core.battles import read_for_import
 
     found = read_for_import(path)
     assert len(found.records) == 2

@@ -12,7 +12,7 @@ import pytest
 from fake_servers import fake_openai, fake_tgi, ok  # noqa: F401  (fixtures)
 
 from ragarena.cli import main
-from ragarena.errors import UserError
+from ragarena.core.errors import UserError
 from ragarena.scoring import judge, judge_cache, judge_reply, judge_rubric, judge_setup, scores
 
 REPO = Path(__file__).resolve().parent.parent

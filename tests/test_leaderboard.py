@@ -167,15 +167,16 @@ def test_small_samples_say_so_and_wide_intervals_are_not_shown_as_ranges(publish
 
 
 def test_min_votes_comes_from_the_environment(monkeypatch):
-    from ragarena.errors import UserError
+    from ragarena import settings
+    from ragarena.core.errors import UserError
 
     monkeypatch.delenv("RAGARENA_MIN_VOTES", raising=False)
-    assert lb.min_votes_from_env() == lb.MIN_VOTES
+    assert settings.min_votes() == lb.MIN_VOTES == 10
     monkeypatch.setenv("RAGARENA_MIN_VOTES", "3")
-    assert lb.min_votes_from_env() == 3
+    assert settings.min_votes() == 3
     monkeypatch.setenv("RAGARENA_MIN_VOTES", "cero")
     with pytest.raises(UserError, match="RAGARENA_MIN_VOTES"):
-        lb.min_votes_from_env()
+        settings.min_votes()
 
 
 def test_automatic_eval_figures_join_their_model_row_with_their_provenance(published):
@@ -193,7 +194,7 @@ def test_automatic_eval_figures_join_their_model_row_with_their_provenance(publi
     assert shown.loc["Extractivo", "Aciertos (test)"] == round(100 * record["correct_rate"])
     assert row["n_answerable"] == record["n_answerable"]
     provenance = plain(board_provenance.provenance_markdown(board))  # as the page shows it
-    assert f"Eval automática de 120 turnos de data/qa/conversations.jsonl (split test, recuperación hybrid)" in provenance
+    assert "Eval automática de 120 turnos de data/qa/conversations.jsonl (split test, recuperación hybrid)" in provenance
     assert f"`{record['command']}`" in provenance and "Público: 42 votos de la arena y 0 valoraciones" in provenance
     english = plain(board_provenance.provenance_markdown(lb.in_language(board, None, "en"), "en"))
     assert "Automatic eval of 120 turns" in english and "Published figure, quoted as is: quoted from the IIC" in english

@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 from fake_servers import FakeOpenAI, error, listed, ok
 
-from ragarena import config
+from ragarena import settings
 from ragarena.answering import model_check
 from ragarena.answering.backends.base import BackendError
 from ragarena.answering.engine import Engine
@@ -116,7 +116,7 @@ def test_openais_own_api_uses_the_deprecations_page_dates_even_before_listing(mo
 
 
 def test_a_future_shutdown_date_is_a_warning_with_the_date_shown_in_chat(fixture_docs, monkeypatch):
-    from ragarena.i18n import localize
+    from ragarena.core.i18n import localize
     from ragarena.ui.chat import unavailable_note
 
     with FakeOpenAI(answer=ANSWER, models=[listed("gpt-4.1-mini", shutdown_date="2027-01-14")]) as server:
@@ -235,7 +235,7 @@ def test_eval_judge_that_was_retired_stops_before_the_first_request(fixture_docs
 def test_the_leaderboard_keeps_the_published_gpt35_row_and_each_measured_model_apart(monkeypatch):
     from ragarena.leaderboard import build as lb
 
-    published = scores.load_scores(config.REPO_ROOT / "data" / "scores" / "published.jsonl")
+    published = scores.load_scores(settings.REPO_ROOT / "data" / "scores" / "published.jsonl")
     means = {"answer_relevance": 4.0, "context_relevance": 3.0, "groundedness": 5.0}
 
     def measured(model: str, day: str) -> dict:

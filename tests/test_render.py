@@ -1,8 +1,8 @@
 """The passages panel as a reader sees it: the documentation's words, not its Markdown."""
 
 from ragarena.answering.evidence import supporting_sentence
-from ragarena.retrieval.bm25 import Hit
-from ragarena.retrieval.corpus import Passage
+from ragarena.core.passages import Hit
+from ragarena.core.passages import Passage
 from ragarena.ui.render import passages_html
 
 SEDES = Passage(

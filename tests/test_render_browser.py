@@ -20,7 +20,7 @@ from test_chat_browser import BOT, USER, open_page, wait_answered
 from test_leaderboard import battles_between
 from test_render_safety import ISSUE_PAYLOADS, PIECES
 
-from ragarena.answering.question_check import question_problem
+from ragarena.core.question_check import question_problem
 from ragarena.arena.votes import VoteStore
 
 PAYLOADS, PER_ANSWER, QUESTIONS = 300, 50, 6

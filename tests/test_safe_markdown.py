@@ -8,8 +8,8 @@ from markdown_it import MarkdownIt
 
 from ragarena.answering.conversation import example_questions, history_from_messages
 from ragarena.answering.safe_markdown import plain, safe
-from ragarena.errors import UserError
-from ragarena.i18n import localize
+from ragarena.core.errors import UserError
+from ragarena.core.i18n import localize
 
 
 def _page(shown: str) -> str:

@@ -1,4 +1,4 @@
-"""Per-session memory bounds (`ragarena.arena.sessions`): idle sessions forgotten, update orphans pruned."""
+"""Per-session memory bounds (`ragarena.ui.sessions`): idle sessions forgotten, update orphans pruned."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from ragarena.arena.sessions import prune_updates, sweep_idle
-from ragarena.errors import UserError
+from ragarena.ui.sessions import prune_updates, sweep_idle
+from ragarena.core.errors import UserError
 from ragarena.settings import session_capacity
 
 

@@ -13,8 +13,9 @@ import pytest
 
 from ragarena.answering.models import load_specs
 from ragarena.arena import voters
-from ragarena.arena.votes import VoteRejected, VoteStore
-from ragarena.errors import UserError
+from ragarena.core.refusals import VoteRejected
+from ragarena.arena.votes import VoteStore
+from ragarena.core.errors import UserError
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -43,22 +44,24 @@ def test_the_app_refuses_a_bad_setting_at_start_naming_it(tmp_path, name, value,
     ("RAGARENA_ARENA_TIMEOUT", "0"), ("RAGARENA_ARENA_TIMEOUT", "nan"), ("RAGARENA_SCREEN_EVERY", "-1"),
     ("RAGARENA_BOOTSTRAP", "mil"), ("RAGARENA_VOTES_EVERY", "0"), ("RAGARENA_TRUST_PROXY", "quizá"),
     ("RAGARENA_LOGIN", "2"), ("RAGARENA_RETRIEVAL", "bm26"), ("RAGARENA_VOTES_PER_DAY", "-1"),
+    ("RAGARENA_VOTES_PER_MINUTE", "0"), ("RAGARENA_RATINGS_PER_MINUTE", "x"), ("RAGARENA_MIN_VOTES", "cero"),
+    ("RAGARENA_MIN_RATINGS", "-3"),
 ])
 def test_every_setting_says_which_variable_is_wrong(monkeypatch, name, value):
-    from ragarena import settings
+    from ragarena import launch
 
     monkeypatch.setenv(name, value)
     with pytest.raises(UserError, match=f"^{name} debe ser .*«{value}»"):
-        settings.check_all()
+        launch.check_all()
 
 
 def test_settings_defaults_and_values(monkeypatch):
-    from ragarena import settings
+    from ragarena import launch, settings
 
     for name in ("RAGARENA_ARENA_TIMEOUT", "GRADIO_SERVER_PORT", "PORT", "RAGARENA_CONCURRENCY", "SPACE_ID",
                  "RAGARENA_TRUST_PROXY", "RAGARENA_TRUSTED_PROXIES"):
         monkeypatch.delenv(name, raising=False)
-    settings.check_all()
+    launch.check_all()
     assert (settings.arena_timeout(), settings.server_port(), settings.concurrency()) == (180.0, 7860, 16)
     monkeypatch.setenv("PORT", "8000")
     assert settings.server_port() == 8000

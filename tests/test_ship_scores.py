@@ -11,7 +11,7 @@ import pytest
 
 from ragarena.cli import main
 from ragarena.commands import ship_scores
-from ragarena.errors import UserError
+from ragarena.core.errors import UserError
 from ragarena.scoring import scores
 
 REPO = Path(__file__).resolve().parent.parent

@@ -12,9 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from ragarena import cli
-from ragarena.arena.answer_ratings import AnswerRatings
-from ragarena.arena.votes import VoteRejected, VoteStore
-from ragarena.errors import UserError
+from ragarena.answer_ratings.store import AnswerRatings
+from ragarena.core.refusals import VoteRejected
+from ragarena.arena.votes import VoteStore
+from ragarena.core.errors import UserError
 
 PASSWORD = "S3cr3t-pw!no-publicar"
 QUESTION = "¿A qué hora abre la piscina?"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ragarena.answering.prompts import NOT_COVERED_ANSWER
-from ragarena.errors import UserError
+from ragarena.core.errors import UserError
 from train import dpo, merge, sft
 from train.config import TrainConfig, apply, parse_set
 from train.examples import sft_examples

@@ -1,4 +1,4 @@
-"""One counting filter in front of every rating (`ragarena.arena.vote_filter`): the leaderboard, the
+"""One counting filter in front of every rating (`ragarena.core.vote_filter`): the leaderboard, the
 Bradley-Terry analysis, ``votes-report``, ``ratings FILE`` and DPO pairs count the same battles of
 the same file, one with named-mode votes, votes excluded by hygiene (an identity leak, an implausible
 voter) and a row that is not a battle."""
@@ -13,8 +13,8 @@ import pytest
 
 from ragarena import cli
 from ragarena.arena import hygiene
-from ragarena.arena.battles import read_battle_rows
-from ragarena.arena.vote_filter import EXCLUDED, MALFORMED, NAMED, count_votes
+from ragarena.core.battles import read_battle_rows
+from ragarena.core.vote_filter import EXCLUDED, MALFORMED, NOT_BLIND, count_votes
 from ragarena.leaderboard.build import build_leaderboard
 from ragarena.scoring.arena_ratings import analyze
 from train.preferences import preference_pairs
@@ -77,7 +77,7 @@ def test_the_filter_counts_what_it_leaves_out_and_why():
             {"model_a": "x", "model_b": "x", "winner": "tie"}, "no es un combate"]
     votes = count_votes(rows, where=["l1", "l2", "l3", "l4", "l5"])
     assert votes.counted == rows[:1] and votes.positions == [0] and votes.total == 5
-    assert votes.left_out() == {MALFORMED: 2, EXCLUDED: 1, NAMED: 1}  # excluded before named: each row once
+    assert votes.left_out() == {MALFORMED: 2, EXCLUDED: 1, NOT_BLIND: 1}  # excluded before named: each row once
     assert [p.split(":")[0] for p in votes.problems] == ["l4", "l5"]
     assert "model_a y model_b son el mismo modelo" in votes.problems[0]
     assert count_votes(rows, blind_only=False).counted == rows[:2]  # the leaderboard's option

@@ -12,9 +12,10 @@ import pytest
 
 from ragarena import cli
 from ragarena.arena import hygiene, voters
-from ragarena.arena.battles import read_battles, write_battles
-from ragarena.arena.votes import DAY_S, VoteRejected, VoteStore
-from ragarena.errors import UserError
+from ragarena.core.battles import read_battles, write_battles
+from ragarena.arena.votes import DAY_S, VoteStore
+from ragarena.core.refusals import VoteRejected
+from ragarena.core.errors import UserError
 from ragarena.leaderboard import build as lb
 from ragarena.scoring.arena_ratings import compute_ratings
 

@@ -9,8 +9,9 @@ import pytest
 
 from ragarena.answering.safe_markdown import plain
 from ragarena.arena import reasons as R
-from ragarena.arena.votes import VoteRejected, VoteStore
-from ragarena.errors import UserError
+from ragarena.core.refusals import VoteRejected
+from ragarena.arena.votes import VoteStore
+from ragarena.core.errors import UserError
 from ragarena.leaderboard import build as lb
 from ragarena.leaderboard import reason_table
 from ragarena.leaderboard import text as board_text
@@ -115,14 +116,15 @@ def test_reason_counts_per_model_when_it_won_lost_or_tied():
         "respuesta correcta", "concisa, sin relleno", "basada en el contexto", "inventan información"]
 
     board = lb.build_leaderboard(battles, labels={"m1": "Modelo uno"}, bootstrap=0)
-    shown = reason_table.reasons_frame(board)
+    shown = reason_table.reasons_frame(board.reasons, board.label)
     assert list(shown.columns) == list(reason_table.REASON_HEADERS.values())
     first = shown.iloc[0]
     assert first["Modelo"] == "Modelo uno" and first["Criterio"] == "Relevancia de la respuesta"
     assert first["% de sus victorias con motivos"] == 100
-    assert "Al perder" in reason_table.reasons_markdown(board)
-    assert "nadie ha indicado" in reason_table.reasons_markdown(lb.build_leaderboard([], bootstrap=0))
-    assert reason_table.reasons_frame(lb.build_leaderboard([], bootstrap=0)).empty
+    assert "Al perder" in reason_table.reasons_markdown(board.reasons)
+    assert "nadie ha indicado" in reason_table.reasons_markdown(lb.build_leaderboard([], bootstrap=0).reasons)
+    empty = lb.build_leaderboard([], bootstrap=0)
+    assert reason_table.reasons_frame(empty.reasons, empty.label).empty
 
 
 def test_leaderboard_has_length_controlled_columns_with_ranks():

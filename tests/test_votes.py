@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from ragarena import cli
-from ragarena.arena.battles import read_battles, write_battles
+from ragarena.core.battles import read_battles, write_battles
 from ragarena.arena.vote_sharing import VoteSharer, sharer_from_env
-from ragarena.arena.votes import APPLICATION_ID, SCHEMA_VERSION, VoteRejected, VoteStore, anonymize_session
-from ragarena.errors import UserError
+from ragarena.arena.votes import APPLICATION_ID, SCHEMA_VERSION, VoteStore
+from ragarena.core.refusals import VoteRejected, anonymize_session
+from ragarena.core.errors import UserError
 
 PUBLIC_KEYS = {"model_a", "model_b", "winner", "tstamp", "question", "answer_a", "answer_b", "conversation",
                "passage_ids", "mode", "battle_id", "session_hash"}

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any, Callable, Sequence
 
-from ragarena.errors import UserError
+from ragarena.core.errors import UserError
 
 
 def say(message: str = "") -> None:

@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 import yaml
 
-from ragarena.errors import UserError
+from ragarena.core.errors import UserError
 from ragarena.retrieval.dense import MODES as RETRIEVAL_MODES
 
 STABLELM_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]

@@ -9,7 +9,7 @@ optionally `conversation` (earlier [question, answer] pairs) and `passage_ids` o
 The winner's answer is "chosen", the loser's "rejected"; ties, "both bad" and the votes the
 leaderboard does not count are skipped: the file is screened as the vote store is (a copy written
 at vote time, such as the Hub's, was never screened), then goes through the leaderboard's filter
-(named mode, excluded, not a battle: `ragarena.arena.vote_filter`; `train.preferences`). The
+(named mode, excluded, not a battle: `ragarena.core.vote_filter`; `train.preferences`). The
 prompt is `build_messages` with the battle's passages, re-retrieved with the app's engine (in
 the app's retrieval mode) when the battle only has the question.
 
@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from ragarena.errors import UserError
+from ragarena.core.errors import UserError
 from train import card, cli, files, lengths, modeling, progress
 from train.config import TrainConfig, add_common_arguments, build_config, load_saved, save
 from train.preferences import preference_pairs

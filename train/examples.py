@@ -22,10 +22,11 @@ from typing import Any, Sequence
 
 from ragarena.answering.engine import Engine
 from ragarena.answering.prompts import NOT_COVERED_ANSWER, build_messages
-from ragarena.errors import UserError
-from ragarena.retrieval.corpus import Conversation, Passage, load_conversations
+from ragarena.core.errors import UserError
+from ragarena.retrieval.corpus import Conversation, load_conversations
+from ragarena.core.passages import Passage
 from ragarena.retrieval.dense import mode_of
-from ragarena.scoring.metrics import context_in_passage
+from ragarena.core.text_metrics import context_in_passage
 from train.serving import serving_engine
 from train.splits import check_splits, parse_splits, squash
 

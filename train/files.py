@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any, Sequence
 
-from ragarena.errors import UserError
+from ragarena.core.errors import UserError
 
 
 def write_json(path: str | Path, data: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 from typing import Sequence
 
-from ragarena.errors import UserError
+from ragarena.core.errors import UserError
 from train import card, cli, files, lengths, modeling
 from train.config import TrainConfig, apply, load_saved
 

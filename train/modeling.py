@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ragarena.errors import UserError
+from ragarena.core.errors import UserError
 from train.cli import first_line, say
 from train.config import TrainConfig
 from train.progress import report_targets

@@ -3,7 +3,7 @@
 The winner's answer is chosen, the loser's rejected. Only votes the leaderboard counts become
 pairs: the file is screened as the vote store is (`ragarena.arena.hygiene.screen_battles`: a copy
 written at vote time, such as the Hub's, was never screened), then goes through the leaderboard's
-filter (`ragarena.arena.vote_filter.count_votes`: well formed, not excluded, blind); ties, "both bad",
+filter (`ragarena.core.vote_filter.count_votes`: well formed, not excluded, blind); ties, "both bad",
 incomplete battles, duplicates and test questions are skipped, each counted in the report. The prompt is
 `build_messages` with the battle's passages, or, for a battle that lacks them, the ones the
 app's engine retrieves (`train.serving`). Nothing here imports torch.
@@ -18,12 +18,12 @@ from typing import Any, Sequence
 
 from ragarena.answering.engine import Engine
 from ragarena.answering.prompts import build_messages
-from ragarena.arena.battles import read_battle_rows
+from ragarena.core.battles import read_battle_rows
 from ragarena.arena.hygiene import screen_battles
-from ragarena.arena.vote_filter import EXCLUDED, MALFORMED, NAMED, count_votes
-from ragarena.errors import UserError
-from ragarena.retrieval.bm25 import fold
-from ragarena.retrieval.corpus import Passage
+from ragarena.core.vote_filter import EXCLUDED, MALFORMED, NOT_BLIND, count_votes
+from ragarena.core.errors import UserError
+from ragarena.core.text import fold
+from ragarena.core.passages import Passage
 from ragarena.retrieval.dense import mode_of
 from train.serving import load_corpus, serving_engine
 from train.splits import squash, test_questions
@@ -53,7 +53,7 @@ class PreferencePair:
 @dataclass
 class PairReport:
     battles: int = 0
-    counted: int = 0  # votes the leaderboard counts (`ragarena.arena.vote_filter`)
+    counted: int = 0  # votes the leaderboard counts (`ragarena.core.vote_filter`)
     screened_now: int = 0  # of the excluded: votes the screening excluded now (the file had not marked them)
     malformed_rows: list[str] = field(default_factory=list)  # "where: why" of the rows that are not battles
     pairs: int = 0
@@ -150,7 +150,7 @@ class PassageResolver:
 
 
 # Why a vote the leaderboard does not count is left out of DPO (the report's words).
-UNCOUNTED = {NAMED: "votado con los nombres de los modelos a la vista", EXCLUDED: "voto excluido del ranking",
+UNCOUNTED = {NOT_BLIND: "votado con los nombres de los modelos a la vista", EXCLUDED: "voto excluido del ranking",
              MALFORMED: "fila que no es un combate válido"}
 
 

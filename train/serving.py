@@ -12,8 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ragarena.answering.engine import Engine
-from ragarena.errors import UserError
-from ragarena.retrieval.corpus import Passage, all_passages, load_pages
+from ragarena.core.errors import UserError
+from ragarena.core.passages import Passage
+from ragarena.retrieval.corpus import all_passages, load_pages
 from ragarena.retrieval.dense import configured_mode
 
 

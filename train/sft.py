@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from ragarena.errors import UserError
+from ragarena.core.errors import UserError
 from train import card, cli, files, lengths, modeling, progress
 from train.config import TrainConfig, add_common_arguments, build_config, save
 from train.examples import Example, SplitReport, sft_examples

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from ragarena.errors import UserError
-from ragarena.retrieval.bm25 import fold
+from ragarena.core.errors import UserError
+from ragarena.core.text import fold
 from ragarena.retrieval.corpus import Conversation, load_conversations
 
 FORBIDDEN_SPLIT = "test"

@@ -1,8 +1,8 @@
-"""Answering: the question → answer path after retrieval: the question check, the model registry,
-prompts, the answer backends (`backends/`), the engine that ties retrieval to a backend (used by Chat,
-Arena, `eval` and `train/`), stream metering, filler flags and safe Markdown.
+"""Answering: the question → answer path after retrieval: the model registry, prompts, the answer
+backends (`backends/`), the engine that ties retrieval to a backend (used by Chat, Arena, `eval` and
+`train/`), stream metering, filler flags, the evidence highlight, safe Markdown, and the fitting of
+the offline selector backend (`selector_training`, through the scorer that backend runs).
 
-May import retrieval, and selector (the offline extractive backends quote the sentence it picks) and
-`scoring.metrics` (plain text overlap, for the evidence highlight); nothing from arena, store, the rest
-of scoring, leaderboard, datasets, ui or commands.
+Layer 7 of the import order (tests/test_layout.py): may import core, settings, store, reader,
+retrieval and selector (the offline extractive backends quote the sentence it picks).
 """

@@ -12,7 +12,7 @@ import time
 from ragarena.answering.backends.base import AnswerRequest, BackendError
 from ragarena.answering.engine import Engine
 from ragarena.answering.metering import metered_answer
-from ragarena.i18n import _
+from ragarena.core.i18n import _
 
 
 def answer_stream(engine: Engine, model_id: str, question: str, history: list[tuple[str, str]],

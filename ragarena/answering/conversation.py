@@ -19,10 +19,11 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from ragarena.answering.question_check import MAX_QUESTION_CHARS, has_lone_surrogate
+from ragarena.core.question_check import MAX_QUESTION_CHARS, has_lone_surrogate
 from ragarena.answering.safe_markdown import plain
-from ragarena.errors import UserError
-from ragarena.i18n import _
+from ragarena.core.errors import UserError
+from ragarena.core.i18n import _
+from ragarena.retrieval.corpus import load_conversations
 
 MAX_TURNS = 50  # a visitor's conversation is far shorter; more is not a conversation shown on a page
 MAX_ANSWER_CHARS = 20_000
@@ -74,8 +75,6 @@ def example_questions(qa_path: str | Path, pages: Sequence[str] | None = None, c
     """A few opening questions of the documentation's conversations (train split preferred), short
     enough to read at a glance, and (given the `pages`' texts) answered by one of them; [] (and a
     note on stderr) when the file is missing or unreadable."""
-    from ragarena.retrieval.corpus import load_conversations
-
     try:
         conversations = load_conversations(qa_path)
     except (UserError, OSError) as error:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from ragarena import config
+from ragarena import settings
 from ragarena.answering import model_check
 from ragarena.answering.backends.base import Backend, BackendError
 from ragarena.answering.models import ModelSpec, create_backend, find_spec, load_specs, unavailable_reason
-from ragarena.errors import UserError
-from ragarena.i18n import _
-from ragarena.retrieval.bm25 import Hit
-from ragarena.retrieval.corpus import Page, Passage, all_passages, load_pages
+from ragarena.core.errors import UserError
+from ragarena.core.i18n import _
+from ragarena.core.passages import Hit
+from ragarena.retrieval.corpus import Page, all_passages, load_pages
+from ragarena.core.passages import Passage
 from ragarena.retrieval.dense import build_retriever
 from ragarena.retrieval.followups import search_turn
 
@@ -20,7 +21,7 @@ from ragarena.retrieval.followups import search_turn
 class Engine:
     def __init__(self, docs_dir: str | Path | None = None, models_path: str | Path | None = None,
                  retrieval_mode: str | None = None, background_embeddings: bool = False):
-        self.docs_dir = Path(docs_dir) if docs_dir else config.docs_dir()
+        self.docs_dir = Path(docs_dir) if docs_dir else settings.docs_dir()
         self.pages: list[Page] = load_pages(self.docs_dir)
         self.passages: list[Passage] = all_passages(self.pages)
         # bm25 | dense | hybrid; None: RAGARENA_RETRIEVAL or the default, falling back to BM25

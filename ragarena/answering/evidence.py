@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from ragarena.retrieval.bm25 import Hit
-from ragarena.scoring.metrics import token_f1
+from ragarena.core.passages import Hit
+from ragarena.core.text_metrics import token_f1
 from ragarena.selector.candidates import sentences
 
 # Below this token F1 no sentence really supports the answer: highlight nothing.

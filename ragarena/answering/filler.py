@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from ragarena.i18n import Text, _
-from ragarena.retrieval.bm25 import fold
+from ragarena.core.i18n import Text, _
+from ragarena.core.text import fold
 
 # Patterns run on folded text (lower case, no accents). Label -> regex. The labels are shown to
 # users (Spanish `Text`s, rendered in the reader's language by the UI); the patterns are Spanish.

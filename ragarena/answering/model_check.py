@@ -32,7 +32,8 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
-from ragarena.i18n import Text, _, join_text
+from ragarena.answering.backends.remote import DEFAULT_BASE_URL, openai_settings, safe_url
+from ragarena.core.i18n import Text, _, join_text
 
 if TYPE_CHECKING:
     from ragarena.answering.models import ModelSpec
@@ -98,9 +99,8 @@ def server_of(spec: "ModelSpec", key: str | None = None) -> Server | None:
     other kinds (TGI is not checked)."""
     if spec.kind != "openai":
         return None
-    from ragarena.answering.backends.openai_backend import DEFAULT_BASE_URL, settings_of
 
-    settings = settings_of(spec)
+    settings = openai_settings(spec)
     key = key if key is not None else (settings.api_key() or "")
     digest = hashlib.sha256(key.encode()).hexdigest()[:16] if key else ""
     return Server((settings.base_url or DEFAULT_BASE_URL).rstrip("/"), settings.api_key_env, digest)
@@ -130,9 +130,8 @@ def ask(server: Server, key: str | None) -> Listing:
 
 
 def _key(spec: "ModelSpec") -> str | None:
-    from ragarena.answering.backends.openai_backend import settings_of
 
-    return settings_of(spec).api_key()
+    return openai_settings(spec).api_key()
 
 
 def refresh(spec: "ModelSpec", key: str | None = None) -> Listing | None:
@@ -223,10 +222,8 @@ def verdict(spec: "ModelSpec", listing: Listing | None) -> Verdict:
     server = server_of(spec)
     if server is None:
         return Verdict()
-    from ragarena.answering.backends.openai_backend import settings_of
-    from ragarena.answering.backends.remote import safe_url
 
-    model = settings_of(spec).model
+    model = openai_settings(spec).model
     model_env = str(spec.settings.get("model_env") or "OPENAI_MODEL")
     listed = listing.models if listing is not None else None
     entry = listed.get(model) if listed is not None else None
@@ -280,6 +277,5 @@ def explain_not_found(spec: "ModelSpec") -> Text | None:
 
 
 def _where(server: Server) -> str:
-    from ragarena.answering.backends.remote import safe_url
 
     return safe_url(server.base_url)

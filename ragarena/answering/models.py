@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime
 import math
-import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -24,8 +23,8 @@ import yaml
 
 from ragarena import settings
 from ragarena.answering.backends.base import Backend
-from ragarena.errors import UserError
-from ragarena.i18n import Text, _
+from ragarena.core.errors import UserError
+from ragarena.core.i18n import Text, _
 from ragarena.retrieval.bm25 import Retriever
 
 DEFAULT_MODELS_FILE = Path(__file__).resolve().parents[2] / "models.yaml"
@@ -130,10 +129,10 @@ def _spec(entry: dict, catalog: dict) -> ModelSpec:
     """One entry with the environment applied: `model_env`, `{model}`/`{engine}`, the catalogue's prices."""
     extra = {k: v for k, v in entry.items() if k not in {"id", "label", "kind", "description", "label_en", "alias"}}
     model_env = extra.get("model_env")
-    if model_env and (os.environ.get(str(model_env)) or "").strip():
-        extra["model"] = os.environ[str(model_env)].strip()
+    if model_env and settings.raw(str(model_env)):
+        extra["model"] = settings.raw(str(model_env))
     engine_env = extra.get("engine_env")
-    engine = (os.environ.get(str(engine_env)) or "").strip() if engine_env else ""
+    engine = settings.raw(str(engine_env)) if engine_env else ""
     fill = {"model": str(extra.get("model", "")), "engine": engine or str(extra.get("engine", ""))}
     if "model" in extra:
         known = catalog.get(fill["model"])
@@ -166,7 +165,7 @@ def _one_per_id(specs: list[ModelSpec]) -> list[ModelSpec]:
             chosen.append(spec)
             continue
         alternatives = [s for s in group if not s.alias]
-        configured = next((s for s in alternatives if (os.environ.get(str(s.settings.get("base_url_env", "")))
+        configured = next((s for s in alternatives if (settings.raw(str(s.settings.get("base_url_env", "")))
                                                          or "").strip()), None)
         if configured is None:
             last = alternatives[-1]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ragarena.retrieval.corpus import Passage
+from ragarena.core.passages import Passage
 
 # What every model (and the gold data) says when the documentation does not cover a question.
 NOT_COVERED_ANSWER = "La documentación no incluye información sobre eso."

@@ -36,13 +36,14 @@ from __future__ import annotations
 
 import functools
 import html
-import os
 import re
 from typing import Callable
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
+
+from ragarena import settings
 
 # CommonMark, raw HTML off (shown as text), no linkify, no typographer: what a reader typed.
 _PARSER = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -77,12 +78,6 @@ _ZERO_WIDTH_SPACE = "\u200b"
 _INFO_WORD = re.compile(r"[A-Za-z0-9_+-]{1,30}")
 # What an address the page may link to can hold as it is; anything else is percent-encoded.
 _URL_UNSAFE = re.compile(r"[^A-Za-z0-9\-._~:/?#@!&'*+,;=%]")
-
-
-def link_hosts() -> tuple[str, ...]:
-    """The operator's allow-list of link hosts (``RAGARENA_LINK_HOSTS``), lower case; empty by default."""
-    raw = os.environ.get("RAGARENA_LINK_HOSTS", "")
-    return tuple(host.strip().lower().lstrip(".") for host in raw.split(",") if host.strip())
 
 
 def allowed_link(url: str, hosts: tuple[str, ...]) -> bool:
@@ -127,7 +122,7 @@ def safe(text: str, hosts: tuple[str, ...] | None = None) -> str:
     """`text` as Markdown that draws no image, no HTML and links only to allowed hosts."""
     if not text:
         return text or ""
-    return _safe(text, link_hosts() if hosts is None else hosts)
+    return _safe(text, settings.link_hosts() if hosts is None else hosts)
 
 
 @functools.lru_cache(maxsize=256)  # a page redraws earlier messages with each frame of the next one
@@ -139,7 +134,7 @@ def plain(shown: str, hosts: tuple[str, ...] | None = None) -> str:
     """The text behind a shown message: its Markdown structure with the escapes undone."""
     if not shown:
         return shown or ""
-    hosts = link_hosts() if hosts is None else hosts
+    hosts = settings.link_hosts() if hosts is None else hosts
     return _Writer(lambda text: _LINE_BREAKS.sub(" ", text), hosts, hard_break="\n",
                    code_guard=lambda code: code.replace(_ZERO_WIDTH_SPACE, ""),
                    before_link=lambda written: written).document(shown)

@@ -1,5 +1,5 @@
 """A battle as the vote database stores it and as the public export format writes it, and the
-conversion both ways (`ragarena.arena.battles` defines and checks the public format).
+conversion both ways (`ragarena.core.battles` defines and checks the public format).
 
 The JSON columns (conversation, passage ids, timings, reasons) are text in the database so that
 SQLite and PostgreSQL store them alike. The IP digest has a column but never leaves the database.
@@ -15,8 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ragarena.arena.battle_checks import model_name_problem
-from ragarena.arena.battles import ANONYMOUS, MODES, WINNERS, import_id, validate_battle
+from ragarena.core.battle_checks import model_name_problem
+from ragarena.core.battles import ANONYMOUS, MODES, WINNERS, import_id, validate_battle
 from ragarena.store.schema import battles
 
 COLUMNS = ("id", "served_at", "session_hash", "question", "conversation", "passage_ids", "model_a", "model_b",

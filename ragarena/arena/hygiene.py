@@ -25,8 +25,8 @@ outright in `ragarena.arena.votes.VoteStore.vote`):
 every few minutes, the arena after a vote (`PeriodicScreening`) call it. `screen_battles` runs the
 same screening on battles read from a file (``votes-report --file``, DPO pairs: a copy such as the
 Hub's, written at vote time, was never screened). Whether a vote is excluded is decided in one
-place, `ragarena.arena.battles.is_excluded`, and whether a vote counts (well formed, not excluded,
-blind) in `ragarena.arena.vote_filter`.
+place, `ragarena.core.battles.is_excluded`, and whether a vote counts (well formed, not excluded,
+blind) in `ragarena.core.vote_filter`.
 """
 
 from __future__ import annotations
@@ -38,9 +38,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
-from ragarena.arena.battles import is_excluded
-from ragarena.arena.vote_filter import count_votes, counts
-from ragarena.retrieval.bm25 import fold
+from ragarena.core.battles import is_excluded
+from ragarena.core.vote_filter import count_votes, counts
+from ragarena.core.text import fold
+from ragarena.scoring.battle_arrays import prepare_battles
+from ragarena.scoring.battle_cells import aggregate
+from ragarena.scoring.bradley_terry import fit_cells, to_elo
+from ragarena.scoring.bradley_terry import BASE, SCALE
 
 IDENTITY = "identidad"
 IMPLAUSIBLE = "votante inverosímil"
@@ -184,10 +188,6 @@ def voter_of(battle: dict) -> str:
 
 def current_ratings(battles: Iterable[dict]) -> dict[str, float]:
     """Plain Bradley-Terry ratings (Elo scale, no bootstrap) of the blind, counted votes."""
-    from ragarena.scoring.battle_arrays import prepare_battles
-    from ragarena.scoring.battle_cells import aggregate
-    from ragarena.scoring.bradley_terry import fit_cells, to_elo
-
     counted = count_votes(battles).counted
     if not counted:
         return {}
@@ -205,8 +205,6 @@ def screen(battles: Sequence[dict], alpha: float = ALPHA, beta: float = BETA, te
     earlier screening (a vote of theirs already excluded as implausible), gets an exclusion for
     each of their votes not excluded yet. Returns the new exclusions only; nothing is changed.
     """
-    from ragarena.scoring.bradley_terry import BASE, SCALE
-
     battles = list(battles)
     if ratings is None:
         ratings = current_ratings(battles)

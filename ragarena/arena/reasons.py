@@ -8,15 +8,15 @@ reasons beside the judge's scores.
 
 Stored with the vote (``reasons`` column of `ragarena.arena.votes`, a JSON list) and exported as
 ``reasons``. The stored values are the Spanish texts below, whatever the reader's language;
-`LABELS` holds what the UI shows for each (a `ragarena.i18n.Text`, rendered in English on request).
+`LABELS` holds what the UI shows for each (a `ragarena.core.i18n.Text`, rendered in English on request).
 """
 
 from __future__ import annotations
 
 from typing import Iterable
 
-from ragarena.errors import UserError
-from ragarena.i18n import Text, _
+from ragarena.core.errors import UserError
+from ragarena.core.i18n import Text, _
 
 #: What made the chosen answer (or both, for a tie) good.
 GOOD = ("respuesta correcta", "concisa, sin relleno", "basada en el contexto", "contexto recuperado adecuado")
@@ -32,7 +32,7 @@ LABELS: dict[str, Text] = {
     "inventan información": _("inventan información"), "contexto equivocado": _("contexto equivocado"),
 }
 
-#: Criterion of each reason (keys of `ragarena.scoring.scores.CRITERIA`, plus "conciseness").
+#: Criterion of each reason (keys of `ragarena.core.criteria.CRITERIA`, plus "conciseness").
 CRITERION = {
     "respuesta correcta": "answer_relevance", "incorrectas": "answer_relevance",
     "concisa, sin relleno": "conciseness", "con relleno": "conciseness",

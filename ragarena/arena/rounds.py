@@ -17,10 +17,11 @@ import random
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
-from ragarena.arena.battles import ANONYMOUS, NAMED
-from ragarena.arena.votes import VoteRejected, VoteStore, anonymize_session
-from ragarena.i18n import _
-from ragarena.retrieval.bm25 import Hit
+from ragarena.core.battles import ANONYMOUS, NAMED
+from ragarena.core.refusals import VoteRejected, anonymize_session
+from ragarena.arena.votes import VoteStore
+from ragarena.core.i18n import _
+from ragarena.core.passages import Hit
 from ragarena.scoring.reference import Reference
 
 

@@ -20,8 +20,8 @@ from ragarena.answering.engine import Engine
 from ragarena.answering.metering import REFRESH_S, AnswerMeta, MeteredStream, metered_answer
 from ragarena.arena.rounds import ArenaRound
 from ragarena.arena.votes import VoteStore
-from ragarena.errors import UserError
-from ragarena.i18n import Text, _, message_of
+from ragarena.core.errors import UserError
+from ragarena.core.i18n import Text, _, message_of
 
 SIDES = ("a", "b")
 TIMED_OUT = _("no ha respondido a tiempo")

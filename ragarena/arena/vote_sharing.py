@@ -1,7 +1,7 @@
 """Votes shared with the Hugging Face Hub as they are cast (optional).
 
 With ``RAGARENA_VOTES_REPO`` and ``HF_TOKEN`` set, every vote is also appended as a JSON line
-(the export format of `ragarena.arena.battles`) to a folder that a `huggingface_hub.CommitScheduler`
+(the export format of `ragarena.core.battles`) to a folder that a `huggingface_hub.CommitScheduler`
 pushes to that dataset repository every ``RAGARENA_VOTES_EVERY`` minutes. The local store stays the
 record: sharing never blocks or loses a vote, and the token never appears in a message.
 """

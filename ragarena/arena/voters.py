@@ -30,7 +30,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ragarena import config, settings
+from ragarena import settings
 
 _SALT: bytes | None = None
 _SALT_LOCK = threading.Lock()
@@ -44,7 +44,7 @@ def salt() -> bytes:
     with _SALT_LOCK:
         if _SALT is None:
             configured = settings.raw("RAGARENA_HASH_SALT")
-            _SALT = configured.encode() if configured else _stored_salt(config.data_dir() / "hash-salt")
+            _SALT = configured.encode() if configured else _stored_salt(settings.data_dir() / "hash-salt")
     return _SALT
 
 

@@ -1,7 +1,7 @@
 """The arena's vote store and the rules the server enforces on votes.
 
 One row per battle: the question, the two answers, the models behind them and, once the
-user has voted, the winner in the public format of `ragarena.arena.battles`
+user has voted, the winner in the public format of `ragarena.core.battles`
 (``model_a``/``model_b``/``tie``/``tie (bothbad)``).
 
 Storage: `RAGARENA_DB` is a SQLite file (default) or a PostgreSQL URL; both go through the one
@@ -30,7 +30,7 @@ Rules (refusals raise `VoteRejected`, whose message is shown to the user):
   sequential test flags (`exclude`); nothing is ever deleted;
 * the reasons of a vote (`set_reasons`, `ragarena.arena.reasons`) are accepted from the session that
   voted, for its latest battle only (until its next round), and may be changed until then;
-* a question must pass `ragarena.answering.question_check.question_problem` (length, markup).
+* a question must pass `ragarena.core.question_check.question_problem` (length, markup).
 
 Sharing: with ``RAGARENA_VOTES_REPO`` and ``HF_TOKEN`` set, every vote is also appended as a
 JSON line (export format) to a folder that a `huggingface_hub.CommitScheduler` pushes to that
@@ -39,7 +39,6 @@ dataset repository (`ragarena.arena.vote_sharing`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import secrets
@@ -50,11 +49,11 @@ from typing import TYPE_CHECKING, Callable, Iterable
 import sqlalchemy as sa
 
 from ragarena import settings
-from ragarena.answering.question_check import question_problem
 from ragarena.arena.battle_rows import SELECT, RowReader, dumps, record_from_row, row_from_record
-from ragarena.arena.battles import ANONYMOUS, MODES, WINNERS
-from ragarena.errors import UserError
-from ragarena.i18n import _
+from ragarena.core.battles import ANONYMOUS, MODES, WINNERS
+from ragarena.core.errors import UserError
+from ragarena.core.refusals import VoteRejected, anonymize_session, check_question
+from ragarena.core.i18n import _
 from ragarena.store.db import Database, voter_keys
 from ragarena.store.open import open_database
 from ragarena.store.schema import APPLICATION_ID, SCHEMA_VERSION, battles  # noqa: F401 (re-exported)
@@ -62,37 +61,7 @@ from ragarena.store.schema import APPLICATION_ID, SCHEMA_VERSION, battles  # noq
 if TYPE_CHECKING:
     from ragarena.arena.vote_sharing import VoteSharer
 
-DEFAULT_VOTES_PER_MINUTE = 20
-DEFAULT_VOTES_PER_DAY = 200
 DAY_S = 24 * 3600.0
-
-class VoteRejected(UserError):
-    """The server refused a vote or a question; the message (a Spanish `ragarena.i18n.Text`, which
-    the UI renders in the reader's language with `localize`) is meant for the user."""
-
-
-def anonymize_session(session_hash: str) -> str:
-    """What is stored (and exported) for a Gradio session: a one-way digest, never the session itself.
-
-    Knowing a live session hash would let anyone act as that session, so it is never published.
-    """
-    return hashlib.sha256(f"ragarena-session:{session_hash}".encode()).hexdigest()[:24]
-
-
-def check_question(question: str | None) -> str:
-    """The question stripped, or `VoteRejected` with the reason (too long, empty, markup)."""
-    problem = question_problem(question)
-    if problem:
-        raise VoteRejected(problem)
-    return (question or "").strip()
-
-
-def votes_per_minute_from_env() -> int:
-    return settings.positive_int("RAGARENA_VOTES_PER_MINUTE", DEFAULT_VOTES_PER_MINUTE)
-
-
-def votes_per_day_from_env() -> int:
-    return settings.positive_int("RAGARENA_VOTES_PER_DAY", DEFAULT_VOTES_PER_DAY)
 
 
 class VoteStore:
@@ -102,8 +71,8 @@ class VoteStore:
     def __init__(self, path: str | os.PathLike, *, votes_per_minute: int | None = None,
                  sharer: "VoteSharer | None" = None, create: bool = True,
                  clock: Callable[[], float] = time.time, votes_per_day: int | None = None):
-        self.votes_per_minute = votes_per_minute if votes_per_minute is not None else votes_per_minute_from_env()
-        self.votes_per_day = votes_per_day if votes_per_day is not None else votes_per_day_from_env()
+        self.votes_per_minute = votes_per_minute if votes_per_minute is not None else settings.votes_per_minute()
+        self.votes_per_day = votes_per_day if votes_per_day is not None else settings.votes_per_day()
         self.sharer = sharer
         self.clock = clock
         self.db: Database = open_database(path, create=create)
@@ -281,7 +250,7 @@ class VoteStore:
     # --- reading -----------------------------------------------------------------------------
 
     def export_battles(self, voted_only: bool = True) -> list[dict]:
-        """Battles in the public format (`ragarena.arena.battles`), oldest first; no key or token ever.
+        """Battles in the public format (`ragarena.core.battles`), oldest first; no key or token ever.
 
         Keys: model_a, model_b, winner, tstamp (vote time, or serving time when not voted),
         question, answer_a, answer_b, conversation, passage_ids, mode, battle_id, session_hash

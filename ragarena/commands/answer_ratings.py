@@ -2,14 +2,14 @@
 `python -m ragarena import-ratings FILE`: adds such a file to the vote database (idempotent).
 
 Both use the vote database of the app (RAGARENA_DB, else RAGARENA_DATA_DIR/arena.db; SQLite or
-PostgreSQL); the format is `ragarena.arena.answer_ratings.AnswerRatings.export_ratings` (sessions
+PostgreSQL); the format is `ragarena.answer_ratings.store.AnswerRatings.export_ratings` (sessions
 anonymised). Export then import copies the ratings from one backend to the other.
 """
 
 from __future__ import annotations
 
-from ragarena import config
-from ragarena.arena.answer_ratings import DEFAULT_RATINGS_PER_MINUTE, AnswerRatings, read_ratings, write_ratings
+from ragarena import settings
+from ragarena.answer_ratings.store import AnswerRatings, read_ratings, write_ratings
 from ragarena.arena.votes import VoteStore
 
 
@@ -33,9 +33,9 @@ def register(subparsers) -> None:
 
 
 def run_export(args) -> int:
-    store = VoteStore(config.db_path(), create=False)
+    store = VoteStore(settings.db_path(), create=False)
     try:
-        records = AnswerRatings(store, ratings_per_minute=DEFAULT_RATINGS_PER_MINUTE).export_ratings()
+        records = AnswerRatings(store, ratings_per_minute=settings.DEFAULT_RATINGS_PER_MINUTE).export_ratings()
         count = write_ratings(args.out, records)
     finally:
         store.close()
@@ -45,9 +45,9 @@ def run_export(args) -> int:
 
 def run_import(args) -> int:
     records = read_ratings(args.file)  # read before the database is touched
-    store = VoteStore(config.db_path())
+    store = VoteStore(settings.db_path())
     try:
-        added = AnswerRatings(store, ratings_per_minute=DEFAULT_RATINGS_PER_MINUTE).import_ratings(records)
+        added = AnswerRatings(store, ratings_per_minute=settings.DEFAULT_RATINGS_PER_MINUTE).import_ratings(records)
     finally:
         store.close()
     print(f"Importadas {added} valoraciones nuevas en {store.path} ({len(records) - added} ya estaban).")

@@ -7,7 +7,10 @@ import json
 import math
 import sys
 
-from ragarena.errors import UserError
+from ragarena.core.errors import UserError
+from ragarena.core.battles import read_battle_rows
+from ragarena.core.vote_filter import count_votes
+from ragarena.scoring.arena_ratings import analyze, iter_table_records
 
 
 def register(subparsers) -> None:
@@ -45,10 +48,6 @@ def _non_negative(text: str) -> int:
 
 
 def run(args) -> int:
-    from ragarena.arena.battles import read_battle_rows
-    from ragarena.arena.vote_filter import count_votes
-    from ragarena.scoring.arena_ratings import analyze, iter_table_records
-
     battles, where = read_battle_rows(args.battles)
     if not battles:
         raise UserError(f"{args.battles} no contiene ningún combate.")

@@ -6,13 +6,14 @@ import json
 import sys
 from pathlib import Path
 
-from ragarena import config
+from ragarena import settings
 from ragarena.answering.engine import Engine
-from ragarena.errors import UserError
+from ragarena.core.errors import UserError
 from ragarena.retrieval.corpus import load_conversations
 from ragarena.retrieval.dense import mode_of
 from ragarena.scoring import judge_setup
 from ragarena.scoring.evaluation import run_turns, summarize
+from ragarena.scoring import eval_record, scores
 
 
 def register(subparsers) -> None:
@@ -39,9 +40,9 @@ def register(subparsers) -> None:
 def run(args) -> int:
     if args.k < 1:
         raise UserError("--k debe ser al menos 1.")
-    engine = Engine(args.docs or config.docs_dir(), retrieval_mode=args.retrieval)
+    engine = Engine(args.docs or settings.docs_dir(), retrieval_mode=args.retrieval)
     print(f"Recuperación: {mode_of(engine.retriever)}", file=sys.stderr)
-    conversations = load_conversations(args.qa or config.qa_file())
+    conversations = load_conversations(args.qa or settings.qa_file())
     if args.split not in ("all", "train", "test"):
         raise UserError(f"Split desconocido «{args.split}»: usa train, test o all.")
     if not any(args.split == "all" or c.split == args.split for c in conversations):
@@ -64,8 +65,6 @@ def run(args) -> int:
                                                        retrieval=mode_of(engine.retriever), model=spec.id,
                                                        served_model=spec.settings.get("model"))
     if args.record:
-        from ragarena.scoring import eval_record, scores
-
         record = eval_record.automatic_record(summary, args, label=spec.label, retrieval=mode_of(engine.retriever),
                                               model=spec.id, served_model=spec.settings.get("model"),
                                               n_answerable=sum(r.answerable for r in results))

@@ -17,9 +17,13 @@ import os
 import sys
 from pathlib import Path
 
-from ragarena import config
-from ragarena.errors import UserError
+from ragarena import settings
+from ragarena.core.errors import UserError
 from ragarena.scoring import eval_record, scores
+from ragarena.answering.engine import Engine
+from ragarena.retrieval.corpus import load_conversations
+from ragarena.retrieval.dense import mode_of
+from ragarena.scoring.evaluation import run_turns, summarize
 
 #: Model kinds that answer through a server (need a URL or a key); every other kind runs offline.
 SERVER_KINDS = ("openai", "tgi")
@@ -39,14 +43,9 @@ def offline_models(specs) -> list:
 
 def measure(specs=None, date: str | None = None) -> list[dict]:
     """One automatic record per offline model, as `eval --record` would append it."""
-    from ragarena.answering.engine import Engine
-    from ragarena.retrieval.corpus import load_conversations
-    from ragarena.retrieval.dense import mode_of
-    from ragarena.scoring.evaluation import run_turns, summarize
-
     date = date or scores.now_iso()  # one run, one date
-    engine = Engine(config.docs_dir(), retrieval_mode=RETRIEVAL)
-    conversations = load_conversations(config.qa_file())
+    engine = Engine(settings.docs_dir(), retrieval_mode=RETRIEVAL)
+    conversations = load_conversations(settings.qa_file())
     records = []
     for spec in offline_models(specs or engine.specs):
         args = argparse.Namespace(docs=None, qa=None, split=SPLIT, backend=spec.id, k=K)
@@ -80,7 +79,7 @@ def write(path: Path, records: list[dict]) -> None:
 
 
 def run(args) -> int:
-    path = Path(args.out) if args.out else scores.output_file(config.REPO_ROOT / "data" / "scores")
+    path = Path(args.out) if args.out else scores.output_file(settings.REPO_ROOT / "data" / "scores")
     existing = scores.read_scores_file(path) if path.exists() else []
     # Rewritten as read: every record exactly as stored, so a judge's record is not reformatted.
     raw = ([json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

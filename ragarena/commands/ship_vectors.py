@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ragarena import config
-from ragarena.errors import UserError
+from ragarena import settings
+from ragarena.core.errors import UserError
 from ragarena.retrieval.corpus import all_passages, load_pages
 from ragarena.retrieval.embeddings import (
     SHIPPED_DIR,
@@ -38,7 +38,7 @@ def run(args) -> int:
     except EmbeddingsUnavailable as error:
         raise UserError(f"No hay modelo de embeddings: {error}") from None
     # what DenseRetriever embeds: the passage with its page title and section
-    passages = all_passages(load_pages(args.docs or config.docs_dir()))
+    passages = all_passages(load_pages(args.docs or settings.docs_dir()))
     texts = [p.indexed_text for p in passages]
     _write(Path(args.out) / VectorCache(embedder.name).filename, embedder, texts, "vectores")
     sentences = corpus_candidate_texts(passages)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import shlex
 import sys
+from importlib.util import find_spec
 from pathlib import Path
 
-from ragarena import config
+from ragarena import settings
+from ragarena.answering import selector_training
 from ragarena.answering.backends.selector import CandidateScorer
-from ragarena.errors import UserError
+from ragarena.core.errors import UserError
 from ragarena.retrieval.corpus import all_passages, load_conversations, load_pages
 from ragarena.retrieval.dense import build_retriever, mode_of
 from ragarena.selector.model import DEFAULT_PATH
@@ -33,13 +35,13 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    try:
-        from ragarena.selector import training as selector_training
-    except ImportError as error:  # scikit-learn missing
-        raise UserError(f"Ajustar el selector necesita scikit-learn ({error}): pip install -r requirements-test.txt")
+    missing = [name for name in ("sklearn", "scipy") if find_spec(name) is None]  # fitting-time packages
+    if missing:
+        raise UserError(f"Ajustar el selector necesita scikit-learn y scipy (falta {missing[0]}): "
+                        "pip install -r requirements-test.txt")
     if args.k < 1:
         raise UserError("--k debe ser al menos 1.")
-    docs, qa = Path(args.docs or config.docs_dir()), Path(args.qa or config.qa_file())
+    docs, qa = Path(args.docs or settings.docs_dir()), Path(args.qa or settings.qa_file())
     passages = all_passages(load_pages(docs))
     conversations = load_conversations(qa)
     if not any(c.split == "train" for c in conversations):

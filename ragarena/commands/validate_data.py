@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ragarena import config
+from ragarena import settings
 from ragarena.datasets.check import validate
-from ragarena.errors import UserError
+from ragarena.core.errors import UserError
 
 
 def register(subparsers) -> None:
@@ -24,7 +24,7 @@ def run(args) -> int:
         if not count.isdigit():
             raise UserError(f"--expect debe tener la forma SPLIT=N, no «{item}».")
         expected[split] = int(count)
-    report = validate(args.docs or config.docs_dir(), args.qa or config.qa_file(), expected, args.turns)
+    report = validate(args.docs or settings.docs_dir(), args.qa or settings.qa_file(), expected, args.turns)
     for problem in report.problems:
         print(problem)
     for warning in report.warnings:

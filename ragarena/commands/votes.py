@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import sys
 
-from ragarena import config
-from ragarena.arena.battles import read_for_import, write_battles
+from ragarena import settings
+from ragarena.core.battles import read_for_import, write_battles
 from ragarena.arena.votes import VoteStore
 from ragarena.commands.votes_report import UNREADABLE
+from ragarena.arena.hygiene import screen_store
 
 MAX_LINES_SHOWN = 20
 
@@ -28,9 +29,7 @@ def register(subparsers) -> None:
 
 
 def run_export(args) -> int:
-    from ragarena.arena.hygiene import screen_store
-
-    store = VoteStore(config.db_path(), create=False)
+    store = VoteStore(settings.db_path(), create=False)
     try:
         # The voters' sequential test first, so the file carries every exclusion (excluded_reason).
         battles, screening = screen_store(store)
@@ -51,12 +50,12 @@ def run_import(args) -> int:
     added = 0
     store = None
     if found.records:
-        store = VoteStore(config.db_path())
+        store = VoteStore(settings.db_path())
         try:
             added = store.import_battles(found.records)
         finally:
             store.close()
-    where = store.path if store else config.db_path()
+    where = store.path if store else settings.db_path()
     print(f"Importados {added} combates nuevos en {where} ({len(found.records) - added} ya estaban"
           f"{f', {len(found.refused)} filas rechazadas' if found.refused else ''}).")
     if not found.refused:

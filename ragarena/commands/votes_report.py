@@ -5,7 +5,7 @@ file (export format), without changing anything. Prints the votes excluded from 
 (`ragarena.arena.hygiene`) with their counts per reason and the battles, the votes the voters'
 sequential test would exclude now (saved in the database at the next leaderboard refresh or
 ``export-votes``), the flagged voters, the votes cast with the names in view and a file's rows that
-are not battles. Which votes count is `ragarena.arena.vote_filter.count_votes`'s, after that
+are not battles. Which votes count is `ragarena.core.vote_filter.count_votes`'s, after that
 screening: the same filter as the leaderboard's, ``ratings`` and DPO's.
 """
 
@@ -14,8 +14,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from ragarena import config
-from ragarena.arena.vote_filter import EXCLUDED, count_votes, not_counted_because
+from ragarena import settings
+from ragarena.core.vote_filter import EXCLUDED, count_votes, not_counted_because
+from ragarena.arena import hygiene
+from ragarena.core.battles import read_battle_rows
+from ragarena.arena.votes import VoteStore
+from ragarena.leaderboard.build import parse_tstamp
 
 
 def register(subparsers) -> None:
@@ -38,17 +42,11 @@ UNREADABLE = ("{n} filas guardadas no son combates válidos (escritas a mano o p
 
 
 def run(args) -> int:
-    from ragarena.arena import hygiene
-
     where = None
     if args.file:
-        from ragarena.arena.battles import read_battle_rows
-
         (battles, where), source = read_battle_rows(args.file), args.file
     else:
-        from ragarena.arena.votes import VoteStore
-
-        store = VoteStore(config.db_path(), create=False)
+        store = VoteStore(settings.db_path(), create=False)
         try:
             battles = store.export_battles()
         finally:
@@ -68,8 +66,6 @@ def run(args) -> int:
 def build_report(battles: list, screened: list, screening, where=None) -> dict:
     """The report as plain data (see `format_report`): `screened` is `battles` with the `screening`'s
     new exclusions marked (`hygiene.screen_battles`); `where` names a file's rows (`count_votes`)."""
-    from ragarena.arena import hygiene
-
     votes = count_votes(screened, where=where)  # what counts once the screening is saved
     rows, stored, pending = [], Counter(), Counter()
     for index, (battle, after) in enumerate(zip(battles, screened)):
@@ -146,7 +142,5 @@ def format_report(report: dict, limit: int = 200, pending_saved_later: bool = Tr
 
 
 def _when(tstamp) -> str:
-    from ragarena.leaderboard.build import parse_tstamp
-
     when = parse_tstamp(tstamp) if isinstance(tstamp, (int, float)) else None  # a number, not text
     return when.strftime("%Y-%m-%d %H:%M") if when else "—".ljust(16)

@@ -1,5 +1,5 @@
 """The data files: checking data/docs and data/qa (`check`) and importing RagQuAS (`ragquas`).
 
-May import retrieval and answering; nothing from selector, arena, store, scoring, leaderboard, ui
-or commands.
+Layer 8 of the import order (tests/test_layout.py): may import core, settings, store, reader,
+retrieval, selector and answering.
 """

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ragarena.jsonl import loads
+from ragarena.core.jsonl import loads
 from ragarena.retrieval.corpus import page_files
 
 SPLITS = ("train", "test")

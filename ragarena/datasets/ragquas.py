@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ragarena.answering.prompts import NOT_COVERED_ANSWER
-from ragarena.errors import UserError
-from ragarena.jsonl import loads
+from ragarena.core.errors import UserError
+from ragarena.core.jsonl import loads
 
 SOURCES = range(1, 6)
 

@@ -4,6 +4,6 @@ and the vote reasons (`reason_table`); `board` ties it to the app (screening, ca
 `provenance`, `score_records`, `text` and `figures` render it.
 Last step of the vote → leaderboard path.
 
-May import arena, store and scoring (and retrieval/answering through them); nothing from selector,
-datasets, ui or commands.
+Layer 12 of the import order (tests/test_layout.py): may import every package below it (core up to
+answer_ratings); nothing from publish, ui or commands.
 """

@@ -2,7 +2,7 @@
 a model has and, from `min_ratings` on, the mean of each of the judge's criteria and of the three
 with a 95 % Student-t interval.
 
-These are the ratings given under the Chat's answers (`ragarena.arena.answer_ratings`), not the
+These are the ratings given under the Chat's answers (`ragarena.answer_ratings.store`), not the
 arena's votes (`ragarena.scoring.arena_ratings`). Their columns keep the names ``crowd_*`` that the
 leaderboard CSV has always used.
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ragarena.scoring.rating_stats import DEFAULT_MIN_RATINGS as MIN_RATINGS
-from ragarena.scoring.rating_stats import rating_overall, t_interval
-from ragarena.scoring.scores import CRITERIA
+from ragarena.settings import DEFAULT_MIN_RATINGS as MIN_RATINGS
+from ragarena.answer_ratings.stats import rating_overall, t_interval
+from ragarena.core.criteria import CRITERIA
 
 #: Per figure, the mean and its 95 % t-interval.
 ANSWER_RATING_FIGURES = ("overall", *CRITERIA)
@@ -25,7 +25,7 @@ ANSWER_RATING_COLUMNS = ("crowd_n", *(f"crowd_{f}{end}" for f in ANSWER_RATING_F
 def answer_rating_means(ratings: Iterable[dict], min_ratings: int = MIN_RATINGS) -> dict[str, dict]:
     """model -> its `ANSWER_RATING_COLUMNS`: how many ratings it has and, with at least `min_ratings`, the
     mean of each criterion and of the three (``overall``, the mean of each rating's three scores),
-    each with a 95 % Student-t interval (`ragarena.scoring.rating_stats.t_interval`, clipped to 1-5).
+    each with a 95 % Student-t interval (`ragarena.answer_ratings.stats.t_interval`, clipped to 1-5).
 
     `ratings` are dicts with ``model`` and the three criteria (integers 1-5), as
     `AnswerRatings.scores` or `AnswerRatings.export_ratings` give them.

@@ -30,14 +30,15 @@ from typing import Any
 from ragarena import settings
 from ragarena.answering.safe_markdown import safe
 from ragarena.arena import hygiene
-from ragarena.errors import UserError
-from ragarena.i18n import DEFAULT_LANGUAGE, _, localize, normalize_language
+from ragarena.core.errors import UserError
+from ragarena.core.i18n import DEFAULT_LANGUAGE, _, localize, normalize_language
 from ragarena.leaderboard import build as lb
 from ragarena.leaderboard import figures as board_figures
 from ragarena.leaderboard import provenance, reason_table, score_records
 from ragarena.leaderboard import table as bt
 from ragarena.leaderboard import text as board_text
-from ragarena.scoring import judge_agreement, judge_cache, rating_stats
+from ragarena.answer_ratings import judge_agreement
+from ragarena.scoring import judge_cache
 from ragarena.scoring import scores as score_store
 
 CSV_NAMES = {"es": "clasificacion-rag-arena.csv", "en": "rag-arena-leaderboard.csv"}
@@ -84,11 +85,11 @@ class BoardData:
 
     def min_votes(self) -> int:
         value = self._extra("min_votes")
-        return int(value) if value is not None else lb.min_votes_from_env()
+        return int(value) if value is not None else settings.min_votes()
 
     def min_ratings(self) -> int:
         value = self._extra("min_ratings")
-        return int(value) if value is not None else rating_stats.min_ratings_from_env()
+        return int(value) if value is not None else settings.min_ratings()
 
     def scores_path(self) -> Path | None:
         return self._extra("scores_path")
@@ -186,7 +187,8 @@ class BoardData:
         """The reasons accordion (explanation, table) in `language`."""
         language = normalize_language(language)
         board, _warnings = self.board_in(language)
-        return reason_table.reasons_markdown(board, language), reason_table.reasons_frame(board, language)
+        return (reason_table.reasons_markdown(board.reasons, language),
+                reason_table.reasons_frame(board.reasons, board.label, language))
 
     def agreement(self, language: str = DEFAULT_LANGUAGE) -> str:
         """Markdown in `language`: judge vs people on the same answers (`judge_agreement.agreement`),

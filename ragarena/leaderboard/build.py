@@ -2,14 +2,14 @@
 people's 1-5 ratings of Chat answers.
 
 Pure functions, no Gradio: `build_leaderboard` assembles everything the tab shows from a
-list of battles (the public arena format of `ragarena.arena.battles`), the stored score records
+list of battles (the public arena format of `ragarena.core.battles`), the stored score records
 (`ragarena.scoring.scores`) and people's ratings of Chat answers; here also the CSV. It takes the
 means of those ratings from `ragarena.leaderboard.answer_rating_means`, the judge-vs-arena rank
 correlations from `ragarena.leaderboard.judge_vs_arena` and the vote reasons from
 `ragarena.leaderboard.reason_table`. The tables a reader sees are `ragarena.leaderboard.table`
 (with `provenance` and `score_records`), the texts `ragarena.leaderboard.text`, the plots
 `ragarena.leaderboard.figures`; `ragarena.leaderboard.board` ties them to the app.
-Every text is marked with `ragarena.i18n._`; output functions take a ``language`` ('es' by
+Every text is marked with `ragarena.core.i18n._`; output functions take a ``language`` ('es' by
 default) and `in_language` gives the model names of that language.
 
 Rows: one per model that has votes, a measured judge score (its latest measured record), automatic
@@ -32,18 +32,20 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 
 from ragarena import settings
-from ragarena.arena.vote_filter import count_votes
-from ragarena.i18n import DEFAULT_LANGUAGE, _, localize, normalize_language
+from ragarena.core.vote_filter import count_votes
+from ragarena.core.i18n import DEFAULT_LANGUAGE, _, localize, normalize_language
 from ragarena.leaderboard.answer_rating_means import ANSWER_RATING_COLUMNS, answer_rating_means
 from ragarena.leaderboard.judge_vs_arena import rank_correlations
 from ragarena.leaderboard.reason_table import reason_counts
 from ragarena.scoring import scores as score_store
-from ragarena.scoring.rating_stats import DEFAULT_MIN_RATINGS as MIN_RATINGS
-from ragarena.scoring.scores import CRITERIA
+from ragarena.core.criteria import CRITERIA
+from ragarena.scoring.arena_ratings import analyze
 
 #: Votes a model needs before its arena rating is shown and enters the judge-vs-arena correlation
-#: (``RAGARENA_MIN_VOTES``, see `min_votes_from_env`).
-MIN_VOTES = 10
+#: (``RAGARENA_MIN_VOTES``, read by `ragarena.settings.min_votes`).
+MIN_VOTES = settings.DEFAULT_MIN_VOTES
+#: Ratings a model needs before the leaderboard shows its means (``RAGARENA_MIN_RATINGS``).
+MIN_RATINGS = settings.DEFAULT_MIN_RATINGS
 #: Votes needed before the summary quotes what answer length and filler are worth (style control).
 MIN_STYLE_EFFECT_VOTES = 50
 PUBLISHED_SUFFIX = " (publicado)"
@@ -77,7 +79,7 @@ class Leaderboard:
     table: pd.DataFrame                # COLUMNS, one row per model (+ published rows), sorted
     records: list[dict]                # every score record, as loaded
     correlations: list[dict]           # one per judge (and dataset, split) with >= 2 comparable models
-    n_votes: int = 0                   # battles that count (`ragarena.arena.vote_filter`)
+    n_votes: int = 0                   # battles that count (`ragarena.core.vote_filter`)
     excluded: int = 0                  # battles marked excluded
     last_vote: datetime | None = None
     win_rate: pd.DataFrame | None = None      # row beats column, indexed by model id
@@ -130,13 +132,11 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
     answers (`answer_ratings`).
 
     `labels` maps model ids (as the battles and measured records name them) to display
-    names. The battles go through `ragarena.arena.vote_filter.count_votes`, as for every rating:
+    names. The battles go through `ragarena.core.vote_filter.count_votes`, as for every rating:
     excluded ones and rows that are not battles do not count, nor, with `blind_only` (as Chatbot
     Arena does), battles voted with the model names in view (``mode == "named"``); battles without
     a mode do.
     """
-    from ragarena.scoring.arena_ratings import analyze
-
     votes = count_votes(battles, blind_only=blind_only)
     counted = votes.counted
     labels = dict(labels or {})
@@ -218,11 +218,6 @@ def _eval_fields(record: dict) -> dict:
             "false_abstention_rate": record.get("false_abstention_rate"), "eval_date": record.get("date"),
             "eval_command": record.get("command"), "retrieval": record.get("retrieval"),
             "correct_rate": record.get("correct_rate"), "n_answerable": record.get("n_answerable")}
-
-
-def min_votes_from_env() -> int:
-    """Votes a model needs before the leaderboard shows its arena rating (``RAGARENA_MIN_VOTES``)."""
-    return settings.positive_int("RAGARENA_MIN_VOTES", MIN_VOTES)
 
 
 def _published_label(record: dict, labels: dict[str, str], language: str = DEFAULT_LANGUAGE) -> str:

@@ -1,6 +1,6 @@
 """The leaderboard's plots (plotly): arena ratings with their intervals and the win-rate heatmap.
 
-Texts in the reader's language (`ragarena.i18n`); titles sit below plotly's mode bar and model names
+Texts in the reader's language (`ragarena.core.i18n`); titles sit below plotly's mode bar and model names
 wrap, so nothing overlaps on a phone.
 """
 
@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ragarena.answering.safe_markdown import html_text
-from ragarena.i18n import DEFAULT_LANGUAGE, _, localize
+from ragarena.core.i18n import DEFAULT_LANGUAGE, _, localize
 from ragarena.leaderboard.build import Leaderboard
 
 

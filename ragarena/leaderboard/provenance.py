@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ragarena.answering.safe_markdown import literal, safe
-from ragarena.i18n import DEFAULT_LANGUAGE, _, localize
+from ragarena.core.i18n import DEFAULT_LANGUAGE, _, localize
 from ragarena.leaderboard.build import Leaderboard
 from ragarena.leaderboard.table import _count, _day
 from ragarena.scoring import scores as score_store

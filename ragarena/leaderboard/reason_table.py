@@ -10,17 +10,15 @@ translated.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Iterable
+from typing import Callable, Iterable
 
 import pandas as pd
 
-from ragarena.arena.battles import is_excluded
+from ragarena.core.battles import is_excluded
 from ragarena.arena.reasons import ALL, CRITERION, CRITERION_NAMES
 from ragarena.arena.reasons import label as reason_label
-from ragarena.i18n import DEFAULT_LANGUAGE, _, localize
+from ragarena.core.i18n import DEFAULT_LANGUAGE, _, localize
 
-if TYPE_CHECKING:  # build imports this module for `reason_counts`
-    from ragarena.leaderboard.build import Leaderboard
 
 #: Columns of `reason_counts`.
 REASON_COLUMNS = ("model", "criterion", "reason", "won", "won_share", "lost", "lost_share", "tied")
@@ -81,12 +79,13 @@ def reason_counts(battles: Iterable[dict]) -> pd.DataFrame:
     return frame
 
 
-def reasons_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """`reason_counts` as the tab shows it: model labels, criteria, reasons and headers in `language`,
-    percentages."""
-    counts = board.reasons if board.reasons is not None else reason_counts([])
+def reasons_frame(reasons: pd.DataFrame | None, label: Callable[[str], str],
+                  language: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """`reason_counts` (a leaderboard's ``reasons``) as the tab shows it: model labels (`label`),
+    criteria, reasons and headers in `language`, percentages."""
+    counts = reasons if reasons is not None else reason_counts([])
     frame = pd.DataFrame({
-        "label": [board.label(m) for m in counts["model"]],
+        "label": [label(m) for m in counts["model"]],
         "criterion": [localize(CRITERION_NAMES.get(c, c), language) for c in counts["criterion"]],
         "reason": [localize(reason_label(r), language) for r in counts["reason"]],
         "won": counts["won"],
@@ -98,9 +97,9 @@ def reasons_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.Da
     return frame.rename(columns={key: localize(header, language) for key, header in REASON_HEADERS.items()})
 
 
-def reasons_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
-    """How to read the reasons table, or why it is empty, in `language`."""
-    if board.reasons is None or board.reasons.empty:
+def reasons_markdown(reasons: pd.DataFrame | None, language: str = DEFAULT_LANGUAGE) -> str:
+    """How to read the reasons table (`reasons`, a leaderboard's), or why it is empty, in `language`."""
+    if reasons is None or reasons.empty:
         return localize(_("Todavía nadie ha indicado por qué votó. Tras votar en la *Arena* se pueden marcar los "
                           "motivos (respuesta correcta, concisa, basada en el contexto, contexto adecuado; o qué "
                           "fallaba en las dos)."), language)

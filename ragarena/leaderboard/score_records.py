@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ragarena.i18n import DEFAULT_LANGUAGE, _, localize
+from ragarena.core.i18n import DEFAULT_LANGUAGE, _, localize
 from ragarena.leaderboard.build import Leaderboard, _published_label
 from ragarena.leaderboard.provenance import record_provenance
 from ragarena.leaderboard.table import _day, _percent, headers, styled
-from ragarena.scoring.scores import CRITERIA
+from ragarena.core.criteria import CRITERIA
 
 #: Every stored score record.
 STORED = {

@@ -18,10 +18,10 @@ from typing import Any
 
 import pandas as pd
 
-from ragarena.i18n import DEFAULT_LANGUAGE, _, localize
+from ragarena.core.i18n import DEFAULT_LANGUAGE, _, localize
 from ragarena.leaderboard.build import Leaderboard, _isnan
 from ragarena.leaderboard.text import WIDE_ELO, WIDE_SCORE
-from ragarena.scoring.scores import CRITERIA
+from ragarena.core.criteria import CRITERIA
 
 #: The ranked table: key -> header, width in pixels, Gradio datatype.
 RANKED = {

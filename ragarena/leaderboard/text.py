@@ -1,5 +1,5 @@
 """The leaderboard's words: the summary (who is ahead, and how sure), «Cómo se calcula» and the
-judge-vs-arena correlation, in the reader's language (`ragarena.i18n`)."""
+judge-vs-arena correlation, in the reader's language (`ragarena.core.i18n`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 from datetime import datetime, timezone
 
 from ragarena.answering.safe_markdown import literal
-from ragarena.i18n import DEFAULT_LANGUAGE, _, localize
+from ragarena.core.i18n import DEFAULT_LANGUAGE, _, localize
 from ragarena.leaderboard.build import MIN_STYLE_EFFECT_VOTES, Leaderboard, _isnan
 
 

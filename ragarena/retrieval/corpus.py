@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ragarena.errors import UserError
-from ragarena.jsonl import loads
+from ragarena.core.errors import UserError
+from ragarena.core.jsonl import loads
+from ragarena.core.passages import Passage
 
 # Passages grow paragraph by paragraph up to this many words: long enough to hold a
 # complete answer with its conditions, short enough that the context shown stays readable
@@ -29,20 +30,6 @@ class Page:
     title: str
     text: str  # the whole file, as written
     path: str = ""
-
-
-@dataclass(frozen=True)
-class Passage:
-    id: str  # "<slug>#<n>", stable while the page does not change
-    page: str  # slug
-    title: str
-    section: str
-    text: str
-
-    @property
-    def indexed_text(self) -> str:
-        """What retrieval sees: where the passage lives plus what it says."""
-        return f"{self.title}. {self.section}. {self.text}"
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,10 @@ from typing import Sequence, Union
 import numpy as np
 
 from ragarena import settings
-from ragarena.errors import UserError
-from ragarena.retrieval.bm25 import HISTORY_TURNS, Hit, Retriever
-from ragarena.retrieval.corpus import Passage
+from ragarena.core.errors import UserError
+from ragarena.retrieval.bm25 import HISTORY_TURNS, Retriever
+from ragarena.core.passages import Hit
+from ragarena.core.passages import Passage
 from ragarena.retrieval.embeddings import (
     Embedder,
     EmbeddingsUnavailable,

@@ -28,7 +28,7 @@ from typing import Callable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from ragarena import config, settings
+from ragarena import settings
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +197,7 @@ def cache_dir() -> Path:
 # Vectors of the bundled documentation, shipped with the repository (same format as the cache),
 # so a fresh clone or a Space answers with hybrid retrieval from its first question instead of
 # embedding ~190 passages first. Read-only: regenerated with `python -m ragarena ship-vectors`.
-SHIPPED_DIR = config.REPO_ROOT / "data" / "vectors"
+SHIPPED_DIR = settings.REPO_ROOT / "data" / "vectors"
 
 
 def content_key(text: str) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Sequence
 
-from ragarena.retrieval.bm25 import Hit
+from ragarena.core.passages import Hit
 
 FRESH_KEPT = 1  # how many of the question-alone retrieval's best passages a follow-up keeps
 

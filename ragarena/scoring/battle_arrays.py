@@ -1,9 +1,9 @@
 """Arena battles as arrays: the first step of the crowd ratings from votes.
 
-`prepare_battles` turns battle records (the export format of `ragarena.arena.battles`, as dicts
+`prepare_battles` turns battle records (the export format of `ragarena.core.battles`, as dicts
 or a pandas DataFrame) into `BattleArrays`: model indices into a sorted list of model names,
 outcome codes and, for style control, each answer's length in words and filler flag. It converts
-the battles it is given: which ones count is decided before, by `ragarena.arena.vote_filter`
+the battles it is given: which ones count is decided before, by `ragarena.core.vote_filter`
 (`arena_ratings.analyze` and the voter screening filter first); a malformed battle still raises
 `UserError` with its number. Everything downstream (`battle_cells`, `bradley_terry`,
 `style_control`, `arena_ratings`) works on these arrays.
@@ -17,9 +17,11 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from ragarena.arena.battles import WINNERS
-from ragarena.errors import UserError
-from ragarena.i18n import _
+from ragarena.core.battles import WINNERS
+from ragarena.core.errors import UserError
+from ragarena.core.i18n import _
+from ragarena.answering.filler import is_filler
+from ragarena.core.text_metrics import word_count
 
 # Outcome codes, from model_a's side.
 A_WINS, B_WINS, TIE = 0, 1, 2
@@ -50,7 +52,7 @@ class BattleArrays:
 def prepare_battles(battles: Any, style: bool = False) -> BattleArrays:
     """Turn battle records (list of dicts), a DataFrame or a `BattleArrays` into arrays.
 
-    Every battle given is converted (filter them first: `ragarena.arena.vote_filter`).
+    Every battle given is converted (filter them first: `ragarena.core.vote_filter`).
     With ``style=True`` the word counts and filler flags of ``answer_a``/``answer_b`` are
     computed; a DataFrame may instead carry numeric ``words_a``, ``words_b``, ``filler_a``,
     ``filler_b`` columns.
@@ -137,9 +139,6 @@ def _sorted_models(names: list[str], a, b, outcome) -> BattleArrays:
 
 
 def _text_features(texts_a: Sequence, texts_b: Sequence):
-    from ragarena.answering.filler import is_filler
-    from ragarena.scoring.metrics import word_count
-
     n = len(texts_a)
     out = [np.full(n, np.nan) for _ in range(4)]
     flags: dict[str, float] = {}  # answers repeat (same question, same model): check each once

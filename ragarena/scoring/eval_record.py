@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ragarena import config
-from ragarena.i18n import _
+from ragarena import settings
+from ragarena.core.i18n import _
 from ragarena.scoring import scores
 
 
@@ -20,7 +20,7 @@ def display_path(path: str | os.PathLike) -> str:
     """`path` relative to the repository when it lies inside it (records stay the same on every clone)."""
     path = Path(path)
     try:
-        return path.resolve().relative_to(config.REPO_ROOT).as_posix()
+        return path.resolve().relative_to(settings.REPO_ROOT).as_posix()
     except ValueError:
         return str(path)
 
@@ -49,7 +49,7 @@ def automatic_record(summary: dict, args, *, label: str | None, retrieval: str |
     (what `correct_rate` is a share of)."""
     answer = summary.get("answer") or {}
     figures = {key: round(float(answer[key]), 4) for key in scores.AUTOMATIC_FIGURES if answer.get(key) is not None}
-    dataset = display_path(args.qa or config.qa_file())
+    dataset = display_path(args.qa or settings.qa_file())
     command = eval_command_line(args, retrieval, "--record")
     record = {
         "model": model or args.backend, "label": label, "kind": "automatic",

@@ -12,10 +12,11 @@ from typing import Callable, Iterator, Sequence
 
 from ragarena.answering.backends.base import AnswerRequest, Backend, collect
 from ragarena.answering.filler import is_filler
-from ragarena.retrieval.bm25 import Hit, Retriever
+from ragarena.core.passages import Hit
+from ragarena.retrieval.bm25 import Retriever
 from ragarena.retrieval.corpus import Conversation
 from ragarena.retrieval.followups import search_turn
-from ragarena.scoring.metrics import CORRECT_RECALL, answer_recall, first_hit_rank, is_abstention, token_f1, word_count
+from ragarena.core.text_metrics import CORRECT_RECALL, answer_recall, first_hit_rank, is_abstention, token_f1, word_count
 
 RECALL_AT = (1, 3, 5)
 

@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from statistics import mean
 from typing import Any, Sequence
 
-from ragarena.errors import UserError
+from ragarena.core.errors import UserError
 from ragarena.scoring.judge_cache import JudgeCache, cache_key
 from ragarena.scoring.judge_reply import JudgeOutputError, parse_judgement
 from ragarena.scoring.judge_rubric import RETRY_PROMPT, JudgeItem, build_judge_messages
-from ragarena.scoring.scores import CRITERIA
+from ragarena.core.criteria import CRITERIA
+from ragarena.answering.backends.remote import safe_url
 
 DEFAULT_ATTEMPTS = 3
 DEFAULT_CONCURRENCY = 4
@@ -108,8 +109,6 @@ class Judge:
             return choices[0].message.content or ""
 
     def _where(self) -> str:
-        from ragarena.answering.backends.remote import safe_url
-
         return safe_url(self.target.base_url) if self.target.base_url else "la API de OpenAI"
 
     def judge(self, item: JudgeItem) -> dict[str, dict]:

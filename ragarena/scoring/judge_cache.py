@@ -19,9 +19,9 @@ import threading
 from pathlib import Path
 
 from ragarena import settings
-from ragarena.errors import UserError
-from ragarena.i18n import _
-from ragarena.jsonl import loads
+from ragarena.core.errors import UserError
+from ragarena.core.i18n import _
+from ragarena.core.jsonl import loads
 from ragarena.scoring.judge_rubric import RUBRIC_HASH, JudgeItem
 
 CACHE_FILE = "judge-cache.jsonl"

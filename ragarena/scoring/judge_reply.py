@@ -11,8 +11,8 @@ import json
 import re
 from typing import Any, Sequence
 
-from ragarena.jsonl import loads
-from ragarena.scoring.scores import CRITERIA
+from ragarena.core.jsonl import loads
+from ragarena.core.criteria import CRITERIA
 
 
 class JudgeOutputError(ValueError):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ragarena.retrieval.corpus import Passage
+    from ragarena.core.passages import Passage
 
 JUDGE_SYSTEM_PROMPT = """\
 Eres un evaluador estricto e imparcial de un asistente que responde preguntas sobre una \

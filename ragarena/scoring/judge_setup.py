@@ -10,12 +10,11 @@ them (`ragarena.scoring.judge_cache`) and appends a score record with its proven
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Sequence
 
-from ragarena import config, settings
-from ragarena.errors import UserError
+from ragarena import settings
+from ragarena.core.errors import UserError
 from ragarena.scoring import scores
 from ragarena.scoring.eval_record import display_path, eval_command_line
 from ragarena.scoring.judge import (
@@ -28,6 +27,11 @@ from ragarena.scoring.judge import (
 )
 from ragarena.scoring.judge_cache import JudgeCache
 from ragarena.scoring.judge_rubric import item_from_turn
+from ragarena.answering.backends import openai_backend, tgi_backend
+from ragarena.answering.backends.remote import url_problem
+from ragarena.answering import model_check
+from ragarena.answering.backends.openai_backend import DEFAULT_BASE_URL
+from ragarena.answering.models import ModelSpec
 
 JUDGE_KINDS = ("openai", "tgi")
 
@@ -48,7 +52,7 @@ def resolve_judge(name: str, specs=(), base_url: str | None = None, api_key_env:
         return _target_from_spec(spec, api_key_env)
     base_url = base_url or settings.text("RAGARENA_JUDGE_BASE_URL") or None
     env_names = [api_key_env] if api_key_env else ["RAGARENA_JUDGE_API_KEY", "OPENAI_API_KEY"]
-    key = next((os.environ[n] for n in env_names if os.environ.get(n)), None)
+    key = next((settings.raw(n) for n in env_names if settings.raw(n)), None)
     if api_key_env and not key:
         raise UserError(f"La variable {api_key_env} (clave del juez) no está definida.")
     if not base_url and not key:
@@ -66,12 +70,10 @@ def _target_from_spec(spec, api_key_env: str | None) -> JudgeTarget:
             f"El modelo «{spec.id}» es de tipo «{spec.kind}» y no puede hacer de juez: usa un modelo de tipo "
             "openai o tgi, o cualquier modelo de un servidor compatible con OpenAI con --judge-base-url."
         )
-    from ragarena.answering.backends import openai_backend, tgi_backend
-    from ragarena.answering.backends.remote import url_problem
 
     remote = (openai_backend if spec.kind == "openai" else tgi_backend).settings_of(spec)
     key_env = api_key_env or remote.api_key_env
-    key = (os.environ.get(key_env) or "").strip() or None
+    key = settings.raw(key_env) or None
     if api_key_env and not key:
         raise UserError(f"La variable {api_key_env} (clave del juez) no está definida.")
     problem = url_problem(remote.base_url, remote.base_url_env)
@@ -137,10 +139,6 @@ def check_served(target: JudgeTarget) -> None:
     """Before the first request: the judge's server still serves its model (`GET /v1/models`, as the
     app checks its models): a retired or unlisted model stops here with the reason; a shutdown date
     ahead is printed as a warning. A server without /v1/models is not blocked."""
-    from ragarena.answering import model_check
-    from ragarena.answering.backends.openai_backend import DEFAULT_BASE_URL
-    from ragarena.answering.models import ModelSpec
-
     spec = target.spec or ModelSpec(target.name, target.name, "openai", settings={
         "model": target.model, "base_url": target.base_url or DEFAULT_BASE_URL, "model_env": "--judge",
         "base_url_env": "--judge-base-url", "api_key_env": "--judge-api-key-env", "api_key_optional": True})
@@ -171,7 +169,7 @@ def judge_results(judge: Judge, results: Sequence, args, label: str | None = Non
         print(f"Juez: {len(run.failures)} de {len(items)} respuestas sin puntuación; vuelve a lanzar la orden "
               "para reintentarlas (las demás salen de la caché).", file=sys.stderr)
     command = eval_command_line(args, retrieval, f"--judge {args.judge}")
-    dataset = display_path(args.qa or config.qa_file())
+    dataset = display_path(args.qa or settings.qa_file())
     extra = {"served_model": str(served_model)} if served_model else {}
     record = scores.make_record(
         model or args.backend, summary, n_items=summary["n_items"], n_failed=summary["n_failed"],

@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from ragarena.answering.safe_markdown import code, literal
-from ragarena.errors import UserError
-from ragarena.i18n import _, localize
-from ragarena.retrieval.corpus import Conversation, Passage, load_conversations
+from ragarena.core.errors import UserError
+from ragarena.core.i18n import _, localize
+from ragarena.retrieval.corpus import Conversation, load_conversations
+from ragarena.core.passages import Passage
 
 
 def normalize(text: str) -> str:

@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ragarena import settings
-from ragarena.errors import UserError
-from ragarena.i18n import _
-from ragarena.jsonl import parse_json_lines
+from ragarena.core.criteria import CRITERIA
+from ragarena.core.errors import UserError
+from ragarena.core.i18n import _
+from ragarena.core.jsonl import parse_json_lines
 
-CRITERIA = ("answer_relevance", "context_relevance", "groundedness")
 #: measured: the LLM judge's 1-5 scores; published: quoted; automatic: `eval --record`'s answer figures.
 KINDS = ("measured", "published", "automatic")
 #: Answer figures of ``python -m ragarena eval`` (its ``answer`` keys) an automatic record may carry:

@@ -1,6 +1,6 @@
-"""The offline answer selector: candidate sentences, their features and vectors, the fitted linear
-model, and its fitting (`python -m ragarena train-selector`). Used by `answering.backends.selector`.
+"""The offline answer selector: candidate sentences, their features and vectors and the fitted
+linear model. Served by `answering.backends.selector`, fitted by `answering.selector_training`.
 
-May import retrieval and `scoring.metrics`; only `selector.training` also imports `answering.backends`
-(the scorer it fits). Nothing from arena, store, leaderboard, datasets, ui or commands.
+Layer 6 of the import order (tests/test_layout.py): may import core, settings, store, reader and
+retrieval.
 """

@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from ragarena.retrieval.bm25 import Hit, fold
-from ragarena.retrieval.corpus import Passage
+from ragarena.core.passages import Hit
+from ragarena.core.text import fold
+from ragarena.core.passages import Passage
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[¿¡\"«(A-ZÁÉÍÓÚÑ0-9])")
 _MARKUP = re.compile(r"(\*\*|__|`)")

@@ -18,7 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ragarena.retrieval.bm25 import analyze, fold
+from ragarena.core.text import analyze, fold
 from ragarena.selector.candidates import NEGATION, Candidate
 
 # What kind of answer a question asks for, and what a sentence holding it looks like: a price

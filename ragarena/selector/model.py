@@ -23,13 +23,13 @@ from typing import Sequence
 
 import numpy as np
 
-from ragarena import config
-from ragarena.errors import UserError
+from ragarena import settings
+from ragarena.core.errors import UserError
 from ragarena.selector.candidates import Candidate
 from ragarena.selector.features import FEATURES
 
 FORMAT = "ragarena-answer-selector/2"
-DEFAULT_PATH = config.REPO_ROOT / "data" / "selector" / "selector.json"
+DEFAULT_PATH = settings.REPO_ROOT / "data" / "selector" / "selector.json"
 # A clause (or shorter candidate inside the chosen one) wins when its share of the turn is at
 # least this part of the chosen candidate's: the shortest candidate that holds the answer.
 SHORTER_RATIO = 0.8

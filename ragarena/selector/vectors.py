@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ragarena.retrieval.corpus import Passage
+from ragarena.core.passages import Passage
 from ragarena.retrieval.embeddings import Embedder, VectorCache, content_key, normalise
 from ragarena.selector.candidates import Candidate, corpus_candidate_texts
 

@@ -2,7 +2,7 @@
 
 `RAGARENA_DB` is a file path (SQLite, the default: one machine, the Space) or a PostgreSQL URL
 (``postgresql://user:password@host:5432/db``: several replicas sharing one store). Both stores
-(`ragarena.arena.votes.VoteStore`, `ragarena.arena.answer_ratings.AnswerRatings`) read and write only through
+(`ragarena.arena.votes.VoteStore`, `ragarena.answer_ratings.store.AnswerRatings`) read and write only through
 `Database.read` / `Database.write` transactions on the tables of `ragarena.store.schema`.
 
 Safety, the same guarantees on both:
@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, make_url
 
-from ragarena.errors import UserError
+from ragarena.core.errors import UserError
 from ragarena.store import schema
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")

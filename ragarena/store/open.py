@@ -13,7 +13,7 @@ import sqlite3
 import uuid
 from pathlib import Path
 
-from ragarena.errors import UserError
+from ragarena.core.errors import UserError
 from ragarena.store import schema
 from ragarena.store.db import Database, is_url
 

@@ -1,6 +1,6 @@
 """The vote database's schema (SQLAlchemy Core), its version and its migrations, for SQLite and PostgreSQL.
 
-Both stores (`ragarena.arena.votes.VoteStore`, `ragarena.arena.answer_ratings.AnswerRatings`) use these tables;
+Both stores (`ragarena.arena.votes.VoteStore`, `ragarena.answer_ratings.store.AnswerRatings`) use these tables;
 `ragarena.store.db.Database` opens the database and calls `migrate` before anything else. The
 version lives in the table ``ragarena_schema`` on both backends (on SQLite it is mirrored in
 ``PRAGMA user_version``, with ``PRAGMA application_id``, so a file is recognised as ours and an
@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ragarena.arena.battles import WINNERS
+from ragarena.core.battles import WINNERS
 
 SCHEMA_VERSION = 3
 # PRAGMA application_id of a RAG Arena SQLite vote database ("RAGA"): tells ours from other SQLite files.

@@ -8,7 +8,7 @@ import gradio as gr
 
 from ragarena.answering import model_check
 from ragarena.answering.engine import Engine
-from ragarena.i18n import _, localize
+from ragarena.core.i18n import _, localize
 from ragarena.ui.arena import build_arena_tab
 from ragarena.ui.chat import build_chat_tab
 from ragarena.ui.context import AppContext

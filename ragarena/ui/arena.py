@@ -58,14 +58,15 @@ from dataclasses import replace
 
 import gradio as gr
 
-from ragarena import config, settings
-from ragarena.answering.question_check import question_problem
-from ragarena.arena import battles, voters
+from ragarena import settings
+from ragarena.core.question_check import question_problem
+from ragarena.core import battles
+from ragarena.arena import voters
 from ragarena.arena.hygiene import IDENTITY, PeriodicScreening, category
 from ragarena.arena.rounds import ArenaRound, battle_owner, round_for_question, round_from_saved, saved_round
 from ragarena.arena.turn import play_turn, record_turn
-from ragarena.arena.votes import VoteRejected
-from ragarena.i18n import DEFAULT_LANGUAGE, _, localize, message_of, normalize_language
+from ragarena.core.refusals import VoteRejected
+from ragarena.core.i18n import DEFAULT_LANGUAGE, _, localize, message_of, normalize_language
 from ragarena.scoring.reference import load_index, reference_markdown
 from ragarena.ui.arena_reasons import build_reasons_panel, wire_reasons
 from ragarena.ui.arena_text import (
@@ -116,7 +117,7 @@ def _voter(vote, winner: str):
 def _references(ctx: AppContext):
     """The reference-answer index of the corpus's conversations (None when unreadable), loaded once."""
     if "reference_index" not in ctx.extras:
-        ctx.extras["reference_index"] = load_index(ctx.extras.get("qa_path") or config.qa_file(),
+        ctx.extras["reference_index"] = load_index(ctx.extras.get("qa_path") or settings.qa_file(),
                                                    ctx.engine.passages)
     return ctx.extras["reference_index"]
 

@@ -12,8 +12,9 @@ from ragarena.arena.reasons import ALL as ALL_REASONS
 from ragarena.arena.reasons import BAD, GOOD
 from ragarena.arena.reasons import choices as reason_choices
 from ragarena.arena.rounds import battle_owner
-from ragarena.arena.votes import VoteRejected, VoteStore
-from ragarena.i18n import DEFAULT_LANGUAGE, _, localize, message_of
+from ragarena.core.refusals import VoteRejected
+from ragarena.arena.votes import VoteStore
+from ragarena.core.i18n import DEFAULT_LANGUAGE, _, localize, message_of
 from ragarena.ui.arena_text import reasons_saved
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from ragarena.answering.models import ModelSpec
 from ragarena.answering.safe_markdown import literal, safe
-from ragarena.arena.battles import NAMED
+from ragarena.core.battles import NAMED
 from ragarena.arena.reasons import label as reason_label
 from ragarena.arena.rounds import ArenaRound
-from ragarena.i18n import Text, _, join_text, localize, normalize_language
+from ragarena.core.i18n import Text, _, join_text, localize, normalize_language
 
 WINNER_TEXT = {"model_a": _("A es mejor"), "model_b": _("B es mejor"), "tie": _("empate"),
                "tie (bothbad)": _("ambas son malas")}

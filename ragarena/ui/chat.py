@@ -1,6 +1,6 @@
 """Chat tab: pick a model, ask, see the streamed answer and the passages it came from, rate the answer.
 
-Every completed answer is recorded server-side (`ragarena.arena.answer_ratings`) and its id kept in
+Every completed answer is recorded server-side (`ragarena.answer_ratings.store`) and its id kept in
 the session's ``gr.State``; under the conversation the user may rate that answer 1-5 on the
 study's three criteria, with an optional comment. One rating per answer, changeable (sent
 again) until the next question or a new conversation.
@@ -19,7 +19,7 @@ API (gradio_client):
 * ``/new_conversation(language)`` → (question box, chatbot, passages HTML, status), all cleared.
 
 ``language`` ("es" or "en", the header switch) is always the last argument and may be left out:
-Spanish by default. Messages are built as Spanish `ragarena.i18n.Text` and rendered with
+Spanish by default. Messages are built as Spanish `ragarena.core.i18n.Text` and rendered with
 `localize` right before they are returned; stored records stay as they are (Spanish or plain data).
 On a switch of language, the model list, the "unavailable models" note, the passages panel and
 the status line are drawn again in the new language (static labels are relabelled by
@@ -37,20 +37,19 @@ import sys
 
 import gradio as gr
 
-from ragarena import config
+from ragarena import settings
 from ragarena.answering.backends.base import BackendError
 from ragarena.answering.chat_turn import answer_stream
 from ragarena.answering.conversation import example_questions, history_from_messages, message_text
 from ragarena.answering.evidence import Support, supporting_sentence
 from ragarena.answering.filler import find_filler
 from ragarena.answering.metering import REFRESH_S
-from ragarena.answering.question_check import question_problem
+from ragarena.core.question_check import question_problem
 from ragarena.answering.safe_markdown import literal, plain, safe
-from ragarena.arena.answer_ratings import ratings_per_minute_from_env
-from ragarena.arena.rating_rules import CRITERION_QUESTIONS, MAX_COMMENT
-from ragarena.errors import UserError
-from ragarena.i18n import DEFAULT_LANGUAGE, Text, _, join_text, localize, normalize_language
-from ragarena.retrieval.bm25 import Hit
+from ragarena.answer_ratings.rules import CRITERION_QUESTIONS, MAX_COMMENT
+from ragarena.core.errors import UserError
+from ragarena.core.i18n import DEFAULT_LANGUAGE, Text, _, join_text, localize, normalize_language
+from ragarena.core.passages import Hit
 from ragarena.ui.chat_history import ChatHistory
 from ragarena.ui.context import AppContext
 from ragarena.ui.render import answer_summary, passages_html
@@ -130,10 +129,10 @@ def _panel_from_json(ctx: AppContext, saved) -> tuple[list[Hit], Support | None]
 
 
 def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
-    ratings_per_minute_from_env()  # a bad RAGARENA_RATINGS_PER_MINUTE stops the app at start-up (UserError)
+    settings.ratings_per_minute()  # a bad RAGARENA_RATINGS_PER_MINUTE stops the app at start-up (UserError)
     choices = model_choices(ctx)
     default = choices[0][1] if choices else None
-    examples = example_questions(ctx.extras.get("qa_path") or config.qa_file(), [p.text for p in ctx.engine.pages])
+    examples = example_questions(ctx.extras.get("qa_path") or settings.qa_file(), [p.text for p in ctx.engine.pages])
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):
             chatbot = ChatHistory(
@@ -202,7 +201,7 @@ def build_chat_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
     def respond(text, messages, model_id, panel, shown_line, language=DEFAULT_LANGUAGE, request: gr.Request = None):
         # Every output is a value, never gr.update()/gr.skip(): Gradio 6.31 registers each component
         # update as a new component in the session, so one per call was ~29 KiB never freed
-        # (ragarena.arena.sessions). An unchanged value costs nothing on the wire (streams send diffs).
+        # (ragarena.ui.sessions). An unchanged value costs nothing on the wire (streams send diffs).
         language = normalize_language(language)
         hits, support = panel or ([], None)
         drawn = passages_html(hits, support, language=language)

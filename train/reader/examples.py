@@ -1,7 +1,7 @@
 """The reader's training turns, built through the code that serves: the app's retriever
 (`ragarena.retrieval.dense.build_retriever`, in the app's mode), the candidates of every top-k
 passage (`ragarena.selector.candidates`) and the selector's feature rows (`collect_rows` of
-`ragarena.selector.training`), so each turn carries what the selector sees besides its text.
+`ragarena.answering.selector_training`), so each turn carries what the selector sees besides its text.
 
 Sources: the bundled train split (multi-turn; `split == "train"` only) and SQuAD-es v2.0 dev
 (single-turn; answerable questions teach the choice, its adversarial unanswerable ones abstention).
@@ -22,7 +22,7 @@ from ragarena.reader.pairs import pair_text
 from ragarena.retrieval.bm25 import HISTORY_TURNS
 from ragarena.retrieval.corpus import all_passages, load_conversations, load_pages
 from ragarena.retrieval.dense import build_retriever
-from ragarena.selector.training import TurnRows, collect_rows
+from ragarena.answering.selector_training import TurnRows, collect_rows
 
 
 @dataclass

@@ -19,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ragarena.selector.training import TurnRows
+from ragarena.answering.selector_training import TurnRows
 from train.reader.encoder import mean_pooled
 from train.reader.examples import texts_of
 

@@ -13,10 +13,10 @@ from typing import Sequence
 
 import numpy as np
 
-from ragarena.scoring.metrics import CORRECT_RECALL, answer_recall
+from ragarena.core.text_metrics import CORRECT_RECALL, answer_recall
 from ragarena.selector.features import EMBEDDING_FEATURES, LEXICAL_FEATURES
 from ragarena.selector.model import TURN_FEATURES, LEXICAL_TURN_FEATURES, Variant, shortest, softmax
-from ragarena.selector.training import TurnRows, fit_variant, turn_figures
+from ragarena.answering.selector_training import TurnRows, fit_variant, turn_figures
 from train.reader.fit import zscores
 
 COMBINED_SELECTOR_WEIGHT = 0.5  # fixed beforehand (the earlier attempt's mix), not tuned on the fold

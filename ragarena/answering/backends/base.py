@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Protocol, Sequence
 
-from ragarena.retrieval.bm25 import Hit
-from ragarena.retrieval.corpus import Passage
+from ragarena.core.passages import Hit
+from ragarena.core.passages import Passage
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,11 @@ from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ragarena.answering.backends.base import AnswerRequest, BackendError, Usage
+from ragarena.answering import model_check
 from ragarena.answering.backends.remote import (
+    DEFAULT_BASE_URL,
+    openai_settings as settings_of,  # the name judge_setup calls on either backend module
     Deadline,
-    RemoteSettings,
     chat_stream,
     cut_message,
     interrupted_message,
@@ -33,19 +35,14 @@ from ragarena.answering.backends.remote import (
     url_problem,
 )
 from ragarena.answering.prompts import build_messages
-from ragarena.i18n import Text, _
+from ragarena.core.i18n import Text, _
 
 if TYPE_CHECKING:
     from ragarena.answering.models import ModelSpec
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 PLACEHOLDER_KEY = "EMPTY"  # what the client sends to a server that needs no key (vLLM's convention)
-
-
-def settings_of(spec: "ModelSpec") -> RemoteSettings:
-    return RemoteSettings.from_spec(spec, base_url_env="OPENAI_BASE_URL", api_key_env="OPENAI_API_KEY")
 
 
 def unavailable_reason(spec: "ModelSpec") -> Text | None:
@@ -146,8 +143,6 @@ class OpenAIBackend:
         log.debug("%s: %s (status %s, streaming=%s)", self.id, type(error).__name__, status, streaming)
         if isinstance(error, openai.NotFoundError) and not streaming:
             # The model is gone (retired, or an adapter not loaded): the same words as the start-up check.
-            from ragarena.answering import model_check
-
             reason = model_check.explain_not_found(self.spec)
             if reason:
                 return BackendError(_("El modelo «{model}» no está disponible: {reason}", model=self.id,

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import random
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
 
+from ragarena import settings
 from ragarena.answering.backends.base import BackendError, Usage
-from ragarena.i18n import Text, _
+from ragarena.core.i18n import Text, _
 
 if TYPE_CHECKING:
     from ragarena.answering.models import ModelSpec
@@ -32,6 +32,9 @@ INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
 MAX_RETRY_AFTER = 60.0
 RETRYABLE_STATUS = {408, 409, 429}  # and every 5xx
+
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"  # OpenAI's API, for an `openai` entry without base_url
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ class RemoteSettings:
         url_env = str(s.get("base_url_env", base_url_env))
         return cls(
             model=str(s.get("model", spec.id)),
-            base_url=(os.environ.get(url_env) or "").strip() or s.get("base_url") or None,
+            base_url=settings.raw(url_env) or s.get("base_url") or None,
             base_url_env=url_env,
             api_key_env=str(s.get("api_key_env", api_key_env)),
             temperature=float(s.get("temperature", 0.0)),
@@ -69,7 +72,12 @@ class RemoteSettings:
         )
 
     def api_key(self) -> str | None:
-        return (os.environ.get(self.api_key_env) or "").strip() or None
+        return settings.raw(self.api_key_env) or None
+
+
+def openai_settings(spec: "ModelSpec") -> RemoteSettings:
+    """Server, model and key of an `openai` registry entry (``OPENAI_BASE_URL``/``OPENAI_API_KEY`` by default)."""
+    return RemoteSettings.from_spec(spec, base_url_env="OPENAI_BASE_URL", api_key_env="OPENAI_API_KEY")
 
 
 def safe_url(url: str | None) -> str:
@@ -88,7 +96,7 @@ def url_problem(url: str | None, env: str) -> Text | None:
     return None
 
 
-# The messages below are Spanish `Text`s (`ragarena.i18n`): the UI renders them in the reader's
+# The messages below are Spanish `Text`s (`ragarena.core.i18n`): the UI renders them in the reader's
 # language; everywhere else (logs, CLI, tests) they read as the Spanish sentence.
 
 

@@ -38,7 +38,7 @@ from ragarena.answering.backends.remote import (
     url_problem,
 )
 from ragarena.answering.prompts import build_messages
-from ragarena.i18n import Text, _
+from ragarena.core.i18n import Text, _
 
 if TYPE_CHECKING:
     from ragarena.answering.models import ModelSpec

@@ -1,7 +1,7 @@
 """What a battle must hold before it is stored (`import-votes`, `VoteStore.import_battles`): the strict
-checks of `ragarena.arena.battles.battle_problem` beyond the three required fields.
+checks of `ragarena.core.battles.battle_problem` beyond the three required fields.
 
-Rules, each a refusal with its reason (Spanish, English through `ragarena.i18n`):
+Rules, each a refusal with its reason (Spanish, English through `ragarena.core.i18n`):
 
 * ``tstamp`` and ``served_tstamp``: seconds since 1970, from 2023-01-01 00:00 UTC (`EARLIEST_TSTAMP`:
   no arena vote is older) to one day after the importing machine's clock (`FUTURE_SLACK_S`: clocks
@@ -22,8 +22,8 @@ import math
 import re
 from typing import Any
 
-from ragarena.answering.question_check import has_lone_surrogate
-from ragarena.i18n import Text, _
+from ragarena.core.question_check import has_lone_surrogate
+from ragarena.core.i18n import Text, _
 
 EARLIEST_TSTAMP = 1_672_531_200.0  # 2023-01-01T00:00:00Z
 FUTURE_SLACK_S = 24 * 3600.0

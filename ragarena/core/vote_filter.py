@@ -6,9 +6,9 @@ in front of ours: the leaderboard (`ragarena.leaderboard.build`), the Bradley-Te
 (`train.preferences`) all take their battles through it, so they count the same ones. A row is left
 out, and counted, for the first of these that applies:
 
-- ``malformed``: not a battle (`ragarena.arena.battles.battle_problem`: not an object, no valid
+- ``malformed``: not a battle (`ragarena.core.battles.battle_problem`: not an object, no valid
   ``model_a``/``model_b``/``winner``); the row is kept where it was, only not rated;
-- ``excluded``: vote hygiene took it out (`ragarena.arena.battles.is_excluded`: ``excluded`` true or an
+- ``excluded``: vote hygiene took it out (`ragarena.core.battles.is_excluded`: ``excluded`` true or an
   ``excluded_reason``, e.g. an answer that names its model, or an implausible voter);
 - ``named``: the voter saw the model names (``mode == "named"``; Chatbot Arena counts blind votes
   only); battles without a mode (older exports, other arenas) are blind. ``blind_only=False`` lets
@@ -23,25 +23,32 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from ragarena.arena import battles
-from ragarena.arena.battles import battle_problem, is_excluded
-from ragarena.i18n import Text, _, join_text
+from ragarena.core import battles
+from ragarena.core.battles import battle_problem, is_excluded
+from ragarena.core.i18n import Text, _, join_text
 
+# Why a row does not count (reason codes, as `VoteCount.left_out` and votes-report name them).
 MALFORMED = "malformed"  # not a battle at all
 EXCLUDED = "excluded"  # kept, but excluded by vote hygiene
-NAMED = battles.NAMED  # voted with the model names in view (the battle's mode)
+NOT_BLIND = "named"  # voted with the model names in view (a battle of mode `battles.NAMED`)
+
+
+def _verdict(battle: Any, blind_only: bool) -> tuple[str | None, Text | None]:
+    """(reason code or None when the vote counts, the malformed row's problem)."""
+    problem = battle_problem(battle)
+    if problem is not None:
+        return MALFORMED, problem
+    if is_excluded(battle):
+        return EXCLUDED, None
+    if blind_only and battle.get("mode") == battles.NAMED:
+        return NOT_BLIND, None
+    return None, None
 
 
 def not_counted_because(battle: Any, *, blind_only: bool = True) -> str | None:
-    """`MALFORMED`, `EXCLUDED` or `NAMED` when the vote does not count (the first that applies), None
-    when it does. `blind_only=False` lets named votes count."""
-    if battle_problem(battle) is not None:
-        return MALFORMED
-    if is_excluded(battle):
-        return EXCLUDED
-    if blind_only and battle.get("mode") == battles.NAMED:
-        return NAMED
-    return None
+    """`MALFORMED`, `EXCLUDED` or `NOT_BLIND` when the vote does not count (the first that applies),
+    None when it does. `blind_only=False` lets named-mode votes count."""
+    return _verdict(battle, blind_only)[0]
 
 
 def counts(battle: Any, *, blind_only: bool = True) -> bool:
@@ -66,7 +73,7 @@ class VoteCount:
         return len(self.counted) + self.named + self.excluded + self.malformed
 
     def left_out(self) -> dict[str, int]:
-        return {MALFORMED: self.malformed, EXCLUDED: self.excluded, NAMED: self.named}
+        return {MALFORMED: self.malformed, EXCLUDED: self.excluded, NOT_BLIND: self.named}
 
     def notes(self) -> list[Text]:
         """One sentence for each kind of row left out (the leaderboard's and ``ratings``' notes)."""
@@ -86,17 +93,17 @@ def count_votes(records: Iterable[Any], *, blind_only: bool = True, where: Seque
     """The battles of `records` that count, and how many were left out and why (`not_counted_because`).
 
     `where` names each record for the malformed ones' `problems` (e.g. "votos.jsonl, línea 3", as
-    `ragarena.arena.battles.read_battle_rows` gives); by default "combate N"."""
+    `ragarena.core.battles.read_battle_rows` gives); by default "combate N"."""
     votes = VoteCount()
     for index, record in enumerate(records):
-        reason = not_counted_because(record, blind_only=blind_only)
+        reason, problem = _verdict(record, blind_only)
         if reason is None:
             votes.counted.append(record)
             votes.positions.append(index)
         elif reason == MALFORMED:
             votes.malformed += 1
             label = where[index] if where is not None else _("combate {number}", number=index + 1)
-            votes.problems.append(join_text([label, battle_problem(record)], ": "))
+            votes.problems.append(join_text([label, problem], ": "))
         elif reason == EXCLUDED:
             votes.excluded += 1
         else:

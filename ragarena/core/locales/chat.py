@@ -63,13 +63,13 @@ EN = {
     "relleno de cortesía": "courtesy filler",
     "se presenta como IA": "presents itself as an AI",
     "dice que no está cuando sí está": "says it is not there when it is",
-    # --- question checks (ragarena/answering/question_check.py) ----------------------------------------------
+    # --- question checks (ragarena/core/question_check.py) ----------------------------------------------
     "Escribe una pregunta antes de enviar.": "Type a question before sending.",
     "La pregunta es demasiado larga ({length} caracteres); el máximo es {max_chars}.":
         "The question is too long ({length} characters); the maximum is {max_chars}.",
     "La pregunta contiene HTML o código; escríbela como texto normal, sin etiquetas.":
         "The question contains HTML or code; write it as plain text, without tags.",
-    # --- rating box and its rules (ragarena/arena/answer_ratings.py, rating_rules.py) ------------------
+    # --- rating box and its rules (ragarena/answer_ratings/store.py, rating_rules.py) ------------------
     "¿Responde a la pregunta?": "Does it answer the question?",
     "¿El contexto recuperado es el adecuado?": "Is the retrieved context the right one?",
     "¿La respuesta se apoya solo en el contexto?": "Does the answer rely only on the context?",

@@ -1,11 +1,11 @@
 """Checks on what users type, with the Spanish message shown when it is refused (a `Text`:
-the UI renders it in the reader's language, see `ragarena.i18n`)."""
+the UI renders it in the reader's language, see `ragarena.core.i18n`)."""
 
 from __future__ import annotations
 
 import re
 
-from ragarena.i18n import Text, _
+from ragarena.core.i18n import Text, _
 
 MAX_QUESTION_CHARS = 2000
 _MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|javascript:|on\w+\s*=", re.IGNORECASE)

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from ragarena.arena.battle_checks import model_name_problem, strict_problem
-from ragarena.errors import UserError
-from ragarena.i18n import _, join_text
-from ragarena.jsonl import loads, parse_json_lines
+from ragarena.core.battle_checks import model_name_problem, strict_problem
+from ragarena.core.errors import UserError
+from ragarena.core.i18n import Text, _, join_text
+from ragarena.core.jsonl import loads, parse_json_lines
 
 WINNERS = ("model_a", "model_b", "tie", "tie (bothbad)")
 #: The two fields that take a vote out of the ratings (vote hygiene, `ragarena.arena.hygiene`).
@@ -34,11 +34,11 @@ ANONYMOUS, NAMED = "anonymous", "named"  # a battle's `mode`: blind, or the name
 MODES = (ANONYMOUS, NAMED)
 
 
-def battle_problem(record: Any, strict: bool = False, now: float | None = None) -> str | None:
+def battle_problem(record: Any, strict: bool = False, now: float | None = None) -> Text | None:
     """Why `record` is not a battle (Spanish, without where it is), or None when it is one.
 
     `strict` (what is stored: `import-votes`, `VoteStore.import_battles`) also applies
-    `ragarena.arena.battle_checks` (types, plausible times from `now`, default the clock, timings,
+    `ragarena.core.battle_checks` (types, plausible times from `now`, default the clock, timings,
     model names, no NaN, infinity or lone surrogate anywhere); readers of a file (ratings, DPO pairs)
     need only the three required fields and skip what they cannot use."""
     if not isinstance(record, dict):
@@ -103,7 +103,7 @@ def read_battles(path: str | os.PathLike) -> list[dict]:
 def read_battle_rows(path: str | os.PathLike) -> tuple[list[Any], list[str]]:
     """Every record of a battles file (JSON Lines or a JSON list), unchecked, and where each is
     ("votos.jsonl, línea 3"): for the readers that leave out and count what is not a battle
-    (`ragarena.arena.vote_filter.count_votes`) instead of refusing the file. A file that cannot be read
+    (`ragarena.core.vote_filter.count_votes`) instead of refusing the file. A file that cannot be read
     or holds invalid JSON raises `UserError` (the file itself is broken)."""
     path = Path(path)
     text = _read_text(path)
@@ -250,6 +250,6 @@ def is_excluded(battle: dict) -> bool:
     """Whether a battle is kept out of every rating: ``excluded`` true or an ``excluded_reason``.
 
     The one place this is decided; whether a vote counts (this, blind, well formed) is
-    `ragarena.arena.vote_filter`'s, which every rating asks.
+    `ragarena.core.vote_filter`'s, which every rating asks.
     """
     return any(_flag_set(battle.get(name)) for name in EXCLUSION_FIELDS)

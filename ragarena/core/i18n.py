@@ -3,7 +3,7 @@
 The code keeps its Spanish text inline, wrapped in ``_()``: ``_("Hasta {n} caracteres", n=500)``.
 ``_()`` returns a `Text`, a ``str`` that reads as the Spanish sentence everywhere (CLI, logs,
 tests, stored records) and remembers its template and parameters, so the UI can render it in
-the user's language at the last moment with `localize`. English lives in `ragarena.locales`,
+the user's language at the last moment with `localize`. English lives in `ragarena.core.locales`,
 keyed by the Spanish template; a test checks that every ``_()`` in the package has an English
 entry with the same placeholders.
 
@@ -74,7 +74,7 @@ def translation(template: str, language: str) -> str:
     """The template in `language`; Spanish when it is Spanish or when no translation exists."""
     if normalize_language(language) == DEFAULT_LANGUAGE:
         return template
-    from ragarena.locales import catalog
+    from ragarena.core.locales import catalog
 
     return catalog(language).get(template, template)
 

@@ -1,4 +1,4 @@
-"""English translations of the UI, keyed by the Spanish template (see `ragarena.i18n`).
+"""English translations of the UI, keyed by the Spanish template (see `ragarena.core.i18n`).
 
 One module per area (common, chat, arena, leaderboard) so each stays readable next to the
 code it translates; each defines ``EN: dict[str, str]``. `catalog` merges them once.

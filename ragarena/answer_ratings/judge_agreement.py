@@ -14,16 +14,17 @@ import warnings
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from ragarena.answering.safe_markdown import code
-from ragarena.arena.answer_ratings import conversation_turns
+from ragarena.answer_ratings.store import conversation_turns
 from ragarena.arena.reasons import CRITERION_NAMES as REASON_CRITERION_NAMES
-from ragarena.i18n import _
+from ragarena.core.i18n import _
 from ragarena.scoring.judge_cache import cache_key
 from ragarena.scoring.judge_rubric import JudgeItem, passage_text
-from ragarena.scoring.rating_stats import rating_overall
-from ragarena.scoring.scores import CRITERIA
+from ragarena.answer_ratings.stats import rating_overall
+from ragarena.core.criteria import CRITERIA
+from ragarena.core.i18n import localize
 
 if TYPE_CHECKING:
-    from ragarena.retrieval.corpus import Passage
+    from ragarena.core.passages import Passage
 
 #: The rows of the agreement table: the three criteria (named as everywhere else) and their mean.
 CRITERION_NAMES = {**{c: REASON_CRITERION_NAMES[c] for c in CRITERIA}, "overall": _("Media de los tres")}
@@ -117,8 +118,6 @@ def _number(value: float, digits: int = 2, signed: bool = False) -> str:
 
 def agreement_markdown(pairs_by_judge: Mapping[str, Sequence], n_ratings: int, language: str = "es") -> str:
     """The agreement tables (one per judge) in `language` (Spanish by default), or why there are none."""
-    from ragarena.i18n import localize
-
     intro = _(
         "Se comparan las valoraciones de la pestaña *Chat* con las puntuaciones del jurado LLM "
         "(`python -m ragarena eval --judge …`) **para la misma respuesta**: misma pregunta, conversación, "

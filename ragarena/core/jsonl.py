@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Callable
 
-from ragarena.errors import UserError
-from ragarena.i18n import Text, _
+from ragarena.core.errors import UserError
+from ragarena.core.i18n import Text, _
 
 
 def loads(text: str):

@@ -10,7 +10,7 @@ beside the vote store because it shares its database, its session anonymisation 
 
 * Every answer the Chat tab completes is recorded (`AnswerRatings.record_answer`) with the
   model, the question, the conversation so far, the ids of the passages the model saw, the
-  answer, the anonymised session (`ragarena.arena.votes.anonymize_session`) and the time. Its id is
+  answer, the anonymised session (`ragarena.core.refusals.anonymize_session`) and the time. Its id is
   unguessable and lives in the session's server-side ``gr.State``.
 * A rating (`AnswerRatings.rate`) gives each criterion an integer from 1 to 5 (all three are
   required) and an optional comment. One rating per answer: sending again updates it (the
@@ -20,14 +20,14 @@ Rules (refusals raise `VoteRejected`, whose Spanish message is shown to the user
 
 * the answer must have been produced by the server for the same session, and be that
   session's latest answer (asking the next question ends the chance to rate the previous one);
-* what a rating holds (`ragarena.arena.rating_rules`): each criterion an integer from 1 to 5,
+* what a rating holds (`ragarena.answer_ratings.rules`): each criterion an integer from 1 to 5,
   the comment plain text of at most `MAX_COMMENT` characters;
 * a session may send at most ``RAGARENA_RATINGS_PER_MINUTE`` ratings (new or updated) a minute
   (default 20), counted in the database (``rating_events``), so across replicas.
 
 `export_ratings` / `import_ratings` and `write_ratings` / `read_ratings` are the JSON Lines format
-of ``export-ratings`` and ``import-ratings``. Their statistics are in `ragarena.scoring.rating_stats`,
-their agreement with the LLM judge in `ragarena.scoring.judge_agreement`.
+of ``export-ratings`` and ``import-ratings``. Their statistics are in `ragarena.answer_ratings.stats`,
+their agreement with the LLM judge in `ragarena.answer_ratings.judge_agreement`.
 """
 
 from __future__ import annotations
@@ -41,28 +41,24 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 import sqlalchemy as sa
 
 from ragarena import settings
-from ragarena.arena.battle_checks import time_problem, unstorable_problem
-from ragarena.arena.rating_rules import check_scores, clean_comment
-from ragarena.arena.votes import VoteRejected, anonymize_session, check_question
-from ragarena.errors import UserError
-from ragarena.i18n import _, join_text
-from ragarena.scoring.scores import CRITERIA
+from ragarena.core.battle_checks import time_problem, unstorable_problem
+from ragarena.answer_ratings.rules import check_scores, clean_comment
+from ragarena.core.refusals import VoteRejected, anonymize_session, check_question
+from ragarena.core.errors import UserError
+from ragarena.core.i18n import _, join_text
+from ragarena.core.criteria import CRITERIA
 from ragarena.store.db import voter_keys
 from ragarena.store.schema import answer_ratings, chat_answers, rating_events
+from ragarena.core.jsonl import parse_json_lines
 
 if TYPE_CHECKING:
     from ragarena.arena.votes import VoteStore
 
-DEFAULT_RATINGS_PER_MINUTE = 20
 RATING_TIMES = ("served_tstamp", "first_tstamp", "tstamp")  # seconds since 1970, checked as a battle's times
 
 _ANSWER_COLUMNS = ("id", "served_at", "session_hash", "model", "question", "conversation", "passage_ids", "answer")
 _RATING_COLUMNS = ("answer_relevance", "context_relevance", "groundedness", "comment", "first_rated_at", "rated_at",
                    "revisions")
-
-
-def ratings_per_minute_from_env() -> int:
-    return settings.positive_int("RAGARENA_RATINGS_PER_MINUTE", DEFAULT_RATINGS_PER_MINUTE)
 
 
 def conversation_turns(history: Iterable | None) -> list[dict]:
@@ -92,7 +88,7 @@ class AnswerRatings:
                  clock: Callable[[], float] | None = None):
         self.store = store
         self.ratings_per_minute = (ratings_per_minute if ratings_per_minute is not None
-                                   else ratings_per_minute_from_env())
+                                   else settings.ratings_per_minute())
         self.clock = clock or store.clock
         self.db = store.db
 
@@ -269,8 +265,6 @@ _SELECT = sa.select(*[chat_answers.c[c] for c in _ANSWER_COLUMNS],
 
 def read_ratings(path: str | os.PathLike) -> list[dict]:
     """Ratings from a JSON Lines file written by `write_ratings` (checked when imported); `UserError` if unreadable."""
-    from ragarena.jsonl import parse_json_lines
-
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")

@@ -1,6 +1,6 @@
-"""English for the checks of battle files and of the battles the store takes (`ragarena.arena.battles`,
-`ragarena.arena.battle_checks`): `import-votes` and `VoteStore.import_battles` refusals, and the rows
-every rating leaves out (`ragarena.arena.vote_filter`)."""
+"""English for the checks of battle files and of the battles the store takes (`ragarena.core.battles`,
+`ragarena.core.battle_checks`): `import-votes` and `VoteStore.import_battles` refusals, and the rows
+every rating leaves out (`ragarena.core.vote_filter`)."""
 
 EN = {
     "cada combate debe ser un objeto JSON, no {kind}.": "each battle must be a JSON object, not {kind}.",
@@ -32,7 +32,7 @@ EN = {
         "today, in seconds since 1970 (UTC).",
     "'{path}' debe ser un número de 0 en adelante, true/false o null, no {value}.":
         "'{path}' must be a number from 0 up, true/false or null, not {value}.",
-    # ragarena/arena/vote_filter.py: rows left out of every rating
+    # ragarena/core/vote_filter.py: rows left out of every rating
     "combate {number}": "battle {number}",
     "{n} filas no son combates válidos y no cuentan; la primera: {problem}":
         "{n} rows are not valid battles and do not count; the first: {problem}",

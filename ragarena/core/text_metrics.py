@@ -8,7 +8,7 @@ from collections import Counter
 from difflib import SequenceMatcher
 from typing import Sequence
 
-from ragarena.retrieval.bm25 import analyze, fold
+from ragarena.core.text import analyze, fold
 
 _ARTICLES = re.compile(r"\b(el|la|los|las|un|una|unos|unas|lo|al|del)\b")
 _PUNCTUATION = set(string.punctuation) | set("¿¡«»“”‘’—–…")

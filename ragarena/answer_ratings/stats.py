@@ -2,7 +2,7 @@
 
 The leaderboard shows per model the mean of each criterion with a 95 % interval
 (`ragarena.leaderboard.answer_rating_means`) once it has ``RAGARENA_MIN_RATINGS`` ratings;
-the judge agreement (`ragarena.scoring.judge_agreement`) uses `rating_overall`.
+the judge agreement (`ragarena.answer_ratings.judge_agreement`) uses `rating_overall`.
 """
 
 from __future__ import annotations
@@ -10,16 +10,9 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping, Sequence
 
-from ragarena import settings
-from ragarena.scoring.scores import CRITERIA
+from ragarena.core.criteria import CRITERIA
 
-DEFAULT_MIN_RATINGS = 20
 CONFIDENCE = 0.95
-
-
-def min_ratings_from_env() -> int:
-    """Ratings a model needs before the leaderboard shows its means (``RAGARENA_MIN_RATINGS``, default 20)."""
-    return settings.positive_int("RAGARENA_MIN_RATINGS", DEFAULT_MIN_RATINGS)
 
 
 def t_interval(values: Sequence[float], confidence: float = CONFIDENCE,

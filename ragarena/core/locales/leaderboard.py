@@ -1,5 +1,5 @@
 """English for the Leaderboard tab: its tables, notes, figures and warnings, the agreement with the
-judge (`ragarena.scoring.judge_agreement.agreement_markdown`), and the score-record and battle errors
+judge (`ragarena.answer_ratings.judge_agreement.agreement_markdown`), and the score-record and battle errors
 (`ragarena.scoring.scores`, `ragarena.scoring.battle_arrays`) that the tab can show. Provenance is rendered from the records'
 fields in the page's language (published records carry ``source_en``); labels and the reasons stored with
 the votes stay as written: they are data."""
@@ -115,7 +115,7 @@ EN = {
     "rival": "opponent",
     "modelo": "model",
 
-    # ragarena/scoring/judge_agreement.py: agreement between the judge and people
+    # ragarena/answer_ratings/judge_agreement.py: agreement between the judge and people
     "Media de los tres": "Mean of the three",
     "Se comparan las valoraciones de la pestaña *Chat* con las puntuaciones del jurado LLM "
     "(`python -m ragarena eval --judge …`) **para la misma respuesta**: misma pregunta, conversación, "

@@ -28,7 +28,7 @@ from ragarena.answering.backends.base import AnswerRequest
 from ragarena.answering.backends.selector import CandidateScorer
 from ragarena.retrieval.corpus import Conversation
 from ragarena.retrieval.followups import search_turn
-from ragarena.scoring.metrics import CORRECT_RECALL, answer_recall, first_hit_rank
+from ragarena.core.text_metrics import CORRECT_RECALL, answer_recall, first_hit_rank
 from ragarena.selector.features import EMBEDDING_FEATURES, FEATURES, LEXICAL_FEATURES
 from ragarena.selector.model import (
     LEXICAL_TURN_FEATURES,

@@ -11,9 +11,9 @@ from __future__ import annotations
 import unicodedata
 from typing import Any, Mapping
 
-from ragarena.arena.votes import VoteRejected
-from ragarena.i18n import _
-from ragarena.scoring.scores import CRITERIA
+from ragarena.core.refusals import VoteRejected
+from ragarena.core.i18n import _
+from ragarena.core.criteria import CRITERIA
 
 MAX_COMMENT = 1000
 #: The questions the Chat tab asks, one per criterion.
