@@ -288,14 +288,10 @@ def read_ratings(path: str | os.PathLike) -> list[dict]:
 
 def write_ratings(path: str | os.PathLike, records: Iterable[dict]) -> int:
     """Ratings as JSON Lines (UTF-8), written to a sibling and renamed; returns how many."""
+    from ragarena.jsonl import write_json_lines
+
     path = Path(path)
-    records = list(records)
-    tmp = path.with_name(path.name + ".tmp")
     try:
-        with tmp.open("w", encoding="utf-8") as handle:
-            for record in records:
-                handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-        os.replace(tmp, path)
+        return write_json_lines(path, records, atomic=True, default=str)
     except OSError as error:
         raise UserError(f"No se puede escribir {path}: {error.strerror or error}") from None
-    return len(records)
