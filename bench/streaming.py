@@ -52,6 +52,8 @@ sys.path.insert(0, str(REPO / "tests"))
 import app_process  # noqa: E402
 from fake_servers import FakeOpenAI, ok  # noqa: E402
 
+from ragarena.core.jsonl import write_json_lines  # noqa: E402
+
 TARGET_MS = 50.0
 MODEL_ID = "bench-openai"
 ANSWER_WORDS = ("La biblioteca abre de lunes a viernes de 9:00 a 21:00 y los sábados de 10:00 a 14:00; "
@@ -102,8 +104,7 @@ def serve_wired() -> None:
         hits = engine.retrieve(text, [q for q, _ in history])
         marks.append(time.perf_counter())
         if trace:
-            with open(trace, "a") as out:
-                out.write(json.dumps(marks) + "\n")
+            write_json_lines(trace, [marks], append=True)
         spec = find_spec(model_id, engine.specs)
         request = AnswerRequest(text, tuple(hits), tuple(history))
         metered = MeteredStream(engine.backend(model_id).stream(request), spec, request, prefetch=True)

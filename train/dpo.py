@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ragarena.core.errors import UserError
+from ragarena.core.jsonl import write_json_lines
 from train import card, cli, files, lengths, modeling, progress
 from train.config import TrainConfig, add_common_arguments, build_config, load_saved, save
 from train.preferences import preference_pairs
@@ -110,7 +111,7 @@ def run(config: TrainConfig, votes: str, adapter: str):
     lines = progress.use_progress_lines(trainer, config.disable_tqdm)
     output = Path(config.output_dir)
     output.mkdir(parents=True, exist_ok=True)
-    files.write_jsonl(output / "dpo_pairs.jsonl", records)
+    write_json_lines(output / "dpo_pairs.jsonl", records)
     cli.say("Entrenando (DPO)…")
     started = time.time()
     result = trainer.train()

@@ -1,10 +1,10 @@
-"""The JSON and JSON Lines files of an output folder (summary, settings, examples)."""
+"""The JSON files of an output folder (summary, settings); its JSON Lines go through ragarena.jsonl."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ragarena.core.errors import UserError
 
@@ -20,9 +20,3 @@ def read_json(path: str | Path) -> dict[str, Any]:
         return {}
     except (OSError, ValueError) as error:
         raise UserError(f"No se puede leer «{path}»: {error}") from None
-
-
-def write_jsonl(path: str | Path, records: Sequence[dict]) -> None:
-    with Path(path).open("w", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ragarena.core.errors import UserError
+from ragarena.core.jsonl import write_json_lines
 from train import card, cli, files, lengths, modeling, progress
 from train.config import TrainConfig, add_common_arguments, build_config, save
 from train.examples import Example, SplitReport, sft_examples
@@ -140,7 +141,7 @@ def run(config: TrainConfig, resume: bool = False) -> Prepared:
     prepared = prepare(config)
     trainer = prepared.trainer
     output.mkdir(parents=True, exist_ok=True)
-    files.write_jsonl(output / "train_examples.jsonl", [
+    write_json_lines(output / "train_examples.jsonl", [
         {"conversation_id": e.conversation_id, "turn": e.turn, **record} for e, record in prepared.examples
     ])
     if "tensorboard" in trainer.args.report_to:

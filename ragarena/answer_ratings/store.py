@@ -50,6 +50,7 @@ from ragarena.core.criteria import CRITERIA
 from ragarena.store.db import voter_keys
 from ragarena.store.schema import answer_ratings, chat_answers, rating_events
 from ragarena.core.jsonl import parse_json_lines
+from ragarena.core.jsonl import write_json_lines
 
 if TYPE_CHECKING:
     from ragarena.arena.votes import VoteStore
@@ -283,13 +284,7 @@ def read_ratings(path: str | os.PathLike) -> list[dict]:
 def write_ratings(path: str | os.PathLike, records: Iterable[dict]) -> int:
     """Ratings as JSON Lines (UTF-8), written to a sibling and renamed; returns how many."""
     path = Path(path)
-    records = list(records)
-    tmp = path.with_name(path.name + ".tmp")
     try:
-        with tmp.open("w", encoding="utf-8") as handle:
-            for record in records:
-                handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-        os.replace(tmp, path)
+        return write_json_lines(path, records, atomic=True, default=str)
     except OSError as error:
         raise UserError(f"No se puede escribir {path}: {error.strerror or error}") from None
-    return len(records)

@@ -8,13 +8,13 @@ record: sharing never blocks or loses a vote, and the token never appears in a m
 
 from __future__ import annotations
 
-import json
 import sys
 import uuid
 from pathlib import Path
 from typing import Any, Callable
 
 from ragarena import settings
+from ragarena.core.jsonl import write_json_lines
 
 
 class VoteSharer:
@@ -27,11 +27,9 @@ class VoteSharer:
         self.file = self.folder / f"votes-{uuid.uuid4().hex}.jsonl"
 
     def share(self, battle: dict) -> None:
-        line = json.dumps(battle, ensure_ascii=False, default=str) + "\n"
         try:
             with self.scheduler.lock:  # the scheduler reads the folder under this lock
-                with self.file.open("a", encoding="utf-8") as handle:
-                    handle.write(line)
+                write_json_lines(self.file, [battle], append=True, default=str)
         except Exception as error:  # sharing must never lose or block the local vote
             print(f"Aviso: no se pudo preparar el voto para el Hub ({type(error).__name__}).", file=sys.stderr)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from ragarena import settings
 from ragarena.answering.engine import Engine
 from ragarena.core.errors import UserError
+from ragarena.core.jsonl import write_json_lines
 from ragarena.retrieval.corpus import load_conversations
 from ragarena.retrieval.dense import mode_of
 from ragarena.scoring import judge_setup
@@ -82,7 +83,7 @@ def run(args) -> int:
 def _write_lines(path: Path, records: list[dict]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+        write_json_lines(path, records)
     except OSError as error:
         raise UserError(f"No se pudo escribir «{path}»: {error}") from None
 

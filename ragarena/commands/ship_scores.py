@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 from ragarena import settings
 from ragarena.core.errors import UserError
+from ragarena.core.jsonl import write_json_lines
 from ragarena.scoring import eval_record, scores
 from ragarena.answering.engine import Engine
 from ragarena.retrieval.corpus import load_conversations
@@ -71,11 +71,8 @@ def merged(existing: list[dict], fresh: list[dict]) -> list[dict]:
 
 
 def write(path: Path, records: list[dict]) -> None:
-    text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_json_lines(path, records, atomic=True)
 
 
 def run(args) -> int:

@@ -24,7 +24,7 @@ from typing import Any, Iterable
 from ragarena.core.battle_checks import model_name_problem, strict_problem
 from ragarena.core.errors import UserError
 from ragarena.core.i18n import Text, _, join_text
-from ragarena.core.jsonl import loads, parse_json_lines
+from ragarena.core.jsonl import loads, parse_json_lines, write_json_lines
 
 WINNERS = ("model_a", "model_b", "tie", "tie (bothbad)")
 #: The two fields that take a vote out of the ratings (vote hygiene, `ragarena.arena.hygiene`).
@@ -227,16 +227,10 @@ def write_battles(path: str | os.PathLike, records: Iterable[dict]) -> int:
     records = [finite_or_none(record) for record in records]
     for index, record in enumerate(records):
         validate_battle(record, f"combate {index + 1}")
-    tmp = path.with_name(path.name + ".tmp")
     try:
-        with tmp.open("w", encoding="utf-8") as handle:
-            for record in records:
-                handle.write(json.dumps(record, ensure_ascii=False, default=str, allow_nan=False))
-                handle.write("\n")
-        os.replace(tmp, path)
+        return write_json_lines(path, records, atomic=True, default=str, allow_nan=False)
     except OSError as error:
         raise UserError(f"No se puede escribir {path}: {error.strerror or error}") from None
-    return len(records)
 
 
 def _flag_set(value: Any) -> bool:

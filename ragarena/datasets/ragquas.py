@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ragarena.answering.prompts import NOT_COVERED_ANSWER
 from ragarena.core.errors import UserError
-from ragarena.core.jsonl import loads
+from ragarena.core.jsonl import loads, write_json_lines
 
 SOURCES = range(1, 6)
 
@@ -147,6 +147,5 @@ def write(conversion: Conversion, out_dir: str | Path) -> tuple[Path, Path]:
     for name, text in conversion.pages.items():
         (docs / name).write_text(text, encoding="utf-8")
     qa_file = qa / "conversations.jsonl"
-    qa_file.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in conversion.conversations),
-                       encoding="utf-8")
+    write_json_lines(qa_file, conversion.conversations)
     return docs, qa_file

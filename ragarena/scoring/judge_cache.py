@@ -21,7 +21,7 @@ from pathlib import Path
 from ragarena import settings
 from ragarena.core.errors import UserError
 from ragarena.core.i18n import _
-from ragarena.core.jsonl import loads
+from ragarena.core.jsonl import loads, write_json_lines
 from ragarena.scoring.judge_rubric import RUBRIC_HASH, JudgeItem
 
 CACHE_FILE = "judge-cache.jsonl"
@@ -94,9 +94,7 @@ class JudgeCache:
         return self._entries.get(key)
 
     def put(self, key: str, judgement: dict, **meta) -> None:
-        line = json.dumps({"key": key, **meta, "scores": judgement}, ensure_ascii=False)
+        record = {"key": key, **meta, "scores": judgement}
         with self._lock:
             self._entries[key] = judgement
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(line + "\n")
-                handle.flush()
+            write_json_lines(self.path, [record], append=True)

@@ -20,7 +20,6 @@ as they are.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from datetime import datetime, timezone
@@ -31,7 +30,7 @@ from ragarena import settings
 from ragarena.core.criteria import CRITERIA
 from ragarena.core.errors import UserError
 from ragarena.core.i18n import _
-from ragarena.core.jsonl import parse_json_lines
+from ragarena.core.jsonl import parse_json_lines, write_json_lines
 
 #: measured: the LLM judge's 1-5 scores; published: quoted; automatic: `eval --record`'s answer figures.
 KINDS = ("measured", "published", "automatic")
@@ -177,12 +176,9 @@ def append_record(record: dict, out: str | os.PathLike | None = None) -> Path:
     """Validate `record` and append it as one line; returns the file written."""
     path = output_file(out)
     record = validate_record(record, _("puntuación nueva"))
-    line = json.dumps(record, ensure_ascii=False)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        needs_newline = path.exists() and path.stat().st_size > 0 and not path.read_bytes().endswith(b"\n")
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(("\n" if needs_newline else "") + line + "\n")
+        write_json_lines(path, [record], append=True)  # a last line missing its newline gets one first
     except OSError as error:
         raise UserError(_("No se puede escribir la puntuación en {path}: {reason}", path=str(path),
                            reason=error.strerror or str(error))) from None
