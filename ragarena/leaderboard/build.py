@@ -98,6 +98,16 @@ class Leaderboard:
     def label(self, model: str) -> str:
         return self.labels.get(model, model)
 
+    def arena_ranking(self) -> pd.DataFrame:
+        """The rows whose arena rating is shown (`arena_rated`), best rating first."""
+        return self.table[arena_rated(self.table, self.min_votes)].sort_values("rating", ascending=False)
+
+
+def arena_rated(table: pd.DataFrame, min_votes: int) -> pd.Series:
+    """Which rows' arena rating counts (shown, ranked, starred, plotted): one from at least `min_votes`
+    votes; fewer would give an interval that means nothing."""
+    return table["rating"].notna() & (table["votes"].fillna(0) >= min_votes)
+
 
 # ---------------------------------------------------------------------------------------
 # Assembly
@@ -184,9 +194,8 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
     # then on the study's criteria (the judge's overall), then the arena; a rating from too few
     # votes does not rank a model (it sorts after those with enough). Published figures come from
     # another corpus: they close the table as a reference instead of ranking among measured models.
-    enough = table["votes"].fillna(0) >= min_votes
     table["_published"] = table["score_kind"] == "published"
-    table["_arena"] = table["rating"].where(enough)
+    table["_arena"] = table["rating"].where(arena_rated(table, min_votes))
     table = table.sort_values(list(ORDER_RULE), ascending=[False, True, False, False, False, True],
                               na_position="last", ignore_index=True).drop(columns=["_published", "_arena"])
 

@@ -30,8 +30,7 @@ def ratings_figure(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
     `board.min_votes` votes (fewer would draw an interval that means nothing)."""
     import plotly.graph_objects as go
 
-    rated = board.table[board.table["rating"].notna() & (board.table["votes"].fillna(0) >= board.min_votes)]
-    rated = rated.sort_values("rating", ascending=False)
+    rated = board.arena_ranking()
     figure = go.Figure()
     if rated.empty:
         message = (_("Todavía no hay votos") if board.n_votes == 0 else

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ragarena.core.i18n import DEFAULT_LANGUAGE, _, localize
-from ragarena.leaderboard.build import Leaderboard, _isnan
+from ragarena.leaderboard.build import Leaderboard, _isnan, arena_rated
 from ragarena.leaderboard.text import WIDE_ELO, WIDE_SCORE
 from ragarena.core.criteria import CRITERIA
 
@@ -185,7 +185,7 @@ def best_rows(board: Leaderboard) -> dict[str, set[int]]:
     table = board.table
     measured = table["score_kind"] != "published"
     figures = {key: table[key] for key in BEST if key in table}
-    figures["arena"] = table["rating"].where(table["votes"].fillna(0) >= board.min_votes)
+    figures["arena"] = table["rating"].where(arena_rated(table, board.min_votes))
     figures["answer_rating"] = table["crowd_overall"].where(table["crowd_n"].fillna(0) >= board.min_ratings)
     best = {}
     for key, pick in BEST.items():

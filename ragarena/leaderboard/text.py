@@ -71,9 +71,9 @@ def headline_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> s
     if needed:
         parts.append(_("la arena necesita al menos {n} votos más para dar puntuaciones con intervalo", n=needed))
     else:
-        rated = table[table["rating"].notna() & (table["votes"].fillna(0) >= board.min_votes)]
+        rated = board.arena_ranking()
         if len(rated):
-            leader = rated.sort_values("rating", ascending=False).iloc[0]
+            leader = rated.iloc[0]
             parts.append(_("en la arena va por delante **{model}** ({rating})", model=literal(leader["label"]),
                            rating=f"{leader['rating']:.0f}"))
     if not parts:
@@ -92,8 +92,7 @@ def _leaders(board: Leaderboard) -> list:
         best = judged.sort_values("overall", ascending=False).iloc[0]
         lines.append(_("Criterios del estudio: la mejor media del juez es la de **{model}** ({overall} de 5).",
                        model=literal(best["label"]), overall=f"{best['overall']:.2f}"))
-    rated = table[table["rating"].notna() & (table["votes"].fillna(0) >= board.min_votes)]
-    rated = rated.sort_values("rating", ascending=False)
+    rated = board.arena_ranking()
     if len(rated) >= 2:
         top, second = rated.iloc[0], rated.iloc[1]
         values = {"model": literal(top["label"]), "rating": f"{top['rating']:.0f}", "second": literal(second["label"])}
