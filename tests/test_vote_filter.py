@@ -125,10 +125,10 @@ def test_every_consumer_counts_the_same_battles_of_an_export(tmp_path, capsys):
                                                     if r.get("session_hash") in ("contrario", "nombrado", "otro")}
 
 
-def test_dpo_and_votes_report_screen_a_copy_that_was_never_screened(tmp_path, capsys):
+def test_dpo_votes_report_and_ratings_screen_a_copy_that_was_never_screened(tmp_path, capsys):
     """The Hub's copy is written at vote time, before any screening: DPO screens it as the vote store
     does, so it trains on the votes the leaderboard counts, and votes-report shows the screening's
-    exclusions as pending."""
+    exclusions as pending; `ratings FILE` rates it as the export."""
     export = write_file(tmp_path / "export.jsonl")
     hub = write_file(tmp_path / "hub.jsonl", screened=False)
     assert "votante inverosímil" not in hub.read_text(encoding="utf-8")
@@ -143,3 +143,10 @@ def test_dpo_and_votes_report_screen_a_copy_that_was_never_screened(tmp_path, ca
     report = json.loads(run_cli(capsys, "votes-report", "--file", str(hub), "--json").out)
     assert report["counted"] == EXPECTED["counted"]
     assert report["pending_by_reason"] == {hygiene.IMPLAUSIBLE: CONTRARIAN}
+
+    # `ratings FILE` screens it too: the same ratings from the Hub's copy as from the export.
+    from_export = json.loads(run_cli(capsys, "ratings", str(export), "--json", "--bootstrap", "0").out)
+    result = run_cli(capsys, "ratings", str(hub), "--json", "--bootstrap", "0")
+    assert json.loads(result.out) == from_export
+    assert f"El cribado de votantes excluye {CONTRARIAN} votos que el archivo no tenía marcados" in result.err
+    assert "16 combates excluidos no cuentan." in result.err

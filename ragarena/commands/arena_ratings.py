@@ -7,6 +7,7 @@ import json
 import math
 import sys
 
+from ragarena.arena.hygiene import screen_battles
 from ragarena.core.errors import UserError
 from ragarena.core.battles import read_battle_rows
 from ragarena.core.vote_filter import count_votes
@@ -22,9 +23,10 @@ def register(subparsers) -> None:
             "(JSON Lines o lista JSON, formato de Chatbot Arena): Bradley-Terry en escala Elo "
             "(media 1000) con intervalos del 95 % por bootstrap, rango, Elo en línea y, con "
             "--style, la clasificación con control de longitud y relleno. Cuentan los mismos combates que "
-            "en la clasificación de la app: no cuentan los marcados como excluidos (campo excluded o "
-            "excluded_reason, como los de export-votes), los votados con los nombres a la vista (mode "
-            "named) ni las filas que no son combates válidos (se dice cuántas)."
+            "en la clasificación de la app: el archivo se criba como el almacén de votos (una copia "
+            "escrita al votar, como la del Hub, también) y no cuentan los marcados como excluidos (campo "
+            "excluded o excluded_reason, como los de export-votes), los votados con los nombres a la vista "
+            "(mode named) ni las filas que no son combates válidos (se dice cuántas)."
         ),
     )
     parser.add_argument("battles", metavar="COMBATES", help="archivo de combates (.jsonl o .json)")
@@ -51,11 +53,17 @@ def run(args) -> int:
     battles, where = read_battle_rows(args.battles)
     if not battles:
         raise UserError(f"{args.battles} no contiene ningún combate.")
-    result = analyze(count_votes(battles, where=where), bootstrap=args.bootstrap, seed=args.seed, style=args.style)
+    # Screened as the vote store is (an export adds nothing; the Hub's copy, written at vote time, may).
+    screened, screening = screen_battles(battles)
+    result = analyze(count_votes(screened, where=where), bootstrap=args.bootstrap, seed=args.seed, style=args.style)
+    notes = list(result.notes)
+    if screening.exclusions:
+        notes.insert(0, f"El cribado de votantes excluye {len(screening.exclusions)} votos que el archivo no tenía "
+                        "marcados (ya cuentan entre los excluidos).")
     rows = list(iter_table_records(result.table))
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
-        for note in result.notes:  # what did not count, beside the JSON (stdout stays one JSON list)
+        for note in notes:  # what did not count, beside the JSON (stdout stays one JSON list)
             print(note, file=sys.stderr)
         return 0
     print(_format_table(rows, args.style))
@@ -64,7 +72,7 @@ def run(args) -> int:
     if args.bootstrap:
         summary += f"; intervalos del 95 % con {args.bootstrap} rondas de bootstrap (semilla {args.seed})"
     print(summary + ".")
-    for note in result.notes:
+    for note in notes:
         print(note)
     if result.style is not None and result.style.battles:
         for coef in result.style.coefficients.to_dict("records"):
