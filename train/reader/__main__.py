@@ -55,7 +55,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--retrieval", choices=("bm25", "dense", "hybrid"), default=None)
     p.add_argument("--steps", type=int, default=1800)
-    p.add_argument("--max-minutes", type=float, default=32.0, help="the training loop stops here")
+    p.add_argument("--max-minutes", type=float, default=32.0, help="the training loop stops here (the whole command fits 45 minutes)")
     p.add_argument("--total-minutes", type=float, default=45.0,
                    help="the whole command's budget: the loop also stops early enough to leave "
                         f"{SCORING_RESERVE} min for scoring the held-out fold within it")
