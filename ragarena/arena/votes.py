@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 import sqlalchemy as sa
 
 from ragarena import settings
-from ragarena.arena.battle_rows import SELECT, RowReader, dumps, record_from_row, row_from_record
+from ragarena.arena.battle_rows import SELECT, RowReader, UnreadableRow, dumps, record_from_row, row_from_record
 from ragarena.core.battles import ANONYMOUS, MODES, WINNERS
 from ragarena.core.errors import UserError
 from ragarena.core.refusals import VoteRejected, anonymize_session, check_question
@@ -62,6 +62,9 @@ if TYPE_CHECKING:
     from ragarena.arena.vote_sharing import VoteSharer
 
 DAY_S = 24 * 3600.0
+#: The refusal when the battle voted on is a stored row that is not a battle (`battle_rows.row_problem`).
+UNREADABLE_BATTLE = _("Ese combate está guardado de forma no válida y no se puede votar; no se ha contado el voto. "
+                      "Haz una pregunta nueva para otra ronda.")
 
 
 class VoteStore:
@@ -143,12 +146,15 @@ class VoteStore:
                     "Has votado {recent} veces en el último minuto (máximo {limit}); "
                     "espera un poco antes de volver a votar.", recent=recent, limit=self.votes_per_minute))
             self._check_daily_cap(conn, session, ip_hash, user_hash, now)
-            leak = battle_identity_leak({"answer_a": row.answer_a, "answer_b": row.answer_b,
-                                         "conversation": json.loads(row.conversation)})
-            conn.execute(battles.update().where(battles.c.id == battle_id, battles.c.winner.is_(None)).values(
-                winner=winner, voted_at=now, user_hash=user_hash, ip_hash=ip_hash,
-                excluded_reason=row.excluded_reason or leak))
-            battle = record_from_row(self._battle_row(conn, battle_id))
+            try:
+                leak = battle_identity_leak({"answer_a": row.answer_a, "answer_b": row.answer_b,
+                                             "conversation": json.loads(row.conversation)})
+                conn.execute(battles.update().where(battles.c.id == battle_id, battles.c.winner.is_(None)).values(
+                    winner=winner, voted_at=now, user_hash=user_hash, ip_hash=ip_hash,
+                    excluded_reason=row.excluded_reason or leak))
+                battle = record_from_row(self._battle_row(conn, battle_id))
+            except (UnreadableRow, ValueError):  # a row broken by hand: the vote is rolled back with the rest
+                raise VoteRejected(UNREADABLE_BATTLE) from None
         if self.sharer is not None:
             self.sharer.share(battle)
         return battle
@@ -215,7 +221,10 @@ class VoteStore:
                 raise VoteRejected(*(error.args if len(error.args) == 1 else (str(error),))) from None
             conn.execute(battles.update().where(battles.c.id == battle_id)
                          .values(reasons=dumps(checked) if checked else None))
-            battle = record_from_row(self._battle_row(conn, battle_id))
+            try:
+                battle = record_from_row(self._battle_row(conn, battle_id))
+            except UnreadableRow:  # a row broken by hand: the reasons are rolled back
+                raise VoteRejected(UNREADABLE_BATTLE) from None
         return battle
 
     def exclude(self, exclusions: dict[str, str]) -> int:

@@ -78,6 +78,10 @@ EN = {
     "Voto no válido: elige A, B, empate o ambas son malas.": "Invalid vote: choose A, B, tie or both are bad.",
     "No hay ningún combate que votar en esta sesión; haz una pregunta primero.":
         "There is no battle to vote on in this session; ask a question first.",
+    "Ese combate está guardado de forma no válida y no se puede votar; no se ha contado el voto. Haz una pregunta "
+    "nueva para otra ronda.":
+        "That battle is stored in an invalid form and cannot be voted on; the vote was not counted. Ask a new "
+        "question for another round.",
     "Ese combate no existe o no se sirvió en esta sesión; no se ha contado el voto.":
         "That battle does not exist or was not served in this session; the vote was not counted.",
     "Ya has votado en este combate: solo se admite un voto por combate.":
