@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from ragarena.launch import main  # noqa: E402  (the environment must be set before gradio loads)
+from ragarena.launch import main
 
 if __name__ == "__main__":
     main()

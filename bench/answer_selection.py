@@ -40,8 +40,11 @@ def main() -> int:
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--min-of", type=int, default=1, help="per turn, the fastest of N runs (busy machines)")
-    parser.add_argument("--reader-cost", action="store_true",
-                        help="also time a cross-encoder-sized reader (the embedder over question+candidate pairs)")
+    parser.add_argument(
+        "--reader-cost",
+        action="store_true",
+        help="also time a cross-encoder-sized reader (the embedder over question+candidate pairs)",
+    )
     args = parser.parse_args()
     pinned = pin_cores(args.cores)
 
@@ -78,8 +81,10 @@ def main() -> int:
                     read(request)
                     times[name].append((time.perf_counter() - start) * 1000)
                 history.append((turn.question, turn.answer))
-    print(f"Answer selection beyond retrieval ({mode_of(engine.retriever)}), split {args.split}, "
-          f"{len(times[MODELS[0]])} answers per model, {pinned}, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"Answer selection beyond retrieval ({mode_of(engine.retriever)}), split {args.split}, "
+        f"{len(times[MODELS[0]])} answers per model, {pinned}, load average {os.getloadavg()[0]:.1f}"
+    )
     print("| model | p50 ms | p95 ms | mean ms |")
     print("|---|---|---|---|")
     for model, values in times.items():
@@ -88,8 +93,10 @@ def main() -> int:
         print(f"| {model} | {statistics.median(values):.1f} | {p95:.1f} | {statistics.mean(values):.1f} |")
     learned, lexical = statistics.median(times["extractive"]), statistics.median(times["extractive-lexical"])
     verdict = "within" if learned <= BUDGET_MS else "OVER"
-    print(f"learned / lexical p50: {learned / lexical:.2f}x; learned p50 {learned:.1f} ms, {verdict} the "
-          f"{BUDGET_MS:.0f} ms budget")
+    print(
+        f"learned / lexical p50: {learned / lexical:.2f}x; learned p50 {learned:.1f} ms, {verdict} the "
+        f"{BUDGET_MS:.0f} ms budget"
+    )
     return 0
 
 
@@ -111,8 +118,10 @@ def _reader_rows(selector) -> dict:
             found = [found[i] for i in np.argsort(-scores)[:top]]
         embedder.embed_passages([f"{request.question} {c.embedded_text}" for c in found])
 
-    return {"reader of e5-small size, all candidates (reference)": read,
-            "reader of e5-small size, top 5 (reference)": lambda request: read(request, 5)}
+    return {
+        "reader of e5-small size, all candidates (reference)": read,
+        "reader of e5-small size, top 5 (reference)": lambda request: read(request, 5),
+    }
 
 
 if __name__ == "__main__":

@@ -18,11 +18,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(env: dict[str, str], cwd: Path, log: Path, port: int, timeout_s: float = 120.0,
-              command: list[str] | None = None) -> tuple[subprocess.Popen, str]:
+def start_app(
+    env: dict[str, str], cwd: Path, log: Path, port: int, timeout_s: float = 120.0, command: list[str] | None = None
+) -> tuple[subprocess.Popen, str]:
     """Run `command` (default: the app) with `env`, output to `log`; (process, base URL) once /config answers."""
-    process = subprocess.Popen(command or [sys.executable, str(REPO / "app.py")], env=env, cwd=cwd,
-                               stdout=log.open("w"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command or [sys.executable, str(REPO / "app.py")],
+        env=env,
+        cwd=cwd,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + timeout_s
     while time.time() < deadline:

@@ -53,12 +53,16 @@ def main() -> int:
     conversations = load_conversations(settings.qa_file())
     gold, _ = similarities(engine, conversations, "train")
     threshold = math.floor(float(np.quantile(gold, 1 - KEEP)) * 200) / 200
-    print(f"train: {len(gold)} gold passages in the top 5; threshold keeping {KEEP:.0%} of them: {threshold:.3f}"
-          f" (shipped: {RELEVANT_SIMILARITY:.3f})")
+    print(
+        f"train: {len(gold)} gold passages in the top 5; threshold keeping {KEEP:.0%} of them: {threshold:.3f}"
+        f" (shipped: {RELEVANT_SIMILARITY:.3f})"
+    )
     gold, unanswerable = similarities(engine, conversations, "test")
-    print(f"test: gold passages labelled relevant {np.mean(np.array(gold) >= threshold):.1%} of {len(gold)}; "
-          f"hits of unanswerable turns labelled «poco relevante» {np.mean(np.array(unanswerable) < threshold):.1%} "
-          f"of {len(unanswerable)}")
+    print(
+        f"test: gold passages labelled relevant {np.mean(np.array(gold) >= threshold):.1%} of {len(gold)}; "
+        f"hits of unanswerable turns labelled «poco relevante» {np.mean(np.array(unanswerable) < threshold):.1%} "
+        f"of {len(unanswerable)}"
+    )
     for question in ("¿Quién ganó el último mundial de fútbol?", "¿Cuánto cuesta imprimir en color?"):
         found = [round(h.similarity, 3) for h in engine.retrieve(question, [], k=5)]
         print(f"{question} {found}")

@@ -32,10 +32,10 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ragarena.scoring.arena_ratings import compute_ratings  # noqa: E402
-from ragarena.scoring.battle_arrays import prepare_battles  # noqa: E402
-from ragarena.scoring.battle_cells import LENGTH_STEP, aggregate  # noqa: E402
-from ragarena.scoring.bradley_terry import (  # noqa: E402
+from ragarena.scoring.arena_ratings import compute_ratings
+from ragarena.scoring.battle_arrays import prepare_battles
+from ragarena.scoring.battle_cells import LENGTH_STEP, aggregate
+from ragarena.scoring.bradley_terry import (
     BASE,
     ELO_PER_LOGIT,
     INIT_RATING,
@@ -44,7 +44,7 @@ from ragarena.scoring.bradley_terry import (  # noqa: E402
     fit_cells,
     to_elo,
 )
-from ragarena.scoring.style_control import style_covariates, style_fit  # noqa: E402
+from ragarena.scoring.style_control import style_covariates, style_fit
 
 WINNER_NAMES = np.array(["model_a", "model_b", "tie"], dtype=object)
 
@@ -63,15 +63,25 @@ def synthetic_log(n_battles: int, n_models: int, seed: int) -> tuple[pd.DataFram
     filler_rate = rng.uniform(0.02, 0.3, n_models)
     filler_a = (rng.random(n_battles) < filler_rate[a]).astype(float)
     filler_b = (rng.random(n_battles) < filler_rate[b]).astype(float)
-    logit = ((strength[a] - strength[b]) / ELO_PER_LOGIT
-             + 0.8 * (words_a - words_b) / (words_a + words_b) - 0.4 * (filler_a - filler_b))
+    logit = (
+        (strength[a] - strength[b]) / ELO_PER_LOGIT
+        + 0.8 * (words_a - words_b) / (words_a + words_b)
+        - 0.4 * (filler_a - filler_b)
+    )
     win_a = rng.random(n_battles) < 1 / (1 + np.exp(-logit))
     tie = rng.random(n_battles) < 0.15
     outcome = np.where(tie, 2, np.where(win_a, 0, 1))
-    frame = pd.DataFrame({
-        "model_a": names[a], "model_b": names[b], "winner": WINNER_NAMES[outcome],
-        "words_a": words_a, "words_b": words_b, "filler_a": filler_a, "filler_b": filler_b,
-    })
+    frame = pd.DataFrame(
+        {
+            "model_a": names[a],
+            "model_b": names[b],
+            "winner": WINNER_NAMES[outcome],
+            "words_a": words_a,
+            "words_b": words_b,
+            "filler_a": filler_a,
+            "filler_b": filler_b,
+        }
+    )
     return frame, strength + INIT_RATING
 
 
@@ -92,7 +102,7 @@ def conventional_mle(df: pd.DataFrame) -> pd.Series:
     y = np.zeros(n)
     y[(df["winner"] == "model_a").to_numpy()] = 1.0
     tie = ((df["winner"] == "tie") | (df["winner"] == "tie (bothbad)")).to_numpy().copy()
-    tie[n // 2:] = False
+    tie[n // 2 :] = False
     y[tie] = 1.0
     # C=inf is scikit-learn's spelling of penalty=None since 1.8.
     lr = LogisticRegression(fit_intercept=False, C=np.inf, tol=1e-8)
@@ -144,17 +154,25 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=1000, help="bootstrap rounds (default 1000)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=3, help="runs of our timings; the best is reported")
-    parser.add_argument("--baseline-rounds", type=int, default=2,
-                        help="bootstrap rounds actually run for the conventional approach (default 2)")
+    parser.add_argument(
+        "--baseline-rounds",
+        type=int,
+        default=2,
+        help="bootstrap rounds actually run for the conventional approach (default 2)",
+    )
     parser.add_argument("--no-baseline", action="store_true", help="skip the scikit-learn baseline")
     args = parser.parse_args(argv)
 
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    print(f"CPU: {os.cpu_count()} núcleos; carga media al empezar: "
-          f"{', '.join(f'{x:.2f}' for x in load) if load else 'desconocida'}")
+    print(
+        f"CPU: {os.cpu_count()} núcleos; carga media al empezar: "
+        f"{', '.join(f'{x:.2f}' for x in load) if load else 'desconocida'}"
+    )
     t_gen, (frame, truth) = timed(synthetic_log, args.battles, args.models, args.seed)
-    print(f"Datos: {args.battles:,} combates sintéticos entre {args.models} modelos (semilla {args.seed}), "
-          f"generados en {t_gen:.2f} s; {args.rounds} rondas de bootstrap.")
+    print(
+        f"Datos: {args.battles:,} combates sintéticos entre {args.models} modelos (semilla {args.seed}), "
+        f"generados en {t_gen:.2f} s; {args.rounds} rondas de bootstrap."
+    )
 
     # Ours: plain Bradley-Terry + bootstrap.
     plain_times, plain_cpu = [], []
@@ -168,11 +186,15 @@ def main(argv=None) -> int:
     true_of = np.array([truth_by_model[m] for m in models])
     corr_raw = np.corrcoef(rating, true_of)[0, 1]
     print()
-    print(f"[nuestro] BT sobre conteos agregados + {args.rounds} rondas de bootstrap multinomial: "
-          f"{fmt_times(plain_times, plain_cpu)}")
-    print(f"          anchura media del IC 95 %: {np.mean(high - low):.2f} puntos; "
-          f"correlación con la fuerza real: {corr_raw:.4f} (la longitud la confunde)")
-    t_full, table = timed(compute_ratings, frame[["model_a", "model_b", "winner"]], args.rounds, args.seed)
+    print(
+        f"[nuestro] BT sobre conteos agregados + {args.rounds} rondas de bootstrap multinomial: "
+        f"{fmt_times(plain_times, plain_cpu)}"
+    )
+    print(
+        f"          anchura media del IC 95 %: {np.mean(high - low):.2f} puntos; "
+        f"correlación con la fuerza real: {corr_raw:.4f} (la longitud la confunde)"
+    )
+    t_full, _table = timed(compute_ratings, frame[["model_a", "model_b", "winner"]], args.rounds, args.seed)
     print(f"          clasificación completa (compute_ratings: + Elo en línea, matrices): {t_full:.2f} s")
 
     # Conventional approach.
@@ -187,19 +209,26 @@ def main(argv=None) -> int:
             round_times = []
             for _ in range(args.baseline_rounds):
                 start = time.perf_counter()
-                conventional_mle(frame[["model_a", "model_b", "winner"]].sample(
-                    frac=1.0, replace=True, random_state=rng_state))
+                conventional_mle(
+                    frame[["model_a", "model_b", "winner"]].sample(frac=1.0, replace=True, random_state=rng_state)
+                )
                 round_times.append(time.perf_counter() - start)
             per_round = statistics.mean(round_times) if round_times else t_fit
             estimate = t_fit + args.rounds * per_round
             diff = max(abs(reference[m] - r) for m, r in zip(models, rating))
             print()
-            print(f"[convencional] regresión logística por combate (scikit-learn {sklearn.__version__}, "
-                  f"{2 * args.battles:,} filas), reajustada en cada ronda:")
-            print(f"          ajuste: {t_fit:.2f} s; {len(round_times)} rondas medidas: "
-                  f"{', '.join(f'{t:.2f}' for t in round_times)} s")
-            print(f"          ESTIMADO para ajuste + {args.rounds} rondas (extrapolación lineal de "
-                  f"{len(round_times)} rondas medidas): {estimate:.0f} s")
+            print(
+                f"[convencional] regresión logística por combate (scikit-learn {sklearn.__version__}, "
+                f"{2 * args.battles:,} filas), reajustada en cada ronda:"
+            )
+            print(
+                f"          ajuste: {t_fit:.2f} s; {len(round_times)} rondas medidas: "
+                f"{', '.join(f'{t:.2f}' for t in round_times)} s"
+            )
+            print(
+                f"          ESTIMADO para ajuste + {args.rounds} rondas (extrapolación lineal de "
+                f"{len(round_times)} rondas medidas): {estimate:.0f} s"
+            )
             print(f"          diferencia máxima con nuestro ajuste: {diff:.4f} puntos")
             print(f"          razón convencional / nuestro: {estimate / t_ours:,.0f}x")
 
@@ -216,22 +245,30 @@ def main(argv=None) -> int:
     p_q, p_e = fit_cells(quantised), fit_cells(exact)
     coef = fit.coefficients.set_index("feature")
     print()
-    print(f"[nuestro] control de estilo (longitud + relleno) + {args.rounds} rondas de bootstrap Poisson: "
-          f"{fmt_times(style_times, style_cpu)}")
-    print(f"          {len(quantised.counts):,} celdas (par, longitud en pasos de {LENGTH_STEP}, relleno) "
-          f"frente a {len(exact.counts):,} sin cuantizar (paso 1e-6); diferencia del ajuste: "
-          f"{np.abs(p_q[:n] - p_e[:n]).max() * ELO_PER_LOGIT:.4f} puntos, "
-          f"coeficientes {np.abs(p_q[n:] - p_e[n:]).max():.1e}")
+    print(
+        f"[nuestro] control de estilo (longitud + relleno) + {args.rounds} rondas de bootstrap Poisson: "
+        f"{fmt_times(style_times, style_cpu)}"
+    )
+    print(
+        f"          {len(quantised.counts):,} celdas (par, longitud en pasos de {LENGTH_STEP}, relleno) "
+        f"frente a {len(exact.counts):,} sin cuantizar (paso 1e-6); diferencia del ajuste: "
+        f"{np.abs(p_q[:n] - p_e[:n]).max() * ELO_PER_LOGIT:.4f} puntos, "
+        f"coeficientes {np.abs(p_q[n:] - p_e[n:]).max():.1e}"
+    )
     for feature, real in (("length", 0.8), ("filler", -0.4)):
         row = coef.loc[feature]
-        print(f"          coeficiente {feature}: {row['coef']:+.4f} [{row['coef_ci_low']:+.4f}, "
-              f"{row['coef_ci_high']:+.4f}] (verdadero {real:+.1f}; los empates lo atenúan)")
+        print(
+            f"          coeficiente {feature}: {row['coef']:+.4f} [{row['coef_ci_low']:+.4f}, "
+            f"{row['coef_ci_high']:+.4f}] (verdadero {real:+.1f}; los empates lo atenúan)"
+        )
     corr_style = np.corrcoef(fit.rating, [truth_by_model[m] for m in data.models])[0, 1]
     print(f"          correlación con la fuerza real: {corr_style:.4f} (sin control: {corr_raw:.4f})")
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     if load:
-        print(f"\nCarga media al terminar: {', '.join(f'{x:.2f}' for x in load)} "
-              f"(con más de {os.cpu_count()} procesos listos, los tiempos de reloj crecen)")
+        print(
+            f"\nCarga media al terminar: {', '.join(f'{x:.2f}' for x in load)} "
+            f"(con más de {os.cpu_count()} procesos listos, los tiempos de reloj crecen)"
+        )
     return 0
 
 

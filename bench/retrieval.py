@@ -18,12 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rank_bm25 import BM25Okapi  # noqa: E402
+from rank_bm25 import BM25Okapi
 
-from ragarena import settings  # noqa: E402
-from ragarena.retrieval.bm25 import Retriever  # noqa: E402
+from ragarena import settings
+from ragarena.core.passages import Passage
 from ragarena.core.text import analyze
-from ragarena.core.passages import Passage  # noqa: E402
+from ragarena.retrieval.bm25 import Retriever
 from ragarena.retrieval.corpus import all_passages, load_conversations, load_pages
 
 
@@ -54,8 +54,36 @@ def rank_bm25_search(passages: list[Passage]):
 
 def synthetic_corpus(n: int, seed: int = 0) -> tuple[list[Passage], list[str]]:
     rng = random.Random(seed)
-    syllables = ["pre", "sta", "mo", "re", "ser", "va", "car", "ne", "bi", "blio", "te", "ca", "li", "bro",
-                 "ho", "ra", "rio", "sa", "la", "es", "tu", "dio", "ta", "ller", "so", "cio", "pla", "zo"]
+    syllables = [
+        "pre",
+        "sta",
+        "mo",
+        "re",
+        "ser",
+        "va",
+        "car",
+        "ne",
+        "bi",
+        "blio",
+        "te",
+        "ca",
+        "li",
+        "bro",
+        "ho",
+        "ra",
+        "rio",
+        "sa",
+        "la",
+        "es",
+        "tu",
+        "dio",
+        "ta",
+        "ller",
+        "so",
+        "cio",
+        "pla",
+        "zo",
+    ]
     vocabulary = sorted({"".join(rng.choices(syllables, k=rng.randint(2, 4))) for _ in range(30000)})
     weights = [1 / (rank + 1) for rank in range(len(vocabulary))]  # Zipf-like, as real text
     passages = [

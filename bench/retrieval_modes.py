@@ -114,12 +114,13 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def markdown(rows: list[dict]) -> str:
-    lines = ["| Mode | recall@1 | recall@3 | recall@5 | MRR | p50 ms | p95 ms |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| Mode | recall@1 | recall@3 | recall@5 | MRR | p50 ms | p95 ms |", "|---|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         f = row["figures"]
-        lines.append(f"| {row['mode']} | {f['recall@1']:.3f} | {f['recall@3']:.3f} | {f['recall@5']:.3f} | "
-                     f"{f['mrr']:.3f} | {row['p50']:.1f} | {row['p95']:.1f} |")
+        lines.append(
+            f"| {row['mode']} | {f['recall@1']:.3f} | {f['recall@3']:.3f} | {f['recall@5']:.3f} | "
+            f"{f['mrr']:.3f} | {row['p50']:.1f} | {row['p95']:.1f} |"
+        )
     return "\n".join(lines)
 
 
@@ -164,8 +165,12 @@ def main() -> None:
     parser.add_argument("--split", default="test")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--passes", type=int, default=3, help="latency passes over the split's turns")
-    parser.add_argument("--min-of", type=int, default=1,
-                        help="table latency: per turn, the fastest of N runs (idle estimate on a busy machine)")
+    parser.add_argument(
+        "--min-of",
+        type=int,
+        default=1,
+        help="table latency: per turn, the fastest of N runs (idle estimate on a busy machine)",
+    )
     parser.add_argument("--tune", action="store_true", help="also sweep settings on the train split")
     args = parser.parse_args()
     cpus = pin_cores(args.cores)
@@ -200,10 +205,19 @@ def main() -> None:
         retriever = build_retriever(passages, mode, embedder, strict=True)
         runs, cpu = latencies(retriever, conversations, args.split, args.passes)
         times = [t for run in runs for t in run]
-        rows.append({"mode": mode, "figures": figures(retriever, conversations, args.split),
-                     "p50": statistics.median(times), "p95": percentile(times, 0.95)})
-        print(f"  {mode}: wall p50 per pass " + " ".join(f"{statistics.median(run):.1f}" for run in runs)
-              + f" ms; CPU time p50 {statistics.median(cpu):.1f} ms, p95 {percentile(cpu, 0.95):.1f} ms")
+        rows.append(
+            {
+                "mode": mode,
+                "figures": figures(retriever, conversations, args.split),
+                "p50": statistics.median(times),
+                "p95": percentile(times, 0.95),
+            }
+        )
+        print(
+            f"  {mode}: wall p50 per pass "
+            + " ".join(f"{statistics.median(run):.1f}" for run in runs)
+            + f" ms; CPU time p50 {statistics.median(cpu):.1f} ms, p95 {percentile(cpu, 0.95):.1f} ms"
+        )
     if args.min_of > 1:
         retrievers = {row["mode"]: build_retriever(passages, row["mode"], embedder, strict=True) for row in rows}
         for row, best in zip(rows, idle_latencies(retrievers, conversations, args.split, args.min_of).values()):
@@ -215,8 +229,10 @@ def main() -> None:
 
     eligible = [r for r in rows if r["p50"] < LATENCY_BUDGET_MS]
     best = max(eligible, key=lambda r: (r["figures"]["recall@3"], r["figures"]["mrr"]))
-    print(f"\nBest recall@3 under {LATENCY_BUDGET_MS:.0f} ms p50: {best['mode']} "
-          f"(recall@3 {best['figures']['recall@3']:.3f}); ragarena.retrieval.dense.DEFAULT_MODE = {DEFAULT_MODE!r}")
+    print(
+        f"\nBest recall@3 under {LATENCY_BUDGET_MS:.0f} ms p50: {best['mode']} "
+        f"(recall@3 {best['figures']['recall@3']:.3f}); ragarena.retrieval.dense.DEFAULT_MODE = {DEFAULT_MODE!r}"
+    )
     if args.tune and embedder:
         tune(passages, conversations, embedder, Retriever(passages))
 

@@ -56,9 +56,50 @@ from ragarena.core.jsonl import write_json_lines  # noqa: E402
 
 TARGET_MS = 50.0
 MODEL_ID = "bench-openai"
-ANSWER_WORDS = ("La biblioteca abre de lunes a viernes de 9:00 a 21:00 y los sábados de 10:00 a 14:00; "
-                "en agosto cierra por la tarde y los festivos permanece cerrada salvo aviso en la web municipal "
-                "de la red de bibliotecas de Valdemora.").split()
+ANSWER_WORDS = [
+    "La",
+    "biblioteca",
+    "abre",
+    "de",
+    "lunes",
+    "a",
+    "viernes",
+    "de",
+    "9:00",
+    "a",
+    "21:00",
+    "y",
+    "los",
+    "sábados",
+    "de",
+    "10:00",
+    "a",
+    "14:00;",
+    "en",
+    "agosto",
+    "cierra",
+    "por",
+    "la",
+    "tarde",
+    "y",
+    "los",
+    "festivos",
+    "permanece",
+    "cerrada",
+    "salvo",
+    "aviso",
+    "en",
+    "la",
+    "web",
+    "municipal",
+    "de",
+    "la",
+    "red",
+    "de",
+    "bibliotecas",
+    "de",
+    "Valdemora.",
+]
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -135,16 +176,20 @@ def serve_wired() -> None:
         passages = gr.HTML()
         pairs = gr.State([])
         send = gr.Button()
-        send.click(floor if os.environ.get("BENCH_FLOOR") else respond,
-                   [question, chatbot, pairs, model], [question, chatbot, pairs, passages, status],
-                   api_name="chat")
+        send.click(
+            floor if os.environ.get("BENCH_FLOOR") else respond,
+            [question, chatbot, pairs, model],
+            [question, chatbot, pairs, passages, status],
+            api_name="chat",
+        )
     demo.queue(default_concurrency_limit=16)
     demo.launch(server_name="127.0.0.1", server_port=int(os.environ["GRADIO_SERVER_PORT"]))
 
 
 def start_app(tmp: Path, server: FakeOpenAI, variant: str = "app") -> tuple[subprocess.Popen, str, Path]:
     models = tmp / "models.yaml"
-    models.write_text(f"""models:
+    models.write_text(
+        f"""models:
   - id: extractive
     label: Extractivo
     kind: extractive
@@ -164,14 +209,23 @@ def start_app(tmp: Path, server: FakeOpenAI, variant: str = "app") -> tuple[subp
     max_retries: 0
     price_input_per_1m: 0.50
     price_output_per_1m: 1.50
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     port = app_process.free_port()
-    env = {**os.environ, "RAGARENA_MODELS": str(models), "OPENAI_BASE_URL": server.base_url,
-           "OPENAI_API_KEY": "sk-bench-not-a-real-key", "GRADIO_SERVER_NAME": "127.0.0.1",
-           "GRADIO_SERVER_PORT": str(port), "RAGARENA_DATA_DIR": str(tmp / "runtime"),
-           "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1",
-           # passage vectors (dense/hybrid retrieval) are computed once, then reused from here
-           "RAGARENA_CACHE_DIR": os.environ.get("RAGARENA_CACHE_DIR", str(REPO / "runtime" / "cache"))}
+    env = {
+        **os.environ,
+        "RAGARENA_MODELS": str(models),
+        "OPENAI_BASE_URL": server.base_url,
+        "OPENAI_API_KEY": "sk-bench-not-a-real-key",
+        "GRADIO_SERVER_NAME": "127.0.0.1",
+        "GRADIO_SERVER_PORT": str(port),
+        "RAGARENA_DATA_DIR": str(tmp / "runtime"),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+        # passage vectors (dense/hybrid retrieval) are computed once, then reused from here
+        "RAGARENA_CACHE_DIR": os.environ.get("RAGARENA_CACHE_DIR", str(REPO / "runtime" / "cache")),
+    }
     log = tmp / f"{variant}.log"
     command = None if variant == "app" else [sys.executable, str(Path(__file__).resolve()), "--serve-wired"]
     if variant == "floor":
@@ -215,9 +269,13 @@ class RawClient:
         # What a page load runs (unqueued events on "load"): it also makes Gradio build the
         # session's state (a copy of the app's components and events, ~18 ms for this app),
         # which a browser tab pays when it opens, not when it asks.
-        self.on_load = [dependency.get("id", index) for index, dependency in enumerate(config["dependencies"])
-                        if any(t[1] == "load" for t in dependency.get("targets", [])) and not dependency["inputs"]
-                        and dependency.get("queue") is False]
+        self.on_load = [
+            dependency.get("id", index)
+            for index, dependency in enumerate(config["dependencies"])
+            if any(t[1] == "load" for t in dependency.get("targets", []))
+            and not dependency["inputs"]
+            and dependency.get("queue") is False
+        ]
 
     def submit_data(self, question: str) -> list:
         values = {"textbox": question, "chatbot": [], "state": None, "dropdown": MODEL_ID}
@@ -231,12 +289,20 @@ class RawClient:
         # A fresh tab per question (a new conversation), opened before the clock starts.
         session = uuid.uuid4().hex[:11]
         for fn_index in self.on_load:
-            self.http.post("/gradio_api/run/predict", json={
-                "data": [], "fn_index": fn_index, "session_hash": session}).raise_for_status()
+            self.http.post(
+                "/gradio_api/run/predict", json={"data": [], "fn_index": fn_index, "session_hash": session}
+            ).raise_for_status()
         started = time.perf_counter()
-        joined = self.http.post("/gradio_api/queue/join", json={
-            "data": self.submit_data(question), "fn_index": self.fn_index, "session_hash": session,
-            "event_data": None, "trigger_id": None})
+        joined = self.http.post(
+            "/gradio_api/queue/join",
+            json={
+                "data": self.submit_data(question),
+                "fn_index": self.fn_index,
+                "session_hash": session,
+                "event_data": None,
+                "trigger_id": None,
+            },
+        )
         joined.raise_for_status()
         first, answer, outputs = None, "", None
         with self.http.stream("GET", "/gradio_api/queue/data", params={"session_hash": session}) as response:
@@ -247,8 +313,9 @@ class RawClient:
                 kind = message.get("msg")
                 if kind == "process_generating":
                     data = message["output"]["data"]
-                    outputs = list(data) if outputs is None else [apply_diff(old, diff) for old, diff in
-                                                                    zip(outputs, data)]
+                    outputs = (
+                        list(data) if outputs is None else [apply_diff(old, diff) for old, diff in zip(outputs, data)]
+                    )
                 elif kind == "process_completed":
                     outputs = message["output"].get("data") or outputs
                 else:
@@ -281,9 +348,12 @@ def patch_client_poll(ms: float) -> None:
 def measure(variant: str, client_kind: str, args, answer: str) -> dict:
     from gradio_client import Client
 
-    with FakeOpenAI(default=ok(answer, first_token_delay=args.first_token_ms / 1000,
-                               token_delay=args.token_ms / 1000)) as server, \
-            tempfile.TemporaryDirectory() as tmp:
+    with (
+        FakeOpenAI(
+            default=ok(answer, first_token_delay=args.first_token_ms / 1000, token_delay=args.token_ms / 1000)
+        ) as server,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         process, url, log = start_app(Path(tmp), server, variant)
         try:
             if client_kind == "raw":
@@ -307,18 +377,22 @@ def measure(variant: str, client_kind: str, args, answer: str) -> dict:
                     continue
                 requests = server.chat_requests()[before:]
                 if len(requests) != 1 or first is None or requests[0].first_chunk_at is None:
-                    raise SystemExit(f"question {question!r} got no streamed answer: {final!r}\n"
-                                     f"{log.read_text(errors='replace')[-3000:]}")
+                    raise SystemExit(
+                        f"question {question!r} got no streamed answer: {final!r}\n"
+                        f"{log.read_text(errors='replace')[-3000:]}"
+                    )
                 if final != answer:
                     raise SystemExit(f"the answer arrived altered: {final!r}")
                 request = requests[0]
-                rows.append({
-                    "client_ttft": first - started,
-                    "model_ttft": request.model_ttft,
-                    "added": (first - started) - request.model_ttft,
-                    "before": request.received_at - started,
-                    "after": first - request.first_chunk_at,
-                })
+                rows.append(
+                    {
+                        "client_ttft": first - started,
+                        "model_ttft": request.model_ttft,
+                        "added": (first - started) - request.model_ttft,
+                        "before": request.received_at - started,
+                        "after": first - request.first_chunk_at,
+                    }
+                )
         finally:
             process.terminate()
             try:
@@ -352,14 +426,26 @@ def main() -> None:
     parser.add_argument("--first-token-ms", type=float, default=200.0)
     parser.add_argument("--token-ms", type=float, default=20.0)
     parser.add_argument("--tokens", type=int, default=30, help="answer length in tokens (words)")
-    parser.add_argument("--variants", default="app,floor",
-                        help="comma-separated, from app, wired, floor (default: app,floor)")
-    parser.add_argument("--retrieval", choices=["bm25", "dense", "hybrid"],
-                        help="RAGARENA_RETRIEVAL for the app (default: the app's own default)")
-    parser.add_argument("--client", choices=["gradio", "raw", "both"], default="both",
-                        help="gradio_client, the queue protocol over one connection like a browser, or both (default)")
-    parser.add_argument("--client-poll-ms", type=float, default=None,
-                        help="shorten gradio_client's 50 ms message poll to this (default: as shipped)")
+    parser.add_argument(
+        "--variants", default="app,floor", help="comma-separated, from app, wired, floor (default: app,floor)"
+    )
+    parser.add_argument(
+        "--retrieval",
+        choices=["bm25", "dense", "hybrid"],
+        help="RAGARENA_RETRIEVAL for the app (default: the app's own default)",
+    )
+    parser.add_argument(
+        "--client",
+        choices=["gradio", "raw", "both"],
+        default="both",
+        help="gradio_client, the queue protocol over one connection like a browser, or both (default)",
+    )
+    parser.add_argument(
+        "--client-poll-ms",
+        type=float,
+        default=None,
+        help="shorten gradio_client's 50 ms message poll to this (default: as shipped)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
@@ -372,10 +458,11 @@ def main() -> None:
 
     answer = " ".join(ANSWER_WORDS[i % len(ANSWER_WORDS)] for i in range(args.tokens))
     clients = ["gradio", "raw"] if args.client == "both" else [args.client]
-    client_names = {"raw": "raw queue protocol over one connection (as a browser tab)",
-                    "gradio": "gradio_client, message poll " + (
-                        "%g ms (patched)" % args.client_poll_ms if args.client_poll_ms is not None
-                        else "50 ms (as shipped)")}
+    client_names = {
+        "raw": "raw queue protocol over one connection (as a browser tab)",
+        "gradio": "gradio_client, message poll "
+        + (f"{args.client_poll_ms:g} ms (patched)" if args.client_poll_ms is not None else "50 ms (as shipped)"),
+    }
     results = {}
     for client_kind in clients:
         for variant in variants:
@@ -384,9 +471,11 @@ def main() -> None:
             figures["load_average"] = round((load + os.getloadavg()[0]) / 2, 1)
             results[f"{variant}/{client_kind}"] = figures
 
-    print(f"Streaming latency through /chat: {args.questions} questions, one at a time; fake model: first token "
-          f"after {args.first_token_ms:g} ms, then {args.token_ms:g} ms per token, {args.tokens} tokens; "
-          f"retrieval: {os.environ.get('RAGARENA_RETRIEVAL') or 'app default'}; {os.cpu_count()} CPUs.")
+    print(
+        f"Streaming latency through /chat: {args.questions} questions, one at a time; fake model: first token "
+        f"after {args.first_token_ms:g} ms, then {args.token_ms:g} ms per token, {args.tokens} tokens; "
+        f"retrieval: {os.environ.get('RAGARENA_RETRIEVAL') or 'app default'}; {os.cpu_count()} CPUs."
+    )
     for client_kind in clients:
         print(f"\n=== client: {client_names[client_kind]}")
         for variant in variants:
@@ -407,12 +496,22 @@ def main() -> None:
             for variant in (v for v in variants if v != "floor"):
                 own = results[f"{variant}/{client_kind}"]["added"]["p50_ms"] - floor
                 results[f"{variant}/{client_kind}"]["added_beyond_floor_p50_ms"] = own
-                print(f"[{variant}] p50 added beyond this client's floor: {own:.1f} ms "
-                      f"({'OK' if own < TARGET_MS else 'OVER TARGET'} against {TARGET_MS:g} ms)")
+                print(
+                    f"[{variant}] p50 added beyond this client's floor: {own:.1f} ms "
+                    f"({'OK' if own < TARGET_MS else 'OVER TARGET'} against {TARGET_MS:g} ms)"
+                )
     if args.json:
-        args.json.write_text(json.dumps({"questions": args.questions, "target_ms": TARGET_MS,
-                                         "args": {k: str(v) for k, v in vars(args).items()},
-                                         "results": results}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "questions": args.questions,
+                    "target_ms": TARGET_MS,
+                    "args": {k: str(v) for k, v in vars(args).items()},
+                    "results": results,
+                },
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ ratio. The votes are added to that database (use an empty one).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import shutil
@@ -74,13 +75,21 @@ def connect(url: str, attempts: int = 5) -> Client:
     raise AssertionError("unreachable")
 
 
-def start_app(folder: Path, docs: Path, concurrency: int, db: str | Path, name: str = "app"
-              ) -> tuple[subprocess.Popen, str]:
+def start_app(
+    folder: Path, docs: Path, concurrency: int, db: str | Path, name: str = "app"
+) -> tuple[subprocess.Popen, str]:
     port = app_process.free_port()
-    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
-           "RAGARENA_DOCS": str(docs), "RAGARENA_DATA_DIR": str(folder), "RAGARENA_DB": str(db),
-           "RAGARENA_VOTES_PER_MINUTE": "1000000", "RAGARENA_VOTES_PER_DAY": "1000000",
-           "RAGARENA_CONCURRENCY": str(concurrency)}
+    env = {
+        **os.environ,
+        "GRADIO_SERVER_NAME": "127.0.0.1",
+        "GRADIO_SERVER_PORT": str(port),
+        "RAGARENA_DOCS": str(docs),
+        "RAGARENA_DATA_DIR": str(folder),
+        "RAGARENA_DB": str(db),
+        "RAGARENA_VOTES_PER_MINUTE": "1000000",
+        "RAGARENA_VOTES_PER_DAY": "1000000",
+        "RAGARENA_CONCURRENCY": str(concurrency),
+    }
     env.pop("RAGARENA_VOTES_REPO", None)
     return app_process.start_app(env, folder, folder / f"{name}.log", port)
 
@@ -122,8 +131,9 @@ def load(urls: list[str], pids: list[int], args) -> dict:
         try:
             ready.wait(timeout=600)
             i = 0
-            while (args.seconds is None and i < args.battles) or (args.seconds is not None
-                                                                 and time.perf_counter() < stop_at[0]):
+            while (args.seconds is None and i < args.battles) or (
+                args.seconds is not None and time.perf_counter() < stop_at[0]
+            ):
                 t0 = time.perf_counter()
                 status = client.predict(QUESTIONS[(n + i) % 2], "Anónimo", None, None, api_name="/arena_ask")[4]
                 t1 = time.perf_counter()
@@ -145,10 +155,8 @@ def load(urls: list[str], pids: list[int], args) -> dict:
     threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(args.clients)]
     for t in threads:
         t.start()
-    try:
+    with contextlib.suppress(threading.BrokenBarrierError):
         ready.wait(timeout=600)
-    except threading.BrokenBarrierError:
-        pass
     server_cpu0 = sum(cpu_seconds(pid) for pid in pids)
     client0 = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
@@ -160,8 +168,15 @@ def load(urls: list[str], pids: list[int], args) -> dict:
     server_cpu = sum(cpu_seconds(pid) for pid in pids) - server_cpu0 if pids else float("nan")
     client1 = resource.getrusage(resource.RUSAGE_SELF)
     client_cpu = (client1.ru_utime - client0.ru_utime) + (client1.ru_stime - client0.ru_stime)
-    return {"acked": sum(acked), "elapsed": elapsed, "ask": ask_latency, "vote": vote_latency,
-            "server_cpu": server_cpu, "client_cpu": client_cpu, "errors": errors}
+    return {
+        "acked": sum(acked),
+        "elapsed": elapsed,
+        "ask": ask_latency,
+        "vote": vote_latency,
+        "server_cpu": server_cpu,
+        "client_cpu": client_cpu,
+        "errors": errors,
+    }
 
 
 def report(label: str, result: dict, db: str | Path, before: int, clients: int) -> tuple[bool, float]:
@@ -175,19 +190,25 @@ def report(label: str, result: dict, db: str | Path, before: int, clients: int) 
     def ms(values: list[float], q: float) -> str:
         if not values:
             return "-"
-        return f"{statistics.quantiles(values, n=100)[int(q) - 1] * 1000:.0f} ms" if len(values) > 1 else \
-            f"{values[0] * 1000:.0f} ms"
+        return (
+            f"{statistics.quantiles(values, n=100)[int(q) - 1] * 1000:.0f} ms"
+            if len(values) > 1
+            else f"{values[0] * 1000:.0f} ms"
+        )
 
     rate = total / elapsed if elapsed else 0.0
     print(f"== {label}")
     print(f"clients: {clients}   cpus: {os.cpu_count()}   load average: {os.getloadavg()[0]:.1f}")
-    print(f"acknowledged votes: {total} in {elapsed:.1f} s -> {rate:.1f} votes/s sustained "
-          f"({rate * 2:.1f} requests/s)")
-    print(f"/arena_ask latency p50 {ms(result['ask'], 50)}, p95 {ms(result['ask'], 95)}; "
-          f"/arena_vote latency p50 {ms(result['vote'], 50)}, p95 {ms(result['vote'], 95)}")
+    print(f"acknowledged votes: {total} in {elapsed:.1f} s -> {rate:.1f} votes/s sustained ({rate * 2:.1f} requests/s)")
+    print(
+        f"/arena_ask latency p50 {ms(result['ask'], 50)}, p95 {ms(result['ask'], 95)}; "
+        f"/arena_vote latency p50 {ms(result['vote'], 50)}, p95 {ms(result['vote'], 95)}"
+    )
     server_cpu, client_cpu = result["server_cpu"], result["client_cpu"]
-    print(f"CPU: server {server_cpu:.1f} s ({server_cpu / total * 1000 if total else 0:.1f} ms/vote), "
-          f"clients {client_cpu:.1f} s ({client_cpu / total * 1000 if total else 0:.1f} ms/vote)")
+    print(
+        f"CPU: server {server_cpu:.1f} s ({server_cpu / total * 1000 if total else 0:.1f} ms/vote), "
+        f"clients {client_cpu:.1f} s ({client_cpu / total * 1000 if total else 0:.1f} ms/vote)"
+    )
     ok = len(battles) == total and len(ids) == total and not result["errors"]
     print(f"stored votes: {len(battles)} ({len(ids)} distinct battle ids) -> {'OK' if ok else 'MISMATCH'}")
     for error in result["errors"][:5]:
@@ -202,10 +223,15 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=None, help="run for this long instead of --battles")
     parser.add_argument("--docs", default=str(REPO / "tests" / "fixtures" / "docs"))
     parser.add_argument("--concurrency", type=int, default=64, help="RAGARENA_CONCURRENCY for the app")
-    parser.add_argument("--url", default=None, help="use this running app (with --db and --pid) instead of starting one")
-    parser.add_argument("--db", default=None,
-                        help="with --url: its vote database (path or URL); otherwise a PostgreSQL URL (or "
-                             "'throwaway') to compare one SQLite replica with two replicas on it")
+    parser.add_argument(
+        "--url", default=None, help="use this running app (with --db and --pid) instead of starting one"
+    )
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="with --url: its vote database (path or URL); otherwise a PostgreSQL URL (or "
+        "'throwaway') to compare one SQLite replica with two replicas on it",
+    )
     parser.add_argument("--replicas", type=int, default=2, help="replicas on PostgreSQL (default 2)")
     parser.add_argument("--pid", type=int, default=None, help="with --url: its process id, for its CPU time")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (database, app logs)")
@@ -215,8 +241,13 @@ def main() -> int:
         if not args.db:
             parser.error("--url needs --db")
         before = _count(args.db)
-        ok, _ = report(f"running app {args.url}", load([args.url], [args.pid] if args.pid else [], args),
-                       args.db, before, args.clients)
+        ok, _ = report(
+            f"running app {args.url}",
+            load([args.url], [args.pid] if args.pid else [], args),
+            args.db,
+            before,
+            args.clients,
+        )
         return 0 if ok else 1
     if args.db and args.db != "throwaway" and not is_url(args.db):
         parser.error("--db without --url must be a postgresql:// URL or 'throwaway'")
@@ -257,12 +288,15 @@ def main() -> int:
                 result = load(urls, [p.pid for p in processes], args)
             finally:
                 stop(processes)
-            ok, rates["postgresql"] = report(f"{args.replicas} replicas, PostgreSQL", result, pg_url, before,
-                                             args.clients)
+            ok, rates["postgresql"] = report(
+                f"{args.replicas} replicas, PostgreSQL", result, pg_url, before, args.clients
+            )
             all_ok &= ok
             if rates["sqlite"]:
-                print(f"== {args.replicas} replicas on PostgreSQL / 1 replica on SQLite: "
-                      f"{rates['postgresql'] / rates['sqlite']:.2f}x votes/s")
+                print(
+                    f"== {args.replicas} replicas on PostgreSQL / 1 replica on SQLite: "
+                    f"{rates['postgresql'] / rates['sqlite']:.2f}x votes/s"
+                )
     finally:
         if cluster is not None:
             cluster.stop()

@@ -39,8 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Error: {error}", file=sys.stderr)
         return 2
     except RecursionError:  # a reader that missed it (`ragarena.core.jsonl.loads` reports it with the file)
-        print("Error: un archivo tiene datos anidados a demasiada profundidad (JSON o YAML); revísalo.",
-              file=sys.stderr)
+        print(
+            "Error: un archivo tiene datos anidados a demasiada profundidad (JSON o YAML); revísalo.", file=sys.stderr
+        )
         return 2
     except KeyboardInterrupt:
         print("Interrumpido.", file=sys.stderr)

@@ -40,9 +40,16 @@ class RefuseUploads:
         path = scope.get("path", "") if scope["type"] == "http" else ""
         if path.rstrip("/").endswith(UPLOAD_PATHS) or "/gradio_api/upload" in path:
             body = "Esta aplicación no acepta archivos.".encode()
-            await send({"type": "http.response.start", "status": 403,
-                        "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                                    (b"content-length", str(len(body)).encode())]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 403,
+                    "headers": [
+                        (b"content-type", b"text/plain; charset=utf-8"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, send)
@@ -64,11 +71,25 @@ def keep_the_socket_peer() -> None:
 
 def check_all() -> None:
     """Read every setting the app uses, so a bad value stops it at start with its name (UserError)."""
-    for read in (settings.arena_timeout, settings.screen_every, settings.bootstrap_rounds, settings.concurrency,
-                 settings.votes_every, settings.trusted_proxies, settings.login_enabled, settings.server_port,
-                 settings.session_capacity, settings.session_idle_s, settings.votes_per_minute,
-                 settings.votes_per_day, settings.ratings_per_minute, settings.min_ratings, settings.min_votes,
-                 settings.link_hosts, configured_mode):
+    for read in (
+        settings.arena_timeout,
+        settings.screen_every,
+        settings.bootstrap_rounds,
+        settings.concurrency,
+        settings.votes_every,
+        settings.trusted_proxies,
+        settings.login_enabled,
+        settings.server_port,
+        settings.session_capacity,
+        settings.session_idle_s,
+        settings.votes_per_minute,
+        settings.votes_per_day,
+        settings.ratings_per_minute,
+        settings.min_ratings,
+        settings.min_votes,
+        settings.link_hosts,
+        configured_mode,
+    ):
         read()
 
 
@@ -98,8 +119,9 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     keep_the_socket_peer()
     try:
-        demo.launch(server_name=host, server_port=port, state_session_capacity=capacity, **page_options(CSS),
-                    **launch_options())
+        demo.launch(
+            server_name=host, server_port=port, state_session_capacity=capacity, **page_options(CSS), **launch_options()
+        )
     finally:
         delete_temporary_files(demo)
 

@@ -16,14 +16,34 @@ from ragarena import settings
 from ragarena.core.errors import UserError
 
 ALLOW_PATTERNS = [
-    "README.md", "app.py", "models.yaml", "requirements.txt", "LICENSE",
-    "ragarena/*.py", "data/docs/*.md", "data/qa/*.jsonl", "data/scores/*", "data/README.md",
-    "data/vectors/*.npz", "data/selector/*.json", "docs/screenshots/*.png",
+    "README.md",
+    "app.py",
+    "models.yaml",
+    "requirements.txt",
+    "LICENSE",
+    "ragarena/*.py",
+    "data/docs/*.md",
+    "data/qa/*.jsonl",
+    "data/scores/*",
+    "data/README.md",
+    "data/vectors/*.npz",
+    "data/selector/*.json",
+    "docs/screenshots/*.png",
 ]
 IGNORE_PATTERNS = ["**/__pycache__/**", "**/*.pyc", ".venv*/**", "runtime/**", "tests/**", "bench/**", "train/**"]
 # Environment variables the app reads as secrets, beside the key/URL variables named in models.yaml.
-SECRET_NAMES = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "FINETUNED_URL", "FINETUNED_MODEL",
-                "FINETUNED_ENGINE", "FINETUNED_API_KEY", "TGI_URL", "HF_TOKEN", "RAGARENA_VOTES_REPO"]
+SECRET_NAMES = [
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENAI_MODEL",
+    "FINETUNED_URL",
+    "FINETUNED_MODEL",
+    "FINETUNED_ENGINE",
+    "FINETUNED_API_KEY",
+    "TGI_URL",
+    "HF_TOKEN",
+    "RAGARENA_VOTES_REPO",
+]
 
 
 @dataclass(frozen=True)
@@ -73,13 +93,20 @@ def publish(p: Plan, token: str | None = None) -> str:
 
     token = token or os.environ.get("HF_TOKEN") or get_token()
     if not token:
-        raise UserError("No hay token de Hugging Face: define HF_TOKEN o ejecuta «hf auth login» (permiso de escritura).")
+        raise UserError(
+            "No hay token de Hugging Face: define HF_TOKEN o ejecuta «hf auth login» (permiso de escritura)."
+        )
     api = HfApi(token=token)
     try:
         url = api.create_repo(p.space, repo_type="space", space_sdk="gradio", private=p.private, exist_ok=True)
-        api.upload_folder(repo_id=p.space, repo_type="space", folder_path=str(settings.REPO_ROOT),
-                          allow_patterns=ALLOW_PATTERNS, ignore_patterns=IGNORE_PATTERNS,
-                          commit_message="Publica RAG Arena")
+        api.upload_folder(
+            repo_id=p.space,
+            repo_type="space",
+            folder_path=str(settings.REPO_ROOT),
+            allow_patterns=ALLOW_PATTERNS,
+            ignore_patterns=IGNORE_PATTERNS,
+            commit_message="Publica RAG Arena",
+        )
         for name in p.secrets:
             api.add_space_secret(p.space, name, os.environ[name])
     except Exception as error:  # the hub client raises many HTTP error types; none must leak a token

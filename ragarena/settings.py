@@ -52,13 +52,13 @@ def non_negative_int(name: str, default: int) -> int:
 
 
 def positive_seconds(name: str, default: float) -> float:
-    return _parsed(name, default, float, lambda n: math.isfinite(n) and n > 0,
-                   _("un número de segundos mayor que 0"))
+    return _parsed(name, default, float, lambda n: math.isfinite(n) and n > 0, _("un número de segundos mayor que 0"))
 
 
 def non_negative_seconds(name: str, default: float) -> float:
-    return _parsed(name, default, float, lambda n: math.isfinite(n) and n >= 0,
-                   _("un número de segundos mayor o igual que 0"))
+    return _parsed(
+        name, default, float, lambda n: math.isfinite(n) and n >= 0, _("un número de segundos mayor o igual que 0")
+    )
 
 
 def positive_minutes(name: str, default: float) -> float:

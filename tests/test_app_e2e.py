@@ -20,9 +20,11 @@ def test_chat_answers_with_passages_and_follow_up(app_launcher, fixture_docs):
     assert "<mark>La piscina abre de lunes a viernes" in passages
     # Answer metadata: how long it took in plain words; time to first word, total time and tokens
     # (estimated for a local model) folded under "Detalles".
-    assert re.fullmatch(r"Respondida (en \d+(,\d+)? s|al instante)\. <details class='ra-meta'><summary>Detalles</summary>"
-                        r"1\.ª palabra \d+(,\d+)? s · total \d+(,\d+)? s · ≈\d+ tokens \(estimación\)</details>",
-                        status), status
+    assert re.fullmatch(
+        r"Respondida (en \d+(,\d+)? s|al instante)\. <details class='ra-meta'><summary>Detalles</summary>"
+        r"1\.ª palabra \d+(,\d+)? s · total \d+(,\d+)? s · ≈\d+ tokens \(estimación\)</details>",
+        status,
+    ), status
 
     _, chat, passages, _ = client.predict("¿Y en agosto?", chat, "extractive", api_name="/chat")
     assert message_text(chat[-1]) == "En agosto permanece cerrada por mantenimiento."
@@ -50,8 +52,13 @@ def test_unreadable_docs_folder_stops_with_a_message(tmp_path):
 
     from conftest import REPO
 
-    result = subprocess.run([sys.executable, str(REPO / "app.py")], env={"RAGARENA_DOCS": str(tmp_path / "x"),
-                            "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "app.py")],
+        env={"RAGARENA_DOCS": str(tmp_path / "x"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "No existe la carpeta de documentación" in result.stderr
     assert "Traceback" not in result.stderr
@@ -75,7 +82,9 @@ def test_chat_answers_from_the_history_it_is_given_and_nothing_else(app_launcher
     assert stored[:3] == [[], [], []]
     assert [turn["question"] for turn in stored[3]] == ["¿A qué hora abre la piscina entre semana?"]
     # A history that is not a conversation the page could show is refused, with a message.
-    bad = [{"role": role, "content": [{"type": "text", "text": text}]}
-           for role, text in (("assistant", "Soy el sistema."), ("user", "¿Y bien?"))]
+    bad = [
+        {"role": role, "content": [{"type": "text", "text": text}]}
+        for role, text in (("assistant", "Soy el sistema."), ("user", "¿Y bien?"))
+    ]
     _, chat, _, status = first.predict("¿Y en agosto?", bad, "extractive", api_name="/chat")
     assert status.startswith("⚠️ No se puede usar esta conversación")

@@ -14,10 +14,17 @@ from gradio_client import Client
 
 def post_file(url: str, name: str, content: bytes) -> tuple[int, str]:
     boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n"
-            f"Content-Type: application/octet-stream\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, response.read().decode(errors="replace")
@@ -27,8 +34,9 @@ def post_file(url: str, name: str, content: bytes) -> tuple[int, str]:
 
 def test_uploads_are_refused_and_temporary_files_are_deleted_at_stop(app_launcher, fixture_docs, tmp_path):
     uploads = tmp_path / "gradio-tmp"
-    app = app_launcher({"RAGARENA_DOCS": str(fixture_docs), "GRADIO_TEMP_DIR": str(uploads),
-                        "RAGARENA_RETRIEVAL": "bm25"})
+    app = app_launcher(
+        {"RAGARENA_DOCS": str(fixture_docs), "GRADIO_TEMP_DIR": str(uploads), "RAGARENA_RETRIEVAL": "bm25"}
+    )
     marker = f"subido-{uuid.uuid4().hex}"
     for path in ("gradio_api/upload", "gradio_api/upload?upload_id=abc", "gradio_api//upload/"):
         status, text = post_file(app.url + path, f"{marker}.html", b"<html><script>alert(1)</script></html>")

@@ -56,10 +56,8 @@ def stored(db: Path, voted_only: bool = True) -> list[dict]:
         store.close()
 
 
-def ask(client: Client, question: str = QUESTION, mode: str = "Anónimo", a: str | None = None,
-        b: str | None = None):
-    _, chat_a, chat_b, passages, status, name_a, name_b = client.predict(
-        question, mode, a, b, api_name="/arena_ask")
+def ask(client: Client, question: str = QUESTION, mode: str = "Anónimo", a: str | None = None, b: str | None = None):
+    _, chat_a, chat_b, passages, status, name_a, name_b = client.predict(question, mode, a, b, api_name="/arena_ask")
     return chat_a, chat_b, passages, status, name_a, name_b
 
 
@@ -71,6 +69,7 @@ def vote(client: Client, winner: str) -> tuple[str, str, str]:
 def start_voting(urls: list[str], acked: list[int], stop: threading.Event) -> list[threading.Thread]:
     """One client per slot of `acked` (client n on urls[n % len(urls)]) doing rounds and votes until `stop`;
     acked[n] counts its acknowledged votes. A client whose server is gone just ends."""
+
     def user(n: int) -> None:
         try:
             client = connect(urls[n % len(urls)])
@@ -106,8 +105,9 @@ def test_a_full_round_with_a_follow_up_then_a_vote(app_launcher, fixture_docs, t
     assert len(chat_a) == 4 and len(chat_b) == 4
     [first, second] = stored(db, voted_only=False)
     assert (first["model_a"], first["model_b"]) == (second["model_a"], second["model_b"])
-    assert second["conversation"] == [{"question": QUESTION, "answer_a": first["answer_a"],
-                                       "answer_b": first["answer_b"]}]
+    assert second["conversation"] == [
+        {"question": QUESTION, "answer_a": first["answer_a"], "answer_b": first["answer_b"]}
+    ]
 
     status, name_a, name_b = tuple(client.predict(api_name="/arena_vote_b"))[:3]
     assert status.startswith("✅ Voto registrado")
@@ -143,7 +143,7 @@ def test_named_mode_and_refusals(app_launcher, fixture_docs, tmp_path):
     assert "dos modelos distintos" in status
     assert stored(db, voted_only=False) == []
 
-    chat_a, chat_b, _, _, name_a, name_b = ask(client, mode="Elegir modelos", a="extractive-lexical", b="extractive")
+    chat_a, chat_b, _, _, name_a, _name_b = ask(client, mode="Elegir modelos", a="extractive-lexical", b="extractive")
     assert name_a == "### Modelo A: Extractivo léxico"  # named: shown from the start
     assert message_text(chat_a[-1]) == ANSWERS["extractive-lexical"]
     assert message_text(chat_b[-1]) == ANSWERS["extractive"]
@@ -160,7 +160,11 @@ def test_named_mode_and_refusals(app_launcher, fixture_docs, tmp_path):
     assert "Voto no válido" in status
     [battle] = stored(db)
     assert (battle["model_a"], battle["model_b"], battle["winner"], battle["mode"]) == (
-        "extractive-lexical", "extractive", "tie", "named")
+        "extractive-lexical",
+        "extractive",
+        "tie",
+        "named",
+    )
 
     # Rate limit (2 a minute here): the second vote passes, the third is refused.
     assert vote(client, "model_a")[0].startswith("✅")
@@ -180,9 +184,16 @@ def test_a_failing_model_is_reported_and_the_round_cannot_be_voted(app_launcher,
         "models:\n"
         "  - {id: extractive, label: Extractivo, kind: extractive}\n"
         "  - {id: roto, label: Roto, kind: openai, model: x, base_url_env: ROTO_URL, api_key_env: ROTO_KEY,"
-        " max_retries: 0}\n", encoding="utf-8")  # a server that is not there
-    env = arena_env(tmp_path, fixture_docs, RAGARENA_MODELS=str(models),
-                    ROTO_URL=f"http://127.0.0.1:{free_port()}/v1", ROTO_KEY="clave")
+        " max_retries: 0}\n",
+        encoding="utf-8",
+    )  # a server that is not there
+    env = arena_env(
+        tmp_path,
+        fixture_docs,
+        RAGARENA_MODELS=str(models),
+        ROTO_URL=f"http://127.0.0.1:{free_port()}/v1",
+        ROTO_KEY="clave",
+    )
     app = app_launcher(env)
     client = connect(app.url)
     chat_a, chat_b, _, status, _, _ = ask(client, mode="Elegir modelos", a="extractive", b="roto")
@@ -236,8 +247,13 @@ def assert_each_vote_once(battles: list[dict], clients: int, rounds: int) -> Non
 
 def test_50_concurrent_clients_each_vote_20_battles(app_launcher, fixture_docs, tmp_path):
     clients, rounds = 50, 20
-    env = arena_env(tmp_path, fixture_docs, RAGARENA_VOTES_PER_MINUTE="100000",
-                    RAGARENA_VOTES_PER_DAY="100000", RAGARENA_CONCURRENCY="64")
+    env = arena_env(
+        tmp_path,
+        fixture_docs,
+        RAGARENA_VOTES_PER_MINUTE="100000",
+        RAGARENA_VOTES_PER_DAY="100000",
+        RAGARENA_CONCURRENCY="64",
+    )
     app = app_launcher(env)
     started = time.perf_counter()
     errors = vote_rounds([app.url], clients, rounds)
@@ -276,11 +292,17 @@ def test_sigkill_loses_no_acknowledged_vote(app_launcher, fixture_docs, tmp_path
 
 
 def _start_with(db: Path, fixture_docs: Path, tmp_path: Path) -> subprocess.CompletedProcess:
-    env = {"PATH": "/usr/bin:/bin", "RAGARENA_DOCS": str(fixture_docs), "RAGARENA_DB": str(db),
-           "RAGARENA_DATA_DIR": str(tmp_path / "runtime"),
-           "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, str(REPO / "app.py")], env=env, cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "RAGARENA_DOCS": str(fixture_docs),
+        "RAGARENA_DB": str(db),
+        "RAGARENA_DATA_DIR": str(tmp_path / "runtime"),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+    }
+    return subprocess.run(
+        [sys.executable, str(REPO / "app.py")], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_corrupt_or_foreign_database_stops_the_app_and_is_never_overwritten(fixture_docs, tmp_path):
@@ -293,8 +315,10 @@ def test_corrupt_or_foreign_database_stops_the_app_and_is_never_overwritten(fixt
         conn.execute("CREATE TABLE pedidos (id INTEGER PRIMARY KEY, total REAL)")
         conn.execute("INSERT INTO pedidos (total) VALUES (12.5)")
     conn.close()
-    for db, message in [(corrupt, "está dañado o no es una base de datos SQLite"),
-                        (foreign, "es una base de datos SQLite de otro programa (tablas: pedidos)")]:
+    for db, message in [
+        (corrupt, "está dañado o no es una base de datos SQLite"),
+        (foreign, "es una base de datos SQLite de otro programa (tablas: pedidos)"),
+    ]:
         before = db.read_bytes()
         siblings = sorted(p.name for p in folder.iterdir())
         result = _start_with(db, fixture_docs, tmp_path)

@@ -43,7 +43,8 @@ def test_reasons_and_reference_after_a_vote(page, app_launcher, fixture_docs, fi
     page.locator("#arena-reasons-good label", has_text="respuesta correcta").click()
     page.locator("#arena-reasons-save").click()
     page.wait_for_function(
-        "document.querySelector('#arena-reasons-status')?.innerText.includes('Motivos guardados: respuesta correcta')")
+        "document.querySelector('#arena-reasons-status')?.innerText.includes('Motivos guardados: respuesta correcta')"
+    )
     page.locator("#arena-reference").get_by_text("Respuesta de referencia").first.click()
     page.locator("#arena-reference-text").wait_for(state="visible")
     assert "De lunes a viernes abre de 7:00 a 22:00." in page.locator("#arena-reference-text").inner_text()
@@ -60,7 +61,8 @@ def test_reasons_and_reference_after_a_vote(page, app_launcher, fixture_docs, fi
     page.locator("#arena-reasons-bad label", has_text="con relleno").click()
     page.locator("#arena-reasons-save").click()
     page.wait_for_function(
-        "document.querySelector('#arena-reasons-status')?.innerText.includes('Motivos guardados: con relleno')")
+        "document.querySelector('#arena-reasons-status')?.innerText.includes('Motivos guardados: con relleno')"
+    )
 
     page.get_by_role("tab", name="Clasificación").click()
     page.locator("#leaderboard-refresh").click()
@@ -70,6 +72,8 @@ def test_reasons_and_reference_after_a_vote(page, app_launcher, fixture_docs, fi
     assert "respuesta correcta" in text and "Concisión (sin relleno)" in text
     # The style-controlled ratings and their ranks are in the detail view, one click away.
     page.locator("#leaderboard-detail-box").get_by_text("Detalle y procedencia").first.click()
-    page.wait_for_function("document.querySelector('#leaderboard-detail thead')?.innerText.includes('Control de estilo')")
+    page.wait_for_function(
+        "document.querySelector('#leaderboard-detail thead')?.innerText.includes('Control de estilo')"
+    )
     headers = page.locator("#leaderboard-detail thead").inner_text()
     assert "Control de estilo: desde" in headers and "Rango (control de estilo)" in headers

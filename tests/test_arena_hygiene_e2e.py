@@ -39,7 +39,8 @@ def test_reference_reasons_and_daily_cap(app_launcher, fixture_docs, fixture_qa,
     assert reasons(client, ["respuesta correcta"]) == "✅ Motivos guardados: respuesta correcta."
     # Updatable until the next round (canonical order); refused when they do not fit the vote.
     assert reasons(client, ["basada en el contexto", "concisa, sin relleno"]) == (
-        "✅ Motivos guardados: concisa, sin relleno, basada en el contexto.")
+        "✅ Motivos guardados: concisa, sin relleno, basada en el contexto."
+    )
     assert reasons(client, ["incorrectas"]).startswith("⚠️ Motivo no válido para este voto")
     assert reasons(client, ["<b>hola</b>"]).startswith("⚠️ Motivo no válido")
     # A refused repeat vote keeps showing the reference.
@@ -83,9 +84,12 @@ def test_a_model_that_names_itself_makes_the_vote_not_count(app_launcher, fixtur
             "models:\n"
             "  - {id: extractive, label: Extractivo, kind: extractive}\n"
             "  - {id: charlatan, label: Charlatán, kind: openai, model: gpt-3.5-turbo, api_key_env: FAKE_KEY,\n"
-            "     base_url_env: FAKE_URL, max_retries: 0}\n", encoding="utf-8")
-        env = arena_env(tmp_path, fixture_docs, RAGARENA_MODELS=str(models), FAKE_KEY="sk-prueba",
-                        FAKE_URL=server.base_url)
+            "     base_url_env: FAKE_URL, max_retries: 0}\n",
+            encoding="utf-8",
+        )
+        env = arena_env(
+            tmp_path, fixture_docs, RAGARENA_MODELS=str(models), FAKE_KEY="sk-prueba", FAKE_URL=server.base_url
+        )
         app = app_launcher(env)
         client = connect(app.url)
         chat_a, chat_b, *_ = ask(client)  # blind: the two available models, in a random order

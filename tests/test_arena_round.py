@@ -10,12 +10,12 @@ import pytest
 
 from ragarena.answering.backends.base import BackendError, Usage
 from ragarena.answering.models import ModelSpec
-from ragarena.core.battles import battle_problem
 from ragarena.arena.rounds import ArenaRound, round_for_question, round_from_saved, saved_round, start_round
 from ragarena.arena.turn import TIMED_OUT, play_turn, record_turn
-from ragarena.core.refusals import VoteRejected
 from ragarena.arena.votes import VoteStore
+from ragarena.core.battles import battle_problem
 from ragarena.core.i18n import localize
+from ragarena.core.refusals import VoteRejected
 
 QUESTION = "¿A qué hora abre la piscina entre semana?"
 
@@ -23,8 +23,9 @@ QUESTION = "¿A qué hora abre la piscina entre semana?"
 class Scripted:
     """A backend that yields its chunks (then, optionally, the server's token counts), or raises."""
 
-    def __init__(self, chunks=(), usage: Usage | None = None, error: Exception | None = None,
-                 hold: threading.Event | None = None):
+    def __init__(
+        self, chunks=(), usage: Usage | None = None, error: Exception | None = None, hold: threading.Event | None = None
+    ):
         self.chunks, self.usage, self.error, self.hold = list(chunks), usage, error, hold
         self.requests, self.closed = [], threading.Event()
 
@@ -56,8 +57,10 @@ class FakeEngine:
         return self.backends[model_id]
 
 
-SPECS = [ModelSpec("caro", "Caro", "openai", settings={"price_input_per_1m": 1.0, "price_output_per_1m": 4.0}),
-         ModelSpec("gratis", "Gratis", "openai")]
+SPECS = [
+    ModelSpec("caro", "Caro", "openai", settings={"price_input_per_1m": 1.0, "price_output_per_1m": 4.0}),
+    ModelSpec("gratis", "Gratis", "openai"),
+]
 
 
 @pytest.fixture
@@ -68,8 +71,10 @@ def store(tmp_path):
 
 
 def test_a_round_stores_a_battle_whose_timings_have_tokens_and_cost(fixture_engine, store):
-    backends = {"caro": Scripted(["La piscina abre ", "a las 7:00."], Usage(prompt_tokens=120, completion_tokens=9)),
-                "gratis": Scripted(["Abre a las 7:00 entre semana."])}
+    backends = {
+        "caro": Scripted(["La piscina abre ", "a las 7:00."], Usage(prompt_tokens=120, completion_tokens=9)),
+        "gratis": Scripted(["Abre a las 7:00 entre semana."]),
+    }
     engine = FakeEngine(fixture_engine, backends, SPECS)
     round_ = start_round("named", "caro", "gratis", ["caro", "gratis"])
     turns = list(play_turn(engine, round_, QUESTION, timeout=60))
@@ -103,11 +108,18 @@ def test_a_round_stores_a_battle_whose_timings_have_tokens_and_cost(fixture_engi
 
 
 def test_a_failing_model_fails_the_round_and_shows_its_message(fixture_engine):
-    backends = {"caro": Scripted(["Abre a las 7:00."]),
-                "gratis": Scripted(["Abre"], error=BackendError("el servidor no responde"))}
-    last = list(play_turn(FakeEngine(fixture_engine, backends, SPECS), start_round("named", "caro", "gratis",
-                                                                                    ["caro", "gratis"]),
-                          QUESTION, timeout=60))[-1]
+    backends = {
+        "caro": Scripted(["Abre a las 7:00."]),
+        "gratis": Scripted(["Abre"], error=BackendError("el servidor no responde")),
+    }
+    last = list(
+        play_turn(
+            FakeEngine(fixture_engine, backends, SPECS),
+            start_round("named", "caro", "gratis", ["caro", "gratis"]),
+            QUESTION,
+            timeout=60,
+        )
+    )[-1]
     assert last.done and last.failed and last.round.failed and last.timings is None
     assert last.errors == {"b": "el servidor no responde"} and last.answers["a"] == "Abre a las 7:00."
 
@@ -116,8 +128,14 @@ def test_a_model_past_the_timeout_fails_the_round_and_its_stream_is_closed(fixtu
     hold = threading.Event()
     backends = {"caro": Scripted(["Abre"], hold=hold), "gratis": Scripted(hold=hold)}
     try:
-        last = list(play_turn(FakeEngine(fixture_engine, backends, SPECS),
-                              start_round("named", "caro", "gratis", ["caro", "gratis"]), QUESTION, timeout=0.3))[-1]
+        last = list(
+            play_turn(
+                FakeEngine(fixture_engine, backends, SPECS),
+                start_round("named", "caro", "gratis", ["caro", "gratis"]),
+                QUESTION,
+                timeout=0.3,
+            )
+        )[-1]
     finally:
         hold.set()  # the models answer late: their streams were abandoned, and are closed
     assert last.failed and last.round.failed and last.timings is None
@@ -134,15 +152,17 @@ def test_a_model_that_cannot_start_fails_its_side(fixture_engine):
             return super().backend(model_id)
 
     engine = Unusable(fixture_engine, {"caro": Scripted(["Abre."])}, SPECS)
-    last = list(play_turn(engine, start_round("named", "caro", "gratis", ["caro", "gratis"]), QUESTION,
-                          timeout=60))[-1]
+    last = list(play_turn(engine, start_round("named", "caro", "gratis", ["caro", "gratis"]), QUESTION, timeout=60))[-1]
     assert last.errors == {"b": "falta la clave"} and last.answers["a"] == "Abre."
 
 
 def test_models_are_drawn_or_picked_and_bad_picks_are_refused():
     drawn = start_round("anonymous", None, None, ["x", "y", "z"])
-    assert drawn.mode == "anonymous" and drawn.model_a != drawn.model_b and {drawn.model_a, drawn.model_b} <= {
-        "x", "y", "z"}
+    assert (
+        drawn.mode == "anonymous"
+        and drawn.model_a != drawn.model_b
+        and {drawn.model_a, drawn.model_b} <= {"x", "y", "z"}
+    )
     for choices, message in (((None, "y"), "Elige los dos"), (("x", "x"), "distintos"), (("x", "w"), "«w»")):
         with pytest.raises(VoteRejected, match=message):
             start_round("named", *choices, ["x", "y"])
@@ -155,9 +175,16 @@ def test_models_are_drawn_or_picked_and_bad_picks_are_refused():
 
 
 def test_the_browser_note_of_a_round_restores_it(store):
-    battle_id = store.record_battle(session_hash="sesión-1", question="¿Y los sábados?", model_a="m1",
-                                    model_b="m2", answer_a="a2", answer_b="b2", mode="named",
-                                    conversation=[{"question": "¿Abre?", "answer_a": "a1", "answer_b": "b1"}])
+    battle_id = store.record_battle(
+        session_hash="sesión-1",
+        question="¿Y los sábados?",
+        model_a="m1",
+        model_b="m2",
+        answer_a="a2",
+        answer_b="b2",
+        mode="named",
+        conversation=[{"question": "¿Abre?", "answer_a": "a1", "answer_b": "b1"}],
+    )
     # The note's format is what browsers already keep: {"battle_id", "session"}.
     note = saved_round(ArenaRound("named", "m1", "m2", battle_id=battle_id, owner="sesión-1"))
     assert note == {"battle_id": battle_id, "session": "sesión-1"}

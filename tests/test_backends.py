@@ -64,9 +64,19 @@ class Rig:
             self.monkeypatch.setenv(self.key_env, key)
         else:
             self.monkeypatch.delenv(self.key_env, raising=False)
-        spec = ModelSpec(id=f"{self.kind}-test", label="Modelo de prueba", kind=self.kind,
-                         settings={"model": "modelo-x", "temperature": 0, "max_tokens": 64, "timeout_s": 2,
-                                   "max_retries": 2, **settings})
+        spec = ModelSpec(
+            id=f"{self.kind}-test",
+            label="Modelo de prueba",
+            kind=self.kind,
+            settings={
+                "model": "modelo-x",
+                "temperature": 0,
+                "max_tokens": 64,
+                "timeout_s": 2,
+                "max_retries": 2,
+                **settings,
+            },
+        )
         return create_backend(spec, None)
 
 
@@ -169,8 +179,14 @@ def test_429_after_the_retries_says_busy_or_quota(rig, request_):
     assert len(rig.server.chat_requests()) == 2
 
 
-@pytest.mark.parametrize("status, words", [(400, "ha rechazado la petición (400)"), (404, "no encuentra el modelo «modelo-x»"),
-                                           (403, "ha denegado la petición (403)")])
+@pytest.mark.parametrize(
+    "status, words",
+    [
+        (400, "ha rechazado la petición (400)"),
+        (404, "no encuentra el modelo «modelo-x»"),
+        (403, "ha denegado la petición (403)"),
+    ],
+)
 def test_refused_requests_are_not_retried(rig, request_, status, words):
     rig.server.script(error(status))
     assert words in str(fail(rig.backend(), request_))
@@ -222,9 +238,14 @@ def test_the_key_never_appears_in_errors_logs_or_repr(rig, request_, caplog):
     # timeout_s is the whole answer's deadline: room for the 500's retry even on a busy machine.
     backend = rig.backend(timeout_s=1.0, max_retries=1)
     rig.server.script(
-        ok(ANSWER), error(401, f"Incorrect API key provided: {SECRET}"),
-        error(500, SECRET, retry_after=0.01), error(500, SECRET, retry_after=0.01), cut(ANSWER, 2),
-        error(400, f"bad key {SECRET}"), stall(3), stall(3),
+        ok(ANSWER),
+        error(401, f"Incorrect API key provided: {SECRET}"),
+        error(500, SECRET, retry_after=0.01),
+        error(500, SECRET, retry_after=0.01),
+        cut(ANSWER, 2),
+        error(400, f"bad key {SECRET}"),
+        stall(3),
+        stall(3),
     )
     errors = []
     for _ in range(6):
@@ -252,7 +273,11 @@ def test_the_registry_lists_the_default_models(monkeypatch):
     assert {"extractive", "gpt-6-luna", "gpt-3.5-turbo", "stablelm-2-12b-rag"} == set(specs) - {"extractive-lexical"}
     api, legacy, tgi = specs["gpt-6-luna"], specs["gpt-3.5-turbo"], specs["stablelm-2-12b-rag"]
     assert (api.kind, api.settings["model"], api.settings["api_key_env"], api.settings["base_url_env"]) == (
-        "openai", "gpt-6-luna", "OPENAI_API_KEY", "OPENAI_BASE_URL")
+        "openai",
+        "gpt-6-luna",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+    )
     assert api.label == "OpenAI · gpt-6-luna" and api.alias == "openai"
     # Prices per model from the api_models table, with the date they applied.
     assert (api.settings["price_input_per_1m"], api.settings["price_output_per_1m"]) == (0.1, 0.5)
@@ -277,7 +302,8 @@ def test_unavailable_reasons_say_how_to_enable(monkeypatch):
     assert unavailable_reason(tgi) == (
         "Define FINETUNED_URL con la dirección /v1 de un servidor vLLM o SGLang (y FINETUNED_MODEL con el nombre "
         "del modelo o adaptador servido) para activarlo. O bien: "
-        "Define TGI_URL con la dirección del servidor TGI (y HF_TOKEN si está protegido) para activarlo.")
+        "Define TGI_URL con la dirección del servidor TGI (y HF_TOKEN si está protegido) para activarlo."
+    )
     with pytest.raises(UserError, match="no está disponible: Define OPENAI_API_KEY"):
         create_backend(gpt, None)
 
@@ -420,8 +446,9 @@ def test_a_prefetched_stream_can_be_watched_without_waiting():
 
 
 def test_format_meta_is_one_short_spanish_line():
-    meta = AnswerMeta(ttft_s=0.42, total_s=1.8, completion_tokens=37, prompt_tokens=150, tokens_estimated=False,
-                      cost_usd=0.0001)
+    meta = AnswerMeta(
+        ttft_s=0.42, total_s=1.8, completion_tokens=37, prompt_tokens=150, tokens_estimated=False, cost_usd=0.0001
+    )
     assert format_meta(meta) == "1.ª palabra 0,42 s · total 1,8 s · 37 tokens · ~0,0001 $"
     assert [format_usd(x) for x in (0.000043, 0.0123, 0.5, 2.5)] == ["0,000043 $", "0,012 $", "0,5 $", "2,50 $"]
 
@@ -429,16 +456,19 @@ def test_format_meta_is_one_short_spanish_line():
 # --- filler in what remote models typically write ------------------------------------------
 
 
-@pytest.mark.parametrize("answer", [
-    "Según los documentos, el carné es gratuito.",
-    "En los fragmentos proporcionados se indica que el carné es gratuito.",
-    "La información proporcionada indica que el carné es gratuito.",
-    "El carné es gratuito. Espero que esto te ayude.",
-    "El carné es gratuito. ¡Espero haberte ayudado!",
-    "El carné es gratuito. ¿Hay algo más en lo que pueda ayudarte?",
-    "Gracias por tu pregunta. El carné es gratuito.",
-    "Como asistente de IA, no tengo acceso a esa información.",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Según los documentos, el carné es gratuito.",
+        "En los fragmentos proporcionados se indica que el carné es gratuito.",
+        "La información proporcionada indica que el carné es gratuito.",
+        "El carné es gratuito. Espero que esto te ayude.",
+        "El carné es gratuito. ¡Espero haberte ayudado!",
+        "El carné es gratuito. ¿Hay algo más en lo que pueda ayudarte?",
+        "Gracias por tu pregunta. El carné es gratuito.",
+        "Como asistente de IA, no tengo acceso a esa información.",
+    ],
+)
 def test_filler_of_chat_models_is_caught(answer):
     assert find_filler(answer)
 
@@ -487,6 +517,8 @@ def test_the_chat_stream_coalesces_chunks_but_shows_the_first_words_and_the_whol
     question = "¿Cuánto cuesta el abono anual de la piscina?"
     every = [(answer, meta is not None) for _hits, answer, meta in answer_stream(engine, "extractive", question, [])]
     assert len(every) > 4 and every[-1][1] and "280 euros" in every[-1][0]
-    drawn = [(answer, meta is not None)
-             for _hits, answer, meta in answer_stream(engine, "extractive", question, [], refresh_s=3600)]
+    drawn = [
+        (answer, meta is not None)
+        for _hits, answer, meta in answer_stream(engine, "extractive", question, [], refresh_s=3600)
+    ]
     assert drawn == [every[0], every[1], every[-1]]  # nothing, the first words, the answer with its figures

@@ -12,10 +12,10 @@ import pytest
 from gradio_client import Client
 
 from ragarena import cli
-from ragarena.core.battles import read_for_import
 from ragarena.arena.votes import VoteStore
-from ragarena.core.refusals import VoteRejected
+from ragarena.core.battles import read_for_import
 from ragarena.core.i18n import localize
+from ragarena.core.refusals import VoteRejected
 
 GOOD = {"model_a": "extractive", "model_b": "extractive-lexical", "winner": "model_a", "tstamp": 1_750_000_000}
 LEAK = "http://127.0.0.1:9/lb.png"
@@ -34,8 +34,10 @@ BAD = {
     12: ({"served_tstamp": 1e300}, "'served_tstamp' fuera del intervalo admitido"),
     13: ({"tstamp": True}, "'tstamp' debe ser un número finito"),
     14: ({"timings": []}, "'timings' debe ser un objeto, no []"),
-    15: ({"conversation": [{"question": "¿x?", "answer_a": "\udfff"}]},
-         "'conversation[0].answer_a' tiene un carácter no válido"),
+    15: (
+        {"conversation": [{"question": "¿x?", "answer_a": "\udfff"}]},
+        "'conversation[0].answer_a' tiene un carácter no válido",
+    ),
 }
 
 
@@ -47,8 +49,9 @@ def db(tmp_path, monkeypatch):
 
 
 def bad_file(tmp_path):
-    lines = [json.dumps(GOOD)] + [json.dumps({**GOOD, "tstamp": 1_750_000_000 + n, **row})
-                                  for n, (row, _why) in sorted(BAD.items())]
+    lines = [json.dumps(GOOD)] + [
+        json.dumps({**GOOD, "tstamp": 1_750_000_000 + n, **row}) for n, (row, _why) in sorted(BAD.items())
+    ]
     lines.append(json.dumps({**GOOD, "winner": "tie", "tstamp": 1_750_000_100}))
     path = tmp_path / "malos.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")  # json.dumps writes "\ud800" as an escape
@@ -60,7 +63,8 @@ def launch(app_launcher, fixture_docs, db):
 
 
 def test_each_bad_row_is_refused_with_its_line_and_the_app_then_starts_and_shows_the_leaderboard(
-        tmp_path, db, capsys, app_launcher, fixture_docs):
+    tmp_path, db, capsys, app_launcher, fixture_docs
+):
     path = bad_file(tmp_path)
     found = read_for_import(path)
     refused = dict(found.refused)
@@ -75,8 +79,10 @@ def test_each_bad_row_is_refused_with_its_line_and_the_app_then_starts_and_shows
     assert "Importados 2 combates nuevos" in captured.out and "14 filas rechazadas" in captured.out
     assert "Traceback" not in captured.err and "UnicodeEncodeError" not in captured.err
     assert "× 'tstamp' fuera del intervalo admitido (1e+300): debe estar entre el 1 de enero de 2023" in captured.err
-    assert "'question' tiene un carácter no válido (un sustituto UTF-16 suelto, como \\ud800); corrige el texto. " \
-           "Línea 6" in captured.err
+    assert (
+        "'question' tiene un carácter no válido (un sustituto UTF-16 suelto, como \\ud800); corrige el texto. "
+        "Línea 6" in captured.err
+    )
     assert "× 'model_a' no es un nombre de modelo válido" in captured.err and "Línea 7" in captured.err
 
     app = launch(app_launcher, fixture_docs, db)
@@ -91,10 +97,23 @@ def test_each_bad_row_is_refused_with_its_line_and_the_app_then_starts_and_shows
 
 def insert_raw(db, battle_id: str, **columns) -> None:
     """A row written straight into the database, as a hand edit or an older version could."""
-    row = {"id": battle_id, "served_at": 1_750_000_000.0, "session_hash": "s", "question": "¿x?",
-           "conversation": "[]", "passage_ids": "[]", "model_a": "extractive", "model_b": "extractive-lexical",
-           "answer_a": "a", "answer_b": "b", "timings": "{}", "mode": "anonymous", "winner": "model_b",
-           "voted_at": 1_750_000_001.0, **columns}
+    row = {
+        "id": battle_id,
+        "served_at": 1_750_000_000.0,
+        "session_hash": "s",
+        "question": "¿x?",
+        "conversation": "[]",
+        "passage_ids": "[]",
+        "model_a": "extractive",
+        "model_b": "extractive-lexical",
+        "answer_a": "a",
+        "answer_b": "b",
+        "timings": "{}",
+        "mode": "anonymous",
+        "winner": "model_b",
+        "voted_at": 1_750_000_001.0,
+        **columns,
+    }
     conn = sqlite3.connect(db)
     conn.execute(f"INSERT INTO battles ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
     conn.commit()
@@ -102,7 +121,8 @@ def insert_raw(db, battle_id: str, **columns) -> None:
 
 
 def test_a_bad_row_already_in_the_database_is_left_out_counted_and_logged_once(
-        tmp_path, db, capsys, app_launcher, fixture_docs):
+    tmp_path, db, capsys, app_launcher, fixture_docs
+):
     store = VoteStore(db)
     store.import_battles([GOOD, {**GOOD, "winner": "tie", "tstamp": 1_750_000_100}])
     store.close()
@@ -128,8 +148,10 @@ def test_a_bad_row_already_in_the_database_is_left_out_counted_and_logged_once(
 
     app = launch(app_launcher, fixture_docs, db)
     client = Client(app.url, verbose=False)
-    for language, warning in (("es", "⚠️ 4 votos guardados no se pueden leer y no cuentan"),
-                              ("en", "⚠️ 4 stored votes cannot be read and do not count")):
+    for language, warning in (
+        ("es", "⚠️ 4 votos guardados no se pueden leer y no cuentan"),
+        ("en", "⚠️ 4 stored votes cannot be read and do not count"),
+    ):
         _table, summary, *_ = client.predict(language, api_name="/leaderboard_refresh")
         assert warning in summary and ("**2 votos**" in summary or "**2 votes**" in summary)
     client.close()
@@ -142,11 +164,22 @@ def test_a_bad_row_already_in_the_database_is_left_out_counted_and_logged_once(
 
 
 def test_import_ratings_refuses_a_lone_surrogate_and_a_time_out_of_range_with_a_message(tmp_path, db, capsys):
-    rating = {"answer_id": "r-1", "model": "extractive", "question": "¿x?", "answer": "a", "answer_relevance": 3,
-              "context_relevance": 4, "groundedness": 5, "served_tstamp": 1_750_000_000,
-              "first_tstamp": 1_750_000_001, "tstamp": 1_750_000_002}
-    cases = {"q \ud800": "'question' tiene un carácter no válido (un sustituto UTF-16 suelto",
-             1e300: "'served_tstamp' fuera del intervalo admitido (1e+300)"}
+    rating = {
+        "answer_id": "r-1",
+        "model": "extractive",
+        "question": "¿x?",
+        "answer": "a",
+        "answer_relevance": 3,
+        "context_relevance": 4,
+        "groundedness": 5,
+        "served_tstamp": 1_750_000_000,
+        "first_tstamp": 1_750_000_001,
+        "tstamp": 1_750_000_002,
+    }
+    cases = {
+        "q \ud800": "'question' tiene un carácter no válido (un sustituto UTF-16 suelto",
+        1e300: "'served_tstamp' fuera del intervalo admitido (1e+300)",
+    }
     for bad, why in cases.items():
         key = "question" if isinstance(bad, str) else "served_tstamp"
         path = tmp_path / "valoraciones.jsonl"
@@ -160,8 +193,13 @@ def test_import_ratings_refuses_a_lone_surrogate_and_a_time_out_of_range_with_a_
 
 def test_reports_read_from_a_file_take_any_time_without_a_traceback(tmp_path, capsys):
     path = tmp_path / "excluidos.jsonl"
-    path.write_text("".join(json.dumps({**GOOD, "tstamp": t, "excluded_reason": "prueba"}) + "\n"
-                            for t in (1e300, -1e308, 1_750_000_000)), encoding="utf-8")
+    path.write_text(
+        "".join(
+            json.dumps({**GOOD, "tstamp": t, "excluded_reason": "prueba"}) + "\n"
+            for t in (1e300, -1e308, 1_750_000_000)
+        ),
+        encoding="utf-8",
+    )
     assert cli.main(["votes-report", "--file", str(path)]) == 0
     out = capsys.readouterr().out
     assert "Combates excluidos (3)" in out and "2025-06-15 15:06" in out and out.count("—  ") >= 2
@@ -172,15 +210,27 @@ def test_reports_read_from_a_file_take_any_time_without_a_traceback(tmp_path, ca
 
 def test_voting_on_a_row_broken_by_hand_is_refused_with_a_message_and_counts_nothing(db):
     store = VoteStore(db, votes_per_minute=100)
-    battle_id = store.record_battle(session_hash="s", question="¿Cuánto dura un préstamo?", model_a="extractive",
-                                    model_b="extractive-lexical", answer_a="15 días.", answer_b="Dos semanas.")
+    battle_id = store.record_battle(
+        session_hash="s",
+        question="¿Cuánto dura un préstamo?",
+        model_a="extractive",
+        model_b="extractive-lexical",
+        answer_a="15 días.",
+        answer_b="Dos semanas.",
+    )
     with sqlite3.connect(db) as conn:  # as a hand-made edit would leave it
         conn.execute("UPDATE battles SET timings = '[1, 2]' WHERE id = ?", (battle_id,))
     with pytest.raises(VoteRejected) as refused:
         store.vote(battle_id, "s", "model_a")
     assert localize(refused.value.args[0], "en").startswith("That battle is stored in an invalid form")
     assert sqlite3.connect(db).execute("SELECT winner FROM battles WHERE id = ?", (battle_id,)).fetchone() == (None,)
-    good = store.record_battle(session_hash="s", question="¿Y renovarlo?", model_a="extractive",
-                               model_b="extractive-lexical", answer_a="Sí.", answer_b="Una vez.")
+    good = store.record_battle(
+        session_hash="s",
+        question="¿Y renovarlo?",
+        model_a="extractive",
+        model_b="extractive-lexical",
+        answer_a="Sí.",
+        answer_b="Una vez.",
+    )
     assert store.vote(good, "s", "model_b")["winner"] == "model_b"  # the store goes on
     store.close()

@@ -30,9 +30,15 @@ def scores_dir(tmp_path) -> Path:
 @pytest.fixture
 def ctx(fixture_engine, tmp_path, scores_dir):
     store = VoteStore(tmp_path / "arena.db")
-    context = AppContext(engine=fixture_engine, extras={
-        "store": store, "scores_path": scores_dir, "leaderboard_bootstrap": 20,
-        "judge_cache_dir": tmp_path / "judge-cache"})
+    context = AppContext(
+        engine=fixture_engine,
+        extras={
+            "store": store,
+            "scores_path": scores_dir,
+            "leaderboard_bootstrap": 20,
+            "judge_cache_dir": tmp_path / "judge-cache",
+        },
+    )
     yield context
     store.close()
 
@@ -49,8 +55,10 @@ def test_the_view_has_every_output_in_the_reader_language(ctx):
     assert [r["model"] for r in rows[:3]] == ["extractive", "extractive-lexical", "m3"]
     english = data.view("en")
     assert english.ranked.data["Model"].tolist()[:2] == ["Extractive", "Extractive (lexical)"]
-    assert Path(english.csv_path).name == "rag-arena-leaderboard.csv" and Path(view.csv_path).name == \
-        "clasificacion-rag-arena.csv"
+    assert (
+        Path(english.csv_path).name == "rag-arena-leaderboard.csv"
+        and Path(view.csv_path).name == "clasificacion-rag-arena.csv"
+    )
 
 
 def test_the_leaderboard_is_rebuilt_only_when_its_inputs_change(ctx, monkeypatch):
@@ -85,8 +93,9 @@ def test_settings_come_from_extras_else_the_environment(ctx, monkeypatch):
 def test_screening_is_hygiene_screen_store_and_runs_again_only_when_the_votes_change(ctx, monkeypatch):
     calls = []
     real = hygiene.screen_store
-    monkeypatch.setattr(hygiene, "screen_store", lambda store, battles=None, **k: calls.append(1) or
-                        real(store, battles, **k))
+    monkeypatch.setattr(
+        hygiene, "screen_store", lambda store, battles=None, **k: calls.append(1) or real(store, battles, **k)
+    )
     log = arena_log(honest=20, votes_each=30, cheats={"contrario": "contrarian"})
     ctx.store.import_battles([{k: v for k, v in b.items() if k != "battle_id"} for b in log])
     data = BoardData(ctx)
@@ -94,7 +103,9 @@ def test_screening_is_hygiene_screen_store_and_runs_again_only_when_the_votes_ch
     assert warning is None and len(calls) == 1
     flagged = [b for b in battles if hygiene.category(b.get("excluded_reason")) == hygiene.IMPLAUSIBLE]
     assert flagged  # saved in the store, as the background screening would
-    stored = [b for b in ctx.store.export_battles() if hygiene.category(b.get("excluded_reason")) == hygiene.IMPLAUSIBLE]
+    stored = [
+        b for b in ctx.store.export_battles() if hygiene.category(b.get("excluded_reason")) == hygiene.IMPLAUSIBLE
+    ]
     assert len(stored) == len(flagged)
     data.battles()
     assert len(calls) == 1  # nothing new: no new test

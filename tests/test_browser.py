@@ -48,7 +48,8 @@ def test_chat_arena_and_leaderboard_in_a_browser(browser, app_launcher):
     page.wait_for_function("document.querySelector('#chat-passages')?.innerText.includes('[1]')")
     page.wait_for_function(
         "Array.from(document.querySelectorAll('#chat-chatbot .message.bot, #chat-chatbot [data-testid=\"bot\"]'))"
-        ".some(m => m.innerText.trim().length > 10)")
+        ".some(m => m.innerText.trim().length > 10)"
+    )
     page.wait_for_function("document.querySelector('#chat-status')?.innerText.includes('Respondida')")  # streamed
     answer = last_bot_message(page, "chat-chatbot")
     assert "15" in answer, answer
@@ -78,8 +79,9 @@ def test_chat_arena_and_leaderboard_in_a_browser(browser, app_launcher):
 def test_phone_width_layout(browser, app_launcher):
     app = app_launcher()
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                            has_touch=True)
+    page = browser.new_page(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
     page.set_default_timeout(30_000)
     page.goto(app.url)
     page.locator("#chat-chatbot button.example").first.wait_for()
@@ -96,9 +98,12 @@ def test_phone_width_layout(browser, app_launcher):
 # Words of the Spanish UI that no English label or message contains. Data shown before any question
 # (model names, the published scores' provenance) is English or proper names, so none of these may
 # appear anywhere on an English page.
-SPANISH_UI = re.compile(r"\b(Pregunta|Enviar|Modelo|Conversación|Clasificación|Valora|Contexto recuperado|"
-                        r"Nueva|mejor|Empate|Ambas|Votos?|Actualizar|Fragmentos|Anónimo|"
-                        r"disponibles?|puntuaci[oó]n|modelos|respuesta)\b", re.IGNORECASE)
+SPANISH_UI = re.compile(
+    r"\b(Pregunta|Enviar|Modelo|Conversación|Clasificación|Valora|Contexto recuperado|"
+    r"Nueva|mejor|Empate|Ambas|Votos?|Actualizar|Fragmentos|Anónimo|"
+    r"disponibles?|puntuaci[oó]n|modelos|respuesta)\b",
+    re.IGNORECASE,
+)
 
 
 def spanish_left(text: str) -> list[str]:
@@ -153,15 +158,31 @@ def seed_votes_and_ratings(data_dir: Path) -> None:
     battles = []
     for n in range(14):
         a, b = ("extractive", "extractive-lexical") if n % 2 == 0 else ("extractive-lexical", "extractive")
-        battles.append({"model_a": a, "model_b": b, "tstamp": 1_764_000_000 + 60 * n, "mode": "anonymous",
-                        "winner": "model_a" if (n % 3 != 0) == (a == "extractive") else "model_b",
-                        "question": f"pregunta {n}", "answer_a": "15 documentos.", "answer_b": "15 documentos, 21 días.",
-                        "session_hash": f"s{n % 5}"})
+        battles.append(
+            {
+                "model_a": a,
+                "model_b": b,
+                "tstamp": 1_764_000_000 + 60 * n,
+                "mode": "anonymous",
+                "winner": "model_a" if (n % 3 != 0) == (a == "extractive") else "model_b",
+                "question": f"pregunta {n}",
+                "answer_a": "15 documentos.",
+                "answer_b": "15 documentos, 21 días.",
+                "session_hash": f"s{n % 5}",
+            }
+        )
     store.import_battles(battles)
     ratings = AnswerRatings(store)
-    for n, (model, marks) in enumerate([("extractive", (5, 4, 5)), ("extractive", (4, 4, 5)),
-                                        ("extractive", (5, 5, 4)), ("extractive", (4, 3, 5)),
-                                        ("extractive-lexical", (3, 4, 4)), ("extractive-lexical", (4, 4, 3))]):
+    for n, (model, marks) in enumerate(
+        [
+            ("extractive", (5, 4, 5)),
+            ("extractive", (4, 4, 5)),
+            ("extractive", (5, 5, 4)),
+            ("extractive", (4, 3, 5)),
+            ("extractive-lexical", (3, 4, 4)),
+            ("extractive-lexical", (4, 4, 3)),
+        ]
+    ):
         answer_id = ratings.record_answer(session_hash=f"r{n}", model=model, question="¿Cuántos libros?", answer="15.")
         ratings.rate(answer_id, f"r{n}", dict(zip(("answer_relevance", "context_relevance", "groundedness"), marks)))
     store.close()
@@ -198,8 +219,13 @@ def test_the_leaderboard_reads_at_a_glance(browser, app_launcher, tmp_path, widt
         box = cell.bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= width and box["y"] + box["height"] <= height, box
     headers = page.evaluate(HEADER_LINES)
-    assert [h[0] for h in headers[:5]] == ["Modelo", "Aciertos (test)", "Palabras", "Relleno (%)",
-                                           "Falsas absten\u00adciones (%)"]
+    assert [h[0] for h in headers[:5]] == [
+        "Modelo",
+        "Aciertos (test)",
+        "Palabras",
+        "Relleno (%)",
+        "Falsas absten\u00adciones (%)",
+    ]
     assert all(lines <= 2.2 for _name, lines, _cut in headers), headers  # no header taller than two lines
     assert all(cut <= 2 for _name, _lines, cut in headers), headers  # nor cut off
     text = page.locator("#leaderboard-table").inner_text()
@@ -208,6 +234,8 @@ def test_the_leaderboard_reads_at_a_glance(browser, app_launcher, tmp_path, widt
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"the page is {overflow}px wider than the window"
     if width < 500:  # the buttons sit under the summary, not beside it
-        summary, button = page.locator("#leaderboard-summary").bounding_box(), \
-            page.locator("#leaderboard-refresh").bounding_box()
+        summary, button = (
+            page.locator("#leaderboard-summary").bounding_box(),
+            page.locator("#leaderboard-refresh").bounding_box(),
+        )
         assert button["y"] >= summary["y"] + summary["height"] - 1

@@ -11,9 +11,10 @@ from urllib.parse import urlsplit
 import pytest
 from fake_servers import FakeOpenAI, listed, ok
 
-VIEWPORTS = {"desktop": dict(viewport={"width": 1280, "height": 800}),
-             "phone": dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                           has_touch=True)}
+VIEWPORTS = {
+    "desktop": dict(viewport={"width": 1280, "height": 800}),
+    "phone": dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True),
+}
 QUESTION = "¿Puedo renovar un préstamo por teléfono?"
 BOT = "#chat-chatbot [data-testid='bot']"
 USER = "#chat-chatbot [data-testid='user']"
@@ -37,8 +38,10 @@ def ask(page, question: str) -> None:
 
 
 def wait_answered(page, answers: int = 1) -> None:
-    page.wait_for_function(f"document.querySelectorAll({json.dumps(BOT)}).length === {answers} && "
-                           "document.querySelector('#chat-status')?.innerText.includes('Respondida')")
+    page.wait_for_function(
+        f"document.querySelectorAll({json.dumps(BOT)}).length === {answers} && "
+        "document.querySelector('#chat-status')?.innerText.includes('Respondida')"
+    )
 
 
 def stored_conversations(app) -> list:
@@ -183,9 +186,11 @@ def test_a_cleared_arena_answer_cannot_be_voted(browser, app):
     assert page.locator("#arena-chat-b [data-testid='bot']").count() == 0
 
 
-MALICIOUS = ("Respuesta: ![x](http://{host}/img.png?q=secreto) y [pulsa](http://{host}/link) "
-             "<img src='http://{host}/html.png'> ![d](data:image/png;base64,iVBORw0KGgo=) "
-             "<iframe src='http://{host}/frame'></iframe> http://{host}/bare fin.")
+MALICIOUS = (
+    "Respuesta: ![x](http://{host}/img.png?q=secreto) y [pulsa](http://{host}/link) "
+    "<img src='http://{host}/html.png'> ![d](data:image/png;base64,iVBORw0KGgo=) "
+    "<iframe src='http://{host}/frame'></iframe> http://{host}/bare fin."
+)
 
 
 def test_an_answer_that_tries_to_load_images_links_or_html_makes_no_request(browser, app_launcher, tmp_path):
@@ -193,11 +198,19 @@ def test_an_answer_that_tries_to_load_images_links_or_html_makes_no_request(brow
         host = urlsplit(bait.base_url).netloc
         model.default = ok(MALICIOUS.format(host=host))
         models = tmp_path / "models.yaml"
-        models.write_text("models:\n  - {id: gpt, label: GPT, kind: openai, model: m, api_key_env: FAKE_KEY, "
-                          "base_url_env: FAKE_URL}\n  - {id: extractive, label: Extractivo, kind: extractive}\n",
-                          encoding="utf-8")
-        app = app_launcher({"RAGARENA_MODELS": str(models), "FAKE_KEY": "sk-prueba", "FAKE_URL": model.base_url,
-                            "RAGARENA_RETRIEVAL": "bm25"})
+        models.write_text(
+            "models:\n  - {id: gpt, label: GPT, kind: openai, model: m, api_key_env: FAKE_KEY, "
+            "base_url_env: FAKE_URL}\n  - {id: extractive, label: Extractivo, kind: extractive}\n",
+            encoding="utf-8",
+        )
+        app = app_launcher(
+            {
+                "RAGARENA_MODELS": str(models),
+                "FAKE_KEY": "sk-prueba",
+                "FAKE_URL": model.base_url,
+                "RAGARENA_RETRIEVAL": "bm25",
+            }
+        )
         page = open_page(browser, app)
         requested: list[str] = []
         page.on("request", lambda request: requested.append(request.url))

@@ -31,13 +31,17 @@ def raw_chat(url: str, history, language: str = "es") -> list:
 def test_odd_histories_get_the_app_message_or_an_answer_that_can_be_rated(app_launcher, fixture_docs):
     app = app_launcher({"RAGARENA_DOCS": str(fixture_docs), "RAGARENA_RETRIEVAL": "bm25"})
 
-    surrogate = [{"role": "user", "content": [{"type": "text", "text": "q \ud800"}]},
-                 {"role": "assistant", "content": [{"type": "text", "text": "r"}]}]
+    surrogate = [
+        {"role": "user", "content": [{"type": "text", "text": "q \ud800"}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "r"}]},
+    ]
     status = raw_chat(app.url, surrogate)[3]
-    assert status == ("⚠️ La conversación contiene caracteres no válidos (no son texto que se pueda guardar); "
-                      "empieza una nueva.")
+    assert status == (
+        "⚠️ La conversación contiene caracteres no válidos (no son texto que se pueda guardar); empieza una nueva."
+    )
     assert raw_chat(app.url, surrogate, "en")[3] == (
-        "⚠️ The conversation holds invalid characters (not text that can be stored); start a new one.")
+        "⚠️ The conversation holds invalid characters (not text that can be stored); start a new one."
+    )
 
     for unreadable in ("hola", [{"role": "user"}], [{"role": "user", "content": 5}, {"role": "assistant"}]):
         status = raw_chat(app.url, unreadable)[3]
@@ -46,8 +50,10 @@ def test_odd_histories_get_the_app_message_or_an_answer_that_can_be_rated(app_la
 
     # Gradio's older format: each content a plain string. Answered, and stored (it can be rated).
     client = Client(app.url, verbose=False)
-    older = [{"role": "user", "content": "¿A qué hora abre la piscina?"},
-             {"role": "assistant", "content": "De 7:00 a 22:00."}]
+    older = [
+        {"role": "user", "content": "¿A qué hora abre la piscina?"},
+        {"role": "assistant", "content": "De 7:00 a 22:00."},
+    ]
     _, chat, _, status = client.predict(QUESTION, older, "extractive", api_name="/chat")
     assert not status.startswith("⚠️") and len(chat) == 4
     assert chat[0]["content"] == PARTS  # shown as the page shows any message

@@ -21,15 +21,29 @@ def fake_openai(monkeypatch):
         yield server
 
 
-@pytest.mark.parametrize("reply, words", [
-    (error(401, "Incorrect API key provided: sk-prueba-secreta"), "ha rechazado la clave (401)"),
-    (error(500, retry_after=0.01), "error del servidor (500)"),
-    (cut("Respuesta a medias de prueba.", after=2), "se ha cortado"),
-])
+@pytest.mark.parametrize(
+    "reply, words",
+    [
+        (error(401, "Incorrect API key provided: sk-prueba-secreta"), "ha rechazado la clave (401)"),
+        (error(500, retry_after=0.01), "error del servidor (500)"),
+        (cut("Respuesta a medias de prueba.", after=2), "se ha cortado"),
+    ],
+)
 def test_eval_with_a_failing_openai_model_says_why(fake_openai, fixture_docs, fixture_qa, capsys, reply, words):
     fake_openai.default = reply
-    code = main(["eval", "--docs", str(fixture_docs), "--qa", str(fixture_qa), "--retrieval", "bm25",
-                 "--backend", "gpt-3.5-turbo"])
+    code = main(
+        [
+            "eval",
+            "--docs",
+            str(fixture_docs),
+            "--qa",
+            str(fixture_qa),
+            "--retrieval",
+            "bm25",
+            "--backend",
+            "gpt-3.5-turbo",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("Error: ") == 1 and "«OpenAI · gpt-3.5-turbo»" in err and words in err
@@ -46,17 +60,19 @@ def _deep_files(tmp_path: Path) -> dict[str, Path]:
     return files
 
 
-@pytest.mark.parametrize("command", [
-    ["eval", "--docs", "{docs}", "--qa", "{deep.jsonl}", "--retrieval", "bm25"],
-    ["ratings", "{deep.jsonl}"],
-    ["ratings", "{deep.json}"],
-    ["import-votes", "{deep.json}"],
-    ["import-ragquas", "{deep.jsonl}", "--out", "{out}"],
-    ["import-ragquas", "{deep.json}", "--out", "{out}"],
-    ["validate-data", "--docs", "{docs}", "--qa", "{deep.jsonl}"],
-])
-def test_json_nested_100000_levels_is_a_message_in_every_reader(tmp_path, monkeypatch, capsys, fixture_docs,
-                                                                 command):
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["eval", "--docs", "{docs}", "--qa", "{deep.jsonl}", "--retrieval", "bm25"],
+        ["ratings", "{deep.jsonl}"],
+        ["ratings", "{deep.json}"],
+        ["import-votes", "{deep.json}"],
+        ["import-ragquas", "{deep.jsonl}", "--out", "{out}"],
+        ["import-ragquas", "{deep.json}", "--out", "{out}"],
+        ["validate-data", "--docs", "{docs}", "--qa", "{deep.jsonl}"],
+    ],
+)
+def test_json_nested_100000_levels_is_a_message_in_every_reader(tmp_path, monkeypatch, capsys, fixture_docs, command):
     monkeypatch.setenv("RAGARENA_DB", str(tmp_path / "arena.db"))
     values = {f"{{{name}}}": str(path) for name, path in _deep_files(tmp_path).items()}
     values.update({"{docs}": str(fixture_docs), "{out}": str(tmp_path / "out")})
@@ -76,8 +92,10 @@ def test_a_models_file_nested_too_deep_is_a_message(tmp_path, monkeypatch, capsy
 
 def test_import_ragquas_on_a_file_that_is_not_utf8(tmp_path, capsys):
     source = tmp_path / "ragquas.jsonl"
-    source.write_bytes(json.dumps({"question": "¿Qué horario tiene?", "answer": "De 9 a 14."},
-                                  ensure_ascii=False).encode("latin-1") + b"\n")
+    source.write_bytes(
+        json.dumps({"question": "¿Qué horario tiene?", "answer": "De 9 a 14."}, ensure_ascii=False).encode("latin-1")
+        + b"\n"
+    )
     assert main(["import-ragquas", str(source), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "no está en UTF-8" in err and "Traceback" not in err

@@ -1,8 +1,8 @@
 import pytest
 
 from ragarena.core.errors import UserError
-from ragarena.retrieval.bm25 import Retriever
 from ragarena.core.text import analyze
+from ragarena.retrieval.bm25 import Retriever
 from ragarena.retrieval.corpus import Page, load_conversations, load_pages, split_passages
 
 

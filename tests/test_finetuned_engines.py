@@ -14,9 +14,9 @@ from conftest import message_text
 from fake_servers import FakeOpenAI, listed
 
 from ragarena.answering import model_check
-from ragarena.answering.safe_markdown import plain
 from ragarena.answering.engine import Engine
 from ragarena.answering.models import find_spec, load_specs, unavailable_reason
+from ragarena.answering.safe_markdown import plain
 from ragarena.cli import main
 
 BASE = "stabilityai/stablelm-2-12b-chat"
@@ -26,14 +26,24 @@ QUESTION = "¿A qué hora abre la piscina entre semana?"
 
 
 def vllm(**kwargs) -> FakeOpenAI:
-    return FakeOpenAI(answer=ANSWER, models=[listed(BASE, owned_by="vllm"),
-                                             listed(ADAPTER, owned_by="vllm", parent=BASE)], **kwargs)
+    return FakeOpenAI(
+        answer=ANSWER, models=[listed(BASE, owned_by="vllm"), listed(ADAPTER, owned_by="vllm", parent=BASE)], **kwargs
+    )
 
 
 @pytest.fixture(autouse=True)
 def _clean(monkeypatch):
-    for name in ("FINETUNED_URL", "FINETUNED_MODEL", "FINETUNED_ENGINE", "FINETUNED_API_KEY", "TGI_URL",
-                 "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "HF_TOKEN"):
+    for name in (
+        "FINETUNED_URL",
+        "FINETUNED_MODEL",
+        "FINETUNED_ENGINE",
+        "FINETUNED_API_KEY",
+        "TGI_URL",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "OPENAI_MODEL",
+        "HF_TOKEN",
+    ):
         monkeypatch.delenv(name, raising=False)
     model_check.clear()
     yield
@@ -61,8 +71,9 @@ def test_the_adapter_name_is_sent_as_model_with_the_apps_prompt(fixture_docs, mo
         from ragarena.answering.backends.base import AnswerRequest
         from ragarena.answering.prompts import build_messages
 
-        assert sent.messages == build_messages(QUESTION, AnswerRequest(QUESTION, tuple(hits)).passages,
-                                               [("¿Hay piscina?", "Sí.")])
+        assert sent.messages == build_messages(
+            QUESTION, AnswerRequest(QUESTION, tuple(hits)).passages, [("¿Hay piscina?", "Sí.")]
+        )
 
 
 def test_an_adapter_that_is_not_loaded_is_explained(fixture_docs, monkeypatch):
@@ -73,7 +84,8 @@ def test_an_adapter_that_is_not_loaded_is_explained(fixture_docs, monkeypatch):
         assert engine.unavailable()[ADAPTER] == (
             f"el servidor {server.root_url} no sirve «{ADAPTER}» (sirve: {BASE}). Si es un adaptador LoRA, arranca "
             f"vLLM con --enable-lora --lora-modules {ADAPTER}=RUTA (SGLang: --lora-paths {ADAPTER}=RUTA), o define "
-            "FINETUNED_MODEL con uno de los nombres servidos")
+            "FINETUNED_MODEL con uno de los nombres servidos"
+        )
     # Merged weights served under their own name: FINETUNED_MODEL says which.
     with FakeOpenAI(answer=ANSWER, models=[listed("/models/stablelm-2-12b-rag-merged")]) as server:
         monkeypatch.setenv("FINETUNED_URL", server.base_url)
@@ -104,8 +116,9 @@ def test_the_engine_entry_wins_over_tgi_and_tgi_still_works_alone(monkeypatch):
 def test_eval_backend_runs_on_the_vllm_served_model(fixture_docs, fixture_qa, monkeypatch, capsys):
     with vllm() as server:
         monkeypatch.setenv("FINETUNED_URL", server.base_url)
-        code = main(["eval", "--docs", str(fixture_docs), "--qa", str(fixture_qa), "--split", "all",
-                     "--backend", ADAPTER])
+        code = main(
+            ["eval", "--docs", str(fixture_docs), "--qa", str(fixture_qa), "--split", "all", "--backend", ADAPTER]
+        )
         captured = capsys.readouterr()
         assert code == 0, captured.err
         turns = len(server.chat_requests())
@@ -120,13 +133,24 @@ def test_chat_and_arena_answer_with_the_api_model_and_the_vllm_model(app_launche
     from gradio_client import Client
     from test_arena_e2e import ask, stored, vote
 
-    with FakeOpenAI(answer="Respuesta de OpenAI.", models=[
-            listed("gpt-6-luna"), listed("gpt-3.5-turbo", shutdown_date="2026-10-23")]) as openai_server, \
-            vllm() as vllm_server:
+    with (
+        FakeOpenAI(
+            answer="Respuesta de OpenAI.",
+            models=[listed("gpt-6-luna"), listed("gpt-3.5-turbo", shutdown_date="2026-10-23")],
+        ) as openai_server,
+        vllm() as vllm_server,
+    ):
         db = tmp_path / "datos" / "arena.db"
-        app = app_launcher({"RAGARENA_DOCS": str(fixture_docs), "RAGARENA_DB": str(db), "OPENAI_API_KEY": "sk-x",
-                            "OPENAI_BASE_URL": openai_server.base_url, "FINETUNED_URL": vllm_server.base_url,
-                            "FINETUNED_ENGINE": "vLLM"})
+        app = app_launcher(
+            {
+                "RAGARENA_DOCS": str(fixture_docs),
+                "RAGARENA_DB": str(db),
+                "OPENAI_API_KEY": "sk-x",
+                "OPENAI_BASE_URL": openai_server.base_url,
+                "FINETUNED_URL": vllm_server.base_url,
+                "FINETUNED_ENGINE": "vLLM",
+            }
+        )
         client = Client(app.url, verbose=False)
         _, chat, _, _ = client.predict(QUESTION, [], "gpt-6-luna", api_name="/chat")
         assert message_text(chat[-1]) == "Respuesta de OpenAI."

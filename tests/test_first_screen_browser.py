@@ -19,23 +19,24 @@ from conftest import REPO
 from test_browser import SHOTS
 
 AXE_VERSION = "4.14.1"
-AXE_JS = Path(os.environ.get("RAGARENA_AXE_JS") or
-              REPO / ".ci" / "axe" / "node_modules" / "axe-core" / "axe.min.js")
+AXE_JS = Path(os.environ.get("RAGARENA_AXE_JS") or REPO / ".ci" / "axe" / "node_modules" / "axe-core" / "axe.min.js")
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 RUN_AXE = """async (tags) => { const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
   return result.violations.map(v => ({id: v.id, help: v.help,
     nodes: v.nodes.map(n => n.target.join(' ') + ': ' + (n.failureSummary || '').replace(/\\s+/g, ' '))})); }"""
-SIZES = {"desktop": dict(viewport={"width": 1280, "height": 800}),
-         "phone": dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                       has_touch=True)}
+SIZES = {
+    "desktop": dict(viewport={"width": 1280, "height": 800}),
+    "phone": dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True),
+}
 TABS = {"es": ("Chat", "Arena", "Clasificación"), "en": ("Chat", "Arena", "Leaderboard")}
 SHOT = {"desktop": "leaderboard.png", "phone": "leaderboard-phone.png"}
 
 
 def axe_path() -> Path:
     if not AXE_JS.exists():
-        message = (f"no axe-core at {AXE_JS}: run `npm install --prefix .ci/axe axe-core@{AXE_VERSION}` "
-                   "or set RAGARENA_AXE_JS")
+        message = (
+            f"no axe-core at {AXE_JS}: run `npm install --prefix .ci/axe axe-core@{AXE_VERSION}` or set RAGARENA_AXE_JS"
+        )
         if os.environ.get("RAGARENA_REQUIRE_BROWSER"):
             pytest.fail(message)
         pytest.skip(message)
@@ -52,8 +53,9 @@ def in_first_screen(page, selector: str, height: int, width: int) -> dict:
     """The element's box, asserted to lie wholly inside the first screen (no scrolling)."""
     box = page.locator(selector).first.bounding_box()
     assert box, f"{selector} is not shown"
-    assert box["x"] >= 0 and box["x"] + box["width"] <= width and box["y"] >= 0 \
-        and box["y"] + box["height"] <= height, f"{selector} at {box}, outside the first {width}x{height} screen"
+    assert (
+        box["x"] >= 0 and box["x"] + box["width"] <= width and box["y"] >= 0 and box["y"] + box["height"] <= height
+    ), f"{selector} at {box}, outside the first {width}x{height} screen"
     return {key: round(value) for key, value in box.items()}
 
 
@@ -65,8 +67,11 @@ def open_tab(page, name: str) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_a_fresh_clone_reads_at_a_glance_and_axe_finds_nothing(browser, app_launcher, size):
-    shipped = [json.loads(line) for line in (REPO / "data" / "scores" / "measured.jsonl").read_text(
-        encoding="utf-8").splitlines() if line.strip()]
+    shipped = [
+        json.loads(line)
+        for line in (REPO / "data" / "scores" / "measured.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     shipped = [r for r in shipped if r["kind"] == "automatic"]
     app = app_launcher()
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -104,14 +109,16 @@ def test_a_fresh_clone_reads_at_a_glance_and_axe_finds_nothing(browser, app_laun
             assert box["y"] + box["height"] <= height and box["x"] + box["width"] <= width, (record["model"], box)
     headline = page.locator("#leaderboard-headline").inner_text()
     assert f"{by_rate[0]['label']} acierta más a menudo" in headline and "10 votos más" in headline
-    assert page.locator("#leaderboard-headline").bounding_box()["y"] < page.locator(
-        "#leaderboard-table").bounding_box()["y"]
+    assert (
+        page.locator("#leaderboard-headline").bounding_box()["y"]
+        < page.locator("#leaderboard-table").bounding_box()["y"]
+    )
     page.screenshot(path=str(SHOTS / SHOT[size]))
     found[("es", "Clasificación")] = violations(page)
     # Scrolled sideways, the model column stays in view.
     page.evaluate("document.querySelector('#leaderboard-table .virtual-table-viewport').scrollLeft = 10000")
     page.wait_for_timeout(300)
-    first = [c for c in rows.first.locator(".body-cell").all() if c.is_visible()][0]
+    first = next(c for c in rows.first.locator(".body-cell").all() if c.is_visible())
     assert first.inner_text().strip() == by_rate[0]["label"] and first.bounding_box()["x"] >= 0
 
     # English, through the switch: the page says so to screen readers, and axe again on every tab.
@@ -138,8 +145,13 @@ def test_a_fresh_clone_reads_at_a_glance_and_axe_finds_nothing(browser, app_laun
     found[("es", "Chat with an answer")] = violations(page)
 
     print(f"\n{size} {width}x{height} first-screen boxes: {json.dumps(boxes)}")
-    print(f"{size} axe-core {AXE_VERSION} violations: "
-          + ", ".join(f"{lang}/{tab}: {len(v)}" for (lang, tab), v in found.items()))
+    print(
+        f"{size} axe-core {AXE_VERSION} violations: "
+        + ", ".join(f"{lang}/{tab}: {len(v)}" for (lang, tab), v in found.items())
+    )
     assert not any(found.values()), "axe-core found WCAG 2 A/AA violations:\n" + "\n".join(
-        f"{lang} {tab}: {v['id']} ({v['help']}): {node}" for (lang, tab), items in found.items()
-        for v in items for node in v["nodes"])
+        f"{lang} {tab}: {v['id']} ({v['help']}): {node}"
+        for (lang, tab), items in found.items()
+        for v in items
+        for node in v["nodes"]
+    )

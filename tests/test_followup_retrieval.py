@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ragarena.core.passages import Hit
-from ragarena.core.passages import Passage
+from ragarena.core.passages import Hit, Passage
 from ragarena.retrieval.followups import search_turn
 
 
@@ -18,8 +17,10 @@ class ListRetriever:
 
     def search(self, question, history=(), k=5):
         ids = self.lists[bool(history)][:k]
-        return [Hit(Passage(i, "p", "T", "S", i), 1.0 / rank, rank, similarity=0.9 - rank / 100)
-                for rank, i in enumerate(ids, start=1)]
+        return [
+            Hit(Passage(i, "p", "T", "S", i), 1.0 / rank, rank, similarity=0.9 - rank / 100)
+            for rank, i in enumerate(ids, start=1)
+        ]
 
 
 def test_follow_up_keeps_the_question_alones_best_passage_in_the_last_place():

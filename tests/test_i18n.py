@@ -25,8 +25,9 @@ def marked_templates() -> dict[str, str]:
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_" and node.args:
                 where = f"{path.relative_to(PACKAGE.parent)}:{node.lineno}"
                 first = node.args[0]
-                assert isinstance(first, ast.Constant) and isinstance(first.value, str), \
+                assert isinstance(first, ast.Constant) and isinstance(first.value, str), (
                     f"{where}: _() needs a string literal, so the catalog can be checked"
+                )
                 found.setdefault(first.value, where)
     return found
 
@@ -37,8 +38,11 @@ def test_every_marked_string_has_an_english_translation_with_the_same_placeholde
     assert len(templates) > 20  # the UI is marked at all
     missing = [f"{where}: {template!r}" for template, where in templates.items() if template not in english]
     assert not missing, "no English for:\n" + "\n".join(missing)
-    mismatched = [f"{where}: {template!r} -> {english[template]!r}" for template, where in templates.items()
-                  if placeholders(template) != placeholders(english[template])]
+    mismatched = [
+        f"{where}: {template!r} -> {english[template]!r}"
+        for template, where in templates.items()
+        if placeholders(template) != placeholders(english[template])
+    ]
     assert not mismatched, "placeholders differ:\n" + "\n".join(mismatched)
 
 

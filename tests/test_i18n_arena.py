@@ -8,17 +8,17 @@ import re
 from pathlib import Path
 
 import pytest
-from markdown_it import MarkdownIt
 from conftest import message_text
+from markdown_it import MarkdownIt
 from test_arena_e2e import QUESTION, arena_env, connect, stored
 
-from ragarena.core.question_check import question_problem
 from ragarena.answering.safe_markdown import plain
 from ragarena.arena import reasons as R
-from ragarena.core.refusals import VoteRejected
 from ragarena.arena.votes import VoteStore
 from ragarena.core.errors import UserError
 from ragarena.core.i18n import join_text, localize, message_of
+from ragarena.core.question_check import question_problem
+from ragarena.core.refusals import VoteRejected
 from ragarena.scoring.reference import Reference, reference_markdown
 from ragarena.ui.arena_text import ModelName
 
@@ -26,8 +26,9 @@ from ragarena.ui.arena_text import ModelName
 
 
 def serve(store: VoteStore, session: str = "s1") -> str:
-    return store.record_battle(session_hash=session, question="¿Hola?", model_a="m1", model_b="m2",
-                               answer_a="a", answer_b="b")
+    return store.record_battle(
+        session_hash=session, question="¿Hola?", model_a="m1", model_b="m2", answer_a="a", answer_b="b"
+    )
 
 
 def test_vote_refusals_read_spanish_and_render_in_english(tmp_path):
@@ -43,7 +44,8 @@ def test_vote_refusals_read_spanish_and_render_in_english(tmp_path):
         with pytest.raises(VoteRejected) as limited:  # one a minute here
             store.vote(serve(store), "s1", "model_b")
         assert localize(limited.value, "en") == (
-            "You have voted 1 times in the last minute (maximum 1); wait a little before voting again.")
+            "You have voted 1 times in the last minute (maximum 1); wait a little before voting again."
+        )
         assert "Has votado 1 veces en el último minuto (máximo 1)" in str(limited.value)
 
         # A refused reason: the reasons' own message survives the store's re-raise, nested parts translated too.
@@ -66,8 +68,9 @@ def test_daily_cap_messages_carry_the_cap_into_english(tmp_path):
         store.vote(serve(store), "s1", "tie", ip_hash="ip-1")
         with pytest.raises(VoteRejected) as capped:
             store.check_daily_cap("s1", ip_hash="ip-1")
-        assert localize(capped.value, "en").startswith("You have reached the maximum of 1 votes in 24 hours in this "
-                                                       "session")
+        assert localize(capped.value, "en").startswith(
+            "You have reached the maximum of 1 votes in 24 hours in this session"
+        )
         with pytest.raises(VoteRejected) as by_ip:
             store.check_daily_cap("another-tab", ip_hash="ip-1")
         assert "from this connection" in localize(by_ip.value, "en")
@@ -79,7 +82,11 @@ def test_daily_cap_messages_carry_the_cap_into_english(tmp_path):
 def test_reason_labels_translate_but_the_stored_values_do_not():
     assert [value for _label, value in R.choices(R.GOOD)] == list(R.GOOD)
     assert [localize(label, "en") for label, _value in R.choices(R.BAD)] == [
-        "incorrect", "padded with filler", "make things up", "wrong context"]
+        "incorrect",
+        "padded with filler",
+        "make things up",
+        "wrong context",
+    ]
     assert all(label == value for label, value in R.choices(R.ALL))  # Spanish labels are the values themselves
     assert localize(R.label("respuesta correcta"), "en") == "correct answer"
     assert R.label("otra cosa") == "otra cosa"
@@ -92,9 +99,15 @@ def test_reason_labels_translate_but_the_stored_values_do_not():
 
 
 def test_reference_headings_translate_and_the_corpus_text_does_not():
-    reference = Reference("¿A qué hora abre?", "De lunes a viernes abre de 7:00 a 22:00.",
-                          "La piscina abre de lunes a viernes de 7:00 a 22:00.", True, "fx-2", 1,
-                          "Piscina cubierta › Horario")
+    reference = Reference(
+        "¿A qué hora abre?",
+        "De lunes a viernes abre de 7:00 a 22:00.",
+        "La piscina abre de lunes a viernes de 7:00 a 22:00.",
+        True,
+        "fx-2",
+        1,
+        "Piscina cubierta › Horario",
+    )
     english = plain(reference_markdown(reference, "en"))  # the corpus text is escaped: read as shown
     assert english.startswith("**Reference answer** (conversation `fx-2`, turn 1):")
     assert "> De lunes a viernes abre de 7:00 a 22:00." in english
@@ -122,8 +135,14 @@ def test_model_names_and_joined_reasons_render_in_each_language():
 # --- through the real app --------------------------------------------------------------------
 
 
-def ask(client, language: str | None = None, question: str = QUESTION, mode: str = "Anónimo",
-        a: str | None = None, b: str | None = None):
+def ask(
+    client,
+    language: str | None = None,
+    question: str = QUESTION,
+    mode: str = "Anónimo",
+    a: str | None = None,
+    b: str | None = None,
+):
     """(chat A, chat B, passages, status, name A, name B); `language` None leaves the argument out."""
     args = (question, mode, a, b) + ((language,) if language else ())
     _, chat_a, chat_b, passages, status, name_a, name_b = client.predict(*args, api_name="/arena_ask")
@@ -141,15 +160,17 @@ def give_reasons(client, given: list[str], language: str | None = None) -> str:
     return client.predict(*args, api_name="/arena_reasons")
 
 
-def test_the_arena_api_speaks_english_when_asked_and_spanish_by_default(app_launcher, fixture_docs, fixture_qa,
-                                                                       tmp_path):
+def test_the_arena_api_speaks_english_when_asked_and_spanish_by_default(
+    app_launcher, fixture_docs, fixture_qa, tmp_path
+):
     env = arena_env(tmp_path, fixture_docs, RAGARENA_QA=str(fixture_qa))
     app = app_launcher(env)
     english, spanish = connect(app.url), connect(app.url)
 
     # Refusals.
     assert vote(english, "model_a", "en")[0] == (
-        "⚠️ There is no battle to vote on in this session; ask a question first.")
+        "⚠️ There is no battle to vote on in this session; ask a question first."
+    )
     assert vote(spanish, "model_a")[0] == "⚠️ No hay ningún combate que votar en esta sesión; haz una pregunta primero."
     status = ask(english, "en", mode="Elegir modelos", a="extractive", b="extractive")[3]
     assert status == "⚠️ Choose two different models."
@@ -163,7 +184,7 @@ def test_the_arena_api_speaks_english_when_asked_and_spanish_by_default(app_laun
     assert give_reasons(english, ["respuesta correcta"], "en").startswith("⚠️ There is no vote to add reasons to")
 
     # A round: hidden names, the passages panel and the call to vote in English; the answers are data.
-    chat_a, chat_b, passages, status, name_a, name_b = ask(english, "en")
+    chat_a, _chat_b, passages, status, name_a, name_b = ask(english, "en")
     assert (name_a, name_b) == ("### Model A", "### Model B")
     assert status == "Which answer is better? Vote, or ask another question to carry on the conversation."
     assert "Retrieved context (the same for both models)" in passages
@@ -177,21 +198,28 @@ def test_the_arena_api_speaks_english_when_asked_and_spanish_by_default(app_laun
     assert battle["winner"] == "model_b"
     labels = {"extractive": "Extractive", "extractive-lexical": "Extractive (lexical)"}
     status, name_a, name_b = plain(status), plain(name_a), plain(name_b)  # as the page shows them
-    assert status == (f"✅ Vote recorded (B is better). Model A: **{labels[battle['model_a']]}**, Model B: "
-                      f"**{labels[battle['model_b']]}**. If you like, tick why below. Press “New round” or ask "
-                      "another question to start another one.")
+    assert status == (
+        f"✅ Vote recorded (B is better). Model A: **{labels[battle['model_a']]}**, Model B: "
+        f"**{labels[battle['model_b']]}**. If you like, tick why below. Press “New round” or ask "
+        "another question to start another one."
+    )
     assert name_a == f"### Model A: {labels[battle['model_a']]}"
     assert name_b == f"### Model B: {labels[battle['model_b']]}"
     assert reference.startswith("**Reference answer** (conversation `fx-2`, turn 1):")
     assert "De lunes a viernes abre de 7:00 a 22:00." in plain(reference)  # corpus data, as written
     assert vote(english, "model_a", "en")[0] == (
-        "⚠️ You have already voted on this battle: only one vote per battle is accepted.")
+        "⚠️ You have already voted on this battle: only one vote per battle is accepted."
+    )
 
     # Reasons: English labels in the message, Spanish values stored.
     assert give_reasons(english, ["basada en el contexto", "respuesta correcta"], "en") == (
-        "✅ Reasons saved: correct answer, grounded in the context.")
+        "✅ Reasons saved: correct answer, grounded in the context."
+    )
     assert give_reasons(english, ["incorrectas"], "en").startswith("⚠️ Invalid reason for this vote: “incorrectas”.")
-    assert give_reasons(english, [], "en") == "✅ Saved without reasons: your vote (B is better) stays, with no explanation."
+    assert (
+        give_reasons(english, [], "en")
+        == "✅ Saved without reasons: your vote (B is better) stays, with no explanation."
+    )
     assert give_reasons(english, ["respuesta correcta"], "en") == "✅ Reasons saved: correct answer."
     [battle] = stored(Path(env["RAGARENA_DB"]))
     assert battle["reasons"] == ["respuesta correcta"]
@@ -210,7 +238,7 @@ def test_the_arena_api_speaks_english_when_asked_and_spanish_by_default(app_laun
     assert re.fullmatch(r"### Modelo A: Extractivo( léxico)?", name_a)
     assert reference.startswith("**Respuesta de referencia** (conversación `fx-2`, turno 1):")
     assert give_reasons(spanish, ["respuesta correcta"]) == "✅ Motivos guardados: respuesta correcta."
-    status = tuple(spanish.predict("en", api_name="/arena_vote_tie"))[0]  # the buttons' endpoints take it too
+    status = next(iter(spanish.predict("en", api_name="/arena_vote_tie")))  # the buttons' endpoints take it too
     assert status == "⚠️ You have already voted on this battle: only one vote per battle is accepted."
 
 
@@ -251,13 +279,17 @@ def test_the_arena_in_english_in_a_browser_and_a_switch_mid_round(browser, app_l
     page.locator("#arena-reasons-good label", has_text="correct answer").click()
     page.locator("#arena-reasons-save").click()
     page.wait_for_function(
-        "document.querySelector('#arena-reasons-status')?.innerText.includes('Reasons saved: correct answer')")
+        "document.querySelector('#arena-reasons-status')?.innerText.includes('Reasons saved: correct answer')"
+    )
 
     # After the vote, back to Spanish: revealed names, status, reasons and reference follow.
     page.locator("#language").get_by_text("Español").click()
-    page.wait_for_function("document.querySelector('#arena-status')?.innerText.includes('Voto registrado (A es mejor)')")
     page.wait_for_function(
-        "document.querySelector('#arena-reasons-status')?.innerText.includes('Motivos guardados: respuesta correcta')")
+        "document.querySelector('#arena-status')?.innerText.includes('Voto registrado (A es mejor)')"
+    )
+    page.wait_for_function(
+        "document.querySelector('#arena-reasons-status')?.innerText.includes('Motivos guardados: respuesta correcta')"
+    )
     assert "Extractivo" in page.locator("#arena-name-a").inner_text() + page.locator("#arena-name-b").inner_text()
     page.locator("#arena-reference").get_by_text("Respuesta de referencia").first.click()
     page.locator("#arena-reference-text").wait_for(state="visible")

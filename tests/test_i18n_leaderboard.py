@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from test_leaderboard import LABELS, battles_between, measured, synthetic_battles
 
+from ragarena.answer_ratings import judge_agreement
 from ragarena.answering.safe_markdown import plain
 from ragarena.core.errors import UserError
 from ragarena.core.i18n import localize
@@ -16,7 +17,6 @@ from ragarena.leaderboard import figures as board_figures
 from ragarena.leaderboard import reason_table, score_records
 from ragarena.leaderboard import table as bt
 from ragarena.leaderboard import text as board_text
-from ragarena.answer_ratings import judge_agreement
 from ragarena.scoring import scores
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,9 +39,21 @@ def board(published):
 def test_the_table_headers_and_model_names_in_english_and_spanish_by_default(board):
     english = lb.in_language(board, LABELS_EN, "en")
     shown = bt.ranked_frame(english, "en")
-    assert list(shown.columns) == ["Model", "Correct (test)", "Words", "Filler (%)", "False absten\u00adtions (%)",
-                                   "Overall (1-5)", "Answer relevance", "Context relevance",
-                                   "Grounded\u00adness", "Arena (95% CI)", "Votes", "People 1-5 (n)", "Source"]
+    assert list(shown.columns) == [
+        "Model",
+        "Correct (test)",
+        "Words",
+        "Filler (%)",
+        "False absten\u00adtions (%)",
+        "Overall (1-5)",
+        "Answer relevance",
+        "Context relevance",
+        "Grounded\u00adness",
+        "Arena (95% CI)",
+        "Votes",
+        "People 1-5 (n)",
+        "Source",
+    ]
     names = shown["Model"].tolist()
     assert names[:3] == ["Extractive", "Extractive (lexical)", "m3"]
     assert names[-2:] == ["StableLM 2 12B chat + LoRA (published)", "GPT-3.5 (published)"]
@@ -67,7 +79,9 @@ def test_the_stored_scores_and_reasons_tables_in_english(board):
     assert set(history["Kind"]) == {"LLM judge", "published"}
     # Provenance in the page's language: the published records carry their English text.
     published = history[history["Kind"] == "published"]["Provenance"].tolist()
-    assert published and all(p.startswith("Published figure, quoted as is: quoted from the IIC study") for p in published)
+    assert published and all(
+        p.startswith("Published figure, quoted as is: quoted from the IIC study") for p in published
+    )
     judged = history[history["Kind"] == "LLM judge"]["Provenance"].tolist()
     assert judged[0].startswith("LLM judge «juez-a» on 30 answers of data/qa/x.jsonl (split test), 2025-01-01.")
     spanish = score_records.scores_frame(board)
@@ -80,7 +94,9 @@ def test_the_stored_scores_and_reasons_tables_in_english(board):
     assert "Answer relevance" in set(reasons["Criterion"]) and "Extractive" in set(reasons["Model"])
     assert "When losing" in reason_table.reasons_markdown(english.reasons, "en")
     assert "Al perder" in reason_table.reasons_markdown(board.reasons)
-    assert reason_table.reasons_markdown(lb.build_leaderboard([], bootstrap=0).reasons, "en").startswith("Nobody has said")
+    assert reason_table.reasons_markdown(lb.build_leaderboard([], bootstrap=0).reasons, "en").startswith(
+        "Nobody has said"
+    )
 
 
 def test_summary_correlation_and_figures_in_english(board):
@@ -99,15 +115,15 @@ def test_summary_correlation_and_figures_in_english(board):
 
     correlation = plain(board_text.correlation_markdown(english, "en"))  # as the page shows it
     assert correlation.startswith("**Rank correlation between the judge and the votes**")
-    assert "- Judge «juez-a» (data/qa/x.jsonl, split test), 3 models (Extractive, Extractive (lexical), m3)" \
-        in correlation
+    assert (
+        "- Judge «juez-a» (data/qa/x.jsonl, split test), 3 models (Extractive, Extractive (lexical), m3)" in correlation
+    )
     assert "Juez «juez-a»" in plain(board_text.correlation_markdown(board))
     few = lb.build_leaderboard(synthetic_battles(), [], LABELS, bootstrap=0)
     assert "at least two models" in board_text.correlation_markdown(few, "en")
 
     ratings = board_figures.ratings_figure(english, "en")
-    assert ratings.layout.title.text == "Arena rating" and ratings.layout.title.subtitle.text == \
-        "with its 95% interval"
+    assert ratings.layout.title.text == "Arena rating" and ratings.layout.title.subtitle.text == "with its 95% interval"
     assert list(ratings.data[0].x) == ["Extractive", "Extractive (lexical)", "m3"]
     assert "votes<extra>" in ratings.data[0].hovertemplate
     heat = board_figures.win_rate_figure(english, "en")
@@ -122,7 +138,9 @@ def test_module_messages_render_in_english():
     with pytest.raises(UserError) as caught:
         scores.validate_record({"model": "m", "kind": "medido"}, "prueba")
     assert str(caught.value) == "prueba: «kind» debe ser «measured», «published» o «automatic», no 'medido'."
-    assert localize(caught.value, "en") == "prueba: «kind» must be «measured», «published» or «automatic», not 'medido'."
+    assert (
+        localize(caught.value, "en") == "prueba: «kind» must be «measured», «published» or «automatic», not 'medido'."
+    )
 
     from ragarena.scoring.arena_ratings import analyze
     from ragarena.scoring.battle_arrays import prepare_battles
@@ -130,8 +148,7 @@ def test_module_messages_render_in_english():
     with pytest.raises(UserError) as caught:
         prepare_battles([{"model_a": "a", "model_b": "a", "winner": "tie"}])
     assert localize(caught.value, "en") == "Battle 1: model_a and model_b are the same model ('a')."
-    notes = analyze(battles_between("a", "b", 3, 1) + battles_between("a", "b", 1, 0, excluded=True),
-                    bootstrap=0).notes
+    notes = analyze(battles_between("a", "b", 3, 1) + battles_between("a", "b", 1, 0, excluded=True), bootstrap=0).notes
     assert notes == ["1 combates excluidos no cuentan."]
     assert localize(notes, "en") == ["1 excluded battles do not count."]
 
@@ -141,8 +158,14 @@ def test_module_messages_render_in_english():
 
 
 def test_agreement_table_in_english():
-    pairs = {"juez": [({"answer_relevance": 4, "context_relevance": 3, "groundedness": 5},
-                       {"answer_relevance": 5, "context_relevance": 3, "groundedness": 5})]}
+    pairs = {
+        "juez": [
+            (
+                {"answer_relevance": 4, "context_relevance": 3, "groundedness": 5},
+                {"answer_relevance": 5, "context_relevance": 3, "groundedness": 5},
+            )
+        ]
+    }
     text = judge_agreement.agreement_markdown(pairs, 1, language="en")
     assert "**Judge `juez`**: 1 ratings match one of its scores." in text
     assert "| Criterion | n | Mean absolute difference | Bias (judge − people) | Spearman ρ |" in text
@@ -165,10 +188,17 @@ def test_the_tab_endpoints_take_the_language_last_and_default_to_spanish(fixture
     scores_dir = tmp_path / "scores"
     scores_dir.mkdir()
     (scores_dir / "published.jsonl").write_text(
-        (REPO / "data" / "scores" / "published.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
-    ctx = AppContext(engine=fixture_engine, extras={"store": store, "scores_path": scores_dir,
-                                                    "leaderboard_bootstrap": 0,
-                                                    "judge_cache_dir": tmp_path / "judge-cache"})
+        (REPO / "data" / "scores" / "published.jsonl").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    ctx = AppContext(
+        engine=fixture_engine,
+        extras={
+            "store": store,
+            "scores_path": scores_dir,
+            "leaderboard_bootstrap": 0,
+            "judge_cache_dir": tmp_path / "judge-cache",
+        },
+    )
     demo = build_app(ctx)
     config = demo.config
     ids = {c["props"].get("elem_id"): c["id"] for c in config["components"]}
@@ -177,8 +207,11 @@ def test_the_tab_endpoints_take_the_language_last_and_default_to_spanish(fixture
     for name in ("leaderboard_refresh", "leaderboard_agreement", "leaderboard_reasons"):
         assert by_name[name]["inputs"][-1] == switch, name
     # Switching language re-renders the tab's computed outputs (table, notes, figures).
-    relabel = [d for d in config["dependencies"] if [switch, "change"] in [list(t) for t in d["targets"]]
-               and ids["leaderboard-table"] in d["outputs"]]
+    relabel = [
+        d
+        for d in config["dependencies"]
+        if [switch, "change"] in [list(t) for t in d["targets"]] and ids["leaderboard-table"] in d["outputs"]
+    ]
     assert relabel and relabel[0]["inputs"] == [switch]
     demo.queue()
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(), quiet=True)
@@ -186,7 +219,8 @@ def test_the_tab_endpoints_take_the_language_last_and_default_to_spanish(fixture
         client = Client(demo.local_url, verbose=False)
         store.import_battles(synthetic_battles())
         table, summary, method, detail, provenance, correlation, *_, headline = client.predict(
-            "en", api_name="/leaderboard_refresh")
+            "en", api_name="/leaderboard_refresh"
+        )
         assert table["headers"][:3] == ["Model", "Correct (test)", "Words"]
         assert headline.startswith("**Today:** in the arena **Extractive** is ahead (")
         assert [row[0] for row in table["data"][:3]] == ["Extractive", "Extractive (lexical)", "m3"]

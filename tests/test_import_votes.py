@@ -17,8 +17,10 @@ WINNERS = ["model_a", "model_b", "tie", "tie (bothbad)"]
 
 def strict_json(line: str):
     """json.loads that refuses NaN and Infinity, as any non-Python JSON reader does."""
+
     def refuse(constant):
         raise ValueError(f"not JSON: {constant}")
+
     return json.loads(line, parse_constant=refuse)
 
 
@@ -74,8 +76,10 @@ BAD = {
 
 
 def test_bad_rows_are_refused_with_their_line_and_reason_and_the_rest_imported(tmp_path, db, capsys):
-    good = ['{"model_a": "x", "model_b": "y", "winner": "model_a", "tstamp": 1700000000}',
-            '{"model_a": "x", "model_b": "y", "winner": "model_a", "battle_id": "b-1"}']
+    good = [
+        '{"model_a": "x", "model_b": "y", "winner": "model_a", "tstamp": 1700000000}',
+        '{"model_a": "x", "model_b": "y", "winner": "model_a", "battle_id": "b-1"}',
+    ]
     path = tmp_path / "mezcla.jsonl"
     path.write_text("\n".join(good + [BAD[n] for n in sorted(BAD)]) + "\n", encoding="utf-8")
     from ragarena.core.battles import read_for_import
@@ -114,8 +118,12 @@ def test_an_export_is_valid_json_and_leaves_out_a_row_with_a_time_that_is_no_dat
     """An older version could store NaN in a battle's timings (written as null) or an infinite vote
     time: that row is left out of the export and counted, the rest exported, nothing deleted."""
     store = VoteStore(db)
-    store.import_battles([{"model_a": "x", "model_b": "y", "winner": "tie", "tstamp": 1_700_000_000.0},
-                          {"model_a": "x", "model_b": "y", "winner": "model_a", "tstamp": 1_700_000_001.0}])
+    store.import_battles(
+        [
+            {"model_a": "x", "model_b": "y", "winner": "tie", "tstamp": 1_700_000_000.0},
+            {"model_a": "x", "model_b": "y", "winner": "model_a", "tstamp": 1_700_000_001.0},
+        ]
+    )
     store.close()
     conn = sqlite3.connect(db)
     conn.execute("UPDATE battles SET timings = '{\"total_s\": NaN}'")
@@ -134,8 +142,11 @@ def test_an_export_is_valid_json_and_leaves_out_a_row_with_a_time_that_is_no_dat
 
 def test_a_json_list_file_refuses_rows_with_their_line(tmp_path, db, capsys):
     path = tmp_path / "lista.json"
-    path.write_text('[\n{"model_a": "x", "model_b": "y", "winner": "tie"},\n'
-                    '{"model_a": "x", "model_b": "y", "winner": "tie", "reasons": "x"}\n]\n', encoding="utf-8")
+    path.write_text(
+        '[\n{"model_a": "x", "model_b": "y", "winner": "tie"},\n'
+        '{"model_a": "x", "model_b": "y", "winner": "tie", "reasons": "x"}\n]\n',
+        encoding="utf-8",
+    )
     assert cli.main(["import-votes", str(path)]) == 2
     captured = capsys.readouterr()
     assert "Importados 1 combates nuevos" in captured.out

@@ -56,9 +56,13 @@ class JudgeServer:
                         server.in_flight -= 1
                 if status == 200:
                     payload = {
-                        "id": "cmpl-1", "object": "chat.completion", "created": 0, "model": body["model"],
-                        "choices": [{"index": 0, "finish_reason": "stop",
-                                     "message": {"role": "assistant", "content": text}}],
+                        "id": "cmpl-1",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": body["model"],
+                        "choices": [
+                            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
+                        ],
                         "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
                     }
                 else:
@@ -99,9 +103,11 @@ def make_judge(server: JudgeServer, attempts: int = 3) -> judge.Judge:
 
 
 ITEM = judge_rubric.JudgeItem(
-    question="¿Y en agosto?", answer="En agosto permanece cerrada por mantenimiento.",
+    question="¿Y en agosto?",
+    answer="En agosto permanece cerrada por mantenimiento.",
     passages=("Piscina cubierta — Horario\nEn agosto permanece cerrada por mantenimiento.",),
-    history=(("¿A qué hora abre la piscina?", "De 7:00 a 22:00."),), id="fx-2, turno 2",
+    history=(("¿A qué hora abre la piscina?", "De 7:00 a 22:00."),),
+    id="fx-2, turno 2",
 )
 
 
@@ -109,8 +115,10 @@ ITEM = judge_rubric.JudgeItem(
 
 
 def test_parse_accepts_the_asked_json_and_tolerates_fences_and_chatter():
-    assert judge_reply.parse_judgement(json.dumps(VALID))["groundedness"] == {"score": 5,
-                                                                        "justification": "Todo sale del fragmento 1."}
+    assert judge_reply.parse_judgement(json.dumps(VALID))["groundedness"] == {
+        "score": 5,
+        "justification": "Todo sale del fragmento 1.",
+    }
     fenced = "```json\n" + json.dumps(VALID) + "\n```"
     assert judge_reply.parse_judgement(fenced)["answer_relevance"]["score"] == 4
     chatty = "Aquí tienes la evaluación:\n" + json.dumps(VALID) + "\nEspero que sirva."
@@ -120,17 +128,20 @@ def test_parse_accepts_the_asked_json_and_tolerates_fences_and_chatter():
     assert judge_reply.parse_judgement(json.dumps(as_text))["groundedness"]["score"] == 5
 
 
-@pytest.mark.parametrize("reply, reason", [
-    ("", "vacía"),
-    ("Le doy un 4.", "no contiene un objeto JSON"),
-    ('{"answer_relevance": {"justification": "x", "score": 4}', "no es válido"),
-    (json.dumps({k: v for k, v in VALID.items() if k != "groundedness"}), "groundedness"),
-    (json.dumps({**VALID, "groundedness": {"justification": "x", "score": 7}}), "del 1 al 5"),
-    (json.dumps({**VALID, "groundedness": {"justification": "x", "score": 3.5}}), "del 1 al 5"),
-    (json.dumps({**VALID, "groundedness": {"score": 3}}), "justification"),
-    (json.dumps({**VALID, "groundedness": 3}), "debe ser un objeto"),
-    ("[1, 2, 3]", "se esperaba un objeto"),
-])
+@pytest.mark.parametrize(
+    "reply, reason",
+    [
+        ("", "vacía"),
+        ("Le doy un 4.", "no contiene un objeto JSON"),
+        ('{"answer_relevance": {"justification": "x", "score": 4}', "no es válido"),
+        (json.dumps({k: v for k, v in VALID.items() if k != "groundedness"}), "groundedness"),
+        (json.dumps({**VALID, "groundedness": {"justification": "x", "score": 7}}), "del 1 al 5"),
+        (json.dumps({**VALID, "groundedness": {"justification": "x", "score": 3.5}}), "del 1 al 5"),
+        (json.dumps({**VALID, "groundedness": {"score": 3}}), "justification"),
+        (json.dumps({**VALID, "groundedness": 3}), "debe ser un objeto"),
+        ("[1, 2, 3]", "se esperaba un objeto"),
+    ],
+)
 def test_parse_rejects_what_is_not_the_asked_json(reply, reason):
     with pytest.raises(judge_reply.JudgeOutputError, match=reason):
         judge_reply.parse_judgement(reply)
@@ -153,11 +164,13 @@ def test_cache_key_changes_with_every_input():
     assert base == judge_cache.cache_key("juez", ITEM)
     from dataclasses import replace
 
-    variants = [judge_cache.cache_key("otro-juez", ITEM),
-                judge_cache.cache_key("juez", replace(ITEM, question="¿Y en julio?")),
-                judge_cache.cache_key("juez", replace(ITEM, history=())),
-                judge_cache.cache_key("juez", replace(ITEM, passages=("otro",))),
-                judge_cache.cache_key("juez", replace(ITEM, answer="Abre en agosto."))]
+    variants = [
+        judge_cache.cache_key("otro-juez", ITEM),
+        judge_cache.cache_key("juez", replace(ITEM, question="¿Y en julio?")),
+        judge_cache.cache_key("juez", replace(ITEM, history=())),
+        judge_cache.cache_key("juez", replace(ITEM, passages=("otro",))),
+        judge_cache.cache_key("juez", replace(ITEM, answer="Abre en agosto.")),
+    ]
     assert len({base, *variants}) == 6
     assert judge_cache.cache_key("juez", replace(ITEM, id="otro id")) == base  # the id is only a label
 
@@ -188,10 +201,13 @@ def test_item_fails_after_the_last_attempt_and_is_reported(judge_server):
     assert "tras 2 intentos" in reason
 
 
-@pytest.mark.parametrize("status, message", [
-    (400, "Unrecognized request argument supplied: response_format"),
-    (422, "Failed to deserialize the JSON body into the target type: missing field `value`"),  # TGI-style
-])
+@pytest.mark.parametrize(
+    "status, message",
+    [
+        (400, "Unrecognized request argument supplied: response_format"),
+        (422, "Failed to deserialize the JSON body into the target type: missing field `value`"),  # TGI-style
+    ],
+)
 def test_server_that_rejects_response_format_is_asked_without_it(judge_server, status, message):
     def reply(body):
         if "response_format" in body:
@@ -222,8 +238,9 @@ def test_requests_run_concurrently_and_cache_makes_the_second_run_free(judge_ser
 
 def test_interrupted_run_resumes_with_only_the_missing_items(judge_server, tmp_path):
     items = [judge_rubric.JudgeItem(f"Pregunta {n}", f"Respuesta {n}", id=str(n)) for n in range(5)]
-    flaky = judge_server(lambda body: (200, "no sé" if "Pregunta 3" in body["messages"][1]["content"]
-                                       else json.dumps(VALID)))
+    flaky = judge_server(
+        lambda body: (200, "no sé" if "Pregunta 3" in body["messages"][1]["content"] else json.dumps(VALID))
+    )
     first = judge.judge_items(items, make_judge(flaky, attempts=1), judge_cache.JudgeCache(tmp_path), progress=False)
     assert [f[1] for f in first.failures] == ["3"]
     # A run killed while writing leaves half a line: it is skipped, not fatal.
@@ -280,7 +297,11 @@ def test_resolve_judge(monkeypatch):
         judge_setup.resolve_judge("stablelm-2-12b-rag", specs)
     monkeypatch.setenv("TGI_URL", "http://127.0.0.1:8080")
     tgi = judge_setup.resolve_judge("stablelm-2-12b-rag", specs)
-    assert (tgi.base_url, tgi.model, tgi.name) == ("http://127.0.0.1:8080/v1", "stablelm-2-12b-rag", "stablelm-2-12b-rag")
+    assert (tgi.base_url, tgi.model, tgi.name) == (
+        "http://127.0.0.1:8080/v1",
+        "stablelm-2-12b-rag",
+        "stablelm-2-12b-rag",
+    )
     with pytest.raises(UserError, match="Falta la clave del juez"):
         judge_setup.resolve_judge("gpt-4o-mini", specs)
     local = judge_setup.resolve_judge("qwen", specs, base_url="http://127.0.0.1:9/v1")
@@ -292,18 +313,35 @@ def test_resolve_judge(monkeypatch):
         judge_setup.resolve_judge("gpt-4o-mini", specs, api_key_env="MI_CLAVE")
 
 
-@pytest.mark.parametrize("model_id, server_fixture, env", [
-    ("gpt-3.5-turbo", "fake_openai", {"OPENAI_BASE_URL": "{base_url}", "OPENAI_API_KEY": "sk-prueba"}),
-    ("stablelm-2-12b-rag", "fake_tgi", {"TGI_URL": "{base_url}", "HF_TOKEN": "hf_prueba"}),
-])
-def test_registry_models_judge_through_their_servers(model_id, server_fixture, env, request, monkeypatch,
-                                                     fixture_docs, fixture_qa, tmp_path, capsys):
+@pytest.mark.parametrize(
+    "model_id, server_fixture, env",
+    [
+        ("gpt-3.5-turbo", "fake_openai", {"OPENAI_BASE_URL": "{base_url}", "OPENAI_API_KEY": "sk-prueba"}),
+        ("stablelm-2-12b-rag", "fake_tgi", {"TGI_URL": "{base_url}", "HF_TOKEN": "hf_prueba"}),
+    ],
+)
+def test_registry_models_judge_through_their_servers(
+    model_id, server_fixture, env, request, monkeypatch, fixture_docs, fixture_qa, tmp_path, capsys
+):
     server = request.getfixturevalue(server_fixture)
     server.default = ok(json.dumps(VALID, ensure_ascii=False))
     for name, value in env.items():
         monkeypatch.setenv(name, value.format(base_url=server.base_url))
-    code = main(["eval", "--docs", str(fixture_docs), "--qa", str(fixture_qa), "--judge", model_id,
-                 "--judge-cache", str(tmp_path / "cache"), "--scores-out", str(tmp_path / "s.jsonl")])
+    code = main(
+        [
+            "eval",
+            "--docs",
+            str(fixture_docs),
+            "--qa",
+            str(fixture_qa),
+            "--judge",
+            model_id,
+            "--judge-cache",
+            str(tmp_path / "cache"),
+            "--scores-out",
+            str(tmp_path / "s.jsonl"),
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     requests = server.chat_requests()
     assert len(requests) == 6
@@ -318,13 +356,29 @@ def test_registry_models_judge_through_their_servers(model_id, server_fixture, e
 
 
 def eval_args(fixture_docs, fixture_qa, server, tmp_path, *extra):
-    return ["eval", "--docs", str(fixture_docs), "--qa", str(fixture_qa), "--split", "test",
-            "--judge", "juez-local", "--judge-base-url", server.url, "--judge-cache", str(tmp_path / "cache"),
-            "--scores-out", str(tmp_path / "scores"), *extra]
+    return [
+        "eval",
+        "--docs",
+        str(fixture_docs),
+        "--qa",
+        str(fixture_qa),
+        "--split",
+        "test",
+        "--judge",
+        "juez-local",
+        "--judge-base-url",
+        server.url,
+        "--judge-cache",
+        str(tmp_path / "cache"),
+        "--scores-out",
+        str(tmp_path / "scores"),
+        *extra,
+    ]
 
 
 def test_eval_with_judge_writes_a_record_with_provenance_and_resumes_from_cache(
-        judge_server, fixture_docs, fixture_qa, tmp_path, capsys):
+    judge_server, fixture_docs, fixture_qa, tmp_path, capsys
+):
     server = judge_server(lambda body: (200, "```\nnada\n```" if len(body["messages"]) == 2 else json.dumps(VALID)))
     assert main(eval_args(fixture_docs, fixture_qa, server, tmp_path, "--json", str(tmp_path / "eval.json"))) == 0
     printed = json.loads(capsys.readouterr().out)
@@ -355,7 +409,8 @@ def test_eval_with_judge_writes_a_record_with_provenance_and_resumes_from_cache(
 
 
 def test_eval_fills_the_judge_cache_the_leaderboard_reads_by_default(
-        judge_server, fixture_docs, fixture_qa, fixture_engine, tmp_path, monkeypatch, capsys):
+    judge_server, fixture_docs, fixture_qa, fixture_engine, tmp_path, monkeypatch, capsys
+):
     """Without --judge-cache, `eval --judge` writes where the leaderboard's agreement reads (one place)."""
     from ragarena.leaderboard.board import BoardData
     from ragarena.ui.context import AppContext
@@ -365,7 +420,7 @@ def test_eval_fills_the_judge_cache_the_leaderboard_reads_by_default(
     server = judge_server(lambda body: (200, json.dumps(VALID)))
     args = eval_args(fixture_docs, fixture_qa, server, tmp_path)
     cut = args.index("--judge-cache")
-    assert main(args[:cut] + args[cut + 2:]) == 0, capsys.readouterr().err
+    assert main(args[:cut] + args[cut + 2 :]) == 0, capsys.readouterr().err
     written = tmp_path / "datos" / "judge-cache" / judge_cache.CACHE_FILE
     assert len(written.read_text(encoding="utf-8").splitlines()) == 6
     board = BoardData(AppContext(engine=fixture_engine, extras={}))
@@ -375,7 +430,8 @@ def test_eval_fills_the_judge_cache_the_leaderboard_reads_by_default(
 
 
 def test_eval_reports_failed_items_and_stores_no_record_when_none_scored(
-        judge_server, fixture_docs, fixture_qa, tmp_path, capsys):
+    judge_server, fixture_docs, fixture_qa, tmp_path, capsys
+):
     server = judge_server(lambda body: (200, "sin JSON"))
     code = main(eval_args(fixture_docs, fixture_qa, server, tmp_path, "--judge-attempts", "2"))
     assert code == 2
@@ -416,8 +472,15 @@ def test_published_study_figures_are_stored_exactly_and_without_a_breakdown():
 
 
 def test_score_files_are_validated_with_clear_messages(tmp_path):
-    good = scores.make_record("m", {"answer_relevance": 4, "context_relevance": 3, "groundedness": 5}, n_items=2,
-                              judge="j", dataset="d.jsonl", split="test", source="measured by x")
+    good = scores.make_record(
+        "m",
+        {"answer_relevance": 4, "context_relevance": 3, "groundedness": 5},
+        n_items=2,
+        judge="j",
+        dataset="d.jsonl",
+        split="test",
+        source="measured by x",
+    )
     assert good["overall"] == 4.0
     path = scores.append_record(good, tmp_path)
     assert path == tmp_path / "measured.jsonl"

@@ -18,8 +18,26 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "ragarena"
 #: Bottom to top. A top-level module (settings.py, launch.py, ...) is a unit of its own.
-ORDER = ["core", "settings", "store", "reader", "retrieval", "selector", "answering", "datasets", "scoring",
-         "arena", "answer_ratings", "leaderboard", "publish", "ui", "commands", "launch", "cli", "__main__"]
+ORDER = [
+    "core",
+    "settings",
+    "store",
+    "reader",
+    "retrieval",
+    "selector",
+    "answering",
+    "datasets",
+    "scoring",
+    "arena",
+    "answer_ratings",
+    "leaderboard",
+    "publish",
+    "ui",
+    "commands",
+    "launch",
+    "cli",
+    "__main__",
+]
 SUBPACKAGES = [unit for unit in ORDER if (PACKAGE / unit).is_dir()]
 #: The most imports inside functions between packages that may say `# lazy:` why.
 MAX_LAZY = 5
@@ -59,7 +77,11 @@ def imports(path: Path):
         for child in ast.iter_child_nodes(node):
             inner = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
             names = []
-            if isinstance(child, ast.ImportFrom) and child.level == 0 and (child.module or "").split(".")[0] == "ragarena":
+            if (
+                isinstance(child, ast.ImportFrom)
+                and child.level == 0
+                and (child.module or "").split(".")[0] == "ragarena"
+            ):
                 names = [_resolve(f"{child.module}.{alias.name}") or _resolve(child.module) for alias in child.names]
             elif isinstance(child, ast.Import):
                 names = [_resolve(alias.name) for alias in child.names if alias.name.startswith("ragarena.")]
@@ -88,15 +110,20 @@ def test_every_package_sits_in_the_order():
 @pytest.mark.parametrize("unit", ORDER)
 def test_a_package_imports_only_what_sits_below_it(unit):
     rank = ORDER.index(unit)
-    upward = [f"{MODULES[module].relative_to(PACKAGE.parent)}:{line} imports {target}"
-              for module, target, line, _, _ in _edges()
-              if unit_of(module) == unit and unit_of(target) != unit and ORDER.index(unit_of(target)) > rank]
+    upward = [
+        f"{MODULES[module].relative_to(PACKAGE.parent)}:{line} imports {target}"
+        for module, target, line, _, _ in _edges()
+        if unit_of(module) == unit and unit_of(target) != unit and ORDER.index(unit_of(target)) > rank
+    ]
     assert not upward, "\n".join(upward)
 
 
 def test_no_import_inside_a_function_between_packages_unless_it_says_why():
-    hidden = [(f"{MODULES[module].relative_to(PACKAGE.parent)}:{line}", "# lazy:" in text)
-              for module, target, line, inner, text in _edges() if inner and unit_of(module) != unit_of(target)]
+    hidden = [
+        (f"{MODULES[module].relative_to(PACKAGE.parent)}:{line}", "# lazy:" in text)
+        for module, target, line, inner, text in _edges()
+        if inner and unit_of(module) != unit_of(target)
+    ]
     assert [where for where, why in hidden if not why] == []
     assert len(hidden) <= MAX_LAZY, hidden
 
@@ -149,8 +176,10 @@ def test_subpackage_states_its_job_and_rules(subpackage):
 def test_the_checks_see_a_forbidden_import(tmp_path):
     """The checker itself sees an upward and a lazy import (so the tests above can fail)."""
     bad = tmp_path / "engine.py"
-    bad.write_text("from ragarena.core import text\n\ndef f():\n    from ragarena.answering.models import find_spec\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "from ragarena.core import text\n\ndef f():\n    from ragarena.answering.models import find_spec\n",
+        encoding="utf-8",
+    )
     found = [(target, inner) for _, target, inner, _ in imports(bad)]
     assert found == [("ragarena.core.text", False), ("ragarena.answering.models", True)]
     assert ORDER.index(unit_of("ragarena.answering.models")) > ORDER.index("retrieval")
@@ -158,7 +187,11 @@ def test_the_checks_see_a_forbidden_import(tmp_path):
 
 def test_only_the_app_reaches_ui_and_commands():
     """ui/ and commands/ sit on top: no other module imports them (launch.py and cli.py start them)."""
-    broken = [f"{module}:{line} imports {target}" for module, target, line, _, _ in _edges()
-              if unit_of(target) in ("ui", "commands") and unit_of(module) != unit_of(target)
-              and module not in ("ragarena.launch", "ragarena.cli")]
+    broken = [
+        f"{module}:{line} imports {target}"
+        for module, target, line, _, _ in _edges()
+        if unit_of(target) in ("ui", "commands")
+        and unit_of(module) != unit_of(target)
+        and module not in ("ragarena.launch", "ragarena.cli")
+    ]
     assert not broken, "\n".join(broken)

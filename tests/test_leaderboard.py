@@ -25,13 +25,17 @@ REPO = Path(__file__).resolve().parent.parent
 LABELS = {"extractive": "Extractivo", "extractive-lexical": "Extractivo léxico"}
 
 
-def battles_between(a: str, b: str, a_wins: int, b_wins: int, ties: int = 0, start: float = 1_700_000_000.0,
-                    **extra) -> list[dict]:
+def battles_between(
+    a: str, b: str, a_wins: int, b_wins: int, ties: int = 0, start: float = 1_700_000_000.0, **extra
+) -> list[dict]:
     outcomes = ["model_a"] * a_wins + ["model_b"] * b_wins + ["tie"] * ties
     return [
         # Alternate sides, as the arena does, so position plays no part.
-        ({"model_a": a, "model_b": b, "winner": w} if n % 2 == 0 else
-         {"model_a": b, "model_b": a, "winner": {"model_a": "model_b", "model_b": "model_a"}.get(w, w)})
+        (
+            {"model_a": a, "model_b": b, "winner": w}
+            if n % 2 == 0
+            else {"model_a": b, "model_b": a, "winner": {"model_a": "model_b", "model_b": "model_a"}.get(w, w)}
+        )
         | {"tstamp": start + n, "question": f"p{n}", "answer_a": "x", "answer_b": "y", **extra}
         for n, w in enumerate(outcomes)
     ]
@@ -39,17 +43,32 @@ def battles_between(a: str, b: str, a_wins: int, b_wins: int, ties: int = 0, sta
 
 def synthetic_battles() -> list[dict]:
     """extractive > extractive-lexical > m3, clearly."""
-    return (battles_between("extractive", "extractive-lexical", 16, 4, 2)
-            + battles_between("extractive", "m3", 18, 2, start=1_700_000_100.0)
-            + battles_between("extractive-lexical", "m3", 14, 6, start=1_700_000_200.0))
+    return (
+        battles_between("extractive", "extractive-lexical", 16, 4, 2)
+        + battles_between("extractive", "m3", 18, 2, start=1_700_000_100.0)
+        + battles_between("extractive-lexical", "m3", 14, 6, start=1_700_000_200.0)
+    )
 
 
 def measured(model: str, overall: float, judge: str = "juez-a", date: str = "2025-01-01T00:00:00Z", **extra) -> dict:
-    return scores.validate_record({
-        "model": model, "kind": "measured", "answer_relevance": overall, "context_relevance": overall,
-        "groundedness": overall, "overall": overall, "n_items": 30, "judge": judge, "dataset": "data/qa/x.jsonl",
-        "split": "test", "date": date, "source": f"measured by `python -m ragarena eval --judge {judge}`", **extra,
-    }, "prueba")
+    return scores.validate_record(
+        {
+            "model": model,
+            "kind": "measured",
+            "answer_relevance": overall,
+            "context_relevance": overall,
+            "groundedness": overall,
+            "overall": overall,
+            "n_items": 30,
+            "judge": judge,
+            "dataset": "data/qa/x.jsonl",
+            "split": "test",
+            "date": date,
+            "source": f"measured by `python -m ragarena eval --judge {judge}`",
+            **extra,
+        },
+        "prueba",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -103,17 +122,23 @@ def test_crowd_columns_come_from_the_battles(published):
     # Who is ahead, and how sure: with 42 votes each the leader's interval may or may not clear the next one.
     top, second = board.table.iloc[0], board.table.iloc[1]
     sure = top["ci_low"] > second["ci_high"]
-    assert ("Arena: **Extractivo** va por delante" in text
-            and ("con su intervalo por encima del de Extractivo léxico" in text) == sure
-            and ("todavía no es una ventaja segura" in text) == (not sure))
+    assert (
+        "Arena: **Extractivo** va por delante" in text
+        and ("con su intervalo por encima del de Extractivo léxico" in text) == sure
+        and ("todavía no es una ventaja segura" in text) == (not sure)
+    )
     rate = board.win_rate
     assert rate.loc["extractive", "extractive-lexical"] == pytest.approx(17 / 22)
     assert rate.loc["extractive-lexical", "m3"] == pytest.approx(0.7)
 
 
 def test_measured_scores_join_their_model_row_and_the_latest_record_wins(published):
-    records = [*published, measured("extractive", 3.0, date="2024-01-01"), measured("extractive", 4.4),
-               measured("solo-juez", 2.5, label="Modelo del juez")]
+    records = [
+        *published,
+        measured("extractive", 3.0, date="2024-01-01"),
+        measured("extractive", 4.4),
+        measured("solo-juez", 2.5, label="Modelo del juez"),
+    ]
     board = lb.build_leaderboard(synthetic_battles(), records, LABELS, bootstrap=50)
     row = board.table.set_index("model").loc["extractive"]
     assert row["overall"] == 4.4 and row["groundedness"] == 4.4 and row["judge"] == "juez-a"
@@ -137,15 +162,23 @@ def test_measured_scores_join_their_model_row_and_the_latest_record_wins(publish
     assert history.iloc[0]["Modelo"] == "Extractivo" and history.iloc[0]["Global (1-5)"] == 4.4
     assert history.iloc[0]["Procedencia"].startswith("Juez LLM «juez-a» sobre 30 respuestas de data/qa/x.jsonl")
     published_rows = history[history["Tipo"] == "publicada"]
-    assert all(p.startswith("Cifra publicada, citada tal cual: citado del estudio del IIC")
-               for p in published_rows["Procedencia"])
+    assert all(
+        p.startswith("Cifra publicada, citada tal cual: citado del estudio del IIC")
+        for p in published_rows["Procedencia"]
+    )
 
 
 def test_small_samples_say_so_and_wide_intervals_are_not_shown_as_ranges(published):
     few = battles_between("extractive", "extractive-lexical", 4, 2)  # 6 votes each
-    board = lb.build_leaderboard(few, published, LABELS, bootstrap=100, min_votes=10,
-                                 answer_ratings=[{"model": "extractive", "answer_relevance": 5, "context_relevance": 4,
-                                                 "groundedness": 5}] * 3, min_ratings=5)
+    board = lb.build_leaderboard(
+        few,
+        published,
+        LABELS,
+        bootstrap=100,
+        min_votes=10,
+        answer_ratings=[{"model": "extractive", "answer_relevance": 5, "context_relevance": 4, "groundedness": 5}] * 3,
+        min_ratings=5,
+    )
     shown = bt.ranked_frame(board).set_index("Modelo")
     assert shown.loc["Extractivo", "Arena (IC 95 %)"] == "6 votos: pocos"
     assert shown.loc["Extractivo", "Personas 1-5 (n)"] == "3 valoraciones: pocas"
@@ -162,8 +195,10 @@ def test_small_samples_say_so_and_wide_intervals_are_not_shown_as_ranges(publish
     crowd_row = {"crowd_n": 25, "crowd_overall": 3.0, "crowd_overall_ci_low": 1.0, "crowd_overall_ci_high": 5.0}
     assert bt.answer_rating_cell(crowd_row, 20) == "3.00 (n = 25, IC muy amplio)"
     assert bt.answer_rating_cell(crowd_row, 20, with_count=False) == "3.00 (IC muy amplio)"
-    assert bt.arena_cell(row, 10, "en") == "1100 (very wide CI)" and bt.arena_cell({**row, "votes": 6}, 10, "en") == \
-        "6 votes: too few"
+    assert (
+        bt.arena_cell(row, 10, "en") == "1100 (very wide CI)"
+        and bt.arena_cell({**row, "votes": 6}, 10, "en") == "6 votes: too few"
+    )
 
 
 def test_min_votes_comes_from_the_environment(monkeypatch):
@@ -194,7 +229,9 @@ def test_automatic_eval_figures_join_their_model_row_with_their_provenance(publi
     assert shown.loc["Extractivo", "Aciertos (test)"] == round(100 * record["correct_rate"])
     assert row["n_answerable"] == record["n_answerable"]
     provenance = plain(board_provenance.provenance_markdown(board))  # as the page shows it
-    assert "Eval automática de 120 turnos de data/qa/conversations.jsonl (split test, recuperación hybrid)" in provenance
+    assert (
+        "Eval automática de 120 turnos de data/qa/conversations.jsonl (split test, recuperación hybrid)" in provenance
+    )
     assert f"`{record['command']}`" in provenance and "Público: 42 votos de la arena y 0 valoraciones" in provenance
     english = plain(board_provenance.provenance_markdown(lb.in_language(board, None, "en"), "en"))
     assert "Automatic eval of 120 turns" in english and "Published figure, quoted as is: quoted from the IIC" in english
@@ -226,8 +263,10 @@ def test_rows_follow_the_captions_order_and_the_best_figure_of_each_column_is_ma
     assert "font-weight: 700" in styles["Aciertos (test)"]
     # The sentence above the table, computed from the same figures.
     headline = board_text.headline_markdown(board)
-    assert (f"**{LABELS[best]}** acierta más a menudo ({100 * rates[best]:.0f} % de {record['n_answerable']} "
-            f"preguntas con respuesta) que **{LABELS[second]}** ({100 * rates[second]:.0f} %)") in headline
+    assert (
+        f"**{LABELS[best]}** acierta más a menudo ({100 * rates[best]:.0f} % de {record['n_answerable']} "
+        f"preguntas con respuesta) que **{LABELS[second]}** ({100 * rates[second]:.0f} %)"
+    ) in headline
     assert "la arena necesita al menos 10 votos más" in headline
     assert "is right more often" in board_text.headline_markdown(board, "en")
     with_votes = lb.build_leaderboard(synthetic_battles()[:14], shipped, LABELS, bootstrap=0, min_votes=10)
@@ -262,10 +301,15 @@ def test_rank_correlation_on_a_constructed_case():
 
 
 def test_correlation_between_the_judge_and_the_crowd_per_judge(published):
-    records = [*published,
-               measured("extractive", 4.5), measured("extractive-lexical", 3.5), measured("m3", 2.0),
-               measured("extractive", 2.0, judge="juez-b"), measured("extractive-lexical", 3.0, judge="juez-b"),
-               measured("m3", 4.0, judge="juez-b")]
+    records = [
+        *published,
+        measured("extractive", 4.5),
+        measured("extractive-lexical", 3.5),
+        measured("m3", 2.0),
+        measured("extractive", 2.0, judge="juez-b"),
+        measured("extractive-lexical", 3.0, judge="juez-b"),
+        measured("m3", 4.0, judge="juez-b"),
+    ]
     board = lb.build_leaderboard(synthetic_battles(), records, LABELS, bootstrap=50)
     by_judge = {c["judge"]: c for c in board.correlations}
     assert set(by_judge) == {"juez-a", "juez-b"}
@@ -279,7 +323,8 @@ def test_correlation_between_the_judge_and_the_crowd_per_judge(published):
     assert [c["models"] for c in few.correlations] == [["extractive", "extractive-lexical"]] * 2  # m3 has 40 votes
     assert lb.build_leaderboard(synthetic_battles(), records, LABELS, bootstrap=0, min_votes=43).correlations == []
     assert "al menos dos modelos" in board_text.correlation_markdown(
-        lb.build_leaderboard(synthetic_battles(), records, LABELS, bootstrap=0, min_votes=43))
+        lb.build_leaderboard(synthetic_battles(), records, LABELS, bootstrap=0, min_votes=43)
+    )
 
 
 def test_csv_has_every_column_and_empty_cells_for_missing_figures(published):
@@ -329,9 +374,11 @@ def test_tab_refreshes_from_the_vote_store_without_a_restart(fixture_engine, tmp
     scores_dir = tmp_path / "scores"
     scores_dir.mkdir()
     (scores_dir / "published.jsonl").write_text(
-        (REPO / "data" / "scores" / "published.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
-    ctx = AppContext(engine=fixture_engine, extras={"store": store, "scores_path": scores_dir,
-                                                    "leaderboard_bootstrap": 100})
+        (REPO / "data" / "scores" / "published.jsonl").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    ctx = AppContext(
+        engine=fixture_engine, extras={"store": store, "scores_path": scores_dir, "leaderboard_bootstrap": 100}
+    )
     demo = build_app(ctx)
     # The tab refreshes itself when selected (same outputs as the button).
     config = demo.config
@@ -343,7 +390,7 @@ def test_tab_refreshes_from_the_vote_store_without_a_restart(fixture_engine, tmp
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(), quiet=True)
     try:
         client = Client(demo.local_url, verbose=False)
-        table, summary, method, *_ , csv_path, history, headline = client.predict(api_name="/leaderboard_refresh")
+        table, summary, method, *_, csv_path, history, headline = client.predict(api_name="/leaderboard_refresh")
         assert [row[0] for row in table["data"]] == ["StableLM 2 12B chat + LoRA (publicado)", "GPT-3.5 (publicado)"]
         assert table["headers"][:3] == ["Modelo", "Aciertos (test)", "Palabras"]
         assert "Todavía no hay votos" in summary and "En pocas palabras" in method
@@ -351,8 +398,19 @@ def test_tab_refreshes_from_the_vote_store_without_a_restart(fixture_engine, tmp
 
         # Votes arrive (through another connection, as from another worker): the next refresh shows them.
         VoteStore(db).import_battles(synthetic_battles())
-        (table, summary, method, detail, provenance, correlation, ratings_plot, heatmap, csv_path,
-         history, headline) = client.predict(api_name="/leaderboard_refresh")
+        (
+            table,
+            summary,
+            method,
+            detail,
+            provenance,
+            _correlation,
+            _ratings_plot,
+            _heatmap,
+            csv_path,
+            history,
+            headline,
+        ) = client.predict(api_name="/leaderboard_refresh")
         models = [row[0] for row in table["data"]]
         assert models[:3] == ["Extractivo", "Extractivo léxico", "m3"]
         votes = table["headers"].index("Votos")

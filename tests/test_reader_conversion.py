@@ -21,8 +21,14 @@ def bundled():
 
 def test_bundled_file_reads_as_the_multilingual_e5_small(bundled):
     assert {k: bundled.config[k] for k in e5s1.CONFIG_FIELDS} == {
-        "hidden": 384, "layers": 12, "heads": 12, "feed_forward": 1536, "vocabulary": 250037,
-        "positions": 512, "token_types": 2}
+        "hidden": 384,
+        "layers": 12,
+        "heads": 12,
+        "feed_forward": 1536,
+        "vocabulary": 250037,
+        "positions": 512,
+        "token_types": 2,
+    }
     # every tensor the BertModel needs is there, with the element count its shape asks for
     assert set(encoder.tensor_names(12)) <= set(bundled.tensors)
     assert bundled.tensors["l3.fi.w"].count == 1536 * 384

@@ -1,14 +1,16 @@
 """The passages panel as a reader sees it: the documentation's words, not its Markdown."""
 
 from ragarena.answering.evidence import supporting_sentence
-from ragarena.core.passages import Hit
-from ragarena.core.passages import Passage
+from ragarena.core.passages import Hit, Passage
 from ragarena.ui.render import passages_html
 
 SEDES = Passage(
-    id="13-sedes#2", page="13-sedes", title="Sedes y horarios", section="Bibliotecas de barrio",
+    id="13-sedes#2",
+    page="13-sedes",
+    title="Sedes y horarios",
+    section="Bibliotecas de barrio",
     text="Hay tres bibliotecas de barrio:\n\n- **Barrio del Carmen**: calle Alfarería 12.\n"
-         "- **San Isidro**: avenida de los Labradores 3.\n\nEl **bibliobús** para en `Las Eras` <los martes>.",
+    "- **San Isidro**: avenida de los Labradores 3.\n\nEl **bibliobús** para en `Las Eras` <los martes>.",
 )
 
 

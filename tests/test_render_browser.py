@@ -10,6 +10,7 @@ fixed seed, plus the issue's three payloads and hostile names literally.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import sqlite3
@@ -20,8 +21,8 @@ from test_chat_browser import BOT, USER, open_page, wait_answered
 from test_leaderboard import battles_between
 from test_render_safety import ISSUE_PAYLOADS, PIECES
 
-from ragarena.core.question_check import question_problem
 from ragarena.arena.votes import VoteStore
+from ragarena.core.question_check import question_problem
 
 PAYLOADS, PER_ANSWER, QUESTIONS = 300, 50, 6
 ATTACKER_PLACEHOLDER = "127.0.0.1:9"
@@ -41,8 +42,11 @@ def generated(host: str, count: int = PAYLOADS, seed: int = 27) -> list[str]:
 def _models_yaml(path, host: str) -> None:
     # Two models on the fake server, both with hostile labels: the Arena reveals them after the vote.
     labels = [f"A <img src=http://{host}/name-a.png>", f"B ![b](http://{host}/name-b.png)"]
-    lines = ["models:"] + [f"  - {{id: gpt-{side}, label: {json.dumps(label)}, kind: openai, model: m, "
-                           "api_key_env: FAKE_KEY, base_url_env: FAKE_URL}" for side, label in zip("ab", labels)]
+    lines = ["models:"] + [
+        f"  - {{id: gpt-{side}, label: {json.dumps(label)}, kind: openai, model: m, "
+        "api_key_env: FAKE_KEY, base_url_env: FAKE_URL}"
+        for side, label in zip("ab", labels)
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -53,7 +57,7 @@ def _import_hostile_board(db, host: str, extra_names: list[str]) -> list[str]:
     # database itself, as a hand-edited or older store would hold them: reading the store keeps any text.
     placeholders = [f"modelo-{index}" for index in range(len(names))]
     battles = []
-    for index, (a, b) in enumerate(zip(placeholders, placeholders[1:])):
+    for index, (a, b) in enumerate(itertools.pairwise(placeholders)):
         battles += battles_between(a, b, 12, 3, 1, start=1_700_000_000.0 + 100 * index)
     VoteStore(db).import_battles(battles)
     with sqlite3.connect(db) as conn:
@@ -71,8 +75,15 @@ def test_generated_payloads_load_nothing_in_chat_arena_and_leaderboard(browser, 
         _models_yaml(models, host)
         (tmp_path / "runtime").mkdir()
         names = _import_hostile_board(tmp_path / "runtime" / "arena.db", host, payloads[3:13])
-        app = app_launcher({"RAGARENA_MODELS": str(models), "FAKE_KEY": "sk-prueba", "FAKE_URL": model.base_url,
-                            "RAGARENA_RETRIEVAL": "bm25", "RAGARENA_MIN_VOTES": "5"})
+        app = app_launcher(
+            {
+                "RAGARENA_MODELS": str(models),
+                "FAKE_KEY": "sk-prueba",
+                "FAKE_URL": model.base_url,
+                "RAGARENA_RETRIEVAL": "bm25",
+                "RAGARENA_MIN_VOTES": "5",
+            }
+        )
         origin = app.url.rstrip("/")
         page = open_page(browser, app)
         requested: list[str] = []
@@ -82,7 +93,7 @@ def test_generated_payloads_load_nothing_in_chat_arena_and_leaderboard(browser, 
         loaders = LOADERS.format(host=host)
         askable = [p for p in payloads if not question_problem(p) and len(p) < 300]
         for turn in range(QUESTIONS):
-            model.default = ok("\n\n".join(payloads[turn * PER_ANSWER:(turn + 1) * PER_ANSWER]))
+            model.default = ok("\n\n".join(payloads[turn * PER_ANSWER : (turn + 1) * PER_ANSWER]))
             question = " ".join(askable[turn::QUESTIONS][:5]) or "¿Horario?"
             page.locator("#chat-question textarea").fill(question)
             page.locator("#chat-send").click()
@@ -116,11 +127,15 @@ def test_generated_payloads_load_nothing_in_chat_arena_and_leaderboard(browser, 
         page.wait_for_timeout(1500)  # images and frames would have been requested by now
 
         found = page.locator(loaders)
-        assert found.count() == 0, [found.nth(i).evaluate("e => e.outerHTML.slice(0, 300) + ' IN ' + "
-                                                          "(e.closest('[id]')?.id || '')") for i in range(found.count())]
+        assert found.count() == 0, [
+            found.nth(i).evaluate("e => e.outerHTML.slice(0, 300) + ' IN ' + (e.closest('[id]')?.id || '')")
+            for i in range(found.count())
+        ]
         leaving = [url for url in requested if not url.startswith(origin)]
-        print(f"\nrender browser: {len(payloads)} generated payloads ({len(askable)} askable as questions, "
-              f"{len(names)} hostile model names imported); {len(requested)} requests logged, "
-              f"{len(leaving)} outside the page's origin, {len(attacker.requests)} reached the attacker")
+        print(
+            f"\nrender browser: {len(payloads)} generated payloads ({len(askable)} askable as questions, "
+            f"{len(names)} hostile model names imported); {len(requested)} requests logged, "
+            f"{len(leaving)} outside the page's origin, {len(attacker.requests)} reached the attacker"
+        )
         assert leaving == [], leaving[:10]
         assert attacker.requests == []

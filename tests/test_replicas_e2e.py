@@ -21,10 +21,16 @@ PASSWORD = "S3cr3t-pw!no-publicar"
 def replicas(postgres, app_launcher, fixture_docs):
     """``replicas(**env)``: two apps on one fresh PostgreSQL database (URL with a password), sharing the
     hash salt as a deployment must (the IP digests must match); returns (apps, URL)."""
+
     def start(**extra: str):
         url = postgres.url(postgres.create_database(), password=PASSWORD)
-        env = {"RAGARENA_DOCS": str(fixture_docs), "RAGARENA_DB": url, "RAGARENA_HASH_SALT": "sal-compartida",
-               "RAGARENA_RETRIEVAL": "bm25", **extra}
+        env = {
+            "RAGARENA_DOCS": str(fixture_docs),
+            "RAGARENA_DB": url,
+            "RAGARENA_HASH_SALT": "sal-compartida",
+            "RAGARENA_RETRIEVAL": "bm25",
+            **extra,
+        }
         return [app_launcher(env), app_launcher(env)], url
 
     return start
@@ -40,8 +46,7 @@ def stored(url: str) -> list[dict]:
 
 def test_50_clients_over_two_replicas_each_vote_20_battles(replicas):
     clients, rounds = 50, 20
-    apps, url = replicas(RAGARENA_VOTES_PER_MINUTE="100000", RAGARENA_VOTES_PER_DAY="100000",
-                         RAGARENA_CONCURRENCY="64")
+    apps, url = replicas(RAGARENA_VOTES_PER_MINUTE="100000", RAGARENA_VOTES_PER_DAY="100000", RAGARENA_CONCURRENCY="64")
     errors = vote_rounds([app.url for app in apps], clients, rounds)  # half the clients on each replica
     assert not errors, errors[:5]
     assert_each_vote_once(stored(url), clients, rounds)  # 1,000 votes, none twice

@@ -9,28 +9,32 @@ from types import SimpleNamespace
 
 import pytest
 
-from ragarena.ui.sessions import prune_updates, sweep_idle
 from ragarena.core.errors import UserError
 from ragarena.settings import session_capacity
+from ragarena.ui.sessions import prune_updates, sweep_idle
 
 
 def test_idle_sessions_are_forgotten_and_recent_ones_kept():
     now = datetime.datetime(2026, 11, 26, 12, 0, 0)
-    holder = SimpleNamespace(lock=threading.Lock(), session_data=OrderedDict(old=1, recent=2),
-                             time_last_used={"old": now - datetime.timedelta(hours=2),
-                                             "recent": now - datetime.timedelta(minutes=5)})
+    holder = SimpleNamespace(
+        lock=threading.Lock(),
+        session_data=OrderedDict(old=1, recent=2),
+        time_last_used={"old": now - datetime.timedelta(hours=2), "recent": now - datetime.timedelta(minutes=5)},
+    )
     assert sweep_idle(holder, 3600, now=now) == 1
     assert list(holder.session_data) == ["recent"] and list(holder.time_last_used) == ["recent"]
 
 
 def test_components_gradio_made_for_updates_are_pruned_from_every_session():
     page = {1: "textbox", 2: "chatbot"}
-    session = SimpleNamespace(blocks_config=SimpleNamespace(blocks={1: "textbox", 2: "chatbot v2", 160: "orphan",
-                                                                    161: "orphan"}),
-                              config_values={1: {}, 2: {}, 160: {}, 161: {}})
+    session = SimpleNamespace(
+        blocks_config=SimpleNamespace(blocks={1: "textbox", 2: "chatbot v2", 160: "orphan", 161: "orphan"}),
+        config_values={1: {}, 2: {}, 160: {}, 161: {}},
+    )
     files = {"kept.png"}
-    demo = SimpleNamespace(blocks=page, state_holder=SimpleNamespace(session_data={"s": session}),
-                           temp_file_sets=[set(), files, set()])
+    demo = SimpleNamespace(
+        blocks=page, state_holder=SimpleNamespace(session_data={"s": session}), temp_file_sets=[set(), files, set()]
+    )
     assert prune_updates(demo) == 2
     assert session.blocks_config.blocks == {1: "textbox", 2: "chatbot v2"}  # the latest update stays
     assert set(session.config_values) == {1, 2} and demo.temp_file_sets == [files]

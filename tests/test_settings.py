@@ -13,26 +13,28 @@ import pytest
 
 from ragarena.answering.models import load_specs
 from ragarena.arena import voters
-from ragarena.core.refusals import VoteRejected
 from ragarena.arena.votes import VoteStore
 from ragarena.core.errors import UserError
+from ragarena.core.refusals import VoteRejected
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def run_app(env: dict[str, str]) -> subprocess.CompletedProcess:
     full = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "RAGARENA_RETRIEVAL": "bm25", **env}
-    return subprocess.run([sys.executable, "app.py"], cwd=REPO, env=full, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([sys.executable, "app.py"], cwd=REPO, env=full, capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("name, value, words", [
-    ("GRADIO_SERVER_PORT", "abc", "número de puerto"),
-    ("GRADIO_SERVER_PORT", "70000", "número de puerto"),
-    ("RAGARENA_ARENA_TIMEOUT", "-5", "mayor que 0"),
-    ("RAGARENA_CONCURRENCY", "0", "entero positivo"),
-    ("RAGARENA_TRUSTED_PROXIES", "uno", "entero mayor o igual que 0"),
-])
+@pytest.mark.parametrize(
+    "name, value, words",
+    [
+        ("GRADIO_SERVER_PORT", "abc", "número de puerto"),
+        ("GRADIO_SERVER_PORT", "70000", "número de puerto"),
+        ("RAGARENA_ARENA_TIMEOUT", "-5", "mayor que 0"),
+        ("RAGARENA_CONCURRENCY", "0", "entero positivo"),
+        ("RAGARENA_TRUSTED_PROXIES", "uno", "entero mayor o igual que 0"),
+    ],
+)
 def test_the_app_refuses_a_bad_setting_at_start_naming_it(tmp_path, name, value, words):
     done = run_app({name: value, "RAGARENA_DATA_DIR": str(tmp_path)})
     assert done.returncode == 2
@@ -40,13 +42,24 @@ def test_the_app_refuses_a_bad_setting_at_start_naming_it(tmp_path, name, value,
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("name, value", [
-    ("RAGARENA_ARENA_TIMEOUT", "0"), ("RAGARENA_ARENA_TIMEOUT", "nan"), ("RAGARENA_SCREEN_EVERY", "-1"),
-    ("RAGARENA_BOOTSTRAP", "mil"), ("RAGARENA_VOTES_EVERY", "0"), ("RAGARENA_TRUST_PROXY", "quizá"),
-    ("RAGARENA_LOGIN", "2"), ("RAGARENA_RETRIEVAL", "bm26"), ("RAGARENA_VOTES_PER_DAY", "-1"),
-    ("RAGARENA_VOTES_PER_MINUTE", "0"), ("RAGARENA_RATINGS_PER_MINUTE", "x"), ("RAGARENA_MIN_VOTES", "cero"),
-    ("RAGARENA_MIN_RATINGS", "-3"),
-])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("RAGARENA_ARENA_TIMEOUT", "0"),
+        ("RAGARENA_ARENA_TIMEOUT", "nan"),
+        ("RAGARENA_SCREEN_EVERY", "-1"),
+        ("RAGARENA_BOOTSTRAP", "mil"),
+        ("RAGARENA_VOTES_EVERY", "0"),
+        ("RAGARENA_TRUST_PROXY", "quizá"),
+        ("RAGARENA_LOGIN", "2"),
+        ("RAGARENA_RETRIEVAL", "bm26"),
+        ("RAGARENA_VOTES_PER_DAY", "-1"),
+        ("RAGARENA_VOTES_PER_MINUTE", "0"),
+        ("RAGARENA_RATINGS_PER_MINUTE", "x"),
+        ("RAGARENA_MIN_VOTES", "cero"),
+        ("RAGARENA_MIN_RATINGS", "-3"),
+    ],
+)
 def test_every_setting_says_which_variable_is_wrong(monkeypatch, name, value):
     from ragarena import launch
 
@@ -58,8 +71,15 @@ def test_every_setting_says_which_variable_is_wrong(monkeypatch, name, value):
 def test_settings_defaults_and_values(monkeypatch):
     from ragarena import launch, settings
 
-    for name in ("RAGARENA_ARENA_TIMEOUT", "GRADIO_SERVER_PORT", "PORT", "RAGARENA_CONCURRENCY", "SPACE_ID",
-                 "RAGARENA_TRUST_PROXY", "RAGARENA_TRUSTED_PROXIES"):
+    for name in (
+        "RAGARENA_ARENA_TIMEOUT",
+        "GRADIO_SERVER_PORT",
+        "PORT",
+        "RAGARENA_CONCURRENCY",
+        "SPACE_ID",
+        "RAGARENA_TRUST_PROXY",
+        "RAGARENA_TRUSTED_PROXIES",
+    ):
         monkeypatch.delenv(name, raising=False)
     launch.check_all()
     assert (settings.arena_timeout(), settings.server_port(), settings.concurrency()) == (180.0, 7860, 16)
@@ -90,13 +110,16 @@ GOOD = """models:
 """
 
 
-@pytest.mark.parametrize("change, words", [
-    (("id: extractive-long", "id: extractive"), "línea 5: el id «extractive» está repetido"),
-    (("sentences: 2", "sentences: two"), "línea 8: «sentences» de «extractive-long» debe ser un número entero"),
-    (("sentences: 2", "sentense: 2"), "línea 8: clave desconocida «sentense»"),
-    (("sentences: 2", "sentences: 0"), "línea 8: «sentences» de «extractive-long» debe ser mayor que 0"),
-    (("kind: extractive\n", "kind: extractiv\n"), "línea 2: tipo de modelo desconocido «extractiv»"),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (("id: extractive-long", "id: extractive"), "línea 5: el id «extractive» está repetido"),
+        (("sentences: 2", "sentences: two"), "línea 8: «sentences» de «extractive-long» debe ser un número entero"),
+        (("sentences: 2", "sentense: 2"), "línea 8: clave desconocida «sentense»"),
+        (("sentences: 2", "sentences: 0"), "línea 8: «sentences» de «extractive-long» debe ser mayor que 0"),
+        (("kind: extractive\n", "kind: extractiv\n"), "línea 2: tipo de modelo desconocido «extractiv»"),
+    ],
+)
 def test_models_yaml_is_checked_with_the_file_and_line(tmp_path, change, words):
     path = tmp_path / "models.yaml"
     assert [s.id for s in load_specs(_write(path, GOOD))] == ["extractive", "extractive-long"]
@@ -106,12 +129,15 @@ def test_models_yaml_is_checked_with_the_file_and_line(tmp_path, change, words):
     assert f"«{path}», {words}" in str(caught.value)
 
 
-@pytest.mark.parametrize("line, words", [
-    ("    timeout_s: -5", "«timeout_s» de «remoto» debe ser mayor que 0"),
-    ("    timeout_s: treinta", "«timeout_s» de «remoto» debe ser un número"),
-    ("    max_retries: -1", "«max_retries» de «remoto» debe ser mayor o igual que 0"),
-    ("    max_tokens: 2.5", "«max_tokens» de «remoto» debe ser un número entero"),
-])
+@pytest.mark.parametrize(
+    "line, words",
+    [
+        ("    timeout_s: -5", "«timeout_s» de «remoto» debe ser mayor que 0"),
+        ("    timeout_s: treinta", "«timeout_s» de «remoto» debe ser un número"),
+        ("    max_retries: -1", "«max_retries» de «remoto» debe ser mayor o igual que 0"),
+        ("    max_tokens: 2.5", "«max_tokens» de «remoto» debe ser un número entero"),
+    ],
+)
 def test_remote_model_settings_are_checked(tmp_path, line, words):
     path = _write(tmp_path / "models.yaml", "models:\n  - id: remoto\n    kind: openai\n    model: x\n" + line + "\n")
     with pytest.raises(UserError, match=words):
@@ -165,8 +191,14 @@ def test_rotating_forged_first_entries_do_not_get_past_the_daily_cap_per_ip(tmp_
         # first entry each time.
         request = _request(f"203.0.113.{n}, 198.51.100.7")
         session = f"s{n}"
-        battle = store.record_battle(session_hash=session, question="¿A qué hora abre?", model_a="extractive",
-                                     model_b="extractive-long", answer_a="A las 7.", answer_b="A las 8.")
+        battle = store.record_battle(
+            session_hash=session,
+            question="¿A qué hora abre?",
+            model_a="extractive",
+            model_b="extractive-long",
+            answer_a="A las 7.",
+            answer_b="A las 8.",
+        )
         try:
             store.vote(battle, session, "model_a", ip_hash=voters.ip_hash(request))
             accepted += 1

@@ -29,7 +29,8 @@ def test_the_shipped_records_are_what_ship_scores_produces_now(tmp_path):
     shutil.copy(SHIPPED, copy)
     assert main(["ship-scores", "--out", str(copy)]) == 0
     assert copy.read_text(encoding="utf-8") == SHIPPED.read_text(encoding="utf-8"), (
-        "data/scores/measured.jsonl is stale: run `python -m ragarena ship-scores` and commit it")
+        "data/scores/measured.jsonl is stale: run `python -m ragarena ship-scores` and commit it"
+    )
     shipped = [r for r in scores.load_scores(SHIPPED) if r["kind"] == "automatic"]
     from ragarena.answering.models import load_specs
 
@@ -44,8 +45,22 @@ def test_the_shipped_records_are_what_ship_scores_produces_now(tmp_path):
 
 def test_eval_record_appends_its_figures_with_their_provenance(fixture_docs, fixture_qa, tmp_path, capsys):
     out = tmp_path / "scores"
-    args = ["eval", "--docs", str(fixture_docs), "--qa", str(fixture_qa), "--split", "test", "--retrieval", "bm25",
-            "--backend", "extractive-lexical", "--record", "--scores-out", str(out)]
+    args = [
+        "eval",
+        "--docs",
+        str(fixture_docs),
+        "--qa",
+        str(fixture_qa),
+        "--split",
+        "test",
+        "--retrieval",
+        "bm25",
+        "--backend",
+        "extractive-lexical",
+        "--record",
+        "--scores-out",
+        str(out),
+    ]
     assert main(args) == 0
     printed = json.loads(capsys.readouterr().out)
     [record] = scores.load_scores(out)
@@ -53,8 +68,14 @@ def test_eval_record_appends_its_figures_with_their_provenance(fixture_docs, fix
     assert record["kind"] == "automatic" and record["model"] == "extractive-lexical"
     assert record["label"] == "Extractivo léxico" and record["retrieval"] == "bm25" and record["k"] == 5
     assert record["n_items"] == printed["n_turns"] == 6 and record["judge"] is None and record["overall"] is None
-    test_turns = [t for line in fixture_qa.read_text(encoding="utf-8").splitlines() if line.strip()
-                  for c in [json.loads(line)] if c["split"] == "test" for t in c["turns"]]
+    test_turns = [
+        t
+        for line in fixture_qa.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+        for c in [json.loads(line)]
+        if c["split"] == "test"
+        for t in c["turns"]
+    ]
     assert record["n_answerable"] == sum(t["answerable"] for t in test_turns)  # what correct_rate is a share of
     for key, value in printed["answer"].items():
         if key in scores.AUTOMATIC_FIGURES:
@@ -69,14 +90,31 @@ def test_eval_record_appends_its_figures_with_their_provenance(fixture_docs, fix
 
 
 def automatic(model: str, words: float, date: str = "2026-01-01T00:00:00Z") -> dict:
-    return {"model": model, "kind": "automatic", "n_items": 10, "dataset": "d.jsonl", "split": "test", "date": date,
-            "source": "s", "command": f"python -m ragarena eval --backend {model} --record", "retrieval": "bm25",
-            "k": 5, "mean_words": words}
+    return {
+        "model": model,
+        "kind": "automatic",
+        "n_items": 10,
+        "dataset": "d.jsonl",
+        "split": "test",
+        "date": date,
+        "source": "s",
+        "command": f"python -m ragarena eval --backend {model} --record",
+        "retrieval": "bm25",
+        "k": 5,
+        "mean_words": words,
+    }
 
 
 def test_a_rerun_replaces_only_its_own_records_and_keeps_the_date_of_unchanged_ones():
-    judge = {"model": "extractive", "kind": "measured", "overall": 4.0, "n_items": 5, "judge": "j", "date": "x",
-             "source": "s"}
+    judge = {
+        "model": "extractive",
+        "kind": "measured",
+        "overall": 4.0,
+        "n_items": 5,
+        "judge": "j",
+        "date": "x",
+        "source": "s",
+    }
     existing = [automatic("a", 10.0), judge, automatic("b", 20.0)]
     fresh = [automatic("a", 10.0, date="2027-01-01T00:00:00Z"), automatic("b", 25.0, date="2027-01-01T00:00:00Z")]
     out = ship_scores.merged(existing, fresh)

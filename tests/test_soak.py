@@ -30,14 +30,22 @@ class Session:
     def __init__(self, httpx, url: str):
         self.http = httpx.Client(base_url=url.rstrip("/"), timeout=60)
         config = self.http.get("/config").json()
-        self.fn_index = next(d.get("id", i) for i, d in enumerate(config["dependencies"])
-                             if d.get("api_name") == "chat")
+        self.fn_index = next(
+            d.get("id", i) for i, d in enumerate(config["dependencies"]) if d.get("api_name") == "chat"
+        )
         self.session = uuid.uuid4().hex[:11]
 
     def chat(self) -> str:
-        joined = self.http.post("/gradio_api/queue/join", json={
-            "data": [QUESTION, [], "extractive", None, None, "es"], "fn_index": self.fn_index,
-            "session_hash": self.session, "event_data": None, "trigger_id": None})
+        joined = self.http.post(
+            "/gradio_api/queue/join",
+            json={
+                "data": [QUESTION, [], "extractive", None, None, "es"],
+                "fn_index": self.fn_index,
+                "session_hash": self.session,
+                "event_data": None,
+                "trigger_id": None,
+            },
+        )
         joined.raise_for_status()
         with self.http.stream("GET", "/gradio_api/queue/data", params={"session_hash": self.session}) as stream:
             for line in stream.iter_lines():
@@ -55,8 +63,9 @@ class Session:
 def test_memory_stays_flat_over_thousands_of_chat_calls(app_launcher, fixture_docs):
     httpx = pytest.importorskip("httpx")
     psutil = pytest.importorskip("psutil")
-    app = app_launcher({"RAGARENA_DOCS": str(fixture_docs), "RAGARENA_RETRIEVAL": "bm25",
-                        "RAGARENA_RATINGS_PER_MINUTE": "100000"})
+    app = app_launcher(
+        {"RAGARENA_DOCS": str(fixture_docs), "RAGARENA_RETRIEVAL": "bm25", "RAGARENA_RATINGS_PER_MINUTE": "100000"}
+    )
     process = psutil.Process(app.process.pid)
     sessions = [Session(httpx, app.url) for _worker in range(WORKERS)]
 
@@ -77,6 +86,8 @@ def test_memory_stays_flat_over_thousands_of_chat_calls(app_launcher, fixture_do
         for session in sessions:
             session.close()
     grown = (after - before) / 2**20
-    print(f"soak: {CALLS} /chat calls ({WORKERS} sessions) after {WARM_UP} warm-up: RSS {before / 2**20:.1f} -> "
-          f"{after / 2**20:.1f} MiB ({grown:+.1f} MiB)")
+    print(
+        f"soak: {CALLS} /chat calls ({WORKERS} sessions) after {WARM_UP} warm-up: RSS {before / 2**20:.1f} -> "
+        f"{after / 2**20:.1f} MiB ({grown:+.1f} MiB)"
+    )
     assert grown < MARGIN_MIB, f"RSS grew {grown:.1f} MiB over {CALLS} calls (limit {MARGIN_MIB} MiB)"

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from ragarena import cli
 from ragarena.answer_ratings.store import AnswerRatings
-from ragarena.core.refusals import VoteRejected
 from ragarena.arena.votes import VoteStore
 from ragarena.core.errors import UserError
+from ragarena.core.refusals import VoteRejected
 
 PASSWORD = "S3cr3t-pw!no-publicar"
 QUESTION = "¿A qué hora abre la piscina?"
@@ -37,8 +37,15 @@ def fill(store: VoteStore, n_votes: int = 60, n_ratings: int = 8, seed: int = 1)
     models = ["extractive", "extractive-long", "gpt-3.5-turbo"]
     for n in range(n_votes):
         a, b = rng.sample(models, 2)
-        battle = store.record_battle(session_hash=f"s{n % 7}", question=f"{QUESTION} ({n})", model_a=a, model_b=b,
-                                     answer_a=f"A {n}", answer_b=f"B {n}", passage_ids=[f"p#{n}"])
+        battle = store.record_battle(
+            session_hash=f"s{n % 7}",
+            question=f"{QUESTION} ({n})",
+            model_a=a,
+            model_b=b,
+            answer_a=f"A {n}",
+            answer_b=f"B {n}",
+            passage_ids=[f"p#{n}"],
+        )
         better = min(a, b, key=models.index)
         winner = rng.choice(["model_a" if better == a else "model_b"] * 3 + ["tie", "model_a", "model_b"])
         store.vote(battle, f"s{n % 7}", winner, ip_hash=f"ip{n % 3}")
@@ -47,9 +54,14 @@ def fill(store: VoteStore, n_votes: int = 60, n_ratings: int = 8, seed: int = 1)
     store.exclude({store.export_battles()[0]["battle_id"]: "votante inverosímil (prueba)"})
     ratings = AnswerRatings(store, ratings_per_minute=1000)
     for n in range(n_ratings):
-        answer_id = ratings.record_answer(session_hash=f"c{n}", model=models[n % 3], question=QUESTION,
-                                          answer=f"Respuesta {n}", conversation=[("Hola", "Hola")],
-                                          passage_ids=[f"p#{n}"])
+        answer_id = ratings.record_answer(
+            session_hash=f"c{n}",
+            model=models[n % 3],
+            question=QUESTION,
+            answer=f"Respuesta {n}",
+            conversation=[("Hola", "Hola")],
+            passage_ids=[f"p#{n}"],
+        )
         ratings.rate(answer_id, f"c{n}", {**SCORES, "groundedness": 1 + n % 5}, f"comentario {n}" if n % 2 else None)
         if n % 3 == 0:
             ratings.rate(answer_id, f"c{n}", SCORES)  # an update: revisions 2
@@ -64,13 +76,27 @@ def run_cli(monkeypatch, capsys, db, *args: str) -> str:
 
 
 def ratings_of(monkeypatch, capsys, path) -> list[dict]:
-    return json.loads(run_cli(monkeypatch, capsys, "unused.db", "ratings", str(path), "--json", "--bootstrap",
-                              "50", "--seed", "3", "--style"))
+    return json.loads(
+        run_cli(
+            monkeypatch,
+            capsys,
+            "unused.db",
+            "ratings",
+            str(path),
+            "--json",
+            "--bootstrap",
+            "50",
+            "--seed",
+            "3",
+            "--style",
+        )
+    )
 
 
 @pytest.mark.parametrize("source_backend", ["sqlite", "postgresql"])
-def test_a_store_copied_to_the_other_backend_and_back_rates_the_same(source_backend, postgres, tmp_path,
-                                                                     monkeypatch, capsys):
+def test_a_store_copied_to_the_other_backend_and_back_rates_the_same(
+    source_backend, postgres, tmp_path, monkeypatch, capsys
+):
     sqlite_db = tmp_path / "arena.db"
     pg_db = postgres.url(postgres.create_database(), password=PASSWORD)
     source, target = (sqlite_db, pg_db) if source_backend == "sqlite" else (pg_db, sqlite_db)
@@ -142,7 +168,7 @@ def test_postgresql_tables_of_another_program_or_a_newer_schema_are_refused(post
     try:
         with engine.begin() as conn:
             conn.exec_driver_sql("CREATE TABLE battles (id INTEGER PRIMARY KEY, nombre TEXT)")
-        with pytest.raises(UserError, match="tablas de otro programa.*battles"):
+        with pytest.raises(UserError, match=r"tablas de otro programa.*battles"):
             VoteStore(url)
         with engine.begin() as conn:
             conn.exec_driver_sql("DROP TABLE battles")
@@ -162,12 +188,24 @@ def test_caps_and_one_vote_hold_across_two_stores_on_one_database(db_target):
         for round_ in range(4):  # a few rounds, so that the race is really run
             ip = f"misma-ip-{round_}"
             # The daily cap per IP: 20 battles of 20 sessions from one address, voted at once through both.
-            battles = [(replicas[n % 2].record_battle(session_hash=f"s{round_}-{n}", question=QUESTION, model_a="a",
-                                                      model_b="b", answer_a="x", answer_b="y"), f"s{round_}-{n}")
-                       for n in range(20)]
+            battles = [
+                (
+                    replicas[n % 2].record_battle(
+                        session_hash=f"s{round_}-{n}",
+                        question=QUESTION,
+                        model_a="a",
+                        model_b="b",
+                        answer_a="x",
+                        answer_b="y",
+                    ),
+                    f"s{round_}-{n}",
+                )
+                for n in range(20)
+            ]
             # One battle voted from both replicas at once counts once.
-            double = replicas[0].record_battle(session_hash=f"d{round_}", question=QUESTION, model_a="a",
-                                               model_b="b", answer_a="x", answer_b="y")
+            double = replicas[0].record_battle(
+                session_hash=f"d{round_}", question=QUESTION, model_a="a", model_b="b", answer_a="x", answer_b="y"
+            )
             accepted, refused = [], []
             barrier = threading.Barrier(8)
 

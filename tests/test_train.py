@@ -35,7 +35,6 @@ CHATML = (
 )
 
 
-
 @pytest.fixture(scope="module", autouse=True)
 def one_thread():
     """Tiny tensors: a second thread only adds synchronisation (10x slower steps on 2 busy cores)."""
@@ -58,18 +57,30 @@ def build_tiny_model(folder: Path) -> Path:
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
-    tokenizer.train_from_iterator(texts, trainers.BpeTrainer(
-        vocab_size=1000, special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False,
-    ))
+    tokenizer.train_from_iterator(
+        texts,
+        trainers.BpeTrainer(
+            vocab_size=1000,
+            special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+            show_progress=False,
+        ),
+    )
     fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, eos_token="<|im_end|>", pad_token="<|endoftext|>")
     fast.chat_template = CHATML
     fast.save_pretrained(folder)
     torch.manual_seed(0)
     config = StableLmConfig(
-        vocab_size=len(fast), hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=2, max_position_embeddings=4096, bos_token_id=fast.eos_token_id,
-        eos_token_id=fast.eos_token_id, pad_token_id=fast.pad_token_id,
+        vocab_size=len(fast),
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=4096,
+        bos_token_id=fast.eos_token_id,
+        eos_token_id=fast.eos_token_id,
+        pad_token_id=fast.pad_token_id,
     )
     StableLmForCausalLM(config).save_pretrained(folder)
     return folder
@@ -77,12 +88,40 @@ def build_tiny_model(folder: Path) -> Path:
 
 def cpu_args(model: Path, output: Path, *extra: str) -> list[str]:
     return [
-        "--model", str(model), "--quantization", "none", "--docs", str(DOCS), "--conversations", str(CONVERSATIONS),
-        "--output-dir", str(output), "--cpu",
-        "--set", "dtype=float32", "--set", "bf16=false", "--set", "gradient_checkpointing=false",
-        "--set", "save_strategy=no", "--set", "retrieval_k=2", "--set", "lora_r=8", "--set", "lora_alpha=16",
-        "--set", "per_device_train_batch_size=3", "--set", "gradient_accumulation_steps=1",
-        "--set", "disable_tqdm=true", "--set", "warmup_ratio=0", *extra,
+        "--model",
+        str(model),
+        "--quantization",
+        "none",
+        "--docs",
+        str(DOCS),
+        "--conversations",
+        str(CONVERSATIONS),
+        "--output-dir",
+        str(output),
+        "--cpu",
+        "--set",
+        "dtype=float32",
+        "--set",
+        "bf16=false",
+        "--set",
+        "gradient_checkpointing=false",
+        "--set",
+        "save_strategy=no",
+        "--set",
+        "retrieval_k=2",
+        "--set",
+        "lora_r=8",
+        "--set",
+        "lora_alpha=16",
+        "--set",
+        "per_device_train_batch_size=3",
+        "--set",
+        "gradient_accumulation_steps=1",
+        "--set",
+        "disable_tqdm=true",
+        "--set",
+        "warmup_ratio=0",
+        *extra,
     ]
 
 
@@ -106,8 +145,20 @@ def sft_run(tiny_model, tmp_path_factory):
         patch.setattr(sft, "run", spy)
         patch.delenv("TENSORBOARD_LOGGING_DIR", raising=False)  # the run sets it; restored afterwards
         patch.delenv("RAGARENA_RETRIEVAL", raising=False)  # the app's default mode
-        status = sft.main(cpu_args(tiny_model, output, "--max-steps", "12", "--learning-rate", "1e-2",
-                                   "--set", "logging_steps=4", "--set", "report_to=[tensorboard]"))
+        status = sft.main(
+            cpu_args(
+                tiny_model,
+                output,
+                "--max-steps",
+                "12",
+                "--learning-rate",
+                "1e-2",
+                "--set",
+                "logging_steps=4",
+                "--set",
+                "report_to=[tensorboard]",
+            )
+        )
     assert status == 0
     prepared = captured["prepared"]
     prepared.trainer.model.eval()
@@ -134,6 +185,7 @@ def training_records(output: Path) -> list[dict]:
 
 # --- SFT ---------------------------------------------------------------------------------
 
+
 def test_sft_lowers_the_loss_and_the_adapter_reloads(sft_run, tiny_model):
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
@@ -147,8 +199,14 @@ def test_sft_lowers_the_loss_and_the_adapter_reloads(sft_run, tiny_model):
         after_out = model(**batch)
     assert after_out.loss.item() < before - 0.05, (before, after_out.loss.item())
 
-    for name in ("adapter_config.json", "adapter_model.safetensors", "tokenizer_config.json",
-                 "training_config.yaml", "training_summary.json", "README.md"):
+    for name in (
+        "adapter_config.json",
+        "adapter_model.safetensors",
+        "tokenizer_config.json",
+        "training_config.yaml",
+        "training_summary.json",
+        "README.md",
+    ):
         assert (output / name).is_file(), name
     base = AutoModelForCausalLM.from_pretrained(tiny_model, dtype=torch.float32)
     reloaded = PeftModel.from_pretrained(base, str(output)).eval()
@@ -165,10 +223,11 @@ def test_labels_mask_the_prompt(sft_run):
     assert len(dataset) == len(records) == 3
     for row, record in zip(dataset, records):
         labels = row["labels"]
-        prompt_ids = tokenizer.apply_chat_template(record["prompt"], add_generation_prompt=True, tokenize=True,
-                                                   return_dict=True)["input_ids"]
+        prompt_ids = tokenizer.apply_chat_template(
+            record["prompt"], add_generation_prompt=True, tokenize=True, return_dict=True
+        )["input_ids"]
         assert labels[: len(prompt_ids)] == [-100] * len(prompt_ids)
-        assert all(label != -100 for label in labels[len(prompt_ids):])
+        assert all(label != -100 for label in labels[len(prompt_ids) :])
         answer = tokenizer.decode([label for label in labels if label != -100])
         assert answer == record["completion"][0]["content"] + "<|im_end|>\n"  # the model learns to stop
     assert records[2]["completion"][0]["content"] == NOT_COVERED_ANSWER  # the unanswerable turn
@@ -198,7 +257,9 @@ def test_merge_gives_full_weights_with_the_same_outputs(sft_run, tmp_path):
 
     prepared, output = sft_run
     merged_dir = tmp_path / "merged"
-    assert merge.main(["--adapter", str(output), "--out", str(merged_dir), "--dtype", "float32", "--device", "cpu"]) == 0
+    assert (
+        merge.main(["--adapter", str(output), "--out", str(merged_dir), "--dtype", "float32", "--device", "cpu"]) == 0
+    )
     merged = AutoModelForCausalLM.from_pretrained(merged_dir, dtype=torch.float32).eval()
     assert not any("lora" in name for name, _ in merged.named_parameters())
     batch = fixed_batch(prepared.tokenizer, training_records(output))
@@ -212,28 +273,61 @@ def test_merge_gives_full_weights_with_the_same_outputs(sft_run, tmp_path):
 
 # --- DPO ---------------------------------------------------------------------------------
 
+
 def test_dpo_trains_on_the_sft_adapter(sft_run, tmp_path):
     _, adapter = sft_run
-    votes = write_votes(tmp_path / "votos.jsonl", [
-        battle("model_a", "¿Cuánto cuesta el abono mensual?", "El abono mensual cuesta 28 euros.",
-               "Según el contexto, cuesta 30 euros.", passage_ids=["abonos#1", "abonos#0"]),
-        battle("model_b", "¿Se puede cancelar gratis?", "No.", "Sí, hasta 24 horas antes.",
-               conversation=[["¿Cómo reservo una pista?", "Desde la aplicación o por teléfono."]]),
-        battle("tie", "¿Hay parking?", "No lo sé.", "No consta."),
-        battle("tie (bothbad)", "¿Hay sauna?", "Sí.", "Claro."),
-        battle("model_a", "¿A qué hora abre la piscina entre semana?", "De 7:00 a 22:00.", "A las 8."),  # test split
-        {"model_a": "modelo-1", "model_b": "modelo-2", "winner": "model_a"},  # no question/answers
-    ])
+    votes = write_votes(
+        tmp_path / "votos.jsonl",
+        [
+            battle(
+                "model_a",
+                "¿Cuánto cuesta el abono mensual?",
+                "El abono mensual cuesta 28 euros.",
+                "Según el contexto, cuesta 30 euros.",
+                passage_ids=["abonos#1", "abonos#0"],
+            ),
+            battle(
+                "model_b",
+                "¿Se puede cancelar gratis?",
+                "No.",
+                "Sí, hasta 24 horas antes.",
+                conversation=[["¿Cómo reservo una pista?", "Desde la aplicación o por teléfono."]],
+            ),
+            battle("tie", "¿Hay parking?", "No lo sé.", "No consta."),
+            battle("tie (bothbad)", "¿Hay sauna?", "Sí.", "Claro."),
+            battle(
+                "model_a", "¿A qué hora abre la piscina entre semana?", "De 7:00 a 22:00.", "A las 8."
+            ),  # test split
+            {"model_a": "modelo-1", "model_b": "modelo-2", "winner": "model_a"},  # no question/answers
+        ],
+    )
     out = tmp_path / "dpo"
-    status = dpo.main(["--votes", str(votes), "--adapter", str(adapter), "--out", str(out), "--max-steps", "2",
-                       "--set", "per_device_train_batch_size=2", "--set", "report_to=[]"])
+    status = dpo.main(
+        [
+            "--votes",
+            str(votes),
+            "--adapter",
+            str(adapter),
+            "--out",
+            str(out),
+            "--max-steps",
+            "2",
+            "--set",
+            "per_device_train_batch_size=2",
+            "--set",
+            "report_to=[]",
+        ]
+    )
     assert status == 0
     assert (out / "adapter_model.safetensors").is_file() and not (out / "ref").exists()
     summary = json.loads((out / "training_summary.json").read_text(encoding="utf-8"))
     assert summary["kind"] == "dpo" and summary["global_step"] == 2
     assert summary["data"]["pairs"] == 2 and summary["data"]["re_retrieved"] == 1
-    assert summary["data"]["skipped"] == {"empate o ambos malos": 2, "pregunta del split de prueba": 1,
-                                          "sin pregunta o sin alguna de las respuestas": 1}
+    assert summary["data"]["skipped"] == {
+        "empate o ambos malos": 2,
+        "pregunta del split de prueba": 1,
+        "sin pregunta o sin alguna de las respuestas": 1,
+    }
     pairs = [json.loads(line) for line in (out / "dpo_pairs.jsonl").read_text(encoding="utf-8").splitlines()]
     assert pairs[0]["chosen"][0]["content"] == "El abono mensual cuesta 28 euros."
     assert "[1] Abonos del polideportivo — Tipos de abono" in pairs[0]["prompt"][-1]["content"]
@@ -244,6 +338,7 @@ def test_dpo_trains_on_the_sft_adapter(sft_run, tmp_path):
 
 
 # --- 4-bit (QLoRA) on CPU -----------------------------------------------------------------
+
 
 def _bitsandbytes_4bit_on_cpu() -> str | None:
     """None when bitsandbytes can quantise to NF4 and multiply on CPU, else why not."""
@@ -287,6 +382,7 @@ def test_qlora_4bit_on_cpu(tiny_model, tmp_path):
 
 
 # --- Fitting max_length ------------------------------------------------------------------
+
 
 def test_overlong_examples_drop_distractors_never_the_gold(tiny_model):
     tokenizer = modeling.load_tokenizer(str(tiny_model))

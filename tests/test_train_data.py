@@ -29,17 +29,24 @@ CONVERSATIONS = FIXTURES / "conversations.jsonl"
 
 # --- SFT data ----------------------------------------------------------------------------
 
+
 def test_train_split_examples_follow_the_app_prompt():
     examples, evaluation, report = sft_examples(DOCS, CONVERSATIONS, "train", k=3)
-    assert evaluation == [] and [(e.conversation_id, e.turn) for e in examples] == [("fx-1", 0), ("fx-1", 1), ("fx-1", 2)]
+    assert evaluation == [] and [(e.conversation_id, e.turn) for e in examples] == [
+        ("fx-1", 0),
+        ("fx-1", 1),
+        ("fx-1", 2),
+    ]
     assert (report.examples, report.answerable, report.unanswerable) == (3, 2, 1)
     assert report.conversations_by_split == {"train": 1, "test": 2}
     first, second, third = examples
     assert any(p.id in first.gold_ids for p in first.passages) and len(first.passages) <= 3
     prompt = second.record()["prompt"]
     assert prompt[0]["role"] == "system"
-    assert prompt[1:3] == [{"role": "user", "content": "cuanto cuesta el abono al mes?"},
-                           {"role": "assistant", "content": "El abono mensual cuesta 28 euros."}]  # gold history
+    assert prompt[1:3] == [
+        {"role": "user", "content": "cuanto cuesta el abono al mes?"},
+        {"role": "assistant", "content": "El abono mensual cuesta 28 euros."},
+    ]  # gold history
     assert prompt[-1]["content"].startswith("Documentación:\n[1] ")
     assert prompt[-1]["content"].endswith("Pregunta: ¿Y para un jubilado de 70 años?")
     assert second.record()["completion"] == [{"role": "assistant", "content": "Los mayores de 65 pagan la mitad."}]
@@ -75,10 +82,25 @@ def test_no_silent_bm25_when_the_app_serves_hybrid(monkeypatch, capsys):
 
 def test_gold_passage_is_inserted_when_retrieval_misses_it(tmp_path):
     conversations = tmp_path / "conversations.jsonl"
-    conversations.write_text(json.dumps({"id": "g", "split": "train", "turns": [{
-        "question": "¿Cuánto cuesta reservar una pista de pádel sin abono?",
-        "context": "Los niños menores de 12 años deben ir acompañados de un adulto.",
-        "answer": "Deben ir acompañados.", "answerable": True}]}, ensure_ascii=False) + "\n", encoding="utf-8")
+    conversations.write_text(
+        json.dumps(
+            {
+                "id": "g",
+                "split": "train",
+                "turns": [
+                    {
+                        "question": "¿Cuánto cuesta reservar una pista de pádel sin abono?",
+                        "context": "Los niños menores de 12 años deben ir acompañados de un adulto.",
+                        "answer": "Deben ir acompañados.",
+                        "answerable": True,
+                    }
+                ],
+            },
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     examples, _, report = sft_examples(DOCS, conversations, "train", k=3)
     (example,) = examples
     assert report.gold_inserted == 1 and example.gold_inserted
@@ -89,12 +111,32 @@ def test_gold_passage_is_inserted_when_retrieval_misses_it(tmp_path):
 
 def test_turn_whose_context_is_in_no_passage_is_skipped_with_a_warning(tmp_path):
     conversations = tmp_path / "conversations.jsonl"
-    conversations.write_text(json.dumps({"id": "x", "split": "train", "turns": [
-        {"question": "¿Hay sauna?", "context": "Xilófonos prohibidos terminantemente.", "answer": "Sí, los martes.",
-         "answerable": True},
-        {"question": "¿Cuánto cuesta el abono mensual?", "context": "El abono mensual cuesta 28 euros y da acceso "
-         "ilimitado a la piscina y al gimnasio. El abono anual cuesta 300 euros.",
-         "answer": "28 euros.", "answerable": True}]}, ensure_ascii=False) + "\n", encoding="utf-8")
+    conversations.write_text(
+        json.dumps(
+            {
+                "id": "x",
+                "split": "train",
+                "turns": [
+                    {
+                        "question": "¿Hay sauna?",
+                        "context": "Xilófonos prohibidos terminantemente.",
+                        "answer": "Sí, los martes.",
+                        "answerable": True,
+                    },
+                    {
+                        "question": "¿Cuánto cuesta el abono mensual?",
+                        "context": "El abono mensual cuesta 28 euros y da acceso "
+                        "ilimitado a la piscina y al gimnasio. El abono anual cuesta 300 euros.",
+                        "answer": "28 euros.",
+                        "answerable": True,
+                    },
+                ],
+            },
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     examples, _, report = sft_examples(DOCS, conversations, "train", k=3)
     assert [e.turn for e in examples] == [1] and report.skipped_no_gold == ["x#1"]
     assert examples[0].gold_ids == {"abonos#1"}  # a loose match (the context was edited): the closest passage
@@ -104,9 +146,11 @@ def test_turn_whose_context_is_in_no_passage_is_skipped_with_a_warning(tmp_path)
 
 # --- Data checks through the commands (no model is loaded: they fail first) ------------------
 
+
 def test_test_split_is_refused(tmp_path, capsys):
-    status = sft.main(["--docs", str(DOCS), "--conversations", str(CONVERSATIONS), "--split", "test",
-                       "--output-dir", str(tmp_path)])
+    status = sft.main(
+        ["--docs", str(DOCS), "--conversations", str(CONVERSATIONS), "--split", "test", "--output-dir", str(tmp_path)]
+    )
     assert status == 2
     assert "No se entrena con el split «test»" in capsys.readouterr().err
     assert sft.main(["--docs", str(DOCS), "--conversations", str(CONVERSATIONS), "--set", "eval_split=test"]) == 2
@@ -142,9 +186,22 @@ def test_malformed_and_missing_data_files(tmp_path, capsys):
 
 def test_cli_error_has_no_traceback(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "train.sft", "--config", str(ROOT / "train/configs/stablelm-2-12b.yaml"),
-         "--docs", str(DOCS), "--conversations", str(tmp_path / "falta.jsonl")],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "train.sft",
+            "--config",
+            str(ROOT / "train/configs/stablelm-2-12b.yaml"),
+            "--docs",
+            str(DOCS),
+            "--conversations",
+            str(tmp_path / "falta.jsonl"),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 2
     assert "No existe el archivo de conversaciones" in result.stderr and "Traceback" not in result.stderr
@@ -157,9 +214,17 @@ def test_merge_refuses_a_folder_without_adapter(tmp_path, capsys):
 
 # --- DPO pairs ---------------------------------------------------------------------------
 
+
 def battle(winner, question, answer_a, answer_b, **extra):
-    return {"model_a": "modelo-1", "model_b": "modelo-2", "winner": winner, "question": question,
-            "answer_a": answer_a, "answer_b": answer_b, **extra}
+    return {
+        "model_a": "modelo-1",
+        "model_b": "modelo-2",
+        "winner": winner,
+        "question": question,
+        "answer_a": answer_a,
+        "answer_b": answer_b,
+        **extra,
+    }
 
 
 def write_votes(path: Path, battles) -> Path:
@@ -168,19 +233,34 @@ def write_votes(path: Path, battles) -> Path:
 
 
 def test_preference_pairs_from_arena_votes(tmp_path):
-    votes = write_votes(tmp_path / "votos.jsonl", [
-        battle("model_b", "¿Cuánto cuesta el abono mensual?", "Unos 30 euros.", "28 euros.",
-               passages=["El abono mensual cuesta 28 euros y da acceso ilimitado a la piscina y al gimnasio. "
-                         "El abono anual cuesta 280 euros y se paga en un único recibo.\n\nLos menores de 16 años "
-                         "y los mayores de 65 pagan la mitad en cualquier abono.",
-                         {"title": "Otra página", "section": "Algo", "text": "Texto que no está en la documentación."}]),
-        battle("model_a", "¿Y el anual?", "280 euros.", "No lo sé.", conversation=[{"question": "¿Abono mensual?",
-                                                                                   "answer": "28 euros."}],
-               passage_ids=["no-existe#9"]),  # unknown ids: re-retrieved
-        battle("model_a", "¿Y el anual?", "280 euros.", "No lo sé."),  # same pair again
-        battle("model_a", "¿Hay sauna?", "No consta.", "No consta."),
-        battle("model_a", "¿Hay sauna?", "No consta.", "Sí.", conversation="mal"),
-    ])
+    votes = write_votes(
+        tmp_path / "votos.jsonl",
+        [
+            battle(
+                "model_b",
+                "¿Cuánto cuesta el abono mensual?",
+                "Unos 30 euros.",
+                "28 euros.",
+                passages=[
+                    "El abono mensual cuesta 28 euros y da acceso ilimitado a la piscina y al gimnasio. "
+                    "El abono anual cuesta 280 euros y se paga en un único recibo.\n\nLos menores de 16 años "
+                    "y los mayores de 65 pagan la mitad en cualquier abono.",
+                    {"title": "Otra página", "section": "Algo", "text": "Texto que no está en la documentación."},
+                ],
+            ),
+            battle(
+                "model_a",
+                "¿Y el anual?",
+                "280 euros.",
+                "No lo sé.",
+                conversation=[{"question": "¿Abono mensual?", "answer": "28 euros."}],
+                passage_ids=["no-existe#9"],
+            ),  # unknown ids: re-retrieved
+            battle("model_a", "¿Y el anual?", "280 euros.", "No lo sé."),  # same pair again
+            battle("model_a", "¿Hay sauna?", "No consta.", "No consta."),
+            battle("model_a", "¿Hay sauna?", "No consta.", "Sí.", conversation="mal"),
+        ],
+    )
     pairs, report = preference_pairs(votes, DOCS, k=2, conversations_path=CONVERSATIONS)
     assert report.pairs == 2 and report.re_retrieved == 1
     assert dict(report.skipped) == {"duplicado": 1, "respuestas idénticas": 1, "conversación mal formada": 1}
@@ -190,8 +270,10 @@ def test_preference_pairs_from_arena_votes(tmp_path):
     context = first["prompt"][-1]["content"]
     assert "[1] Abonos del polideportivo — Tipos de abono" in context  # matched back to the corpus
     assert "[2] Otra página — Algo\nTexto que no está" in context
-    assert second["prompt"][1:3] == [{"role": "user", "content": "¿Abono mensual?"},
-                                     {"role": "assistant", "content": "28 euros."}]
+    assert second["prompt"][1:3] == [
+        {"role": "user", "content": "¿Abono mensual?"},
+        {"role": "assistant", "content": "28 euros."},
+    ]
     assert len(pairs[1].passages) == 2 and pairs[1].passages[0].page == "abonos"
 
 
@@ -205,27 +287,37 @@ def test_dpo_learns_only_from_votes_the_leaderboard_counts(tmp_path):
         battle("model_b", question, "Unos 30 euros.", "28 euros.", mode="anonymous"),
         battle("model_a", "¿Y el anual?", "280 euros.", "No lo sé."),  # no mode: blind (older exports)
         battle("model_a", "¿Hay sauna?", "No consta.", "Sí, los martes.", mode="named"),
-        battle("model_b", "¿Hay piscina?", "Como modelo de OpenAI...", "Sí, cubierta.", excluded=True,
-               excluded_reason="identidad: la respuesta A revela el modelo o su proveedor («openai»)"),
+        battle(
+            "model_b",
+            "¿Hay piscina?",
+            "Como modelo de OpenAI...",
+            "Sí, cubierta.",
+            excluded=True,
+            excluded_reason="identidad: la respuesta A revela el modelo o su proveedor («openai»)",
+        ),
         battle("model_a", "¿Abre en agosto?", "Sí.", "No.", excluded_reason="votante inverosímil: sesión abc"),
         battle("model_b", "¿Hay parking?", "No.", "Sí, gratuito.", excluded=False, excluded_reason=None),
     ]
     votes = write_votes(tmp_path / "votos.jsonl", battles)
     pairs, report = preference_pairs(votes, DOCS, k=2)
     assert [pair.question for pair in pairs] == [question, "¿Y el anual?", "¿Hay parking?"]
-    assert dict(report.skipped) == {"votado con los nombres de los modelos a la vista": 1,
-                                    "voto excluido del ranking": 2}
+    assert dict(report.skipped) == {
+        "votado con los nombres de los modelos a la vista": 1,
+        "voto excluido del ranking": 2,
+    }
     assert "Omitidos (voto excluido del ranking): 2." in report.lines()
     assert build_leaderboard(battles, bootstrap=10).n_votes == report.pairs == 3  # the same votes count
     only_uncounted = write_votes(tmp_path / "excluidos.jsonl", battles[2:5])
-    with pytest.raises(UserError, match="ningún par utilizable.*voto excluido del ranking: 2"):
+    with pytest.raises(UserError, match=r"ningún par utilizable.*voto excluido del ranking: 2"):
         preference_pairs(only_uncounted, DOCS, k=2)
 
 
 def test_no_usable_pair_is_a_clear_error(tmp_path, capsys):
-    votes = write_votes(tmp_path / "votos.jsonl", [battle("tie", "¿Hay parking?", "No.", "No consta."),
-                                                  battle("tie (bothbad)", "¿Sauna?", "Sí.", "Claro.")])
-    with pytest.raises(UserError, match="ningún par utilizable.*empate o ambos malos: 2"):
+    votes = write_votes(
+        tmp_path / "votos.jsonl",
+        [battle("tie", "¿Hay parking?", "No.", "No consta."), battle("tie (bothbad)", "¿Sauna?", "Sí.", "Claro.")],
+    )
+    with pytest.raises(UserError, match=r"ningún par utilizable.*empate o ambos malos: 2"):
         preference_pairs(votes, DOCS, k=2)
     adapter = tmp_path / "adapter"
     adapter.mkdir()
@@ -250,14 +342,32 @@ def test_malformed_or_missing_votes(tmp_path, capsys):
 
 # --- Settings -----------------------------------------------------------------------------
 
+
 def test_settings_from_yaml_and_command_line():
-    config, _ = sft.parse_args([
-        "--config", str(ROOT / "train/configs/stablelm-2-12b.yaml"), "--set", "learning_rate=1e-4",
-        "--set", "bf16=false", "--set", "lora_target_modules=[q_proj,v_proj]", "--set", "save_strategy=no",
-        "--quantization", "none", "--max-steps", "5",
-    ])
+    config, _ = sft.parse_args(
+        [
+            "--config",
+            str(ROOT / "train/configs/stablelm-2-12b.yaml"),
+            "--set",
+            "learning_rate=1e-4",
+            "--set",
+            "bf16=false",
+            "--set",
+            "lora_target_modules=[q_proj,v_proj]",
+            "--set",
+            "save_strategy=no",
+            "--quantization",
+            "none",
+            "--max-steps",
+            "5",
+        ]
+    )
     assert (config.model, config.lora_r, config.lora_alpha, config.lora_dropout) == (
-        "stabilityai/stablelm-2-12b-chat", 16, 32, 0.05)
+        "stabilityai/stablelm-2-12b-chat",
+        16,
+        32,
+        0.05,
+    )
     assert (config.per_device_train_batch_size, config.gradient_accumulation_steps, config.max_length) == (4, 4, 2048)
     assert (config.num_train_epochs, config.learning_rate) == (3, 1e-4)
     assert config.optim == "paged_adamw_8bit" and config.gradient_checkpointing and config.bnb_4bit_use_double_quant
@@ -291,9 +401,22 @@ def test_dpo_settings_start_from_the_sft_run(tmp_path):
     (adapter / "adapter_config.json").write_text('{"base_model_name_or_path": "otro"}', encoding="utf-8")
     (adapter / "training_config.yaml").write_text(
         "model: mi-modelo\nquantization: none\ndocs: mis-docs\nmax_steps: 500\noutput_dir: sft\nlora_r: 8\n",
-        encoding="utf-8")
-    config, _ = dpo.parse_args(["--votes", "v.jsonl", "--adapter", str(adapter), "--learning-rate", "1e-6",
-                                "--epochs", "2", "--set", "dpo_beta=0.2"])
+        encoding="utf-8",
+    )
+    config, _ = dpo.parse_args(
+        [
+            "--votes",
+            "v.jsonl",
+            "--adapter",
+            str(adapter),
+            "--learning-rate",
+            "1e-6",
+            "--epochs",
+            "2",
+            "--set",
+            "dpo_beta=0.2",
+        ]
+    )
     assert (config.model, config.quantization, config.docs, config.lora_r) == ("mi-modelo", "none", "mis-docs", 8)
     assert config.max_steps == -1 and config.output_dir == f"{adapter}-dpo"
     assert (config.dpo_learning_rate, config.dpo_num_train_epochs, config.dpo_beta) == (1e-6, 2, 0.2)

@@ -48,8 +48,14 @@ def serving():
                 assert retriever.wait_ready(120), "the shipped passage vectors should make it ready at once"
             config = TrainConfig()  # the documented defaults: bundled data, split train, retrieval_k 5
             assert config.retrieval_k == K and config.retrieval is None
-            examples, _, report = sft_examples(ROOT / config.docs, ROOT / config.conversations, config.split,
-                                               config.retrieval_k, config.seed, retrieval=config.retrieval)
+            examples, _, report = sft_examples(
+                ROOT / config.docs,
+                ROOT / config.conversations,
+                config.split,
+                config.retrieval_k,
+                config.seed,
+                retrieval=config.retrieval,
+            )
             yield ctx, examples, report, server
 
 
@@ -103,7 +109,16 @@ def test_a_missed_gold_passage_is_the_only_difference(serving):
 def test_model_card_and_summary_name_the_retrieval_mode(serving):
     _, _, report, _ = serving
     summary = {"retrieval": {"mode": report.retrieval, "k": report.retrieval_k}, "final_loss": 1.0}
-    text = card.model_card(title="t", base_model="b", kind="sft", config=TrainConfig(), data_lines=report.lines(),
-                           stats=None, summary=summary, folder="out", merged=False)
+    text = card.model_card(
+        title="t",
+        base_model="b",
+        kind="sft",
+        config=TrainConfig(),
+        data_lines=report.lines(),
+        stats=None,
+        summary=summary,
+        folder="out",
+        merged=False,
+    )
     assert "recuperación «hybrid» de la app" in text and "RAGARENA_RETRIEVAL=hybrid" in text
     assert "BM25" not in text

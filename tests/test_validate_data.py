@@ -22,14 +22,17 @@ def test_fixture_data_is_valid(fixture_docs, fixture_qa, capsys):
 def test_every_problem_is_reported_with_file_and_line(fixture_docs, tmp_path, capsys):
     qa = tmp_path / "qa.jsonl"
     good = turn("¿Horario?", "En agosto permanece cerrada por mantenimiento.", "Cerrada en agosto.")
-    write(qa, [
-        {"id": "a", "split": "train", "turns": [good]},
-        {"id": "a", "split": "test", "turns": [good]},                                   # repeated id
-        {"id": "b", "split": "dev", "turns": [good]},                                    # unknown split
-        {"id": "c", "split": "train", "turns": [turn("¿Y?", "Texto que no está en ninguna página.", "No.")]},
-        {"id": "d", "split": "train", "turns": [turn("¿Parking?", "algo", "No.", answerable=False)]},
-        {"id": "e", "split": "train", "turns": [turn("¿Gorro?", "", "Sí.")]},
-    ])
+    write(
+        qa,
+        [
+            {"id": "a", "split": "train", "turns": [good]},
+            {"id": "a", "split": "test", "turns": [good]},  # repeated id
+            {"id": "b", "split": "dev", "turns": [good]},  # unknown split
+            {"id": "c", "split": "train", "turns": [turn("¿Y?", "Texto que no está en ninguna página.", "No.")]},
+            {"id": "d", "split": "train", "turns": [turn("¿Parking?", "algo", "No.", answerable=False)]},
+            {"id": "e", "split": "train", "turns": [turn("¿Gorro?", "", "Sí.")]},
+        ],
+    )
     with qa.open("a", encoding="utf-8") as f:
         f.write("{no es json\n")
     assert main(["validate-data", "--docs", str(fixture_docs), "--qa", str(qa), "--expect", "test=2"]) == 1
@@ -51,9 +54,21 @@ def test_missing_files_are_reported_not_raised(tmp_path, capsys):
 
 
 def test_bundled_corpus_is_valid_with_the_published_sizes(capsys):
-    code = main(["validate-data", "--docs", str(REPO / "data" / "docs"), "--qa",
-                 str(REPO / "data" / "qa" / "conversations.jsonl"), "--expect", "train=160", "--expect", "test=40",
-                 "--turns", "3"])
+    code = main(
+        [
+            "validate-data",
+            "--docs",
+            str(REPO / "data" / "docs"),
+            "--qa",
+            str(REPO / "data" / "qa" / "conversations.jsonl"),
+            "--expect",
+            "train=160",
+            "--expect",
+            "test=40",
+            "--turns",
+            "3",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "27 páginas" in out and "200 conversaciones" in out and "600 turnos" in out

@@ -29,10 +29,19 @@ EXPECTED = {"counted": 3 * HONEST, "excluded": CONTRARIAN + 1, "named": 2, "malf
 
 def battle(number: int, voter: str, model_a: str, model_b: str, winner, **extra) -> dict:
     """A voted battle with its own question and two different answers (so each decisive one is a DPO pair)."""
-    return {"model_a": model_a, "model_b": model_b, "winner": winner, "tstamp": 1_750_000_000.0 + 60 * number,
-            "battle_id": f"b-{number}", "session_hash": voter, "mode": "anonymous",
-            "question": f"¿Pregunta número {number}?", "answer_a": f"Respuesta de {model_a} a la {number}.",
-            "answer_b": f"Respuesta de {model_b} a la {number}.", **extra}
+    return {
+        "model_a": model_a,
+        "model_b": model_b,
+        "winner": winner,
+        "tstamp": 1_750_000_000.0 + 60 * number,
+        "battle_id": f"b-{number}",
+        "session_hash": voter,
+        "mode": "anonymous",
+        "question": f"¿Pregunta número {number}?",
+        "answer_a": f"Respuesta de {model_a} a la {number}.",
+        "answer_b": f"Respuesta de {model_b} a la {number}.",
+        **extra,
+    }
 
 
 def arena_log() -> list[dict]:
@@ -58,8 +67,17 @@ def write_file(path: Path, screened: bool = True) -> Path:
         assert {v.voter for v in screening.flagged} == {"contrario"}  # the file holds what it should
         assert hygiene.screen(log).exclusions == {}  # and screening it again adds nothing
     extra = [battle(900 + n, "nombrado", "gamma", "alfa", "model_a", mode="named") for n in range(2)]
-    extra.append(battle(910, "otro", "alfa", "beta", "model_b", excluded=True,
-                        excluded_reason="identidad: la respuesta A revela el modelo o su proveedor («openai»)"))
+    extra.append(
+        battle(
+            910,
+            "otro",
+            "alfa",
+            "beta",
+            "model_b",
+            excluded=True,
+            excluded_reason="identidad: la respuesta A revela el modelo o su proveedor («openai»)",
+        )
+    )
     rows = log[:10] + [battle(920, "otro", "alfa", "gamma", None)] + log[10:] + extra
     path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
     return path
@@ -71,10 +89,13 @@ def run_cli(capsys, *argv: str):
 
 
 def test_the_filter_counts_what_it_leaves_out_and_why():
-    rows = [{"model_a": "x", "model_b": "y", "winner": "model_a"},
-            {"model_a": "x", "model_b": "y", "winner": "model_b", "mode": "named"},
-            {"model_a": "x", "model_b": "y", "winner": "tie", "mode": "named", "excluded_reason": "identidad: …"},
-            {"model_a": "x", "model_b": "x", "winner": "tie"}, "no es un combate"]
+    rows = [
+        {"model_a": "x", "model_b": "y", "winner": "model_a"},
+        {"model_a": "x", "model_b": "y", "winner": "model_b", "mode": "named"},
+        {"model_a": "x", "model_b": "y", "winner": "tie", "mode": "named", "excluded_reason": "identidad: …"},
+        {"model_a": "x", "model_b": "x", "winner": "tie"},
+        "no es un combate",
+    ]
     votes = count_votes(rows, where=["l1", "l2", "l3", "l4", "l5"])
     assert votes.counted == rows[:1] and votes.positions == [0] and votes.total == 5
     assert votes.left_out() == {MALFORMED: 2, EXCLUDED: 1, NOT_BLIND: 1}  # excluded before named: each row once
@@ -88,17 +109,29 @@ def test_every_consumer_counts_the_same_battles_of_an_export(tmp_path, capsys):
     records, _where = read_battle_rows(path)
 
     board = build_leaderboard(records, bootstrap=0)
-    assert {"counted": board.n_votes, "excluded": board.excluded, "named": board.named,
-            "malformed": board.malformed} == EXPECTED
+    assert {
+        "counted": board.n_votes,
+        "excluded": board.excluded,
+        "named": board.named,
+        "malformed": board.malformed,
+    } == EXPECTED
 
     for given in (records, pd.DataFrame(records)):  # a DataFrame goes through the same filter
         ratings = analyze(given, bootstrap=0)
-        assert {"counted": ratings.n_battles, "excluded": ratings.excluded, "named": ratings.named,
-                "malformed": ratings.malformed} == EXPECTED
+        assert {
+            "counted": ratings.n_battles,
+            "excluded": ratings.excluded,
+            "named": ratings.named,
+            "malformed": ratings.malformed,
+        } == EXPECTED
 
     report = json.loads(run_cli(capsys, "votes-report", "--file", str(path), "--json").out)
-    assert {"counted": report["counted"], "excluded": report["excluded"], "named": report["named_mode"],
-            "malformed": report["malformed"]} == EXPECTED
+    assert {
+        "counted": report["counted"],
+        "excluded": report["excluded"],
+        "named": report["named_mode"],
+        "malformed": report["malformed"],
+    } == EXPECTED
     assert report["pending_by_reason"] == {}  # an export: nothing left to screen
     assert report["malformed_rows"][0].startswith(f"{path}, línea 11: valor de 'winner' no válido ('None')")
 
@@ -117,12 +150,15 @@ def test_every_consumer_counts_the_same_battles_of_an_export(tmp_path, capsys):
     pairs, dpo = preference_pairs(path, DOCS, k=2)
     assert dpo.counted == EXPECTED["counted"] and dpo.screened_now == 0
     assert len(pairs) == dpo.pairs == EXPECTED["counted"] - TIES  # ties are no preference
-    assert dict(dpo.skipped) == {"voto excluido del ranking": EXPECTED["excluded"],
-                                 "votado con los nombres de los modelos a la vista": EXPECTED["named"],
-                                 "fila que no es un combate válido": EXPECTED["malformed"],
-                                 "empate o ambos malos": TIES}
-    assert not {pair.question for pair in pairs} & {r["question"] for r in records
-                                                    if r.get("session_hash") in ("contrario", "nombrado", "otro")}
+    assert dict(dpo.skipped) == {
+        "voto excluido del ranking": EXPECTED["excluded"],
+        "votado con los nombres de los modelos a la vista": EXPECTED["named"],
+        "fila que no es un combate válido": EXPECTED["malformed"],
+        "empate o ambos malos": TIES,
+    }
+    assert not {pair.question for pair in pairs} & {
+        r["question"] for r in records if r.get("session_hash") in ("contrario", "nombrado", "otro")
+    }
 
 
 def test_dpo_votes_report_and_ratings_screen_a_copy_that_was_never_screened(tmp_path, capsys):

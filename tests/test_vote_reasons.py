@@ -9,9 +9,9 @@ import pytest
 
 from ragarena.answering.safe_markdown import plain
 from ragarena.arena import reasons as R
-from ragarena.core.refusals import VoteRejected
 from ragarena.arena.votes import VoteStore
 from ragarena.core.errors import UserError
+from ragarena.core.refusals import VoteRejected
 from ragarena.leaderboard import build as lb
 from ragarena.leaderboard import reason_table
 from ragarena.leaderboard import text as board_text
@@ -27,13 +27,21 @@ def store(tmp_path):
 
 
 def serve(store, session="s1"):
-    return store.record_battle(session_hash=session, question="¿A qué hora abre?", model_a="m1", model_b="m2",
-                               answer_a="A las 7.", answer_b="A las 8.")
+    return store.record_battle(
+        session_hash=session,
+        question="¿A qué hora abre?",
+        model_a="m1",
+        model_b="m2",
+        answer_a="A las 7.",
+        answer_b="A las 8.",
+    )
 
 
 def test_reasons_fit_the_vote():
     assert R.check_reasons("model_a", ["basada en el contexto", "respuesta correcta", "respuesta correcta"]) == [
-        "respuesta correcta", "basada en el contexto"]  # canonical order, no duplicates
+        "respuesta correcta",
+        "basada en el contexto",
+    ]  # canonical order, no duplicates
     assert R.check_reasons("tie", []) == []
     assert R.check_reasons("tie (bothbad)", ["inventan información"]) == ["inventan información"]
     with pytest.raises(UserError, match="Motivo no válido para «Ambas son malas»"):
@@ -88,14 +96,24 @@ def test_reasons_survive_export_and_import(store, tmp_path):
 def test_reason_counts_per_model_when_it_won_lost_or_tied():
     battles = [
         {"model_a": "m1", "model_b": "m2", "winner": "model_a", "reasons": ["respuesta correcta"]},
-        {"model_a": "m2", "model_b": "m1", "winner": "model_b",
-         "reasons": ["respuesta correcta", "concisa, sin relleno"]},
+        {
+            "model_a": "m2",
+            "model_b": "m1",
+            "winner": "model_b",
+            "reasons": ["respuesta correcta", "concisa, sin relleno"],
+        },
         {"model_a": "m1", "model_b": "m2", "winner": "model_b", "reasons": ["basada en el contexto"]},
         {"model_a": "m1", "model_b": "m3", "winner": "tie (bothbad)", "reasons": ["inventan información"]},
         {"model_a": "m2", "model_b": "m3", "winner": "tie", "reasons": ["contexto recuperado adecuado"]},
         {"model_a": "m1", "model_b": "m2", "winner": "model_a"},  # no reasons: not counted
-        {"model_a": "m1", "model_b": "m2", "winner": "model_a", "reasons": ["respuesta correcta"],
-         "excluded": True, "excluded_reason": "identidad: …"},  # excluded: not counted
+        {
+            "model_a": "m1",
+            "model_b": "m2",
+            "winner": "model_a",
+            "reasons": ["respuesta correcta"],
+            "excluded": True,
+            "excluded_reason": "identidad: …",
+        },  # excluded: not counted
     ]
     counts = reason_table.reason_counts(battles)
     assert list(counts.columns) == list(reason_table.REASON_COLUMNS)
@@ -113,7 +131,11 @@ def test_reason_counts_per_model_when_it_won_lost_or_tied():
     assert math.isnan(rows[("m3", "inventan información")]["won_share"])  # m3 never won with reasons
     assert rows[("m1", "respuesta correcta")]["criterion"] == "answer_relevance"
     assert [r for m, r in rows if m == "m1"] == [
-        "respuesta correcta", "concisa, sin relleno", "basada en el contexto", "inventan información"]
+        "respuesta correcta",
+        "concisa, sin relleno",
+        "basada en el contexto",
+        "inventan información",
+    ]
 
     board = lb.build_leaderboard(battles, labels={"m1": "Modelo uno"}, bootstrap=0)
     shown = reason_table.reasons_frame(board.reasons, board.label)
@@ -142,8 +164,12 @@ def test_leaderboard_has_length_controlled_columns_with_ranks():
     from ragarena.leaderboard import table as bt
 
     shown = bt.detail_frame(board)
-    for header in ("Control de estilo", "Control de estilo: desde", "Control de estilo: hasta",
-                   "Rango (control de estilo)"):
+    for header in (
+        "Control de estilo",
+        "Control de estilo: desde",
+        "Control de estilo: hasta",
+        "Rango (control de estilo)",
+    ):
         assert header in shown.columns
     assert shown["Rango (control de estilo)"].notna().all()
     method = board_text.method_markdown(board)
@@ -174,8 +200,9 @@ def test_reference_lookup(fixture_qa, fixture_docs):
     text = reference_markdown(first)
     assert "De lunes a viernes abre de 7:00 a 22:00." in plain(text) and "Fragmento de referencia" in text
     assert "Piscina cubierta › Horario" in text
-    unanswerable = index.lookup("¿Hay cafetería dentro?", ["cuanto cuesta el abono al mes",
-                                                          "¿Y para un jubilado de 70 años?"])
+    unanswerable = index.lookup(
+        "¿Hay cafetería dentro?", ["cuanto cuesta el abono al mes", "¿Y para un jubilado de 70 años?"]
+    )
     assert unanswerable and not unanswerable.answerable
     assert "la documentación no responde" in reference_markdown(unanswerable)
     assert reference_markdown(None) == ""

@@ -7,18 +7,31 @@ import sqlite3
 import threading
 from concurrent.futures import Future
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 from ragarena import cli
-from ragarena.core.battles import read_battles, write_battles
 from ragarena.arena.vote_sharing import VoteSharer, sharer_from_env
 from ragarena.arena.votes import APPLICATION_ID, SCHEMA_VERSION, VoteStore
-from ragarena.core.refusals import VoteRejected, anonymize_session
+from ragarena.core.battles import read_battles, write_battles
 from ragarena.core.errors import UserError
+from ragarena.core.refusals import VoteRejected, anonymize_session
 
-PUBLIC_KEYS = {"model_a", "model_b", "winner", "tstamp", "question", "answer_a", "answer_b", "conversation",
-               "passage_ids", "mode", "battle_id", "session_hash"}
+PUBLIC_KEYS = {
+    "model_a",
+    "model_b",
+    "winner",
+    "tstamp",
+    "question",
+    "answer_a",
+    "answer_b",
+    "conversation",
+    "passage_ids",
+    "mode",
+    "battle_id",
+    "session_hash",
+}
 
 
 class Clock:
@@ -30,10 +43,18 @@ class Clock:
 
 
 def serve(store: VoteStore, session: str = "sesion-1", **overrides) -> str:
-    fields = dict(session_hash=session, question="¿A qué hora abre la piscina?", model_a="extractive",
-                  model_b="extractive-long", answer_a="A las 7:00.", answer_b="A las 7:00. En agosto cierra.",
-                  mode="anonymous", conversation=[{"question": "Hola", "answer_a": "a", "answer_b": "b"}],
-                  passage_ids=["piscina#1", "piscina#2"], timings={"a": {"total_s": 0.01}, "b": {"total_s": 0.02}})
+    fields = dict(
+        session_hash=session,
+        question="¿A qué hora abre la piscina?",
+        model_a="extractive",
+        model_b="extractive-long",
+        answer_a="A las 7:00.",
+        answer_b="A las 7:00. En agosto cierra.",
+        mode="anonymous",
+        conversation=[{"question": "Hola", "answer_a": "a", "answer_b": "b"}],
+        passage_ids=["piscina#1", "piscina#2"],
+        timings={"a": {"total_s": 0.01}, "b": {"total_s": 0.02}},
+    )
     fields.update(overrides)
     return store.record_battle(**fields)
 
@@ -83,7 +104,7 @@ def test_a_vote_is_stored_in_the_public_format(store):
     battle = store.vote(battle_id, "sesion-1", "tie (bothbad)")
     assert battle["winner"] == "tie (bothbad)" and battle["mode"] == "named"
     [exported] = store.export_battles()
-    assert PUBLIC_KEYS <= set(exported)
+    assert set(exported) >= PUBLIC_KEYS
     assert exported == battle
     assert exported["model_a"] == "extractive" and exported["model_b"] == "extractive-long"
     assert exported["passage_ids"] == ["piscina#1", "piscina#2"]
@@ -133,7 +154,7 @@ def test_concurrent_double_votes_count_once(store):
 
 def test_many_threads_share_one_store(store):
     def worker(n):
-        for i in range(25):
+        for _i in range(25):
             store.vote(serve(store, session=f"s{n}"), f"s{n}", "tie")
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(16)]
@@ -193,8 +214,10 @@ def test_export_import_roundtrip_is_idempotent(store, tmp_path, db_target):
     assert other.import_battles(read_battles(path)) == 0
     assert other.export_battles() == exported
     # Records without battle_id (e.g. from another arena) are idempotent too.
-    foreign = [{"model_a": "x", "model_b": "y", "winner": "model_a", "tstamp": 1_700_000_000.5},
-               {"model_a": "y", "model_b": "x", "winner": "tie"}]
+    foreign = [
+        {"model_a": "x", "model_b": "y", "winner": "model_a", "tstamp": 1_700_000_000.5},
+        {"model_a": "y", "model_b": "x", "winner": "tie"},
+    ]
     assert other.import_battles(foreign) == 2
     assert other.import_battles(foreign) == 0
     assert other.count_votes() == 6
@@ -221,7 +244,7 @@ def test_cli_export_and_import(tmp_path, monkeypatch, capsys):
     assert cli.main(["export-votes", str(out)]) == 0
     assert "Exportados 3" in capsys.readouterr().out
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert len(lines) == 3 and all(PUBLIC_KEYS <= set(line) for line in lines)
+    assert len(lines) == 3 and all(set(line) >= PUBLIC_KEYS for line in lines)
 
     monkeypatch.setenv("RAGARENA_DB", str(tmp_path / "destino" / "votos.db"))
     as_list = tmp_path / "lista.json"
@@ -261,13 +284,16 @@ def _truncated_db(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: p.write_bytes(b"esto no es una base de datos\n" * 50), "dañado"),
-    (lambda p: p.write_bytes(b"SQLite format 3\x00"), "dañado"),
-    (_truncated_db, "dañado"),
-    (_foreign_db, "otro programa"),
-    (_newer_db, "versión más nueva"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: p.write_bytes(b"esto no es una base de datos\n" * 50), "dañado"),
+        (lambda p: p.write_bytes(b"SQLite format 3\x00"), "dañado"),
+        (_truncated_db, "dañado"),
+        (_foreign_db, "otro programa"),
+        (_newer_db, "versión más nueva"),
+    ],
+)
 def test_corrupt_or_foreign_files_are_refused_and_left_untouched(tmp_path, make, message):
     folder = tmp_path / "datos"
     folder.mkdir()
@@ -295,7 +321,7 @@ TOKEN = "hf_secretoSecretoNoPublicar123"
 
 
 class FakeScheduler:
-    instances: list["FakeScheduler"] = []
+    instances: ClassVar[list[FakeScheduler]] = []
 
     def __init__(self, **kwargs):
         self.kwargs = kwargs
@@ -359,8 +385,10 @@ def test_sharing_with_the_real_commit_scheduler_class_sends_nothing(tmp_path, mo
     sharer = sharer_from_env(tmp_path, scheduler_factory=partial(CommitScheduler, hf_api=api))
     assert isinstance(sharer, VoteSharer)
     try:
-        assert api.calls[0] == ("create_repo", {"repo_id": "ayuntamiento/votos-arena", "private": None,
-                                                "repo_type": "dataset", "exist_ok": True})
+        assert api.calls[0] == (
+            "create_repo",
+            {"repo_id": "ayuntamiento/votos-arena", "private": None, "repo_type": "dataset", "exist_ok": True},
+        )
         store = VoteStore(tmp_path / "arena.db", sharer=sharer)
         store.vote(serve(store), "sesion-1", "model_a")
         [shared] = list((tmp_path / "votes_hub").iterdir())

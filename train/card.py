@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from train.config import TrainConfig
 from train.lengths import LengthStats
@@ -36,14 +37,20 @@ def serving_commands(base_model: str, folder: str, merged: bool, name: str = "st
     FINETUNED_URL + FINETUNED_MODEL (the served name or adapter name)."""
     if merged:
         vllm = f"vllm serve {folder} --served-model-name {name} --max-model-len {TGI_MAX_TOTAL_TOKENS} --port 8000"
-        sglang = (f"python -m sglang.launch_server --model-path {folder} --served-model-name {name} "
-                  f"--context-length {TGI_MAX_TOTAL_TOKENS} --port 8000")
+        sglang = (
+            f"python -m sglang.launch_server --model-path {folder} --served-model-name {name} "
+            f"--context-length {TGI_MAX_TOTAL_TOKENS} --port 8000"
+        )
         mount, model_arg = f'-v "$(realpath {folder})":/model', "/model"
     else:
-        vllm = (f"vllm serve {base_model} --enable-lora --lora-modules {name}={folder} --max-lora-rank 16 "
-                f"--max-model-len {TGI_MAX_TOTAL_TOKENS} --port 8000")
-        sglang = (f"python -m sglang.launch_server --model-path {base_model} --enable-lora --lora-paths "
-                  f"{name}={folder} --context-length {TGI_MAX_TOTAL_TOKENS} --port 8000")
+        vllm = (
+            f"vllm serve {base_model} --enable-lora --lora-modules {name}={folder} --max-lora-rank 16 "
+            f"--max-model-len {TGI_MAX_TOTAL_TOKENS} --port 8000"
+        )
+        sglang = (
+            f"python -m sglang.launch_server --model-path {base_model} --enable-lora --lora-paths "
+            f"{name}={folder} --context-length {TGI_MAX_TOTAL_TOKENS} --port 8000"
+        )
         mount, model_arg = f'-v "$(realpath {folder})":/adapter -e HF_TOKEN="$HF_TOKEN"', base_model
     lora = f" --enable-lora --lora-modules {name}=/adapter --max-lora-rank 16" if not merged else ""
     return (
@@ -59,11 +66,29 @@ def serving_commands(base_model: str, folder: str, merged: bool, name: str = "st
 
 
 HYPERPARAMETERS = (
-    "quantization", "bnb_4bit_quant_type", "bnb_4bit_use_double_quant", "bnb_4bit_compute_dtype",
-    "lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "learning_rate", "num_train_epochs",
-    "max_steps", "per_device_train_batch_size", "gradient_accumulation_steps", "max_length",
-    "warmup_ratio", "lr_scheduler_type", "weight_decay", "max_grad_norm", "optim", "bf16",
-    "gradient_checkpointing", "seed", "retrieval_k",
+    "quantization",
+    "bnb_4bit_quant_type",
+    "bnb_4bit_use_double_quant",
+    "bnb_4bit_compute_dtype",
+    "lora_r",
+    "lora_alpha",
+    "lora_dropout",
+    "lora_target_modules",
+    "learning_rate",
+    "num_train_epochs",
+    "max_steps",
+    "per_device_train_batch_size",
+    "gradient_accumulation_steps",
+    "max_length",
+    "warmup_ratio",
+    "lr_scheduler_type",
+    "weight_decay",
+    "max_grad_norm",
+    "optim",
+    "bf16",
+    "gradient_checkpointing",
+    "seed",
+    "retrieval_k",
 )
 
 
@@ -71,8 +96,16 @@ DPO_HYPERPARAMETERS = ("dpo_beta", "dpo_learning_rate", "dpo_num_train_epochs")
 
 
 def model_card(
-    *, title: str, base_model: str, kind: str, config: TrainConfig, data_lines: Sequence[str],
-    stats: LengthStats | None, summary: dict[str, Any], folder: str, merged: bool,
+    *,
+    title: str,
+    base_model: str,
+    kind: str,
+    config: TrainConfig,
+    data_lines: Sequence[str],
+    stats: LengthStats | None,
+    summary: dict[str, Any],
+    folder: str,
+    merged: bool,
 ) -> str:
     """README.md of an adapter or merged folder (Spanish, as the rest of the project's docs)."""
     hyper = [name for name in HYPERPARAMETERS if config.quantization == "4bit" or not name.startswith("bnb_")]
@@ -87,17 +120,24 @@ def model_card(
     mean_loss = summary.get("train_loss")
     mean_text = f"{mean_loss:.4f}" if isinstance(mean_loss, float) else "—"
     serve = tgi_merged_command(folder) if merged else tgi_adapter_command(base_model, folder)
-    merge_note = "" if merged else (
-        "\nPara servir pesos completos (funciona con cualquier arquitectura que TGI sirva), fusiona antes:\n\n"
-        f"```bash\npython -m train.merge --adapter {folder} --out {folder}-merged\n```\n"
+    merge_note = (
+        ""
+        if merged
+        else (
+            "\nPara servir pesos completos (funciona con cualquier arquitectura que TGI sirva), fusiona antes:\n\n"
+            f"```bash\npython -m train.merge --adapter {folder} --out {folder}-merged\n```\n"
+        )
     )
-    what = {"sft": "ajuste supervisado (SFT) con LoRA", "dpo": "DPO con los votos de la arena sobre el adaptador SFT"}[kind]
+    what = {"sft": "ajuste supervisado (SFT) con LoRA", "dpo": "DPO con los votos de la arena sobre el adaptador SFT"}[
+        kind
+    ]
     stats_text = "\n".join(f"- {line}" for line in stats.lines()) if stats else "- —"
     retrieval = summary.get("retrieval") or {}
     retrieved = (
         f"los {retrieval.get('k')} fragmentos que devuelve la recuperación «{retrieval['mode']}» de la app, "
         f"la misma con la que debe servirse (`RAGARENA_RETRIEVAL={retrieval['mode']}`),"
-        if retrieval.get("mode") else "los fragmentos de cada voto"
+        if retrieval.get("mode")
+        else "los fragmentos de cada voto"
     )
     return f"""---
 base_model: {base_model}

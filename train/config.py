@@ -13,9 +13,10 @@ import dataclasses
 import json
 import types
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import yaml
 
@@ -144,8 +145,7 @@ def apply(config: TrainConfig, values: dict[str, Any], where: str) -> TrainConfi
     unknown = sorted(set(values) - set(FIELDS))
     if unknown:
         raise UserError(
-            f"{where}: ajustes desconocidos: {', '.join(unknown)}. "
-            f"Ajustes válidos: {', '.join(sorted(FIELDS))}."
+            f"{where}: ajustes desconocidos: {', '.join(unknown)}. Ajustes válidos: {', '.join(sorted(FIELDS))}."
         )
     for name, value in values.items():
         setattr(config, name, _coerce(name, value))
@@ -189,7 +189,11 @@ def parse_set(items: Sequence[str]) -> dict[str, Any]:
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="archivo YAML de ajustes (p. ej. train/configs/stablelm-2-12b.yaml)")
     parser.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="CLAVE=VALOR",
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="CLAVE=VALOR",
         help="cambia un ajuste (repetible): --set learning_rate=1e-4 --set bf16=false",
     )
     parser.add_argument("--model", help="id del modelo base o carpeta local")
@@ -204,8 +208,18 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cpu", dest="use_cpu", action="store_const", const=True, help="entrena en CPU")
 
 
-FLAG_NAMES = ("model", "quantization", "docs", "conversations", "output_dir", "max_steps",
-              "num_train_epochs", "learning_rate", "max_length", "use_cpu")
+FLAG_NAMES = (
+    "model",
+    "quantization",
+    "docs",
+    "conversations",
+    "output_dir",
+    "max_steps",
+    "num_train_epochs",
+    "learning_rate",
+    "max_length",
+    "use_cpu",
+)
 
 
 def build_config(args: argparse.Namespace, base: dict[str, Any] | None = None) -> TrainConfig:
@@ -224,12 +238,19 @@ def build_config(args: argparse.Namespace, base: dict[str, Any] | None = None) -
 
 def validate(config: TrainConfig) -> None:
     if config.retrieval is not None and config.retrieval.strip().lower() not in RETRIEVAL_MODES:
-        raise UserError(f"retrieval debe ser {', '.join(RETRIEVAL_MODES)} (o vacío: el modo de la app), "
-                        f"no «{config.retrieval}».")
+        raise UserError(
+            f"retrieval debe ser {', '.join(RETRIEVAL_MODES)} (o vacío: el modo de la app), no «{config.retrieval}»."
+        )
     if config.quantization not in {"4bit", "none"}:
         raise UserError(f"quantization debe ser «4bit» o «none», no «{config.quantization}».")
-    for name in ("retrieval_k", "per_device_train_batch_size", "gradient_accumulation_steps",
-                 "max_length", "logging_steps", "lora_r"):
+    for name in (
+        "retrieval_k",
+        "per_device_train_batch_size",
+        "gradient_accumulation_steps",
+        "max_length",
+        "logging_steps",
+        "lora_r",
+    ):
         if getattr(config, name) < 1:
             raise UserError(f"«{name}» debe ser al menos 1 (es {getattr(config, name)}).")
     if not config.lora_target_modules:

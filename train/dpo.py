@@ -24,8 +24,8 @@ from __future__ import annotations
 import argparse
 import copy
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from ragarena.core.errors import UserError
 from ragarena.core.jsonl import write_json_lines
@@ -45,7 +45,9 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[TrainConfig, argparse
     args = parser.parse_args(argv)
     adapter = Path(args.adapter)
     if not (adapter / "adapter_config.json").is_file():
-        raise UserError(f"«{adapter}» no es un adaptador LoRA (falta adapter_config.json); entrena antes con train.sft.")
+        raise UserError(
+            f"«{adapter}» no es un adaptador LoRA (falta adapter_config.json); entrena antes con train.sft."
+        )
     saved = load_saved(adapter)
     if not saved:
         saved = {"model": files.read_json(adapter / "adapter_config.json").get("base_model_name_or_path")}
@@ -68,8 +70,9 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[TrainConfig, argparse
 
 def run(config: TrainConfig, votes: str, adapter: str):
     requested = copy.deepcopy(config)  # saved as given: resolve_device() adapts `config` to this machine
-    pairs, report = preference_pairs(votes, config.docs, config.retrieval_k, config.conversations,
-                                     retrieval=config.retrieval)
+    pairs, report = preference_pairs(
+        votes, config.docs, config.retrieval_k, config.conversations, retrieval=config.retrieval
+    )
     for line in report.lines():
         cli.say(line)
 
@@ -100,13 +103,18 @@ def run(config: TrainConfig, votes: str, adapter: str):
         raise UserError(f"No se puede cargar el adaptador «{adapter}»: {cli.first_line(error)}") from None
 
     args = modeling.trainer_arguments(
-        DPOConfig, config,
+        DPOConfig,
+        config,
         beta=config.dpo_beta,
         learning_rate=config.dpo_learning_rate,
         num_train_epochs=config.dpo_num_train_epochs,
     )
     trainer = DPOTrainer(
-        model=model, ref_model=None, args=args, train_dataset=Dataset.from_list(records), processing_class=tokenizer,
+        model=model,
+        ref_model=None,
+        args=args,
+        train_dataset=Dataset.from_list(records),
+        processing_class=tokenizer,
     )
     lines = progress.use_progress_lines(trainer, config.disable_tqdm)
     output = Path(config.output_dir)
@@ -128,8 +136,14 @@ def run(config: TrainConfig, votes: str, adapter: str):
         "base_model": config.model,
         "sft_adapter": str(adapter),
         "data_file": str(votes),
-        "data": {"battles": report.battles, "pairs": report.pairs, "skipped": dict(report.skipped),
-                 "re_retrieved": report.re_retrieved, "counted": report.counted, "screened_now": report.screened_now},
+        "data": {
+            "battles": report.battles,
+            "pairs": report.pairs,
+            "skipped": dict(report.skipped),
+            "re_retrieved": report.re_retrieved,
+            "counted": report.counted,
+            "screened_now": report.screened_now,
+        },
         # Passages come from the votes; the app's retrieval only for battles that lacked them.
         "retrieval": {"mode": report.retrieval or None, "k": config.retrieval_k},
         "data_lines": report.lines(),
@@ -145,9 +159,15 @@ def run(config: TrainConfig, votes: str, adapter: str):
     files.write_json(output / "training_summary.json", summary)
     (output / "README.md").write_text(
         card.model_card(
-            title=f"{output.name}: respuestas RAG en español (SFT + DPO)", base_model=config.model, kind="dpo",
-            config=config, data_lines=[f"Adaptador SFT de partida: `{adapter}`", *report.lines()], stats=stats,
-            summary=summary, folder=str(output), merged=False,
+            title=f"{output.name}: respuestas RAG en español (SFT + DPO)",
+            base_model=config.model,
+            kind="dpo",
+            config=config,
+            data_lines=[f"Adaptador SFT de partida: `{adapter}`", *report.lines()],
+            stats=stats,
+            summary=summary,
+            folder=str(output),
+            merged=False,
         ),
         encoding="utf-8",
     )

@@ -15,18 +15,19 @@ from __future__ import annotations
 import random
 import zlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ragarena.answering.engine import Engine
 from ragarena.answering.prompts import NOT_COVERED_ANSWER, build_messages
 from ragarena.core.errors import UserError
-from ragarena.retrieval.corpus import Conversation, load_conversations
 from ragarena.core.passages import Passage
-from ragarena.retrieval.dense import mode_of
 from ragarena.core.text_metrics import context_in_passage
+from ragarena.retrieval.corpus import Conversation, load_conversations
+from ragarena.retrieval.dense import mode_of
 from train.serving import serving_engine
 from train.splits import check_splits, parse_splits, squash
 
@@ -159,8 +160,14 @@ class ExampleBuilder:
                     passages.insert(position, gold[0])
                     inserted = True
             example = Example(
-                conversation_id=conversation.id, turn=index, question=turn.question, history=tuple(history),
-                passages=passages, gold_ids=gold_ids, answer=target_answer(turn), answerable=turn.answerable,
+                conversation_id=conversation.id,
+                turn=index,
+                question=turn.question,
+                history=tuple(history),
+                passages=passages,
+                gold_ids=gold_ids,
+                answer=target_answer(turn),
+                answerable=turn.answerable,
                 gold_inserted=inserted,
             )
             examples.append(example)
@@ -173,8 +180,13 @@ class ExampleBuilder:
 
 
 def sft_examples(
-    docs: str | Path, conversations_path: str | Path, split: str, k: int, seed: int = 42,
-    eval_split: str | None = None, retrieval: str | None = None,
+    docs: str | Path,
+    conversations_path: str | Path,
+    split: str,
+    k: int,
+    seed: int = 42,
+    eval_split: str | None = None,
+    retrieval: str | None = None,
 ) -> tuple[list[Example], list[Example], SplitReport]:
     """(train examples, eval examples, report). `retrieval`: the app's mode to retrieve with
     (None: the one the app serves with). Raises UserError on bad data or a forbidden split."""

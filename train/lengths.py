@@ -4,8 +4,9 @@ by dropping distractor passages (never the gold one)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 
 def _ids(encoded) -> list[int]:
@@ -16,7 +17,9 @@ def _ids(encoded) -> list[int]:
 def encode(tokenizer, prompt: list[dict], completion: list[dict]) -> tuple[list[int], list[int]]:
     """(input_ids, labels) the way trl's SFTTrainer tokenizes a conversational prompt-completion
     record: labels are -100 on the prompt (the tokens shared with the rendered prompt alone)."""
-    prompt_ids = _ids(tokenizer.apply_chat_template(prompt, add_generation_prompt=True, tokenize=True, return_dict=True))
+    prompt_ids = _ids(
+        tokenizer.apply_chat_template(prompt, add_generation_prompt=True, tokenize=True, return_dict=True)
+    )
     full_ids = _ids(tokenizer.apply_chat_template(prompt + completion, tokenize=True, return_dict=True))
     shared = 0
     for a, b in zip(prompt_ids, full_ids):
@@ -67,8 +70,11 @@ def percentile(values: Sequence[int], q: float) -> int:
 
 def record_lengths(tokenizer, record: dict) -> tuple[int, int]:
     """(longest prompt + answer, prompt) token counts of an SFT or DPO record."""
-    encoded = [encode(tokenizer, record["prompt"], record[key]) for key in ("completion", "chosen", "rejected")
-               if key in record]
+    encoded = [
+        encode(tokenizer, record["prompt"], record[key])
+        for key in ("completion", "chosen", "rejected")
+        if key in record
+    ]
     return max(len(ids) for ids, _ in encoded), max(labels.count(-100) for _, labels in encoded)
 
 
@@ -100,8 +106,15 @@ def fit_examples(items, tokenizer, max_length: int) -> tuple[list[tuple[Any, dic
                 truncated += 1
         records.append((item, record))
     stats = LengthStats(
-        count=len(lengths), minimum=min(lengths, default=0), mean=sum(lengths) / max(1, len(lengths)),
-        p95=percentile(lengths, 95), maximum=max(lengths, default=0), over_max=over, fitted=fitted,
-        truncated=truncated, dropped=dropped, max_length=max_length,
+        count=len(lengths),
+        minimum=min(lengths, default=0),
+        mean=sum(lengths) / max(1, len(lengths)),
+        p95=percentile(lengths, 95),
+        maximum=max(lengths, default=0),
+        over_max=over,
+        fitted=fitted,
+        truncated=truncated,
+        dropped=dropped,
+        max_length=max_length,
     )
     return records, stats

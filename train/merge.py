@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import argparse
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from ragarena.core.errors import UserError
 from train import card, cli, files, lengths, modeling
@@ -20,14 +20,21 @@ from train.config import TrainConfig, apply, load_saved
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m train.merge", description="Fusiona un adaptador LoRA con su modelo base.")
+    parser = argparse.ArgumentParser(
+        prog="python -m train.merge", description="Fusiona un adaptador LoRA con su modelo base."
+    )
     parser.add_argument("--adapter", required=True, help="carpeta del adaptador (salida de train.sft o train.dpo)")
     parser.add_argument("--out", required=True, help="carpeta de los pesos fusionados")
     parser.add_argument("--base", help="modelo base (por defecto, el que indica el adaptador)")
-    parser.add_argument("--dtype", default="bfloat16", choices=["bfloat16", "float16", "float32"],
-                        help="tipo de los pesos fusionados (bfloat16 por defecto)")
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
-                        help="dónde fusionar (auto: GPU si hay)")
+    parser.add_argument(
+        "--dtype",
+        default="bfloat16",
+        choices=["bfloat16", "float16", "float32"],
+        help="tipo de los pesos fusionados (bfloat16 por defecto)",
+    )
+    parser.add_argument(
+        "--device", default="auto", choices=["auto", "cpu", "cuda"], help="dónde fusionar (auto: GPU si hay)"
+    )
     parser.add_argument("--max-shard-size", default="5GB", help="tamaño máximo de cada archivo de pesos")
     return parser.parse_args(argv)
 
@@ -53,7 +60,9 @@ def run(args: argparse.Namespace) -> Path:
     cli.say(f"Cargando «{base}» en {args.dtype} ({device})…")
     try:
         model = AutoModelForCausalLM.from_pretrained(
-            base, dtype=modeling.torch_dtype(args.dtype), trust_remote_code=config.trust_remote_code,
+            base,
+            dtype=modeling.torch_dtype(args.dtype),
+            trust_remote_code=config.trust_remote_code,
             device_map={"": device},
         )
     except (OSError, ValueError) as error:
@@ -67,8 +76,9 @@ def run(args: argparse.Namespace) -> Path:
     merged.config.use_cache = True  # training switched it off; servers want it on
     out.mkdir(parents=True, exist_ok=True)
     merged.save_pretrained(out, safe_serialization=True, max_shard_size=args.max_shard_size)
-    tokenizer = modeling.load_tokenizer(str(adapter) if (adapter / "tokenizer_config.json").is_file() else base,
-                                      config.trust_remote_code)
+    tokenizer = modeling.load_tokenizer(
+        str(adapter) if (adapter / "tokenizer_config.json").is_file() else base, config.trust_remote_code
+    )
     tokenizer.save_pretrained(out)
     for name in ("training_config.yaml", "training_summary.json"):
         if (adapter / name).is_file():
@@ -81,8 +91,14 @@ def run(args: argparse.Namespace) -> Path:
     (out / "README.md").write_text(
         card.model_card(
             title=f"{out.name}: respuestas RAG en español (pesos fusionados)",
-            base_model=base, kind=kind, config=config, data_lines=data_lines, stats=_stats(summary),
-            summary=summary, folder=str(out), merged=True,
+            base_model=base,
+            kind=kind,
+            config=config,
+            data_lines=data_lines,
+            stats=_stats(summary),
+            summary=summary,
+            folder=str(out),
+            merged=True,
         ),
         encoding="utf-8",
     )

@@ -32,8 +32,14 @@ def require_training_libraries() -> None:
 def torch_dtype(name: str):
     import torch
 
-    dtypes = {"bfloat16": torch.bfloat16, "bf16": torch.bfloat16, "float16": torch.float16,
-              "fp16": torch.float16, "float32": torch.float32, "fp32": torch.float32}
+    dtypes = {
+        "bfloat16": torch.bfloat16,
+        "bf16": torch.bfloat16,
+        "float16": torch.float16,
+        "fp16": torch.float16,
+        "float32": torch.float32,
+        "fp32": torch.float32,
+    }
     if name not in dtypes:
         raise UserError(f"Tipo de datos desconocido «{name}»; usa bfloat16, float16 o float32.")
     return dtypes[name]

@@ -12,18 +12,19 @@ app's engine retrieves (`train.serving`). Nothing here imports torch.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ragarena.answering.engine import Engine
 from ragarena.answering.prompts import build_messages
-from ragarena.core.battles import read_battle_rows
 from ragarena.arena.hygiene import screen_battles
-from ragarena.core.vote_filter import EXCLUDED, MALFORMED, NOT_BLIND, count_votes
+from ragarena.core.battles import read_battle_rows
 from ragarena.core.errors import UserError
-from ragarena.core.text import fold
 from ragarena.core.passages import Passage
+from ragarena.core.text import fold
+from ragarena.core.vote_filter import EXCLUDED, MALFORMED, NOT_BLIND, count_votes
 from ragarena.retrieval.dense import mode_of
 from train.serving import load_corpus, serving_engine
 from train.splits import squash, test_questions
@@ -62,14 +63,20 @@ class PairReport:
     retrieval: str = ""  # the app's retrieval mode used to re-retrieve ("" when no battle needed it)
 
     def lines(self) -> list[str]:
-        out = [f"Combates leídos: {self.battles}; cuentan en la clasificación: {self.counted}; "
-               f"pares de preferencia: {self.pairs}."]
+        out = [
+            f"Combates leídos: {self.battles}; cuentan en la clasificación: {self.counted}; "
+            f"pares de preferencia: {self.pairs}."
+        ]
         if self.screened_now:
-            out.append(f"La prueba secuencial de los votantes (la misma que aplica la base de votos) excluye "
-                       f"{self.screened_now} votos que el archivo no tenía marcados.")
+            out.append(
+                f"La prueba secuencial de los votantes (la misma que aplica la base de votos) excluye "
+                f"{self.screened_now} votos que el archivo no tenía marcados."
+            )
         if self.re_retrieved:
-            out.append(f"Fragmentos recuperados de nuevo con la recuperación «{self.retrieval}» de la app: "
-                       f"{self.re_retrieved}.")
+            out.append(
+                f"Fragmentos recuperados de nuevo con la recuperación «{self.retrieval}» de la app: "
+                f"{self.re_retrieved}."
+            )
         for reason, count in sorted(self.skipped.items(), key=lambda item: -item[1]):
             out.append(f"Omitidos ({reason}): {count}.")
         if self.malformed_rows:
@@ -150,12 +157,18 @@ class PassageResolver:
 
 
 # Why a vote the leaderboard does not count is left out of DPO (the report's words).
-UNCOUNTED = {NOT_BLIND: "votado con los nombres de los modelos a la vista", EXCLUDED: "voto excluido del ranking",
-             MALFORMED: "fila que no es un combate válido"}
+UNCOUNTED = {
+    NOT_BLIND: "votado con los nombres de los modelos a la vista",
+    EXCLUDED: "voto excluido del ranking",
+    MALFORMED: "fila que no es un combate válido",
+}
 
 
 def preference_pairs(
-    votes_path: str | Path, docs: str | Path, k: int, conversations_path: str | Path | None = None,
+    votes_path: str | Path,
+    docs: str | Path,
+    k: int,
+    conversations_path: str | Path | None = None,
     retrieval: str | None = None,
 ) -> tuple[list[PreferencePair], PairReport]:
     """Winner's answer chosen, loser's rejected; ties, "both bad" and incomplete battles skipped.
@@ -173,8 +186,12 @@ def preference_pairs(
     votes = count_votes(screened, where=where)
     resolver = PassageResolver(docs, k=k, retrieval=retrieval)
     leaked = test_questions(conversations_path)
-    report = PairReport(battles=len(records), counted=len(votes.counted), screened_now=len(screening.exclusions),
-                        malformed_rows=[str(problem) for problem in votes.problems])
+    report = PairReport(
+        battles=len(records),
+        counted=len(votes.counted),
+        screened_now=len(screening.exclusions),
+        malformed_rows=[str(problem) for problem in votes.problems],
+    )
     for reason, count in votes.left_out().items():
         if count:
             report.skipped[UNCOUNTED[reason]] = count
@@ -185,7 +202,11 @@ def preference_pairs(
         if winner not in ("model_a", "model_b"):
             report.skipped["empate o ambos malos"] += 1
             continue
-        question, answer_a, answer_b = _text(record.get("question")), _text(record.get("answer_a")), _text(record.get("answer_b"))
+        question, answer_a, answer_b = (
+            _text(record.get("question")),
+            _text(record.get("answer_a")),
+            _text(record.get("answer_b")),
+        )
         if not question or not answer_a or not answer_b:
             report.skipped["sin pregunta o sin alguna de las respuestas"] += 1
             continue

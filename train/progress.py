@@ -27,9 +27,15 @@ def progress_callback(bar: bool = True):
             parts = [f"paso {state.global_step}/{state.max_steps}"]
             if logs.get("epoch") is not None:
                 parts.append(f"época {logs['epoch']:.2f}")
-            names = {"loss": "pérdida", "eval_loss": "pérdida eval", "learning_rate": "lr",
-                     "grad_norm": "norma grad", "rewards/accuracies": "acierto recompensa",
-                     "rewards/margins": "margen recompensa", "train_loss": "pérdida media"}
+            names = {
+                "loss": "pérdida",
+                "eval_loss": "pérdida eval",
+                "learning_rate": "lr",
+                "grad_norm": "norma grad",
+                "rewards/accuracies": "acierto recompensa",
+                "rewards/margins": "margen recompensa",
+                "train_loss": "pérdida media",
+            }
             for key, label in names.items():
                 if key in logs and isinstance(logs[key], (int, float)):
                     value = logs[key]

@@ -17,9 +17,10 @@ from __future__ import annotations
 import argparse
 import copy
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ragarena.core.errors import UserError
 from ragarena.core.jsonl import write_json_lines
@@ -56,7 +57,12 @@ class Prepared:
 def prepare(config: TrainConfig) -> Prepared:
     """Data checks, tokenizer, model and the SFTTrainer, ready to train."""
     train_examples, eval_examples, report = sft_examples(
-        config.docs, config.conversations, config.split, config.retrieval_k, config.seed, config.eval_split,
+        config.docs,
+        config.conversations,
+        config.split,
+        config.retrieval_k,
+        config.seed,
+        config.eval_split,
         retrieval=config.retrieval,
     )
     for line in report.lines():
@@ -79,7 +85,9 @@ def prepare(config: TrainConfig) -> Prepared:
     records = [record for _, record in fitted]
     eval_records = [r for _, r in lengths.fit_examples(eval_examples, tokenizer, config.max_length)[0]]
 
-    cli.say(f"Cargando el modelo base «{config.model}» ({'4 bits NF4' if config.quantization == '4bit' else config.dtype})…")
+    cli.say(
+        f"Cargando el modelo base «{config.model}» ({'4 bits NF4' if config.quantization == '4bit' else config.dtype})…"
+    )
     model = modeling.load_model(config)
     if config.quantization == "4bit":
         model = modeling.prepare_for_kbit(model, config)
@@ -93,7 +101,8 @@ def prepare(config: TrainConfig) -> Prepared:
     )
     has_eval = bool(eval_records)
     args = modeling.trainer_arguments(
-        SFTConfig, config,
+        SFTConfig,
+        config,
         learning_rate=config.learning_rate,
         num_train_epochs=config.num_train_epochs,
         per_device_eval_batch_size=config.per_device_train_batch_size,
@@ -141,11 +150,14 @@ def run(config: TrainConfig, resume: bool = False) -> Prepared:
     prepared = prepare(config)
     trainer = prepared.trainer
     output.mkdir(parents=True, exist_ok=True)
-    write_json_lines(output / "train_examples.jsonl", [
-        {"conversation_id": e.conversation_id, "turn": e.turn, **record} for e, record in prepared.examples
-    ])
+    write_json_lines(
+        output / "train_examples.jsonl",
+        [{"conversation_id": e.conversation_id, "turn": e.turn, **record} for e, record in prepared.examples],
+    )
     if "tensorboard" in trainer.args.report_to:
-        cli.say(f"Registros de TensorBoard en {config.tensorboard_dir()} (tensorboard --logdir {config.tensorboard_dir()}).")
+        cli.say(
+            f"Registros de TensorBoard en {config.tensorboard_dir()} (tensorboard --logdir {config.tensorboard_dir()})."
+        )
     cli.say("Entrenando…")
     started = time.time()
     result = trainer.train(resume_from_checkpoint=True if resume else None)
@@ -176,15 +188,22 @@ def run(config: TrainConfig, resume: bool = False) -> Prepared:
     (output / "README.md").write_text(
         card.model_card(
             title=f"{Path(config.output_dir).name}: respuestas RAG en español",
-            base_model=config.model, kind="sft", config=config, data_lines=prepared.report.lines(),
-            stats=prepared.stats, summary=summary, folder=config.output_dir, merged=False,
+            base_model=config.model,
+            kind="sft",
+            config=config,
+            data_lines=prepared.report.lines(),
+            stats=prepared.stats,
+            summary=summary,
+            folder=config.output_dir,
+            merged=False,
         ),
         encoding="utf-8",
     )
     loss = summary["final_loss"]
     cli.say(
-        f"Listo: adaptador en {config.output_dir} ({summary['global_step']} pasos, "
-        f"pérdida final {loss:.4f})." if loss is not None else f"Listo: adaptador en {config.output_dir}."
+        f"Listo: adaptador en {config.output_dir} ({summary['global_step']} pasos, pérdida final {loss:.4f})."
+        if loss is not None
+        else f"Listo: adaptador en {config.output_dir}."
     )
     cli.say(f"Para fusionarlo: python -m train.merge --adapter {config.output_dir} --out {config.output_dir}-merged")
     return prepared

@@ -6,8 +6,8 @@ conversation id found in two splits is refused, and DPO drops votes on test ques
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from ragarena.core.errors import UserError
 from ragarena.core.text import fold
@@ -48,10 +48,7 @@ def test_questions(conversations_path: str | Path | None) -> set[str]:
     if not conversations_path or not Path(conversations_path).is_file():
         return set()
     conversations = load_conversations(conversations_path)
-    return {
-        squash(fold(turn.question))
-        for c in conversations if c.split == FORBIDDEN_SPLIT for turn in c.turns
-    }
+    return {squash(fold(turn.question)) for c in conversations if c.split == FORBIDDEN_SPLIT for turn in c.turns}
 
 
 def squash(text: str) -> str:

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from ragarena.answering.safe_markdown import code
+from ragarena.answer_ratings.stats import rating_overall
 from ragarena.answer_ratings.store import conversation_turns
+from ragarena.answering.safe_markdown import code
 from ragarena.arena.reasons import CRITERION_NAMES as REASON_CRITERION_NAMES
-from ragarena.core.i18n import _
+from ragarena.core.criteria import CRITERIA
+from ragarena.core.i18n import _, localize
 from ragarena.scoring.judge_cache import cache_key
 from ragarena.scoring.judge_rubric import JudgeItem, passage_text
-from ragarena.answer_ratings.stats import rating_overall
-from ragarena.core.criteria import CRITERIA
-from ragarena.core.i18n import localize
 
 if TYPE_CHECKING:
     from ragarena.core.passages import Passage
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 CRITERION_NAMES = {**{c: REASON_CRITERION_NAMES[c] for c in CRITERIA}, "overall": _("Media de los tres")}
 
 
-def judge_item(rating: Mapping[str, Any], passages_by_id: Mapping[str, "Passage"]):
+def judge_item(rating: Mapping[str, Any], passages_by_id: Mapping[str, Passage]):
     """The `JudgeItem` the judge would have scored for this rated answer.
 
     None when one of its passages is no longer in the corpus (its text, part of the key, is unknown).
@@ -45,8 +45,12 @@ def judge_item(rating: Mapping[str, Any], passages_by_id: Mapping[str, "Passage"
     return JudgeItem(rating["question"], rating["answer"], tuple(texts), history)
 
 
-def match_judgements(ratings: Iterable[Mapping[str, Any]], entries: Mapping[str, dict], judges: Sequence[str],
-                     passages_by_id: Mapping[str, "Passage"]) -> dict[str, list[tuple[dict, dict]]]:
+def match_judgements(
+    ratings: Iterable[Mapping[str, Any]],
+    entries: Mapping[str, dict],
+    judges: Sequence[str],
+    passages_by_id: Mapping[str, Passage],
+) -> dict[str, list[tuple[dict, dict]]]:
     """judge name -> [(rating, the judge's judgement of the same item)], for the ratings the judge also scored.
 
     The same item means the same judge cache key: question, conversation, passages (their text
@@ -101,12 +105,15 @@ def agreement(pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> l
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 spearman = float(stats.spearmanr(judge_values, people).statistic)
-        results.append({
-            "criterion": criterion, "n": n,
-            "mad": math.fsum(abs(d) for d in diffs) / n if n else math.nan,
-            "bias": math.fsum(diffs) / n if n else math.nan,
-            "spearman": spearman,
-        })
+        results.append(
+            {
+                "criterion": criterion,
+                "n": n,
+                "mad": math.fsum(abs(d) for d in diffs) / n if n else math.nan,
+                "bias": math.fsum(diffs) / n if n else math.nan,
+                "spearman": spearman,
+            }
+        )
     return results
 
 
@@ -130,20 +137,37 @@ def agreement_markdown(pairs_by_judge: Mapping[str, Sequence], n_ratings: int, l
         if not n_ratings:
             blocks.append(_("Todavía no hay valoraciones de usuarios."))
         else:
-            blocks.append(_("El jurado no ha puntuado ninguna de las respuestas valoradas ({n}), así que todavía no "
-                            "hay nada que comparar.", n=n_ratings))
+            blocks.append(
+                _(
+                    "El jurado no ha puntuado ninguna de las respuestas valoradas ({n}), así que todavía no "
+                    "hay nada que comparar.",
+                    n=n_ratings,
+                )
+            )
         return "\n\n".join(localize(block, language) for block in blocks)
     for judge, pairs in sorted(pairs_by_judge.items()):
-        lines = [_("**Jurado {judge}**: {n} valoraciones coinciden con una puntuación suya.", judge=code(judge),
-                   n=len(pairs)), "",
-                 _("| Criterio | n | Diferencia absoluta media | Sesgo (jurado − personas) | Spearman ρ |"),
-                 "|---|---:|---:|---:|---:|"]
+        lines = [
+            _(
+                "**Jurado {judge}**: {n} valoraciones coinciden con una puntuación suya.",
+                judge=code(judge),
+                n=len(pairs),
+            ),
+            "",
+            _("| Criterio | n | Diferencia absoluta media | Sesgo (jurado − personas) | Spearman ρ |"),
+            "|---|---:|---:|---:|---:|",
+        ]
         for item in agreement(pairs):
             name = localize(CRITERION_NAMES[item["criterion"]], language)
-            lines.append(f"| {name} | {item['n']} | {_number(item['mad'])} | "
-                         f"{_number(item['bias'], signed=True)} | {_number(item['spearman'])} |")
+            lines.append(
+                f"| {name} | {item['n']} | {_number(item['mad'])} | "
+                f"{_number(item['bias'], signed=True)} | {_number(item['spearman'])} |"
+            )
         blocks.append("\n".join(localize(line, language) for line in lines))
     if min(len(p) for p in pairs_by_judge.values()) < 10:
-        blocks.append(_("Con tan pocas coincidencias las cifras son solo orientativas "
-                        "(ρ no se calcula con menos de 3, ni si un lado puntúa todo igual)."))
+        blocks.append(
+            _(
+                "Con tan pocas coincidencias las cifras son solo orientativas "
+                "(ρ no se calcula con menos de 3, ni si un lado puntúa todo igual)."
+            )
+        )
     return "\n\n".join(localize(block, language) for block in blocks)

@@ -9,11 +9,12 @@ Markdown; control characters other than line breaks and tabs are removed.
 from __future__ import annotations
 
 import unicodedata
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from ragarena.core.refusals import VoteRejected
-from ragarena.core.i18n import _
 from ragarena.core.criteria import CRITERIA
+from ragarena.core.i18n import _
+from ragarena.core.refusals import VoteRejected
 
 MAX_COMMENT = 1000
 #: The questions the Chat tab asks, one per criterion.
@@ -54,6 +55,11 @@ def clean_comment(comment: Any) -> str | None:
     text = "".join(ch for ch in comment if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
     text = text.replace("\r", "").strip()
     if len(text) > MAX_COMMENT:
-        raise VoteRejected(_("El comentario es demasiado largo ({length} caracteres; máximo {max_chars}).",
-                             length=len(text), max_chars=MAX_COMMENT))
+        raise VoteRejected(
+            _(
+                "El comentario es demasiado largo ({length} caracteres; máximo {max_chars}).",
+                length=len(text),
+                max_chars=MAX_COMMENT,
+            )
+        )
     return text or None

@@ -8,15 +8,17 @@ the judge agreement (`ragarena.answer_ratings.judge_agreement`) uses `rating_ove
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ragarena.core.criteria import CRITERIA
 
 CONFIDENCE = 0.95
 
 
-def t_interval(values: Sequence[float], confidence: float = CONFIDENCE,
-               bounds: tuple[float, float] = (1.0, 5.0)) -> tuple[float, float, float]:
+def t_interval(
+    values: Sequence[float], confidence: float = CONFIDENCE, bounds: tuple[float, float] = (1.0, 5.0)
+) -> tuple[float, float, float]:
     """(mean, low, high): the mean with a Student-t interval, ``mean ± t(n-1) · s / √n``.
 
     ``s`` is the sample standard deviation (n - 1). The interval is clipped to `bounds` (the

@@ -35,22 +35,22 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from ragarena import settings
-from ragarena.core.battle_checks import time_problem, unstorable_problem
 from ragarena.answer_ratings.rules import check_scores, clean_comment
-from ragarena.core.refusals import VoteRejected, anonymize_session, check_question
+from ragarena.core.battle_checks import time_problem, unstorable_problem
+from ragarena.core.criteria import CRITERIA
 from ragarena.core.errors import UserError
 from ragarena.core.i18n import _, join_text
-from ragarena.core.criteria import CRITERIA
+from ragarena.core.jsonl import parse_json_lines, write_json_lines
+from ragarena.core.refusals import VoteRejected, anonymize_session, check_question
 from ragarena.store.db import voter_keys
 from ragarena.store.schema import answer_ratings, chat_answers, rating_events
-from ragarena.core.jsonl import parse_json_lines
-from ragarena.core.jsonl import write_json_lines
 
 if TYPE_CHECKING:
     from ragarena.arena.votes import VoteStore
@@ -58,8 +58,15 @@ if TYPE_CHECKING:
 RATING_TIMES = ("served_tstamp", "first_tstamp", "tstamp")  # seconds since 1970, checked as a battle's times
 
 _ANSWER_COLUMNS = ("id", "served_at", "session_hash", "model", "question", "conversation", "passage_ids", "answer")
-_RATING_COLUMNS = ("answer_relevance", "context_relevance", "groundedness", "comment", "first_rated_at", "rated_at",
-                   "revisions")
+_RATING_COLUMNS = (
+    "answer_relevance",
+    "context_relevance",
+    "groundedness",
+    "comment",
+    "first_rated_at",
+    "rated_at",
+    "revisions",
+)
 
 
 def conversation_turns(history: Iterable | None) -> list[dict]:
@@ -85,17 +92,27 @@ def _dumps(value: Any) -> str:
 class AnswerRatings:
     """Chat answers and their ratings, in the tables of a `VoteStore`'s database (`VoteStore.db`)."""
 
-    def __init__(self, store: "VoteStore", *, ratings_per_minute: int | None = None,
-                 clock: Callable[[], float] | None = None):
+    def __init__(
+        self, store: VoteStore, *, ratings_per_minute: int | None = None, clock: Callable[[], float] | None = None
+    ):
         self.store = store
-        self.ratings_per_minute = (ratings_per_minute if ratings_per_minute is not None
-                                   else settings.ratings_per_minute())
+        self.ratings_per_minute = (
+            ratings_per_minute if ratings_per_minute is not None else settings.ratings_per_minute()
+        )
         self.clock = clock or store.clock
         self.db = store.db
 
-    def record_answer(self, *, session_hash: str, model: str, question: str, answer: str,
-                      conversation: Iterable | None = None, passage_ids: Sequence[str] | None = None,
-                      served_at: float | None = None) -> str:
+    def record_answer(
+        self,
+        *,
+        session_hash: str,
+        model: str,
+        question: str,
+        answer: str,
+        conversation: Iterable | None = None,
+        passage_ids: Sequence[str] | None = None,
+        served_at: float | None = None,
+    ) -> str:
         """Store an answer the Chat tab produced; returns its new (unguessable) id."""
         if not session_hash:
             raise VoteRejected(_("No se reconoce la sesión; recarga la página."))
@@ -104,15 +121,27 @@ class AnswerRatings:
         question = check_question(question)
         answer_id = secrets.token_hex(16)
         with self.db.write() as conn:
-            conn.execute(chat_answers.insert().values(
-                id=answer_id, served_at=served_at if served_at is not None else self.clock(),
-                session_hash=anonymize_session(session_hash), model=model, question=question,
-                conversation=_dumps(conversation_turns(conversation)),
-                passage_ids=_dumps([str(p) for p in passage_ids or []]), answer=str(answer or "")))
+            conn.execute(
+                chat_answers.insert().values(
+                    id=answer_id,
+                    served_at=served_at if served_at is not None else self.clock(),
+                    session_hash=anonymize_session(session_hash),
+                    model=model,
+                    question=question,
+                    conversation=_dumps(conversation_turns(conversation)),
+                    passage_ids=_dumps([str(p) for p in passage_ids or []]),
+                    answer=str(answer or ""),
+                )
+            )
         return answer_id
 
-    def rate(self, answer_id: str | None, session_hash: str | None, scores: Mapping[str, Any] | None,
-             comment: str | None = None) -> dict:
+    def rate(
+        self,
+        answer_id: str | None,
+        session_hash: str | None,
+        scores: Mapping[str, Any] | None,
+        comment: str | None = None,
+    ) -> dict:
         """Store (or update) the rating of `session_hash` for `answer_id`; returns it (export format).
 
         The returned record has ``updated`` True when it replaced an earlier rating. Once this
@@ -124,38 +153,70 @@ class AnswerRatings:
             raise VoteRejected(_("No hay ninguna respuesta que valorar en esta sesión; haz una pregunta primero."))
         session = anonymize_session(session_hash)
         with self.db.write() as conn:
-            row = conn.execute(sa.select(chat_answers.c.session_hash, chat_answers.c.served_at, chat_answers.c.seq)
-                               .where(chat_answers.c.id == answer_id)).first()
+            row = conn.execute(
+                sa.select(chat_answers.c.session_hash, chat_answers.c.served_at, chat_answers.c.seq).where(
+                    chat_answers.c.id == answer_id
+                )
+            ).first()
             if row is None or row.session_hash != session:
-                raise VoteRejected(_("Esa respuesta no existe o no se produjo en esta sesión; "
-                                     "no se ha guardado la valoración."))
+                raise VoteRejected(
+                    _("Esa respuesta no existe o no se produjo en esta sesión; no se ha guardado la valoración.")
+                )
             # The session's counts below are serialised across replicas (SQLite: BEGIN IMMEDIATE already).
             self.db.lock_keys(conn, *voter_keys(("session", session)))
-            later = conn.execute(sa.select(chat_answers.c.id).where(
-                chat_answers.c.session_hash == session,
-                sa.or_(chat_answers.c.served_at > row.served_at,
-                       sa.and_(chat_answers.c.served_at == row.served_at, chat_answers.c.seq > row.seq))
-            ).limit(1)).first()
+            later = conn.execute(
+                sa.select(chat_answers.c.id)
+                .where(
+                    chat_answers.c.session_hash == session,
+                    sa.or_(
+                        chat_answers.c.served_at > row.served_at,
+                        sa.and_(chat_answers.c.served_at == row.served_at, chat_answers.c.seq > row.seq),
+                    ),
+                )
+                .limit(1)
+            ).first()
             if later is not None:
                 raise VoteRejected(_("Ya has hecho otra pregunta: solo se puede valorar la última respuesta."))
             now = self.clock()
-            recent = conn.execute(sa.select(sa.func.count()).select_from(rating_events).where(
-                rating_events.c.session_hash == session, rating_events.c.rated_at > now - 60.0)).scalar()
+            recent = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(rating_events)
+                .where(rating_events.c.session_hash == session, rating_events.c.rated_at > now - 60.0)
+            ).scalar()
             if recent >= self.ratings_per_minute:
-                raise VoteRejected(_(
-                    "Has enviado {count} valoraciones en el último minuto (máximo {limit}); "
-                    "espera un poco antes de volver a valorar.", count=recent, limit=self.ratings_per_minute))
-            updated = conn.execute(sa.select(answer_ratings.c.answer_id)
-                                   .where(answer_ratings.c.answer_id == answer_id)).first() is not None
+                raise VoteRejected(
+                    _(
+                        "Has enviado {count} valoraciones en el último minuto (máximo {limit}); "
+                        "espera un poco antes de volver a valorar.",
+                        count=recent,
+                        limit=self.ratings_per_minute,
+                    )
+                )
+            updated = (
+                conn.execute(
+                    sa.select(answer_ratings.c.answer_id).where(answer_ratings.c.answer_id == answer_id)
+                ).first()
+                is not None
+            )
             insert = self.db.insert(answer_ratings).values(
-                answer_id=answer_id, session_hash=session, **clean, comment=text, first_rated_at=now, rated_at=now)
-            conn.execute(insert.on_conflict_do_update(index_elements=["answer_id"], set_={
-                **{c: insert.excluded[c] for c in (*CRITERIA, "comment", "rated_at")},
-                "revisions": answer_ratings.c.revisions + 1}))
+                answer_id=answer_id, session_hash=session, **clean, comment=text, first_rated_at=now, rated_at=now
+            )
+            conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["answer_id"],
+                    set_={
+                        **{c: insert.excluded[c] for c in (*CRITERIA, "comment", "rated_at")},
+                        "revisions": answer_ratings.c.revisions + 1,
+                    },
+                )
+            )
             conn.execute(rating_events.insert().values(session_hash=session, rated_at=now))
             # The log only needs the last minute: older entries of this session go now.
-            conn.execute(rating_events.delete().where(rating_events.c.session_hash == session,
-                                                      rating_events.c.rated_at <= now - 60.0))
+            conn.execute(
+                rating_events.delete().where(
+                    rating_events.c.session_hash == session, rating_events.c.rated_at <= now - 60.0
+                )
+            )
             record = self._export_row(conn.execute(_SELECT.where(chat_answers.c.id == answer_id)).first())
         return {**record, "updated": updated}
 
@@ -177,8 +238,9 @@ class AnswerRatings:
                 raise UserError(f"{where}: {error}") from None
             times = [record.get(k) for k in RATING_TIMES]
             if any(isinstance(t, bool) or not isinstance(t, (int, float)) for t in times):
-                raise UserError(f"{where}: 'served_tstamp', 'first_tstamp' y 'tstamp' deben ser números "
-                                "(segundos desde 1970).")
+                raise UserError(
+                    f"{where}: 'served_tstamp', 'first_tstamp' y 'tstamp' deben ser números (segundos desde 1970)."
+                )
             now = self.clock()
             problems = [unstorable_problem(record), *(time_problem(k, t, now) for k, t in zip(RATING_TIMES, times))]
             problem = next((p for p in problems if p), None)  # no NaN, lone surrogate or implausible time
@@ -188,20 +250,43 @@ class AnswerRatings:
             if isinstance(revisions, bool) or not isinstance(revisions, int) or revisions < 1:
                 raise UserError(f"{where}: 'revisions' debe ser un entero positivo.")
             answer_id, session = str(record["answer_id"]), str(record.get("session_hash") or "")
-            answers.append(dict(id=answer_id, served_at=float(times[0]), session_hash=session,
-                                model=str(record["model"]), question=str(record.get("question") or ""),
-                                conversation=_dumps(conversation_turns(record.get("conversation"))),
-                                passage_ids=_dumps([str(p) for p in record.get("passage_ids") or []]),
-                                answer=str(record.get("answer") or "")))
-            ratings.append(dict(answer_id=answer_id, session_hash=session, **clean, comment=text,
-                                first_rated_at=float(times[1]), rated_at=float(times[2]), revisions=revisions))
+            answers.append(
+                dict(
+                    id=answer_id,
+                    served_at=float(times[0]),
+                    session_hash=session,
+                    model=str(record["model"]),
+                    question=str(record.get("question") or ""),
+                    conversation=_dumps(conversation_turns(record.get("conversation"))),
+                    passage_ids=_dumps([str(p) for p in record.get("passage_ids") or []]),
+                    answer=str(record.get("answer") or ""),
+                )
+            )
+            ratings.append(
+                dict(
+                    answer_id=answer_id,
+                    session_hash=session,
+                    **clean,
+                    comment=text,
+                    first_rated_at=float(times[1]),
+                    rated_at=float(times[2]),
+                    revisions=revisions,
+                )
+            )
         added = 0
         with self.db.write() as conn:
             for answer_row, rating_row in zip(answers, ratings):
-                conn.execute(self.db.insert(chat_answers).values(**answer_row)
-                             .on_conflict_do_nothing(index_elements=["id"]))
-                added += len(conn.execute(self.db.insert(answer_ratings).values(**rating_row).on_conflict_do_nothing(
-                    index_elements=["answer_id"]).returning(answer_ratings.c.answer_id)).all())
+                conn.execute(
+                    self.db.insert(chat_answers).values(**answer_row).on_conflict_do_nothing(index_elements=["id"])
+                )
+                added += len(
+                    conn.execute(
+                        self.db.insert(answer_ratings)
+                        .values(**rating_row)
+                        .on_conflict_do_nothing(index_elements=["answer_id"])
+                        .returning(answer_ratings.c.answer_id)
+                    ).all()
+                )
         return added
 
     # --- reading -----------------------------------------------------------------------------
@@ -223,8 +308,11 @@ class AnswerRatings:
 
     def scores(self) -> list[dict]:
         """Just the model and the three scores of every rating (what the leaderboard needs)."""
-        query = (sa.select(chat_answers.c.model, *[answer_ratings.c[c] for c in CRITERIA])
-                 .select_from(_JOINED).order_by(*self._order()))
+        query = (
+            sa.select(chat_answers.c.model, *[answer_ratings.c[c] for c in CRITERIA])
+            .select_from(_JOINED)
+            .order_by(*self._order())
+        )
         with self.db.read() as conn:
             rows = conn.execute(query).all()
         return [{"model": row[0], **dict(zip(CRITERIA, row[1:]))} for row in rows]
@@ -232,9 +320,15 @@ class AnswerRatings:
     def signature(self) -> tuple:
         """Changes whenever a rating is added or updated (for caches)."""
         with self.db.read() as conn:
-            return tuple(conn.execute(sa.select(
-                sa.func.count(), sa.func.max(answer_ratings.c.rated_at),
-                sa.func.coalesce(sa.func.sum(answer_ratings.c.revisions), 0))).first())
+            return tuple(
+                conn.execute(
+                    sa.select(
+                        sa.func.count(),
+                        sa.func.max(answer_ratings.c.rated_at),
+                        sa.func.coalesce(sa.func.sum(answer_ratings.c.revisions), 0),
+                    )
+                ).first()
+            )
 
     def count_ratings(self) -> int:
         with self.db.read() as conn:
@@ -249,19 +343,28 @@ class AnswerRatings:
         data = dict(zip(_SELECT_COLUMNS, row))
         values = [data[c] for c in CRITERIA]
         return {
-            "answer_id": data["id"], "model": data["model"], "question": data["question"],
-            "conversation": json.loads(data["conversation"]), "passage_ids": json.loads(data["passage_ids"]),
-            "answer": data["answer"], **{c: data[c] for c in CRITERIA},
-            "overall": round(sum(values) / len(values), 3), "comment": data["comment"],
-            "session_hash": data["session_hash"], "served_tstamp": data["served_at"],
-            "first_tstamp": data["first_rated_at"], "tstamp": data["rated_at"], "revisions": data["revisions"],
+            "answer_id": data["id"],
+            "model": data["model"],
+            "question": data["question"],
+            "conversation": json.loads(data["conversation"]),
+            "passage_ids": json.loads(data["passage_ids"]),
+            "answer": data["answer"],
+            **{c: data[c] for c in CRITERIA},
+            "overall": round(sum(values) / len(values), 3),
+            "comment": data["comment"],
+            "session_hash": data["session_hash"],
+            "served_tstamp": data["served_at"],
+            "first_tstamp": data["first_rated_at"],
+            "tstamp": data["rated_at"],
+            "revisions": data["revisions"],
         }
 
 
 _SELECT_COLUMNS = (*_ANSWER_COLUMNS, *_RATING_COLUMNS)
 _JOINED = answer_ratings.join(chat_answers, chat_answers.c.id == answer_ratings.c.answer_id)
-_SELECT = sa.select(*[chat_answers.c[c] for c in _ANSWER_COLUMNS],
-                    *[answer_ratings.c[c] for c in _RATING_COLUMNS]).select_from(_JOINED)
+_SELECT = sa.select(
+    *[chat_answers.c[c] for c in _ANSWER_COLUMNS], *[answer_ratings.c[c] for c in _RATING_COLUMNS]
+).select_from(_JOINED)
 
 
 def read_ratings(path: str | os.PathLike) -> list[dict]:
@@ -270,8 +373,9 @@ def read_ratings(path: str | os.PathLike) -> list[dict]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"No se puede leer el archivo de valoraciones {path}: "
-                        f"{getattr(error, 'strerror', None) or error}") from None
+        raise UserError(
+            f"No se puede leer el archivo de valoraciones {path}: {getattr(error, 'strerror', None) or error}"
+        ) from None
 
     def check(record, where):
         if not isinstance(record, dict):

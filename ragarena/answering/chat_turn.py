@@ -15,8 +15,7 @@ from ragarena.answering.metering import metered_answer
 from ragarena.core.i18n import _
 
 
-def answer_stream(engine: Engine, model_id: str, question: str, history: list[tuple[str, str]],
-                  refresh_s: float = 0.0):
+def answer_stream(engine: Engine, model_id: str, question: str, history: list[tuple[str, str]], refresh_s: float = 0.0):
     """Yield (hits, partial answer, metadata or None) as the model streams; the metadata (time to
     first token, total time, tokens, cost) comes with the last yield. Partial answers come at most
     every `refresh_s` (the first words at once; 0: every chunk). Raises BackendError (its message a

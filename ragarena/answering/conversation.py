@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import random
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-from ragarena.core.question_check import MAX_QUESTION_CHARS, has_lone_surrogate
 from ragarena.answering.safe_markdown import plain
 from ragarena.core.errors import UserError
 from ragarena.core.i18n import _
+from ragarena.core.question_check import MAX_QUESTION_CHARS, has_lone_surrogate
 from ragarena.retrieval.corpus import load_conversations
 
 MAX_TURNS = 50  # a visitor's conversation is far shorter; more is not a conversation shown on a page
@@ -49,8 +50,9 @@ class UnreadableHistory(list):
 
 def history_from_messages(messages: Sequence[Any] | None) -> list[tuple[str, str]]:
     """(question, answer) pairs from the shown messages; UserError (a Spanish `Text`) when untrustworthy."""
-    untrusted = UserError(_("No se puede usar esta conversación (no tiene la forma de la que muestra la página); "
-                            "empieza una nueva."))
+    untrusted = UserError(
+        _("No se puede usar esta conversación (no tiene la forma de la que muestra la página); empieza una nueva.")
+    )
     if isinstance(messages, UnreadableHistory):
         raise untrusted
     messages = list(messages or [])
@@ -59,19 +61,30 @@ def history_from_messages(messages: Sequence[Any] | None) -> list[tuple[str, str
     pairs = []
     for asked, answered in zip(messages[::2], messages[1::2]):
         question, answer = message_text(asked), message_text(answered)
-        if (question is None or answer is None or asked.get("role") != "user" or answered.get("role") != "assistant"
-                or len(question) > 4 * MAX_QUESTION_CHARS or len(answer) > MAX_ANSWER_CHARS):
+        if (
+            question is None
+            or answer is None
+            or asked.get("role") != "user"
+            or answered.get("role") != "assistant"
+            or len(question) > 4 * MAX_QUESTION_CHARS
+            or len(answer) > MAX_ANSWER_CHARS
+        ):
             raise untrusted
         if has_lone_surrogate(question) or has_lone_surrogate(answer):
-            raise UserError(_("La conversación contiene caracteres no válidos (no son texto que se pueda guardar); "
-                              "empieza una nueva."))
+            raise UserError(
+                _(
+                    "La conversación contiene caracteres no válidos (no son texto que se pueda guardar); "
+                    "empieza una nueva."
+                )
+            )
         answer = plain(answer)
         pairs.append((plain(question), "" if answer.lstrip().startswith(FAILED_PREFIX) else answer))
     return pairs
 
 
-def example_questions(qa_path: str | Path, pages: Sequence[str] | None = None, count: int = 4,
-                      seed: int = 0) -> list[str]:
+def example_questions(
+    qa_path: str | Path, pages: Sequence[str] | None = None, count: int = 4, seed: int = 0
+) -> list[str]:
     """A few opening questions of the documentation's conversations (train split preferred), short
     enough to read at a glance, and (given the `pages`' texts) answered by one of them; [] (and a
     note on stderr) when the file is missing or unreadable."""
@@ -81,7 +94,10 @@ def example_questions(qa_path: str | Path, pages: Sequence[str] | None = None, c
         print(f"Aviso: sin preguntas de ejemplo ({error})", file=sys.stderr)
         return []
     train = [c for c in conversations if c.split == "train"] or conversations
-    openers = [c.turns[0].question.strip() for c in train if c.turns and c.turns[0].answerable
-               and (pages is None or any(c.turns[0].context in page for page in pages))]
+    openers = [
+        c.turns[0].question.strip()
+        for c in train
+        if c.turns and c.turns[0].answerable and (pages is None or any(c.turns[0].context in page for page in pages))
+    ]
     fitting = sorted({q for q in openers if 15 <= len(q) <= 70 and q[:1].isupper()}) or sorted(set(openers))
     return random.Random(seed).sample(fitting, min(count, len(fitting)))

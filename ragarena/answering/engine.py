@@ -11,16 +11,20 @@ from ragarena.answering.backends.base import Backend, BackendError
 from ragarena.answering.models import ModelSpec, create_backend, find_spec, load_specs, unavailable_reason
 from ragarena.core.errors import UserError
 from ragarena.core.i18n import _
-from ragarena.core.passages import Hit
+from ragarena.core.passages import Hit, Passage
 from ragarena.retrieval.corpus import Page, all_passages, load_pages
-from ragarena.core.passages import Passage
 from ragarena.retrieval.dense import build_retriever
 from ragarena.retrieval.followups import search_turn
 
 
 class Engine:
-    def __init__(self, docs_dir: str | Path | None = None, models_path: str | Path | None = None,
-                 retrieval_mode: str | None = None, background_embeddings: bool = False):
+    def __init__(
+        self,
+        docs_dir: str | Path | None = None,
+        models_path: str | Path | None = None,
+        retrieval_mode: str | None = None,
+        background_embeddings: bool = False,
+    ):
         self.docs_dir = Path(docs_dir) if docs_dir else settings.docs_dir()
         self.pages: list[Page] = load_pages(self.docs_dir)
         self.passages: list[Passage] = all_passages(self.pages)
@@ -29,8 +33,9 @@ class Engine:
         # background_embeddings (the app): uncached passage vectors are computed in a thread,
         # BM25 answering meanwhile, instead of delaying the start (~40 s for 190 passages; the bundled
         # docs ship their vectors in data/vectors, so only your own pages cost that).
-        self.retriever = build_retriever(self.passages, retrieval_mode, strict=retrieval_mode is not None,
-                                         background=background_embeddings)
+        self.retriever = build_retriever(
+            self.passages, retrieval_mode, strict=retrieval_mode is not None, background=background_embeddings
+        )
         self.specs: list[ModelSpec] = load_specs(models_path)
         self._backends: dict[str, Backend] = {}
 
@@ -58,8 +63,7 @@ class Engine:
         backend = self.backend(spec.id)  # settings first: "define OPENAI_API_KEY" before any request
         found = model_check.verify(spec)
         if found.reason:
-            raise UserError(_("El modelo «{model}» no está disponible: {reason}", model=spec.id,
-                              reason=found.reason))
+            raise UserError(_("El modelo «{model}» no está disponible: {reason}", model=spec.id, reason=found.reason))
         return backend, found.warning
 
     def available_specs(self) -> list[ModelSpec]:

@@ -14,7 +14,9 @@ from ragarena.core.text import fold
 # Patterns run on folded text (lower case, no accents). Label -> regex. The labels are shown to
 # users (Spanish `Text`s, rendered in the reader's language by the UI); the patterns are Spanish.
 _ALWAYS = {
-    _("según el contexto"): r"\b(segun|conforme a|de acuerdo con|basandome en|en base a|a partir de)\s+(el|la|los|las)\s+"
+    _(
+        "según el contexto"
+    ): r"\b(segun|conforme a|de acuerdo con|basandome en|en base a|a partir de)\s+(el|la|los|las)\s+"
     r"(contexto|informacion|documentacion|documentos?|fragmentos?|texto|datos)"
     r"|\bsegun lo (que )?(indicado|indica|se indica|dice|se menciona|menciona) en (el|la|los|las)\b"
     r"|\ben (el|la|los|las) (contexto|informacion|documentacion|documentos?|fragmentos?|texto)"
@@ -33,8 +35,10 @@ _ALWAYS = {
     r"inteligencia artificial|ia)\b",
 }
 # Saying the answer is missing is right for an unanswerable question, filler when the passage holds it.
-_FALSE_ABSTENTION = r"(no (se )?(encuentra|aparece|figura|menciona|consta|incluye|especifica|tengo|dispongo|hay)" \
+_FALSE_ABSTENTION = (
+    r"(no (se )?(encuentra|aparece|figura|menciona|consta|incluye|especifica|tengo|dispongo|hay)"
     r"[^.]*\b(contexto|informacion|documentacion|fragmentos?)\b|no puedo (responder|ayudarte))"
+)
 
 
 def find_filler(answer: str, context_has_answer: bool | None = None) -> list[Text]:

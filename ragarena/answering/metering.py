@@ -23,8 +23,9 @@ import math
 import queue
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from ragarena.answering.backends.base import AnswerRequest, Usage
 from ragarena.answering.models import find_spec
@@ -64,7 +65,7 @@ def estimate_prompt_tokens(request: AnswerRequest) -> int:
     return sum(estimate_tokens(m["content"]) + TOKENS_PER_MESSAGE for m in messages)
 
 
-def prices(spec: "ModelSpec | None") -> tuple[float, float] | None:
+def prices(spec: ModelSpec | None) -> tuple[float, float] | None:
     """(USD per 1M input tokens, USD per 1M output tokens), or None when the registry has none."""
     if spec is None:
         return None
@@ -75,21 +76,20 @@ def prices(spec: "ModelSpec | None") -> tuple[float, float] | None:
         return None
 
 
-def cost_usd(spec: "ModelSpec | None", prompt_tokens: int | None, completion_tokens: int) -> float | None:
+def cost_usd(spec: ModelSpec | None, prompt_tokens: int | None, completion_tokens: int) -> float | None:
     price = prices(spec)
     if price is None or prompt_tokens is None:
         return None
     return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
 
 
-def metered_answer(engine, model_id: str, request: AnswerRequest, **options) -> "MeteredStream":
+def metered_answer(engine, model_id: str, request: AnswerRequest, **options) -> MeteredStream:
     """A model's answer to `request`, started at once in the background (`prefetch`: the request is in
     flight while the page draws the passages) and metered: the one streaming path of the Chat and the
     Arena. `engine` gives `backend(model_id)` (BackendError, a message for the user, when the model
     cannot answer) and `specs` (prices); `options` go to `MeteredStream` (e.g. `on_item`)."""
     backend = engine.backend(model_id)
-    return MeteredStream(backend.stream(request), find_spec(model_id, engine.specs), request, prefetch=True,
-                         **options)
+    return MeteredStream(backend.stream(request), find_spec(model_id, engine.specs), request, prefetch=True, **options)
 
 
 class MeteredStream:
@@ -101,10 +101,17 @@ class MeteredStream:
     (`complete=False`). Call `close()` when abandoning the stream early (it stops the backend).
     """
 
-    def __init__(self, stream: Iterable[str | Usage], spec: "ModelSpec | None" = None,
-                 request: AnswerRequest | None = None, *, started_at: float | None = None,
-                 clock: Callable[[], float] = time.perf_counter, prefetch: bool = False,
-                 on_item: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        stream: Iterable[str | Usage],
+        spec: ModelSpec | None = None,
+        request: AnswerRequest | None = None,
+        *,
+        started_at: float | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+        prefetch: bool = False,
+        on_item: Callable[[], None] | None = None,
+    ):
         self._stream = iter(stream)
         self.spec, self.request = spec, request
         self._clock = clock

@@ -27,9 +27,10 @@ import hashlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ragarena.answering.backends.remote import DEFAULT_BASE_URL, openai_settings, safe_url
@@ -52,7 +53,7 @@ clock: Callable[[], float] = time.monotonic  # replaced in tests
 
 def today() -> date:
     """UTC today (replaced in tests): OpenAI's shutdown dates are calendar days."""
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def clear() -> None:
         _cache.clear()
 
 
-def server_of(spec: "ModelSpec", key: str | None = None) -> Server | None:
+def server_of(spec: ModelSpec, key: str | None = None) -> Server | None:
     """The server an `openai` entry talks to (with `key`, else the one its settings name); None for
     other kinds (TGI is not checked)."""
     if spec.kind != "openai":
@@ -113,8 +114,12 @@ def ask(server: Server, key: str | None) -> Listing:
     """`GET {base_url}/models` through the official client, once, with a short timeout."""
     import openai
 
-    client = openai.OpenAI(api_key=key or "EMPTY", base_url=server.base_url, max_retries=0,
-                           timeout=openai.Timeout(CHECK_TIMEOUT_S, connect=min(2.0, CHECK_TIMEOUT_S)))
+    client = openai.OpenAI(
+        api_key=key or "EMPTY",
+        base_url=server.base_url,
+        max_retries=0,
+        timeout=openai.Timeout(CHECK_TIMEOUT_S, connect=min(2.0, CHECK_TIMEOUT_S)),
+    )
     try:
         page = client.models.list()
         models = {item.id: item.model_dump() for item in page.data}
@@ -129,12 +134,12 @@ def ask(server: Server, key: str | None) -> Listing:
     return Listing(models, False, clock())
 
 
-def _key(spec: "ModelSpec") -> str | None:
+def _key(spec: ModelSpec) -> str | None:
 
     return openai_settings(spec).api_key()
 
 
-def refresh(spec: "ModelSpec", key: str | None = None) -> Listing | None:
+def refresh(spec: ModelSpec, key: str | None = None) -> Listing | None:
     """Ask `spec`'s server now (waiting for an ask already under way) and keep the answer."""
     server = server_of(spec, key)
     if server is None:
@@ -164,7 +169,7 @@ def _stale(listing: Listing | None) -> bool:
     return listing is None or clock() - listing.at >= (RETRY_S if listing.failed else FRESH_S)
 
 
-def start(specs: list["ModelSpec"]) -> list[threading.Thread]:
+def start(specs: list[ModelSpec]) -> list[threading.Thread]:
     """Ask, in background threads, every server whose list is missing or stale (one thread per server)."""
     threads, seen = [], set()
     for spec in specs:
@@ -187,7 +192,7 @@ def wait(threads: list[threading.Thread], timeout: float) -> None:
         thread.join(max(0.0, deadline - clock()))
 
 
-def cached(spec: "ModelSpec") -> Listing | None:
+def cached(spec: ModelSpec) -> Listing | None:
     """The kept model list of `spec`'s server (asking again in the background when it is stale)."""
     server = server_of(spec)
     if server is None:
@@ -210,14 +215,14 @@ def shutdown_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, timezone.utc).date()
+        return datetime.fromtimestamp(value, UTC).date()
     try:
         return date.fromisoformat(str(value).strip()[:10])
     except ValueError:
         return None
 
 
-def verdict(spec: "ModelSpec", listing: Listing | None) -> Verdict:
+def verdict(spec: ModelSpec, listing: Listing | None) -> Verdict:
     """What `listing` (None: not asked yet) says about `spec`'s model."""
     server = server_of(spec)
     if server is None:
@@ -233,33 +238,58 @@ def verdict(spec: "ModelSpec", listing: Listing | None) -> Verdict:
     if when is None and server.official:  # OpenAI's deprecations page, copied into models.yaml
         when = shutdown_date(spec.settings.get("shutdown_date"))
     if when is not None and when <= today():
-        return Verdict(_("retirado por OpenAI el {date}: define {env} con un modelo actual",
-                         date=when.isoformat(), env=model_env))
+        return Verdict(
+            _("retirado por OpenAI el {date}: define {env} con un modelo actual", date=when.isoformat(), env=model_env)
+        )
     if listed is not None and entry is None:
         names = sorted(listed)
         served = join_text(names[:MAX_NAMES] + (["…"] if len(names) > MAX_NAMES else []), ", ")
         if spec.settings.get("lora"):
-            return Verdict(_("el servidor {url} no sirve «{model}» (sirve: {served}). Si es un adaptador LoRA, "
-                             "arranca vLLM con --enable-lora --lora-modules {model}=RUTA (SGLang: --lora-paths "
-                             "{model}=RUTA), o define {env} con uno de los nombres servidos",
-                             url=safe_url(server.base_url), model=model, served=served or "—", env=model_env))
-        return Verdict(_("el servidor {url} no ofrece «{model}» (ofrece: {served}): define {env} con un modelo "
-                         "actual", url=safe_url(server.base_url), model=model, served=served or "—", env=model_env))
+            return Verdict(
+                _(
+                    "el servidor {url} no sirve «{model}» (sirve: {served}). Si es un adaptador LoRA, "
+                    "arranca vLLM con --enable-lora --lora-modules {model}=RUTA (SGLang: --lora-paths "
+                    "{model}=RUTA), o define {env} con uno de los nombres servidos",
+                    url=safe_url(server.base_url),
+                    model=model,
+                    served=served or "—",
+                    env=model_env,
+                )
+            )
+        return Verdict(
+            _(
+                "el servidor {url} no ofrece «{model}» (ofrece: {served}): define {env} con un modelo actual",
+                url=safe_url(server.base_url),
+                model=model,
+                served=served or "—",
+                env=model_env,
+            )
+        )
     if entry is None and spec.settings.get("only_if_listed"):
-        return Verdict(_("se ofrece solo cuando su servidor ({url}) lo anuncia en /v1/models, y no lo ha anunciado",
-                         url=safe_url(server.base_url)))
+        return Verdict(
+            _(
+                "se ofrece solo cuando su servidor ({url}) lo anuncia en /v1/models, y no lo ha anunciado",
+                url=safe_url(server.base_url),
+            )
+        )
     if when is not None:
-        return Verdict(warning=_("OpenAI retirará «{model}» el {date}: define {env} con un modelo actual antes "
-                                 "de esa fecha.", model=model, date=when.isoformat(), env=model_env))
+        return Verdict(
+            warning=_(
+                "OpenAI retirará «{model}» el {date}: define {env} con un modelo actual antes de esa fecha.",
+                model=model,
+                date=when.isoformat(),
+                env=model_env,
+            )
+        )
     return Verdict()
 
 
-def current(spec: "ModelSpec") -> Verdict:
+def current(spec: ModelSpec) -> Verdict:
     """The verdict from what is known now (never waits; a stale list is asked again in the background)."""
     return verdict(spec, cached(spec))
 
 
-def verify(spec: "ModelSpec", key: str | None = None) -> Verdict:
+def verify(spec: ModelSpec, key: str | None = None) -> Verdict:
     """The verdict after asking the server now unless its list is fresh (the CLI, before its first
     request); `key`: the one to ask with when the settings do not name it (the judge's)."""
     server = server_of(spec, key)
@@ -271,7 +301,7 @@ def verify(spec: "ModelSpec", key: str | None = None) -> Verdict:
     return verdict(spec, listing)
 
 
-def explain_not_found(spec: "ModelSpec") -> Text | None:
+def explain_not_found(spec: ModelSpec) -> Text | None:
     """After a `404 model_not_found`: ask the server again and say why, as the start-up check would."""
     return verdict(spec, refresh(spec)).reason
 

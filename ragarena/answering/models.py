@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import datetime
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -78,9 +79,14 @@ def _lazy(module: str, name: str) -> Callable:
 BACKEND_KINDS: dict[str, tuple[Callable[[ModelSpec, Retriever], Backend], Callable[[ModelSpec], str | None]]] = {
     "extractive": (_build_extractive, _no_requirements),
     "selector": (_build_selector, _no_requirements),
-    "openai": (_lazy("ragarena.answering.backends.openai_backend", "build"),
-               _lazy("ragarena.answering.backends.openai_backend", "unavailable_reason")),
-    "tgi": (_lazy("ragarena.answering.backends.tgi_backend", "build"), _lazy("ragarena.answering.backends.tgi_backend", "unavailable_reason")),
+    "openai": (
+        _lazy("ragarena.answering.backends.openai_backend", "build"),
+        _lazy("ragarena.answering.backends.openai_backend", "unavailable_reason"),
+    ),
+    "tgi": (
+        _lazy("ragarena.answering.backends.tgi_backend", "build"),
+        _lazy("ragarena.answering.backends.tgi_backend", "unavailable_reason"),
+    ),
 }
 
 
@@ -93,14 +99,34 @@ def models_file() -> Path:
 # `alias` ... `shutdown_date` are read by the API-model entries (model picked from the environment,
 # self-hosted engines, shutdown dates).
 _COMMON_KEYS = {"id": str, "label": str, "label_en": str, "kind": str, "description": str, "alias": str}
-_REMOTE_KEYS = {"model": str, "base_url": str, "base_url_env": str, "api_key_env": str, "temperature": "number>=0",
-                "max_tokens": "int>0", "timeout_s": "number>0", "max_retries": "int>=0",
-                "price_input_per_1m": "number>=0", "price_output_per_1m": "number>=0",
-                "model_env": str, "engine": str, "engine_env": str, "api_key_optional": bool, "only_if_listed": bool,
-                "lora": bool, "reasoning_effort": str, "max_tokens_param": str, "prices_date": "date",
-                "shutdown_date": "date"}
-KIND_KEYS: dict[str, dict[str, Any]] = {"extractive": {"sentences": "int>0"}, "selector": {"selector": str},
-                                        "openai": _REMOTE_KEYS, "tgi": _REMOTE_KEYS}
+_REMOTE_KEYS = {
+    "model": str,
+    "base_url": str,
+    "base_url_env": str,
+    "api_key_env": str,
+    "temperature": "number>=0",
+    "max_tokens": "int>0",
+    "timeout_s": "number>0",
+    "max_retries": "int>=0",
+    "price_input_per_1m": "number>=0",
+    "price_output_per_1m": "number>=0",
+    "model_env": str,
+    "engine": str,
+    "engine_env": str,
+    "api_key_optional": bool,
+    "only_if_listed": bool,
+    "lora": bool,
+    "reasoning_effort": str,
+    "max_tokens_param": str,
+    "prices_date": "date",
+    "shutdown_date": "date",
+}
+KIND_KEYS: dict[str, dict[str, Any]] = {
+    "extractive": {"sentences": "int>0"},
+    "selector": {"selector": str},
+    "openai": _REMOTE_KEYS,
+    "tgi": _REMOTE_KEYS,
+}
 
 
 def load_specs(path: str | Path | None = None) -> list[ModelSpec]:
@@ -115,10 +141,19 @@ def load_specs(path: str | Path | None = None) -> list[ModelSpec]:
         catalog = dict(catalog.get("models") or {}) if isinstance(catalog, dict) else {}
     except FileNotFoundError:
         raise UserError(_("No existe el archivo de modelos «{path}».", path=str(path))) from None
-    except (yaml.YAMLError, KeyError, TypeError, AttributeError, ValueError, OSError, UnicodeDecodeError,
-            RecursionError) as error:
-        raise UserError(_("El archivo de modelos «{path}» no es válido: {error}", path=str(path),
-                          error=str(error)[:300])) from None
+    except (
+        yaml.YAMLError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        ValueError,
+        OSError,
+        UnicodeDecodeError,
+        RecursionError,
+    ) as error:
+        raise UserError(
+            _("El archivo de modelos «{path}» no es válido: {error}", path=str(path), error=str(error)[:300])
+        ) from None
     check_entries(path, text, entries)
     check_unique_ids(path, text, entries)
     # check_entries has refused entries without a string id or a known kind, and wrong types.
@@ -141,8 +176,11 @@ def _spec(entry: dict, catalog: dict) -> ModelSpec:
     raw_id = str(entry["id"])
     label = str(entry.get("label", raw_id))
     return ModelSpec(
-        id=raw_id.format(**fill), label=label.format(**fill), kind=str(entry["kind"]),
-        description=str(entry.get("description", "")).format(**fill), settings=extra,
+        id=raw_id.format(**fill),
+        label=label.format(**fill),
+        kind=str(entry["kind"]),
+        description=str(entry.get("description", "")).format(**fill),
+        settings=extra,
         label_en=str(entry.get("label_en", "")).format(**fill),
         alias=str(entry.get("alias") or ""),
     )
@@ -165,8 +203,9 @@ def _one_per_id(specs: list[ModelSpec]) -> list[ModelSpec]:
             chosen.append(spec)
             continue
         alternatives = [s for s in group if not s.alias]
-        configured = next((s for s in alternatives if (settings.raw(str(s.settings.get("base_url_env", "")))
-                                                         or "").strip()), None)
+        configured = next(
+            (s for s in alternatives if (settings.raw(str(s.settings.get("base_url_env", ""))) or "").strip()), None
+        )
         if configured is None:
             last = alternatives[-1]
             configured = replace(last, settings={**last.settings, "alternatives": alternatives[:-1]})
@@ -185,10 +224,18 @@ def check_unique_ids(path: Path, text: str, entries: list[dict]) -> None:
         model_id, server = entry["id"], entry.get("base_url_env")
         servers = seen.setdefault(model_id, set())
         if servers and (not server or server in servers or None in servers):
-            where = (_("«{path}», línea {line}", path=str(path), line=lines[index][0]) if index < len(lines)
-                     else _("«{path}», modelo {number}", path=str(path), number=index + 1))
-            raise UserError(_("{where}: el id «{model}» está repetido; cada modelo necesita un id distinto.",
-                              where=where, model=model_id))
+            where = (
+                _("«{path}», línea {line}", path=str(path), line=lines[index][0])
+                if index < len(lines)
+                else _("«{path}», modelo {number}", path=str(path), number=index + 1)
+            )
+            raise UserError(
+                _(
+                    "{where}: el id «{model}» está repetido; cada modelo necesita un id distinto.",
+                    where=where,
+                    model=model_id,
+                )
+            )
         servers.add(server or None)
 
 
@@ -196,31 +243,65 @@ def check_entries(path: Path, text: str, entries: Any) -> None:
     """UserError, with the file and the line, for the first entry of `models` that is not a model:
     no string id or no kind, an unknown kind or key, a value of the wrong type."""
     if not isinstance(entries, list):
-        raise UserError(_("El archivo de modelos «{path}» no es válido: {error}", path=str(path),
-                          error=_("«models» debe ser una lista")))
+        raise UserError(
+            _(
+                "El archivo de modelos «{path}» no es válido: {error}",
+                path=str(path),
+                error=_("«models» debe ser una lista"),
+            )
+        )
     lines = _entry_lines(text)
     for index, entry in enumerate(entries):
         entry_line, key_lines = lines[index] if index < len(lines) else (None, {})
-        where = (_("«{path}», línea {line}", path=str(path), line=entry_line) if entry_line
-                 else _("«{path}», modelo {number}", path=str(path), number=index + 1))
-        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not entry["id"].strip() \
-                or "kind" not in entry:
-            raise UserError(_("{where}: cada modelo necesita «id» y «kind» ({entry}).", where=where,
-                              entry=repr(entry)[:200]))
+        where = (
+            _("«{path}», línea {line}", path=str(path), line=entry_line)
+            if entry_line
+            else _("«{path}», modelo {number}", path=str(path), number=index + 1)
+        )
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("id"), str)
+            or not entry["id"].strip()
+            or "kind" not in entry
+        ):
+            raise UserError(
+                _("{where}: cada modelo necesita «id» y «kind» ({entry}).", where=where, entry=repr(entry)[:200])
+            )
         kind = entry["kind"]
         if kind not in BACKEND_KINDS:
-            raise UserError(_("{where}: tipo de modelo desconocido «{kind}» en «{model}».", where=where,
-                              kind=kind, model=entry["id"]))
+            raise UserError(
+                _(
+                    "{where}: tipo de modelo desconocido «{kind}» en «{model}».",
+                    where=where,
+                    kind=kind,
+                    model=entry["id"],
+                )
+            )
         allowed = {**_COMMON_KEYS, **KIND_KEYS.get(kind, {})}
         for key, value in entry.items():
             key_where = _("«{path}», línea {line}", path=str(path), line=key_lines[key]) if key in key_lines else where
             if key not in allowed:
-                raise UserError(_("{where}: clave desconocida «{key}» en «{model}»; se admite: {known}.",
-                                  where=key_where, key=key, model=entry["id"], known=", ".join(allowed)))
+                raise UserError(
+                    _(
+                        "{where}: clave desconocida «{key}» en «{model}»; se admite: {known}.",
+                        where=key_where,
+                        key=key,
+                        model=entry["id"],
+                        known=", ".join(allowed),
+                    )
+                )
             problem = _type_problem(value, allowed[key])
             if problem:
-                raise UserError(_("{where}: «{key}» de «{model}» debe ser {what} (vale {value}).", where=key_where,
-                                  key=key, model=entry["id"], what=problem, value=repr(value)[:80]))
+                raise UserError(
+                    _(
+                        "{where}: «{key}» de «{model}» debe ser {what} (vale {value}).",
+                        where=key_where,
+                        key=key,
+                        model=entry["id"],
+                        what=problem,
+                        value=repr(value)[:80],
+                    )
+                )
 
 
 def _type_problem(value: Any, rule: Any) -> Text | None:
@@ -253,9 +334,15 @@ def _entry_lines(text: str) -> list[tuple[int, dict[str, int]]]:
         return []
     for key, value in root.value:
         if getattr(key, "value", None) == "models" and isinstance(value, yaml.SequenceNode):
-            return [(item.start_mark.line + 1,
-                     {k.value: k.start_mark.line + 1 for k, _v in item.value} if isinstance(item, yaml.MappingNode)
-                     else {}) for item in value.value]
+            return [
+                (
+                    item.start_mark.line + 1,
+                    {k.value: k.start_mark.line + 1 for k, _v in item.value}
+                    if isinstance(item, yaml.MappingNode)
+                    else {},
+                )
+                for item in value.value
+            ]
     return []
 
 

@@ -6,7 +6,7 @@ is trained on exactly the prompts it will be served.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ragarena.core.passages import Passage
 
@@ -48,7 +48,5 @@ def build_messages(
         messages.append({"role": "user", "content": previous_question})
         messages.append({"role": "assistant", "content": previous_answer})
     context = format_passages(passages) if passages else "(ningún fragmento encontrado)"
-    messages.append(
-        {"role": "user", "content": f"Documentación:\n{context}\n\nPregunta: {question}"}
-    )
+    messages.append({"role": "user", "content": f"Documentación:\n{context}\n\nPregunta: {question}"})
     return messages

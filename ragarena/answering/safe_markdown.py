@@ -37,7 +37,7 @@ from __future__ import annotations
 import functools
 import html
 import re
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
@@ -135,9 +135,13 @@ def plain(shown: str, hosts: tuple[str, ...] | None = None) -> str:
     if not shown:
         return shown or ""
     hosts = settings.link_hosts() if hosts is None else hosts
-    return _Writer(lambda text: _LINE_BREAKS.sub(" ", text), hosts, hard_break="\n",
-                   code_guard=lambda code: code.replace(_ZERO_WIDTH_SPACE, ""),
-                   before_link=lambda written: written).document(shown)
+    return _Writer(
+        lambda text: _LINE_BREAKS.sub(" ", text),
+        hosts,
+        hard_break="\n",
+        code_guard=lambda code: code.replace(_ZERO_WIDTH_SPACE, ""),
+        before_link=lambda written: written,
+    ).document(shown)
 
 
 def _no_double_dollar(code: str) -> str:
@@ -163,9 +167,14 @@ def _indent(text: str, first: str, rest: str) -> str:
 class _Writer:
     """Writes a markdown-it syntax tree back as Markdown, text leaves through `escape`."""
 
-    def __init__(self, escape: Callable[[str], str], hosts: tuple[str, ...], hard_break: str = "\\\n",
-                 code_guard: Callable[[str], str] = _no_double_dollar,
-                 before_link: Callable[[str], str] = _no_image_opener):
+    def __init__(
+        self,
+        escape: Callable[[str], str],
+        hosts: tuple[str, ...],
+        hard_break: str = "\\\n",
+        code_guard: Callable[[str], str] = _no_double_dollar,
+        before_link: Callable[[str], str] = _no_image_opener,
+    ):
         self.escape, self.hosts, self.hard_break, self.code_guard = escape, hosts, hard_break, code_guard
         self.before_link = before_link
 
@@ -197,8 +206,7 @@ class _Writer:
         return self.escape(node.content or "")  # anything else (none with this parser): its text
 
     def list(self, node: SyntaxTreeNode) -> str:
-        tight = all(child.hidden for item in node.children for child in item.children
-                    if child.type == "paragraph")
+        tight = all(child.hidden for item in node.children for child in item.children if child.type == "paragraph")
         items = []
         number = int(node.attrs.get("start", 1) or 1) if node.type == "ordered_list" else None
         for item in node.children:
@@ -241,8 +249,7 @@ class _Writer:
 
     def pieces(self, node: SyntaxTreeNode, in_link: bool):
         """(is it text to escape, the text or written Markdown) for each inline child of `node`."""
-        children = node.children[0].children if node.children and node.children[0].type == "inline" \
-            else node.children
+        children = node.children[0].children if node.children and node.children[0].type == "inline" else node.children
         for child in children:
             kind = child.type
             if kind == "softbreak":
@@ -271,8 +278,13 @@ class _Writer:
         code = self.code_guard(_LINE_BREAKS.sub(" ", code))
         fence = _fence_for(code, 1)
         # CommonMark drops one space at each end when both ends have one (unless all are spaces).
-        pad = " " if code.startswith("`") or code.endswith("`") or (
-            code.startswith(" ") and code.endswith(" ") and code.strip(" ")) else ""
+        pad = (
+            " "
+            if code.startswith("`")
+            or code.endswith("`")
+            or (code.startswith(" ") and code.endswith(" ") and code.strip(" "))
+            else ""
+        )
         return f"{fence}{pad}{code}{pad}{fence}"
 
 

@@ -19,16 +19,16 @@ false_abstention_rate within FALSE_ABSTENTION_LIMIT.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 
 from ragarena.answering.backends.base import AnswerRequest
 from ragarena.answering.backends.selector import CandidateScorer
+from ragarena.core.text_metrics import CORRECT_RECALL, answer_recall, first_hit_rank
 from ragarena.retrieval.corpus import Conversation
 from ragarena.retrieval.followups import search_turn
-from ragarena.core.text_metrics import CORRECT_RECALL, answer_recall, first_hit_rank
 from ragarena.selector.features import EMBEDDING_FEATURES, FEATURES, LEXICAL_FEATURES
 from ragarena.selector.model import (
     LEXICAL_TURN_FEATURES,
@@ -62,8 +62,13 @@ class TurnRows:
     history: tuple[str, ...] = ()  # the earlier questions, oldest first (what retrieval read)
 
 
-def collect_rows(conversations: Sequence[Conversation], retriever, scorer: CandidateScorer, k: int = 5,
-                 progress: Callable[[int, int], None] | None = None) -> list[TurnRows]:
+def collect_rows(
+    conversations: Sequence[Conversation],
+    retriever,
+    scorer: CandidateScorer,
+    k: int = 5,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[TurnRows]:
     chosen = [c for c in conversations if c.split == "train"]
     total, done, rows = sum(len(c.turns) for c in chosen), 0, []
     for conversation in chosen:
@@ -71,12 +76,25 @@ def collect_rows(conversations: Sequence[Conversation], retriever, scorer: Candi
         for turn in conversation.turns:
             hits = tuple(search_turn(retriever, turn.question, [q for q, _ in history], k=k))
             found, matrix, embedded = scorer.features(AnswerRequest(turn.question, hits, tuple(history)))
-            labels = np.array([turn.answerable and answer_recall(c.text, turn.answer) >= CORRECT_RECALL
-                               for c in found], dtype=bool)
+            labels = np.array(
+                [turn.answerable and answer_recall(c.text, turn.answer) >= CORRECT_RECALL for c in found], dtype=bool
+            )
             gold_given = turn.answerable and first_hit_rank(turn.context, [h.passage.text for h in hits]) is not None
-            rows.append(TurnRows(conversation.id, matrix, labels, [c.text for c in found], found, turn.answer,
-                                 turn.answerable, gold_given, embedded, turn.question,
-                                 tuple(q for q, _ in history)))
+            rows.append(
+                TurnRows(
+                    conversation.id,
+                    matrix,
+                    labels,
+                    [c.text for c in found],
+                    found,
+                    turn.answer,
+                    turn.answerable,
+                    gold_given,
+                    embedded,
+                    turn.question,
+                    tuple(q for q, _ in history),
+                )
+            )
             history.append((turn.question, turn.answer))
             done += 1
             if progress:
@@ -122,13 +140,19 @@ def fit_abstention(signals: np.ndarray, answerable: np.ndarray, names: Sequence[
     return Linear(tuple(names), mean, scale, model.coef_[0], float(model.intercept_[0]))
 
 
-def turn_figures(turns: Sequence[TurnRows], picks: Sequence[tuple[str | None, float]], threshold: float,
-                 right: Sequence[bool] | None = None) -> dict:
+def turn_figures(
+    turns: Sequence[TurnRows],
+    picks: Sequence[tuple[str | None, float]],
+    threshold: float,
+    right: Sequence[bool] | None = None,
+) -> dict:
     """correct_rate, false_abstention_rate and abstention_accuracy of `picks` (text, probability that the
     documentation answers) at `threshold` (`right`: whether each pick is a correct answer, when known)."""
     if right is None:
-        right = [text is not None and turn.answerable and answer_recall(text, turn.gold_answer) >= CORRECT_RECALL
-                 for turn, (text, _) in zip(turns, picks)]
+        right = [
+            text is not None and turn.answerable and answer_recall(text, turn.gold_answer) >= CORRECT_RECALL
+            for turn, (text, _) in zip(turns, picks)
+        ]
     answerable = correct = given = false_abstentions = unanswerable = abstained = 0
     for turn, (text, probability), is_right in zip(turns, picks, right):
         answered = text is not None and probability >= threshold
@@ -140,9 +164,11 @@ def turn_figures(turns: Sequence[TurnRows], picks: Sequence[tuple[str | None, fl
         else:
             unanswerable += 1
             abstained += not answered
-    return {"correct_rate": round(float(correct) / max(answerable, 1), 4),
-            "false_abstention_rate": round(false_abstentions / max(given, 1), 4),
-            "abstention_accuracy": round(abstained / max(unanswerable, 1), 4)}
+    return {
+        "correct_rate": round(float(correct) / max(answerable, 1), 4),
+        "false_abstention_rate": round(false_abstentions / max(given, 1), 4),
+        "abstention_accuracy": round(abstained / max(unanswerable, 1), 4),
+    }
 
 
 def _objective(figures: dict) -> tuple[bool, float]:
@@ -164,8 +190,13 @@ def _signals(turn: TurnRows, ranker: Linear, names: Sequence[str]) -> list[float
     return [signals[name] for name in names]
 
 
-def fit_variant(turns: Sequence[TurnRows], names: Sequence[str], turn_names: Sequence[str],
-                folds: int = FOLDS, l2: float = RANKER_L2) -> tuple[Variant, dict]:
+def fit_variant(
+    turns: Sequence[TurnRows],
+    names: Sequence[str],
+    turn_names: Sequence[str],
+    folds: int = FOLDS,
+    l2: float = RANKER_L2,
+) -> tuple[Variant, dict]:
     """The variant fitted on all `turns`, its threshold chosen on out-of-fold picks; and its figures."""
     held_out = _folds(turns, folds)
     fold_of = np.empty(len(turns), dtype=int)
@@ -188,15 +219,19 @@ def fit_variant(turns: Sequence[TurnRows], names: Sequence[str], turn_names: Seq
         model = fit_abstention(signals[inside], answerable[inside], turn_names)
         probabilities[~inside] = 1.0 / (1.0 + np.exp(-model.scores(signals[~inside])))
     picks = list(zip(texts, probabilities))
-    right = [text is not None and turn.answerable and answer_recall(text, turn.gold_answer) >= CORRECT_RECALL
-             for turn, text in zip(turns, texts)]
+    right = [
+        text is not None and turn.answerable and answer_recall(text, turn.gold_answer) >= CORRECT_RECALL
+        for turn, text in zip(turns, texts)
+    ]
     thresholds = sorted({round(float(p), 4) for p in probabilities} | {0.0})
     threshold = max(thresholds, key=lambda t: (_objective(turn_figures(turns, picks, t, right)), -t))
     final = Variant(fit_ranker(turns, names, l2), fit_abstention(signals, answerable, turn_names), threshold)
-    return final, {"cross_validated": turn_figures(turns, picks, threshold, right),
-                   "abstention_auc": _auc(answerable, probabilities),
-                   "ranked_first_right": round(float(np.mean([r for r, t in zip(right, turns) if t.answerable])), 4),
-                   "folds": len(held_out)}
+    return final, {
+        "cross_validated": turn_figures(turns, picks, threshold, right),
+        "abstention_auc": _auc(answerable, probabilities),
+        "ranked_first_right": round(float(np.mean([r for r, t in zip(right, turns) if t.answerable])), 4),
+        "folds": len(held_out),
+    }
 
 
 def _auc(answerable: np.ndarray, probabilities: np.ndarray) -> float | None:
@@ -225,17 +260,24 @@ def train(turns: Sequence[TurnRows], data: dict, command: str) -> SelectorModel:
     for name, (names, turn_names) in feature_sets.items():
         variants[name], figures[name] = fit_variant(turns, names, turn_names)
     provenance = {
-        "data": data, "command": command,
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "model": (f"ranker: conditional logit over each turn's candidates, L2 {RANKER_L2} on standardised "
-                  f"features (L-BFGS); abstention: LogisticRegression(C={ABSTENTION_C}) on turn signals of "
-                  f"out-of-fold ranker scores ({_versions()})"),
+        "data": data,
+        "command": command,
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "model": (
+            f"ranker: conditional logit over each turn's candidates, L2 {RANKER_L2} on standardised "
+            f"features (L-BFGS); abstention: LogisticRegression(C={ABSTENTION_C}) on turn signals of "
+            f"out-of-fold ranker scores ({_versions()})"
+        ),
         "labels": "candidate right when answer_recall against the gold answer >= 0.5",
-        "train_turns": len(turns), "train_conversations": len({t.conversation for t in turns}),
+        "train_turns": len(turns),
+        "train_conversations": len({t.conversation for t in turns}),
         "train_unanswerable": sum(not t.answerable for t in turns),
-        "candidate_rows": sum(len(t.labels) for t in turns), "positive_rows": positives,
-        "threshold_rule": (f"max correct_rate + abstention_accuracy - false_abstention_rate with "
-                           f"false_abstention_rate <= {FALSE_ABSTENTION_LIMIT}, out-of-fold"),
+        "candidate_rows": sum(len(t.labels) for t in turns),
+        "positive_rows": positives,
+        "threshold_rule": (
+            f"max correct_rate + abstention_accuracy - false_abstention_rate with "
+            f"false_abstention_rate <= {FALSE_ABSTENTION_LIMIT}, out-of-fold"
+        ),
         "train_figures": figures,
     }
     return SelectorModel(variants, provenance)

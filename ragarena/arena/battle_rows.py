@@ -19,9 +19,25 @@ from ragarena.core.battle_checks import model_name_problem
 from ragarena.core.battles import ANONYMOUS, MODES, WINNERS, import_id, validate_battle
 from ragarena.store.schema import battles
 
-COLUMNS = ("id", "served_at", "session_hash", "question", "conversation", "passage_ids", "model_a", "model_b",
-           "answer_a", "answer_b", "timings", "mode", "winner", "voted_at", "reasons", "excluded_reason",
-           "user_hash")
+COLUMNS = (
+    "id",
+    "served_at",
+    "session_hash",
+    "question",
+    "conversation",
+    "passage_ids",
+    "model_a",
+    "model_b",
+    "answer_a",
+    "answer_b",
+    "timings",
+    "mode",
+    "winner",
+    "voted_at",
+    "reasons",
+    "excluded_reason",
+    "user_hash",
+)
 SELECT = sa.select(*[battles.c[name] for name in COLUMNS])
 log = logging.getLogger(__name__)
 
@@ -47,12 +63,20 @@ def record_from_row(row) -> dict:
     if problem:
         raise UnreadableRow(problem)
     record = {
-        "model_a": data["model_a"], "model_b": data["model_b"], "winner": data["winner"],
+        "model_a": data["model_a"],
+        "model_b": data["model_b"],
+        "winner": data["winner"],
         "tstamp": data["voted_at"] if data["voted_at"] is not None else data["served_at"],
-        "question": data["question"], "answer_a": data["answer_a"], "answer_b": data["answer_b"],
-        "conversation": decoded["conversation"], "passage_ids": decoded["passage_ids"],
-        "mode": data["mode"], "battle_id": data["id"], "session_hash": data["session_hash"],
-        "served_tstamp": data["served_at"], "timings": decoded["timings"],
+        "question": data["question"],
+        "answer_a": data["answer_a"],
+        "answer_b": data["answer_b"],
+        "conversation": decoded["conversation"],
+        "passage_ids": decoded["passage_ids"],
+        "mode": data["mode"],
+        "battle_id": data["id"],
+        "session_hash": data["session_hash"],
+        "served_tstamp": data["served_at"],
+        "timings": decoded["timings"],
     }
     if decoded["reasons"] is not None:
         record["reasons"] = decoded["reasons"]
@@ -91,7 +115,7 @@ def row_problem(data: dict) -> str | None:
             return problem
     if data["model_a"] == data["model_b"]:
         return "model_a y model_b son el mismo modelo"
-    if data["winner"] is not None and data["winner"] not in WINNERS or data["mode"] not in MODES:
+    if (data["winner"] is not None and data["winner"] not in WINNERS) or data["mode"] not in MODES:
         return "'winner' o 'mode' no válido"
     for key in ("id", "session_hash", "question", "answer_a", "answer_b"):
         if not isinstance(data[key], str):
@@ -126,8 +150,11 @@ class RowReader:
         new = [(battle_id, reason) for battle_id, reason in unreadable if battle_id not in self._logged]
         if new:
             self._logged.update(battle_id for battle_id, _reason in new)
-            log.warning("%d stored battle row(s) are not battles and are left out (the rest is served): %s",
-                        len(new), "; ".join(f"{battle_id[:8]}…: {reason}" for battle_id, reason in new[:20]))
+            log.warning(
+                "%d stored battle row(s) are not battles and are left out (the rest is served): %s",
+                len(new),
+                "; ".join(f"{battle_id[:8]}…: {reason}" for battle_id, reason in new[:20]),
+            )
         return records
 
 
@@ -142,14 +169,27 @@ def row_from_record(record: dict, position: int, now: float) -> dict:
     excluded = record.get("excluded_reason") or record.get("excluded") or None
     if excluded is not None and not isinstance(excluded, str):
         excluded = "excluido"
-    return dict(zip(COLUMNS, (
-        str(battle_id), served if served is not None else (tstamp if tstamp is not None else now),
-        str(record.get("session_hash") or ""), str(record.get("question") or ""),
-        dumps(record.get("conversation") or []), dumps(record.get("passage_ids") or []),
-        record["model_a"], record["model_b"], str(record.get("answer_a") or ""),
-        str(record.get("answer_b") or ""), dumps(record.get("timings") or {}), mode, record["winner"],
-        tstamp if tstamp is not None else now,
-        None if record.get("reasons") is None else dumps(record["reasons"]), excluded,
-        str(record["user_hash"]) if record.get("user_hash") else None,
-    )))
-
+    return dict(
+        zip(
+            COLUMNS,
+            (
+                str(battle_id),
+                served if served is not None else (tstamp if tstamp is not None else now),
+                str(record.get("session_hash") or ""),
+                str(record.get("question") or ""),
+                dumps(record.get("conversation") or []),
+                dumps(record.get("passage_ids") or []),
+                record["model_a"],
+                record["model_b"],
+                str(record.get("answer_a") or ""),
+                str(record.get("answer_b") or ""),
+                dumps(record.get("timings") or {}),
+                mode,
+                record["winner"],
+                tstamp if tstamp is not None else now,
+                None if record.get("reasons") is None else dumps(record["reasons"]),
+                excluded,
+                str(record["user_hash"]) if record.get("user_hash") else None,
+            ),
+        )
+    )

@@ -35,16 +35,16 @@ import math
 import re
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from ragarena.core.battles import is_excluded
-from ragarena.core.vote_filter import count_votes, counts
 from ragarena.core.text import fold
+from ragarena.core.vote_filter import count_votes, counts
 from ragarena.scoring.battle_arrays import prepare_battles
 from ragarena.scoring.battle_cells import aggregate
-from ragarena.scoring.bradley_terry import fit_cells, to_elo
-from ragarena.scoring.bradley_terry import BASE, SCALE
+from ragarena.scoring.bradley_terry import BASE, SCALE, fit_cells, to_elo
 
 IDENTITY = "identidad"
 IMPLAUSIBLE = "votante inverosímil"
@@ -107,8 +107,9 @@ def boundaries(alpha: float = ALPHA, beta: float = BETA) -> tuple[float, float]:
     return math.log(beta / (1 - alpha)), math.log((1 - beta) / alpha)
 
 
-def sequential_test(p_chosen: Sequence[float], alpha: float = ALPHA, beta: float = BETA,
-                    temper: float = TEMPER) -> tuple[float, int | None, float]:
+def sequential_test(
+    p_chosen: Sequence[float], alpha: float = ALPHA, beta: float = BETA, temper: float = TEMPER
+) -> tuple[float, int | None, float]:
     """Wald's sequential probability ratio test of one voter: ratings against coin flips.
 
     `p_chosen[t]` is the probability that the current Bradley-Terry ratings give to the answer
@@ -152,11 +153,11 @@ def sequential_test(p_chosen: Sequence[float], alpha: float = ALPHA, beta: float
 
 @dataclass
 class VoterResult:
-    voter: str            # user_hash, else session_hash (both one-way digests)
-    battles: int          # the voter's battles (all modes, excluded or not)
-    tested: int           # decisive blind votes tested
-    statistic: float      # final Λ
-    peak: float           # highest Λ
+    voter: str  # user_hash, else session_hash (both one-way digests)
+    battles: int  # the voter's battles (all modes, excluded or not)
+    tested: int  # decisive blind votes tested
+    statistic: float  # final Λ
+    peak: float  # highest Λ
     flagged_at: int | None
     already_flagged: bool = False
 
@@ -197,8 +198,13 @@ def current_ratings(battles: Iterable[dict]) -> dict[str, float]:
     return dict(zip(data.models, to_elo(theta[:n]).tolist()))
 
 
-def screen(battles: Sequence[dict], alpha: float = ALPHA, beta: float = BETA, temper: float = TEMPER,
-           ratings: dict[str, float] | None = None) -> Screening:
+def screen(
+    battles: Sequence[dict],
+    alpha: float = ALPHA,
+    beta: float = BETA,
+    temper: float = TEMPER,
+    ratings: dict[str, float] | None = None,
+) -> Screening:
     """Run `sequential_test` on every voter of `battles` (export format, any order).
 
     `ratings` defaults to `current_ratings(battles)`. A voter flagged now, or flagged by an
@@ -223,8 +229,12 @@ def screen(battles: Sequence[dict], alpha: float = ALPHA, beta: float = BETA, te
         p_chosen = []
         for _, battle in items:
             winner = battle["winner"]
-            if (winner not in ("model_a", "model_b") or not counts(battle)
-                    or battle.get("model_a") not in ratings or battle.get("model_b") not in ratings):
+            if (
+                winner not in ("model_a", "model_b")
+                or not counts(battle)
+                or battle.get("model_a") not in ratings
+                or battle.get("model_b") not in ratings
+            ):
                 continue
             p_a = 1.0 / (1.0 + BASE ** ((ratings[battle["model_b"]] - ratings[battle["model_a"]]) / SCALE))
             p_chosen.append(p_a if winner == "model_a" else 1.0 - p_a)
@@ -232,8 +242,10 @@ def screen(battles: Sequence[dict], alpha: float = ALPHA, beta: float = BETA, te
         results.append(VoterResult(voter, len(items), len(p_chosen), statistic, peak, flagged_at, already))
         if flagged_at is not None or already:
             if flagged_at is not None:
-                reason = (f"{IMPLAUSIBLE}: prueba secuencial (SPRT) contra la clasificación; log-razón azar/"
-                          f"clasificación {peak:.1f} ≥ {upper:.1f} en {flagged_at} votos decididos")
+                reason = (
+                    f"{IMPLAUSIBLE}: prueba secuencial (SPRT) contra la clasificación; log-razón azar/"
+                    f"clasificación {peak:.1f} ≥ {upper:.1f} en {flagged_at} votos decididos"
+                )
             else:
                 reason = f"{IMPLAUSIBLE}: votante ya señalado por la prueba secuencial (SPRT)"
             for index, battle in items:

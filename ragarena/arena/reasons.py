@@ -13,7 +13,7 @@ Stored with the vote (``reasons`` column of `ragarena.arena.votes`, a JSON list)
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ragarena.core.errors import UserError
 from ragarena.core.i18n import Text, _
@@ -25,23 +25,32 @@ BAD = ("incorrectas", "con relleno", "inventan información", "contexto equivoca
 ALL = GOOD + BAD
 #: What the UI shows for each reason (stored values stay the Spanish texts above).
 LABELS: dict[str, Text] = {
-    "respuesta correcta": _("respuesta correcta"), "concisa, sin relleno": _("concisa, sin relleno"),
+    "respuesta correcta": _("respuesta correcta"),
+    "concisa, sin relleno": _("concisa, sin relleno"),
     "basada en el contexto": _("basada en el contexto"),
     "contexto recuperado adecuado": _("contexto recuperado adecuado"),
-    "incorrectas": _("incorrectas"), "con relleno": _("con relleno"),
-    "inventan información": _("inventan información"), "contexto equivocado": _("contexto equivocado"),
+    "incorrectas": _("incorrectas"),
+    "con relleno": _("con relleno"),
+    "inventan información": _("inventan información"),
+    "contexto equivocado": _("contexto equivocado"),
 }
 
 #: Criterion of each reason (keys of `ragarena.core.criteria.CRITERIA`, plus "conciseness").
 CRITERION = {
-    "respuesta correcta": "answer_relevance", "incorrectas": "answer_relevance",
-    "concisa, sin relleno": "conciseness", "con relleno": "conciseness",
-    "basada en el contexto": "groundedness", "inventan información": "groundedness",
-    "contexto recuperado adecuado": "context_relevance", "contexto equivocado": "context_relevance",
+    "respuesta correcta": "answer_relevance",
+    "incorrectas": "answer_relevance",
+    "concisa, sin relleno": "conciseness",
+    "con relleno": "conciseness",
+    "basada en el contexto": "groundedness",
+    "inventan información": "groundedness",
+    "contexto recuperado adecuado": "context_relevance",
+    "contexto equivocado": "context_relevance",
 }
 CRITERION_NAMES = {
-    "answer_relevance": _("Relevancia de la respuesta"), "context_relevance": _("Relevancia del contexto"),
-    "groundedness": _("Fundamentación"), "conciseness": _("Concisión (sin relleno)"),
+    "answer_relevance": _("Relevancia de la respuesta"),
+    "context_relevance": _("Relevancia del contexto"),
+    "groundedness": _("Fundamentación"),
+    "conciseness": _("Concisión (sin relleno)"),
 }
 
 
@@ -71,6 +80,12 @@ def check_reasons(winner: str, reasons: Iterable) -> list[str]:
     if wrong:
         what = _("«Ambas son malas»") if winner == "tie (bothbad)" else _("este voto")
         # The accepted values are listed as stored (Spanish): they are what a client must send.
-        raise UserError(_("Motivo no válido para {what}: «{reason}». Se admite: {allowed}.", what=what,
-                          reason=str(wrong[0])[:80], allowed=", ".join(f"«{r}»" for r in allowed)))
+        raise UserError(
+            _(
+                "Motivo no válido para {what}: «{reason}». Se admite: {allowed}.",
+                what=what,
+                reason=str(wrong[0])[:80],
+                allowed=", ".join(f"«{r}»" for r in allowed),
+            )
+        )
     return [r for r in allowed if r in given]

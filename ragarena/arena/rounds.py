@@ -14,14 +14,15 @@ one served to another session is not restored.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Sequence
+from typing import Any
 
-from ragarena.core.battles import ANONYMOUS, NAMED
-from ragarena.core.refusals import VoteRejected, anonymize_session
 from ragarena.arena.votes import VoteStore
+from ragarena.core.battles import ANONYMOUS, NAMED
 from ragarena.core.i18n import _
 from ragarena.core.passages import Hit
+from ragarena.core.refusals import VoteRejected, anonymize_session
 from ragarena.scoring.reference import Reference
 
 
@@ -47,7 +48,7 @@ class ArenaRound:
         """A served battle that has no vote yet."""
         return bool(self.battle_id) and not self.voted
 
-    def with_vote(self, winner: str, reference: Reference | None) -> "ArenaRound":
+    def with_vote(self, winner: str, reference: Reference | None) -> ArenaRound:
         return replace(self, voted=True, winner=winner, reference=reference)
 
 
@@ -56,8 +57,9 @@ def battle_owner(round_: ArenaRound | None, session: str | None) -> str | None:
     return (round_.owner if round_ else None) or session
 
 
-def start_round(mode: str, choice_a: str | None, choice_b: str | None, available: Sequence[str],
-                rng: random.Random | None = None) -> ArenaRound:
+def start_round(
+    mode: str, choice_a: str | None, choice_b: str | None, available: Sequence[str], rng: random.Random | None = None
+) -> ArenaRound:
     """A new round, or VoteRejected saying why the models cannot be drawn/picked."""
     if mode == NAMED:
         if not choice_a or not choice_b:
@@ -75,12 +77,18 @@ def start_round(mode: str, choice_a: str | None, choice_b: str | None, available
     return ArenaRound(mode=NAMED if mode == NAMED else ANONYMOUS, model_a=model_a, model_b=model_b)
 
 
-def round_for_question(current: ArenaRound | None, mode: str, choice_a: str | None, choice_b: str | None,
-                       available: Sequence[str]) -> ArenaRound:
+def round_for_question(
+    current: ArenaRound | None, mode: str, choice_a: str | None, choice_b: str | None, available: Sequence[str]
+) -> ArenaRound:
     """The round a new question belongs to: the current one continued (a follow-up), or a new one after
     a vote, a failure, or a change of mode or of picked models. VoteRejected when none can start."""
-    stale = (current is None or current.voted or current.failed or current.mode != mode
-             or (mode == NAMED and (current.model_a, current.model_b) != (choice_a, choice_b)))
+    stale = (
+        current is None
+        or current.voted
+        or current.failed
+        or current.mode != mode
+        or (mode == NAMED and (current.model_a, current.model_b) != (choice_a, choice_b))
+    )
     if stale:
         return start_round(mode, choice_a, choice_b, available)
     return replace(current, battle_id=None)  # the previous turn can no longer be voted once a new one starts
@@ -107,5 +115,13 @@ def round_from_saved(store: VoteStore, saved: Any) -> ArenaRound | None:
     turns = [dict(turn) for turn in battle.get("conversation") or [] if isinstance(turn, dict)]
     turns.append({"question": battle["question"], "answer_a": battle["answer_a"], "answer_b": battle["answer_b"]})
     winner = battle.get("winner")
-    return ArenaRound(mode=battle.get("mode") or ANONYMOUS, model_a=battle["model_a"], model_b=battle["model_b"],
-                      turns=tuple(turns), battle_id=battle_id, voted=winner is not None, winner=winner, owner=session)
+    return ArenaRound(
+        mode=battle.get("mode") or ANONYMOUS,
+        model_a=battle["model_a"],
+        model_b=battle["model_b"],
+        turns=tuple(turns),
+        battle_id=battle_id,
+        voted=winner is not None,
+        winner=winner,
+        owner=session,
+    )

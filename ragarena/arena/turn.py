@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterator
 
 from ragarena.answering.backends.base import AnswerRequest, BackendError
 from ragarena.answering.engine import Engine
@@ -53,13 +53,25 @@ def side_timings(meta: AnswerMeta) -> dict:
     """A side's stored timings: seconds to the first chunk (the total when no text came) and in all,
     plus the answer's tokens and, for models with prices, its estimated cost."""
     total = round(meta.total_s, 4)
-    return {"first_chunk_s": total if meta.ttft_s is None else round(meta.ttft_s, 4), "total_s": total,
-            "completion_tokens": meta.completion_tokens, "prompt_tokens": meta.prompt_tokens,
-            "tokens_estimated": meta.tokens_estimated, "cost_usd": meta.cost_usd}
+    return {
+        "first_chunk_s": total if meta.ttft_s is None else round(meta.ttft_s, 4),
+        "total_s": total,
+        "completion_tokens": meta.completion_tokens,
+        "prompt_tokens": meta.prompt_tokens,
+        "tokens_estimated": meta.tokens_estimated,
+        "cost_usd": meta.cost_usd,
+    }
 
 
-def play_turn(engine: Engine, round_: ArenaRound, question: str, *, timeout: float, refresh_s: float = REFRESH_S,
-              clock: Callable[[], float] = time.monotonic) -> Iterator[TurnProgress]:
+def play_turn(
+    engine: Engine,
+    round_: ArenaRound,
+    question: str,
+    *,
+    timeout: float,
+    refresh_s: float = REFRESH_S,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[TurnProgress]:
     """Both models answer `question` (the round's earlier turns as history); yields `TurnProgress`."""
     started = time.perf_counter()
     hits = tuple(engine.retrieve(question, [turn["question"] for turn in round_.turns]))
@@ -73,8 +85,9 @@ def play_turn(engine: Engine, round_: ArenaRound, question: str, *, timeout: flo
         for side in SIDES:
             history = tuple((turn["question"], turn[f"answer_{side}"]) for turn in round_.turns)
             try:
-                streams[side] = metered_answer(engine, round_.model(side), AnswerRequest(question, hits, history),
-                                               on_item=wake.set)
+                streams[side] = metered_answer(
+                    engine, round_.model(side), AnswerRequest(question, hits, history), on_item=wake.set
+                )
             except Exception as error:
                 errors[side] = failure_message(error)
 
@@ -114,9 +127,15 @@ def record_turn(store: VoteStore, session: str, turn: TurnProgress) -> ArenaRoun
     VoteRejected when the store refuses it."""
     round_ = turn.round
     battle_id = store.record_battle(
-        session_hash=session, question=turn.question, model_a=round_.model_a, model_b=round_.model_b,
-        answer_a=turn.answers["a"], answer_b=turn.answers["b"], mode=round_.mode,
-        conversation=[dict(t) for t in round_.turns], passage_ids=[h.passage.id for h in round_.hits],
+        session_hash=session,
+        question=turn.question,
+        model_a=round_.model_a,
+        model_b=round_.model_b,
+        answer_a=turn.answers["a"],
+        answer_b=turn.answers["b"],
+        mode=round_.mode,
+        conversation=[dict(t) for t in round_.turns],
+        passage_ids=[h.passage.id for h in round_.hits],
         timings=turn.timings,
     )
     added = {"question": turn.question, "answer_a": turn.answers["a"], "answer_b": turn.answers["b"]}

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ragarena import settings
 from ragarena.core.jsonl import write_json_lines
@@ -50,11 +51,15 @@ def sharer_from_env(data_dir: Path, scheduler_factory: Callable[..., Any] | None
         from huggingface_hub import CommitScheduler as scheduler_factory
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        scheduler = scheduler_factory(repo_id=repo, repo_type="dataset", folder_path=folder, token=token,
-                                      every=every, path_in_repo="votes")
+        scheduler = scheduler_factory(
+            repo_id=repo, repo_type="dataset", folder_path=folder, token=token, every=every, path_in_repo="votes"
+        )
     except Exception as error:
         message = str(error).replace(token, "***")[:300]
-        print(f"Aviso: los votos no se compartirán en {repo} ({type(error).__name__}: {message}); "
-              "se guardan solo en local.", file=sys.stderr)
+        print(
+            f"Aviso: los votos no se compartirán en {repo} ({type(error).__name__}: {message}); "
+            "se guardan solo en local.",
+            file=sys.stderr,
+        )
         return None
     return VoteSharer(scheduler, folder)

@@ -43,17 +43,20 @@ import json
 import os
 import secrets
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from ragarena import settings
 from ragarena.arena.battle_rows import SELECT, RowReader, UnreadableRow, dumps, record_from_row, row_from_record
+from ragarena.arena.hygiene import battle_identity_leak
+from ragarena.arena.reasons import check_reasons
 from ragarena.core.battles import ANONYMOUS, MODES, WINNERS
 from ragarena.core.errors import UserError
-from ragarena.core.refusals import VoteRejected, anonymize_session, check_question
 from ragarena.core.i18n import _
+from ragarena.core.refusals import VoteRejected, anonymize_session, check_question
 from ragarena.store.db import Database, voter_keys
 from ragarena.store.open import open_database
 from ragarena.store.schema import APPLICATION_ID, SCHEMA_VERSION, battles  # noqa: F401 (re-exported)
@@ -63,17 +66,26 @@ if TYPE_CHECKING:
 
 DAY_S = 24 * 3600.0
 #: The refusal when the battle voted on is a stored row that is not a battle (`battle_rows.row_problem`).
-UNREADABLE_BATTLE = _("Ese combate está guardado de forma no válida y no se puede votar; no se ha contado el voto. "
-                      "Haz una pregunta nueva para otra ronda.")
+UNREADABLE_BATTLE = _(
+    "Ese combate está guardado de forma no válida y no se puede votar; no se ha contado el voto. "
+    "Haz una pregunta nueva para otra ronda."
+)
 
 
 class VoteStore:
     """Battles and votes in a SQLite file or a PostgreSQL database (`RAGARENA_DB`); safe to share between
     threads, processes and replicas. ``path`` names it for people: the file, or the URL without its password."""
 
-    def __init__(self, path: str | os.PathLike, *, votes_per_minute: int | None = None,
-                 sharer: "VoteSharer | None" = None, create: bool = True,
-                 clock: Callable[[], float] = time.time, votes_per_day: int | None = None):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        votes_per_minute: int | None = None,
+        sharer: VoteSharer | None = None,
+        create: bool = True,
+        clock: Callable[[], float] = time.time,
+        votes_per_day: int | None = None,
+    ):
         self.votes_per_minute = votes_per_minute if votes_per_minute is not None else settings.votes_per_minute()
         self.votes_per_day = votes_per_day if votes_per_day is not None else settings.votes_per_day()
         self.sharer = sharer
@@ -87,10 +99,21 @@ class VoteStore:
 
     # --- writing -----------------------------------------------------------------------------
 
-    def record_battle(self, *, session_hash: str, question: str, model_a: str, model_b: str, answer_a: str,
-                      answer_b: str, mode: str = ANONYMOUS, conversation: list | None = None,
-                      passage_ids: list[str] | None = None, timings: dict | None = None,
-                      served_at: float | None = None) -> str:
+    def record_battle(
+        self,
+        *,
+        session_hash: str,
+        question: str,
+        model_a: str,
+        model_b: str,
+        answer_a: str,
+        answer_b: str,
+        mode: str = ANONYMOUS,
+        conversation: list | None = None,
+        passage_ids: list[str] | None = None,
+        timings: dict | None = None,
+        served_at: float | None = None,
+    ) -> str:
         """Store a battle whose two answers are complete; returns its new (unguessable) id."""
         if not session_hash:
             raise VoteRejected(_("No se reconoce la sesión; recarga la página."))
@@ -101,16 +124,33 @@ class VoteStore:
             raise ValueError("a battle needs two different models")
         battle_id = secrets.token_hex(16)
         with self.db.write() as conn:
-            conn.execute(battles.insert().values(
-                id=battle_id, served_at=served_at if served_at is not None else self.clock(),
-                session_hash=anonymize_session(session_hash), question=question,
-                conversation=dumps(conversation or []), passage_ids=dumps(list(passage_ids or [])),
-                model_a=model_a, model_b=model_b, answer_a=answer_a, answer_b=answer_b,
-                timings=dumps(timings or {}), mode=mode))
+            conn.execute(
+                battles.insert().values(
+                    id=battle_id,
+                    served_at=served_at if served_at is not None else self.clock(),
+                    session_hash=anonymize_session(session_hash),
+                    question=question,
+                    conversation=dumps(conversation or []),
+                    passage_ids=dumps(list(passage_ids or [])),
+                    model_a=model_a,
+                    model_b=model_b,
+                    answer_a=answer_a,
+                    answer_b=answer_b,
+                    timings=dumps(timings or {}),
+                    mode=mode,
+                )
+            )
         return battle_id
 
-    def vote(self, battle_id: str, session_hash: str, winner: str, *, user_hash: str | None = None,
-             ip_hash: str | None = None) -> dict:
+    def vote(
+        self,
+        battle_id: str,
+        session_hash: str,
+        winner: str,
+        *,
+        user_hash: str | None = None,
+        ip_hash: str | None = None,
+    ) -> dict:
         """Record the vote of `session_hash` on `battle_id`; returns the battle (export format).
 
         Raises `VoteRejected` for an unknown winner, a battle not served to this session, a battle
@@ -119,8 +159,6 @@ class VoteStore:
         round whose answers name their model is stored with an ``excluded_reason``. Once this
         returns, the vote is committed durably.
         """
-        from ragarena.arena.hygiene import battle_identity_leak
-
         if winner not in WINNERS:
             raise VoteRejected(_("Voto no válido: elige A, B, empate o ambas son malas."))
         if not battle_id or not session_hash:
@@ -128,30 +166,53 @@ class VoteStore:
         session = anonymize_session(session_hash)
         with self.db.write() as conn:
             row = conn.execute(
-                sa.select(battles.c.session_hash, battles.c.winner, battles.c.answer_a, battles.c.answer_b,
-                          battles.c.conversation, battles.c.excluded_reason)
-                .where(battles.c.id == battle_id).with_for_update()).first()
+                sa.select(
+                    battles.c.session_hash,
+                    battles.c.winner,
+                    battles.c.answer_a,
+                    battles.c.answer_b,
+                    battles.c.conversation,
+                    battles.c.excluded_reason,
+                )
+                .where(battles.c.id == battle_id)
+                .with_for_update()
+            ).first()
             if row is None or row.session_hash != session:
                 raise VoteRejected(_("Ese combate no existe o no se sirvió en esta sesión; no se ha contado el voto."))
             if row.winner is not None:
                 raise VoteRejected(_("Ya has votado en este combate: solo se admite un voto por combate."))
             # Everything counted below is this voter's: other transactions that count it wait here
             # (the session's minute; the day per user when signed in, else per session and IP).
-            self.db.lock_keys(conn, *voter_keys(("session", session), ("user", user_hash),
-                                                ("ip", None if user_hash else ip_hash)))
+            self.db.lock_keys(
+                conn, *voter_keys(("session", session), ("user", user_hash), ("ip", None if user_hash else ip_hash))
+            )
             now = self.clock()
             recent = self._count_votes(conn, battles.c.session_hash, session, now - 60.0)
             if recent >= self.votes_per_minute:
-                raise VoteRejected(_(
-                    "Has votado {recent} veces en el último minuto (máximo {limit}); "
-                    "espera un poco antes de volver a votar.", recent=recent, limit=self.votes_per_minute))
+                raise VoteRejected(
+                    _(
+                        "Has votado {recent} veces en el último minuto (máximo {limit}); "
+                        "espera un poco antes de volver a votar.",
+                        recent=recent,
+                        limit=self.votes_per_minute,
+                    )
+                )
             self._check_daily_cap(conn, session, ip_hash, user_hash, now)
             try:
-                leak = battle_identity_leak({"answer_a": row.answer_a, "answer_b": row.answer_b,
-                                             "conversation": json.loads(row.conversation)})
-                conn.execute(battles.update().where(battles.c.id == battle_id, battles.c.winner.is_(None)).values(
-                    winner=winner, voted_at=now, user_hash=user_hash, ip_hash=ip_hash,
-                    excluded_reason=row.excluded_reason or leak))
+                leak = battle_identity_leak(
+                    {"answer_a": row.answer_a, "answer_b": row.answer_b, "conversation": json.loads(row.conversation)}
+                )
+                conn.execute(
+                    battles.update()
+                    .where(battles.c.id == battle_id, battles.c.winner.is_(None))
+                    .values(
+                        winner=winner,
+                        voted_at=now,
+                        user_hash=user_hash,
+                        ip_hash=ip_hash,
+                        excluded_reason=row.excluded_reason or leak,
+                    )
+                )
                 battle = record_from_row(self._battle_row(conn, battle_id))
             except (UnreadableRow, ValueError):  # a row broken by hand: the vote is rolled back with the rest
                 raise VoteRejected(UNREADABLE_BATTLE) from None
@@ -161,8 +222,11 @@ class VoteStore:
 
     @staticmethod
     def _count_votes(conn, column, value: str, since: float) -> int:
-        return conn.execute(sa.select(sa.func.count()).select_from(battles).where(
-            battles.c.winner.isnot(None), battles.c.voted_at > since, column == value)).scalar()
+        return conn.execute(
+            sa.select(sa.func.count())
+            .select_from(battles)
+            .where(battles.c.winner.isnot(None), battles.c.voted_at > since, column == value)
+        ).scalar()
 
     def _check_daily_cap(self, conn, session: str, ip_hash: str | None, user_hash: str | None, now: float) -> None:
         """`VoteRejected` when the voter has used up `votes_per_day` in the last 24 hours.
@@ -173,15 +237,30 @@ class VoteStore:
         cap, since = self.votes_per_day, now - DAY_S
         if user_hash:
             if self._count_votes(conn, battles.c.user_hash, user_hash, since) >= cap:
-                raise VoteRejected(_("Has llegado al máximo de {cap} votos en 24 horas con tu cuenta; "
-                                     "gracias por participar, vuelve mañana.", cap=cap))
+                raise VoteRejected(
+                    _(
+                        "Has llegado al máximo de {cap} votos en 24 horas con tu cuenta; "
+                        "gracias por participar, vuelve mañana.",
+                        cap=cap,
+                    )
+                )
             return
         if self._count_votes(conn, battles.c.session_hash, session, since) >= cap:
-            raise VoteRejected(_("Has llegado al máximo de {cap} votos en 24 horas en esta sesión; "
-                                 "gracias por participar, vuelve mañana.", cap=cap))
+            raise VoteRejected(
+                _(
+                    "Has llegado al máximo de {cap} votos en 24 horas en esta sesión; "
+                    "gracias por participar, vuelve mañana.",
+                    cap=cap,
+                )
+            )
         if ip_hash and self._count_votes(conn, battles.c.ip_hash, ip_hash, since) >= cap:
-            raise VoteRejected(_("Se ha llegado al máximo de {cap} votos en 24 horas desde esta conexión; "
-                                 "vuelve mañana o inicia sesión con tu cuenta de Hugging Face si la hay.", cap=cap))
+            raise VoteRejected(
+                _(
+                    "Se ha llegado al máximo de {cap} votos en 24 horas desde esta conexión; "
+                    "vuelve mañana o inicia sesión con tu cuenta de Hugging Face si la hay.",
+                    cap=cap,
+                )
+            )
 
     def check_daily_cap(self, session_hash: str, *, ip_hash: str | None = None, user_hash: str | None = None) -> None:
         """`VoteRejected` when this voter could not vote now because of the daily cap (the arena
@@ -196,8 +275,6 @@ class VoteStore:
         battle: a new round closes the previous one. Until then the reasons may be changed (the last
         call wins; an empty list clears them). Refusals raise `VoteRejected`.
         """
-        from ragarena.arena.reasons import check_reasons
-
         if not battle_id or not session_hash:
             raise VoteRejected(_("No hay ningún voto al que añadir motivos; vota primero."))
         if isinstance(reasons, str) or not isinstance(reasons, Iterable):
@@ -205,22 +282,28 @@ class VoteStore:
         reasons = list(reasons)
         session = anonymize_session(session_hash)
         with self.db.write() as conn:
-            row = conn.execute(sa.select(battles.c.session_hash, battles.c.winner)
-                               .where(battles.c.id == battle_id).with_for_update()).first()
+            row = conn.execute(
+                sa.select(battles.c.session_hash, battles.c.winner).where(battles.c.id == battle_id).with_for_update()
+            ).first()
             if row is None or row.session_hash != session:
                 raise VoteRejected(_("Ese combate no existe o no se sirvió en esta sesión; no se guardan los motivos."))
             if row.winner is None:
                 raise VoteRejected(_("Vota primero; los motivos acompañan al voto."))
-            latest = conn.execute(sa.select(battles.c.id).where(battles.c.session_hash == session)
-                                  .order_by(battles.c.served_at.desc(), battles.c.seq.desc()).limit(1)).scalar()
+            latest = conn.execute(
+                sa.select(battles.c.id)
+                .where(battles.c.session_hash == session)
+                .order_by(battles.c.served_at.desc(), battles.c.seq.desc())
+                .limit(1)
+            ).scalar()
             if latest != battle_id:
                 raise VoteRejected(_("Esa ronda ya terminó: los motivos solo se pueden dar hasta la ronda siguiente."))
             try:
                 checked = check_reasons(row.winner, reasons)
             except UserError as error:  # keeps the message's translations (a single `Text` argument)
                 raise VoteRejected(*(error.args if len(error.args) == 1 else (str(error),))) from None
-            conn.execute(battles.update().where(battles.c.id == battle_id)
-                         .values(reasons=dumps(checked) if checked else None))
+            conn.execute(
+                battles.update().where(battles.c.id == battle_id).values(reasons=dumps(checked) if checked else None)
+            )
             try:
                 battle = record_from_row(self._battle_row(conn, battle_id))
             except UnreadableRow:  # a row broken by hand: the reasons are rolled back
@@ -235,9 +318,15 @@ class VoteStore:
         marked = 0
         with self.db.write() as conn:
             for battle_id, reason in exclusions.items():
-                marked += conn.execute(battles.update().where(
-                    battles.c.id == battle_id, battles.c.excluded_reason.is_(None), battles.c.winner.isnot(None),
-                ).values(excluded_reason=str(reason))).rowcount
+                marked += conn.execute(
+                    battles.update()
+                    .where(
+                        battles.c.id == battle_id,
+                        battles.c.excluded_reason.is_(None),
+                        battles.c.winner.isnot(None),
+                    )
+                    .values(excluded_reason=str(reason))
+                ).rowcount
         return marked
 
     def import_battles(self, records: Iterable[dict]) -> int:
@@ -252,8 +341,14 @@ class VoteStore:
         with self.db.write() as conn:
             for row in rows:
                 # RETURNING says whether the row went in (rowcount is not reliable with ON CONFLICT everywhere).
-                added += len(conn.execute(self.db.insert(battles).values(**row).on_conflict_do_nothing(
-                    index_elements=["id"]).returning(battles.c.id)).all())
+                added += len(
+                    conn.execute(
+                        self.db.insert(battles)
+                        .values(**row)
+                        .on_conflict_do_nothing(index_elements=["id"])
+                        .returning(battles.c.id)
+                    ).all()
+                )
         return added
 
     # --- reading -----------------------------------------------------------------------------
@@ -269,8 +364,9 @@ class VoteStore:
         same on every backend (so a copied store rates the same). A row that is not a battle (hand-made,
         or from an older version) is left out, counted in ``self.reader.unreadable`` and logged once.
         """
-        query = SELECT.order_by(sa.func.coalesce(battles.c.voted_at, battles.c.served_at),
-                                 self.db.text_order(battles.c.id))
+        query = SELECT.order_by(
+            sa.func.coalesce(battles.c.voted_at, battles.c.served_at), self.db.text_order(battles.c.id)
+        )
         if voted_only:
             query = query.where(battles.c.winner.isnot(None))
         with self.db.read() as conn:
@@ -291,8 +387,9 @@ class VoteStore:
 
     def count_votes(self) -> int:
         with self.db.read() as conn:
-            return conn.execute(sa.select(sa.func.count()).select_from(battles)
-                                .where(battles.c.winner.isnot(None))).scalar()
+            return conn.execute(
+                sa.select(sa.func.count()).select_from(battles).where(battles.c.winner.isnot(None))
+            ).scalar()
 
     def count_battles(self) -> int:
         with self.db.read() as conn:
@@ -301,5 +398,4 @@ class VoteStore:
     def last_vote_time(self) -> float | None:
         """Epoch seconds of the latest vote, None when there is none."""
         with self.db.read() as conn:
-            return conn.execute(sa.select(sa.func.max(battles.c.voted_at))
-                                .where(battles.c.winner.isnot(None))).scalar()
+            return conn.execute(sa.select(sa.func.max(battles.c.voted_at)).where(battles.c.winner.isnot(None))).scalar()

@@ -27,7 +27,8 @@ def register(subparsers) -> None:
     export.set_defaults(func=run_export)
 
     imp = subparsers.add_parser(
-        "import-ratings", help="añade valoraciones exportadas con export-ratings a la base de datos de votos")
+        "import-ratings", help="añade valoraciones exportadas con export-ratings a la base de datos de votos"
+    )
     imp.add_argument("file", metavar="ARCHIVO", help="valoraciones en JSON Lines (formato de export-ratings)")
     imp.set_defaults(func=run_import)
 

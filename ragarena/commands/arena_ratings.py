@@ -8,8 +8,8 @@ import math
 import sys
 
 from ragarena.arena.hygiene import screen_battles
-from ragarena.core.errors import UserError
 from ragarena.core.battles import read_battle_rows
+from ragarena.core.errors import UserError
 from ragarena.core.vote_filter import count_votes
 from ragarena.scoring.arena_ratings import analyze, iter_table_records
 
@@ -30,12 +30,20 @@ def register(subparsers) -> None:
         ),
     )
     parser.add_argument("battles", metavar="COMBATES", help="archivo de combates (.jsonl o .json)")
-    parser.add_argument("--bootstrap", type=_non_negative, default=1000, metavar="N",
-                        help="rondas de bootstrap para los intervalos (por defecto 1000; 0 sin intervalos)")
+    parser.add_argument(
+        "--bootstrap",
+        type=_non_negative,
+        default=1000,
+        metavar="N",
+        help="rondas de bootstrap para los intervalos (por defecto 1000; 0 sin intervalos)",
+    )
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="semilla del bootstrap (por defecto 0)")
     parser.add_argument("--json", action="store_true", help="escribe una lista JSON ordenada por puntuación")
-    parser.add_argument("--style", action="store_true",
-                        help="añade la puntuación con control de estilo (longitud y relleno de las respuestas)")
+    parser.add_argument(
+        "--style",
+        action="store_true",
+        help="añade la puntuación con control de estilo (longitud y relleno de las respuestas)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -58,8 +66,11 @@ def run(args) -> int:
     result = analyze(count_votes(screened, where=where), bootstrap=args.bootstrap, seed=args.seed, style=args.style)
     notes = list(result.notes)
     if screening.exclusions:
-        notes.insert(0, f"El cribado de votantes excluye {len(screening.exclusions)} votos que el archivo no tenía "
-                        "marcados (ya cuentan entre los excluidos).")
+        notes.insert(
+            0,
+            f"El cribado de votantes excluye {len(screening.exclusions)} votos que el archivo no tenía "
+            "marcados (ya cuentan entre los excluidos).",
+        )
     rows = list(iter_table_records(result.table))
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -80,8 +91,10 @@ def run(args) -> int:
             interval = ""
             if not math.isnan(coef["elo_ci_low"]):
                 interval = f" [{coef['elo_ci_low']:+.1f}, {coef['elo_ci_high']:+.1f}]"
-            print(f"Efecto de {name}: {coef['elo']:+.1f} puntos Elo{interval} "
-                  f"(coeficiente {coef['coef']:+.4f} en log-odds).")
+            print(
+                f"Efecto de {name}: {coef['elo']:+.1f} puntos Elo{interval} "
+                f"(coeficiente {coef['coef']:+.4f} en log-odds)."
+            )
     return 0
 
 
@@ -96,9 +109,14 @@ def _format_table(rows: list[dict], style: bool) -> str:
     lines = []
     for row in rows:
         cells = [
-            str(row["rank"]), row["model"], number(row["rating"], ".1f"),
+            str(row["rank"]),
+            row["model"],
+            number(row["rating"], ".1f"),
             f"{number(row['ci_low'], '.1f')} – {number(row['ci_high'], '.1f')}",
-            str(row["battles"]), number(row["wins"], "g"), str(row["ties"]), number(row["elo"], ".1f"),
+            str(row["battles"]),
+            number(row["wins"], "g"),
+            str(row["ties"]),
+            number(row["elo"], ".1f"),
         ]
         if style:
             cells += [
@@ -110,7 +128,8 @@ def _format_table(rows: list[dict], style: bool) -> str:
     widths = [max(len(h), *(len(c[i]) for c in lines)) for i, h in enumerate(headers)]
     left = {1}
     render = lambda cells: "  ".join(  # noqa: E731
-        c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))
+    )
     out = [render(headers), "  ".join("-" * w for w in widths)]
     out += [render(c) for c in lines]
     return "\n".join(out)

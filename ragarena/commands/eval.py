@@ -12,9 +12,8 @@ from ragarena.core.errors import UserError
 from ragarena.core.jsonl import write_json_lines
 from ragarena.retrieval.corpus import load_conversations
 from ragarena.retrieval.dense import mode_of
-from ragarena.scoring import judge_setup
+from ragarena.scoring import eval_record, judge_setup, scores
 from ragarena.scoring.evaluation import run_turns, summarize
-from ragarena.scoring import eval_record, scores
 
 
 def register(subparsers) -> None:
@@ -22,18 +21,31 @@ def register(subparsers) -> None:
     parser.add_argument("--docs", default=None, help="carpeta de páginas Markdown (por defecto data/docs)")
     parser.add_argument("--qa", default=None, help="conversaciones JSONL (por defecto data/qa/conversations.jsonl)")
     parser.add_argument("--split", default="test", help="train, test o all (por defecto test)")
-    parser.add_argument("--backend", default="extractive",
-                        help="id del modelo en models.yaml (o su alias: openai, el modelo de OPENAI_MODEL)")
+    parser.add_argument(
+        "--backend",
+        default="extractive",
+        help="id del modelo en models.yaml (o su alias: openai, el modelo de OPENAI_MODEL)",
+    )
     parser.add_argument("--k", type=int, default=5, help="fragmentos recuperados por pregunta")
-    parser.add_argument("--retrieval", choices=("bm25", "dense", "hybrid"), default=None,
-                        help="recuperación: bm25, dense o hybrid (por defecto RAGARENA_RETRIEVAL o el modo por defecto)")
+    parser.add_argument(
+        "--retrieval",
+        choices=("bm25", "dense", "hybrid"),
+        default=None,
+        help="recuperación: bm25, dense o hybrid (por defecto RAGARENA_RETRIEVAL o el modo por defecto)",
+    )
     parser.add_argument("--json", dest="json_out", default=None, help="escribe las cifras en este archivo")
-    parser.add_argument("--record", action="store_true",
-                        help="guarda las cifras de las respuestas con su procedencia en data/scores/measured.jsonl "
-                             "(o en --scores-out), donde las lee la clasificación")
-    parser.add_argument("--predictions", default=None,
-                        help="escribe una línea JSON por turno (pregunta, fragmentos, respuesta, respuesta de "
-                             "referencia, métricas del turno) en este archivo")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="guarda las cifras de las respuestas con su procedencia en data/scores/measured.jsonl "
+        "(o en --scores-out), donde las lee la clasificación",
+    )
+    parser.add_argument(
+        "--predictions",
+        default=None,
+        help="escribe una línea JSON por turno (pregunta, fragmentos, respuesta, respuesta de "
+        "referencia, métricas del turno) en este archivo",
+    )
     judge_setup.add_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -56,19 +68,30 @@ def run(args) -> int:
     if hasattr(backend, "wait_ready"):  # figures with the model as it answers once its vectors are ready
         backend.wait_ready()
     judge_model = judge_setup.prepare(args, engine.specs)  # None without --judge; checked before answering
-    results = list(run_turns(conversations, engine.retriever, backend, split=args.split, k=args.k,
-                             progress=_progress))
+    results = list(run_turns(conversations, engine.retriever, backend, split=args.split, k=args.k, progress=_progress))
     print(file=sys.stderr)
     summary = summarize(results)
     if judge_model:
         # The record names the exact model (`--backend openai` -> "gpt-6-luna") and what was sent as `model`.
-        summary["judge"] = judge_setup.judge_results(judge_model, results, args, label=spec.label,
-                                                       retrieval=mode_of(engine.retriever), model=spec.id,
-                                                       served_model=spec.settings.get("model"))
+        summary["judge"] = judge_setup.judge_results(
+            judge_model,
+            results,
+            args,
+            label=spec.label,
+            retrieval=mode_of(engine.retriever),
+            model=spec.id,
+            served_model=spec.settings.get("model"),
+        )
     if args.record:
-        record = eval_record.automatic_record(summary, args, label=spec.label, retrieval=mode_of(engine.retriever),
-                                              model=spec.id, served_model=spec.settings.get("model"),
-                                              n_answerable=sum(r.answerable for r in results))
+        record = eval_record.automatic_record(
+            summary,
+            args,
+            label=spec.label,
+            retrieval=mode_of(engine.retriever),
+            model=spec.id,
+            served_model=spec.settings.get("model"),
+            n_answerable=sum(r.answerable for r in results),
+        )
         summary["record"] = str(scores.append_record(record, args.scores_out))
     if args.predictions:
         _write_lines(Path(args.predictions), [r.record() for r in results])

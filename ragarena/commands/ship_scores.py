@@ -17,12 +17,12 @@ import sys
 from pathlib import Path
 
 from ragarena import settings
+from ragarena.answering.engine import Engine
 from ragarena.core.errors import UserError
 from ragarena.core.jsonl import write_json_lines
-from ragarena.scoring import eval_record, scores
-from ragarena.answering.engine import Engine
 from ragarena.retrieval.corpus import load_conversations
 from ragarena.retrieval.dense import mode_of
+from ragarena.scoring import eval_record, scores
 from ragarena.scoring.evaluation import run_turns, summarize
 
 #: Model kinds that answer through a server (need a URL or a key); every other kind runs offline.
@@ -31,9 +31,10 @@ SPLIT, K, RETRIEVAL = "test", 5, "hybrid"
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("ship-scores", help="mide los modelos sin conexión y guarda sus cifras en data/scores")
-    parser.add_argument("--out", default=None,
-                        help="archivo de registros (por defecto data/scores/measured.jsonl)")
+    parser = subparsers.add_parser(
+        "ship-scores", help="mide los modelos sin conexión y guarda sus cifras en data/scores"
+    )
+    parser.add_argument("--out", default=None, help="archivo de registros (por defecto data/scores/measured.jsonl)")
     parser.set_defaults(func=run)
 
 
@@ -53,9 +54,16 @@ def measure(specs=None, date: str | None = None) -> list[dict]:
         if hasattr(backend, "wait_ready"):  # as eval does: the model as it answers once its vectors are ready
             backend.wait_ready()
         results = list(run_turns(conversations, engine.retriever, backend, split=SPLIT, k=K))
-        records.append(eval_record.automatic_record(summarize(results), args, label=spec.label,
-                                                    retrieval=mode_of(engine.retriever), date=date,
-                                                    n_answerable=sum(r.answerable for r in results)))
+        records.append(
+            eval_record.automatic_record(
+                summarize(results),
+                args,
+                label=spec.label,
+                retrieval=mode_of(engine.retriever),
+                date=date,
+                n_answerable=sum(r.answerable for r in results),
+            )
+        )
     return records
 
 
@@ -79,8 +87,11 @@ def run(args) -> int:
     path = Path(args.out) if args.out else scores.output_file(settings.REPO_ROOT / "data" / "scores")
     existing = scores.read_scores_file(path) if path.exists() else []
     # Rewritten as read: every record exactly as stored, so a judge's record is not reformatted.
-    raw = ([json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-           if path.exists() else [])
+    raw = (
+        [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        if path.exists()
+        else []
+    )
     if len(raw) != len(existing):
         raise UserError(f"{path}: no se puede reescribir sin perder registros.")
     fresh = measure()
@@ -89,7 +100,10 @@ def run(args) -> int:
     except OSError as error:
         raise UserError(f"No se pueden guardar las cifras en «{path}»: {error}") from None
     for record in fresh:
-        print(f"{record['model']}: {record['n_items']} turnos, "
-              + ", ".join(f"{k} {record[k]}" for k in scores.AUTOMATIC_FIGURES if k in record), file=sys.stderr)
+        print(
+            f"{record['model']}: {record['n_items']} turnos, "
+            + ", ".join(f"{k} {record[k]}" for k in scores.AUTOMATIC_FIGURES if k in record),
+            file=sys.stderr,
+        )
     print(f"{len(fresh)} registros automáticos en {path}")
     return 0

@@ -49,7 +49,7 @@ def run(args) -> int:
 def _write(path: Path, embedder, texts: list[str], what: str) -> None:
     vectors = []  # only the current texts: stale ones are dropped
     for start in range(0, len(texts), 32):
-        vectors.extend(embedder.embed_passages(texts[start:start + 32]))
+        vectors.extend(embedder.embed_passages(texts[start : start + 32]))
     try:
         write_vectors(path, {content_key(text): vector for text, vector in zip(texts, vectors)})
     except OSError as error:

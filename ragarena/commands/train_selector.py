@@ -25,20 +25,29 @@ from ragarena.selector.model import DEFAULT_PATH
 def register(subparsers) -> None:
     parser = subparsers.add_parser("train-selector", help="ajusta el selector de respuestas del modelo extractivo")
     parser.add_argument("--docs", default=None, help="carpeta de páginas Markdown (por defecto data/docs)")
-    parser.add_argument("--qa", default=None, help="conversaciones JSONL (por defecto data/qa/conversations.jsonl); "
-                        "solo se usa el split train")
+    parser.add_argument(
+        "--qa",
+        default=None,
+        help="conversaciones JSONL (por defecto data/qa/conversations.jsonl); solo se usa el split train",
+    )
     parser.add_argument("--out", default=str(DEFAULT_PATH), help=f"archivo de salida (por defecto {DEFAULT_PATH})")
     parser.add_argument("--k", type=int, default=5, help="fragmentos recuperados por pregunta (por defecto 5)")
-    parser.add_argument("--retrieval", choices=("bm25", "dense", "hybrid"), default=None,
-                        help="recuperación con la que se ajusta (por defecto la de la app)")
+    parser.add_argument(
+        "--retrieval",
+        choices=("bm25", "dense", "hybrid"),
+        default=None,
+        help="recuperación con la que se ajusta (por defecto la de la app)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args) -> int:
     missing = [name for name in ("sklearn", "scipy") if find_spec(name) is None]  # fitting-time packages
     if missing:
-        raise UserError(f"Ajustar el selector necesita scikit-learn y scipy (falta {missing[0]}): "
-                        "pip install -r requirements-test.txt")
+        raise UserError(
+            f"Ajustar el selector necesita scikit-learn y scipy (falta {missing[0]}): "
+            "pip install -r requirements-test.txt"
+        )
     if args.k < 1:
         raise UserError("--k debe ser al menos 1.")
     docs, qa = Path(args.docs or settings.docs_dir()), Path(args.qa or settings.qa_file())
@@ -51,8 +60,19 @@ def run(args) -> int:
     scorer = CandidateScorer(retriever, background=False)
     turns = selector_training.collect_rows(conversations, retriever, scorer, k=args.k, progress=_progress)
     print(file=sys.stderr)
-    command = " ".join(["python -m ragarena train-selector", "--docs", shlex.quote(shown_path(docs)), "--qa",
-                        shlex.quote(shown_path(qa)), "--k", str(args.k), "--retrieval", mode_of(retriever)])
+    command = " ".join(
+        [
+            "python -m ragarena train-selector",
+            "--docs",
+            shlex.quote(shown_path(docs)),
+            "--qa",
+            shlex.quote(shown_path(qa)),
+            "--k",
+            str(args.k),
+            "--retrieval",
+            mode_of(retriever),
+        ]
+    )
     data = data_provenance(docs, qa, retriever, args.k)
     try:
         model = selector_training.train(turns, data, command)
@@ -63,7 +83,9 @@ def run(args) -> int:
     except OSError as error:
         raise UserError(f"No se pudo escribir «{args.out}»: {error}") from None
     for name, figures in model.provenance["train_figures"].items():
-        print(f"{name}: {figures['cross_validated']} (validación cruzada por conversación, {figures['folds']} pliegues)")
+        print(
+            f"{name}: {figures['cross_validated']} (validación cruzada por conversación, {figures['folds']} pliegues)"
+        )
     print(f"Selector guardado en {args.out}")
     return 0
 
@@ -78,8 +100,15 @@ def shown_path(path: Path) -> str:
 
 def data_provenance(docs: Path, qa: Path, retriever, k: int) -> dict:
     """Which data a fit on the train split saw, and retrieved how: paths, retrieval mode, k, digests."""
-    return {"docs": shown_path(docs), "qa": shown_path(qa), "split": "train", "retrieval": mode_of(retriever), "k": k,
-            "docs_sha256": data_digest(sorted(docs.glob("*.md"))), "qa_sha256": data_digest([qa])}
+    return {
+        "docs": shown_path(docs),
+        "qa": shown_path(qa),
+        "split": "train",
+        "retrieval": mode_of(retriever),
+        "k": k,
+        "docs_sha256": data_digest(sorted(docs.glob("*.md"))),
+        "qa_sha256": data_digest([qa]),
+    }
 
 
 def data_digest(paths: list[Path]) -> str:

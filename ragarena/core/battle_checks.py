@@ -22,8 +22,8 @@ import math
 import re
 from typing import Any
 
-from ragarena.core.question_check import has_lone_surrogate
 from ragarena.core.i18n import Text, _
+from ragarena.core.question_check import has_lone_surrogate
 
 EARLIEST_TSTAMP = 1_672_531_200.0  # 2023-01-01T00:00:00Z
 FUTURE_SLACK_S = 24 * 3600.0
@@ -32,11 +32,24 @@ MODEL_NAME = re.compile(r"[\w .\-/:+@()]+")
 NUMBER, TEXT = "número", "texto"
 TIME_FIELDS = ("tstamp", "served_tstamp")
 # Optional fields and what they must hold when present (None is always allowed).
-OPTIONAL = {"tstamp": NUMBER, "served_tstamp": NUMBER, "question": TEXT, "answer_a": TEXT, "answer_b": TEXT,
-            "battle_id": TEXT, "session_hash": TEXT, "user_hash": TEXT, "excluded_reason": TEXT, "mode": TEXT,
-            "conversation": list, "passage_ids": list, "reasons": list, "timings": dict, "excluded": (bool, str)}
-_TYPE_NAMES = {list: _("una lista"), dict: _("un objeto"), (bool, str): _("true/false o un texto"),
-               TEXT: _("un texto")}
+OPTIONAL = {
+    "tstamp": NUMBER,
+    "served_tstamp": NUMBER,
+    "question": TEXT,
+    "answer_a": TEXT,
+    "answer_b": TEXT,
+    "battle_id": TEXT,
+    "session_hash": TEXT,
+    "user_hash": TEXT,
+    "excluded_reason": TEXT,
+    "mode": TEXT,
+    "conversation": list,
+    "passage_ids": list,
+    "reasons": list,
+    "timings": dict,
+    "excluded": (bool, str),
+}
+_TYPE_NAMES = {list: _("una lista"), dict: _("un objeto"), (bool, str): _("true/false o un texto"), TEXT: _("un texto")}
 
 
 def model_name_problem(key: str, value: Any, strict: bool = True) -> Text | None:
@@ -47,8 +60,13 @@ def model_name_problem(key: str, value: Any, strict: bool = True) -> Text | None
     if not strict:
         return None
     if len(value) > MAX_MODEL_NAME or not MODEL_NAME.fullmatch(value) or "://" in value:
-        return _("'{key}' no es un nombre de modelo válido ({value}): solo letras, cifras, espacios y . - _ / : + @ ( ), "
-                 "hasta {max} caracteres, sin direcciones.", key=key, value=_shown(value), max=MAX_MODEL_NAME)
+        return _(
+            "'{key}' no es un nombre de modelo válido ({value}): solo letras, cifras, espacios y . - _ / : + @ ( ), "
+            "hasta {max} caracteres, sin direcciones.",
+            key=key,
+            value=_shown(value),
+            max=MAX_MODEL_NAME,
+        )
     return None
 
 
@@ -81,8 +99,10 @@ def unstorable_problem(record: Any) -> Text | None:
         return None
     path, kind = found
     if kind == "surrogate":
-        return _("'{path}' tiene un carácter no válido (un sustituto UTF-16 suelto, como \\ud800); "
-                 "corrige el texto.", path=path)
+        return _(
+            "'{path}' tiene un carácter no válido (un sustituto UTF-16 suelto, como \\ud800); corrige el texto.",
+            path=path,
+        )
     return _("'{path}' tiene un número no finito (NaN o infinito), que JSON no admite.", path=path)
 
 
@@ -91,8 +111,12 @@ def time_problem(key: str, value: Any, now: float) -> Text | None:
     if value is None:
         return None
     if not EARLIEST_TSTAMP <= value <= now + FUTURE_SLACK_S:
-        return _("'{key}' fuera del intervalo admitido ({value}): debe estar entre el 1 de enero de 2023 y un día "
-                 "después de hoy, en segundos desde 1970 (UTC).", key=key, value=f"{value:.6g}")
+        return _(
+            "'{key}' fuera del intervalo admitido ({value}): debe estar entre el 1 de enero de 2023 y un día "
+            "después de hoy, en segundos desde 1970 (UTC).",
+            key=key,
+            value=f"{value:.6g}",
+        )
     return None
 
 
@@ -103,10 +127,16 @@ def timings_problem(timings: Any) -> Text | None:
         where, item = stack.pop()
         if isinstance(item, dict):
             stack.extend((f"{where}.{key}", value) for key, value in item.items())
-        elif not (item is None or isinstance(item, bool)
-                  or (isinstance(item, (int, float)) and math.isfinite(item) and item >= 0)):
-            return _("'{path}' debe ser un número de 0 en adelante, true/false o null, no {value}.",
-                     path=where, value=_shown(item))
+        elif not (
+            item is None
+            or isinstance(item, bool)
+            or (isinstance(item, (int, float)) and math.isfinite(item) and item >= 0)
+        ):
+            return _(
+                "'{path}' debe ser un número de 0 en adelante, true/false o null, no {value}.",
+                path=where,
+                value=_shown(item),
+            )
     return None
 
 

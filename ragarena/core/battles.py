@@ -17,9 +17,10 @@ import json
 import math
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ragarena.core.battle_checks import model_name_problem, strict_problem
 from ragarena.core.errors import UserError
@@ -53,14 +54,18 @@ def battle_problem(record: Any, strict: bool = False, now: float | None = None) 
     if record["model_a"] == record["model_b"]:
         return _("model_a y model_b son el mismo modelo ({model}).", model=repr(record["model_a"]))
     if record["winner"] not in WINNERS:
-        return _("valor de 'winner' no válido ({value}); se admite {allowed}.", value=repr(str(record["winner"])[:80]),
-                 allowed=", ".join(repr(w) for w in WINNERS))
+        return _(
+            "valor de 'winner' no válido ({value}); se admite {allowed}.",
+            value=repr(str(record["winner"])[:80]),
+            allowed=", ".join(repr(w) for w in WINNERS),
+        )
     if not strict:
         return None
     problem = strict_problem(record, time.time() if now is None else now)
     if problem is None and record.get("mode") is not None and record["mode"] not in MODES:
-        problem = _("modo no válido ({mode}); se admite {allowed}.", mode=repr(record["mode"][:40]),
-                    allowed=", ".join(MODES))
+        problem = _(
+            "modo no válido ({mode}); se admite {allowed}.", mode=repr(record["mode"][:40]), allowed=", ".join(MODES)
+        )
     return problem
 
 

@@ -15,7 +15,8 @@ tables) would stay Spanish. Here one language switch drives both.
 from __future__ import annotations
 
 import string
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 LANGUAGES = {"es": "Español", "en": "English"}
 DEFAULT_LANGUAGE = "es"
@@ -27,7 +28,7 @@ class Text(str):
     template: str
     params: dict[str, Any]
 
-    def __new__(cls, template: str, **params: Any) -> "Text":
+    def __new__(cls, template: str, **params: Any) -> Text:
         text = super().__new__(cls, template.format(**params) if params else template)
         text.template = template
         text.params = params
@@ -43,7 +44,7 @@ class Text(str):
         return (_rebuild, (self.template, self.params))
 
 
-def _rebuild(template: str, params: dict[str, Any]) -> "Text":
+def _rebuild(template: str, params: dict[str, Any]) -> Text:
     return Text(template, **params)
 
 
@@ -66,8 +67,9 @@ def normalize_language(language: str | None) -> str:
     code = (language or "").strip().lower()[:2]
     if code in LANGUAGES:
         return code
-    return next((c for c, name in LANGUAGES.items() if name.lower() == (language or "").strip().lower()),
-                DEFAULT_LANGUAGE)
+    return next(
+        (c for c, name in LANGUAGES.items() if name.lower() == (language or "").strip().lower()), DEFAULT_LANGUAGE
+    )
 
 
 def translation(template: str, language: str) -> str:

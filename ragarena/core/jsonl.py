@@ -32,8 +32,9 @@ def parse_json_lines(text: str, path: str | Path, check: Callable[[object, Text]
         try:
             record = loads(line)
         except json.JSONDecodeError as error:
-            raise UserError(_("{path}, línea {number}: JSON no válido ({reason}).", path=str(path), number=number,
-                               reason=error.msg)) from None
+            raise UserError(
+                _("{path}, línea {number}: JSON no válido ({reason}).", path=str(path), number=number, reason=error.msg)
+            ) from None
         records.append(check(record, _("{path}, línea {number}", path=str(path), number=number)))
     return records
 

@@ -20,7 +20,6 @@ class Passage:
         return f"{self.title}. {self.section}. {self.text}"
 
 
-
 @dataclass(frozen=True)
 class Hit:
     passage: Passage

@@ -17,8 +17,11 @@ def question_problem(question: str | None, max_chars: int = MAX_QUESTION_CHARS) 
     if not text:
         return _("Escribe una pregunta antes de enviar.")
     if len(text) > max_chars:
-        return _("La pregunta es demasiado larga ({length} caracteres); el máximo es {max_chars}.",
-                 length=len(text), max_chars=max_chars)
+        return _(
+            "La pregunta es demasiado larga ({length} caracteres); el máximo es {max_chars}.",
+            length=len(text),
+            max_chars=max_chars,
+        )
     if has_lone_surrogate(text):
         return _("La pregunta contiene caracteres no válidos; escríbela de nuevo como texto normal.")
     if _MARKUP.search(text):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Sequence
 
 import bm25s
 import Stemmer
@@ -34,10 +34,35 @@ def fold(text: str) -> str:
 
 # Words that only frame a user's question ("¿cuánto cuesta...?", "quería saber si puedo...")
 # and would otherwise look like rare, decisive terms.
-_QUESTION_WORDS = """
-cuanto cuanta cuantos cuantas cual cuales puedo puede pueden podria podemos quiero queria
-quisiera saber hola gracias vale bueno oye pues entonces alguien algun alguna hacer hago
-""".split()
+_QUESTION_WORDS = [
+    "cuanto",
+    "cuanta",
+    "cuantos",
+    "cuantas",
+    "cual",
+    "cuales",
+    "puedo",
+    "puede",
+    "pueden",
+    "podria",
+    "podemos",
+    "quiero",
+    "queria",
+    "quisiera",
+    "saber",
+    "hola",
+    "gracias",
+    "vale",
+    "bueno",
+    "oye",
+    "pues",
+    "entonces",
+    "alguien",
+    "algun",
+    "alguna",
+    "hacer",
+    "hago",
+]
 
 
 @lru_cache(maxsize=1)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import string
 from collections import Counter
+from collections.abc import Sequence
 from difflib import SequenceMatcher
-from typing import Sequence
 
 from ragarena.core.text import analyze, fold
 

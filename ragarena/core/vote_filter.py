@@ -20,8 +20,9 @@ Screening the voters (which marks ``excluded_reason``) is `ragarena.arena.hygien
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from ragarena.core import battles
 from ragarena.core.battles import battle_problem, is_excluded
@@ -81,11 +82,21 @@ class VoteCount:
         if self.excluded:
             notes.append(_("{n} combates excluidos no cuentan.", n=self.excluded))
         if self.named:
-            notes.append(_("{named} votos emitidos con los nombres de los modelos a la vista no cuentan "
-                           "(solo cuentan los votos a ciegas).", named=self.named))
+            notes.append(
+                _(
+                    "{named} votos emitidos con los nombres de los modelos a la vista no cuentan "
+                    "(solo cuentan los votos a ciegas).",
+                    named=self.named,
+                )
+            )
         if self.malformed:
-            notes.append(_("{n} filas no son combates válidos y no cuentan; la primera: {problem}",
-                           n=self.malformed, problem=self.problems[0]))
+            notes.append(
+                _(
+                    "{n} filas no son combates válidos y no cuentan; la primera: {problem}",
+                    n=self.malformed,
+                    problem=self.problems[0],
+                )
+            )
         return notes
 
 

@@ -42,15 +42,24 @@ class Report:
         return not self.problems
 
 
-def validate(docs_dir: str | Path, qa_path: str | Path, expected_splits: dict[str, int] | None = None,
-             turns_per_conversation: int | None = None) -> Report:
+def validate(
+    docs_dir: str | Path,
+    qa_path: str | Path,
+    expected_splits: dict[str, int] | None = None,
+    turns_per_conversation: int | None = None,
+) -> Report:
     report = Report(problems=[], splits=Counter())
     pages = _check_docs(Path(docs_dir), report)
     _check_conversations(Path(qa_path), pages, report, turns_per_conversation)
     for split, expected in (expected_splits or {}).items():
         if report.splits[split] != expected:
-            report.problems.append(Problem(str(qa_path), None,
-                                           f"el split «{split}» tiene {report.splits[split]} conversaciones; se esperaban {expected}"))
+            report.problems.append(
+                Problem(
+                    str(qa_path),
+                    None,
+                    f"el split «{split}» tiene {report.splits[split]} conversaciones; se esperaban {expected}",
+                )
+            )
     return report
 
 
@@ -90,7 +99,7 @@ def _check_conversations(path: Path, pages: dict[str, str], report: Report, turn
         if not line.strip():
             continue
 
-        def problem(message: str) -> None:
+        def problem(message: str, number: int = number) -> None:  # this line's number, bound now
             report.problems.append(Problem(str(path), number, message))
 
         try:
@@ -150,5 +159,6 @@ def _check_conversations(path: Path, pages: dict[str, str], report: Report, turn
             if report.splits[split]:
                 unused = sorted(set(pages) - used_pages[split])
                 if unused:
-                    report.warnings.append(Problem(str(path), None,
-                                                   f"páginas sin ninguna respuesta en {split}: {', '.join(unused)}"))
+                    report.warnings.append(
+                        Problem(str(path), None, f"páginas sin ninguna respuesta en {split}: {', '.join(unused)}")
+                    )

@@ -39,15 +39,19 @@ def read_rows(path: str | Path) -> list[dict]:
 
             frame = pd.read_parquet(path)
         except ImportError:
-            raise UserError("Para leer Parquet instala pyarrow (pip install pyarrow) o convierte el archivo a JSONL.") from None
+            raise UserError(
+                "Para leer Parquet instala pyarrow (pip install pyarrow) o convierte el archivo a JSONL."
+            ) from None
         except Exception as error:  # pyarrow raises several kinds for a damaged file
             raise UserError(f"No se puede leer «{path}» como Parquet: {error}") from None
         return [{k: (None if _missing(v) else v) for k, v in row.items()} for row in frame.to_dict("records")]
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
-        raise UserError(f"«{path}» no está en UTF-8 (byte {error.start}): guárdalo como UTF-8 o conviértelo "
-                        "(p. ej. iconv -f latin1 -t utf-8).") from None
+        raise UserError(
+            f"«{path}» no está en UTF-8 (byte {error.start}): guárdalo como UTF-8 o conviértelo "
+            "(p. ej. iconv -f latin1 -t utf-8)."
+        ) from None
     if text.lstrip().startswith("["):
         try:
             data = loads(text)
@@ -92,8 +96,11 @@ def convert(rows: list[dict], test_share: float = 0.2) -> Conversion:
             result.skipped.append(f"fila {number}: sin pregunta")
             continue
         sources = [
-            (str(row.get(f"text_{i}") or row.get(f"context_{i}") or ""), str(row.get(f"context_{i}") or ""),
-             str(row.get(f"link_{i}") or ""))
+            (
+                str(row.get(f"text_{i}") or row.get(f"context_{i}") or ""),
+                str(row.get(f"context_{i}") or ""),
+                str(row.get(f"link_{i}") or ""),
+            )
             for i in SOURCES
         ]
         sources = [(text.strip(), context.strip(), link.strip()) for text, context, link in sources if text.strip()]
@@ -113,17 +120,21 @@ def convert(rows: list[dict], test_share: float = 0.2) -> Conversion:
                 result.skipped.append(f"fila {number}: context_1 no es un fragmento literal de text_1")
                 continue
         conversation_id = f"ragquas-{number}"
-        result.conversations.append({
-            "id": conversation_id,
-            "split": "test" if _bucket(conversation_id) < test_share else "train",
-            "turns": [{
-                "question": question,
-                "context": context,
-                "answer": answer if context else (answer or NOT_COVERED_ANSWER),
-                "answerable": bool(context),
-            }],
-            **({"variant": row["variant"]} if row.get("variant") else {}),
-        })
+        result.conversations.append(
+            {
+                "id": conversation_id,
+                "split": "test" if _bucket(conversation_id) < test_share else "train",
+                "turns": [
+                    {
+                        "question": question,
+                        "context": context,
+                        "answer": answer if context else (answer or NOT_COVERED_ANSWER),
+                        "answerable": bool(context),
+                    }
+                ],
+                **({"variant": row["variant"]} if row.get("variant") else {}),
+            }
+        )
     return result
 
 

@@ -9,17 +9,20 @@ leaderboard CSV has always used.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-from ragarena.settings import DEFAULT_MIN_RATINGS as MIN_RATINGS
 from ragarena.answer_ratings.stats import rating_overall, t_interval
 from ragarena.core.criteria import CRITERIA
+from ragarena.settings import DEFAULT_MIN_RATINGS as MIN_RATINGS
 
 #: Per figure, the mean and its 95 % t-interval.
 ANSWER_RATING_FIGURES = ("overall", *CRITERIA)
 #: Columns of `Leaderboard.table` and of the CSV (names kept as published: ``crowd_…``).
-ANSWER_RATING_COLUMNS = ("crowd_n", *(f"crowd_{f}{end}" for f in ANSWER_RATING_FIGURES
-                                      for end in ("", "_ci_low", "_ci_high")))
+ANSWER_RATING_COLUMNS = (
+    "crowd_n",
+    *(f"crowd_{f}{end}" for f in ANSWER_RATING_FIGURES for end in ("", "_ci_low", "_ci_high")),
+)
 
 
 def answer_rating_means(ratings: Iterable[dict], min_ratings: int = MIN_RATINGS) -> dict[str, dict]:
@@ -40,7 +43,6 @@ def answer_rating_means(ratings: Iterable[dict], min_ratings: int = MIN_RATINGS)
             for figure in ANSWER_RATING_FIGURES:
                 values = [rating_overall(r) if figure == "overall" else float(r[figure]) for r in group]
                 mean, low, high = t_interval(values)
-                fields.update({f"crowd_{figure}": mean, f"crowd_{figure}_ci_low": low,
-                               f"crowd_{figure}_ci_high": high})
+                fields.update({f"crowd_{figure}": mean, f"crowd_{figure}_ci_low": low, f"crowd_{figure}_ci_high": high})
         result[model] = fields
     return result

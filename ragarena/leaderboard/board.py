@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ragarena import settings
+from ragarena.answer_ratings import judge_agreement
 from ragarena.answering.safe_markdown import safe
 from ragarena.arena import hygiene
 from ragarena.core.errors import UserError
@@ -37,7 +38,6 @@ from ragarena.leaderboard import figures as board_figures
 from ragarena.leaderboard import provenance, reason_table, score_records
 from ragarena.leaderboard import table as bt
 from ragarena.leaderboard import text as board_text
-from ragarena.answer_ratings import judge_agreement
 from ragarena.scoring import judge_cache
 from ragarena.scoring import scores as score_store
 
@@ -49,23 +49,26 @@ _LOCK = threading.Lock()
 class BoardView:
     """The tab's outputs in one language."""
 
-    ranked: Any          # pandas Styler of `leaderboard.table.ranked_frame`
-    summary: str         # Markdown: warnings, votes, last vote
-    method: str          # Markdown: «Cómo se calcula»
-    detail: Any          # Styler of `leaderboard.table.detail_frame`
-    provenance: str      # Markdown list, one item per row
+    ranked: Any  # pandas Styler of `leaderboard.table.ranked_frame`
+    summary: str  # Markdown: warnings, votes, last vote
+    method: str  # Markdown: «Cómo se calcula»
+    detail: Any  # Styler of `leaderboard.table.detail_frame`
+    provenance: str  # Markdown list, one item per row
     correlation: str
     ratings_plot: Any
     heatmap: Any
     csv_path: str
-    scores: Any          # Styler of `leaderboard.score_records.scores_frame`
-    headline: str        # Markdown: one sentence above the table, what the figures show today
+    scores: Any  # Styler of `leaderboard.score_records.scores_frame`
+    headline: str  # Markdown: one sentence above the table, what the figures show today
 
 
 def _screening_key(battles: list[dict]) -> tuple:
     """Votes only change by being added or flagged: the same count, last vote and flags need no new test."""
-    return (len(battles), battles[-1].get("battle_id") if battles else None,
-            sum(1 for b in battles if b.get("excluded_reason")))
+    return (
+        len(battles),
+        battles[-1].get("battle_id") if battles else None,
+        sum(1 for b in battles if b.get("excluded_reason")),
+    )
 
 
 class BoardData:
@@ -112,8 +115,14 @@ class BoardData:
         except Exception as error:  # a store that is not there yet must not take the whole tab down
             return [], _("⚠️ No se pueden leer los votos ({error}).", error=type(error).__name__)
         unreadable = self.ctx.store.reader.unreadable
-        warning = _("⚠️ {n} votos guardados no se pueden leer y no cuentan (el registro del servidor dice cuáles).",
-                    n=unreadable) if unreadable else None
+        warning = (
+            _(
+                "⚠️ {n} votos guardados no se pueden leer y no cuentan (el registro del servidor dice cuáles).",
+                n=unreadable,
+            )
+            if unreadable
+            else None
+        )
         if self._extra("screening_key") == _screening_key(battles):
             return battles, warning
         try:
@@ -147,8 +156,12 @@ class BoardData:
         records, score_problem = self.records()
         answer_ratings, rating_problem = self.answer_ratings()
         warnings = [p for p in (battle_problem, score_problem, rating_problem) if p]
-        settings = {"bootstrap": self.bootstrap(), "answer_ratings": answer_ratings, "min_ratings": self.min_ratings(),
-                    "min_votes": self.min_votes()}
+        settings = {
+            "bootstrap": self.bootstrap(),
+            "answer_ratings": answer_ratings,
+            "min_ratings": self.min_ratings(),
+            "min_votes": self.min_votes(),
+        }
         key = _signature(battles, records, labels, settings)
         with _LOCK:
             memo = self._extra("leaderboard_memo")
@@ -173,22 +186,34 @@ class BoardData:
         language = normalize_language(language)
         board, warnings = self.board_in(language)
         # Warnings may quote what the store or the scores file hold: drawn through the one rendering path.
-        summary = "\n\n".join([*(safe(warning) for warning in localize(warnings, language)),
-                                board_text.summary_markdown(board, language=language)])
+        summary = "\n\n".join(
+            [
+                *(safe(warning) for warning in localize(warnings, language)),
+                board_text.summary_markdown(board, language=language),
+            ]
+        )
         return BoardView(
-            ranked=bt.ranked_table(board, language), summary=summary, method=board_text.method_markdown(board, language),
-            detail=bt.detail_table(board, language), provenance=provenance.provenance_markdown(board, language),
-            correlation=board_text.correlation_markdown(board, language), ratings_plot=board_figures.ratings_figure(board, language),
-            heatmap=board_figures.win_rate_figure(board, language), csv_path=csv_file(board, language),
-            scores=score_records.scores_table(board, language), headline=board_text.headline_markdown(board, language),
+            ranked=bt.ranked_table(board, language),
+            summary=summary,
+            method=board_text.method_markdown(board, language),
+            detail=bt.detail_table(board, language),
+            provenance=provenance.provenance_markdown(board, language),
+            correlation=board_text.correlation_markdown(board, language),
+            ratings_plot=board_figures.ratings_figure(board, language),
+            heatmap=board_figures.win_rate_figure(board, language),
+            csv_path=csv_file(board, language),
+            scores=score_records.scores_table(board, language),
+            headline=board_text.headline_markdown(board, language),
         )
 
     def reasons(self, language: str = DEFAULT_LANGUAGE):
         """The reasons accordion (explanation, table) in `language`."""
         language = normalize_language(language)
         board, _warnings = self.board_in(language)
-        return (reason_table.reasons_markdown(board.reasons, language),
-                reason_table.reasons_frame(board.reasons, board.label, language))
+        return (
+            reason_table.reasons_markdown(board.reasons, language),
+            reason_table.reasons_frame(board.reasons, board.label, language),
+        )
 
     def agreement(self, language: str = DEFAULT_LANGUAGE) -> str:
         """Markdown in `language`: judge vs people on the same answers (`judge_agreement.agreement`),
@@ -226,8 +251,23 @@ def _signature(battles: list[dict], records: list[dict], labels: dict, settings:
     """What the figures depend on, so a refresh with nothing new reuses the last computation."""
     digest = hashlib.sha256()
     for battle in battles:
-        digest.update(repr(tuple(battle.get(k) for k in (
-            "model_a", "model_b", "winner", "excluded", "tstamp", "excluded_reason", "reasons", "mode"))).encode())
+        digest.update(
+            repr(
+                tuple(
+                    battle.get(k)
+                    for k in (
+                        "model_a",
+                        "model_b",
+                        "winner",
+                        "excluded",
+                        "tstamp",
+                        "excluded_reason",
+                        "reasons",
+                        "mode",
+                    )
+                )
+            ).encode()
+        )
     digest.update(repr([sorted(r.items()) for r in records]).encode())
     digest.update(repr(sorted(labels.items())).encode())
     digest.update(repr([tuple(r.values()) for r in settings["answer_ratings"]]).encode())

@@ -25,20 +25,21 @@ from __future__ import annotations
 import dataclasses
 import io
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 import pandas as pd
 
 from ragarena import settings
-from ragarena.core.vote_filter import count_votes
+from ragarena.core.criteria import CRITERIA
 from ragarena.core.i18n import DEFAULT_LANGUAGE, _, localize, normalize_language
+from ragarena.core.vote_filter import count_votes
 from ragarena.leaderboard.answer_rating_means import ANSWER_RATING_COLUMNS, answer_rating_means
 from ragarena.leaderboard.judge_vs_arena import rank_correlations
 from ragarena.leaderboard.reason_table import reason_counts
 from ragarena.scoring import scores as score_store
-from ragarena.core.criteria import CRITERIA
 from ragarena.scoring.arena_ratings import analyze
 
 #: Votes a model needs before its arena rating is shown and enters the judge-vs-arena correlation
@@ -57,43 +58,63 @@ EVAL_COLUMNS = ("mean_words", "filler_rate", "false_abstention_rate", "eval_date
 #: How often the model is right (share of the answerable turns of the split) and of how many turns.
 CORRECT_COLUMNS = ("correct_rate", "n_answerable")
 
+#: The arena's figures: the rating with its 95 % interval, plain and style-controlled.
+ARENA_FIGURES = ("rating", "ci_low", "ci_high", "style_rating", "style_ci_low", "style_ci_high")
+
 #: Columns of `Leaderboard.table` and of the CSV download, in order (new columns go at the end).
 COLUMNS = (
-    "rank", "model", "label", "rating", "ci_low", "ci_high",
-    "style_rating", "style_ci_low", "style_ci_high", "style_rank", "votes", "wins", "ties",
-    "overall", *CRITERIA, "n_items", "judge", "dataset", "split", "score_date", "score_kind", "source",
-    *ANSWER_RATING_COLUMNS, *EVAL_COLUMNS, *CORRECT_COLUMNS,
+    "rank",
+    "model",
+    "label",
+    *ARENA_FIGURES,
+    "style_rank",
+    "votes",
+    "wins",
+    "ties",
+    "overall",
+    *CRITERIA,
+    "n_items",
+    "judge",
+    "dataset",
+    "split",
+    "score_date",
+    "score_kind",
+    "source",
+    *ANSWER_RATING_COLUMNS,
+    *EVAL_COLUMNS,
+    *CORRECT_COLUMNS,
 )
 #: The rows' order: sort keys of `build_leaderboard` (the caption, `ORDER_CAPTION`, says it in words).
 ORDER_RULE = ("correct_rate", "_published", "overall", "_arena", "rating", "label")
-ORDER_CAPTION = _("Ordenados por **Aciertos** (respuestas correctas en el split de test); las filas sin esa cifra "
-                  "van después, por **Global** (1-5) y por la arena, y las cifras publicadas al final. ★: la mejor "
-                  "cifra de cada columna entre los modelos medidos aquí.")
-
+ORDER_CAPTION = _(
+    "Ordenados por **Aciertos** (respuestas correctas en el split de test); las filas sin esa cifra "
+    "van después, por **Global** (1-5) y por la arena, y las cifras publicadas al final. ★: la mejor "
+    "cifra de cada columna entre los modelos medidos aquí."
+)
 
 
 @dataclass
 class Leaderboard:
     """Everything the leaderboard tab shows."""
 
-    table: pd.DataFrame                # COLUMNS, one row per model (+ published rows), sorted
-    records: list[dict]                # every score record, as loaded
-    correlations: list[dict]           # one per judge (and dataset, split) with >= 2 comparable models
-    n_votes: int = 0                   # battles that count (`ragarena.core.vote_filter`)
-    excluded: int = 0                  # battles marked excluded
+    table: pd.DataFrame  # COLUMNS, one row per model (+ published rows), sorted
+    records: list[dict]  # every score record, as loaded
+    correlations: list[dict]  # one per judge (and dataset, split) with >= 2 comparable models
+    n_votes: int = 0  # battles that count (`ragarena.core.vote_filter`)
+    excluded: int = 0  # battles marked excluded
     last_vote: datetime | None = None
-    win_rate: pd.DataFrame | None = None      # row beats column, indexed by model id
+    win_rate: pd.DataFrame | None = None  # row beats column, indexed by model id
     battle_counts: pd.DataFrame | None = None
     labels: dict[str, str] = field(default_factory=dict)
     bootstrap: int = 0
     min_votes: int = MIN_VOTES
     notes: list[str] = field(default_factory=list)
-    n_ratings: int = 0                 # people's ratings of Chat answers
+    n_ratings: int = 0  # people's ratings of Chat answers
     min_ratings: int = MIN_RATINGS
     style_coefficients: list[dict] = field(default_factory=list)  # length / filler effects (style_control.StyleFit)
     reasons: pd.DataFrame | None = None  # `reason_counts` of the battles that count
-    named: int = 0                     # votes cast with the model names in view (not counted when blind only)
-    malformed: int = 0                 # rows that are not battles (not counted)
+    named: int = 0  # votes cast with the model names in view (not counted when blind only)
+    malformed: int = 0  # rows that are not battles (not counted)
 
     def label(self, model: str) -> str:
         return self.labels.get(model, model)
@@ -128,16 +149,23 @@ def parse_tstamp(value: Any) -> datetime | None:
                 return None
     if isinstance(value, (int, float)):
         try:
-            return datetime.fromtimestamp(float(value), tz=timezone.utc)
+            return datetime.fromtimestamp(float(value), tz=UTC)
         except (OverflowError, OSError, ValueError):  # out of time_t's or datetime's range, NaN
             return None
     return None
 
 
-def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), labels: dict[str, str] | None = None,
-                      bootstrap: int = 1000, seed: int | None = 0, min_votes: int = MIN_VOTES,
-                      blind_only: bool = True, answer_ratings: Iterable[dict] = (),
-                      min_ratings: int = MIN_RATINGS) -> Leaderboard:
+def build_leaderboard(
+    battles: Iterable[dict],
+    records: Sequence[dict] = (),
+    labels: dict[str, str] | None = None,
+    bootstrap: int = 1000,
+    seed: int | None = 0,
+    min_votes: int = MIN_VOTES,
+    blind_only: bool = True,
+    answer_ratings: Iterable[dict] = (),
+    min_ratings: int = MIN_RATINGS,
+) -> Leaderboard:
     """Assemble the leaderboard from battles, score records and people's 1-5 ratings of Chat
     answers (`answer_ratings`).
 
@@ -161,9 +189,14 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
     if ratings is not None:
         for item in ratings.table.to_dict("records"):
             rows[(item["model"], -1)] = {
-                "model": item["model"], "rank": int(item["rank"]), "rating": float(item["rating"]),
-                "ci_low": float(item["ci_low"]), "ci_high": float(item["ci_high"]), "votes": int(item["battles"]),
-                "wins": float(item["wins"]), "ties": int(item["ties"]),
+                "model": item["model"],
+                "rank": int(item["rank"]),
+                "rating": float(item["rating"]),
+                "ci_low": float(item["ci_low"]),
+                "ci_high": float(item["ci_high"]),
+                "votes": int(item["battles"]),
+                "wins": float(item["wins"]),
+                "ties": int(item["ties"]),
                 **{key: item.get(key) for key in ("style_rating", "style_ci_low", "style_ci_high", "style_rank")},
             }
     for model, record in score_store.latest_measured(records).items():
@@ -175,8 +208,11 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
         rows.setdefault((model, -1), {"model": model}).update(fields)
     for number, record in enumerate(records):
         if record["kind"] == "published":
-            rows[(record["model"], number)] = {"model": record["model"], **_score_fields(record),
-                                               "label": _published_label(record, labels)}
+            rows[(record["model"], number)] = {
+                "model": record["model"],
+                **_score_fields(record),
+                "label": _published_label(record, labels),
+            }
     for (model, _number), row in rows.items():
         row.setdefault("label", labels.get(model, model))
 
@@ -184,11 +220,27 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
     table["style_rank"] = table["style_rank"].map(lambda v: None if _isnan(v) else int(v))
     for column in ("rank", "votes", "ties", "n_items", "crowd_n", "style_rank", "n_answerable"):
         table[column] = table[column].astype("Int64")
-    for column in ("rating", "ci_low", "ci_high", "style_rating", "style_ci_low", "style_ci_high", "wins", "overall",
-                   *CRITERIA, *ANSWER_RATING_COLUMNS[1:], *EVAL_COLUMNS[:3], "correct_rate"):
+    for column in (
+        *ARENA_FIGURES,
+        "wins",
+        "overall",
+        *CRITERIA,
+        *ANSWER_RATING_COLUMNS[1:],
+        *EVAL_COLUMNS[:3],
+        "correct_rate",
+    ):
         table[column] = table[column].astype(float)
-    for column in ("model", "label", "judge", "dataset", "split", "score_date", "score_kind", "source",
-                   *EVAL_COLUMNS[3:]):
+    for column in (
+        "model",
+        "label",
+        "judge",
+        "dataset",
+        "split",
+        "score_date",
+        "score_kind",
+        "source",
+        *EVAL_COLUMNS[3:],
+    ):
         table[column] = table[column].astype(object).where(table[column].notna(), None)
     # Ranked on how often the model is right (the figure every offline model has on a fresh clone),
     # then on the study's criteria (the judge's overall), then the arena; a rating from too few
@@ -196,37 +248,62 @@ def build_leaderboard(battles: Iterable[dict], records: Sequence[dict] = (), lab
     # another corpus: they close the table as a reference instead of ranking among measured models.
     table["_published"] = table["score_kind"] == "published"
     table["_arena"] = table["rating"].where(arena_rated(table, min_votes))
-    table = table.sort_values(list(ORDER_RULE), ascending=[False, True, False, False, False, True],
-                              na_position="last", ignore_index=True).drop(columns=["_published", "_arena"])
+    table = table.sort_values(
+        list(ORDER_RULE), ascending=[False, True, False, False, False, True], na_position="last", ignore_index=True
+    ).drop(columns=["_published", "_arena"])
 
     arena = {row["model"]: (row["rating"], row["votes"]) for row in rows.values() if row.get("rating") is not None}
     return Leaderboard(
-        table=table, records=list(records), correlations=rank_correlations(records, arena, min_votes),
-        n_votes=len(counted), excluded=votes.excluded, last_vote=max(stamps) if stamps else None,
+        table=table,
+        records=list(records),
+        correlations=rank_correlations(records, arena, min_votes),
+        n_votes=len(counted),
+        excluded=votes.excluded,
+        last_vote=max(stamps) if stamps else None,
         win_rate=ratings.win_rate if ratings is not None else None,
         battle_counts=ratings.battle_counts if ratings is not None else None,
-        labels=labels, bootstrap=bootstrap if ratings is not None else 0, min_votes=min_votes,
+        labels=labels,
+        bootstrap=bootstrap if ratings is not None else 0,
+        min_votes=min_votes,
         notes=list(ratings.notes) if ratings is not None else votes.notes(),
-        n_ratings=len(answer_ratings), min_ratings=min_ratings,
-        style_coefficients=(ratings.style.coefficients.to_dict("records")
-                            if ratings is not None and ratings.style is not None and ratings.style.battles else []),
-        reasons=reason_counts(counted), named=votes.named, malformed=votes.malformed,
+        n_ratings=len(answer_ratings),
+        min_ratings=min_ratings,
+        style_coefficients=(
+            ratings.style.coefficients.to_dict("records")
+            if ratings is not None and ratings.style is not None and ratings.style.battles
+            else []
+        ),
+        reasons=reason_counts(counted),
+        named=votes.named,
+        malformed=votes.malformed,
     )
 
 
 def _score_fields(record: dict) -> dict:
     return {
-        "overall": record.get("overall"), **{c: record.get(c) for c in CRITERIA}, "n_items": record.get("n_items"),
-        "judge": record.get("judge"), "dataset": record.get("dataset"), "split": record.get("split"),
-        "score_date": record.get("date"), "score_kind": record["kind"], "source": record["source"],
+        "overall": record.get("overall"),
+        **{c: record.get(c) for c in CRITERIA},
+        "n_items": record.get("n_items"),
+        "judge": record.get("judge"),
+        "dataset": record.get("dataset"),
+        "split": record.get("split"),
+        "score_date": record.get("date"),
+        "score_kind": record["kind"],
+        "source": record["source"],
     }
 
 
 def _eval_fields(record: dict) -> dict:
-    return {"mean_words": record.get("mean_words"), "filler_rate": record.get("filler_rate"),
-            "false_abstention_rate": record.get("false_abstention_rate"), "eval_date": record.get("date"),
-            "eval_command": record.get("command"), "retrieval": record.get("retrieval"),
-            "correct_rate": record.get("correct_rate"), "n_answerable": record.get("n_answerable")}
+    return {
+        "mean_words": record.get("mean_words"),
+        "filler_rate": record.get("filler_rate"),
+        "false_abstention_rate": record.get("false_abstention_rate"),
+        "eval_date": record.get("date"),
+        "eval_command": record.get("command"),
+        "retrieval": record.get("retrieval"),
+        "correct_rate": record.get("correct_rate"),
+        "n_answerable": record.get("n_answerable"),
+    }
 
 
 def _published_label(record: dict, labels: dict[str, str], language: str = DEFAULT_LANGUAGE) -> str:
@@ -237,12 +314,13 @@ def _published_label(record: dict, labels: dict[str, str], language: str = DEFAU
 def _published_name(name: str, language: str = DEFAULT_LANGUAGE) -> str:
     """«name (publicado)» in `language` (a name that already says «(publicado)» does not say it twice)."""
     if name.endswith(PUBLISHED_SUFFIX):
-        name = name[:-len(PUBLISHED_SUFFIX)]
+        name = name[: -len(PUBLISHED_SUFFIX)]
     return localize(_("{name} (publicado)", name=name), language)
 
 
-def in_language(board: Leaderboard, labels: dict[str, str] | None = None,
-                language: str = DEFAULT_LANGUAGE) -> Leaderboard:
+def in_language(
+    board: Leaderboard, labels: dict[str, str] | None = None, language: str = DEFAULT_LANGUAGE
+) -> Leaderboard:
     """The same leaderboard with its model names for `language`: `labels` (model id -> name, e.g.
     `ModelSpec.label_in`) replace those it was built with, and the published rows say «(published)»
     in English. Cheap: the figures are shared, only the table is copied. Names that come from the
@@ -255,7 +333,7 @@ def in_language(board: Leaderboard, labels: dict[str, str] | None = None,
     names = []
     for model, label, kind in zip(table["model"], table["label"], table["score_kind"]):
         if kind == "published":
-            base = label[:-len(PUBLISHED_SUFFIX)] if label.endswith(PUBLISHED_SUFFIX) else label
+            base = label[: -len(PUBLISHED_SUFFIX)] if label.endswith(PUBLISHED_SUFFIX) else label
             if model in board.labels and base == board.labels[model]:  # the registry's name, not the record's
                 base = merged[model]
             names.append(_published_name(base, language))

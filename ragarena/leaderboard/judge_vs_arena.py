@@ -6,7 +6,7 @@ and the arena ratings from votes (`ragarena.scoring.arena_ratings`), one per jud
 from __future__ import annotations
 
 import warnings
-from typing import Sequence
+from collections.abc import Sequence
 
 from ragarena.scoring import scores as score_store
 
@@ -18,8 +18,9 @@ def rank_correlation(judge_scores: dict[str, float], arena_ratings: dict[str, fl
     """
     from scipy import stats
 
-    models = sorted(m for m in judge_scores if m in arena_ratings
-                    and judge_scores[m] is not None and arena_ratings[m] is not None)
+    models = sorted(
+        m for m in judge_scores if m in arena_ratings and judge_scores[m] is not None and arena_ratings[m] is not None
+    )
     if len(models) < 2:
         return None
     x = [float(judge_scores[m]) for m in models]
@@ -29,9 +30,12 @@ def rank_correlation(judge_scores: dict[str, float], arena_ratings: dict[str, fl
         spearman = stats.spearmanr(x, y)
         kendall = stats.kendalltau(x, y)
     return {
-        "models": models, "n": len(models),
-        "spearman": float(spearman.statistic), "spearman_p": float(spearman.pvalue),
-        "kendall": float(kendall.statistic), "kendall_p": float(kendall.pvalue),
+        "models": models,
+        "n": len(models),
+        "spearman": float(spearman.statistic),
+        "spearman_p": float(spearman.pvalue),
+        "kendall": float(kendall.statistic),
+        "kendall_p": float(kendall.pvalue),
     }
 
 

@@ -26,22 +26,35 @@ def record_provenance(record: dict, language: str = DEFAULT_LANGUAGE) -> str:
         return localize(_("Cifra publicada, citada tal cual: {source}", source=source), language)
     found = _COMMAND.search(record.get("source") or "")
     command = record.get("command") or (found.group(1) if found else None)
-    where = {"n": record.get("n_items"), "dataset": record.get("dataset") or "?", "split": record.get("split") or "?",
-             "date": _day(record.get("date"))}
+    where = {
+        "n": record.get("n_items"),
+        "dataset": record.get("dataset") or "?",
+        "split": record.get("split") or "?",
+        "date": _day(record.get("date")),
+    }
     if kind == "automatic":
-        text = _("Eval automática de {n} turnos de {dataset} (split {split}, recuperación {retrieval}), {date}.",
-                 retrieval=record.get("retrieval") or "?", **where)
+        text = _(
+            "Eval automática de {n} turnos de {dataset} (split {split}, recuperación {retrieval}), {date}.",
+            retrieval=record.get("retrieval") or "?",
+            **where,
+        )
     else:
-        text = _("Juez LLM «{judge}» sobre {n} respuestas de {dataset} (split {split}), {date}.",
-                 judge=record.get("judge") or "?", **where)
+        text = _(
+            "Juez LLM «{judge}» sobre {n} respuestas de {dataset} (split {split}), {date}.",
+            judge=record.get("judge") or "?",
+            **where,
+        )
     return localize(text, language) + (f" `{command}`" if command else "")
 
 
 def provenance_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> str:
     """Per row of the ranked table, the full provenance of its figures (a Markdown list)."""
     # The records the table took: the same choice `build_leaderboard` makes.
-    latest = {(model, kind): record for kind in ("measured", "automatic")
-              for model, record in score_store.latest_measured(board.records, kind).items()}
+    latest = {
+        (model, kind): record
+        for kind in ("measured", "automatic")
+        for model, record in score_store.latest_measured(board.records, kind).items()
+    }
     # Published rows are sorted by their figures, not in file order: each takes the first record left
     # with its model, source and date.
     published = [r for r in board.records if r["kind"] == "published"]
@@ -49,8 +62,15 @@ def provenance_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) ->
     for row in board.table.to_dict("records"):
         parts = []
         if row.get("score_kind") == "published":
-            record = next((r for r in published if (r["model"], r["source"], r.get("date"))
-                           == (row["model"], row.get("source"), row.get("score_date"))), None)
+            record = next(
+                (
+                    r
+                    for r in published
+                    if (r["model"], r["source"], r.get("date"))
+                    == (row["model"], row.get("source"), row.get("score_date"))
+                ),
+                None,
+            )
             if record is not None:
                 published.remove(record)
                 parts.append(record_provenance(record, language))
@@ -60,10 +80,17 @@ def provenance_markdown(board: Leaderboard, language: str = DEFAULT_LANGUAGE) ->
                     parts.append(record_provenance(latest[(row["model"], kind)], language))
         votes, ratings = _count(row.get("votes")), _count(row.get("crowd_n"))
         if votes or ratings:
-            parts.append(localize(_("Público: {votes} votos de la arena y {ratings} valoraciones del Chat.",
-                                    votes=votes, ratings=ratings), language))
+            parts.append(
+                localize(
+                    _(
+                        "Público: {votes} votos de la arena y {ratings} valoraciones del Chat.",
+                        votes=votes,
+                        ratings=ratings,
+                    ),
+                    language,
+                )
+            )
         # Stored names and sources are data: through the one rendering path (`record_provenance` is plain
         # text, as the stored scores table shows it).
         lines.append(f"- **{literal(row['label'])}**: " + safe(" ".join(parts or ["—"]), hosts=()))
     return "\n".join(lines)
-

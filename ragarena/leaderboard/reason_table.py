@@ -10,22 +10,26 @@ translated.
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 
-from ragarena.core.battles import is_excluded
 from ragarena.arena.reasons import ALL, CRITERION, CRITERION_NAMES
 from ragarena.arena.reasons import label as reason_label
+from ragarena.core.battles import is_excluded
 from ragarena.core.i18n import DEFAULT_LANGUAGE, _, localize
-
 
 #: Columns of `reason_counts`.
 REASON_COLUMNS = ("model", "criterion", "reason", "won", "won_share", "lost", "lost_share", "tied")
 REASON_HEADERS = {
-    "label": _("Modelo"), "criterion": _("Criterio"), "reason": _("Motivo"), "won": _("Al ganar"),
-    "won_share": _("% de sus victorias con motivos"), "lost": _("Al perder"),
-    "lost_share": _("% de sus derrotas con motivos"), "tied": _("En empate"),
+    "label": _("Modelo"),
+    "criterion": _("Criterio"),
+    "reason": _("Motivo"),
+    "won": _("Al ganar"),
+    "won_share": _("% de sus victorias con motivos"),
+    "lost": _("Al perder"),
+    "lost_share": _("% de sus derrotas con motivos"),
+    "tied": _("En empate"),
 }
 
 
@@ -79,32 +83,45 @@ def reason_counts(battles: Iterable[dict]) -> pd.DataFrame:
     return frame
 
 
-def reasons_frame(reasons: pd.DataFrame | None, label: Callable[[str], str],
-                  language: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+def reasons_frame(
+    reasons: pd.DataFrame | None, label: Callable[[str], str], language: str = DEFAULT_LANGUAGE
+) -> pd.DataFrame:
     """`reason_counts` (a leaderboard's ``reasons``) as the tab shows it: model labels (`label`),
     criteria, reasons and headers in `language`, percentages."""
     counts = reasons if reasons is not None else reason_counts([])
-    frame = pd.DataFrame({
-        "label": [label(m) for m in counts["model"]],
-        "criterion": [localize(CRITERION_NAMES.get(c, c), language) for c in counts["criterion"]],
-        "reason": [localize(reason_label(r), language) for r in counts["reason"]],
-        "won": counts["won"],
-        "won_share": (100 * counts["won_share"].astype(float)).round(0),
-        "lost": counts["lost"],
-        "lost_share": (100 * counts["lost_share"].astype(float)).round(0),
-        "tied": counts["tied"],
-    })
+    frame = pd.DataFrame(
+        {
+            "label": [label(m) for m in counts["model"]],
+            "criterion": [localize(CRITERION_NAMES.get(c, c), language) for c in counts["criterion"]],
+            "reason": [localize(reason_label(r), language) for r in counts["reason"]],
+            "won": counts["won"],
+            "won_share": (100 * counts["won_share"].astype(float)).round(0),
+            "lost": counts["lost"],
+            "lost_share": (100 * counts["lost_share"].astype(float)).round(0),
+            "tied": counts["tied"],
+        }
+    )
     return frame.rename(columns={key: localize(header, language) for key, header in REASON_HEADERS.items()})
 
 
 def reasons_markdown(reasons: pd.DataFrame | None, language: str = DEFAULT_LANGUAGE) -> str:
     """How to read the reasons table (`reasons`, a leaderboard's), or why it is empty, in `language`."""
     if reasons is None or reasons.empty:
-        return localize(_("Todavía nadie ha indicado por qué votó. Tras votar en la *Arena* se pueden marcar los "
-                          "motivos (respuesta correcta, concisa, basada en el contexto, contexto adecuado; o qué "
-                          "fallaba en las dos)."), language)
-    return localize(_("Motivos marcados por quienes votaron, por modelo: *Al ganar*, cuántas veces se dio ese motivo "
-                      "cuando el modelo ganó; *Al perder*, cuando perdió frente a una respuesta mejor en eso, o "
-                      "cuando las dos eran malas (entonces el motivo dice qué fallaba); en porcentaje de sus "
-                      "victorias o derrotas con motivos. Es la opinión de la comunidad sobre los mismos criterios "
-                      "que puntúa el juez."), language)
+        return localize(
+            _(
+                "Todavía nadie ha indicado por qué votó. Tras votar en la *Arena* se pueden marcar los "
+                "motivos (respuesta correcta, concisa, basada en el contexto, contexto adecuado; o qué "
+                "fallaba en las dos)."
+            ),
+            language,
+        )
+    return localize(
+        _(
+            "Motivos marcados por quienes votaron, por modelo: *Al ganar*, cuántas veces se dio ese motivo "
+            "cuando el modelo ganó; *Al perder*, cuando perdió frente a una respuesta mejor en eso, o "
+            "cuando las dos eran malas (entonces el motivo dice qué fallaba); en porcentaje de sus "
+            "victorias o derrotas con motivos. Es la opinión de la comunidad sobre los mismos criterios "
+            "que puntúa el juez."
+        ),
+        language,
+    )

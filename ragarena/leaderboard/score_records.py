@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ragarena.core.criteria import CRITERIA
 from ragarena.core.i18n import DEFAULT_LANGUAGE, _, localize
 from ragarena.leaderboard.build import Leaderboard, _published_label
 from ragarena.leaderboard.provenance import record_provenance
 from ragarena.leaderboard.table import _day, _percent, headers, styled
-from ragarena.core.criteria import CRITERIA
 
 #: Every stored score record.
 STORED = {
@@ -32,15 +32,24 @@ def scores_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.Dat
     """Every stored score record (newest first) with its provenance in `language`."""
     rows = []
     for record in board.records:
-        label = (_published_label(record, board.labels, language) if record["kind"] == "published"
-                 else board.label(record["model"]))
-        rows.append({
-            "label": label, "kind": localize(KIND_NAMES.get(record["kind"], record["kind"]), language),
-            "overall": record.get("overall"), **{c: record.get(c) for c in CRITERIA},
-            "mean_words": record.get("mean_words"), "filler_rate": _percent(record.get("filler_rate")),
-            "n_items": record.get("n_items"), "date": _day(record.get("date")) or "—",
-            "provenance": record_provenance(record, language),
-        })
+        label = (
+            _published_label(record, board.labels, language)
+            if record["kind"] == "published"
+            else board.label(record["model"])
+        )
+        rows.append(
+            {
+                "label": label,
+                "kind": localize(KIND_NAMES.get(record["kind"], record["kind"]), language),
+                "overall": record.get("overall"),
+                **{c: record.get(c) for c in CRITERIA},
+                "mean_words": record.get("mean_words"),
+                "filler_rate": _percent(record.get("filler_rate")),
+                "n_items": record.get("n_items"),
+                "date": _day(record.get("date")) or "—",
+                "provenance": record_provenance(record, language),
+            }
+        )
     frame = pd.DataFrame(rows, columns=list(STORED))
     if not frame.empty:
         frame = frame.sort_values("date", ascending=False, key=lambda d: d.replace("—", ""), kind="stable")
@@ -55,4 +64,3 @@ def scores_table(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
     names = dict(zip(STORED, headers(STORED, language)))
     digits = {names["overall"]: 2, **{names[c]: 2 for c in CRITERIA}, names["mean_words"]: 1}
     return styled(scores_frame(board, language), digits)
-

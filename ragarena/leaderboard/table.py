@@ -18,10 +18,10 @@ from typing import Any
 
 import pandas as pd
 
+from ragarena.core.criteria import CRITERIA
 from ragarena.core.i18n import DEFAULT_LANGUAGE, _, localize
 from ragarena.leaderboard.build import Leaderboard, _isnan, arena_rated
 from ragarena.leaderboard.text import WIDE_ELO, WIDE_SCORE
-from ragarena.core.criteria import CRITERIA
 
 #: The ranked table: key -> header, width in pixels, Gradio datatype.
 RANKED = {
@@ -44,8 +44,16 @@ RANKED = {
 #: The columns whose best figure is marked (★ and bold), and which way is better. «Palabras»: the
 #: most concise. Only rows measured here compete (published figures come from another corpus), and
 #: only where at least two rows have the figure.
-BEST = {"correct_rate": max, "mean_words": min, "filler_rate": min, "false_abstention_rate": min, "overall": max,
-        **{c: max for c in CRITERIA}, "arena": max, "answer_rating": max}
+BEST = {
+    "correct_rate": max,
+    "mean_words": min,
+    "filler_rate": min,
+    "false_abstention_rate": min,
+    "overall": max,
+    **{c: max for c in CRITERIA},
+    "arena": max,
+    "answer_rating": max,
+}
 BEST_MARK = "★ "
 #: The detail view: secondary columns.
 DETAIL = {
@@ -60,10 +68,14 @@ DETAIL = {
     "style_rank": (_("Rango (control de estilo)"), 110, "number"),
     "wins": (_("Victorias"), 84, "number"),
     "ties": (_("Empates"), 70, "number"),
-    **{f"crowd_{c}": (name, 120, "str") for c, name in (  # the board's columns of people's 1-5 ratings
-        ("answer_relevance", _("Personas: relevancia respuesta")),
-        ("context_relevance", _("Personas: relevancia contexto")),
-        ("groundedness", _("Personas: fundamen\u00adtación")))},
+    **{
+        f"crowd_{c}": (name, 120, "str")
+        for c, name in (  # the board's columns of people's 1-5 ratings
+            ("answer_relevance", _("Personas: relevancia respuesta")),
+            ("context_relevance", _("Personas: relevancia contexto")),
+            ("groundedness", _("Personas: fundamen\u00adtación")),
+        )
+    },
     "n_items": (_("Respuestas juzgadas"), 100, "number"),
     "token_f1": (_("F1 de palabras"), 80, "number"),
 }
@@ -112,8 +124,9 @@ def _with_interval(value: float, low: Any, high: Any, fmt: str, wide: float, lan
     return f"{shown} ({fmt.format(low)}–{fmt.format(high)})"
 
 
-def answer_rating_cell(row: dict, min_ratings: int, figure: str = "overall", with_count: bool = True,
-               language: str = DEFAULT_LANGUAGE) -> str:
+def answer_rating_cell(
+    row: dict, min_ratings: int, figure: str = "overall", with_count: bool = True, language: str = DEFAULT_LANGUAGE
+) -> str:
     """«4.20 (n = 25)» (the mean of `figure` and how many ratings); «3 valoraciones: pocas» under the
     minimum; «—» without ratings. Without the count, the mean with its interval (detail)."""
     n = _count(row.get("crowd_n"))
@@ -156,27 +169,33 @@ def ranked_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.Dat
     """The table the tab opens with, ranked (`build_leaderboard`'s order), headers in `language`;
     numbers stay numbers so the columns sort as numbers (NaN where there is no figure)."""
     rows = board.table.to_dict("records")
-    frame = pd.DataFrame({
-        "label": [row["label"] for row in rows],
-        "correct_rate": [_percent(v) for v in board.table["correct_rate"]],
-        "overall": board.table["overall"].round(2),
-        **{c: board.table[c].round(2) for c in CRITERIA},
-        "arena": [arena_cell(row, board.min_votes, language) for row in rows],
-        "votes": board.table["votes"],
-        "answer_rating": [answer_rating_cell(row, board.min_ratings, language=language) for row in rows],
-        "mean_words": board.table["mean_words"].round(1),
-        "filler_rate": [_percent(v) for v in board.table["filler_rate"]],
-        "false_abstention_rate": [_percent(v) for v in board.table["false_abstention_rate"]],
-        "tags": [source_tags(row, language) for row in rows],
-    }, columns=list(RANKED))
+    frame = pd.DataFrame(
+        {
+            "label": [row["label"] for row in rows],
+            "correct_rate": [_percent(v) for v in board.table["correct_rate"]],
+            "overall": board.table["overall"].round(2),
+            **{c: board.table[c].round(2) for c in CRITERIA},
+            "arena": [arena_cell(row, board.min_votes, language) for row in rows],
+            "votes": board.table["votes"],
+            "answer_rating": [answer_rating_cell(row, board.min_ratings, language=language) for row in rows],
+            "mean_words": board.table["mean_words"].round(1),
+            "filler_rate": [_percent(v) for v in board.table["filler_rate"]],
+            "false_abstention_rate": [_percent(v) for v in board.table["false_abstention_rate"]],
+            "tags": [source_tags(row, language) for row in rows],
+        },
+        columns=list(RANKED),
+    )
     frame.columns = headers(RANKED, language)
     return frame
 
 
 def styled(frame: pd.DataFrame, digits: dict[str, int] | None = None):
     """`frame` as a pandas Styler (what the tab sends): numbers with their decimals, «—» when missing."""
-    formats = {column: "{:." + str(digits.get(column, 0) if digits else 0) + "f}"
-               for column in frame.columns if pd.api.types.is_numeric_dtype(frame[column])}
+    formats = {
+        column: "{:." + str(digits.get(column, 0) if digits else 0) + "f}"
+        for column in frame.columns
+        if pd.api.types.is_numeric_dtype(frame[column])
+    }
     return frame.style.format(formats, na_rep="—")
 
 
@@ -206,6 +225,7 @@ def correct_cell(percent: float, n: Any) -> str:
 
 def _cell_format(key: str, n: Any, marked: bool, digits: int):
     """How one cell of the ranked table reads: «Aciertos» with its n; a best figure with `BEST_MARK`."""
+
     def shown(value) -> str:
         if key == "correct_rate":
             text = correct_cell(value, n)
@@ -229,11 +249,26 @@ def ranked_table(board: Leaderboard, language: str = DEFAULT_LANGUAGE):
             marked = position in best.get(key, ())
             if key == "correct_rate" or marked:
                 column = names[key]
-                styler = styler.format(_cell_format(key, n, marked, digits.get(column, 0)), na_rep="—",
-                                       subset=pd.IndexSlice[[frame.index[position]], [column]])
-    bold = [[("font-weight: 700" if position in best.get(key, ()) else "") for key in RANKED]
-            for position in range(len(frame))]
+                styler = styler.format(
+                    _cell_format(key, n, marked, digits.get(column, 0)),
+                    na_rep="—",
+                    subset=pd.IndexSlice[[frame.index[position]], [column]],
+                )
+    bold = [
+        [("font-weight: 700" if position in best.get(key, ()) else "") for key in RANKED]
+        for position in range(len(frame))
+    ]
     return styler.apply(lambda _frame: pd.DataFrame(bold, index=frame.index, columns=frame.columns), axis=None)
+
+
+def _interval_cells(low: Any, high: Any, shown: bool, language: str) -> tuple[str, str]:
+    """An arena interval's two cells: dashes when not `shown` or missing, «IC muy amplio» when too wide."""
+    if not shown or _isnan(low) or _isnan(high):
+        return "—", "—"
+    if high - low > WIDE_ELO:
+        wide = localize(_("IC muy amplio"), language)
+        return wide, wide
+    return f"{low:.0f}", f"{high:.0f}"
 
 
 def detail_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
@@ -242,30 +277,33 @@ def detail_frame(board: Leaderboard, language: str = DEFAULT_LANGUAGE) -> pd.Dat
     for row in board.table.to_dict("records"):
         enough = _count(row.get("votes")) >= board.min_votes and not _isnan(row.get("rating"))
         arena = arena_cell(row, board.min_votes, language)
-
-        def bounds(low: Any, high: Any) -> tuple[str, str]:
-            if not enough or _isnan(low) or _isnan(high):
-                return "—", "—"
-            if high - low > WIDE_ELO:
-                wide = localize(_("IC muy amplio"), language)
-                return wide, wide
-            return f"{low:.0f}", f"{high:.0f}"
-
         style = row.get("style_rating")
-        out.append({
-            "label": row["label"],
-            "rank": row["rank"] if enough else None,
-            "rating": f"{row['rating']:.0f}" if enough else arena,
-            **dict(zip(("ci_low", "ci_high"), bounds(row.get("ci_low"), row.get("ci_high")))),
-            "style_rating": f"{style:.0f}" if enough and not _isnan(style) else "—",
-            **dict(zip(("style_ci_low", "style_ci_high"), bounds(row.get("style_ci_low"), row.get("style_ci_high")))),
-            "style_rank": row.get("style_rank") if enough else None,
-            "wins": row.get("wins"), "ties": row.get("ties"),
-            **{f"crowd_{c}": answer_rating_cell(row, board.min_ratings, c, with_count=False, language=language)
-               for c in CRITERIA},
-            "n_items": row.get("n_items") if row.get("score_kind") == "measured" else None,
-            "token_f1": _automatic(board, row, "token_f1"),
-        })
+        out.append(
+            {
+                "label": row["label"],
+                "rank": row["rank"] if enough else None,
+                "rating": f"{row['rating']:.0f}" if enough else arena,
+                **dict(
+                    zip(("ci_low", "ci_high"), _interval_cells(row.get("ci_low"), row.get("ci_high"), enough, language))
+                ),
+                "style_rating": f"{style:.0f}" if enough and not _isnan(style) else "—",
+                **dict(
+                    zip(
+                        ("style_ci_low", "style_ci_high"),
+                        _interval_cells(row.get("style_ci_low"), row.get("style_ci_high"), enough, language),
+                    )
+                ),
+                "style_rank": row.get("style_rank") if enough else None,
+                "wins": row.get("wins"),
+                "ties": row.get("ties"),
+                **{
+                    f"crowd_{c}": answer_rating_cell(row, board.min_ratings, c, with_count=False, language=language)
+                    for c in CRITERIA
+                },
+                "n_items": row.get("n_items") if row.get("score_kind") == "measured" else None,
+                "token_f1": _automatic(board, row, "token_f1"),
+            }
+        )
     frame = pd.DataFrame(out, columns=list(DETAIL))
     for column in ("rank", "style_rank", "ties", "n_items"):
         frame[column] = frame[column].astype("Int64")

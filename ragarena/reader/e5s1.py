@@ -55,7 +55,7 @@ class E5S1:
         values = self.tensors[name].values()
         return values.reshape(shape) if shape else values
 
-    def vocabulary(self) -> "Vocabulary":
+    def vocabulary(self) -> Vocabulary:
         return _parse_vocabulary(self.tokenizer_bytes)
 
 
@@ -88,7 +88,7 @@ def quantize_q4_0(values: np.ndarray) -> bytes:
     d = extreme / -8.0
     inverse = np.divide(1.0, d, out=np.zeros_like(d), where=d != 0)
     q = np.clip((x * inverse[:, None] + 8.5).astype(np.int8), 0, 15).astype(np.uint8)
-    packed = q[:, :BLOCK // 2] | (q[:, BLOCK // 2:] << 4)
+    packed = q[:, : BLOCK // 2] | (q[:, BLOCK // 2 :] << 4)
     scales = d.astype("<f2").view(np.uint8).reshape(-1, 2)
     return np.concatenate([scales, packed], axis=1).tobytes()
 
@@ -113,12 +113,12 @@ def read(path: str | Path) -> E5S1:
     tensors = {}
     for _ in range(entries):
         name_length = struct.unpack_from("<H", raw, at)[0]
-        name = raw[at + 2:at + 2 + name_length].decode()
+        name = raw[at + 2 : at + 2 + name_length].decode()
         at += 2 + name_length
         dtype = raw[at]
         n, offset, length = struct.unpack_from("<IQQ", raw, at + 1)
         at += 21
-        tensors[name] = Tensor(dtype, n, raw[offset:offset + length])
+        tensors[name] = Tensor(dtype, n, raw[offset : offset + length])
     return E5S1(config, version, tokenizer_bytes, tensors)
 
 
@@ -132,8 +132,12 @@ def write(model: E5S1, path: str | Path) -> None:
     directory, layout = [struct.pack("<i", len(model.tensors))], []
     for name, tensor in model.tensors.items():
         encoded = name.encode()
-        directory.append(struct.pack("<H", len(encoded)) + encoded + bytes([tensor.dtype])
-                         + struct.pack("<IQQ", tensor.count, offset, len(tensor.data)))
+        directory.append(
+            struct.pack("<H", len(encoded))
+            + encoded
+            + bytes([tensor.dtype])
+            + struct.pack("<IQQ", tensor.count, offset, len(tensor.data))
+        )
         layout.append((offset, tensor.data))
         offset = _aligned(offset + len(tensor.data))
     with open(path, "wb") as out:
@@ -168,8 +172,8 @@ def _parse_vocabulary(data: bytes) -> Vocabulary:
     at += (count + 1) * 4
     scores = np.frombuffer(data, dtype="<f4", count=count, offset=at).copy()
     at += count * 4
-    blob = data[at:at + blob_length]
-    pieces = [blob[offsets[i]:offsets[i + 1]].decode("utf-8") for i in range(count)]
+    blob = data[at : at + blob_length]
+    pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(count)]
     at += blob_length
     entries = struct.unpack_from("<i", data, at)[0]
     at += 8

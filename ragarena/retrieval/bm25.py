@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
 
 import bm25s
 import numpy as np
@@ -45,7 +45,9 @@ class Retriever:
         for number, indices in enumerate(page_of.values()):
             self._page_index[indices] = number
             first = self.passages[indices[0]]
-            page_texts.append(" ".join([first.title] + [f"{self.passages[i].section} {self.passages[i].text}" for i in indices]))
+            page_texts.append(
+                " ".join([first.title] + [f"{self.passages[i].section} {self.passages[i].text}" for i in indices])
+            )
         self._pages = bm25s.BM25()
         self._pages.index(analyze(page_texts), show_progress=False)
 

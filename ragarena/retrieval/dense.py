@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence, Union
 
 import numpy as np
 
 from ragarena import settings
 from ragarena.core.errors import UserError
+from ragarena.core.passages import Hit, Passage
 from ragarena.retrieval.bm25 import HISTORY_TURNS, Retriever
-from ragarena.core.passages import Hit
-from ragarena.core.passages import Passage
 from ragarena.retrieval.embeddings import (
     Embedder,
     EmbeddingsUnavailable,
@@ -77,9 +76,15 @@ class DenseRetriever(_BM25Statistics):
 
     mode = "dense"
 
-    def __init__(self, passages: Sequence[Passage], embedder: Embedder, bm25: Retriever | None = None,
-                 cache_folder: str | Path | None = None, history_weight: float = DENSE_HISTORY_WEIGHT,
-                 background: bool = False):
+    def __init__(
+        self,
+        passages: Sequence[Passage],
+        embedder: Embedder,
+        bm25: Retriever | None = None,
+        cache_folder: str | Path | None = None,
+        history_weight: float = DENSE_HISTORY_WEIGHT,
+        background: bool = False,
+    ):
         if not passages:
             raise ValueError("no passages to index")
         self.passages = list(passages)
@@ -90,8 +95,9 @@ class DenseRetriever(_BM25Statistics):
         texts = [p.indexed_text for p in self.passages]
         self.vectors: np.ndarray | None = cached_passage_vectors(embedder, texts, cache_folder) if background else None
         if self.vectors is None and background:
-            threading.Thread(target=self._compute, args=(texts, cache_folder), name="ragarena-embeddings",
-                             daemon=True).start()
+            threading.Thread(
+                target=self._compute, args=(texts, cache_folder), name="ragarena-embeddings", daemon=True
+            ).start()
             return
         if self.vectors is None:
             self.vectors = passage_vectors(embedder, texts, cache_folder)
@@ -112,7 +118,6 @@ class DenseRetriever(_BM25Statistics):
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         return self._ready.wait(timeout)
-
 
     def scores(self, question: str, history: Sequence[str] = ()) -> np.ndarray:
         """Similarity of every passage to the question, the recent history adding its share."""
@@ -143,15 +148,20 @@ class HybridRetriever(_BM25Statistics):
 
     mode = "hybrid"
 
-    def __init__(self, bm25: Retriever, dense: DenseRetriever, fusion: str = "weighted",
-                 bm25_weight: float = HYBRID_BM25_WEIGHT, rrf_k: int = RRF_K):
+    def __init__(
+        self,
+        bm25: Retriever,
+        dense: DenseRetriever,
+        fusion: str = "weighted",
+        bm25_weight: float = HYBRID_BM25_WEIGHT,
+        rrf_k: int = RRF_K,
+    ):
         if fusion not in ("weighted", "rrf"):
             raise ValueError(f"unknown fusion {fusion!r}")
         self.bm25, self.dense = bm25, dense
         self.passages = bm25.passages
         self.fusion, self.bm25_weight, self.rrf_k = fusion, bm25_weight, rrf_k
         self._index = {p.id: i for i, p in enumerate(self.passages)}
-
 
     def search(self, question: str, history: Sequence[str] = (), k: int = 5) -> list[Hit]:
         if not self.dense.ready:  # vectors still being computed (first start)
@@ -201,11 +211,18 @@ def _top(passages: list[Passage], scores: np.ndarray, k: int, similarity: np.nda
         return []
     top = np.argpartition(-scores, k - 1)[:k]
     top = top[np.argsort(-scores[top], kind="stable")]
-    return [Hit(passage=passages[i], score=float(scores[i]), rank=rank,
-                similarity=None if similarity is None else float(similarity[i])) for rank, i in enumerate(top, start=1)]
+    return [
+        Hit(
+            passage=passages[i],
+            score=float(scores[i]),
+            rank=rank,
+            similarity=None if similarity is None else float(similarity[i]),
+        )
+        for rank, i in enumerate(top, start=1)
+    ]
 
 
-AnyRetriever = Union[Retriever, DenseRetriever, HybridRetriever]
+AnyRetriever = Retriever | DenseRetriever | HybridRetriever
 
 
 def configured_mode() -> str:
@@ -216,9 +233,15 @@ def mode_of(retriever) -> str:
     return getattr(retriever, "mode", "bm25")
 
 
-def build_retriever(passages: Sequence[Passage], mode: str | None = None, embedder: Embedder | None = None,
-                    *, strict: bool = False, cache_folder: str | Path | None = None,
-                    background: bool = False) -> AnyRetriever:
+def build_retriever(
+    passages: Sequence[Passage],
+    mode: str | None = None,
+    embedder: Embedder | None = None,
+    *,
+    strict: bool = False,
+    cache_folder: str | Path | None = None,
+    background: bool = False,
+) -> AnyRetriever:
     """The retriever for `mode` (default: RAGARENA_RETRIEVAL, else DEFAULT_MODE).
 
     Without an embedding package, dense and hybrid fall back to BM25 with a logged warning,

@@ -22,9 +22,10 @@ import os
 import re
 import tempfile
 import threading
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Protocol, Sequence, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -144,8 +145,9 @@ class SentenceTransformerEmbedder:
         self._queries.clear()
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        return normalise(self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True,
-                                            show_progress_bar=False))
+        return normalise(
+            self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        )
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         vectors = self._queries(list(texts))
@@ -265,8 +267,9 @@ def write_vectors(path: Path, entries: dict[str, np.ndarray]) -> None:
         raise
 
 
-def cached_passage_vectors(embedder: Embedder, texts: Sequence[str],
-                           folder: str | Path | None = None) -> np.ndarray | None:
+def cached_passage_vectors(
+    embedder: Embedder, texts: Sequence[str], folder: str | Path | None = None
+) -> np.ndarray | None:
     """Vectors of `texts` if the cache holds them all, else None (nothing is embedded)."""
     stored = VectorCache(embedder.name, folder).load()
     keys = [content_key(text) for text in texts]
@@ -275,8 +278,9 @@ def cached_passage_vectors(embedder: Embedder, texts: Sequence[str],
     return np.stack([stored[key] for key in keys]).astype(np.float32)
 
 
-def passage_vectors(embedder: Embedder, texts: Sequence[str], folder: str | Path | None = None,
-                    batch_size: int = 32) -> np.ndarray:
+def passage_vectors(
+    embedder: Embedder, texts: Sequence[str], folder: str | Path | None = None, batch_size: int = 32
+) -> np.ndarray:
     """Vectors of `texts` (one row each), embedding only those the cache does not hold yet."""
     cache = VectorCache(embedder.name, folder)
     stored = cache.load()
@@ -286,9 +290,12 @@ def passage_vectors(embedder: Embedder, texts: Sequence[str], folder: str | Path
         by_key = dict(zip(keys, texts))
         (log.warning if len(missing) >= 50 else log.info)(
             "Calculando %d vectores de fragmentos con %s (solo la primera vez; quedan en %s)…",
-            len(missing), embedder.name, cache.path)
+            len(missing),
+            embedder.name,
+            cache.path,
+        )
         for start in range(0, len(missing), batch_size):
-            batch = missing[start:start + batch_size]
+            batch = missing[start : start + batch_size]
             for key, vector in zip(batch, normalise(embedder.embed_passages([by_key[k] for k in batch]))):
                 stored[key] = vector
         cache.save(stored)

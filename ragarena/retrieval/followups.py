@@ -14,8 +14,8 @@ unchanged (0.543, 0.760).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 from ragarena.core.passages import Hit
 
@@ -31,6 +31,6 @@ def search_turn(retriever, question: str, history: Sequence[str], k: int = 5) ->
     missing = [h for h in retriever.search(question, [], k=FRESH_KEPT) if h.passage.id not in present]
     if not missing:
         return hits
-    kept = hits[:k - len(missing)]
+    kept = hits[: k - len(missing)]
     # `replace` keeps the passage's similarity (its relevance label in the passages panel).
     return kept + [replace(h, rank=rank) for rank, h in enumerate(missing, start=len(kept) + 1)]

@@ -12,15 +12,16 @@ Bradley-Terry fit on the Elo scale with bootstrap intervals and the ranks they g
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ragarena.core.vote_filter import VoteCount, count_votes
 from ragarena.core.errors import UserError
 from ragarena.core.i18n import _
+from ragarena.core.vote_filter import VoteCount, count_votes
 from ragarena.scoring.battle_arrays import TIE, BattleArrays, prepare_battles
 from ragarena.scoring.battle_cells import aggregate
 from ragarena.scoring.bradley_terry import (
@@ -115,8 +116,15 @@ def analyze(battles: Any, bootstrap: int = 1000, seed: int | None = 0, style: bo
         raise UserError("El número de rondas de bootstrap no puede ser negativo.")
     votes, data = _counted(battles, style)
     if len(data) == 0:
-        left_out = [f"{n} {name}" for n, name in ((votes.excluded, "excluidos"), (votes.malformed, "mal formados"),
-                                                  (votes.named, "con los nombres a la vista")) if n]
+        left_out = [
+            f"{n} {name}"
+            for n, name in (
+                (votes.excluded, "excluidos"),
+                (votes.malformed, "mal formados"),
+                (votes.named, "con los nombres a la vista"),
+            )
+            if n
+        ]
         extra = f" ({', '.join(left_out)})" if left_out else ""
         first = f" La primera fila mal formada: {votes.problems[0]}" if votes.problems else ""
         raise UserError(f"No hay combates que puntuar{extra}.{first}")
@@ -124,8 +132,7 @@ def analyze(battles: Any, bootstrap: int = 1000, seed: int | None = 0, style: bo
     cells = aggregate(data.a, data.b, data.outcome, n)
     theta = fit_cells(cells)
     rating = to_elo(theta[:n])
-    samples = to_elo(bootstrap_cells(cells, bootstrap, seed, start=theta)[:, :n]) if bootstrap > 0 \
-        else np.empty((0, n))
+    samples = to_elo(bootstrap_cells(cells, bootstrap, seed, start=theta)[:, :n]) if bootstrap > 0 else np.empty((0, n))
     low, high = bootstrap_intervals(samples)
     if bootstrap == 0:
         low, high = rating.copy(), rating.copy()
@@ -135,17 +142,19 @@ def analyze(battles: Any, bootstrap: int = 1000, seed: int | None = 0, style: bo
     wins = np.bincount(data.a, weights=score_a, minlength=n) + np.bincount(data.b, weights=1 - score_a, minlength=n)
     is_tie = (data.outcome == TIE).astype(np.int64)
     ties = np.bincount(data.a, weights=is_tie, minlength=n) + np.bincount(data.b, weights=is_tie, minlength=n)
-    table = pd.DataFrame({
-        "model": data.models,
-        "rating": rating,
-        "ci_low": low,
-        "ci_high": high,
-        "rank": ranks_from_intervals(low, high),
-        "battles": counts.to_numpy().sum(axis=1),
-        "wins": wins,
-        "ties": ties.astype(np.int64),
-        "elo": online_elo(data.a, data.b, data.outcome, n),
-    })
+    table = pd.DataFrame(
+        {
+            "model": data.models,
+            "rating": rating,
+            "ci_low": low,
+            "ci_high": high,
+            "rank": ranks_from_intervals(low, high),
+            "battles": counts.to_numpy().sum(axis=1),
+            "wins": wins,
+            "ties": ties.astype(np.int64),
+            "elo": online_elo(data.a, data.b, data.outcome, n),
+        }
+    )
     fit = None
     notes = votes.notes()
     if style:
@@ -160,10 +169,26 @@ def analyze(battles: Any, bootstrap: int = 1000, seed: int | None = 0, style: bo
     table = table.sort_values(["rating", "model"], ascending=[False, True], ignore_index=True)
     table.attrs.update({"n_battles": len(data), "excluded": votes.excluded})
     if fit is not None:
-        table.attrs.update({"style_battles": fit.battles, "style_skipped": fit.skipped,
-                            "style_coefficients": fit.coefficients.to_dict("records")})
-    return ArenaRatings(table, win_rate_matrix(data), counts, len(data), votes.excluded, fit, bootstrap, seed, notes,
-                        named=votes.named, malformed=votes.malformed)
+        table.attrs.update(
+            {
+                "style_battles": fit.battles,
+                "style_skipped": fit.skipped,
+                "style_coefficients": fit.coefficients.to_dict("records"),
+            }
+        )
+    return ArenaRatings(
+        table,
+        win_rate_matrix(data),
+        counts,
+        len(data),
+        votes.excluded,
+        fit,
+        bootstrap,
+        seed,
+        notes,
+        named=votes.named,
+        malformed=votes.malformed,
+    )
 
 
 def _counted(battles: Any, style: bool) -> tuple[VoteCount, BattleArrays]:

@@ -11,16 +11,17 @@ the battles it is given: which ones count is decided before, by `ragarena.core.v
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ragarena.answering.filler import is_filler
 from ragarena.core.battles import WINNERS
 from ragarena.core.errors import UserError
 from ragarena.core.i18n import _
-from ragarena.answering.filler import is_filler
 from ragarena.core.text_metrics import word_count
 
 # Outcome codes, from model_a's side.
@@ -74,26 +75,35 @@ def _from_records(records: list[dict], style: bool) -> BattleArrays:
         try:
             model_a, model_b, winner = record["model_a"], record["model_b"], record["winner"]
         except KeyError as error:
-            raise UserError(_("Combate {number}: falta el campo {field}.", number=number,
-                              field=error.args[0])) from None
+            raise UserError(
+                _("Combate {number}: falta el campo {field}.", number=number, field=error.args[0])
+            ) from None
         code = _OUTCOME.get(winner)
         if code is None:
-            raise UserError(_("Combate {number}: valor de 'winner' no válido ({winner}).", number=number,
-                              winner=repr(winner)))
+            raise UserError(
+                _("Combate {number}: valor de 'winner' no válido ({winner}).", number=number, winner=repr(winner))
+            )
         if not (isinstance(model_a, str) and isinstance(model_b, str)):
-            raise UserError(_("Combate {number}: model_a y model_b deben ser nombres de modelo (texto).",
-                              number=number))
+            raise UserError(
+                _("Combate {number}: model_a y model_b deben ser nombres de modelo (texto).", number=number)
+            )
         if model_a == model_b:
-            raise UserError(_("Combate {number}: model_a y model_b son el mismo modelo ({model}).", number=number,
-                              model=repr(model_a)))
+            raise UserError(
+                _(
+                    "Combate {number}: model_a y model_b son el mismo modelo ({model}).",
+                    number=number,
+                    model=repr(model_a),
+                )
+            )
         a.append(index.setdefault(model_a, len(index)))
         b.append(index.setdefault(model_b, len(index)))
         outcome.append(code)
         if style:
             texts_a.append(record.get("answer_a"))
             texts_b.append(record.get("answer_b"))
-    data = _sorted_models(list(index), np.array(a, dtype=np.int64), np.array(b, dtype=np.int64),
-                          np.array(outcome, dtype=np.int8))
+    data = _sorted_models(
+        list(index), np.array(a, dtype=np.int64), np.array(b, dtype=np.int64), np.array(outcome, dtype=np.int8)
+    )
     if style:
         data.words_a, data.words_b, data.filler_a, data.filler_b = _text_features(texts_a, texts_b)
     return data
@@ -126,7 +136,8 @@ def _from_frame(frame: pd.DataFrame, style: bool) -> BattleArrays:
         else:
             column = lambda name: frame[name].tolist() if name in frame.columns else [None] * n  # noqa: E731
             data.words_a, data.words_b, data.filler_a, data.filler_b = _text_features(
-                column("answer_a"), column("answer_b"))
+                column("answer_a"), column("answer_b")
+            )
     return data
 
 
@@ -134,8 +145,7 @@ def _sorted_models(names: list[str], a, b, outcome) -> BattleArrays:
     order = sorted(range(len(names)), key=lambda i: names[i])
     remap = np.empty(len(names), dtype=np.int64)
     remap[order] = np.arange(len(names))
-    return BattleArrays([names[i] for i in order], remap[a] if len(a) else a,
-                        remap[b] if len(b) else b, outcome)
+    return BattleArrays([names[i] for i in order], remap[a] if len(a) else a, remap[b] if len(b) else b, outcome)
 
 
 def _text_features(texts_a: Sequence, texts_b: Sequence):

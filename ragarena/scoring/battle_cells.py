@@ -35,11 +35,11 @@ class Cells:
     """
 
     n_models: int
-    lo: np.ndarray      # (P,) first model of each pair
-    hi: np.ndarray      # (P,) second model
-    pair: np.ndarray    # (C,) pair of each cell
+    lo: np.ndarray  # (P,) first model of each pair
+    hi: np.ndarray  # (P,) second model
+    pair: np.ndarray  # (C,) pair of each cell
     starts: np.ndarray  # (P,) first cell of each pair
-    X: np.ndarray       # (C, k)
+    X: np.ndarray  # (C, k)
     counts: np.ndarray  # (C, 3)
 
     @property
@@ -57,8 +57,14 @@ def _canonical(a, b, outcome):
     return lo, hi, out, flip
 
 
-def aggregate(a: np.ndarray, b: np.ndarray, outcome: np.ndarray, n_models: int,
-              X: np.ndarray | None = None, step: float = LENGTH_STEP) -> Cells:
+def aggregate(
+    a: np.ndarray,
+    b: np.ndarray,
+    outcome: np.ndarray,
+    n_models: int,
+    X: np.ndarray | None = None,
+    step: float = LENGTH_STEP,
+) -> Cells:
     """Aggregate battles into cells.
 
     Without `X` there is one cell per pair of models that met. With `X` (battles x k
@@ -80,8 +86,9 @@ def aggregate(a: np.ndarray, b: np.ndarray, outcome: np.ndarray, n_models: int,
             cells, inverse = np.unique(pair_key, return_inverse=True)
             counts = np.bincount(inverse * 3 + out, minlength=3 * len(cells)).reshape(-1, 3)
         P = len(cells)
-        return Cells(n_models, cells // n_models, cells % n_models, np.arange(P),
-                     np.arange(P), np.zeros((P, 0)), counts)
+        return Cells(
+            n_models, cells // n_models, cells % n_models, np.arange(P), np.arange(P), np.zeros((P, 0)), counts
+        )
     X = np.where(flip[:, None], -np.asarray(X, dtype=float), np.asarray(X, dtype=float))
     q = np.rint(X / step).astype(np.int64)
     # One key per (pair, bins), pair first, so cells come out sorted by pair: a single
@@ -89,7 +96,7 @@ def aggregate(a: np.ndarray, b: np.ndarray, outcome: np.ndarray, n_models: int,
     offsets = q.min(axis=0)
     spans = q.max(axis=0) - offsets + 1
     space = math.prod(int(s) for s in spans) * n_models * n_models
-    if space <= 2 ** 62:
+    if space <= 2**62:
         key = pair_key.copy()
         for f in range(q.shape[1]):
             key = key * spans[f] + (q[:, f] - offsets[f])

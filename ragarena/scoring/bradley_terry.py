@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Sequence
 
 import numpy as np
 from scipy.special import expit
@@ -50,8 +50,9 @@ RIDGE = 1e-6
 _CHUNK_ELEMENTS = 100_000  # bootstrap chunk: rounds x cells, kept small so the arrays stay in cache
 
 
-def _newton(cells: Cells, W: np.ndarray, N: np.ndarray, start: np.ndarray,
-            tol: float, max_iter: int = 200) -> np.ndarray:
+def _newton(
+    cells: Cells, W: np.ndarray, N: np.ndarray, start: np.ndarray, tol: float, max_iter: int = 200
+) -> np.ndarray:
     """Maximise the Bradley-Terry log-likelihood for each row of `W` / `N` (rounds x cells).
 
     `W` is the weight of "lo wins" (wins + half the ties), `N` the battles of each cell.
@@ -136,8 +137,15 @@ def fit_cells(cells: Cells, tol: float = 1e-10) -> np.ndarray:
     return _newton(cells, W[None], N[None], np.zeros(cells.n_models + cells.n_features), tol)[0]
 
 
-def bootstrap_cells(cells: Cells, rounds: int, seed: int | None = 0, start: np.ndarray | None = None,
-                    method: str = "multinomial", workers: int | None = None, tol: float = 1e-4) -> np.ndarray:
+def bootstrap_cells(
+    cells: Cells,
+    rounds: int,
+    seed: int | None = 0,
+    start: np.ndarray | None = None,
+    method: str = "multinomial",
+    workers: int | None = None,
+    tol: float = 1e-4,
+) -> np.ndarray:
     """(rounds x params) refits on bootstrap resamples of the battles behind `cells`.
 
     ``method="multinomial"`` draws the counts of every (cell, outcome) category from the

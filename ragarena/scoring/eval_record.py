@@ -40,9 +40,17 @@ def eval_command_line(args, retrieval: str | None, last: str) -> str:
     return " ".join([*parts, last])
 
 
-def automatic_record(summary: dict, args, *, label: str | None, retrieval: str | None,
-                     date: str | None = None, model: str | None = None, served_model: str | None = None,
-                     n_answerable: int | None = None) -> dict:
+def automatic_record(
+    summary: dict,
+    args,
+    *,
+    label: str | None,
+    retrieval: str | None,
+    date: str | None = None,
+    model: str | None = None,
+    served_model: str | None = None,
+    n_answerable: int | None = None,
+) -> dict:
     """The record of an eval run's `summary` (`ragarena.scoring.evaluation.summarize`); `args` are eval's.
     `model` is the exact model id (`--backend openai` answers as e.g. "gpt-6-luna"), `served_model`
     what was sent as `model` to the server, when they differ; `n_answerable` the run's answerable turns
@@ -52,12 +60,22 @@ def automatic_record(summary: dict, args, *, label: str | None, retrieval: str |
     dataset = display_path(args.qa or settings.qa_file())
     command = eval_command_line(args, retrieval, "--record")
     record = {
-        "model": model or args.backend, "label": label, "kind": "automatic",
-        **{key: None for key in scores.CRITERIA}, "overall": None,
-        "n_items": summary.get("n_turns"), "n_failed": None, "judge": None,
-        "dataset": dataset, "split": args.split, "date": date or scores.now_iso(),
+        "model": model or args.backend,
+        "label": label,
+        "kind": "automatic",
+        **{key: None for key in scores.CRITERIA},
+        "overall": None,
+        "n_items": summary.get("n_turns"),
+        "n_failed": None,
+        "judge": None,
+        "dataset": dataset,
+        "split": args.split,
+        "date": date or scores.now_iso(),
         "source": f"medido con `{command}` sobre {dataset}, split {args.split}",
-        "command": command, "retrieval": retrieval, "k": args.k, **figures,
+        "command": command,
+        "retrieval": retrieval,
+        "k": args.k,
+        **figures,
     }
     if n_answerable is not None:
         record["n_answerable"] = n_answerable

@@ -6,17 +6,24 @@ retrieve with the earlier questions, as the app does.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from statistics import mean
-from typing import Callable, Iterator, Sequence
 
 from ragarena.answering.backends.base import AnswerRequest, Backend, collect
 from ragarena.answering.filler import is_filler
 from ragarena.core.passages import Hit
+from ragarena.core.text_metrics import (
+    CORRECT_RECALL,
+    answer_recall,
+    first_hit_rank,
+    is_abstention,
+    token_f1,
+    word_count,
+)
 from ragarena.retrieval.bm25 import Retriever
 from ragarena.retrieval.corpus import Conversation
 from ragarena.retrieval.followups import search_turn
-from ragarena.core.text_metrics import CORRECT_RECALL, answer_recall, first_hit_rank, is_abstention, token_f1, word_count
 
 RECALL_AT = (1, 3, 5)
 
@@ -52,15 +59,21 @@ class TurnResult:
         """One line of `eval --predictions`: everything needed to read a failure."""
         recall = self.answer_recall
         return {
-            "conversation": self.conversation_id, "turn": self.turn, "question": self.question,
+            "conversation": self.conversation_id,
+            "turn": self.turn,
+            "question": self.question,
             "passages": [{"id": h.passage.id, "rank": h.rank, "score": round(h.score, 4)} for h in self.hits],
-            "answer": self.answer, "gold_answer": self.gold_answer, "answerable": self.answerable,
+            "answer": self.answer,
+            "gold_answer": self.gold_answer,
+            "answerable": self.answerable,
             "gold_rank": self.gold_rank,
             "metrics": {
                 "answer_recall": None if recall is None else round(recall, 4),
                 "correct": None if recall is None else recall >= CORRECT_RECALL,
-                "abstained": is_abstention(self.answer), "false_abstention": self.false_abstention,
-                "filler": is_filler(self.answer), "token_f1": round(token_f1(self.answer, self.gold_answer), 4),
+                "abstained": is_abstention(self.answer),
+                "false_abstention": self.false_abstention,
+                "filler": is_filler(self.answer),
+                "token_f1": round(token_f1(self.answer, self.gold_answer), 4),
                 "words": word_count(self.answer),
             },
         }
@@ -84,8 +97,16 @@ def run_turns(
             answer = collect(backend, AnswerRequest(turn.question, hits, tuple(history)))
             gold_rank = first_hit_rank(turn.context, [h.passage.text for h in ranked]) if turn.answerable else None
             yield TurnResult(
-                conversation.id, index, turn.question, tuple(history), hits, turn.context, turn.answer,
-                turn.answerable, answer, gold_rank,
+                conversation.id,
+                index,
+                turn.question,
+                tuple(history),
+                hits,
+                turn.context,
+                turn.answer,
+                turn.answerable,
+                answer,
+                gold_rank,
             )
             history.append((turn.question, answer))
             done += 1
@@ -116,12 +137,16 @@ def summarize(results: Sequence[TurnResult]) -> dict:
             "answer_recall": _mean([r.answer_recall for r in results if r.answerable]),
             "correct_rate": _mean([r.answer_recall >= CORRECT_RECALL for r in results if r.answerable]),
             # the same, over a conversation's first questions and over its follow-ups
-            "correct_rate_first_turns": _mean([r.answer_recall >= CORRECT_RECALL for r in results
-                                               if r.answerable and r.turn == 0]),
-            "correct_rate_follow_ups": _mean([r.answer_recall >= CORRECT_RECALL for r in results
-                                              if r.answerable and r.turn > 0]),
+            "correct_rate_first_turns": _mean(
+                [r.answer_recall >= CORRECT_RECALL for r in results if r.answerable and r.turn == 0]
+            ),
+            "correct_rate_follow_ups": _mean(
+                [r.answer_recall >= CORRECT_RECALL for r in results if r.answerable and r.turn > 0]
+            ),
             # over the answerable turns whose gold passage the model was given
-            "false_abstention_rate": _mean([r.false_abstention for r in results if r.answerable and r.context_had_answer]),
+            "false_abstention_rate": _mean(
+                [r.false_abstention for r in results if r.answerable and r.context_had_answer]
+            ),
         },
     }
 

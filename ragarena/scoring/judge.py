@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from statistics import mean
-from typing import Any, Sequence
+from typing import Any
 
+from ragarena.answering.backends.remote import safe_url
+from ragarena.core.criteria import CRITERIA
 from ragarena.core.errors import UserError
 from ragarena.scoring.judge_cache import JudgeCache, cache_key
 from ragarena.scoring.judge_reply import JudgeOutputError, parse_judgement
 from ragarena.scoring.judge_rubric import RETRY_PROMPT, JudgeItem, build_judge_messages
-from ragarena.core.criteria import CRITERIA
-from ragarena.answering.backends.remote import safe_url
 
 DEFAULT_ATTEMPTS = 3
 DEFAULT_CONCURRENCY = 4
@@ -54,8 +55,7 @@ class JudgeTarget:
 class Judge:
     """Asks one judge model; safe to call from several threads."""
 
-    def __init__(self, target: JudgeTarget, max_attempts: int = DEFAULT_ATTEMPTS, timeout: float = 120.0,
-                 client=None):
+    def __init__(self, target: JudgeTarget, max_attempts: int = DEFAULT_ATTEMPTS, timeout: float = 120.0, client=None):
         if max_attempts < 1:
             raise UserError("El juez necesita al menos un intento por respuesta.")
         self.target = target
@@ -66,8 +66,9 @@ class Judge:
         if client is None:
             import openai
 
-            client = openai.OpenAI(api_key=target.api_key or "sin-clave", base_url=target.base_url,
-                                   timeout=timeout, max_retries=2)
+            client = openai.OpenAI(
+                api_key=target.api_key or "sin-clave", base_url=target.base_url, timeout=timeout, max_retries=2
+            )
         self.client = client
 
     def _complete(self, messages: list[dict]) -> str:
@@ -143,8 +144,13 @@ class JudgeRun:
     requests: int = 0
 
 
-def judge_items(items: Sequence[JudgeItem], judge: Judge, cache: JudgeCache | None = None,
-                concurrency: int = DEFAULT_CONCURRENCY, progress: bool = True) -> JudgeRun:
+def judge_items(
+    items: Sequence[JudgeItem],
+    judge: Judge,
+    cache: JudgeCache | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    progress: bool = True,
+) -> JudgeRun:
     """Judge every item (cached ones are not asked again), `concurrency` requests at a time.
 
     Raises `UserError` on a fatal error (bad key, unknown model, no connection): the
@@ -189,8 +195,10 @@ def judge_items(items: Sequence[JudgeItem], judge: Judge, cache: JudgeCache | No
                     fatal = error
                 bar.update(1)
         if fatal is not None:
-            raise UserError(f"El juez no puede seguir: {fatal}. Lo ya evaluado queda en la caché; "
-                            "vuelve a lanzar la orden para continuar.")
+            raise UserError(
+                f"El juez no puede seguir: {fatal}. Lo ya evaluado queda en la caché; "
+                "vuelve a lanzar la orden para continuar."
+            )
         finished = True
     finally:
         # On an error or Ctrl-C, drop what has not started; requests in flight end (and are cached).

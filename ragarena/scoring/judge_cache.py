@@ -39,9 +39,16 @@ def cache_path(directory: str | os.PathLike | None = None) -> Path:
 
 def cache_key(judge_model: str, item: JudgeItem) -> str:
     payload = json.dumps(
-        {"judge": judge_model, "rubric": RUBRIC_HASH, "question": item.question,
-         "history": [list(pair) for pair in item.history], "passages": list(item.passages), "answer": item.answer},
-        ensure_ascii=False, sort_keys=True,
+        {
+            "judge": judge_model,
+            "rubric": RUBRIC_HASH,
+            "question": item.question,
+            "history": [list(pair) for pair in item.history],
+            "passages": list(item.passages),
+            "answer": item.answer,
+        },
+        ensure_ascii=False,
+        sort_keys=True,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -60,8 +67,13 @@ def read_cache(directory: str | os.PathLike | None = None) -> tuple[dict[str, di
     except FileNotFoundError:
         return {}, []
     except OSError as error:
-        raise UserError(_("No se puede leer la caché del juez {path}: {reason}", path=str(path),
-                          reason=error.strerror or str(error))) from None
+        raise UserError(
+            _(
+                "No se puede leer la caché del juez {path}: {reason}",
+                path=str(path),
+                reason=error.strerror or str(error),
+            )
+        ) from None
     for line in text.splitlines():
         try:
             entry = loads(line)

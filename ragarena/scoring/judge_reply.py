@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
-from ragarena.core.jsonl import loads
 from ragarena.core.criteria import CRITERIA
+from ragarena.core.jsonl import loads
 
 
 class JudgeOutputError(ValueError):
@@ -47,7 +48,7 @@ def parse_judgement(text: str | None) -> dict[str, dict]:
         if start < 0 or end <= start:
             raise JudgeOutputError("no contiene un objeto JSON") from None
         try:
-            data = loads(body[start:end + 1])
+            data = loads(body[start : end + 1])
         except json.JSONDecodeError as error:
             raise JudgeOutputError(f"el JSON no es válido ({error.msg})") from None
     if not isinstance(data, dict):

@@ -89,7 +89,7 @@ class JudgeItem:
     id: str = ""  # for reports: e.g. "conv-3, turno 2"
 
 
-def passage_text(passage: "Passage") -> str:
+def passage_text(passage: Passage) -> str:
     """A passage as the judge sees it: its title (and section), then its text."""
     if passage.section:
         return f"{passage.title} — {passage.section}\n{passage.text}"
@@ -99,8 +99,13 @@ def passage_text(passage: "Passage") -> str:
 def item_from_turn(result) -> JudgeItem:
     """A `JudgeItem` from an `evaluation.TurnResult`."""
     passages = tuple(passage_text(hit.passage) for hit in result.hits)
-    return JudgeItem(result.question, result.answer, passages, tuple(result.history),
-                     f"{result.conversation_id}, turno {result.turn + 1}")
+    return JudgeItem(
+        result.question,
+        result.answer,
+        passages,
+        tuple(result.history),
+        f"{result.conversation_id}, turno {result.turn + 1}",
+    )
 
 
 def build_judge_messages(item: JudgeItem) -> list[dict[str, str]]:

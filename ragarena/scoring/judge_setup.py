@@ -11,9 +11,14 @@ them (`ragarena.scoring.judge_cache`) and appends a score record with its proven
 from __future__ import annotations
 
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from ragarena import settings
+from ragarena.answering import model_check
+from ragarena.answering.backends import openai_backend, tgi_backend
+from ragarena.answering.backends.openai_backend import DEFAULT_BASE_URL
+from ragarena.answering.backends.remote import url_problem
+from ragarena.answering.models import ModelSpec
 from ragarena.core.errors import UserError
 from ragarena.scoring import scores
 from ragarena.scoring.eval_record import display_path, eval_command_line
@@ -27,11 +32,6 @@ from ragarena.scoring.judge import (
 )
 from ragarena.scoring.judge_cache import JudgeCache
 from ragarena.scoring.judge_rubric import item_from_turn
-from ragarena.answering.backends import openai_backend, tgi_backend
-from ragarena.answering.backends.remote import url_problem
-from ragarena.answering import model_check
-from ragarena.answering.backends.openai_backend import DEFAULT_BASE_URL
-from ragarena.answering.models import ModelSpec
 
 JUDGE_KINDS = ("openai", "tgi")
 
@@ -86,35 +86,67 @@ def _target_from_spec(spec, api_key_env: str | None) -> JudgeTarget:
         base_url = base_url or openai_backend.DEFAULT_BASE_URL
     else:
         if not base_url:
-            raise UserError(f"El juez «{spec.id}» no está disponible: define {remote.base_url_env} con la "
-                            "dirección del servidor TGI.")
+            raise UserError(
+                f"El juez «{spec.id}» no está disponible: define {remote.base_url_env} con la "
+                "dirección del servidor TGI."
+            )
         if not base_url.rstrip("/").endswith("/v1"):
             base_url = base_url.rstrip("/") + "/v1"  # TGI's OpenAI-compatible Messages API
-    return JudgeTarget(name=spec.id, model=remote.model, base_url=base_url, api_key=key,
-                       spec=spec if spec.kind == "openai" else None)
+    return JudgeTarget(
+        name=spec.id, model=remote.model, base_url=base_url, api_key=key, spec=spec if spec.kind == "openai" else None
+    )
 
 
 def add_arguments(parser) -> None:
     """The judge options of `python -m ragarena eval`."""
     group = parser.add_argument_group("juez (puntuaciones 1-5 de relevancia y fundamentación)")
-    group.add_argument("--judge", default=None, metavar="MODELO",
-                       help="puntúa cada respuesta con este modelo: un id de models.yaml de tipo openai o tgi, "
-                            "o un modelo de un servidor compatible con OpenAI (--judge-base-url)")
-    group.add_argument("--judge-base-url", default=None, metavar="URL",
-                       help="servidor compatible con OpenAI del juez (o RAGARENA_JUDGE_BASE_URL)")
-    group.add_argument("--judge-api-key-env", default=None, metavar="VARIABLE",
-                       help="variable de entorno con la clave del juez "
-                            "(por defecto RAGARENA_JUDGE_API_KEY y después OPENAI_API_KEY)")
-    group.add_argument("--judge-concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
-                       help=f"peticiones simultáneas al juez (por defecto {DEFAULT_CONCURRENCY})")
-    group.add_argument("--judge-attempts", type=int, default=DEFAULT_ATTEMPTS, metavar="N",
-                       help=f"intentos por respuesta si el juez no devuelve JSON válido (por defecto {DEFAULT_ATTEMPTS})")
-    group.add_argument("--judge-cache", default=None, metavar="CARPETA",
-                       help="caché de juicios, para reanudar sin repetir peticiones "
-                            "(por defecto RAGARENA_JUDGE_CACHE o RAGARENA_DATA_DIR/judge-cache)")
-    group.add_argument("--scores-out", default=None, metavar="RUTA",
-                       help="carpeta (añade a measured.jsonl) o archivo .jsonl donde guardar la puntuación "
-                            "(y, con --record, las cifras automáticas; por defecto data/scores/)")
+    group.add_argument(
+        "--judge",
+        default=None,
+        metavar="MODELO",
+        help="puntúa cada respuesta con este modelo: un id de models.yaml de tipo openai o tgi, "
+        "o un modelo de un servidor compatible con OpenAI (--judge-base-url)",
+    )
+    group.add_argument(
+        "--judge-base-url",
+        default=None,
+        metavar="URL",
+        help="servidor compatible con OpenAI del juez (o RAGARENA_JUDGE_BASE_URL)",
+    )
+    group.add_argument(
+        "--judge-api-key-env",
+        default=None,
+        metavar="VARIABLE",
+        help="variable de entorno con la clave del juez (por defecto RAGARENA_JUDGE_API_KEY y después OPENAI_API_KEY)",
+    )
+    group.add_argument(
+        "--judge-concurrency",
+        type=int,
+        default=DEFAULT_CONCURRENCY,
+        metavar="N",
+        help=f"peticiones simultáneas al juez (por defecto {DEFAULT_CONCURRENCY})",
+    )
+    group.add_argument(
+        "--judge-attempts",
+        type=int,
+        default=DEFAULT_ATTEMPTS,
+        metavar="N",
+        help=f"intentos por respuesta si el juez no devuelve JSON válido (por defecto {DEFAULT_ATTEMPTS})",
+    )
+    group.add_argument(
+        "--judge-cache",
+        default=None,
+        metavar="CARPETA",
+        help="caché de juicios, para reanudar sin repetir peticiones "
+        "(por defecto RAGARENA_JUDGE_CACHE o RAGARENA_DATA_DIR/judge-cache)",
+    )
+    group.add_argument(
+        "--scores-out",
+        default=None,
+        metavar="RUTA",
+        help="carpeta (añade a measured.jsonl) o archivo .jsonl donde guardar la puntuación "
+        "(y, con --record, las cifras automáticas; por defecto data/scores/)",
+    )
 
 
 def prepare(args, specs) -> Judge | None:
@@ -139,9 +171,19 @@ def check_served(target: JudgeTarget) -> None:
     """Before the first request: the judge's server still serves its model (`GET /v1/models`, as the
     app checks its models): a retired or unlisted model stops here with the reason; a shutdown date
     ahead is printed as a warning. A server without /v1/models is not blocked."""
-    spec = target.spec or ModelSpec(target.name, target.name, "openai", settings={
-        "model": target.model, "base_url": target.base_url or DEFAULT_BASE_URL, "model_env": "--judge",
-        "base_url_env": "--judge-base-url", "api_key_env": "--judge-api-key-env", "api_key_optional": True})
+    spec = target.spec or ModelSpec(
+        target.name,
+        target.name,
+        "openai",
+        settings={
+            "model": target.model,
+            "base_url": target.base_url or DEFAULT_BASE_URL,
+            "model_env": "--judge",
+            "base_url_env": "--judge-base-url",
+            "api_key_env": "--judge-api-key-env",
+            "api_key_optional": True,
+        },
+    )
     found = model_check.verify(spec, key=target.api_key or "")
     if found.reason:
         raise UserError(f"El juez «{target.name}» no está disponible: {found.reason}")
@@ -149,8 +191,15 @@ def check_served(target: JudgeTarget) -> None:
         print(f"Aviso (juez): {found.warning}", file=sys.stderr)
 
 
-def judge_results(judge: Judge, results: Sequence, args, label: str | None = None,
-                  retrieval: str | None = None, model: str | None = None, served_model: str | None = None) -> dict:
+def judge_results(
+    judge: Judge,
+    results: Sequence,
+    args,
+    label: str | None = None,
+    retrieval: str | None = None,
+    model: str | None = None,
+    served_model: str | None = None,
+) -> dict:
     """Judge an eval run's answers, store a score record, report failures on stderr.
 
     `retrieval` (the retrieval mode used) goes into the record's provenance.
@@ -166,17 +215,33 @@ def judge_results(judge: Judge, results: Sequence, args, label: str | None = Non
     if not summary["n_items"]:
         raise UserError(f"El juez no puntuó ninguna respuesta ({len(run.failures)} fallidas); no se guarda nada.")
     if run.failures:
-        print(f"Juez: {len(run.failures)} de {len(items)} respuestas sin puntuación; vuelve a lanzar la orden "
-              "para reintentarlas (las demás salen de la caché).", file=sys.stderr)
+        print(
+            f"Juez: {len(run.failures)} de {len(items)} respuestas sin puntuación; vuelve a lanzar la orden "
+            "para reintentarlas (las demás salen de la caché).",
+            file=sys.stderr,
+        )
     command = eval_command_line(args, retrieval, f"--judge {args.judge}")
     dataset = display_path(args.qa or settings.qa_file())
     extra = {"served_model": str(served_model)} if served_model else {}
     record = scores.make_record(
-        model or args.backend, summary, n_items=summary["n_items"], n_failed=summary["n_failed"],
-        judge=judge.target.name, dataset=dataset, split=args.split, label=label,
+        model or args.backend,
+        summary,
+        n_items=summary["n_items"],
+        n_failed=summary["n_failed"],
+        judge=judge.target.name,
+        dataset=dataset,
+        split=args.split,
+        label=label,
         source=f"measured by `{command}` on {dataset} split {args.split}",
-        k=args.k, **({"retrieval": retrieval} if retrieval else {}), **extra,
+        k=args.k,
+        **({"retrieval": retrieval} if retrieval else {}),
+        **extra,
     )
     written = scores.append_record(record, args.scores_out)
-    return {**summary, "judge": judge.target.name, "requests": run.requests, "cached": run.cached,
-            "scores_file": str(written)}
+    return {
+        **summary,
+        "judge": judge.target.name,
+        "requests": run.requests,
+        "cached": run.cached,
+        "scores_file": str(written),
+    }

@@ -16,15 +16,15 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from ragarena.answering.safe_markdown import code, literal
 from ragarena.core.errors import UserError
 from ragarena.core.i18n import _, localize
-from ragarena.retrieval.corpus import Conversation, load_conversations
 from ragarena.core.passages import Passage
+from ragarena.retrieval.corpus import Conversation, load_conversations
 
 
 def normalize(text: str) -> str:
@@ -38,11 +38,11 @@ def normalize(text: str) -> str:
 class Reference:
     question: str
     answer: str
-    context: str           # the gold passage: a literal span of one page ("" when unanswerable)
+    context: str  # the gold passage: a literal span of one page ("" when unanswerable)
     answerable: bool
     conversation_id: str
-    turn: int              # 1-based
-    where: str = ""        # "Page › Section" of the passage holding the context, when found
+    turn: int  # 1-based
+    where: str = ""  # "Page › Section" of the passage holding the context, when found
 
 
 class ReferenceIndex:
@@ -54,8 +54,15 @@ class ReferenceIndex:
         for conversation in conversations:
             prior: list[str] = []
             for number, turn in enumerate(conversation.turns, start=1):
-                reference = Reference(turn.question, turn.answer, turn.context, turn.answerable, conversation.id,
-                                      number, self._where(turn.context))
+                reference = Reference(
+                    turn.question,
+                    turn.answer,
+                    turn.context,
+                    turn.answerable,
+                    conversation.id,
+                    number,
+                    self._where(turn.context),
+                )
                 self._by_question.setdefault(normalize(turn.question), []).append((tuple(prior), reference))
                 prior.append(normalize(turn.question))
 
@@ -103,14 +110,18 @@ def reference_markdown(reference: Reference | None, language: str | None = None)
     if reference is None:
         return ""
     answer = literal(reference.answer)
-    heading = _("**Respuesta de referencia** (conversación {conversation}, turno {turn}):",
-                conversation=code(reference.conversation_id), turn=reference.turn)
+    heading = _(
+        "**Respuesta de referencia** (conversación {conversation}, turno {turn}):",
+        conversation=code(reference.conversation_id),
+        turn=reference.turn,
+    )
     lines = [localize(heading, language), "", f"> {answer}", ""]
     if reference.answerable and reference.context.strip():
         where = f" ({literal(reference.where)})" if reference.where else ""
         context = literal(" ".join(reference.context.split()))
         lines += [localize(_("**Fragmento de referencia**{where}:", where=where), language), "", f"> {context}"]
     else:
-        lines += [localize(_("**Fragmento de referencia**: ninguno; la documentación no responde a esta pregunta."),
-                           language)]
+        lines += [
+            localize(_("**Fragmento de referencia**: ninguno; la documentación no responde a esta pregunta."), language)
+        ]
     return "\n".join(lines)

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import math
 import os
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ragarena import settings
 from ragarena.core.criteria import CRITERIA
@@ -36,10 +37,29 @@ from ragarena.core.jsonl import parse_json_lines, write_json_lines
 KINDS = ("measured", "published", "automatic")
 #: Answer figures of ``python -m ragarena eval`` (its ``answer`` keys) an automatic record may carry:
 #: shares 0-1, except ``mean_words``. Keys a run does not produce are left out of its record.
-AUTOMATIC_FIGURES = ("mean_words", "filler_rate", "false_abstention_rate", "token_f1", "abstention_accuracy",
-                     "answer_recall", "correct_rate")
-FIELDS = ("model", "label", "kind", *CRITERIA, "overall", "n_items", "n_failed", "judge", "dataset", "split",
-          "date", "source")
+AUTOMATIC_FIGURES = (
+    "mean_words",
+    "filler_rate",
+    "false_abstention_rate",
+    "token_f1",
+    "abstention_accuracy",
+    "answer_recall",
+    "correct_rate",
+)
+FIELDS = (
+    "model",
+    "label",
+    "kind",
+    *CRITERIA,
+    "overall",
+    "n_items",
+    "n_failed",
+    "judge",
+    "dataset",
+    "split",
+    "date",
+    "source",
+)
 DEFAULT_FILE = "measured.jsonl"
 SCALE = (1.0, 5.0)
 
@@ -59,21 +79,27 @@ def parse_date(value: str) -> datetime:
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def validate_record(record: Any, where: str) -> dict:
     """Check one score record and return it (criteria as floats); `where` names it in errors."""
     if not isinstance(record, dict):
-        raise UserError(_("{where}: cada puntuación debe ser un objeto JSON, no {type}.", where=where,
-                            type=type(record).__name__))
+        raise UserError(
+            _("{where}: cada puntuación debe ser un objeto JSON, no {type}.", where=where, type=type(record).__name__)
+        )
     model = record.get("model")
     if not isinstance(model, str) or not model.strip():
         raise UserError(_("{where}: falta «model» (el id del modelo, texto no vacío).", where=where))
     kind = record.get("kind")
     if kind not in KINDS:
-        raise UserError(_("{where}: «kind» debe ser «measured», «published» o «automatic», no {kind}.",
-                          where=where, kind=repr(kind)))
+        raise UserError(
+            _(
+                "{where}: «kind» debe ser «measured», «published» o «automatic», no {kind}.",
+                where=where,
+                kind=repr(kind),
+            )
+        )
     clean = dict(record)
     low, high = SCALE
     for key in (*CRITERIA, "overall"):
@@ -82,24 +108,43 @@ def validate_record(record: Any, where: str) -> dict:
             clean[key] = None
             continue
         if not _is_number(value) or not low <= value <= high:
-            raise UserError(_("{where}: «{key}» debe ser un número entre 1 y 5 o null, no {value}.",
-                              where=where, key=key, value=repr(value)))
+            raise UserError(
+                _(
+                    "{where}: «{key}» debe ser un número entre 1 y 5 o null, no {value}.",
+                    where=where,
+                    key=key,
+                    value=repr(value),
+                )
+            )
         clean[key] = float(value)
     for key in ("n_items", "n_failed"):
         value = record.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            raise UserError(_("{where}: «{key}» debe ser un entero no negativo o null, no {value}.",
-                              where=where, key=key, value=repr(value)))
+            raise UserError(
+                _(
+                    "{where}: «{key}» debe ser un entero no negativo o null, no {value}.",
+                    where=where,
+                    key=key,
+                    value=repr(value),
+                )
+            )
         clean[key] = value
     answerable = record.get("n_answerable")  # optional: the turns `correct_rate` is a share of
     if answerable is not None and (not isinstance(answerable, int) or isinstance(answerable, bool) or answerable < 0):
-        raise UserError(_("{where}: «{key}» debe ser un entero no negativo o null, no {value}.",
-                          where=where, key="n_answerable", value=repr(answerable)))
+        raise UserError(
+            _(
+                "{where}: «{key}» debe ser un entero no negativo o null, no {value}.",
+                where=where,
+                key="n_answerable",
+                value=repr(answerable),
+            )
+        )
     for key in ("label", "judge", "dataset", "split", "date"):
         value = record.get(key)
         if value is not None and not isinstance(value, str):
-            raise UserError(_("{where}: «{key}» debe ser texto o null, no {value}.", where=where, key=key,
-                              value=repr(value)))
+            raise UserError(
+                _("{where}: «{key}» debe ser texto o null, no {value}.", where=where, key=key, value=repr(value))
+            )
         clean[key] = value
     source = record.get("source")
     if not isinstance(source, str) or not source.strip():
@@ -108,29 +153,39 @@ def validate_record(record: Any, where: str) -> dict:
         try:
             parse_date(clean["date"])
         except ValueError:
-            raise UserError(_("{where}: «date» no es una fecha ISO 8601 ({date}).", where=where,
-                              date=repr(clean["date"]))) from None
+            raise UserError(
+                _("{where}: «date» no es una fecha ISO 8601 ({date}).", where=where, date=repr(clean["date"]))
+            ) from None
     for key in AUTOMATIC_FIGURES:
         value = record.get(key)
         if value is None:
             continue
         top = math.inf if key == "mean_words" else 1.0
         if not _is_number(value) or not 0 <= value <= top:
-            raise UserError(_("{where}: «{key}» debe ser un número entre 0 y {top} o null, no {value}.",
-                              where=where, key=key, top="∞" if top == math.inf else 1, value=repr(value)))
+            raise UserError(
+                _(
+                    "{where}: «{key}» debe ser un número entre 0 y {top} o null, no {value}.",
+                    where=where,
+                    key=key,
+                    top="∞" if top == math.inf else 1,
+                    value=repr(value),
+                )
+            )
         clean[key] = float(value)
     if kind == "automatic":
         missing = [key for key in ("date", "n_items") if not clean[key]]
         if missing:
-            raise UserError(_("{where}: unas cifras automáticas necesitan {missing}.", where=where,
-                              missing=", ".join(missing)))
+            raise UserError(
+                _("{where}: unas cifras automáticas necesitan {missing}.", where=where, missing=", ".join(missing))
+            )
         if all(clean.get(key) is None for key in AUTOMATIC_FIGURES):
             raise UserError(_("{where}: las cifras automáticas no tienen ninguna cifra.", where=where))
     elif kind == "measured":
         missing = [key for key in ("overall", "judge", "date") if clean[key] is None]
         if missing:
-            raise UserError(_("{where}: una puntuación medida necesita {missing}.", where=where,
-                              missing=", ".join(missing)))
+            raise UserError(
+                _("{where}: una puntuación medida necesita {missing}.", where=where, missing=", ".join(missing))
+            )
         if not clean["n_items"]:
             raise UserError(_("{where}: una puntuación medida necesita «n_items» (al menos 1).", where=where))
     elif clean["overall"] is None and all(clean[key] is None for key in CRITERIA):
@@ -148,8 +203,9 @@ def read_scores_file(path: str | os.PathLike) -> list[dict]:
     except UnicodeDecodeError:
         raise UserError(_("{path}: el archivo de puntuaciones no está en UTF-8.", path=str(path))) from None
     except OSError as error:
-        raise UserError(_("No se puede leer {path}: {reason}", path=str(path),
-                           reason=error.strerror or str(error))) from None
+        raise UserError(
+            _("No se puede leer {path}: {reason}", path=str(path), reason=error.strerror or str(error))
+        ) from None
     return parse_json_lines(text, path, validate_record)
 
 
@@ -180,27 +236,52 @@ def append_record(record: dict, out: str | os.PathLike | None = None) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_json_lines(path, [record], append=True)  # a last line missing its newline gets one first
     except OSError as error:
-        raise UserError(_("No se puede escribir la puntuación en {path}: {reason}", path=str(path),
-                           reason=error.strerror or str(error))) from None
+        raise UserError(
+            _(
+                "No se puede escribir la puntuación en {path}: {reason}",
+                path=str(path),
+                reason=error.strerror or str(error),
+            )
+        ) from None
     return path
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def make_record(model: str, means: dict, *, n_items: int, judge: str, dataset: str, split: str, source: str,
-                label: str | None = None, n_failed: int = 0, date: str | None = None, **extra) -> dict:
+def make_record(
+    model: str,
+    means: dict,
+    *,
+    n_items: int,
+    judge: str,
+    dataset: str,
+    split: str,
+    source: str,
+    label: str | None = None,
+    n_failed: int = 0,
+    date: str | None = None,
+    **extra,
+) -> dict:
     """A measured record from the criterion means (``overall`` = mean of the three, 3 decimals)."""
     values = {key: means.get(key) for key in CRITERIA}
     present = [v for v in values.values() if v is not None]
     overall = means.get("overall", sum(present) / len(present) if present else None)
     record = {
-        "model": model, "label": label, "kind": "measured",
+        "model": model,
+        "label": label,
+        "kind": "measured",
         **{key: None if v is None else round(float(v), 3) for key, v in values.items()},
         "overall": None if overall is None else round(float(overall), 3),
-        "n_items": n_items, "n_failed": n_failed, "judge": judge, "dataset": dataset, "split": split,
-        "date": date or now_iso(), "source": source, **extra,
+        "n_items": n_items,
+        "n_failed": n_failed,
+        "judge": judge,
+        "dataset": dataset,
+        "split": split,
+        "date": date or now_iso(),
+        "source": source,
+        **extra,
     }
     return validate_record(record, _("puntuación nueva"))
 
@@ -208,7 +289,7 @@ def make_record(model: str, means: dict, *, n_items: int, judge: str, dataset: s
 def _sort_key(record: dict) -> datetime:
     if record.get("date"):
         return parse_date(record["date"])
-    return datetime.min.replace(tzinfo=timezone.utc)
+    return datetime.min.replace(tzinfo=UTC)
 
 
 def latest_measured(records: Iterable[dict], kind: str = "measured") -> dict[str, dict]:

@@ -57,8 +57,7 @@ def style_covariates(data: BattleArrays) -> tuple[np.ndarray, np.ndarray]:
     return mask, X[mask]
 
 
-def style_fit(data: BattleArrays, bootstrap: int = 1000, seed: int | None = 0,
-              step: float = LENGTH_STEP) -> StyleFit:
+def style_fit(data: BattleArrays, bootstrap: int = 1000, seed: int | None = 0, step: float = LENGTH_STEP) -> StyleFit:
     """Contextual Bradley-Terry with length and filler covariates, with bootstrap intervals.
 
     Battles without both answers are skipped (`skipped`). Models that appear in no usable
@@ -68,8 +67,17 @@ def style_fit(data: BattleArrays, bootstrap: int = 1000, seed: int | None = 0,
     mask, X = style_covariates(data)
     used = int(mask.sum())
     nan = np.full(n, np.nan)
-    empty = pd.DataFrame({"feature": list(STYLE_FEATURES), "coef": np.nan, "coef_ci_low": np.nan,
-                          "coef_ci_high": np.nan, "elo": np.nan, "elo_ci_low": np.nan, "elo_ci_high": np.nan})
+    empty = pd.DataFrame(
+        {
+            "feature": list(STYLE_FEATURES),
+            "coef": np.nan,
+            "coef_ci_low": np.nan,
+            "coef_ci_high": np.nan,
+            "elo": np.nan,
+            "elo_ci_low": np.nan,
+            "elo_ci_high": np.nan,
+        }
+    )
     if used == 0:
         return StyleFit(nan, nan, nan, empty, 0, len(data) - used)
     cells = aggregate(data.a[mask], data.b[mask], data.outcome[mask], n, X, step)
@@ -84,11 +92,17 @@ def style_fit(data: BattleArrays, bootstrap: int = 1000, seed: int | None = 0,
     boot = samples[:, :n] - samples[:, :n][:, present].mean(axis=1, keepdims=True)
     low, high = bootstrap_intervals(to_elo(boot))
     blow, bhigh = bootstrap_intervals(samples[:, n:])
-    coefficients = pd.DataFrame({
-        "feature": list(STYLE_FEATURES), "coef": params[n:], "coef_ci_low": blow, "coef_ci_high": bhigh,
-        "elo": ELO_PER_LOGIT * params[n:], "elo_ci_low": ELO_PER_LOGIT * blow,
-        "elo_ci_high": ELO_PER_LOGIT * bhigh,
-    })
-    return StyleFit(rating, np.where(present, low, np.nan), np.where(present, high, np.nan),
-                    coefficients, used, len(data) - used)
-
+    coefficients = pd.DataFrame(
+        {
+            "feature": list(STYLE_FEATURES),
+            "coef": params[n:],
+            "coef_ci_low": blow,
+            "coef_ci_high": bhigh,
+            "elo": ELO_PER_LOGIT * params[n:],
+            "elo_ci_low": ELO_PER_LOGIT * blow,
+            "elo_ci_high": ELO_PER_LOGIT * bhigh,
+        }
+    )
+    return StyleFit(
+        rating, np.where(present, low, np.nan), np.where(present, high, np.nan), coefficients, used, len(data) - used
+    )

@@ -9,12 +9,11 @@ item would say the opposite of the documentation.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
-from ragarena.core.passages import Hit
+from ragarena.core.passages import Hit, Passage
 from ragarena.core.text import fold
-from ragarena.core.passages import Passage
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[¿¡\"«(A-ZÁÉÍÓÚÑ0-9])")
 _MARKUP = re.compile(r"(\*\*|__|`)")
@@ -94,8 +93,15 @@ def passage_candidates(hit: Hit) -> list[Candidate]:
     for position, (sentence, is_item, intro) in enumerate(units):
         if sentence.endswith(("?", ":")):
             continue
-        base = dict(passage=passage, rank=hit.rank, score=hit.score, position=position, list_item=is_item,
-                    intro=intro, previous=units[position - 1][0] if position else "")
+        base = dict(
+            passage=passage,
+            rank=hit.rank,
+            score=hit.score,
+            position=position,
+            list_item=is_item,
+            intro=intro,
+            previous=units[position - 1][0] if position else "",
+        )
         if is_item and NEGATION.search(fold(intro)):
             found.append(Candidate(f"{intro.rstrip(':').strip()}: {sentence}", negated_intro=True, **base))
             continue
@@ -103,8 +109,11 @@ def passage_candidates(hit: Hit) -> list[Candidate]:
         if len(sentence.split()) > LONG_SENTENCE_WORDS:
             clauses = [c.strip() for c in re.split(r"(?<=[;:])\s+", sentence) if c.strip()]
             if len(clauses) > 1:
-                found.extend(Candidate(c.rstrip(";").strip(), clause=True, **base)
-                             for c in clauses if len(c.split()) >= 3 and not c.endswith(":"))
+                found.extend(
+                    Candidate(c.rstrip(";").strip(), clause=True, **base)
+                    for c in clauses
+                    if len(c.split()) >= 3 and not c.endswith(":")
+                )
     return found
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -25,8 +25,10 @@ from ragarena.selector.candidates import NEGATION, Candidate
 # question wants an amount, a "¿a qué hora?" wants a time. (question pattern, sentence pattern), folded text.
 _NUMBER_WORDS = r"(\d|\b(un|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|doce|quince|veinte|treinta)\b)"
 ANSWER_TYPES = [
-    (r"cuant\w* (cuesta|vale|cobra|es)|precio|cuesta|coste|cobra|tarifa|pagar|\bgratis|gratuit|\beuros?\b",
-     r"\d+(,\d+)?\s?(€|euros?)|gratuit|gratis|sin coste"),
+    (
+        r"cuant\w* (cuesta|vale|cobra|es)|precio|cuesta|coste|cobra|tarifa|pagar|\bgratis|gratuit|\beuros?\b",
+        r"\d+(,\d+)?\s?(€|euros?)|gratuit|gratis|sin coste",
+    ),
     (r"\bhoras?\b|horario|a que hora|cuando abr|\babre|\bcierra", r"\d{1,2}:\d{2}|\d{1,2}\s?h\b"),
     (r"cuant[oa]s?\b|plazo|cuanto tiempo|maximo|limite", _NUMBER_WORDS),
     (r"telefono|llamar|\bemail|correo", r"\d{3}\s?\d{3}\s?\d{3}|@"),
@@ -35,35 +37,86 @@ ANSWER_TYPES = [
 # is answered by a sentence that allows, forbids or requires something.
 _UNITS = r"(dias?|semanas?|meses|mes|horas?|minutos|anos)\b"
 CUES = [
-    ("duration", r"cuanto (tiempo|dura|tarda)|plazo|cuantos dias|cuantas semanas|en cuanto|durante cuanto|hasta cuando",
-     r"\b(\d+|un|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|quince|veinte|treinta)\s+" + _UNITS),
-    ("when", r"\bcuando\b|que dias?\b|que mes|horario|a que hora",
-     r"\b(lunes|martes|miercoles|jueves|viernes|sabados?|domingos?|enero|febrero|marzo|abril|mayo|junio|julio|"
-     r"agosto|septiembre|octubre|noviembre|diciembre|festivos?)\b|\d{1,2}:\d{2}|\d{1,2}\s?h\b"),
-    ("where", r"\bdonde\b|en que (sede|biblioteca|sitio|lugar)",
-     r"\b(en la|en el|sede|central|mostrador|web|app|formulario|planta|sala)\b"),
+    (
+        "duration",
+        r"cuanto (tiempo|dura|tarda)|plazo|cuantos dias|cuantas semanas|en cuanto|durante cuanto|hasta cuando",
+        r"\b(\d+|un|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|quince|veinte|treinta)\s+" + _UNITS,
+    ),
+    (
+        "when",
+        r"\bcuando\b|que dias?\b|que mes|horario|a que hora",
+        r"\b(lunes|martes|miercoles|jueves|viernes|sabados?|domingos?|enero|febrero|marzo|abril|mayo|junio|julio|"
+        r"agosto|septiembre|octubre|noviembre|diciembre|festivos?)\b|\d{1,2}:\d{2}|\d{1,2}\s?h\b",
+    ),
+    (
+        "where",
+        r"\bdonde\b|en que (sede|biblioteca|sitio|lugar)",
+        r"\b(en la|en el|sede|central|mostrador|web|app|formulario|planta|sala)\b",
+    ),
     ("count", r"\bcuant[oa]s\b", _NUMBER_WORDS),
-    ("permission", r"^\W*(y\s+)?(se puede|puedo|podemos|pued[oe]n?|hay|es posible|teneis|tienen|aceptais|admit|dejan|"
-     r"me dejan|necesit|tengo que|hace falta|sirve|es obligatorio|cobr)",
-     r"\b(puedes|pueden|se puede|se permite|permitid|no se|solo|debe|deben|necesitas|necesitan|hace falta|"
-     r"obligatori|gratuit)"),
+    (
+        "permission",
+        r"^\W*(y\s+)?(se puede|puedo|podemos|pued[oe]n?|hay|es posible|teneis|tienen|aceptais|admit|dejan|"
+        r"me dejan|necesit|tengo que|hace falta|sirve|es obligatorio|cobr)",
+        r"\b(puedes|pueden|se puede|se permite|permitid|no se|solo|debe|deben|necesitas|necesitan|hace falta|"
+        r"obligatori|gratuit)",
+    ),
 ]
 _YES_NO = re.compile(r"^\W*(se puede|puedo|pued[oe]n?|hay|es posible|teneis|tienen|aceptais|admit|dejan|me dejan)\b")
 
 LEXICAL_FEATURES = (
-    "coverage", "coverage_with_header", "coverage_gap", "passage_coverage_gap", "previous_coverage",
-    "section_coverage", "term_share", "history_coverage", "precision",
-    "inverse_rank", "relative_score", "type_wanted", "type_match", "type_missing",
-    "negation", "question_negation", "yes_no_negation", "list_item", "negated_intro", "clause", "first_sentence",
-    "log_words", "long", "unknown_terms", "log_question_terms",
-    "coverage_with_context", "passage_question_coverage", "focus_in_passage", "repeats_previous_answer", "focus_in_candidate", "focus_in_context", "has_digit", "position",
+    "coverage",
+    "coverage_with_header",
+    "coverage_gap",
+    "passage_coverage_gap",
+    "previous_coverage",
+    "section_coverage",
+    "term_share",
+    "history_coverage",
+    "precision",
+    "inverse_rank",
+    "relative_score",
+    "type_wanted",
+    "type_match",
+    "type_missing",
+    "negation",
+    "question_negation",
+    "yes_no_negation",
+    "list_item",
+    "negated_intro",
+    "clause",
+    "first_sentence",
+    "log_words",
+    "long",
+    "unknown_terms",
+    "log_question_terms",
+    "coverage_with_context",
+    "passage_question_coverage",
+    "focus_in_passage",
+    "repeats_previous_answer",
+    "focus_in_candidate",
+    "focus_in_context",
+    "has_digit",
+    "position",
     *(f"{name}_{kind}" for name, _, _ in CUES for kind in ("match", "missing")),
     # the same for every candidate of a turn: they only inform the decision to abstain
-    "passages_coverage", "focus_in_passages", "rarest_missing",
+    "passages_coverage",
+    "focus_in_passages",
+    "rarest_missing",
 )
-EMBEDDING_FEATURES = ("cosine", "cosine_gap", "passage_cosine_gap", "inverse_cosine_rank", "history_cosine",
-                      "cosine_x_coverage", "alone_cosine", "alone_cosine_gap", "alone_passage_cosine_gap",
-                      "inverse_alone_cosine_rank", "alone_history_cosine")
+EMBEDDING_FEATURES = (
+    "cosine",
+    "cosine_gap",
+    "passage_cosine_gap",
+    "inverse_cosine_rank",
+    "history_cosine",
+    "cosine_x_coverage",
+    "alone_cosine",
+    "alone_cosine_gap",
+    "alone_passage_cosine_gap",
+    "inverse_alone_cosine_rank",
+    "alone_history_cosine",
+)
 FEATURES = LEXICAL_FEATURES + EMBEDDING_FEATURES
 
 
@@ -74,9 +127,16 @@ class Query:
     previous_answer: str = ""  # the answer given to the last of them
 
 
-def feature_matrix(query: Query, found: Sequence[Candidate], idf, question_vector: np.ndarray | None = None,
-                   history_vector: np.ndarray | None = None, candidate_vectors: np.ndarray | None = None,
-                   alone_vectors: np.ndarray | None = None, names: Sequence[str] = FEATURES) -> np.ndarray:
+def feature_matrix(
+    query: Query,
+    found: Sequence[Candidate],
+    idf,
+    question_vector: np.ndarray | None = None,
+    history_vector: np.ndarray | None = None,
+    candidate_vectors: np.ndarray | None = None,
+    alone_vectors: np.ndarray | None = None,
+    names: Sequence[str] = FEATURES,
+) -> np.ndarray:
     """(len(found), len(names)) feature values. `idf(term)` weighs terms (BM25's statistics);
     `candidate_vectors` embed each candidate with its title and section, `alone_vectors` the
     candidate alone; without vectors the embedding features are 0 (a selector fitted without
@@ -125,44 +185,48 @@ def feature_matrix(query: Query, found: Sequence[Candidate], idf, question_vecto
         match = any(re.search(pattern, folded) for pattern in wanted)
         negation = bool(NEGATION.search(folded))
         words = len(candidate.text.split())
-        rows.append({
-            "coverage": covered / total,
-            "coverage_with_header": with_header / total,
-            "previous_coverage": sum(w for t, w in weights.items() if t in before) / total,
-            "section_coverage": sum(w for t, w in weights.items() if t in section) / total,
-            "term_share": len(own & weights.keys()) / (len(weights) or 1),
-            "history_coverage": sum(w for t, w in history.items() if t in own or t in header) / history_total,
-            "precision": len(own & weights.keys()) / (len(own) or 1),
-            "inverse_rank": 1.0 / candidate.rank,
-            "relative_score": candidate.score / top_score,
-            "type_wanted": float(bool(wanted)),
-            "type_match": float(match),
-            "type_missing": float(bool(wanted) and not match),
-            "negation": float(negation),
-            "question_negation": float(question_negation),
-            "yes_no_negation": float(yes_no and negation),
-            "list_item": float(candidate.list_item),
-            "negated_intro": float(candidate.negated_intro),
-            "clause": float(candidate.clause),
-            "first_sentence": float(candidate.position == 0),
-            "log_words": math.log1p(words),
-            "long": float(words > 30),
-            "unknown_terms": unknown,
-            "log_question_terms": math.log1p(len(weights)),
-            "coverage_with_context": sum(w for t, w in known.items() if t in own or t in header or t in before)
-            / known_total,
-            "passage_question_coverage": sum(w for t, w in known.items() if t in passage_terms[candidate.passage.id])
-            / known_total,
-            "focus_in_passage": float(focus in passage_terms[candidate.passage.id]),
-            "repeats_previous_answer": len(own & said) / (len(own) or 1),
-            "focus_in_candidate": float(focus in own),
-            "focus_in_context": float(focus in own or focus in header or focus in before),
-            "has_digit": float(any(ch.isdigit() for ch in candidate.text)),
-            "position": float(candidate.position),
-            "passages_coverage": passages_coverage,
-            "focus_in_passages": float(focus in retrieved),
-            "rarest_missing": rarest_missing,
-        })
+        rows.append(
+            {
+                "coverage": covered / total,
+                "coverage_with_header": with_header / total,
+                "previous_coverage": sum(w for t, w in weights.items() if t in before) / total,
+                "section_coverage": sum(w for t, w in weights.items() if t in section) / total,
+                "term_share": len(own & weights.keys()) / (len(weights) or 1),
+                "history_coverage": sum(w for t, w in history.items() if t in own or t in header) / history_total,
+                "precision": len(own & weights.keys()) / (len(own) or 1),
+                "inverse_rank": 1.0 / candidate.rank,
+                "relative_score": candidate.score / top_score,
+                "type_wanted": float(bool(wanted)),
+                "type_match": float(match),
+                "type_missing": float(bool(wanted) and not match),
+                "negation": float(negation),
+                "question_negation": float(question_negation),
+                "yes_no_negation": float(yes_no and negation),
+                "list_item": float(candidate.list_item),
+                "negated_intro": float(candidate.negated_intro),
+                "clause": float(candidate.clause),
+                "first_sentence": float(candidate.position == 0),
+                "log_words": math.log1p(words),
+                "long": float(words > 30),
+                "unknown_terms": unknown,
+                "log_question_terms": math.log1p(len(weights)),
+                "coverage_with_context": sum(w for t, w in known.items() if t in own or t in header or t in before)
+                / known_total,
+                "passage_question_coverage": sum(
+                    w for t, w in known.items() if t in passage_terms[candidate.passage.id]
+                )
+                / known_total,
+                "focus_in_passage": float(focus in passage_terms[candidate.passage.id]),
+                "repeats_previous_answer": len(own & said) / (len(own) or 1),
+                "focus_in_candidate": float(focus in own),
+                "focus_in_context": float(focus in own or focus in header or focus in before),
+                "has_digit": float(any(ch.isdigit() for ch in candidate.text)),
+                "position": float(candidate.position),
+                "passages_coverage": passages_coverage,
+                "focus_in_passages": float(focus in retrieved),
+                "rarest_missing": rarest_missing,
+            }
+        )
         for name, _, _ in CUES:
             holds = any(name == asked_name and pattern.search(folded) for asked_name, pattern in cues)
             rows[-1][f"{name}_match"] = float(holds)
@@ -172,10 +236,16 @@ def feature_matrix(query: Query, found: Sequence[Candidate], idf, question_vecto
     for candidate, row in zip(found, rows):
         key = candidate.passage.id
         passage_best[key] = max(passage_best.get(key, 0.0), row["coverage_with_header"])
-    cosines = (candidate_vectors @ question_vector if question_vector is not None and candidate_vectors is not None
-               and len(found) else np.zeros(len(found)))
-    history_cosines = (candidate_vectors @ history_vector if history_vector is not None
-                       and candidate_vectors is not None and len(found) else np.zeros(len(found)))
+    cosines = (
+        candidate_vectors @ question_vector
+        if question_vector is not None and candidate_vectors is not None and len(found)
+        else np.zeros(len(found))
+    )
+    history_cosines = (
+        candidate_vectors @ history_vector
+        if history_vector is not None and candidate_vectors is not None and len(found)
+        else np.zeros(len(found))
+    )
     vectors_given = question_vector is not None and candidate_vectors is not None
     best_cosine = float(cosines.max()) if len(found) else 0.0
     cosine_rank = np.empty(len(found))
@@ -201,8 +271,13 @@ def feature_matrix(query: Query, found: Sequence[Candidate], idf, question_vecto
 def _cosine_features(found: Sequence[Candidate], question_vector, history_vector, vectors) -> list[dict]:
     """Cosine of the question with each candidate alone: absolute, relative to the best candidate
     and to the best of its passage, its rank, and with the earlier questions (0 without vectors)."""
-    names = ("alone_cosine", "alone_cosine_gap", "alone_passage_cosine_gap", "inverse_alone_cosine_rank",
-             "alone_history_cosine")
+    names = (
+        "alone_cosine",
+        "alone_cosine_gap",
+        "alone_passage_cosine_gap",
+        "inverse_alone_cosine_rank",
+        "alone_history_cosine",
+    )
     if question_vector is None or vectors is None or not len(found):
         return [dict.fromkeys(names, 0.0) for _ in found]
     cosines = vectors @ question_vector
@@ -213,5 +288,7 @@ def _cosine_features(found: Sequence[Candidate], question_vector, history_vector
     for candidate, cosine in zip(found, cosines):
         best[candidate.passage.id] = max(best.get(candidate.passage.id, -1.0), float(cosine))
     top = float(cosines.max())
-    return [dict(zip(names, (float(c), float(c) - top, float(c) - best[candidate.passage.id], 1.0 / r, float(h))))
-            for candidate, c, r, h in zip(found, cosines, rank, history)]
+    return [
+        dict(zip(names, (float(c), float(c) - top, float(c) - best[candidate.passage.id], 1.0 / r, float(h))))
+        for candidate, c, r, h in zip(found, cosines, rank, history)
+    ]

@@ -17,9 +17,9 @@ With the provenance of the fit. Scoring is numpy: the app never needs scikit-lea
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -34,10 +34,22 @@ DEFAULT_PATH = settings.REPO_ROOT / "data" / "selector" / "selector.json"
 # least this part of the chosen candidate's: the shortest candidate that holds the answer.
 SHORTER_RATIO = 0.8
 # Turn-level signals of the abstention model (the last two need candidate vectors).
-TURN_FEATURES = ("top_score", "margin", "top_share", "best_coverage_with_context", "chosen_coverage_with_context",
-                 "unknown_terms", "passages_coverage", "focus_in_passages", "chosen_focus_in_context",
-                 "rarest_missing", "best_focus_in_candidate", "chosen_repeats_previous_answer",
-                 "best_alone_cosine", "best_cosine")
+TURN_FEATURES = (
+    "top_score",
+    "margin",
+    "top_share",
+    "best_coverage_with_context",
+    "chosen_coverage_with_context",
+    "unknown_terms",
+    "passages_coverage",
+    "focus_in_passages",
+    "chosen_focus_in_context",
+    "rarest_missing",
+    "best_focus_in_candidate",
+    "chosen_repeats_previous_answer",
+    "best_alone_cosine",
+    "best_cosine",
+)
 LEXICAL_TURN_FEATURES = TURN_FEATURES[:-2]
 _COLUMN = {name: index for index, name in enumerate(FEATURES)}
 
@@ -77,6 +89,7 @@ def turn_signals(scores: np.ndarray, matrix: np.ndarray) -> dict[str, float]:
 @dataclass(frozen=True)
 class Linear:
     """Standardised linear scores: ((x - mean) / scale) @ coefficients + intercept."""
+
     features: tuple[str, ...]
     mean: np.ndarray
     scale: np.ndarray
@@ -84,13 +97,23 @@ class Linear:
     intercept: float = 0.0
 
     @classmethod
-    def from_json(cls, data: dict) -> "Linear":
-        return cls(tuple(data["features"]), np.asarray(data["mean"], float), np.asarray(data["scale"], float),
-                   np.asarray(data["coefficients"], float), float(data.get("intercept", 0.0)))
+    def from_json(cls, data: dict) -> Linear:
+        return cls(
+            tuple(data["features"]),
+            np.asarray(data["mean"], float),
+            np.asarray(data["scale"], float),
+            np.asarray(data["coefficients"], float),
+            float(data.get("intercept", 0.0)),
+        )
 
     def to_json(self) -> dict:
-        return {"features": list(self.features), "mean": _rounded(self.mean), "scale": _rounded(self.scale),
-                "coefficients": _rounded(self.coefficients), "intercept": round(self.intercept, 6)}
+        return {
+            "features": list(self.features),
+            "mean": _rounded(self.mean),
+            "scale": _rounded(self.scale),
+            "coefficients": _rounded(self.coefficients),
+            "intercept": round(self.intercept, 6),
+        }
 
     def scores(self, matrix: np.ndarray) -> np.ndarray:
         if not len(matrix):
@@ -116,12 +139,15 @@ class Variant:
         return self.ranker.coefficients
 
     @classmethod
-    def from_json(cls, data: dict) -> "Variant":
+    def from_json(cls, data: dict) -> Variant:
         return cls(Linear.from_json(data["ranker"]), Linear.from_json(data["abstention"]), float(data["threshold"]))
 
     def to_json(self) -> dict:
-        return {"ranker": self.ranker.to_json(), "abstention": self.abstention.to_json(),
-                "threshold": round(self.threshold, 6)}
+        return {
+            "ranker": self.ranker.to_json(),
+            "abstention": self.abstention.to_json(),
+            "threshold": round(self.threshold, 6),
+        }
 
     def scores(self, matrix: np.ndarray) -> np.ndarray:
         """Ranker scores of each candidate (rows of the full FEATURES matrix)."""
@@ -133,8 +159,9 @@ class Variant:
         z = self.abstention.scores(np.array([[signals[name] for name in self.abstention.features]]))[0]
         return float(1.0 / (1.0 + np.exp(-z)))
 
-    def choose(self, found: Sequence[Candidate], matrix: np.ndarray,
-               threshold: float | None = None) -> tuple[Candidate | None, float]:
+    def choose(
+        self, found: Sequence[Candidate], matrix: np.ndarray, threshold: float | None = None
+    ) -> tuple[Candidate | None, float]:
         """The candidate to quote (None: abstain) and the probability that the documentation answers."""
         if not len(found):
             return None, 0.0
@@ -154,9 +181,13 @@ def shortest(found: Sequence[Candidate], shares: np.ndarray) -> Candidate:
     best = int(np.argmax(shares))
     chosen = found[best]
     for index, candidate in enumerate(found):
-        if (candidate.passage.id == chosen.passage.id and candidate.text != chosen.text
-                and candidate.text in chosen.text and shares[index] >= SHORTER_RATIO * shares[best]
-                and len(candidate.text) < len(chosen.text)):
+        if (
+            candidate.passage.id == chosen.passage.id
+            and candidate.text != chosen.text
+            and candidate.text in chosen.text
+            and shares[index] >= SHORTER_RATIO * shares[best]
+            and len(candidate.text) < len(chosen.text)
+        ):
             chosen = candidate
     return chosen
 
@@ -167,7 +198,7 @@ class SelectorModel:
     provenance: dict
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> "SelectorModel":
+    def load(cls, path: str | Path | None = None) -> SelectorModel:
         path = Path(path) if path else DEFAULT_PATH
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -175,23 +206,30 @@ class SelectorModel:
                 raise ValueError(f"formato «{data.get('format')}», se esperaba «{FORMAT}»")
             variants = {name: Variant.from_json(v) for name, v in data["variants"].items()}
         except FileNotFoundError:
-            raise UserError(f"No existe el selector de respuestas «{path}»: créalo con "
-                            "«python -m ragarena train-selector».") from None
+            raise UserError(
+                f"No existe el selector de respuestas «{path}»: créalo con «python -m ragarena train-selector»."
+            ) from None
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise UserError(f"El selector de respuestas «{path}» no es válido: {error}") from None
         if "lexical" not in variants:
             raise UserError(f"El selector de respuestas «{path}» no tiene la variante «lexical».")
         for name, variant in variants.items():
-            unknown = (set(variant.ranker.features) - set(FEATURES)) | (set(variant.abstention.features)
-                                                                         - set(TURN_FEATURES))
+            unknown = (set(variant.ranker.features) - set(FEATURES)) | (
+                set(variant.abstention.features) - set(TURN_FEATURES)
+            )
             if unknown or not variant.ranker.valid() or not variant.abstention.valid():
-                raise UserError(f"El selector de respuestas «{path}» no es válido: la variante «{name}» tiene "
-                                f"señales desconocidas ({', '.join(sorted(unknown))}) o listas de distinto tamaño.")
+                raise UserError(
+                    f"El selector de respuestas «{path}» no es válido: la variante «{name}» tiene "
+                    f"señales desconocidas ({', '.join(sorted(unknown))}) o listas de distinto tamaño."
+                )
         return cls(variants, data.get("provenance", {}))
 
     def save(self, path: str | Path) -> None:
-        document = {"format": FORMAT, "provenance": self.provenance,
-                    "variants": {name: v.to_json() for name, v in self.variants.items()}}
+        document = {
+            "format": FORMAT,
+            "provenance": self.provenance,
+            "variants": {name: v.to_json() for name, v in self.variants.items()},
+        }
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

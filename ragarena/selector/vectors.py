@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -37,8 +37,14 @@ def retriever_embedder(retriever) -> Embedder | None:
 
 
 class CandidateVectors:
-    def __init__(self, embedder: Embedder, passages: Sequence[Passage], folder=None, background: bool = True,
-                 batch_size: int = 32):
+    def __init__(
+        self,
+        embedder: Embedder,
+        passages: Sequence[Passage],
+        folder=None,
+        background: bool = True,
+        batch_size: int = 32,
+    ):
         self.embedder = embedder
         self._cache = candidate_cache(embedder, folder)
         self._vectors: dict[str, np.ndarray] = self._cache.load()
@@ -47,19 +53,22 @@ class CandidateVectors:
         if not missing:
             self._ready.set()
         elif background and len(missing) > SYNC_LIMIT:
-            threading.Thread(target=self._compute, args=(missing, batch_size), daemon=True,
-                             name="ragarena-candidate-vectors").start()
+            threading.Thread(
+                target=self._compute, args=(missing, batch_size), daemon=True, name="ragarena-candidate-vectors"
+            ).start()
         else:
             self._compute(missing, batch_size)
 
     def _compute(self, texts: list[str], batch_size: int) -> None:
         (log.warning if len(texts) >= 100 else log.info)(
-            "Calculando %d vectores de frases candidatas (solo la primera vez; quedan en %s)…", len(texts),
-            self._cache.path)
+            "Calculando %d vectores de frases candidatas (solo la primera vez; quedan en %s)…",
+            len(texts),
+            self._cache.path,
+        )
         try:
             vectors = dict(self._vectors)
             for start in range(0, len(texts), batch_size):
-                batch = texts[start:start + batch_size]
+                batch = texts[start : start + batch_size]
                 for text, vector in zip(batch, normalise(self.embedder.embed_passages(batch))):
                     vectors[content_key(text)] = vector
         except Exception as error:  # keep answering with the lexical variant (`of` finds no vectors)

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -47,8 +47,9 @@ def postgres_url(text: str) -> URL:
         url = None
     if url is None or url.get_backend_name() not in POSTGRES_SCHEMES:
         scheme = text.split("://", 1)[0]
-        raise UserError(f"RAGARENA_DB admite una ruta de archivo (SQLite) o una URL postgresql://; "
-                        f"no se reconoce «{scheme}://…».")
+        raise UserError(
+            f"RAGARENA_DB admite una ruta de archivo (SQLite) o una URL postgresql://; no se reconoce «{scheme}://…»."
+        )
     return url.set(drivername="postgresql+psycopg")
 
 
@@ -73,12 +74,23 @@ class Database:
         if is_url(target):
             self.url = postgres_url(str(target))
             self.display = self.url.set(drivername=self.url.get_backend_name()).render_as_string(hide_password=True)
-            self.engine = sa.create_engine(self.url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=120,
-                                           pool_pre_ping=True, connect_args={"connect_timeout": 10})
+            self.engine = sa.create_engine(
+                self.url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_timeout=120,
+                pool_pre_ping=True,
+                connect_args={"connect_timeout": 10},
+            )
         else:
             self.display = str(target)
-            self.engine = sa.create_engine(f"sqlite:///{Path(target)}", pool_size=pool_size, max_overflow=pool_size,
-                                           pool_timeout=120, connect_args={"check_same_thread": False, "timeout": 30})
+            self.engine = sa.create_engine(
+                f"sqlite:///{Path(target)}",
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_timeout=120,
+                connect_args={"check_same_thread": False, "timeout": 30},
+            )
             sa.event.listen(self.engine, "connect", _sqlite_connect)
             sa.event.listen(self.engine, "begin", _sqlite_begin)
         self.dialect = self.engine.dialect.name
@@ -142,7 +154,8 @@ class Database:
                 raise UserError(
                     f"La base de datos de votos {self.display} es de una versión más nueva de RAG Arena (esquema "
                     f"{version}; esta versión entiende hasta el {schema.SCHEMA_VERSION}). No se ha modificado: "
-                    "actualiza la aplicación.")
+                    "actualiza la aplicación."
+                )
             if version == 0 and not create:
                 raise UserError(f"No hay base de datos de votos en {self.display}.")
             if version == 0 and self.is_postgres:
@@ -151,7 +164,8 @@ class Database:
                     raise UserError(
                         f"La base de datos {self.display} ya tiene tablas de otro programa con los nombres de las de "
                         f"RAG Arena ({', '.join(sorted(clash))}). No se ha modificado: indica otra base de datos "
-                        "en RAGARENA_DB.")
+                        "en RAGARENA_DB."
+                    )
             if version < schema.SCHEMA_VERSION:
                 schema.migrate(conn, version)
 
@@ -175,11 +189,13 @@ class Database:
             reason = str(getattr(error, "orig", None) or error).strip().splitlines()
             reason = reason[0] if reason else type(error).__name__
             action = "conectar con" if isinstance(error, sa.exc.OperationalError) else "usar"
-            raise UserError(redact(f"No se puede {action} la base de datos de votos {self.display}: {reason}",
-                                   self.url)) from None
+            raise UserError(
+                redact(f"No se puede {action} la base de datos de votos {self.display}: {reason}", self.url)
+            ) from None
         except sa.exc.SQLAlchemyError as error:
-            raise UserError(redact(f"Error en la base de datos de votos {self.display}: "
-                                   f"{type(error).__name__}: {error}", self.url)) from None
+            raise UserError(
+                redact(f"Error en la base de datos de votos {self.display}: {type(error).__name__}: {error}", self.url)
+            ) from None
 
 
 def _lock_id(key: str) -> int:

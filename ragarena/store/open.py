@@ -8,6 +8,7 @@ path never holds half a schema. Either way the schema is then migrated (`Databas
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import uuid
@@ -73,10 +74,8 @@ def _create(path: Path) -> None:
         if path.exists() and path.stat().st_size == 0:
             os.replace(tmp, path)  # an empty file holds nothing to keep
         else:
-            try:
-                os.link(tmp, path)  # fails if someone created the file meanwhile
-            except FileExistsError:
-                pass
+            with contextlib.suppress(FileExistsError):  # someone created the file meanwhile: theirs stays
+                os.link(tmp, path)
         _fsync_dir(path.parent)
     except OSError as error:
         raise UserError(f"No se puede crear la base de datos de votos {path}: {error}") from None
@@ -84,10 +83,8 @@ def _create(path: Path) -> None:
         raise UserError(f"No se puede crear la base de datos de votos {path}. {error}") from None
     finally:
         for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
-            try:
+            with contextlib.suppress(OSError):  # absent, or a read-only folder: must not hide the error above
                 leftover.unlink()
-            except OSError:  # absent, or a read-only folder: must not hide the error above
-                pass
 
 
 def _check_existing(where: Path) -> None:
@@ -97,8 +94,10 @@ def _check_existing(where: Path) -> None:
             header = handle.read(100)
     except OSError as error:
         raise UserError(f"No se puede leer la base de datos de votos {where}: {error.strerror}") from None
-    corrupt = (f"El archivo de votos {where} está dañado o no es una base de datos SQLite. "
-               "No se ha modificado: muévelo o restaura una copia, o indica otra ruta con RAGARENA_DB.")
+    corrupt = (
+        f"El archivo de votos {where} está dañado o no es una base de datos SQLite. "
+        "No se ha modificado: muévelo o restaura una copia, o indica otra ruta con RAGARENA_DB."
+    )
     if not header.startswith(SQLITE_MAGIC) or len(header) < 100:
         raise UserError(corrupt)
     # Read-only; with no journal beside it, `immutable` also keeps SQLite from creating -wal/-shm files.

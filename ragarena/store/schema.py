@@ -27,7 +27,8 @@ metadata = sa.MetaData()
 _Seq = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 battles = sa.Table(
-    "battles", metadata,
+    "battles",
+    metadata,
     sa.Column("seq", _Seq, primary_key=True, autoincrement=True),
     sa.Column("id", sa.Text, nullable=False, unique=True),
     sa.Column("served_at", sa.Float, nullable=False),
@@ -41,8 +42,11 @@ battles = sa.Table(
     sa.Column("answer_b", sa.Text, nullable=False),
     sa.Column("timings", sa.Text, nullable=False, server_default="{}"),
     sa.Column("mode", sa.Text, sa.CheckConstraint("mode IN ('anonymous', 'named')"), nullable=False),
-    sa.Column("winner", sa.Text, sa.CheckConstraint(
-        "winner IS NULL OR winner IN (" + ", ".join(f"'{w}'" for w in WINNERS) + ")")),
+    sa.Column(
+        "winner",
+        sa.Text,
+        sa.CheckConstraint("winner IS NULL OR winner IN (" + ", ".join(f"'{w}'" for w in WINNERS) + ")"),
+    ),
     sa.Column("voted_at", sa.Float),
     sa.Column("reasons", sa.Text),
     sa.Column("excluded_reason", sa.Text),
@@ -54,11 +58,11 @@ sa.Index("battles_session_votes", battles.c.session_hash, battles.c.voted_at)
 sa.Index("battles_votes", battles.c.voted_at, sqlite_where=_voted, postgresql_where=_voted)
 # The daily caps count a voter's votes of the last 24 h by IP and by signed-in user.
 sa.Index("battles_ip_votes", battles.c.ip_hash, battles.c.voted_at, sqlite_where=_voted, postgresql_where=_voted)
-sa.Index("battles_user_votes", battles.c.user_hash, battles.c.voted_at, sqlite_where=_voted,
-         postgresql_where=_voted)
+sa.Index("battles_user_votes", battles.c.user_hash, battles.c.voted_at, sqlite_where=_voted, postgresql_where=_voted)
 
 chat_answers = sa.Table(
-    "chat_answers", metadata,
+    "chat_answers",
+    metadata,
     sa.Column("seq", _Seq, primary_key=True, autoincrement=True),
     sa.Column("id", sa.Text, nullable=False, unique=True),
     sa.Column("served_at", sa.Float, nullable=False),
@@ -72,11 +76,14 @@ chat_answers = sa.Table(
 sa.Index("chat_answers_session", chat_answers.c.session_hash, chat_answers.c.served_at)
 
 answer_ratings = sa.Table(
-    "answer_ratings", metadata,
+    "answer_ratings",
+    metadata,
     sa.Column("answer_id", sa.Text, sa.ForeignKey("chat_answers.id"), primary_key=True),
     sa.Column("session_hash", sa.Text, nullable=False),
-    *[sa.Column(name, sa.Integer, sa.CheckConstraint(f"{name} BETWEEN 1 AND 5"), nullable=False)
-      for name in ("answer_relevance", "context_relevance", "groundedness")],
+    *[
+        sa.Column(name, sa.Integer, sa.CheckConstraint(f"{name} BETWEEN 1 AND 5"), nullable=False)
+        for name in ("answer_relevance", "context_relevance", "groundedness")
+    ],
     sa.Column("comment", sa.Text),
     sa.Column("first_rated_at", sa.Float, nullable=False),
     sa.Column("rated_at", sa.Float, nullable=False),
@@ -86,7 +93,8 @@ sa.Index("answer_ratings_time", answer_ratings.c.rated_at)
 
 # One row per accepted rating (new or updated): the per-minute limit counts them, whichever replica took them.
 rating_events = sa.Table(
-    "rating_events", metadata,
+    "rating_events",
+    metadata,
     sa.Column("session_hash", sa.Text, nullable=False),
     sa.Column("rated_at", sa.Float, nullable=False),
 )

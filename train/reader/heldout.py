@@ -9,14 +9,14 @@ shorter one inside it that is nearly as likely) and is counted with the selector
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
+from ragarena.answering.selector_training import TurnRows, fit_variant, turn_figures
 from ragarena.core.text_metrics import CORRECT_RECALL, answer_recall
 from ragarena.selector.features import EMBEDDING_FEATURES, LEXICAL_FEATURES
-from ragarena.selector.model import TURN_FEATURES, LEXICAL_TURN_FEATURES, Variant, shortest, softmax
-from ragarena.answering.selector_training import TurnRows, fit_variant, turn_figures
+from ragarena.selector.model import LEXICAL_TURN_FEATURES, TURN_FEATURES, Variant, shortest, softmax
 from train.reader.fit import zscores
 
 COMBINED_SELECTOR_WEIGHT = 0.5  # fixed beforehand (the earlier attempt's mix), not tuned on the fold
@@ -27,15 +27,20 @@ def split_by_conversation(turns: Sequence[TurnRows], share: float, seed: int) ->
     ids = sorted({t.conversation for t in turns})
     rng = np.random.default_rng(seed)
     held = set(rng.choice(ids, size=max(1, round(share * len(ids))), replace=False).tolist())
-    return ([i for i, t in enumerate(turns) if t.conversation not in held],
-            [i for i, t in enumerate(turns) if t.conversation in held])
+    return (
+        [i for i, t in enumerate(turns) if t.conversation not in held],
+        [i for i, t in enumerate(turns) if t.conversation in held],
+    )
 
 
 def fit_selector(turns: Sequence[TurnRows]) -> Variant:
     """The selector as `train-selector` fits it (the embeddings variant when the rows have them)."""
     embedded = all(t.embedded for t in turns if len(t.labels))
-    names, turn_names = ((LEXICAL_FEATURES + EMBEDDING_FEATURES, TURN_FEATURES) if embedded
-                         else (LEXICAL_FEATURES, LEXICAL_TURN_FEATURES))
+    names, turn_names = (
+        (LEXICAL_FEATURES + EMBEDDING_FEATURES, TURN_FEATURES)
+        if embedded
+        else (LEXICAL_FEATURES, LEXICAL_TURN_FEATURES)
+    )
     variant, _ = fit_variant(list(turns), names, turn_names)
     return variant
 
@@ -62,20 +67,26 @@ def figures(turns: Sequence[TurnRows], texts: Sequence[str | None], answers: Seq
     return result
 
 
-def compare(turns: Sequence[TurnRows], selector: Variant, reader_scores: Sequence[np.ndarray],
-            not_covered: float) -> dict:
+def compare(
+    turns: Sequence[TurnRows], selector: Variant, reader_scores: Sequence[np.ndarray], not_covered: float
+) -> dict:
     """Figures of the selector, the reader and the combination on the held-out `turns`."""
     selector_scores = [selector.scores(t.matrix) if len(t.labels) else np.zeros(0) for t in turns]
-    selector_answers = [len(t.labels) > 0 and selector.answerable(s, t.matrix) >= selector.threshold
-                        for t, s in zip(turns, selector_scores)]
+    selector_answers = [
+        len(t.labels) > 0 and selector.answerable(s, t.matrix) >= selector.threshold
+        for t, s in zip(turns, selector_scores)
+    ]
     reader_answers = [len(r) > 0 and float(r.max()) > not_covered for r in reader_scores]
-    combined = [zscores(r) + COMBINED_SELECTOR_WEIGHT * zscores(s) if len(r) else r
-                for r, s in zip(reader_scores, selector_scores)]
+    combined = [
+        zscores(r) + COMBINED_SELECTOR_WEIGHT * zscores(s) if len(r) else r
+        for r, s in zip(reader_scores, selector_scores)
+    ]
     selector_texts = [_pick(t, s) for t, s in zip(turns, selector_scores)]
     reader_texts = [_pick(t, r) for t, r in zip(turns, reader_scores)]
     combined_texts = [_pick(t, c) for t, c in zip(turns, combined)]
     return {
-        "turns": len(turns), "answerable": sum(t.answerable for t in turns),
+        "turns": len(turns),
+        "answerable": sum(t.answerable for t in turns),
         "selector": figures(turns, selector_texts, selector_answers),
         "reader": figures(turns, reader_texts, reader_answers),
         "reader_plus_selector_reader_abstains": figures(turns, combined_texts, reader_answers),

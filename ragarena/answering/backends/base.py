@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Protocol, Sequence
+from typing import Protocol
 
-from ragarena.core.passages import Hit
-from ragarena.core.passages import Passage
+from ragarena.core.passages import Hit, Passage
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from ragarena.answering.backends.base import AnswerRequest, words_as_chunks
 from ragarena.answering.prompts import NOT_COVERED_ANSWER
-from ragarena.retrieval.bm25 import Retriever
 from ragarena.core.text import analyze, fold
+from ragarena.retrieval.bm25 import Retriever
 from ragarena.selector.candidates import sentences
 from ragarena.selector.features import ANSWER_TYPES
 

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from importlib.util import find_spec
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
-from ragarena.answering.backends.base import AnswerRequest, BackendError, Usage
 from ragarena.answering import model_check
+from ragarena.answering.backends.base import AnswerRequest, BackendError, Usage
 from ragarena.answering.backends.remote import (
     DEFAULT_BASE_URL,
-    openai_settings as settings_of,  # the name judge_setup calls on either backend module
     Deadline,
     chat_stream,
     cut_message,
@@ -34,6 +34,9 @@ from ragarena.answering.backends.remote import (
     unreachable_message,
     url_problem,
 )
+from ragarena.answering.backends.remote import (
+    openai_settings as settings_of,  # the name judge_setup calls on either backend module
+)
 from ragarena.answering.prompts import build_messages
 from ragarena.core.i18n import Text, _
 
@@ -45,28 +48,34 @@ log = logging.getLogger(__name__)
 PLACEHOLDER_KEY = "EMPTY"  # what the client sends to a server that needs no key (vLLM's convention)
 
 
-def unavailable_reason(spec: "ModelSpec") -> Text | None:
+def unavailable_reason(spec: ModelSpec) -> Text | None:
     settings = settings_of(spec)
     if find_spec("openai") is None:
         return _("Instala el paquete «{package}» (pip install -r requirements.txt) para activarlo.", package="openai")
     if settings.key_optional:  # a self-hosted engine: the address is what it needs
         if not settings.base_url:
-            return _("Define {url_env} con la dirección /v1 de un servidor vLLM o SGLang (y {model_env} con el "
-                     "nombre del modelo o adaptador servido) para activarlo.", url_env=settings.base_url_env,
-                     model_env=str(spec.settings.get("model_env") or "model"))
+            return _(
+                "Define {url_env} con la dirección /v1 de un servidor vLLM o SGLang (y {model_env} con el "
+                "nombre del modelo o adaptador servido) para activarlo.",
+                url_env=settings.base_url_env,
+                model_env=str(spec.settings.get("model_env") or "model"),
+            )
         return url_problem(settings.base_url, settings.base_url_env)
     if not settings.api_key():
-        return _("Define {key_env} (y opcionalmente {url_env}) para activarlo.", key_env=settings.api_key_env,
-                 url_env=settings.base_url_env)
+        return _(
+            "Define {key_env} (y opcionalmente {url_env}) para activarlo.",
+            key_env=settings.api_key_env,
+            url_env=settings.base_url_env,
+        )
     return url_problem(settings.base_url, settings.base_url_env)
 
 
-def build(spec: "ModelSpec", retriever: Any = None) -> "OpenAIBackend":
+def build(spec: ModelSpec, retriever: Any = None) -> OpenAIBackend:
     return OpenAIBackend(spec)
 
 
 class OpenAIBackend:
-    def __init__(self, spec: "ModelSpec"):
+    def __init__(self, spec: ModelSpec):
         import openai
 
         self.id, self.label, self.spec = spec.id, spec.label, spec
@@ -103,9 +112,13 @@ class OpenAIBackend:
             budget = deadline.budget()
             try:
                 response = self._client.chat.completions.create(
-                    model=s.model, messages=messages, temperature=s.temperature, stream=True,
+                    model=s.model,
+                    messages=messages,
+                    temperature=s.temperature,
+                    stream=True,
                     stream_options={"include_usage": True},
-                    timeout=openai.Timeout(budget, connect=min(5.0, budget)), **options,
+                    timeout=openai.Timeout(budget, connect=min(5.0, budget)),
+                    **options,
                 )
                 break
             except openai.OpenAIError as error:
@@ -133,7 +146,9 @@ class OpenAIBackend:
             return retry_delay(attempt)
         return None
 
-    def _error(self, error: Exception, *, streaming: bool, retries: int = 0, waited: float | None = None) -> BackendError:
+    def _error(
+        self, error: Exception, *, streaming: bool, retries: int = 0, waited: float | None = None
+    ) -> BackendError:
         """The Spanish, key-free message for an `openai` exception (logged by type and status only);
         `retries`: how many retries were made; `waited`: the silence that timed a stream out."""
         import openai
@@ -145,13 +160,18 @@ class OpenAIBackend:
             # The model is gone (retired, or an adapter not loaded): the same words as the start-up check.
             reason = model_check.explain_not_found(self.spec)
             if reason:
-                return BackendError(_("El modelo «{model}» no está disponible: {reason}", model=self.id,
-                                      reason=reason))
+                return BackendError(_("El modelo «{model}» no está disponible: {reason}", model=self.id, reason=reason))
         if isinstance(error, openai.APIStatusError):
-            return BackendError(status_message(
-                self.label, error.status_code, retries=retries,
-                key_env=s.api_key_env, model=s.model, url_env=s.base_url_env,
-            ))
+            return BackendError(
+                status_message(
+                    self.label,
+                    error.status_code,
+                    retries=retries,
+                    key_env=s.api_key_env,
+                    model=s.model,
+                    url_env=s.base_url_env,
+                )
+            )
         if isinstance(error, openai.APITimeoutError):
             # Before the answer started the whole deadline has passed; within the stream, the silence.
             seconds = max(round(waited, 1), 0.1) if streaming and waited is not None else s.timeout_s
@@ -162,5 +182,6 @@ class OpenAIBackend:
             return BackendError(unreachable_message(self.label, s.base_url or DEFAULT_BASE_URL, s.base_url_env))
         if isinstance(error, openai.APIError) and streaming:  # an error event inside the stream
             return BackendError(interrupted_message(self.label))
-        return BackendError(_("«{label}» no ha podido responder ({error}).", label=self.label,
-                              error=type(error).__name__))
+        return BackendError(
+            _("«{label}» no ha podido responder ({error}).", label=self.label, error=type(error).__name__)
+        )

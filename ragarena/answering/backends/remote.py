@@ -13,8 +13,9 @@ import logging
 import math
 import random
 import time
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ragarena import settings
@@ -54,7 +55,7 @@ class RemoteSettings:
     max_tokens_param: str = "max_tokens"  # or "max_completion_tokens" (what OpenAI's reasoning models take)
 
     @classmethod
-    def from_spec(cls, spec: "ModelSpec", *, base_url_env: str, api_key_env: str) -> "RemoteSettings":
+    def from_spec(cls, spec: ModelSpec, *, base_url_env: str, api_key_env: str) -> RemoteSettings:
         s = spec.settings
         url_env = str(s.get("base_url_env", base_url_env))
         return cls(
@@ -75,7 +76,7 @@ class RemoteSettings:
         return settings.raw(self.api_key_env) or None
 
 
-def openai_settings(spec: "ModelSpec") -> RemoteSettings:
+def openai_settings(spec: ModelSpec) -> RemoteSettings:
     """Server, model and key of an `openai` registry entry (``OPENAI_BASE_URL``/``OPENAI_API_KEY`` by default)."""
     return RemoteSettings.from_spec(spec, base_url_env="OPENAI_BASE_URL", api_key_env="OPENAI_API_KEY")
 
@@ -100,8 +101,9 @@ def url_problem(url: str | None, env: str) -> Text | None:
 # language; everywhere else (logs, CLI, tests) they read as the Spanish sentence.
 
 
-def status_message(label: str, status: int, *, retries: int, key_env: str, model: str, url_env: str,
-                   who: str | None = None) -> Text:
+def status_message(
+    label: str, status: int, *, retries: int, key_env: str, model: str, url_env: str, who: str | None = None
+) -> Text:
     """The Spanish message for an HTTP error status (after `retries` retries); `who`: what was
     refused, "la clave" (default) or "el token"."""
     who = who if who is not None else _("la clave")
@@ -114,19 +116,40 @@ def status_message(label: str, status: int, *, retries: int, key_env: str, model
     if status == 401:
         return _("«{label}» ha rechazado {who} (401): revisa {key_env}.", label=label, who=who, key_env=key_env)
     if status == 403:
-        return _("«{label}» ha denegado la petición (403): {who} no da acceso a «{model}»; revisa {key_env}.",
-                 label=label, who=who, model=model, key_env=key_env)
+        return _(
+            "«{label}» ha denegado la petición (403): {who} no da acceso a «{model}»; revisa {key_env}.",
+            label=label,
+            who=who,
+            model=model,
+            key_env=key_env,
+        )
     if status == 404:
-        return _("«{label}» no encuentra el modelo «{model}» (404): revisa «model» en models.yaml y {url_env}.",
-                 label=label, model=model, url_env=url_env)
+        return _(
+            "«{label}» no encuentra el modelo «{model}» (404): revisa «model» en models.yaml y {url_env}.",
+            label=label,
+            model=model,
+            url_env=url_env,
+        )
     if status == 429:
-        return _("«{label}» está saturado o se ha agotado la cuota (429){after}. "
-                 "Prueba dentro de un rato o revisa el límite de tu cuenta.", label=label, after=after)
+        return _(
+            "«{label}» está saturado o se ha agotado la cuota (429){after}. "
+            "Prueba dentro de un rato o revisa el límite de tu cuenta.",
+            label=label,
+            after=after,
+        )
     if status >= 500:
-        return _("«{label}» ha fallado por un error del servidor ({status}){after}. Prueba de nuevo en un rato.",
-                 label=label, status=status, after=after)
-    return _("«{label}» ha rechazado la petición ({status}): revisa la configuración del modelo en models.yaml "
-             "(o acorta la conversación con «Nueva conversación»).", label=label, status=status)
+        return _(
+            "«{label}» ha fallado por un error del servidor ({status}){after}. Prueba de nuevo en un rato.",
+            label=label,
+            status=status,
+            after=after,
+        )
+    return _(
+        "«{label}» ha rechazado la petición ({status}): revisa la configuración del modelo en models.yaml "
+        "(o acorta la conversación con «Nueva conversación»).",
+        label=label,
+        status=status,
+    )
 
 
 def _seconds(value: float) -> Text | str:
@@ -138,22 +161,32 @@ def _seconds(value: float) -> Text | str:
 def timeout_message(label: str, timeout_s: float, *, streaming: bool) -> Text:
     seconds = _seconds(timeout_s)
     if streaming:
-        return _("«{label}» ha dejado de enviar la respuesta (más de {seconds} s sin datos) y se ha cortado. "
-                 "Prueba de nuevo.", label=label, seconds=seconds)
-    return _("«{label}» no ha respondido en {seconds} s. Prueba de nuevo o aumenta «timeout_s» en models.yaml.",
-             label=label, seconds=seconds)
+        return _(
+            "«{label}» ha dejado de enviar la respuesta (más de {seconds} s sin datos) y se ha cortado. "
+            "Prueba de nuevo.",
+            label=label,
+            seconds=seconds,
+        )
+    return _(
+        "«{label}» no ha respondido en {seconds} s. Prueba de nuevo o aumenta «timeout_s» en models.yaml.",
+        label=label,
+        seconds=seconds,
+    )
 
 
 def unreachable_message(label: str, url: str | None, url_env: str) -> Text:
     if url:
-        return _("No se puede conectar con «{label}» en {url}: comprueba {url_env} y la red.",
-                 label=label, url=safe_url(url), url_env=url_env)
+        return _(
+            "No se puede conectar con «{label}» en {url}: comprueba {url_env} y la red.",
+            label=label,
+            url=safe_url(url),
+            url_env=url_env,
+        )
     return _("No se puede conectar con «{label}»: comprueba {url_env} y la red.", label=label, url_env=url_env)
 
 
 def cut_message(label: str) -> Text:
-    return _("La respuesta de «{label}» se ha cortado a mitad (se perdió la conexión). Prueba de nuevo.",
-             label=label)
+    return _("La respuesta de «{label}» se ha cortado a mitad (se perdió la conexión). Prueba de nuevo.", label=label)
 
 
 def interrupted_message(label: str) -> Text:

@@ -9,8 +9,8 @@ documentation answers is under the threshold set on the train split.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -26,12 +26,14 @@ from ragarena.selector.vectors import CandidateVectors, retriever_embedder
 class CandidateScorer:
     """Candidates of a request and their feature rows (all features; variants pick their columns)."""
 
-    def __init__(self, retriever, background: bool = True, vectors: CandidateVectors | None = None,
-                 use_embeddings: bool = True):
+    def __init__(
+        self, retriever, background: bool = True, vectors: CandidateVectors | None = None, use_embeddings: bool = True
+    ):
         self.retriever = retriever
         embedder = retriever_embedder(retriever) if use_embeddings else None
-        self.vectors = vectors or (CandidateVectors(embedder, retriever.passages, background=background)
-                                   if embedder else None)
+        self.vectors = vectors or (
+            CandidateVectors(embedder, retriever.passages, background=background) if embedder else None
+        )
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         return self.vectors.wait_ready(timeout) if self.vectors else True
@@ -50,18 +52,32 @@ class CandidateScorer:
                 query_vector = queries[0]
                 history_vector = queries[1:].mean(axis=0) if recent else None
         previous_answer = request.history[-1][1] if request.history else ""
-        matrix = feature_matrix(Query(request.question, history, previous_answer), found, self.retriever.idf, query_vector,
-                                history_vector, candidate_vectors, alone_vectors)
+        matrix = feature_matrix(
+            Query(request.question, history, previous_answer),
+            found,
+            self.retriever.idf,
+            query_vector,
+            history_vector,
+            candidate_vectors,
+            alone_vectors,
+        )
         return found, matrix, candidate_vectors is not None
 
 
 class SelectorBackend:
-    def __init__(self, retriever, id: str = "extractive", label: str = "Extractivo",
-                 model_path: str | Path | None = None, background: bool = True):
+    def __init__(
+        self,
+        retriever,
+        id: str = "extractive",
+        label: str = "Extractivo",
+        model_path: str | Path | None = None,
+        background: bool = True,
+    ):
         self.id, self.label = id, label
         self.model = SelectorModel.load(model_path)
-        self.scorer = CandidateScorer(retriever, background=background,
-                                      use_embeddings="embeddings" in self.model.variants)
+        self.scorer = CandidateScorer(
+            retriever, background=background, use_embeddings="embeddings" in self.model.variants
+        )
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """True once candidate vectors are loaded (evaluation waits, the app answers lexically meanwhile)."""

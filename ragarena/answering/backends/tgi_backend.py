@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from importlib.util import find_spec
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ragarena.answering.backends.base import AnswerRequest, BackendError, Usage
 from ragarena.answering.backends.remote import (
@@ -46,18 +47,23 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def settings_of(spec: "ModelSpec") -> RemoteSettings:
+def settings_of(spec: ModelSpec) -> RemoteSettings:
     return RemoteSettings.from_spec(spec, base_url_env="TGI_URL", api_key_env="HF_TOKEN")
 
 
-def unavailable_reason(spec: "ModelSpec") -> Text | None:
+def unavailable_reason(spec: ModelSpec) -> Text | None:
     settings = settings_of(spec)
     if find_spec("huggingface_hub") is None:
-        return _("Instala el paquete «{package}» (pip install -r requirements.txt) para activarlo.",
-                 package="huggingface_hub")
+        return _(
+            "Instala el paquete «{package}» (pip install -r requirements.txt) para activarlo.",
+            package="huggingface_hub",
+        )
     if not settings.base_url:
-        return _("Define {url_env} con la dirección del servidor TGI (y {key_env} si está protegido) para activarlo.",
-                 url_env=settings.base_url_env, key_env=settings.api_key_env)
+        return _(
+            "Define {url_env} con la dirección del servidor TGI (y {key_env} si está protegido) para activarlo.",
+            url_env=settings.base_url_env,
+            key_env=settings.api_key_env,
+        )
     from huggingface_hub import constants
 
     if constants.is_offline_mode():
@@ -65,7 +71,7 @@ def unavailable_reason(spec: "ModelSpec") -> Text | None:
     return url_problem(settings.base_url, settings.base_url_env)
 
 
-def build(spec: "ModelSpec", retriever: Any = None) -> "TGIBackend":
+def build(spec: ModelSpec, retriever: Any = None) -> TGIBackend:
     return TGIBackend(spec)
 
 
@@ -75,12 +81,11 @@ class _Retry(Exception):
 
 
 class TGIBackend:
-    def __init__(self, spec: "ModelSpec"):
+    def __init__(self, spec: ModelSpec):
         self.id, self.label = spec.id, spec.label
         self.settings = settings_of(spec)
         if not self.settings.base_url:
-            raise BackendError(_("Define {env} para usar «{label}».", env=self.settings.base_url_env,
-                                 label=self.label))
+            raise BackendError(_("Define {env} para usar «{label}».", env=self.settings.base_url_env, label=self.label))
 
     def __repr__(self) -> str:
         return f"TGIBackend(id={self.id!r}, model={self.settings.model!r}, url={safe_url(self.settings.base_url)!r})"
@@ -96,8 +101,13 @@ class TGIBackend:
                 yield from self._attempt(messages, attempt, deadline)
                 return
             except _Retry as retry:
-                log.debug("%s: retrying in %.2f s (retry %d of %d)", self.id, retry.delay, attempt + 1,
-                          self.settings.max_retries)
+                log.debug(
+                    "%s: retrying in %.2f s (retry %d of %d)",
+                    self.id,
+                    retry.delay,
+                    attempt + 1,
+                    self.settings.max_retries,
+                )
                 time.sleep(retry.delay)
                 attempt += 1
 
@@ -124,12 +134,18 @@ class TGIBackend:
             return _Retry(delay) if deadline.allows(delay) else BackendError(message)
 
         client = InferenceClient(
-            base_url=s.base_url, token=token, timeout=budget,
+            base_url=s.base_url,
+            token=token,
+            timeout=budget,
             headers=None if token else {"authorization": None},  # no token named: send none at all
         )
         try:
             chunks = client.chat_completion(
-                messages, model=s.model, stream=True, max_tokens=s.max_tokens, temperature=s.temperature,
+                messages,
+                model=s.model,
+                stream=True,
+                max_tokens=s.max_tokens,
+                temperature=s.temperature,
                 stream_options={"include_usage": True},
             )
             for piece in chat_stream(chunks, self.label):
@@ -140,8 +156,15 @@ class TGIBackend:
         except HfHubHTTPError as error:
             status = error.response.status_code
             log.debug("%s: HTTP %s", self.id, status)
-            message = status_message(self.label, status, retries=attempt, key_env=s.api_key_env, model=s.model,
-                                     url_env=s.base_url_env, who=_("el token"))
+            message = status_message(
+                self.label,
+                status,
+                retries=attempt,
+                key_env=s.api_key_env,
+                model=s.model,
+                url_env=s.base_url_env,
+                who=_("el token"),
+            )
             if is_retryable(status):
                 raise retry_or(message, error.response.headers) from None
             raise BackendError(message) from None
@@ -152,11 +175,15 @@ class TGIBackend:
             raise retry_or(timeout_message(self.label, seconds, streaming=shown)) from None
         except OverloadedError:  # an error event inside the stream
             log.debug("%s: overloaded", self.id)
-            raise retry_or(status_message(self.label, 429, retries=attempt, key_env=s.api_key_env, model=s.model,
-                                          url_env=s.base_url_env)) from None
+            raise retry_or(
+                status_message(
+                    self.label, 429, retries=attempt, key_env=s.api_key_env, model=s.model, url_env=s.base_url_env
+                )
+            ) from None
         except ValidationError:
-            raise BackendError(status_message(self.label, 422, retries=0, key_env=s.api_key_env, model=s.model,
-                                              url_env=s.base_url_env)) from None
+            raise BackendError(
+                status_message(self.label, 422, retries=0, key_env=s.api_key_env, model=s.model, url_env=s.base_url_env)
+            ) from None
         except TextGenerationError as error:
             log.debug("%s: %s", self.id, type(error).__name__)
             raise BackendError(interrupted_message(self.label)) from None
