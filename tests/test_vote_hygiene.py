@@ -176,6 +176,11 @@ def _endpoint(demo, api_name):
     return fn
 
 
+def _by_elem_id(demo, elem_id):
+    [block] = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == elem_id]
+    return block
+
+
 def test_signed_in_votes_carry_the_user_digest_and_the_cap_follows_the_user(monkeypatch, fixture_engine, tmp_path):
     """As on a Space with ``hf_oauth: true``: a login button, and the handlers get the user's profile."""
     import gradio.oauth
@@ -195,6 +200,10 @@ def test_signed_in_votes_carry_the_user_digest_and_the_cap_follows_the_user(monk
     demo = build_app(AppContext(engine=fixture_engine, extras={"store": store}))
     assert any(c.get("props", {}).get("elem_id") == "arena-login" for c in demo.config["components"])
     ask, vote = _endpoint(demo, "arena_ask"), _endpoint(demo, "arena_vote")
+    # The handlers return their updates keyed by component: the status line and the round's State.
+    status_box = _by_elem_id(demo, "arena-status")
+    [ask_fn] = [f for f in demo.fns.values() if f.api_name == "arena_ask"]
+    round_state = ask_fn.inputs[4]
     profile = {"sub": "42", "preferred_username": "usuaria-secreta", "name": "Usuaria Secreta"}
 
     def request(session):
@@ -202,18 +211,18 @@ def test_signed_in_votes_carry_the_user_digest_and_the_cap_follows_the_user(monk
                                headers={"x-forwarded-for": f"198.51.100.{len(session)}"})
 
     for session in ("pestaña-1", "pestaña-22"):  # two tabs, two addresses: one user
-        *_, state = list(ask("¿A qué hora abre la piscina entre semana?", "Anónimo", None, None, None,
-                             request(session), profile))[-1]
-        status = vote("model_a", state, request(session), profile)[0]
+        state = list(ask("¿A qué hora abre la piscina entre semana?", "Anónimo", None, None, None,
+                         request(session), profile))[-1][round_state]
+        status = vote("model_a", state, request(session), profile)[status_box]
         assert status.startswith("✅"), status
     refused = list(ask("¿Es obligatorio el gorro?", "Anónimo", None, None, None, request("pestaña-333"), profile))
-    assert "con tu cuenta" in refused[-1][4]  # the status: no round is served over the cap
+    assert "con tu cuenta" in refused[-1][status_box]  # the status: no round is served over the cap
     battles = store.export_battles()
     assert {b["user_hash"] for b in battles} == {voters.digest("hf-user", "42")}
     assert "usuaria-secreta" not in str(battles) and "198.51.100" not in str(battles)
     # Not signed in, the same tab is capped per session and address only.
-    *_, state = list(ask("¿Es obligatorio el gorro?", "Anónimo", None, None, None, request("anon"), None))[-1]
-    assert vote("tie", state, request("anon"), None)[0].startswith("✅")
+    state = list(ask("¿Es obligatorio el gorro?", "Anónimo", None, None, None, request("anon"), None))[-1][round_state]
+    assert vote("tie", state, request("anon"), None)[status_box].startswith("✅")
     store.close()
 
 

@@ -3,7 +3,7 @@ the vote reasons (`ragarena.arena.reasons`: labels only, the stored values stay 
 reference answer's headings (`ragarena.scoring.reference`)."""
 
 EN = {
-    # ragarena/ui/arena.py, arena_text.py, arena_reasons.py: the page
+    # ragarena/ui/arena*.py (layout, handlers, text, reasons): the page
     "Haz una pregunta: dos modelos elegidos al azar responden con los mismos fragmentos de la documentación. "
     "Sus nombres se muestran después de votar. Puedes seguir la conversación antes de votar; el voto cuenta "
     "para la última respuesta.":

@@ -50,16 +50,19 @@ def build_reasons_panel() -> ReasonsPanel:
 def wire_reasons(reasons: ReasonsPanel, store: VoteStore, state: gr.State, lang) -> None:
     """Store the ticked reasons for the session's voted battle (the round in `state`)."""
 
+    def shown(message, language) -> dict:
+        """The status line, and the `Text` behind it for a switch of language."""
+        return {reasons.status: localize(message, language), reasons.shown: message}
+
     def save_reasons_for(chosen, round_, request: gr.Request, language=DEFAULT_LANGUAGE):
         session = getattr(request, "session_hash", None) if request else None
         battle_id = round_.battle_id if round_ and round_.voted else None
         try:
             battle = store.set_reasons(battle_id, battle_owner(round_, session), chosen if chosen is not None else [])
         except VoteRejected as error:
-            warning = _("⚠️ {message}", message=message_of(error))
-            return localize(warning, language), warning
-        saved = reasons_saved(battle.get("reasons") or [], battle.get("winner") or (round_.winner if round_ else None))
-        return localize(saved, language), saved
+            return shown(_("⚠️ {message}", message=message_of(error)), language)
+        winner = battle.get("winner") or (round_.winner if round_ else None)
+        return shown(reasons_saved(battle.get("reasons") or [], winner), language)
 
     def save_reasons_ui(good, bad, round_, request: gr.Request, language=DEFAULT_LANGUAGE):
         bothbad = bool(round_ and round_.winner == "tie (bothbad)")

@@ -53,3 +53,14 @@ class AppContext:
 
                     ratings = self.extras["ratings"] = AnswerRatings(store)
         return ratings
+
+
+def bind_once(handlers: object, *names: str) -> None:
+    """Bind each named method of `handlers` once, as an attribute of its own.
+
+    Gradio puts the events of one handler object in one concurrency group (``concurrency_id`` is
+    ``id(fn)``), and every access to a method makes a new bound method: bound once, the events that
+    share a handler (a button and the Enter key, say) share its slots, as when handlers were closures.
+    """
+    for name in names:
+        setattr(handlers, name, getattr(handlers, name))
