@@ -159,7 +159,7 @@ def test_model_list_and_unavailable_note_in_both_languages(chat_app):
 
 
 def test_status_and_rating_messages_in_english():
-    from ragarena.ui.chat import rating_message, status_line
+    from ragarena.ui.chat_text import rating_message, status_line
 
     meta = AnswerMeta(ttft_s=0.5, total_s=2.0, completion_tokens=3, prompt_tokens=9, tokens_estimated=False,
                       cost_usd=None)
@@ -198,7 +198,7 @@ def test_the_switch_relabels_the_chat_controls_and_redraws_what_handlers_wrote(c
     outputs = {id(out) for f in listeners for out in f.outputs}
     for elem_id in ("chat-passages", "chat-status", "chat-rate-status"):
         assert id(by_id[elem_id]) in outputs, elem_id
-    from ragarena.ui.chat import rating_message
+    from ragarena.ui.chat_text import rating_message
 
     [rating_redraw] = [f for f in listeners if f.outputs == [by_id["chat-rate-status"]]]
     saved = rating_message({"answer_relevance": 4, "context_relevance": 5, "groundedness": 3, "updated": False})

@@ -5,7 +5,7 @@ Some keys ("Pregunta", "Enviar", "Modelo"…) are shared with other tabs; the sa
 """
 
 EN = {
-    # --- the tab (ragarena/ui/chat.py) ---------------------------------------------------------
+    # --- the tab (ragarena/ui/chat*.py) --------------------------------------------------------
     "Conversación": "Conversation",
     "Estos modelos no pueden responder en esta instalación; quien la gestiona puede activarlos:\n{models}":
         "These models cannot answer in this installation; whoever runs it can enable them:\n{models}",
