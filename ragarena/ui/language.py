@@ -50,7 +50,7 @@ def relabel_on_switch(demo: gr.Blocks, switch: gr.Radio) -> list:
 
     def relabel(language):
         language = normalize_language(language)
-        return [gr.update(**localize(props, language)) for _block, props in targets]
+        return {block: gr.update(**localize(props, language)) for block, props in targets}
 
     if targets:
         switch.change(relabel, switch, [block for block, _props in targets], api_name=False,
