@@ -57,7 +57,7 @@ class ChatHandlers:
         bind_once(self, "respond", "redraw", "rate", "cleared", "cleared_keeping_question", "sync_rating_box", "keep",
                   "restore")
 
-    def drawn(self, text, messages, passages_shown: str, line, language) -> dict:
+    def answer_view(self, text, messages, passages_shown: str, line, language) -> dict:
         """The four visible outputs of an answer, and the status `Text` for a switch of language."""
         return {self.ui.question: text, self.ui.chatbot: messages, self.ui.passages: passages_shown,
                 self.ui.status: localize(line or "", language), self.ui.status_state: line}
@@ -77,14 +77,14 @@ class ChatHandlers:
 
     def respond(self, text, messages, model_id, panel, shown_line, language=DEFAULT_LANGUAGE,
                 request: gr.Request = None):
-        # Every visible output gets a value in every frame (`drawn`), never left out: a left-out one is a
+        # Every visible output gets a value in every frame (`answer_view`), never left out: a left-out one is a
         # gr.skip(), which Gradio keeps in the session for good (see the module's docstring).
         language = normalize_language(language)
         hits, support = panel or ([], None)
         drawn = passages_html(hits, support, language=language)
         if messages and not (text or "").strip():
             # A second or third click on Enviar (the box already emptied by the first): nothing to do.
-            yield {**self.drawn("", list(messages), drawn, shown_line, language), self.ui.panel_state: panel}
+            yield {**self.answer_view("", list(messages), drawn, shown_line, language), self.ui.panel_state: panel}
             return
         problem = question_problem(text)
         try:
@@ -94,7 +94,7 @@ class ChatHandlers:
         messages = list(messages or [])
         if problem:
             warning = _("⚠️ {error}", error=problem)
-            yield {**self.drawn(text or "", messages, drawn, warning, language), self.ui.panel_state: panel}
+            yield {**self.answer_view(text or "", messages, drawn, warning, language), self.ui.panel_state: panel}
             return
         yield from self._answer(text.strip(), messages, model_id, history, (panel, drawn), language, request)
 
@@ -108,11 +108,11 @@ class ChatHandlers:
                 messages[-1] = {"role": "assistant", "content": safe(answer)}
                 if panel is None or panel[0] is not hits:  # drawn once; later frames repeat it (an empty diff)
                     panel, drawn = (hits, None), passages_html(hits, language=language)
-                yield {**self.drawn("", messages, drawn, WRITING, language), self.ui.answer_state: None,
+                yield {**self.answer_view("", messages, drawn, WRITING, language), self.ui.answer_state: None,
                        self.ui.panel_state: panel}
         except (BackendError, UserError) as error:  # a failing model, or one unknown (an API call's)
             messages[-1] = {"role": "assistant", "content": localize(NO_ANSWER, language)}
-            yield {**self.drawn("", messages, passages_html(hits, language=language), _("⚠️ {error}", error=error),
+            yield {**self.answer_view("", messages, passages_html(hits, language=language), _("⚠️ {error}", error=error),
                                 language), self.ui.answer_state: None, self.ui.panel_state: (hits, None)}
             return
         answer_id = self.record(request, model_id, text, answer, history, hits)
@@ -120,7 +120,7 @@ class ChatHandlers:
         if answer_id is NOT_STORED:
             answer_id, line = None, join_text([line, NOT_STORED], "  \n")
         support = supporting_sentence(answer, hits)
-        yield {**self.drawn("", messages, passages_html(hits, support, language=language), line, language),
+        yield {**self.answer_view("", messages, passages_html(hits, support, language=language), line, language),
                self.ui.answer_state: answer_id, self.ui.panel_state: (hits, support)}
 
     def redraw(self, language, panel, line):
@@ -142,7 +142,7 @@ class ChatHandlers:
         return {self.ui.rating.status: localize(message, language), self.ui.rate_state: message}
 
     def cleared(self, language=DEFAULT_LANGUAGE):
-        return {**self.drawn("", [], passages_html([], language=language), "", language),
+        return {**self.answer_view("", [], passages_html([], language=language), "", language),
                 self.ui.answer_state: None, self.ui.panel_state: None}
 
     def cleared_keeping_question(self, language=DEFAULT_LANGUAGE):
