@@ -8,18 +8,18 @@ import re
 import pytest
 from conftest import message_text
 
+from ragarena.answer_ratings.rules import check_scores, clean_comment
+from ragarena.answer_ratings.store import AnswerRatings
 from ragarena.answering.backends.base import BackendError
 from ragarena.answering.backends.remote import status_message, timeout_message, unreachable_message
 from ragarena.answering.filler import find_filler
 from ragarena.answering.metering import AnswerMeta
 from ragarena.answering.models import ModelSpec, find_spec, unavailable_reason
-from ragarena.core.question_check import question_problem
-from ragarena.answer_ratings.store import AnswerRatings
-from ragarena.answer_ratings.rules import check_scores, clean_comment
-from ragarena.core.refusals import VoteRejected, check_question
 from ragarena.arena.votes import VoteStore
 from ragarena.core.errors import UserError
 from ragarena.core.i18n import localize
+from ragarena.core.question_check import question_problem
+from ragarena.core.refusals import VoteRejected, check_question
 from ragarena.ui.render import format_meta, format_usd
 
 QUESTION = "¿A qué hora abre la piscina entre semana?"
@@ -45,12 +45,20 @@ def test_question_problems_read_spanish_and_render_in_english():
 
 
 def test_answer_metadata_line_in_english_uses_decimal_points_and_dollars_first():
-    meta = AnswerMeta(ttft_s=0.42, total_s=1.8, completion_tokens=37, prompt_tokens=150, tokens_estimated=False,
-                      cost_usd=0.0001)
+    meta = AnswerMeta(
+        ttft_s=0.42, total_s=1.8, completion_tokens=37, prompt_tokens=150, tokens_estimated=False, cost_usd=0.0001
+    )
     assert format_meta(meta) == "1.ª palabra 0,42 s · total 1,8 s · 37 tokens · ~0,0001 $"
     assert localize(format_meta(meta), "en") == "first word 0.42 s · total 1.8 s · 37 tokens · ~$0.0001"
-    estimated = AnswerMeta(ttft_s=None, total_s=12.4, completion_tokens=1, prompt_tokens=None, tokens_estimated=True,
-                           cost_usd=None, complete=False)
+    estimated = AnswerMeta(
+        ttft_s=None,
+        total_s=12.4,
+        completion_tokens=1,
+        prompt_tokens=None,
+        tokens_estimated=True,
+        cost_usd=None,
+        complete=False,
+    )
     assert format_meta(estimated) == "total 12 s · ≈1 token (estimación) · incompleta"
     assert localize(format_meta(estimated), "en") == "total 12 s · ≈1 token (estimate) · incomplete"
     assert [localize(format_usd(x), "en") for x in (0.000043, 0.5, 2.5, 0)] == ["$0.000043", "$0.5", "$2.50", "$0"]
@@ -74,11 +82,13 @@ def test_backend_messages_render_in_english_with_nested_parts_translated():
     assert "(429) tras 2 reintentos." in busy
     assert "(429) after 2 retries." in localize(busy, "en")
     assert "(503) after 1 retry." in localize(
-        status_message("TGI", 503, retries=1, key_env="HF_TOKEN", model="m", url_env="TGI_URL"), "en")
+        status_message("TGI", 503, retries=1, key_env="HF_TOKEN", model="m", url_env="TGI_URL"), "en"
+    )
     assert localize(timeout_message("X", 2.5, streaming=False), "en").startswith("“X” did not answer within 2.5 s.")
     assert timeout_message("X", 2.5, streaming=False).startswith("«X» no ha respondido en 2,5 s.")
     assert localize(unreachable_message("X", "http://user:pw@host:81/v1?k=1", "TGI_URL"), "en") == (
-        "Cannot connect to “X” at http://host:81: check TGI_URL and the network.")
+        "Cannot connect to “X” at http://host:81: check TGI_URL and the network."
+    )
 
 
 def test_model_registry_messages_in_english(monkeypatch):
@@ -132,7 +142,9 @@ def chat_app(fixture_engine, tmp_path, monkeypatch):
     models.write_text(
         "models:\n"
         "  - {id: extractive, label: Extractivo, label_en: Extractive, kind: extractive}\n"
-        "  - {id: gpt, label: GPT apagado, label_en: GPT switched off, kind: openai}\n", encoding="utf-8")
+        "  - {id: gpt, label: GPT apagado, label_en: GPT switched off, kind: openai}\n",
+        encoding="utf-8",
+    )
     from ragarena.answering.models import load_specs
 
     monkeypatch.setattr(fixture_engine, "specs", load_specs(models))
@@ -151,29 +163,39 @@ def test_model_list_and_unavailable_note_in_both_languages(chat_app):
     # Only models that can answer are offered; the others are listed, for whoever runs the app, in a note.
     assert model_choices(ctx) == [("Extractivo", "extractive")]
     assert model_choices(ctx, "en") == [("Extractive", "extractive")]
-    assert unavailable_note(ctx) == ("Estos modelos no pueden responder en esta instalación; quien la gestiona puede "
-                                     "activarlos:\n- **GPT apagado**: Define OPENAI_API_KEY "
-                                     "(y opcionalmente OPENAI_BASE_URL) para activarlo.")
-    assert unavailable_note(ctx, "en") == ("These models cannot answer in this installation; whoever runs it can "
-                                           "enable them:\n- **GPT switched off**: Set OPENAI_API_KEY "
-                                           "(and optionally OPENAI_BASE_URL) to enable it.")
+    assert unavailable_note(ctx) == (
+        "Estos modelos no pueden responder en esta instalación; quien la gestiona puede "
+        "activarlos:\n- **GPT apagado**: Define OPENAI_API_KEY "
+        "(y opcionalmente OPENAI_BASE_URL) para activarlo."
+    )
+    assert unavailable_note(ctx, "en") == (
+        "These models cannot answer in this installation; whoever runs it can "
+        "enable them:\n- **GPT switched off**: Set OPENAI_API_KEY "
+        "(and optionally OPENAI_BASE_URL) to enable it."
+    )
 
 
 def test_status_and_rating_messages_in_english():
-    from ragarena.ui.chat import rating_message, status_line
+    from ragarena.ui.chat_text import rating_message, status_line
 
-    meta = AnswerMeta(ttft_s=0.5, total_s=2.0, completion_tokens=3, prompt_tokens=9, tokens_estimated=False,
-                      cost_usd=None)
+    meta = AnswerMeta(
+        ttft_s=0.5, total_s=2.0, completion_tokens=3, prompt_tokens=9, tokens_estimated=False, cost_usd=None
+    )
     line = status_line(meta, find_filler("Lo siento: según el contexto, no."))
-    assert line == ("Respondida en 2,0 s. <details class='ra-meta'><summary>Detalles</summary>1.ª palabra 0,50 s · "
-                    "total 2,0 s · 3 tokens</details>  \n⚠️ Respuesta con relleno: según el contexto, disculpa.")
-    assert localize(line, "en") == ("Answered in 2.0 s. <details class='ra-meta'><summary>Details</summary>first word "
-                                    "0.50 s · total 2.0 s · 3 tokens</details>  \n"
-                                    "⚠️ Answer with filler: “according to the context”, apology.")
+    assert line == (
+        "Respondida en 2,0 s. <details class='ra-meta'><summary>Detalles</summary>1.ª palabra 0,50 s · "
+        "total 2,0 s · 3 tokens</details>  \n⚠️ Respuesta con relleno: según el contexto, disculpa."
+    )
+    assert localize(line, "en") == (
+        "Answered in 2.0 s. <details class='ra-meta'><summary>Details</summary>first word "
+        "0.50 s · total 2.0 s · 3 tokens</details>  \n"
+        "⚠️ Answer with filler: “according to the context”, apology."
+    )
     rating = {"answer_relevance": 4, "context_relevance": 5, "groundedness": 3, "updated": True}
     assert rating_message(rating).startswith("✅ Valoración actualizada (respuesta 4, contexto 5, fundamentación 3)")
     assert localize(rating_message(rating), "en") == (
-        "✅ Rating updated (answer 4, context 5, groundedness 3). You can change it until you ask another question.")
+        "✅ Rating updated (answer 4, context 5, groundedness 3). You can change it until you ask another question."
+    )
 
 
 def test_the_switch_relabels_the_chat_controls_and_redraws_what_handlers_wrote(chat_app):
@@ -181,15 +203,30 @@ def test_the_switch_relabels_the_chat_controls_and_redraws_what_handlers_wrote(c
 
     _ctx, demo = chat_app
     by_id = {getattr(b, "elem_id", None): b for b in demo.blocks.values()}
-    english = {elem_id: localize(translatable(by_id[elem_id]), "en") for elem_id in
-               ("chat-question", "chat-send", "chat-clear", "chat-chatbot", "chat-rate-answer", "chat-rate-comment",
-                "chat-rate-send")}
-    assert english["chat-question"] == {"label": "Question",
-                                        "placeholder": "Type your question about the documentation…"}
+    english = {
+        elem_id: localize(translatable(by_id[elem_id]), "en")
+        for elem_id in (
+            "chat-question",
+            "chat-send",
+            "chat-clear",
+            "chat-chatbot",
+            "chat-rate-answer",
+            "chat-rate-comment",
+            "chat-rate-send",
+        )
+    }
+    assert english["chat-question"] == {
+        "label": "Question",
+        "placeholder": "Type your question about the documentation…",
+    }
     assert english["chat-send"] == {"value": "Send"} and english["chat-clear"] == {"value": "New conversation"}
-    assert english["chat-chatbot"] == {"label": "Conversation", "placeholder": (
-        "**Ask anything about the documentation.** The answer quotes the passages it rests on, shown under "
-        "«Retrieved context». Try an example:")}
+    assert english["chat-chatbot"] == {
+        "label": "Conversation",
+        "placeholder": (
+            "**Ask anything about the documentation.** The answer quotes the passages it rests on, shown under "
+            "«Retrieved context». Try an example:"
+        ),
+    }
     assert english["chat-rate-answer"] == {"label": "Does it answer the question?"}
     assert english["chat-rate-comment"] == {"label": "Comment (optional)", "placeholder": "Up to 1000 characters"}
     assert english["chat-rate-send"] == {"value": "Send rating"}
@@ -199,7 +236,7 @@ def test_the_switch_relabels_the_chat_controls_and_redraws_what_handlers_wrote(c
     outputs = {id(out) for f in listeners for out in f.outputs}
     for elem_id in ("chat-passages", "chat-status", "chat-rate-status"):
         assert id(by_id[elem_id]) in outputs, elem_id
-    from ragarena.ui.chat import rating_message
+    from ragarena.ui.chat_text import rating_message
 
     [rating_redraw] = [f for f in listeners if f.outputs == [by_id["chat-rate-status"]]]
     saved = rating_message({"answer_relevance": 4, "context_relevance": 5, "groundedness": 3, "updated": False})
@@ -207,9 +244,15 @@ def test_the_switch_relabels_the_chat_controls_and_redraws_what_handlers_wrote(c
     assert rating_redraw.fn("es", saved).startswith("✅ Valoración guardada")
     dropdowns = [f for f in listeners if any(type(o).__name__ == "Dropdown" for o in f.outputs)]
     assert any(f.fn("en")["choices"] == [("Extractive", "extractive")] for f in dropdowns)
-    notes = [f for f in listeners if len(f.inputs) == 1 and f.outputs and type(f.outputs[0]).__name__ == "Markdown"
-             and f.outputs[0].elem_classes == ["ra-note"]]
-    assert [f.fn("en") for f in notes][0].startswith("These models cannot answer in this installation")
+    notes = [
+        f
+        for f in listeners
+        if len(f.inputs) == 1
+        and f.outputs
+        and type(f.outputs[0]).__name__ == "Markdown"
+        and f.outputs[0].elem_classes == ["ra-note"]
+    ]
+    assert next(f.fn("en") for f in notes).startswith("These models cannot answer in this installation")
 
 
 # --- through the real app ------------------------------------------------------------------------
@@ -226,29 +269,43 @@ def test_the_chat_api_answers_in_english_when_asked_and_in_spanish_by_default(ap
             "  - {id: extractive, label: Extractivo, label_en: Extractive, kind: extractive}\n"
             "  - {id: roto, label: Roto, kind: openai, model: m, api_key_env: FAKE_KEY, base_url_env: FAKE_URL,\n"
             "     max_retries: 0}\n"
-            "  - {id: apagado, label: Apagado, kind: openai, api_key_env: NOT_SET_KEY_FOR_TEST}\n", encoding="utf-8")
-        app = app_launcher({"RAGARENA_DOCS": str(fixture_docs), "RAGARENA_MODELS": str(models),
-                            "RAGARENA_DB": str(tmp_path / "datos" / "arena.db"), "FAKE_KEY": "sk-prueba",
-                            "FAKE_URL": server.base_url})
+            "  - {id: apagado, label: Apagado, kind: openai, api_key_env: NOT_SET_KEY_FOR_TEST}\n",
+            encoding="utf-8",
+        )
+        app = app_launcher(
+            {
+                "RAGARENA_DOCS": str(fixture_docs),
+                "RAGARENA_MODELS": str(models),
+                "RAGARENA_DB": str(tmp_path / "datos" / "arena.db"),
+                "FAKE_KEY": "sk-prueba",
+                "FAKE_URL": server.base_url,
+            }
+        )
         client = Client(app.url, verbose=False)
 
         # A success: metadata line and passages panel in English; the answer (data) as written.
         _, chat, passages, status = client.predict(QUESTION, [], "extractive", "en", api_name="/chat")
         assert message_text(chat[-1]) == ANSWER
-        assert re.fullmatch(r"Answered (in \d+(\.\d+)? s|instantly)\. <details class='ra-meta'><summary>Details</summary>"
-                            r"first word \d+(\.\d+)? s · total \d+(\.\d+)? s · ≈\d+ tokens \(estimate\)</details>",
-                            status), status
+        assert re.fullmatch(
+            r"Answered (in \d+(\.\d+)? s|instantly)\. <details class='ra-meta'><summary>Details</summary>"
+            r"first word \d+(\.\d+)? s · total \d+(\.\d+)? s · ≈\d+ tokens \(estimate\)</details>",
+            status,
+        ), status
         assert "Retrieved context" in passages and "Contexto recuperado" not in passages
         assert "«Relevant»: the passage" in passages or "no estimate of relevance" in passages
         # Rating it: saved in English, then updated in Spanish (the argument left out), refused in English.
         assert client.predict(4, 5, 3, "", "en", api_name="/chat_rate").startswith(
-            "✅ Rating saved (answer 4, context 5, groundedness 3).")
+            "✅ Rating saved (answer 4, context 5, groundedness 3)."
+        )
         assert client.predict(2, 5, 3, "", api_name="/chat_rate").startswith(
-            "✅ Valoración actualizada (respuesta 2, contexto 5, fundamentación 3).")
+            "✅ Valoración actualizada (respuesta 2, contexto 5, fundamentación 3)."
+        )
         assert client.predict(2, 5, 3, "x" * 1001, "en", api_name="/chat_rate") == (
-            "⚠️ The comment is too long (1001 characters; maximum 1000).")
+            "⚠️ The comment is too long (1001 characters; maximum 1000)."
+        )
         assert client.predict(None, 5, 3, "", "en", api_name="/chat_rate") == (
-            "⚠️ Rate all three criteria (from 1 to 5) before sending the rating.")
+            "⚠️ Rate all three criteria (from 1 to 5) before sending the rating."
+        )
 
         # Errors: a refused question, a failing model, an unavailable one.
         _, chat, _, status = client.predict("   ", [], "extractive", "en", api_name="/chat")
@@ -257,8 +314,9 @@ def test_the_chat_api_answers_in_english_when_asked_and_in_spanish_by_default(ap
         assert status == "⚠️ “Roto” rejected the key (401): check FAKE_KEY."
         assert message_text(chat[-1]) == "⚠️ No answer: the reason is shown below." and "Retrieved context" in passages
         _, chat, _, status = client.predict(QUESTION, [], "apagado", "en", api_name="/chat")
-        assert status == ("⚠️ That model is not available: Set NOT_SET_KEY_FOR_TEST (and optionally "
-                          "OPENAI_BASE_URL) to enable it.")
+        assert status == (
+            "⚠️ That model is not available: Set NOT_SET_KEY_FOR_TEST (and optionally OPENAI_BASE_URL) to enable it."
+        )
 
         # New conversation: the empty passages panel in the language asked for.
         _, chat, passages, status = client.predict("en", api_name="/new_conversation")

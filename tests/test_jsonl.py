@@ -1,4 +1,4 @@
-"""The one JSON Lines writer (`ragarena.jsonl.write_json_lines`) and its reader agree, byte for byte."""
+"""The one JSON Lines writer (`ragarena.core.jsonl.write_json_lines`) and its reader agree, byte for byte."""
 
 from __future__ import annotations
 

@@ -12,10 +12,10 @@ import pytest
 
 from ragarena import cli
 from ragarena.arena import hygiene, voters
-from ragarena.core.battles import read_battles, write_battles
 from ragarena.arena.votes import DAY_S, VoteStore
-from ragarena.core.refusals import VoteRejected
+from ragarena.core.battles import read_battles, write_battles
 from ragarena.core.errors import UserError
+from ragarena.core.refusals import VoteRejected
 from ragarena.leaderboard import build as lb
 from ragarena.scoring.arena_ratings import compute_ratings
 
@@ -28,10 +28,24 @@ class Clock:
         return self.now
 
 
-def serve(store: VoteStore, session: str = "s1", answer_a: str = "A las 7:00.", answer_b: str = "A las 8:00.",
-          model_a: str = "extractive", model_b: str = "extractive-long", **extra) -> str:
-    return store.record_battle(session_hash=session, question="¿A qué hora abre?", model_a=model_a,
-                               model_b=model_b, answer_a=answer_a, answer_b=answer_b, **extra)
+def serve(
+    store: VoteStore,
+    session: str = "s1",
+    answer_a: str = "A las 7:00.",
+    answer_b: str = "A las 8:00.",
+    model_a: str = "extractive",
+    model_b: str = "extractive-long",
+    **extra,
+) -> str:
+    return store.record_battle(
+        session_hash=session,
+        question="¿A qué hora abre?",
+        model_a=model_a,
+        model_b=model_b,
+        answer_a=answer_a,
+        answer_b=answer_b,
+        **extra,
+    )
 
 
 @pytest.fixture
@@ -49,21 +63,40 @@ def store(db_target, clock):
 # --- rule 1: answers that name their model ------------------------------------------------
 
 
-@pytest.mark.parametrize("text", [
-    "Soy ChatGPT y abro a las 7.", "Como modelo de lenguaje desarrollado por OpenAI, no puedo saberlo.",
-    "Respuesta de StableLM: 21 días.", "Según GPT-4, 21 días.", "Anthropic dice que…", "gpt 3.5 responde",
-    "Como un modelo de lenguaje de Stability AI…", "He sido entrenado por Google.", "Soy Claude.",
-    "Llama 3 opina que sí.", "COMO INTELIGENCIA ARTIFICIAL CREADA por X", "Soy una IA desarrollada por Meta.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Soy ChatGPT y abro a las 7.",
+        "Como modelo de lenguaje desarrollado por OpenAI, no puedo saberlo.",
+        "Respuesta de StableLM: 21 días.",
+        "Según GPT-4, 21 días.",
+        "Anthropic dice que…",
+        "gpt 3.5 responde",
+        "Como un modelo de lenguaje de Stability AI…",
+        "He sido entrenado por Google.",
+        "Soy Claude.",
+        "Llama 3 opina que sí.",
+        "COMO INTELIGENCIA ARTIFICIAL CREADA por X",
+        "Soy una IA desarrollada por Meta.",
+    ],
+)
 def test_identity_leaks_are_found(text):
     assert hygiene.identity_leak(text)
 
 
-@pytest.mark.parametrize("text", [
-    "La red se llama Biblio-Valdemora.", "Llama al 910 555 210.", "Los libros se prestan durante 21 días.",
-    "El viento de levante y el mistral.", "Egipto", "La documentación no incluye información sobre eso.",
-    "", None,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "La red se llama Biblio-Valdemora.",
+        "Llama al 910 555 210.",
+        "Los libros se prestan durante 21 días.",
+        "El viento de levante y el mistral.",
+        "Egipto",
+        "La documentación no incluye información sobre eso.",
+        "",
+        None,
+    ],
+)
 def test_ordinary_answers_do_not_leak(text):
     assert hygiene.identity_leak(text) is None
 
@@ -74,8 +107,10 @@ def test_a_vote_on_a_round_that_names_a_model_is_kept_but_excluded_everywhere(st
     assert battle["winner"] == "model_b" and battle["excluded"] is True
     assert battle["excluded_reason"].startswith("identidad: la respuesta B")
     # An earlier turn of the round counts too: the voter saw it.
-    earlier = serve(store, conversation=[{"question": "hola", "answer_a": "Como modelo de lenguaje de OpenAI…",
-                                          "answer_b": "Hola."}])
+    earlier = serve(
+        store,
+        conversation=[{"question": "hola", "answer_a": "Como modelo de lenguaje de OpenAI…", "answer_b": "Hola."}],
+    )
     assert hygiene.category(store.vote(earlier, "s1", "tie")["excluded_reason"]) == hygiene.IDENTITY
     clean = serve(store)
     assert "excluded" not in store.vote(clean, "s1", "model_a")
@@ -134,8 +169,9 @@ def test_daily_cap_setting(tmp_path, monkeypatch):
 def test_voter_digests_and_client_address(monkeypatch, tmp_path):
     monkeypatch.setattr(voters, "_SALT", None)
     monkeypatch.setenv("RAGARENA_HASH_SALT", "sal-1")
-    request = SimpleNamespace(client=SimpleNamespace(host="10.0.0.7"),
-                              headers={"x-forwarded-for": "198.51.100.4, 203.0.113.9"})
+    request = SimpleNamespace(
+        client=SimpleNamespace(host="10.0.0.7"), headers={"x-forwarded-for": "198.51.100.4, 203.0.113.9"}
+    )
     monkeypatch.delenv("SPACE_ID", raising=False)
     monkeypatch.delenv("RAGARENA_TRUST_PROXY", raising=False)
     assert voters.client_ip(request) == "10.0.0.7"  # a forgeable header is ignored off a Space
@@ -177,6 +213,11 @@ def _endpoint(demo, api_name):
     return fn
 
 
+def _by_elem_id(demo, elem_id):
+    [block] = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == elem_id]
+    return block
+
+
 def test_signed_in_votes_carry_the_user_digest_and_the_cap_follows_the_user(monkeypatch, fixture_engine, tmp_path):
     """As on a Space with ``hf_oauth: true``: a login button, and the handlers get the user's profile."""
     import gradio.oauth
@@ -189,32 +230,44 @@ def test_signed_in_votes_carry_the_user_digest_and_the_cap_follows_the_user(monk
     monkeypatch.setenv("OAUTH_CLIENT_ID", "id")
     monkeypatch.setenv("RAGARENA_HASH_SALT", "sal")
     monkeypatch.setattr(voters, "_SALT", None)
-    for name, value in (("OAUTH_CLIENT_ID", "id"), ("OAUTH_CLIENT_SECRET", "secreto"), ("OAUTH_SCOPES", "openid"),
-                        ("OPENID_PROVIDER_URL", "https://huggingface.co")):
+    for name, value in (
+        ("OAUTH_CLIENT_ID", "id"),
+        ("OAUTH_CLIENT_SECRET", "secreto"),
+        ("OAUTH_SCOPES", "openid"),
+        ("OPENID_PROVIDER_URL", "https://huggingface.co"),
+    ):
         monkeypatch.setattr(gradio.oauth, name, value)
     store = VoteStore(tmp_path / "arena.db", votes_per_minute=100, votes_per_day=2)
     demo = build_app(AppContext(engine=fixture_engine, extras={"store": store}))
     assert any(c.get("props", {}).get("elem_id") == "arena-login" for c in demo.config["components"])
     ask, vote = _endpoint(demo, "arena_ask"), _endpoint(demo, "arena_vote")
+    # The handlers return their updates keyed by component: the status line and the round's State.
+    status_box = _by_elem_id(demo, "arena-status")
+    [ask_fn] = [f for f in demo.fns.values() if f.api_name == "arena_ask"]
+    round_state = ask_fn.inputs[4]
     profile = {"sub": "42", "preferred_username": "usuaria-secreta", "name": "Usuaria Secreta"}
 
     def request(session):
-        return SimpleNamespace(session_hash=session, client=SimpleNamespace(host="10.1.1.1"),
-                               headers={"x-forwarded-for": f"198.51.100.{len(session)}"})
+        return SimpleNamespace(
+            session_hash=session,
+            client=SimpleNamespace(host="10.1.1.1"),
+            headers={"x-forwarded-for": f"198.51.100.{len(session)}"},
+        )
 
     for session in ("pestaña-1", "pestaña-22"):  # two tabs, two addresses: one user
-        *_, state = list(ask("¿A qué hora abre la piscina entre semana?", "Anónimo", None, None, None,
-                             request(session), profile))[-1]
-        status = vote("model_a", state, request(session), profile)[0]
+        state = list(
+            ask("¿A qué hora abre la piscina entre semana?", "Anónimo", None, None, None, request(session), profile)
+        )[-1][round_state]
+        status = vote("model_a", state, request(session), profile)[status_box]
         assert status.startswith("✅"), status
     refused = list(ask("¿Es obligatorio el gorro?", "Anónimo", None, None, None, request("pestaña-333"), profile))
-    assert "con tu cuenta" in refused[-1][4]  # the status: no round is served over the cap
+    assert "con tu cuenta" in refused[-1][status_box]  # the status: no round is served over the cap
     battles = store.export_battles()
     assert {b["user_hash"] for b in battles} == {voters.digest("hf-user", "42")}
     assert "usuaria-secreta" not in str(battles) and "198.51.100" not in str(battles)
     # Not signed in, the same tab is capped per session and address only.
-    *_, state = list(ask("¿Es obligatorio el gorro?", "Anónimo", None, None, None, request("anon"), None))[-1]
-    assert vote("tie", state, request("anon"), None)[0].startswith("✅")
+    state = list(ask("¿Es obligatorio el gorro?", "Anónimo", None, None, None, request("anon"), None))[-1][round_state]
+    assert vote("tie", state, request("anon"), None)[status_box].startswith("✅")
     store.close()
 
 
@@ -243,9 +296,17 @@ def arena_log(honest: int = 60, votes_each: int = 40, seed: int = 0, cheats: dic
             else:  # "always-a"
                 choose_a = True
             t += 1
-            battles.append({"model_a": a, "model_b": b, "winner": "model_a" if choose_a else "model_b",
-                            "session_hash": voter, "tstamp": t, "battle_id": f"{voter}-{k}",
-                            "mode": "anonymous"})
+            battles.append(
+                {
+                    "model_a": a,
+                    "model_b": b,
+                    "winner": "model_a" if choose_a else "model_b",
+                    "session_hash": voter,
+                    "tstamp": t,
+                    "battle_id": f"{voter}-{k}",
+                    "mode": "anonymous",
+                }
+            )
     return battles
 
 
@@ -260,7 +321,7 @@ def test_sequential_test_boundaries_and_decisions():
     _, flagged, _ = hygiene.sequential_test([0.5] * 500)  # equal models: nothing to learn
     assert flagged is None
     # The floor lets a voter who turns later still be caught: 100 plausible votes, then contrarian.
-    statistic, flagged, _ = hygiene.sequential_test([p] * 100 + [1 - p] * 30)
+    _statistic, flagged, _ = hygiene.sequential_test([p] * 100 + [1 - p] * 30)
     assert flagged is not None and flagged <= 100 + 20
 
 
@@ -294,11 +355,22 @@ def test_flags_are_saved_sticky_and_never_delete_a_vote(store, tmp_path):
     assert marked and {b["session_hash"] for b in marked} == {"contrario"}
     assert len(marked) == 30
     # A later vote of the flagged voter is excluded too (sticky), and nothing is flagged twice.
-    store.import_battles([{"model_a": "alfa", "model_b": "gamma", "winner": "model_a", "session_hash": "contrario",
-                           "tstamp": 1_700_050_000.0, "mode": "anonymous"}])
+    store.import_battles(
+        [
+            {
+                "model_a": "alfa",
+                "model_b": "gamma",
+                "winner": "model_a",
+                "session_hash": "contrario",
+                "tstamp": 1_700_050_000.0,
+                "mode": "anonymous",
+            }
+        ]
+    )
     _, again = hygiene.screen_store(store)
-    assert list(again.exclusions.values()) == [f"{hygiene.IMPLAUSIBLE}: votante ya señalado por la prueba "
-                                               "secuencial (SPRT)"]
+    assert list(again.exclusions.values()) == [
+        f"{hygiene.IMPLAUSIBLE}: votante ya señalado por la prueba secuencial (SPRT)"
+    ]
     _, third = hygiene.screen_store(store)
     assert third.exclusions == {}
     # The ratings leave the flagged voter out.
@@ -311,8 +383,16 @@ def test_flags_are_saved_sticky_and_never_delete_a_vote(store, tmp_path):
 
 def test_cli_ratings_honours_excluded_reason_alone(tmp_path, capsys):
     battles = [{"model_a": "x", "model_b": "y", "winner": "model_a", "answer_a": "uno", "answer_b": "dos"}] * 6
-    battles += [{"model_a": "x", "model_b": "y", "winner": "model_b", "excluded_reason": "identidad: …",
-                 "answer_a": "uno", "answer_b": "dos"}] * 30
+    battles += [
+        {
+            "model_a": "x",
+            "model_b": "y",
+            "winner": "model_b",
+            "excluded_reason": "identidad: …",
+            "answer_a": "uno",
+            "answer_b": "dos",
+        }
+    ] * 30
     path = tmp_path / "votos.jsonl"
     write_battles(path, battles)
     assert cli.main(["ratings", str(path), "--json", "--bootstrap", "20", "--style"]) == 0

@@ -1,4 +1,4 @@
-"""The JSON files of an output folder (summary, settings); its JSON Lines go through ragarena.jsonl."""
+"""The JSON files of an output folder (summary, settings); its JSON Lines go through ragarena.core.jsonl."""
 
 from __future__ import annotations
 

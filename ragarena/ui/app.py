@@ -51,9 +51,13 @@ def build_app(ctx: AppContext | None = None) -> gr.Blocks:
     with gr.Blocks(title="RAG Arena") as demo:
         with gr.Row(equal_height=True):
             with gr.Column(scale=1, min_width=300):  # on a phone the switch wraps under the title
-                gr.Markdown(_("# RAG Arena\nPregunta a la documentación y recibe respuestas breves con sus fuentes; "
-                              "en la Arena, compara dos modelos a ciegas y vota la mejor respuesta."),
-                            elem_classes=["ra-header"])
+                gr.Markdown(
+                    _(
+                        "# RAG Arena\nPregunta a la documentación y recibe respuestas breves con sus fuentes; "
+                        "en la Arena, compara dos modelos a ciegas y vota la mejor respuesta."
+                    ),
+                    elem_classes=["ra-header"],
+                )
             language = language_switch()
         # Outside the tabs: a component in a tab not shown yet would read as its default on a reload.
         arena_saved = gr.BrowserState({}, storage_key="ragarena-arena")

@@ -12,9 +12,9 @@ from ragarena.arena.reasons import ALL as ALL_REASONS
 from ragarena.arena.reasons import BAD, GOOD
 from ragarena.arena.reasons import choices as reason_choices
 from ragarena.arena.rounds import battle_owner
-from ragarena.core.refusals import VoteRejected
 from ragarena.arena.votes import VoteStore
 from ragarena.core.i18n import DEFAULT_LANGUAGE, _, localize, message_of
+from ragarena.core.refusals import VoteRejected
 from ragarena.ui.arena_text import reasons_saved
 
 
@@ -34,22 +34,27 @@ class ReasonsPanel:
 def build_reasons_panel() -> ReasonsPanel:
     with gr.Column(visible=False, elem_id="arena-reasons") as panel:
         with gr.Column(visible=False) as good_column:
-            good = gr.CheckboxGroup(reason_choices(GOOD), label=_("¿Por qué? (opcional)"),
-                                    elem_id="arena-reasons-good")
+            good = gr.CheckboxGroup(reason_choices(GOOD), label=_("¿Por qué? (opcional)"), elem_id="arena-reasons-good")
         with gr.Column(visible=False) as bad_column:
-            bad = gr.CheckboxGroup(reason_choices(BAD), label=_("¿Qué fallaba en las dos? (opcional)"),
-                                   elem_id="arena-reasons-bad")
+            bad = gr.CheckboxGroup(
+                reason_choices(BAD), label=_("¿Qué fallaba en las dos? (opcional)"), elem_id="arena-reasons-bad"
+            )
         with gr.Row():
             save = gr.Button(_("Guardar motivos"), size="sm", elem_id="arena-reasons-save")
             status = gr.Markdown("", elem_id="arena-reasons-status")
     # Custom values reach the server, which refuses them.
-    api = gr.Dropdown(list(ALL_REASONS), value=[], multiselect=True, allow_custom_value=True, visible=False,
-                      label="Motivos")
+    api = gr.Dropdown(
+        list(ALL_REASONS), value=[], multiselect=True, allow_custom_value=True, visible=False, label="Motivos"
+    )
     return ReasonsPanel(panel, good_column, bad_column, good, bad, save, status, api, gr.State(""))
 
 
 def wire_reasons(reasons: ReasonsPanel, store: VoteStore, state: gr.State, lang) -> None:
     """Store the ticked reasons for the session's voted battle (the round in `state`)."""
+
+    def shown(message, language) -> dict:
+        """The status line, and the `Text` behind it for a switch of language."""
+        return {reasons.status: localize(message, language), reasons.shown: message}
 
     def save_reasons_for(chosen, round_, request: gr.Request, language=DEFAULT_LANGUAGE):
         session = getattr(request, "session_hash", None) if request else None
@@ -57,10 +62,9 @@ def wire_reasons(reasons: ReasonsPanel, store: VoteStore, state: gr.State, lang)
         try:
             battle = store.set_reasons(battle_id, battle_owner(round_, session), chosen if chosen is not None else [])
         except VoteRejected as error:
-            warning = _("⚠️ {message}", message=message_of(error))
-            return localize(warning, language), warning
-        saved = reasons_saved(battle.get("reasons") or [], battle.get("winner") or (round_.winner if round_ else None))
-        return localize(saved, language), saved
+            return shown(_("⚠️ {message}", message=message_of(error)), language)
+        winner = battle.get("winner") or (round_.winner if round_ else None)
+        return shown(reasons_saved(battle.get("reasons") or [], winner), language)
 
     def save_reasons_ui(good, bad, round_, request: gr.Request, language=DEFAULT_LANGUAGE):
         bothbad = bool(round_ and round_.winner == "tie (bothbad)")

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from ragarena.answering.models import ModelSpec
 from ragarena.answering.safe_markdown import literal, safe
-from ragarena.core.battles import NAMED
 from ragarena.arena.reasons import label as reason_label
 from ragarena.arena.rounds import ArenaRound
+from ragarena.core.battles import NAMED
 from ragarena.core.i18n import Text, _, join_text, localize, normalize_language
 
-WINNER_TEXT = {"model_a": _("A es mejor"), "model_b": _("B es mejor"), "tie": _("empate"),
-               "tie (bothbad)": _("ambas son malas")}
+WINNER_TEXT = {
+    "model_a": _("A es mejor"),
+    "model_b": _("B es mejor"),
+    "tie": _("empate"),
+    "tie (bothbad)": _("ambas son malas"),
+}
 PASSAGES_HEADING = _("Contexto recuperado (el mismo para los dos modelos)")
 CHECK_PANELS = _("¿Qué respuesta es mejor? Vota, o haz otra pregunta para seguir la conversación.")
 ANSWERING = _("⏳ Los dos modelos están respondiendo…")
@@ -25,8 +29,10 @@ INTRO_NAMED = _(
     "Puedes seguir la conversación antes de votar; el voto cuenta para la última respuesta."
 )
 TOO_FEW_MODELS = _("⚠️ La arena necesita al menos dos modelos disponibles; revisa `models.yaml` y sus claves.")
-LOGIN_NOTE = _("Opcional: inicia sesión con Hugging Face para que tus votos cuenten como los de una "
-               "persona (solo se guarda un resumen cifrado de tu usuario).")
+LOGIN_NOTE = _(
+    "Opcional: inicia sesión con Hugging Face para que tus votos cuenten como los de una "
+    "persona (solo se guarda un resumen cifrado de tu usuario)."
+)
 
 
 class ModelName(Text):
@@ -37,7 +43,7 @@ class ModelName(Text):
     rendered again in the other language when the reader switches.
     """
 
-    def __new__(cls, label: str, label_en: str = "") -> "ModelName":
+    def __new__(cls, label: str, label_en: str = "") -> ModelName:
         name = str.__new__(cls, literal(label))
         name.template, name.params = str(name), {}
         name.label, name.label_en = label, label_en
@@ -61,8 +67,9 @@ def name_md(specs: list[ModelSpec], side: str, model_id: str | None = None, lang
     return localize(_("### Modelo {side}: {label}", side=side, label=model_name(specs, model_id)), language)
 
 
-def names_md(specs: list[ModelSpec], round_: ArenaRound | None, reveal: bool,
-             language: str | None = None) -> tuple[str, str]:
+def names_md(
+    specs: list[ModelSpec], round_: ArenaRound | None, reveal: bool, language: str | None = None
+) -> tuple[str, str]:
     """The two headings: "Modelo A"/"Modelo B", with the labels once revealed or when picked by name."""
     if round_ and (reveal or round_.mode == NAMED):
         return name_md(specs, "A", round_.model_a, language), name_md(specs, "B", round_.model_b, language)
@@ -73,8 +80,10 @@ def chat_messages(turns, side: str, current: tuple[str, str] | None = None) -> l
     """One side's conversation as Chatbot messages: the round's turns, then the question being answered."""
     messages = []
     for turn in turns:
-        messages += [{"role": "user", "content": safe(turn["question"])},
-                     {"role": "assistant", "content": safe(turn[f"answer_{side}"])}]
+        messages += [
+            {"role": "user", "content": safe(turn["question"])},
+            {"role": "assistant", "content": safe(turn[f"answer_{side}"])},
+        ]
     if current:
         messages += [{"role": "user", "content": safe(current[0])}, {"role": "assistant", "content": safe(current[1])}]
     return messages
@@ -82,29 +91,47 @@ def chat_messages(turns, side: str, current: tuple[str, str] | None = None) -> l
 
 def with_failures(answers: dict[str, str], errors: dict, language: str | None) -> dict[str, str]:
     """The answers with, after a failed model's part, its warning."""
-    return {side: (answer + "\n\n" if answer else "") + f"⚠️ {localize(errors[side], language)}"
-            if side in errors else answer for side, answer in answers.items()}
+    return {
+        side: (answer + "\n\n" if answer else "") + f"⚠️ {localize(errors[side], language)}"
+        if side in errors
+        else answer
+        for side, answer in answers.items()
+    }
 
 
 def failure_status(errors: dict) -> Text:
     """The status after one or both models failed: the round cannot be voted."""
     if len(errors) == 2:
-        return _("⚠️ Ha fallado el Modelo A y el Modelo B (Modelo A: {message_a}; Modelo B: {message_b}). "
-                 "Esta ronda no se puede votar: pulsa «Nueva ronda».", message_a=errors["a"], message_b=errors["b"])
+        return _(
+            "⚠️ Ha fallado el Modelo A y el Modelo B (Modelo A: {message_a}; Modelo B: {message_b}). "
+            "Esta ronda no se puede votar: pulsa «Nueva ronda».",
+            message_a=errors["a"],
+            message_b=errors["b"],
+        )
     [(side, message)] = errors.items()
-    return _("⚠️ Ha fallado el Modelo {side} ({message}). Esta ronda no se puede votar: pulsa "
-             "«Nueva ronda».", side=side.upper(), message=message)
+    return _(
+        "⚠️ Ha fallado el Modelo {side} ({message}). Esta ronda no se puede votar: pulsa «Nueva ronda».",
+        side=side.upper(),
+        message=message,
+    )
 
 
 def voted_message(specs: list[ModelSpec], winner: str, model_a: str, model_b: str, excluded: bool = False) -> Text:
     """The vote's acknowledgement with the revealed names; `excluded`: kept but not counted (an answer named
     its model)."""
-    message = _("✅ Voto registrado ({winner}). Modelo A: **{label_a}**, Modelo B: **{label_b}**. Si quieres, "
-                "marca por qué debajo. Pulsa «Nueva ronda» o haz otra pregunta para empezar otra.",
-                winner=WINNER_TEXT[winner], label_a=model_name(specs, model_a), label_b=model_name(specs, model_b))
+    message = _(
+        "✅ Voto registrado ({winner}). Modelo A: **{label_a}**, Modelo B: **{label_b}**. Si quieres, "
+        "marca por qué debajo. Pulsa «Nueva ronda» o haz otra pregunta para empezar otra.",
+        winner=WINNER_TEXT[winner],
+        label_a=model_name(specs, model_a),
+        label_b=model_name(specs, model_b),
+    )
     if excluded:
-        message = _("{vote}\n\n⚠️ Una de las respuestas revelaba qué modelo es: el voto se guarda, pero no "
-                    "cuenta para la clasificación.", vote=message)
+        message = _(
+            "{vote}\n\n⚠️ Una de las respuestas revelaba qué modelo es: el voto se guarda, pero no "
+            "cuenta para la clasificación.",
+            vote=message,
+        )
     return message
 
 
@@ -112,5 +139,7 @@ def reasons_saved(given: list[str], winner: str | None) -> Text:
     """The acknowledgement of the reasons stored for a vote (none: the vote stays without them)."""
     if given:
         return _("✅ Motivos guardados: {reasons}.", reasons=join_text([reason_label(r) for r in given], ", "))
-    return _("✅ Guardado sin motivos: queda tu voto ({winner}) sin explicación.",
-             winner=WINNER_TEXT.get(winner, _("registrado")))
+    return _(
+        "✅ Guardado sin motivos: queda tu voto ({winner}) sin explicación.",
+        winner=WINNER_TEXT.get(winner, _("registrado")),
+    )

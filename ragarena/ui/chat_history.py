@@ -42,8 +42,12 @@ def _with_text_parts(data: Any) -> Any:
     """`data` with each message's plain-string content (or strings in its content list) as text parts."""
     if not isinstance(data, list):
         return data
-    return [{**message, "content": _parts(message["content"])} if isinstance(message, dict) and "content" in message
-            else message for message in data]
+    return [
+        {**message, "content": _parts(message["content"])}
+        if isinstance(message, dict) and "content" in message
+        else message
+        for message in data
+    ]
 
 
 def _parts(content: Any) -> Any:

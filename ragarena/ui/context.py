@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from ragarena.answering.engine import Engine
-from ragarena.arena.votes import VoteStore
 from ragarena import settings
-from ragarena.arena.vote_sharing import sharer_from_env
 from ragarena.answer_ratings.store import AnswerRatings
+from ragarena.answering.engine import Engine
+from ragarena.arena.vote_sharing import sharer_from_env
+from ragarena.arena.votes import VoteStore
 
 _STORE_LOCK = threading.Lock()
 
@@ -46,3 +46,14 @@ class AppContext:
                 if ratings is None:
                     ratings = self.extras["ratings"] = AnswerRatings(store)
         return ratings
+
+
+def bind_once(handlers: object, *names: str) -> None:
+    """Bind each named method of `handlers` once, as an attribute of its own.
+
+    Gradio puts the events of one handler object in one concurrency group (``concurrency_id`` is
+    ``id(fn)``), and every access to a method makes a new bound method: bound once, the events that
+    share a handler (a button and the Enter key, say) share its slots, as when handlers were closures.
+    """
+    for name in names:
+        setattr(handlers, name, getattr(handlers, name))

@@ -23,8 +23,15 @@ STATIC_VALUE_TYPES = (gr.Markdown, gr.HTML, gr.Button)
 
 
 def language_switch() -> gr.Radio:
-    return gr.Radio([(name, code) for code, name in LANGUAGES.items()], value=DEFAULT_LANGUAGE,
-                    label="Idioma · Language", elem_id="language", container=False, min_width=200, scale=0)
+    return gr.Radio(
+        [(name, code) for code, name in LANGUAGES.items()],
+        value=DEFAULT_LANGUAGE,
+        label="Idioma · Language",
+        elem_id="language",
+        container=False,
+        min_width=200,
+        scale=0,
+    )
 
 
 def has_text(value) -> bool:
@@ -50,11 +57,12 @@ def relabel_on_switch(demo: gr.Blocks, switch: gr.Radio) -> list:
 
     def relabel(language):
         language = normalize_language(language)
-        return [gr.update(**localize(props, language)) for _block, props in targets]
+        return {block: gr.update(**localize(props, language)) for block, props in targets}
 
     if targets:
-        switch.change(relabel, switch, [block for block, _props in targets], api_name=False,
-                      show_progress="hidden", queue=False)
+        switch.change(
+            relabel, switch, [block for block, _props in targets], api_name=False, show_progress="hidden", queue=False
+        )
     # <html lang> follows the switch (screen readers pronounce the page in it; ragarena.ui.theme).
     switch.change(None, switch, None, js=SET_PAGE_LANGUAGE, api_name=False, queue=False)
 

@@ -13,6 +13,8 @@ when omitted, and renders its tables, notes, figures and model names in it (`rag
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gradio as gr
 
 from ragarena.core.i18n import DEFAULT_LANGUAGE, _
@@ -44,6 +46,9 @@ CSS = """
 """
 
 
+REASONS_WIDTHS = ["170px", "150px", "170px", "80px", "120px", "80px", "120px", "80px"]
+
+
 def board_data(ctx: AppContext) -> BoardData:
     """The app's `BoardData` (one per context, so its caches are shared by every session)."""
     data = ctx.extras.get("board_data")
@@ -52,20 +57,72 @@ def board_data(ctx: AppContext) -> BoardData:
     return data
 
 
-def refresh(ctx: AppContext, language: str = DEFAULT_LANGUAGE):
-    """Outputs of the tab in `language`, table first: ranked table, summary, method, detail, provenance,
-    correlation, ratings plot, heatmap, CSV, stored scores, the sentence above the table."""
-    view = board_data(ctx).view(language)
-    return (view.ranked, view.summary, view.method, view.detail, view.provenance, view.correlation,
-            view.ratings_plot, view.heatmap, view.csv_path, view.scores, view.headline)
-
-
 def _table(value, columns: dict, elem_id: str, label, max_height: int = 520) -> gr.Dataframe:
     return gr.Dataframe(
-        value=value, datatype=bt.datatypes(columns), column_widths=bt.widths(columns), wrap=True,
-        pinned_columns=1, max_height=max_height, interactive=False, label=label, show_label=False,
-        buttons=["copy", "fullscreen"], elem_id=elem_id, elem_classes=["ra-board"],
+        value=value,
+        datatype=bt.datatypes(columns),
+        column_widths=bt.widths(columns),
+        wrap=True,
+        pinned_columns=1,
+        max_height=max_height,
+        interactive=False,
+        label=label,
+        show_label=False,
+        buttons=["copy", "fullscreen"],
+        elem_id=elem_id,
+        elem_classes=["ra-board"],
     )
+
+
+@dataclass
+class BoardLayout:
+    headline: gr.Markdown  # the sentence above the table
+    table: gr.Dataframe  # the ranked table
+    summary: gr.Markdown
+    update: gr.Button
+    download: gr.DownloadButton  # the CSV
+    method: gr.Markdown
+    correlation: gr.Markdown
+    detail: gr.Dataframe
+    provenance: gr.Markdown
+    ratings_plot: gr.Plot
+    heatmap: gr.Plot
+    agreement: gr.Markdown
+    reasons_md: gr.Markdown
+    reasons_table: gr.Dataframe
+    scores_table: gr.Dataframe  # the stored scores
+
+    def view_outputs(self) -> list:
+        """What a `BoardView` fills, the ranked table first (the first output of /leaderboard_refresh)."""
+        return [
+            self.table,
+            self.summary,
+            self.method,
+            self.detail,
+            self.provenance,
+            self.correlation,
+            self.ratings_plot,
+            self.heatmap,
+            self.download,
+            self.scores_table,
+            self.headline,
+        ]
+
+    def view_updates(self, view) -> dict:
+        """A `BoardView` (`BoardData.view`) as the updates of `view_outputs`."""
+        return {
+            self.table: view.ranked,
+            self.summary: view.summary,
+            self.method: view.method,
+            self.detail: view.detail,
+            self.provenance: view.provenance,
+            self.correlation: view.correlation,
+            self.ratings_plot: view.ratings_plot,
+            self.heatmap: view.heatmap,
+            self.download: view.csv_path,
+            self.scores_table: view.scores,
+            self.headline: view.headline,
+        }
 
 
 def build_leaderboard_tab(ctx: AppContext, language: gr.Radio | None = None) -> None:
@@ -73,66 +130,101 @@ def build_leaderboard_tab(ctx: AppContext, language: gr.Radio | None = None) -> 
 
     tab = Context.block if isinstance(Context.block, gr.Tab) else None  # the tab this is built in
     data = board_data(ctx)
-    # Built in Spanish; a page in English re-renders them at once (the switch changes on load).
-    initial = refresh(ctx)
-    headline = gr.Markdown(initial[10], elem_id="leaderboard-headline")
-    gr.Markdown(ORDER_CAPTION, elem_id="leaderboard-intro")
-    table = _table(initial[0], bt.RANKED, "leaderboard-table", _("Clasificación"))
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=4, min_width=300):
-            summary = gr.Markdown(initial[1], elem_id="leaderboard-summary")
-        with gr.Column(scale=1, min_width=200):
-            update = gr.Button(_("Actualizar"), variant="secondary", size="sm", elem_id="leaderboard-refresh")
-            download = gr.DownloadButton(_("Descargar CSV"), value=initial[8], size="sm", elem_id="leaderboard-csv")
-    with gr.Accordion(_("Cómo se calcula"), open=False, elem_id="leaderboard-method-box"):
-        method = gr.Markdown(initial[2], elem_id="leaderboard-method")
-        correlation = gr.Markdown(initial[5], elem_id="leaderboard-correlation")
-    with gr.Accordion(_("Detalle y procedencia de cada fila"), open=False, elem_id="leaderboard-detail-box"):
-        detail = _table(initial[3], bt.DETAIL, "leaderboard-detail", _("Detalle"), max_height=420)
-        provenance = gr.Markdown(initial[4], elem_id="leaderboard-provenance")
-    with gr.Row(equal_height=False):
-        with gr.Column(min_width=320):
-            ratings_plot = gr.Plot(initial[6], show_label=False, elem_id="leaderboard-ratings")
-        with gr.Column(min_width=320):
-            heatmap = gr.Plot(initial[7], show_label=False, elem_id="leaderboard-winrate")
-    with gr.Accordion(_("Acuerdo entre el jurado y las personas"), open=False):
-        agreement = gr.Markdown(data.agreement(), elem_id="leaderboard-agreement")
-    with gr.Accordion(_("Por qué votaron así: motivos de los votos de la arena"), open=False,
-                      elem_id="leaderboard-reasons-box"):
-        reasons_text, reasons_initial = data.reasons()
-        reasons_md = gr.Markdown(reasons_text, elem_id="leaderboard-reasons-text")
-        reasons_table = gr.Dataframe(value=reasons_initial, interactive=False, wrap=True, pinned_columns=1,
-                                     column_widths=["170px", "150px", "170px", "80px", "120px", "80px", "120px", "80px"],
-                                     label=_("Motivos por modelo"), elem_id="leaderboard-reasons",
-                                     elem_classes=["ra-board"])
-    with gr.Accordion(_("Todas las puntuaciones guardadas (data/scores)"), open=False):
-        scores_table = _table(initial[9], score_records.STORED, "leaderboard-scores", _("Puntuaciones guardadas"),
-                              max_height=420)
-
+    ui = _build_layout(data)
     # The language switch is the last (optional) input of every listener: API callers that leave it
     # out get Spanish, as before.
     inputs = [language] if language is not None else []
 
     def refreshed_view(lang: str = DEFAULT_LANGUAGE):
-        return refresh(ctx, lang)
+        return ui.view_updates(data.view(lang))
 
     def agreement_view(lang: str = DEFAULT_LANGUAGE):
         return data.agreement(lang)
 
     def reasons_outputs(lang: str = DEFAULT_LANGUAGE):
-        return data.reasons(lang)
+        text, table = data.reasons(lang)
+        return {ui.reasons_md: text, ui.reasons_table: table}
 
-    outputs = [table, summary, method, detail, provenance, correlation, ratings_plot, heatmap, download, scores_table,
-               headline]
-    refreshed = update.click(refreshed_view, inputs, outputs, api_name="leaderboard_refresh")
-    refreshed.then(agreement_view, inputs, [agreement], api_name="leaderboard_agreement")
-    refreshed.then(reasons_outputs, inputs, [reasons_md, reasons_table], api_name="leaderboard_reasons")
-    triggers = []
+    def wire(trigger, api_names=(False, False, False), **options):
+        """The view, then the agreement and the reasons, on `trigger`."""
+        shown = trigger(refreshed_view, inputs, ui.view_outputs(), api_name=api_names[0], **options)
+        shown.then(agreement_view, inputs, [ui.agreement], api_name=api_names[1], **options)
+        shown.then(reasons_outputs, inputs, [ui.reasons_md, ui.reasons_table], api_name=api_names[2], **options)
+
+    wire(ui.update.click, ("leaderboard_refresh", "leaderboard_agreement", "leaderboard_reasons"))
     if tab is not None:
-        triggers.append(tab.select)
+        wire(tab.select, show_progress="hidden")
     if language is not None:
-        triggers.append(language.change)  # the computed texts, tables and figures in the new language
-    for trigger in triggers:
-        shown = trigger(refreshed_view, inputs, outputs, api_name=False, show_progress="hidden")
-        shown.then(agreement_view, inputs, [agreement], api_name=False, show_progress="hidden")
-        shown.then(reasons_outputs, inputs, [reasons_md, reasons_table], api_name=False, show_progress="hidden")
+        wire(language.change, show_progress="hidden")  # the computed texts, tables and figures in the new language
+
+
+def _build_layout(data: BoardData) -> BoardLayout:
+    """The tab's components in page order. Built in Spanish; a page in English re-renders them at
+    once (the switch changes on load)."""
+    initial = data.view(DEFAULT_LANGUAGE)
+    headline = gr.Markdown(initial.headline, elem_id="leaderboard-headline")
+    gr.Markdown(ORDER_CAPTION, elem_id="leaderboard-intro")
+    table = _table(initial.ranked, bt.RANKED, "leaderboard-table", _("Clasificación"))
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=4, min_width=300):
+            summary = gr.Markdown(initial.summary, elem_id="leaderboard-summary")
+        with gr.Column(scale=1, min_width=200):
+            update = gr.Button(_("Actualizar"), variant="secondary", size="sm", elem_id="leaderboard-refresh")
+            download = gr.DownloadButton(
+                _("Descargar CSV"), value=initial.csv_path, size="sm", elem_id="leaderboard-csv"
+            )
+    with gr.Accordion(_("Cómo se calcula"), open=False, elem_id="leaderboard-method-box"):
+        method = gr.Markdown(initial.method, elem_id="leaderboard-method")
+        correlation = gr.Markdown(initial.correlation, elem_id="leaderboard-correlation")
+    with gr.Accordion(_("Detalle y procedencia de cada fila"), open=False, elem_id="leaderboard-detail-box"):
+        detail = _table(initial.detail, bt.DETAIL, "leaderboard-detail", _("Detalle"), max_height=420)
+        provenance = gr.Markdown(initial.provenance, elem_id="leaderboard-provenance")
+    with gr.Row(equal_height=False):
+        with gr.Column(min_width=320):
+            ratings_plot = gr.Plot(initial.ratings_plot, show_label=False, elem_id="leaderboard-ratings")
+        with gr.Column(min_width=320):
+            heatmap = gr.Plot(initial.heatmap, show_label=False, elem_id="leaderboard-winrate")
+    agreement, reasons_md, reasons_table, scores_table = _folded(data, initial)
+    return BoardLayout(
+        headline=headline,
+        table=table,
+        summary=summary,
+        update=update,
+        download=download,
+        method=method,
+        correlation=correlation,
+        detail=detail,
+        provenance=provenance,
+        ratings_plot=ratings_plot,
+        heatmap=heatmap,
+        agreement=agreement,
+        reasons_md=reasons_md,
+        reasons_table=reasons_table,
+        scores_table=scores_table,
+    )
+
+
+def _folded(data: BoardData, initial) -> tuple[gr.Markdown, gr.Markdown, gr.Dataframe, gr.Dataframe]:
+    """The folded agreement, reasons and stored scores, under the plots."""
+    with gr.Accordion(_("Acuerdo entre el jurado y las personas"), open=False):
+        agreement = gr.Markdown(data.agreement(), elem_id="leaderboard-agreement")
+    with gr.Accordion(
+        _("Por qué votaron así: motivos de los votos de la arena"), open=False, elem_id="leaderboard-reasons-box"
+    ):
+        reasons_text, reasons_initial = data.reasons()
+        reasons_md = gr.Markdown(reasons_text, elem_id="leaderboard-reasons-text")
+        reasons_table = gr.Dataframe(
+            value=reasons_initial,
+            interactive=False,
+            wrap=True,
+            pinned_columns=1,
+            column_widths=REASONS_WIDTHS,
+            label=_("Motivos por modelo"),
+            elem_id="leaderboard-reasons",
+            elem_classes=["ra-board"],
+        )
+    with gr.Accordion(_("Todas las puntuaciones guardadas (data/scores)"), open=False):
+        scores_table = _table(
+            initial.scores, score_records.STORED, "leaderboard-scores", _("Puntuaciones guardadas"), max_height=420
+        )
+    return agreement, reasons_md, reasons_table, scores_table

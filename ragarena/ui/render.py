@@ -4,7 +4,7 @@ everything user- or model-written is escaped."""
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 from ragarena.answering.evidence import Support
 from ragarena.answering.metering import AnswerMeta
@@ -17,14 +17,18 @@ from ragarena.selector.candidates import display_text
 PASSAGES_HEADING = _("Contexto recuperado")
 #: Each passage's label (`ragarena.retrieval.relevance`), and the one line that says what it means.
 RELEVANCE = {True: _("relevante"), False: _("poco relevante")}
-RELEVANCE_NOTE = _("«Relevante»: el fragmento se parece a la pregunta al menos tanto como el 95 % de los que "
-                   "contenían la respuesta en las preguntas de entrenamiento.")
-NO_RELEVANCE_NOTE = _("Fragmentos ordenados por las palabras que comparten con la pregunta (BM25), sin "
-                      "estimación de relevancia.")
+RELEVANCE_NOTE = _(
+    "«Relevante»: el fragmento se parece a la pregunta al menos tanto como el 95 % de los que "
+    "contenían la respuesta en las preguntas de entrenamiento."
+)
+NO_RELEVANCE_NOTE = _(
+    "Fragmentos ordenados por las palabras que comparten con la pregunta (BM25), sin estimación de relevancia."
+)
 
 
-def passages_html(hits: Sequence[Hit], support: Support | None = None, heading: str | None = None,
-                  language: str | None = None) -> str:
+def passages_html(
+    hits: Sequence[Hit], support: Support | None = None, heading: str | None = None, language: str | None = None
+) -> str:
     """The passages panel in `language` (Spanish by default). Passage text is data: shown as written,
     without its Markdown markup (`display_text`), and escaped."""
     heading = html_text(localize(heading or PASSAGES_HEADING, language))
@@ -65,8 +69,11 @@ def answer_summary(meta) -> Text | str:
         line = _("Respondida en {seconds}.", seconds=took)
     if meta.cost_usd is not None:
         line = _("{line} Coste estimado: {cost}.", line=line, cost=format_usd(meta.cost_usd))
-    return _("{line} <details class='ra-meta'><summary>Detalles</summary>{details}</details>", line=line,
-             details=format_meta(meta))
+    return _(
+        "{line} <details class='ra-meta'><summary>Detalles</summary>{details}</details>",
+        line=line,
+        details=format_meta(meta),
+    )
 
 
 def _decimal_text(plain: str) -> Text | str:

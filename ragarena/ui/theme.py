@@ -22,9 +22,20 @@ import gradio as gr
 from ragarena.core.i18n import _, localize
 
 # Tailwind's orange, two shades darker from 400 up: the light shades (backgrounds) stay as they were.
-ORANGE_AA = gr.themes.Color(name="orange_aa", c50="#fff7ed", c100="#ffedd5", c200="#ffddb3", c300="#fdba74",
-                            c400="#ea580c", c500="#c2410c", c600="#9a3412", c700="#7c2d12", c800="#6c2e12",
-                            c900="#5a2510", c950="#431407")
+ORANGE_AA = gr.themes.Color(
+    name="orange_aa",
+    c50="#fff7ed",
+    c100="#ffedd5",
+    c200="#ffddb3",
+    c300="#fdba74",
+    c400="#ea580c",
+    c500="#c2410c",
+    c600="#9a3412",
+    c700="#7c2d12",
+    c800="#6c2e12",
+    c900="#5a2510",
+    c950="#431407",
+)
 THEME = gr.themes.Default(primary_hue=ORANGE_AA)
 
 #: Screen-reader labels of the Chatbot's messages and examples (Gradio's own are English only).
@@ -63,9 +74,14 @@ _SCRIPT = """
                                            attributeFilter: ["aria-label", "role", "lang"]});
 })();
 """
-HEAD = "<script>" + _SCRIPT % json.dumps(
-    {lang: {key: localize(text, lang) for key, text in LABELS.items()} for lang in ("es", "en")},
-    ensure_ascii=False) + "</script>"
+HEAD = (
+    "<script>"
+    + _SCRIPT
+    % json.dumps(
+        {lang: {key: localize(text, lang) for key, text in LABELS.items()} for lang in ("es", "en")}, ensure_ascii=False
+    )
+    + "</script>"
+)
 
 #: Sets ``<html lang>`` when the language switch changes (a browser-side listener, no server call).
 SET_PAGE_LANGUAGE = "(language) => { document.documentElement.lang = language === 'en' ? 'en' : 'es'; return []; }"

@@ -2,20 +2,17 @@
 
 EN = {
     "# RAG Arena\nPregunta a la documentación y recibe respuestas breves con sus fuentes; en la Arena, compara dos "
-    "modelos a ciegas y vota la mejor respuesta.":
-        "# RAG Arena\nAsk the documentation and get short answers with their sources; in the Arena, compare two "
-        "models blindly and vote for the better answer.",
+    "modelos a ciegas y vota la mejor respuesta.": "# RAG Arena\nAsk the documentation and get short answers with their sources; in the Arena, compare two "
+    "models blindly and vote for the better answer.",
     "Clasificación": "Leaderboard",
     "Contexto recuperado": "Retrieved context",
     "No se ha recuperado ningún fragmento.": "No passage retrieved.",
     "relevante": "relevant",
     "poco relevante": "barely relevant",
     "«Relevante»: el fragmento se parece a la pregunta al menos tanto como el 95 % de los que contenían la respuesta "
-    "en las preguntas de entrenamiento.":
-        "«Relevant»: the passage is at least as close to the question as 95% of those that held the answer in the "
-        "training questions.",
-    "Fragmentos ordenados por las palabras que comparten con la pregunta (BM25), sin estimación de relevancia.":
-        "Passages ranked by the words they share with the question (BM25), with no estimate of relevance.",
+    "en las preguntas de entrenamiento.": "«Relevant»: the passage is at least as close to the question as 95% of those that held the answer in the "
+    "training questions.",
+    "Fragmentos ordenados por las palabras que comparten con la pregunta (BM25), sin estimación de relevancia.": "Passages ranked by the words they share with the question (BM25), with no estimate of relevance.",
     # shared by several tabs
     "Pregunta": "Question",
     "Escribe tu pregunta sobre la documentación…": "Type your question about the documentation…",

@@ -17,12 +17,9 @@ EN = {
     "«{path}», modelo {number}": "“{path}”, model {number}",
     "{where}: cada modelo necesita «id» y «kind» ({entry}).": "{where}: every model needs “id” and “kind” ({entry}).",
     "{where}: tipo de modelo desconocido «{kind}» en «{model}».": "{where}: unknown model kind “{kind}” in “{model}”.",
-    "{where}: el id «{model}» está repetido; cada modelo necesita un id distinto.":
-        "{where}: the id “{model}” is repeated; every model needs a different id.",
-    "{where}: clave desconocida «{key}» en «{model}»; se admite: {known}.":
-        "{where}: unknown key “{key}” in “{model}”; allowed: {known}.",
-    "{where}: «{key}» de «{model}» debe ser {what} (vale {value}).":
-        "{where}: “{key}” of “{model}” must be {what} (it is {value}).",
+    "{where}: el id «{model}» está repetido; cada modelo necesita un id distinto.": "{where}: the id “{model}” is repeated; every model needs a different id.",
+    "{where}: clave desconocida «{key}» en «{model}»; se admite: {known}.": "{where}: unknown key “{key}” in “{model}”; allowed: {known}.",
+    "{where}: «{key}» de «{model}» debe ser {what} (vale {value}).": "{where}: “{key}” of “{model}” must be {what} (it is {value}).",
     "un texto": "a text",
     "true o false": "true or false",
     "una fecha (AAAA-MM-DD)": "a date (YYYY-MM-DD)",
@@ -32,6 +29,5 @@ EN = {
     "mayor o igual que 0": "0 or more",
     # the answer path (Chat, Arena) and the question check
     "Elige un modelo de la lista antes de preguntar.": "Choose a model from the list before asking.",
-    "La pregunta contiene caracteres no válidos; escríbela de nuevo como texto normal.":
-        "The question contains invalid characters; type it again as plain text.",
+    "La pregunta contiene caracteres no válidos; escríbela de nuevo como texto normal.": "The question contains invalid characters; type it again as plain text.",
 }
