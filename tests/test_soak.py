@@ -3,7 +3,7 @@
 Gradio 6.31 registered every `gr.update()`/`gr.skip()` a handler returned as a new component of
 the session, never freed: ~27 KiB per `/chat` call from the same session (a `gradio_client`
 keeps one), and its queue kept the last 10,000 events for its monitoring page. The chat endpoint
-now returns values only (`ragarena.ui.chat`, `ragarena.ui.sessions`) and `ragarena.launch` keeps 500.
+now returns values only (`ragarena.ui.chat_handlers`, `ragarena.ui.sessions`) and `ragarena.launch` keeps 500.
 Each worker here is one session asking again and again through Gradio's queue protocol, as the
 page and `gradio_client` do; the app's RSS may not grow more than `MARGIN_MIB` over `CALLS` calls
 (before the fix: ~27 KiB x 2000 = ~53 MiB; after it, +4.5 MiB over 3,000 calls).
