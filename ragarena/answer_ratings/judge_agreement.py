@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ragarena.answer_ratings.stats import rating_overall
 from ragarena.answer_ratings.store import conversation_turns
@@ -20,11 +20,9 @@ from ragarena.answering.safe_markdown import code
 from ragarena.arena.reasons import CRITERION_NAMES as REASON_CRITERION_NAMES
 from ragarena.core.criteria import CRITERIA
 from ragarena.core.i18n import _, localize
+from ragarena.core.passages import Passage
 from ragarena.scoring.judge_cache import cache_key
 from ragarena.scoring.judge_rubric import JudgeItem, passage_text
-
-if TYPE_CHECKING:
-    from ragarena.core.passages import Passage
 
 #: The rows of the agreement table: the three criteria (named as everywhere else) and their mean.
 CRITERION_NAMES = {**{c: REASON_CRITERION_NAMES[c] for c in CRITERIA}, "overall": _("Media de los tres")}

@@ -37,12 +37,13 @@ import os
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
 from ragarena import settings
 from ragarena.answer_ratings.rules import check_scores, clean_comment
+from ragarena.arena.votes import VoteStore
 from ragarena.core.battle_checks import time_problem, unstorable_problem
 from ragarena.core.criteria import CRITERIA
 from ragarena.core.errors import UserError
@@ -51,9 +52,6 @@ from ragarena.core.jsonl import parse_json_lines, write_json_lines
 from ragarena.core.refusals import VoteRejected, anonymize_session, check_question
 from ragarena.store.db import voter_keys
 from ragarena.store.schema import answer_ratings, chat_answers, rating_events
-
-if TYPE_CHECKING:
-    from ragarena.arena.votes import VoteStore
 
 RATING_TIMES = ("served_tstamp", "first_tstamp", "tstamp")  # seconds since 1970, checked as a battle's times
 

@@ -45,7 +45,6 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -53,6 +52,7 @@ from ragarena import settings
 from ragarena.arena.battle_rows import SELECT, RowReader, UnreadableRow, dumps, record_from_row, row_from_record
 from ragarena.arena.hygiene import battle_identity_leak
 from ragarena.arena.reasons import check_reasons
+from ragarena.arena.vote_sharing import VoteSharer
 from ragarena.core.battles import ANONYMOUS, MODES, WINNERS
 from ragarena.core.errors import UserError
 from ragarena.core.i18n import _
@@ -60,9 +60,6 @@ from ragarena.core.refusals import VoteRejected, anonymize_session, check_questi
 from ragarena.store.db import Database, voter_keys
 from ragarena.store.open import open_database
 from ragarena.store.schema import APPLICATION_ID, SCHEMA_VERSION, battles  # noqa: F401 (re-exported)
-
-if TYPE_CHECKING:
-    from ragarena.arena.vote_sharing import VoteSharer
 
 DAY_S = 24 * 3600.0
 #: The refusal when the battle voted on is a stored row that is not a battle (`battle_rows.row_problem`).

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ragarena.core.passages import Passage
+from ragarena.core.passages import Passage
 
 JUDGE_SYSTEM_PROMPT = """\
 Eres un evaluador estricto e imparcial de un asistente que responde preguntas sobre una \
