@@ -1,7 +1,7 @@
 """DPO preference pairs from the arena's vote export (public arena battle format).
 
 The winner's answer is chosen, the loser's rejected. Only votes the leaderboard counts become
-pairs: the file is screened as the vote store is (`ragarena.arena.hygiene.screen_battles`: a copy
+pairs: the file is screened as the vote store is (`ragarena.arena.hygiene.count_screened`: a copy
 written at vote time, such as the Hub's, was never screened), then goes through the leaderboard's
 filter (`ragarena.core.vote_filter.count_votes`: well formed, not excluded, blind); ties, "both bad",
 incomplete battles, duplicates and test questions are skipped, each counted in the report. The prompt is
@@ -19,12 +19,12 @@ from typing import Any
 
 from ragarena.answering.engine import Engine
 from ragarena.answering.prompts import build_messages
-from ragarena.arena.hygiene import screen_battles
+from ragarena.arena.hygiene import count_screened, screened_now_note
 from ragarena.core.battles import read_battle_rows
 from ragarena.core.errors import UserError
 from ragarena.core.passages import Passage
 from ragarena.core.text import fold
-from ragarena.core.vote_filter import EXCLUDED, MALFORMED, NOT_BLIND, count_votes
+from ragarena.core.vote_filter import EXCLUDED, MALFORMED, NOT_BLIND
 from ragarena.retrieval.dense import mode_of
 from train.serving import load_corpus, serving_engine
 from train.splits import squash, test_questions
@@ -68,10 +68,7 @@ class PairReport:
             f"pares de preferencia: {self.pairs}."
         ]
         if self.screened_now:
-            out.append(
-                f"La prueba secuencial de los votantes (la misma que aplica la base de votos) excluye "
-                f"{self.screened_now} votos que el archivo no tenía marcados."
-            )
+            out.append(screened_now_note(self.screened_now))
         if self.re_retrieved:
             out.append(
                 f"Fragmentos recuperados de nuevo con la recuperación «{self.retrieval}» de la app: "
@@ -173,7 +170,7 @@ def preference_pairs(
 ) -> tuple[list[PreferencePair], PairReport]:
     """Winner's answer chosen, loser's rejected; ties, "both bad" and incomplete battles skipped.
 
-    Only votes the leaderboard counts: the file is screened first (`screen_battles`, as the vote
+    Only votes the leaderboard counts: the file is screened first (`count_screened`, as the vote
     store is), then `count_votes` leaves out rows that are not battles, votes excluded by vote
     hygiene and votes cast with the model names in view. A battle whose question is a
     test-split question is skipped too (it would leak the test set into training). Battles
@@ -182,8 +179,7 @@ def preference_pairs(
     no usable pair remains.
     """
     records, where = read_battle_rows(votes_path)
-    screened, screening = screen_battles(records)
-    votes = count_votes(screened, where=where)
+    votes, screening = count_screened(records, where)
     resolver = PassageResolver(docs, k=k, retrieval=retrieval)
     leaked = test_questions(conversations_path)
     report = PairReport(

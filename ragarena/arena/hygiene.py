@@ -41,7 +41,7 @@ from typing import Any
 
 from ragarena.core.battles import is_excluded
 from ragarena.core.text import fold
-from ragarena.core.vote_filter import count_votes, counts
+from ragarena.core.vote_filter import VoteCount, count_votes, counts
 from ragarena.scoring.battle_arrays import prepare_battles
 from ragarena.scoring.battle_cells import aggregate
 from ragarena.scoring.bradley_terry import BASE, SCALE, fit_cells, to_elo
@@ -269,6 +269,23 @@ def screen_battles(battles: Iterable[Any], **options: Any) -> tuple[list, Screen
     battles = list(battles)
     result = screen(battles, **options)
     return apply(battles, result.exclusions), result
+
+
+def count_screened(battles: Iterable[Any], where: Sequence[Any] | None = None) -> tuple[VoteCount, Screening]:
+    """What counts in a file of battles once it is screened as the vote store is (`screen_battles`,
+    then `count_votes`; `where` names its rows): how `ratings FILE` and DPO pairs read a file."""
+    screened, screening = screen_battles(battles)
+    return count_votes(screened, where=where), screening
+
+
+def screened_now_note(count: int) -> str:
+    """What a reader of a file says of the votes its screening excluded (none: "")."""
+    if not count:
+        return ""
+    return (
+        f"La prueba secuencial de los votantes (la misma que aplica la base de votos) excluye {count} votos "
+        "que el archivo no tenía marcados."
+    )
 
 
 def screen_store(store, battles: Sequence[dict] | None = None, **options: Any) -> tuple[list[dict], Screening]:

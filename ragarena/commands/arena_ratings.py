@@ -7,10 +7,9 @@ import json
 import math
 import sys
 
-from ragarena.arena.hygiene import screen_battles
+from ragarena.arena.hygiene import count_screened, screened_now_note
 from ragarena.core.battles import read_battle_rows
 from ragarena.core.errors import UserError
-from ragarena.core.vote_filter import count_votes
 from ragarena.scoring.arena_ratings import analyze, iter_table_records
 
 
@@ -62,15 +61,9 @@ def run(args) -> int:
     if not battles:
         raise UserError(f"{args.battles} no contiene ningún combate.")
     # Screened as the vote store is (an export adds nothing; the Hub's copy, written at vote time, may).
-    screened, screening = screen_battles(battles)
-    result = analyze(count_votes(screened, where=where), bootstrap=args.bootstrap, seed=args.seed, style=args.style)
-    notes = list(result.notes)
-    if screening.exclusions:
-        notes.insert(
-            0,
-            f"El cribado de votantes excluye {len(screening.exclusions)} votos que el archivo no tenía "
-            "marcados (ya cuentan entre los excluidos).",
-        )
+    votes, screening = count_screened(battles, where)
+    result = analyze(votes, bootstrap=args.bootstrap, seed=args.seed, style=args.style)
+    notes = [note for note in (screened_now_note(len(screening.exclusions)), *result.notes) if note]
     rows = list(iter_table_records(result.table))
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
