@@ -10,6 +10,7 @@ import time
 
 import pytest
 from gradio_client import Client
+from test_votes import serve  # the vote tests' battle, served to a session
 
 from ragarena import cli
 from ragarena.arena.votes import VoteStore
@@ -210,27 +211,13 @@ def test_reports_read_from_a_file_take_any_time_without_a_traceback(tmp_path, ca
 
 def test_voting_on_a_row_broken_by_hand_is_refused_with_a_message_and_counts_nothing(db):
     store = VoteStore(db, votes_per_minute=100)
-    battle_id = store.record_battle(
-        session_hash="s",
-        question="¿Cuánto dura un préstamo?",
-        model_a="extractive",
-        model_b="extractive-lexical",
-        answer_a="15 días.",
-        answer_b="Dos semanas.",
-    )
+    battle_id = serve(store, session="s")
     with sqlite3.connect(db) as conn:  # as a hand-made edit would leave it
         conn.execute("UPDATE battles SET timings = '[1, 2]' WHERE id = ?", (battle_id,))
     with pytest.raises(VoteRejected) as refused:
         store.vote(battle_id, "s", "model_a")
     assert localize(refused.value.args[0], "en").startswith("That battle is stored in an invalid form")
     assert sqlite3.connect(db).execute("SELECT winner FROM battles WHERE id = ?", (battle_id,)).fetchone() == (None,)
-    good = store.record_battle(
-        session_hash="s",
-        question="¿Y renovarlo?",
-        model_a="extractive",
-        model_b="extractive-lexical",
-        answer_a="Sí.",
-        answer_b="Una vez.",
-    )
+    good = serve(store, session="s")
     assert store.vote(good, "s", "model_b")["winner"] == "model_b"  # the store goes on
     store.close()
